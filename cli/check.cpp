@@ -1,0 +1,26 @@
+// policy check: load and check a pack, reporting every problem.
+#include <iostream>
+
+#include "common.h"
+
+namespace policy_cli {
+
+void add_check(CLI::App& app, Action& action) {
+  auto o = std::make_shared<PackOptions>();
+  auto* cmd = app.add_subcommand("check", "Load and check a pack; print each problem as file:line:col: error[code]: message");
+  cmd->footer("Example:\n  policy check --policy policy/cn-higher-ed");
+  o->add_to(*cmd);
+  cmd->callback([o, &action] {
+    action = [o] {
+      auto engine = load_engine(*o, std::cerr);
+      if (!engine) return kExitInputError;
+      const auto& p = engine->policy();
+      std::cout << "ok: " << p.header.id << " " << p.header.version << " (" << p.header.timezone << "): "
+                << p.facts.size() << " facts, " << p.parameters.size() << " parameters, " << p.rules.size() << " rules, "
+                << engine->pack().outputs.size() << " outputs, " << p.tests.size() << " tests\n";
+      return kExitOk;
+    };
+  });
+}
+
+}  // namespace policy_cli

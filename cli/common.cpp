@@ -1,0 +1,54 @@
+#include "common.h"
+
+#include <iostream>
+
+#include "builtin_pack.h"
+#include "calendar/date.h"
+
+namespace policy_cli {
+
+void PackOptions::add_to(CLI::App& app, bool with_params) {
+  app.add_option("--policy", policy_path, "Policy pack: a directory of .toml files or one file (default: built-in cn-higher-ed)");
+  if (with_params) {
+    app.add_option("--params", params_path, "A school's TOML file overriding the pack's parameters")->check(CLI::ExistingFile);
+  }
+}
+
+std::unique_ptr<rules::engine::Engine> load_engine(const PackOptions& o, std::ostream& err) {
+  std::vector<rules::source::Diagnostic> diags;
+  std::vector<rules::loader::SourceFile> files;
+  if (o.policy_path.empty()) {
+    for (const auto& f : policy_packs::builtin_cn_higher_ed()) files.push_back({std::string(f.path), std::string(f.text)});
+  } else {
+    files = rules::loader::read_pack_files(o.policy_path, diags);
+  }
+  if (!diags.empty()) {
+    print_diagnostics(diags, err);
+    return nullptr;
+  }
+  auto loaded = rules::engine::load_engine(std::move(files), o.params_path.empty() ? std::nullopt
+                                                                                   : std::optional<std::string>(o.params_path));
+  if (!loaded.engine) {
+    print_diagnostics(loaded.diagnostics, err);
+    err << loaded.diagnostics.size() << " error" << (loaded.diagnostics.size() == 1 ? "" : "s") << " in the pack\n";
+  }
+  return std::move(loaded.engine);
+}
+
+std::optional<rules::calendar::Date> as_of_date(const std::string& text, const rules::engine::Engine& engine,
+                                                std::ostream& err) {
+  if (text.empty()) return engine.today();
+  const auto d = rules::calendar::parse_date(text);
+  if (!d) {
+    err << "<command line>: error[" << rules::calendar::code_name(d.error().code) << "]: --as-of: " << d.error().message
+        << "\n";
+    return std::nullopt;
+  }
+  return *d;
+}
+
+void print_diagnostics(const std::vector<rules::source::Diagnostic>& ds, std::ostream& err) {
+  for (const auto& d : ds) err << rules::source::format_diagnostic(d) << "\n";
+}
+
+}  // namespace policy_cli

@@ -1,0 +1,149 @@
+#include "calendar/period.h"
+
+#include <algorithm>
+#include <array>
+#include <optional>
+
+namespace rules::calendar {
+
+namespace {
+
+constexpr std::int64_t kMaxComponent = 1'000'000;
+
+constexpr std::array<const char*, 12> kMonthNames = {
+    "January", "February", "March",     "April",   "May",      "June",
+    "July",    "August",   "September", "October", "November", "December"};
+
+char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Built by appending: GCC 12 at -O2 reports a false -Wrestrict for `"'" + std::string(...)`.
+std::string quoted(std::string_view text) {
+  std::string s;
+  s.reserve(text.size() + 2);
+  s += '\'';
+  s += text;
+  s += '\'';
+  return s;
+}
+
+std::string days_text(std::int64_t n) { return std::to_string(n) + (n == 1 || n == -1 ? " day" : " days"); }
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+// Civil Code Art. 202 (按照年、月计算期间的，到期月的对应日为期间的最后一日；没有对应日的，月末日为期间的
+// 最后一日): the whole number of months is added to the anchor's month in one step, keeping the day
+// number; a missing day becomes the month's last day. Only then are the days counted (Art. 200:
+// days are calendar days). `sign` is +1 for addition, -1 for subtraction.
+Expected<PeriodResult> shift(Date anchor, const Period& p, int sign) {
+  const auto overflow = [&] {
+    return CalendarError{CalendarErrorCode::out_of_range,
+                         format_date(anchor) + (sign > 0 ? " + " : " - ") + format_period(p) +
+                             " is out of range: supported dates are 0001-01-01 to 9999-12-31"};
+  };
+  // 64-bit month index: |total_months| < 2^36 for any int32 components, so nothing overflows.
+  const std::int64_t index = std::int64_t{anchor.year()} * 12 + (anchor.month() - 1) + sign * p.total_months();
+  const std::int64_t year = floor_div(index, 12);
+  if (year < kMinYear || year > kMaxYear) return overflow();
+  const auto y = static_cast<int>(year);
+  const auto m = static_cast<unsigned>(index - year * 12 + 1);
+  const unsigned last = days_in_month(y, m);
+  PeriodResult r;
+  r.rule = anchor.day() <= last ? MonthEndRule::corresponding_day : MonthEndRule::last_day_of_month;
+  const auto mid = make_date(y, static_cast<int>(m), static_cast<int>(std::min(anchor.day(), last)));
+  if (!mid) return overflow();  // cannot happen: year, month and day were checked above
+  auto end = add_days(*mid, sign * std::int64_t{p.days});
+  if (!end) return overflow();
+  r.date = *end;
+  return r;
+}
+
+}  // namespace
+
+Expected<Period> parse_period(std::string_view text) {
+  const auto syntax = [&](const std::string& why) {
+    return CalendarError{CalendarErrorCode::syntax, quoted(text) + " is not a period: " + why};
+  };
+  if (text.empty() || upper(text[0]) != 'P') {
+    return syntax("expected P followed by nY, nM, nW, nD in that order, e.g. P1Y6M");
+  }
+  if (text.size() == 1) return syntax("a bare P has no components");
+
+  static constexpr std::string_view kDesignators = "YMWD";
+  std::array<std::int64_t, 4> value{};
+  std::size_t next = 0;  // index in kDesignators of the first designator still allowed
+  std::optional<CalendarError> too_large;  // reported only if the text is otherwise well formed
+  std::size_t i = 1;
+  while (i < text.size()) {
+    const char c = upper(text[i]);
+    if (c == 'T') return syntax("time components (PT...) are not supported, only years, months, weeks, days");
+    if (c == '-' || c == '+') return syntax("signs are not allowed, periods are never negative");
+    if (!is_digit(c)) return syntax(std::string("unexpected '") + text[i] + "'");
+    std::size_t j = i;
+    std::int64_t v = 0;
+    while (j < text.size() && is_digit(text[j])) {
+      v = std::min(v * 10 + (text[j] - '0'), kMaxComponent + 1);  // saturate: no overflow on long runs
+      ++j;
+    }
+    if (j == text.size()) return syntax("number without a designator (Y, M, W or D)");
+    const char d = upper(text[j]);
+    if (d == '.' || d == ',') return syntax("fractions are not supported");
+    if (d == 'H' || d == 'S') return syntax("time components are not supported, only years, months, weeks, days");
+    const std::size_t k = kDesignators.find(d);
+    if (k == std::string_view::npos) return syntax(std::string("unexpected '") + text[j] + "'");
+    if (k < next) return syntax("components must appear once each, in the order Y, M, W, D");
+    if (v > kMaxComponent && !too_large) {
+      too_large = CalendarError{CalendarErrorCode::out_of_range,
+                                quoted(text) + " is out of range: a period component is at most 1000000"};
+    }
+    value[k] = v;
+    next = k + 1;
+    i = j + 1;
+  }
+  if (too_large) return *too_large;
+  Period p;
+  p.years = static_cast<std::int32_t>(value[0]);
+  p.months = static_cast<std::int32_t>(value[1]);
+  p.days = static_cast<std::int32_t>(value[2] * 7 + value[3]);  // <= 8,000,000: fits
+  return p;
+}
+
+std::string format_period(const Period& p) {
+  if (p.years == 0 && p.months == 0 && p.days == 0) return "P0D";
+  std::string out = "P";
+  if (p.years != 0) out += std::to_string(p.years) + "Y";
+  if (p.months != 0) out += std::to_string(p.months) + "M";
+  if (p.days != 0) out += std::to_string(p.days) + "D";
+  return out;
+}
+
+Expected<PeriodResult> add_period(Date anchor, const Period& p) { return shift(anchor, p, +1); }
+
+Expected<PeriodResult> subtract_period(Date anchor, const Period& p) { return shift(anchor, p, -1); }
+
+std::string explain_period_step(Date anchor, const Period& p, const PeriodResult& result) {
+  if (p.total_months() == 0) return days_text(p.days);
+  // Recover the month step's date (before the days were counted): the result moved back by the
+  // days, in the direction the period was applied.
+  const auto forward = add_period(anchor, p);
+  const bool is_forward = forward && forward->date == result.date;
+  const std::int64_t back = is_forward ? -std::int64_t{p.days} : std::int64_t{p.days};
+  const auto stepped = add_days(result.date, back);
+  const Date month_step = stepped ? *stepped : result.date;
+
+  std::string note = "Civil Code Art. 202: ";
+  if (result.rule == MonthEndRule::last_day_of_month) {
+    note += std::string("no ") + std::to_string(anchor.day()) + " " + kMonthNames[month_step.month() - 1] + " in " +
+            std::to_string(month_step.year()) + ", last day of the month";
+  } else {
+    note += std::string("corresponding day ") + std::to_string(anchor.day());
+  }
+  if (p.days != 0) note += ", then " + days_text(p.days);
+  return note;
+}
+
+}  // namespace rules::calendar

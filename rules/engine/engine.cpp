@@ -1,0 +1,270 @@
+#include "engine/engine.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "calendar/instant.h"
+#include "expr/evaluator.h"
+#include "model/format.h"
+
+namespace rules::engine {
+
+using model::Kind;
+using model::State;
+using model::Value;
+
+Engine::Engine(std::unique_ptr<loader::CompiledPack> pack) : pack_(std::move(pack)) {
+  const auto& p = *pack_;
+  env_template_.assign(p.slot_count, Value::make_unknown({}));
+  for (std::uint32_t i = 0; i < p.policy.parameters.size(); ++i) {
+    const auto& param = p.policy.parameters[i];
+    // String parameters point at the parameter's own text, which is stable inside the pack.
+    env_template_[p.param_base + i] =
+        param.type.kind == Kind::string ? Value::make_string(param.text) : param.value;
+  }
+}
+
+calendar::Date Engine::today() const { return pack_->zone.date_of(calendar::now()); }
+
+namespace {
+
+/// An expression as one line: runs of white space (TOML multi-line strings) become one space.
+std::string one_line(std::string_view text) {
+  std::string out;
+  bool space = false;
+  for (char c : text) {
+    const bool ws = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (ws) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+class Run {
+ public:
+  Run(const loader::CompiledPack& p, model::Outcome& out, bool explain) : p_(p), out_(out), explain_(explain) {
+    ctx_.env = out.env;
+    ctx_.list_arena = &out.list_arena;
+    ctx_.errors = &out.errors;
+    ctx_.zone = &p.zone;
+    ctx_.enums = p.policy.enums;
+    ctx_.slot_names = p.slot_names;
+  }
+
+  void all() {
+    for (const auto oi : p_.order) output(oi);
+  }
+
+ private:
+  std::vector<model::TraceStep>* trace_for(std::uint32_t rule) {
+    return explain_ ? &out_.rules[rule].explanation : nullptr;
+  }
+
+  void note(std::uint32_t rule, std::string text) {
+    if (explain_) out_.rules[rule].explanation.push_back({model::TraceStep::Kind::step, std::move(text)});
+  }
+
+  std::string show(const Value& v) const {
+    return model::format_value(v, {p_.policy.enums, out_.list_arena, false});
+  }
+
+  Value eval(const expr::Expr& e, std::uint32_t rule) {
+    ctx_.trace = trace_for(rule);
+    return expr::evaluate(e, ctx_);
+  }
+
+  /// Whether rule r applies: its version is in force on its version date, and its `when` holds.
+  const Value& applies(std::uint32_t r) {
+    if (out_.rules[r].evaluated) return out_.rules[r].applies;
+    out_.rules[r].evaluated = true;
+    const auto& rule = p_.policy.rules[r];
+    const auto& cr = p_.rules[r];
+    Value& result = out_.rules[r].applies;
+    if (cr.version_date) {
+      const std::size_t mark = explain_ ? out_.rules[r].explanation.size() : 0;
+      const Value d = eval(*cr.version_date, r);
+      if (explain_) out_.rules[r].explanation.resize(mark);  // the note below says it all
+      if (!d.known()) return result = d;
+      const bool in = rule.in_force->contains(d.date);
+      const auto& f = *rule.in_force;
+      note(r, "version: " + one_line(rule.version_date->text) + " = " + show(d) + (in ? " is within" : " is outside") +
+                  " the period in force [" + (f.from ? calendar::format_date(*f.from) : "..") + " .. " +
+                  (f.until ? calendar::format_date(*f.until) : "") + "]");
+      if (!in) return result = Value::make_bool(false);
+    }
+    if (cr.when) {
+      const std::size_t mark = explain_ ? out_.rules[r].explanation.size() : 0;
+      result = eval(*cr.when, r);
+      if (explain_) summarize(r, mark, "when " + one_line(rule.when->text) + " -> " + show(result));
+      return result;
+    }
+    return result = Value::make_bool(true);
+  }
+
+  void output(std::uint32_t oi) {
+    const auto& co = p_.outputs[oi];
+    Value& slot = out_.env[co.slot];
+    model::FactSet missing;
+    bool undecided = false;
+    std::optional<Value> failure;
+    using loader::OutputCandidate;
+    out_.output_sources[oi] = {co.candidates.front().rule, co.candidates.front().rule_output};
+    // Decide every version's applicability (in-force periods are disjoint, so at most one holds);
+    // the others are then reported as not applying rather than left undecided.
+    const OutputCandidate* chosen = nullptr;
+    for (const auto& c : co.candidates) {
+      const Value& a = applies(c.rule);
+      if (a.known() && a.boolean) {
+        if (!chosen) chosen = &c;
+      } else if (a.state == State::unknown) {
+        undecided = true;
+        missing |= a.missing;
+      } else if (a.state == State::error && !failure) {
+        failure = a;
+      }
+    }
+    if (chosen) {
+      const auto& c = *chosen;
+      out_.output_sources[oi] = {c.rule, c.rule_output};
+      const auto& decl = p_.policy.rules[c.rule].outputs[c.rule_output];
+      const std::size_t mark = explain_ ? out_.rules[c.rule].explanation.size() : 0;
+      slot = eval(c.expr, c.rule);
+      if (explain_) summarize(c.rule, mark, co.name + " = " + one_line(decl.expr.text));
+      if (slot.known() && decl.form == model::OutputForm::deadline) deadline_note(c.rule, co.name, slot.date);
+      if (slot.state == State::error) note(c.rule, co.name + ": " + out_.errors[slot.error_index].message);
+      return;
+    }
+    if (failure) {
+      slot = *failure;
+    } else if (undecided) {
+      slot = Value::make_unknown(missing);
+    } else if (co.candidates.size() > 1 || p_.policy.rules[co.candidates.front().rule].in_force) {
+      // Every version is known not to apply: if that is because none is in force, say so.
+      bool in_force_somewhere = false;
+      for (const auto& c : co.candidates) {
+        const auto& cr = p_.rules[c.rule];
+        if (!cr.version_date) continue;
+        const Value d = eval(*cr.version_date, c.rule);
+        if (d.known() && p_.policy.rules[c.rule].in_force->contains(d.date)) in_force_somewhere = true;
+      }
+      if (!in_force_somewhere) {
+        const auto& first = p_.policy.rules[co.candidates.front().rule];
+        out_.errors.push_back({"no_version_in_force", "no version of " + co.name + " is in force on the date given by " +
+                                                          first.version_date->text});
+        slot = Value::make_error(static_cast<std::uint32_t>(out_.errors.size() - 1));
+      } else {
+        slot = Value::make_unknown({});
+      }
+    } else {
+      slot = Value::make_unknown({});  // not applicable
+    }
+  }
+
+  /// Rewrites the steps recorded since `mark` as: a heading, one line with each input read (once,
+  /// in order of first use), then the computation steps.
+  void summarize(std::uint32_t rule, std::size_t mark, std::string heading) {
+    auto& steps = out_.rules[rule].explanation;
+    std::vector<std::string> inputs;
+    std::vector<model::TraceStep> rest;
+    for (std::size_t i = mark; i < steps.size(); ++i) {
+      if (steps[i].kind == model::TraceStep::Kind::input) {
+        if (std::find(inputs.begin(), inputs.end(), steps[i].text) == inputs.end()) inputs.push_back(steps[i].text);
+      } else {
+        rest.push_back(std::move(steps[i]));
+      }
+    }
+    steps.resize(mark);
+    steps.push_back({model::TraceStep::Kind::step, std::move(heading)});
+    if (!inputs.empty()) {
+      std::string line;
+      for (const auto& in : inputs) line += (line.empty() ? "" : "; ") + in;
+      steps.push_back({model::TraceStep::Kind::input, std::move(line)});
+    }
+    for (auto& r : rest) steps.push_back(std::move(r));
+  }
+
+  void deadline_note(std::uint32_t rule, const std::string& name, calendar::Date last_day) {
+    if (!explain_) return;
+    const auto cut = p_.zone.end_of_day(last_day);
+    if (!cut) return;
+    note(rule, name + " is a deadline: last day " + calendar::format_date(last_day) + " included, cut-off " +
+                   calendar::format_date(last_day) + " 24:00 (" + calendar::format_utc_offset(cut->offset_seconds) +
+                   ") = " + calendar::format_instant(*cut) + " (Civil Code Art. 203)");
+  }
+
+  const loader::CompiledPack& p_;
+  model::Outcome& out_;
+  bool explain_;
+  expr::EvalContext ctx_;
+};
+
+void prepare(const loader::CompiledPack& p, const std::vector<Value>& env_template, calendar::Date as_of,
+             model::Outcome& out) {
+  out.as_of = as_of;
+  out.env.assign(env_template.begin(), env_template.end());
+  out.env[p.as_of_slot] = Value::make_date(as_of);
+  out.output_base = p.output_base;
+  out.output_count = static_cast<std::uint32_t>(p.outputs.size());
+  out.output_sources.resize(p.outputs.size());
+  out.rules.resize(p.rules.size());
+  for (auto& r : out.rules) {
+    r.applies = Value::make_unknown({});
+    r.evaluated = false;
+    r.explanation.clear();
+  }
+  out.list_arena.clear();
+  out.errors.clear();
+}
+
+}  // namespace
+
+void Engine::evaluate(const model::Situation& situation, calendar::Date as_of, model::Outcome& out,
+                      const EvalOptions& options) const {
+  prepare(*pack_, env_template_, as_of, out);
+  const auto& facts = situation.facts();
+  std::copy(facts.begin(), facts.end(), out.env.begin());
+  Run run(*pack_, out, options.explain);
+  run.all();
+}
+
+Value Engine::calculate(const expr::Expr& e, calendar::Date as_of, model::Outcome& scratch,
+                        std::vector<model::TraceStep>* trace) const {
+  prepare(*pack_, env_template_, as_of, scratch);
+  expr::EvalContext ctx;
+  ctx.env = scratch.env;
+  ctx.list_arena = &scratch.list_arena;
+  ctx.errors = &scratch.errors;
+  ctx.zone = &pack_->zone;
+  ctx.enums = pack_->policy.enums;
+  ctx.slot_names = pack_->slot_names;
+  ctx.trace = trace;
+  return expr::evaluate(e, ctx);
+}
+
+EngineLoad load_engine(std::vector<loader::SourceFile> files, const std::optional<std::string>& params_path) {
+  EngineLoad result;
+  std::optional<loader::SourceFile> params;
+  if (params_path) {
+    std::ifstream in(*params_path, std::ios::binary);
+    if (!in) {
+      result.diagnostics.push_back(
+          source::diagnostic_at("load_io", *params_path, {}, "cannot read parameters file " + *params_path));
+      return result;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    params = loader::SourceFile{*params_path, ss.str()};
+  }
+  auto loaded = loader::load_pack(files, params);
+  result.diagnostics = std::move(loaded.diagnostics);
+  if (loaded.pack) result.engine = std::make_unique<Engine>(std::move(loaded.pack));
+  return result;
+}
+
+}  // namespace rules::engine

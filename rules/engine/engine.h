@@ -1,0 +1,62 @@
+#pragma once
+/// The facade: a compiled pack, evaluated for one situation at a time. Load once, evaluate many
+/// times; evaluation reuses the Outcome's storage and does not allocate in the common path.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "calendar/date.h"
+#include "loader/load.h"
+#include "loader/pack.h"
+#include "model/outcome.h"
+#include "model/situation.h"
+
+namespace rules::engine {
+
+/// Options of one evaluation.
+struct EvalOptions {
+  bool explain = false;  ///< record each rule's computation steps (slower; allocates)
+};
+
+/// A loaded pack ready to evaluate. Thread-safe for concurrent `evaluate` calls with distinct
+/// Outcomes.
+class Engine {
+ public:
+  /// Takes a pack produced by loader::load_pack.
+  explicit Engine(std::unique_ptr<loader::CompiledPack> pack);
+
+  const loader::CompiledPack& pack() const { return *pack_; }
+  const model::Policy& policy() const { return pack_->policy; }
+
+  /// A situation with every fact of the pack absent.
+  model::Situation new_situation() const { return model::Situation(pack_->policy.facts.size()); }
+
+  /// Today's date in the policy time zone (never the host's zone).
+  calendar::Date today() const;
+
+  /// Evaluates every output for `situation` as of `as_of` (a date in the policy zone) into `out`.
+  /// Unknown facts make dependent outputs unknown with the facts they need; failures (e.g. a
+  /// date leaving 0001..9999) become error values in `out`, never exceptions.
+  void evaluate(const model::Situation& situation, calendar::Date as_of, model::Outcome& out,
+                const EvalOptions& options = {}) const;
+
+  /// Evaluates a compiled standalone expression (policy calc) as of `as_of`.
+  model::Value calculate(const expr::Expr& e, calendar::Date as_of, model::Outcome& scratch,
+                         std::vector<model::TraceStep>* trace = nullptr) const;
+
+ private:
+  std::unique_ptr<loader::CompiledPack> pack_;
+  std::vector<model::Value> env_template_;  ///< parameters filled in, facts and outputs unknown
+};
+
+/// Loads a pack from `path` (or the built-in pack when `path` is empty and `builtin` is given)
+/// with an optional parameters file. Returns the engine, or nullptr with diagnostics.
+struct EngineLoad {
+  std::unique_ptr<Engine> engine;
+  std::vector<source::Diagnostic> diagnostics;
+};
+EngineLoad load_engine(std::vector<loader::SourceFile> files, const std::optional<std::string>& params_path);
+
+}  // namespace rules::engine

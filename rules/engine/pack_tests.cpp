@@ -1,0 +1,50 @@
+#include "engine/pack_tests.h"
+
+#include "explain/render.h"
+#include "model/format.h"
+#include "model/value_parse.h"
+
+namespace rules::engine {
+
+std::vector<PackTestResult> run_pack_tests(const Engine& engine, calendar::Date default_as_of) {
+  const auto& pack = engine.pack();
+  const auto& policy = engine.policy();
+  std::vector<PackTestResult> results;
+  model::Outcome out;
+  const explain::RenderContext ctx{policy, pack.zone};
+  for (const auto& tc : policy.tests) {
+    PackTestResult r{tc.name, tc.span, {}};
+    auto situation = engine.new_situation();
+    for (const auto& [name, text] : tc.facts) {
+      const auto fi = pack.find_fact(name);
+      model::Value v;
+      std::string why;
+      // The loader has validated the values; a failure here would be a loader bug, so say so.
+      if (!fi || !model::parse_value(text, policy.facts[*fi].type, policy.enums, v, why)) {
+        r.failures.push_back("fact " + name + ": " + why);
+        continue;
+      }
+      situation.set(*fi, v);
+    }
+    engine.evaluate(situation, tc.as_of.value_or(default_as_of), out);
+    for (const auto& [name, expected] : tc.expect) {
+      const auto oi = pack.find_output(name);
+      if (!oi) continue;
+      const model::Value& v = out.output(*oi);
+      std::string actual;
+      if (v.known()) {
+        actual = v.kind == model::Kind::text ? explain::fill_template(ctx, out, v.str(), false)
+                                             : model::format_value(v, {policy.enums, out.list_arena, false});
+      } else if (v.state == model::State::error) {
+        actual = "error[" + out.errors[v.error_index].code + "]";
+      } else {
+        actual = "null";
+      }
+      if (actual != expected) r.failures.push_back(name + ": expected " + expected + ", got " + actual);
+    }
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+}  // namespace rules::engine

@@ -1,0 +1,506 @@
+#include "expr/checker.h"
+
+#include <algorithm>
+
+namespace rules::expr {
+namespace {
+
+using model::Kind;
+using model::Type;
+
+struct FnSig {
+  std::string_view name;
+  Fn fn;
+};
+
+constexpr FnSig kFunctions[] = {
+    {"year", Fn::year},           {"month", Fn::month},
+    {"day", Fn::day},             {"weekday", Fn::weekday},
+    {"date", Fn::date_ymd},       {"days_between", Fn::days_between},
+    {"start_of_day", Fn::start_of_day}, {"end_of_day", Fn::end_of_day},
+    {"instant", Fn::instant_at},  {"date_of", Fn::date_of},
+    {"min", Fn::min},             {"max", Fn::max},
+    {"has", Fn::has},             {"start", Fn::start},
+    {"end", Fn::end},             {"count", Fn::count},
+    {"first", Fn::first},         {"last", Fn::last},
+};
+
+class Checker {
+ public:
+  Checker(Expr& e, const CheckContext& ctx, std::vector<CheckIssue>& issues, std::vector<std::uint32_t>* outs)
+      : e_(e), ctx_(ctx), issues_(issues), outs_(outs) {}
+
+  bool run() {
+    const bool ok = check(e_.root, ctx_.expected);
+    if (ok && ctx_.expected && !(e_.nodes[e_.root].type == *ctx_.expected)) {
+      const Node& n = e_.nodes[e_.root];
+      issue("type_mismatch", n, ctx_.what + " must be " + show(*ctx_.expected) + ", but this expression is " +
+                                    show(n.type));
+      return false;
+    }
+    e_.checked = ok;
+    return ok;
+  }
+
+ private:
+  std::string show(Type t) const { return type_display(t, ctx_.enums); }
+
+  void issue(const char* code, const Node& n, std::string msg) {
+    issues_.push_back({code, n.begin, n.end, std::move(msg)});
+  }
+
+  Node& node(std::uint32_t i) { return e_.nodes[i]; }
+  std::uint32_t kid(std::uint32_t i, std::uint32_t k) { return e_.children[e_.nodes[i].first_child + k]; }
+  std::string src(std::uint32_t i) { return std::string(e_.source_of(e_.nodes[i])); }
+
+  bool is_string_literal(std::uint32_t i) {
+    const Node& n = node(i);
+    return n.op == Op::literal && n.literal.kind == Kind::string;
+  }
+
+  /// A string literal where an enum is expected names one of its values (or their labels).
+  bool coerce_to_enum(std::uint32_t i, Type target) {
+    Node& n = node(i);
+    const auto& def = ctx_.enums[target.enum_id];
+    const auto idx = def.find(n.literal.str());
+    if (!idx) {
+      std::string names;
+      for (const auto& v : def.values) names += (names.empty() ? "" : ", ") + v.name;
+      issue("enum_unknown_value", n, "'" + std::string(n.literal.str()) + "' is not a value of enum " + def.name +
+                                        " (values: " + names + ")");
+      return false;
+    }
+    n.literal = model::Value::make_enum(target.enum_id, *idx);
+    n.type = target;
+    return true;
+  }
+
+  /// A string literal where text is expected is a template: each {name} must resolve.
+  bool make_template(std::uint32_t i) {
+    Node& n = node(i);
+    const std::string_view t = n.literal.str();
+    bool ok = true;
+    std::vector<std::uint32_t> slots;
+    for (std::size_t p = 0; p < t.size(); ++p) {
+      if (t[p] == '{' && p + 1 < t.size() && t[p + 1] == '{') { ++p; continue; }
+      if (t[p] == '}' && p + 1 < t.size() && t[p + 1] == '}') { ++p; continue; }
+      if (t[p] == '}') {
+        issue("expr_bad_placeholder", n, "unmatched '}' in text; write '}}' for a literal brace");
+        ok = false;
+        continue;
+      }
+      if (t[p] != '{') continue;
+      const auto close = t.find('}', p);
+      if (close == std::string_view::npos) {
+        issue("expr_bad_placeholder", n, "placeholder '{' is not closed; write '{{' for a literal brace");
+        return false;
+      }
+      const std::string_view name = t.substr(p + 1, close - p - 1);
+      const auto info = ctx_.resolve(name);
+      if (!info) {
+        Node at = n;
+        // Point at the placeholder inside the literal when it can be found as written.
+        const auto raw = e_.source_of(n).find("{" + std::string(name) + "}");
+        if (raw != std::string_view::npos) {
+          at.begin = n.begin + static_cast<std::uint32_t>(raw);
+          at.end = at.begin + static_cast<std::uint32_t>(name.size() + 2);
+        }
+        issue("unknown_name", at, "placeholder {" + std::string(name) + "} names no fact, parameter or output");
+        ok = false;
+      } else {
+        slots.push_back(info->slot);
+        if (info->kind == NameKind::output && outs_) outs_->push_back(info->index);
+      }
+      p = close;
+    }
+    if (!ok) return false;
+    n.first_child = static_cast<std::uint32_t>(e_.placeholder_slots.size());
+    n.child_count = static_cast<std::uint32_t>(slots.size());
+    e_.placeholder_slots.insert(e_.placeholder_slots.end(), slots.begin(), slots.end());
+    n.literal.kind = Kind::text;
+    n.type = Type::of(Kind::text);
+    return true;
+  }
+
+  /// Adapts string literal i to `target` when that is an enum or text.
+  bool adapt(std::uint32_t i, Type target) {
+    if (!is_string_literal(i)) return true;
+    if (target.kind == Kind::enumeration) return coerce_to_enum(i, target);
+    if (target.kind == Kind::text) return make_template(i);
+    return true;
+  }
+
+  /// Checks two operands that must share a type, letting a string literal take an enum's type.
+  bool check_pair(std::uint32_t a, std::uint32_t b) {
+    const bool oka = check(a, std::nullopt);
+    const bool okb = check(b, std::nullopt);
+    if (!oka || !okb) return false;
+    if (node(a).type.kind == Kind::enumeration && is_string_literal(b)) return adapt(b, node(a).type);
+    if (node(b).type.kind == Kind::enumeration && is_string_literal(a)) return adapt(a, node(b).type);
+    return true;
+  }
+
+  bool check(std::uint32_t i, std::optional<Type> expected) {
+    Node& n = node(i);
+    switch (n.op) {
+      case Op::literal:
+        n.type = Type{n.literal.kind, Kind::boolean, n.literal.enum_id};
+        if (expected) return adapt(i, *expected);
+        return true;
+      case Op::name:
+        return check_name(i);
+      case Op::neg: {
+        if (!check(kid(i, 0), std::nullopt)) return false;
+        if (node(kid(i, 0)).type.kind != Kind::integer) {
+          issue("type_mismatch", node(i), "'-' negates integers, not " + show(node(kid(i, 0)).type));
+          return false;
+        }
+        node(i).type = Type::of(Kind::integer);
+        return true;
+      }
+      case Op::add:
+      case Op::sub:
+        return check_arith(i);
+      case Op::eq:
+      case Op::ne:
+      case Op::lt:
+      case Op::le:
+      case Op::gt:
+      case Op::ge:
+        return check_compare(i);
+      case Op::and_:
+      case Op::or_:
+      case Op::not_: {
+        bool ok = true;
+        for (std::uint32_t k = 0; k < node(i).child_count; ++k) {
+          const auto c = kid(i, k);
+          if (!check(c, Type::of(Kind::boolean))) { ok = false; continue; }
+          if (node(c).type.kind != Kind::boolean) {
+            issue("type_mismatch", node(c), "'" + std::string(op_word(node(i).op)) + "' needs bool operands, but '" +
+                                                src(c) + "' is " + show(node(c).type));
+            ok = false;
+          }
+        }
+        node(i).type = Type::of(Kind::boolean);
+        return ok;
+      }
+      case Op::if_:
+        return check_if(i, expected);
+      case Op::in:
+        return check_in(i);
+      case Op::window: {
+        bool ok = true;
+        for (std::uint32_t k = 0; k < 2; ++k) {
+          const auto c = kid(i, k);
+          if (!check(c, std::nullopt)) { ok = false; continue; }
+          if (node(c).type.kind != Kind::date) {
+            issue("type_mismatch", node(c), "a window [a .. b] is made of dates, but '" + src(c) + "' is " +
+                                                show(node(c).type));
+            ok = false;
+          }
+        }
+        node(i).type = Type::of(Kind::window);
+        return ok;
+      }
+      case Op::list:
+        return check_list(i, expected);
+      case Op::call:
+        return check_call(i);
+    }
+    return false;
+  }
+
+  static std::string_view op_word(Op op) {
+    switch (op) {
+      case Op::and_: return "and";
+      case Op::or_: return "or";
+      case Op::not_: return "not";
+      case Op::add: return "+";
+      case Op::sub: return "-";
+      case Op::eq: return "==";
+      case Op::ne: return "!=";
+      case Op::lt: return "<";
+      case Op::le: return "<=";
+      case Op::gt: return ">";
+      case Op::ge: return ">=";
+      case Op::in: return "in";
+      default: return "?";
+    }
+  }
+
+  bool check_name(std::uint32_t i) {
+    const std::string& name = e_.names[node(i).name_index];
+    const auto info = ctx_.resolve(name);
+    if (!info) {
+      issue("unknown_name", node(i), "'" + name + "' is not a fact, parameter or output of this pack" +
+                                         (name == "today" ? " (the evaluation date is called as_of)" : ""));
+      return false;
+    }
+    node(i).slot = info->slot;
+    node(i).type = info->type;
+    if (info->kind == NameKind::output && outs_) outs_->push_back(info->index);
+    return true;
+  }
+
+  bool check_arith(std::uint32_t i) {
+    const auto a = kid(i, 0), b = kid(i, 1);
+    const bool oka = check(a, std::nullopt), okb = check(b, std::nullopt);
+    if (!oka || !okb) return false;
+    const Kind ka = node(a).type.kind, kb = node(b).type.kind;
+    const Op op = node(i).op;
+    Type result;
+    if (ka == Kind::integer && kb == Kind::integer) {
+      result = Type::of(Kind::integer);
+    } else if (ka == Kind::date && kb == Kind::period) {
+      result = Type::of(Kind::date);
+    } else if (op == Op::sub && ka == Kind::date && kb == Kind::date) {
+      result = Type::of(Kind::integer);  // days from b to a
+    } else {
+      std::string hint;
+      if (op == Op::add && ka == Kind::date && kb == Kind::integer) hint = " (add days as a period: P" + src(b) + "D)";
+      if (op == Op::add && ka == Kind::period && kb == Kind::date) hint = " (write the date first: date + period)";
+      if (op == Op::add && ka == Kind::date && kb == Kind::date) hint = " (dates cannot be added)";
+      issue("type_mismatch", node(i), "'" + std::string(op_word(op)) + "' is not defined for " + show(node(a).type) +
+                                          " and " + show(node(b).type) + hint);
+      return false;
+    }
+    node(i).type = result;
+    return true;
+  }
+
+  bool check_compare(std::uint32_t i) {
+    const auto a = kid(i, 0), b = kid(i, 1);
+    if (!check_pair(a, b)) return false;
+    const Type ta = node(a).type, tb = node(b).type;
+    const Op op = node(i).op;
+    if (!(ta == tb)) {
+      issue("type_mismatch", node(i), "cannot compare " + show(ta) + " with " + show(tb));
+      return false;
+    }
+    if ((op == Op::eq || op == Op::ne) ? (ta.kind == Kind::text || ta.kind == Kind::list) : !model::is_ordered(ta)) {
+      issue("type_mismatch", node(i), "'" + std::string(op_word(op)) + "' is not defined for " + show(ta) +
+                                          (ta.kind == Kind::period ? " (P1M and P30D are not comparable)" : ""));
+      return false;
+    }
+    node(i).type = Type::of(Kind::boolean);
+    return true;
+  }
+
+  bool check_if(std::uint32_t i, std::optional<Type> expected) {
+    const auto c = kid(i, 0), t = kid(i, 1), f = kid(i, 2);
+    bool ok = check(c, Type::of(Kind::boolean));
+    if (ok && node(c).type.kind != Kind::boolean) {
+      issue("type_mismatch", node(c), "the condition after 'if' must be bool, but '" + src(c) + "' is " +
+                                          show(node(c).type));
+      ok = false;
+    }
+    const bool okt = check(t, expected);
+    const bool okf = check(f, expected);
+    if (!okt || !okf) return false;
+    if (!expected) {
+      if (node(t).type.kind == Kind::enumeration && !adapt(f, node(t).type)) return false;
+      if (node(f).type.kind == Kind::enumeration && !adapt(t, node(f).type)) return false;
+    }
+    if (!(node(t).type == node(f).type)) {
+      issue("type_mismatch", node(i), "both branches must have one type, but 'then' is " + show(node(t).type) +
+                                          " and 'else' is " + show(node(f).type));
+      return false;
+    }
+    node(i).type = node(t).type;
+    return ok;
+  }
+
+  bool check_in(std::uint32_t i) {
+    const auto a = kid(i, 0), b = kid(i, 1);
+    const bool oka = check(a, std::nullopt), okb = check(b, std::nullopt);
+    if (!oka || !okb) return false;
+    const Type ta = node(a).type, tb = node(b).type;
+    bool fine = false;
+    if (ta.kind == Kind::date && tb.kind == Kind::window) fine = true;
+    if (ta.kind == Kind::date && tb.kind == Kind::list && tb.element == Kind::window) fine = true;
+    if (tb.kind == Kind::list && tb.element_type() == ta) fine = true;
+    if (!fine && tb.kind == Kind::list && tb.element == Kind::enumeration && is_string_literal(a)) {
+      if (!adapt(a, tb.element_type())) return false;
+      fine = true;
+    }
+    if (!fine) {
+      issue("type_mismatch", node(i), "'in' needs a date and a window (or list of windows), or a value and a list of "
+                                      "its type; found " + show(ta) + " in " + show(tb));
+      return false;
+    }
+    node(i).type = Type::of(Kind::boolean);
+    return true;
+  }
+
+  bool check_list(std::uint32_t i, std::optional<Type> expected) {
+    const std::uint32_t count = node(i).child_count;
+    std::optional<Type> elem;
+    if (expected && expected->kind == Kind::list) elem = expected->element_type();
+    if (count == 0) {
+      if (!elem) {
+        issue("type_mismatch", node(i), "an empty list [] needs a declared type (use it where a list<...> is expected)");
+        return false;
+      }
+      node(i).type = Type::list_of(*elem);
+      return true;
+    }
+    bool ok = true;
+    for (std::uint32_t k = 0; k < count; ++k) {
+      const auto c = kid(i, k);
+      if (!check(c, elem)) { ok = false; continue; }
+      if (!elem) {
+        elem = node(c).type;
+        if (elem->kind == Kind::list || elem->kind == Kind::text) {
+          issue("type_mismatch", node(c), "lists hold dates, windows, enums and other plain values, not " + show(*elem));
+          return false;
+        }
+      } else if (!(node(c).type == *elem)) {
+        issue("type_mismatch", node(c), "list items must share one type: '" + src(c) + "' is " + show(node(c).type) +
+                                            ", the list holds " + show(*elem));
+        ok = false;
+      }
+    }
+    if (ok) node(i).type = Type::list_of(*elem);
+    return ok;
+  }
+
+  bool arity(std::uint32_t i, const std::string& name, std::uint32_t lo, std::uint32_t hi) {
+    const auto n = node(i).child_count;
+    if (n >= lo && n <= hi) return true;
+    const std::string want = lo == hi ? std::to_string(lo) : hi == UINT32_MAX ? std::to_string(lo) + " or more"
+                                                                           : std::to_string(lo) + " to " + std::to_string(hi);
+    issue("arity_mismatch", node(i), name + "() takes " + want + " argument" + (hi == 1 && lo == 1 ? "" : "s") +
+                                         ", given " + std::to_string(n));
+    return false;
+  }
+
+  bool arg_is(std::uint32_t i, std::uint32_t k, const std::string& fname, Kind want) {
+    const auto c = kid(i, k);
+    if (node(c).type.kind == want) return true;
+    issue("type_mismatch", node(c), fname + "() argument " + std::to_string(k + 1) + " must be " +
+                                        std::string(model::kind_name(want)) + ", but '" + src(c) + "' is " +
+                                        show(node(c).type));
+    return false;
+  }
+
+  bool check_call(std::uint32_t i) {
+    const std::string name = e_.names[node(i).name_index];
+    const auto* sig = std::find_if(std::begin(kFunctions), std::end(kFunctions),
+                                   [&](const FnSig& s) { return s.name == name; });
+    if (sig == std::end(kFunctions)) {
+      std::string all;
+      for (const auto& s : kFunctions) all += (all.empty() ? "" : ", ") + std::string(s.name);
+      issue("unknown_function", node(i), "'" + name + "' is not a function (functions: " + all + ")");
+      return false;
+    }
+    Fn fn = sig->fn;
+    // has(fact) asks whether a fact is present; its argument is a name, not a value.
+    if (fn == Fn::has) {
+      if (!arity(i, name, 1, 1)) return false;
+      const auto c = kid(i, 0);
+      const auto info = node(c).op == Op::name ? ctx_.resolve(e_.names[node(c).name_index]) : std::nullopt;
+      if (!info || info->kind != NameKind::fact) {
+        issue("type_mismatch", node(c), "has() takes the name of a fact");
+        return false;
+      }
+      node(c).slot = info->slot;
+      node(c).type = info->type;
+      node(i).slot = info->slot;
+      node(i).fn = fn;
+      node(i).type = Type::of(Kind::boolean);
+      return true;
+    }
+    bool ok = true;
+    for (std::uint32_t k = 0; k < node(i).child_count; ++k) ok = check(kid(i, k), std::nullopt) && ok;
+    if (!ok) return false;
+    Type result;
+    switch (fn) {
+      case Fn::year: case Fn::month: case Fn::day: case Fn::weekday:
+        if (!arity(i, name, 1, 1) || !arg_is(i, 0, name, Kind::date)) return false;
+        result = Type::of(Kind::integer);
+        break;
+      case Fn::date_ymd:
+        if (!arity(i, name, 2, 3) || !arg_is(i, 0, name, Kind::integer)) return false;
+        if (node(i).child_count == 2) {
+          if (!arg_is(i, 1, name, Kind::month_day)) return false;
+          fn = Fn::date_month_day;
+        } else if (!arg_is(i, 1, name, Kind::integer) || !arg_is(i, 2, name, Kind::integer)) {
+          return false;
+        }
+        result = Type::of(Kind::date);
+        break;
+      case Fn::days_between:
+        if (!arity(i, name, 2, 2) || !arg_is(i, 0, name, Kind::date) || !arg_is(i, 1, name, Kind::date)) return false;
+        result = Type::of(Kind::integer);
+        break;
+      case Fn::start_of_day: case Fn::end_of_day:
+        if (!arity(i, name, 1, 1) || !arg_is(i, 0, name, Kind::date)) return false;
+        result = Type::of(Kind::instant);
+        break;
+      case Fn::instant_at:
+        if (!arity(i, name, 2, 2) || !arg_is(i, 0, name, Kind::date) || !arg_is(i, 1, name, Kind::time_of_day))
+          return false;
+        result = Type::of(Kind::instant);
+        break;
+      case Fn::date_of:
+        if (!arity(i, name, 1, 1) || !arg_is(i, 0, name, Kind::instant)) return false;
+        result = Type::of(Kind::date);
+        break;
+      case Fn::min: case Fn::max: {
+        if (!arity(i, name, 2, UINT32_MAX)) return false;
+        const Type t = node(kid(i, 0)).type;
+        if (!model::is_ordered(t)) {
+          issue("type_mismatch", node(kid(i, 0)), name + "() compares ordered values (integers, dates, instants), not " +
+                                                      show(t));
+          return false;
+        }
+        for (std::uint32_t k = 1; k < node(i).child_count; ++k) {
+          if (!(node(kid(i, k)).type == t)) {
+            issue("type_mismatch", node(kid(i, k)), name + "() arguments must share one type: " + show(t) + " and " +
+                                                        show(node(kid(i, k)).type));
+            return false;
+          }
+        }
+        result = t;
+        break;
+      }
+      case Fn::start: case Fn::end:
+        if (!arity(i, name, 1, 1) || !arg_is(i, 0, name, Kind::window)) return false;
+        result = Type::of(Kind::date);
+        break;
+      case Fn::count: case Fn::first: case Fn::last:
+        if (!arity(i, name, 1, 1) || !arg_is(i, 0, name, Kind::list)) return false;
+        result = fn == Fn::count ? Type::of(Kind::integer) : node(kid(i, 0)).type.element_type();
+        break;
+      default:
+        return false;
+    }
+    node(i).fn = fn;
+    node(i).type = result;
+    return true;
+  }
+
+  Expr& e_;
+  const CheckContext& ctx_;
+  std::vector<CheckIssue>& issues_;
+  std::vector<std::uint32_t>* outs_;
+};
+
+}  // namespace
+
+bool check_expr(Expr& e, const CheckContext& ctx, std::vector<CheckIssue>& issues,
+                std::vector<std::uint32_t>* referenced_outputs) {
+  if (e.nodes.empty()) return false;
+  Checker c(e, ctx, issues, referenced_outputs);
+  return c.run();
+}
+
+std::string type_display(model::Type t, std::span<const model::EnumDef> enums) {
+  if (t.kind == Kind::enumeration) {
+    return "enum " + (t.enum_id < enums.size() ? enums[t.enum_id].name : std::string("?"));
+  }
+  if (t.kind == Kind::list) return "list<" + type_display(t.element_type(), enums) + ">";
+  return std::string(model::kind_name(t.kind));
+}
+
+}  // namespace rules::expr

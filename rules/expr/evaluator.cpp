@@ -1,0 +1,368 @@
+#include "expr/evaluator.h"
+
+#include <array>
+
+#include "calendar/period.h"
+#include "model/format.h"
+
+namespace rules::expr {
+namespace {
+
+using calendar::Date;
+using model::Kind;
+using model::State;
+using model::Value;
+
+class Eval {
+ public:
+  Eval(const Expr& e, EvalContext& ctx) : e_(e), ctx_(ctx) {}
+
+  Value run(std::uint32_t i) {
+    const Node& n = e_.nodes[i];
+    switch (n.op) {
+      case Op::literal:
+        return n.literal.kind == Kind::text ? text(n) : n.literal;
+      case Op::name: {
+        const Value& v = ctx_.env[n.slot];
+        if (ctx_.trace) record(TraceStep::Kind::input, std::string(ctx_.slot_names[n.slot]) + " = " + show(v));
+        return v;
+      }
+      case Op::neg: {
+        const Value x = run(kid(n, 0));
+        if (!x.known()) return x;
+        if (x.integer == INT64_MIN) return fail("integer_overflow", "-" + show(x) + " overflows");
+        return Value::make_int(-x.integer);
+      }
+      case Op::add:
+      case Op::sub:
+        return arith(n);
+      case Op::eq: case Op::ne: case Op::lt: case Op::le: case Op::gt: case Op::ge:
+        return compare(n);
+      case Op::and_:
+      case Op::or_:
+        return logic(n);
+      case Op::not_: {
+        const Value x = run(kid(n, 0));
+        if (!x.known()) return x;
+        return Value::make_bool(!x.boolean);
+      }
+      case Op::if_: {
+        const Value c = run(kid(n, 0));
+        if (!c.known()) return c;
+        const Value r = run(kid(n, c.boolean ? 1 : 2));
+        if (ctx_.trace) {
+          record(TraceStep::Kind::step, "if " + std::string(e_.source_of(e_.nodes[kid(n, 0)])) + ": " +
+                                            (c.boolean ? "true, then " : "false, else ") + show(r));
+        }
+        return r;
+      }
+      case Op::in:
+        return in(n);
+      case Op::window: {
+        const Value a = run(kid(n, 0));
+        const Value b = run(kid(n, 1));
+        if (auto bad = combine(a, b)) return *bad;
+        return Value::make_window({a.date, b.date});
+      }
+      case Op::list:
+        return list(n);
+      case Op::call:
+        return call(n);
+    }
+    return Value::make_unknown({});
+  }
+
+ private:
+  std::uint32_t kid(const Node& n, std::uint32_t k) const { return e_.children[n.first_child + k]; }
+
+  std::string show(const Value& v) const {
+    model::FormatContext f{ctx_.enums, *ctx_.list_arena, false};
+    return model::format_value(v, f);
+  }
+
+  void record(TraceStep::Kind k, std::string text) { ctx_.trace->push_back({k, std::move(text)}); }
+
+  /// "<source>: <operands> -> <result> (<note>)"
+  void step(const Node& n, const std::string& detail, const Value& r, const std::string& note = {}) {
+    std::string line(e_.source_of(n));
+    if (!detail.empty()) line += ": " + detail;
+    line += " -> " + show(r);
+    if (!note.empty()) line += " (" + note + ")";
+    record(TraceStep::Kind::step, std::move(line));
+  }
+
+  Value fail(const char* code, std::string message) {
+    ctx_.errors->push_back({code, std::move(message)});
+    return Value::make_error(static_cast<std::uint32_t>(ctx_.errors->size() - 1));
+  }
+
+  Value fail(const calendar::CalendarError& err) { return fail(calendar::code_name(err.code), err.message); }
+
+  /// The value to return when an operand is not known: the first error, else the union of the
+  /// missing facts. nullopt when every operand is known.
+  static std::optional<Value> combine(const Value& a, const Value& b) {
+    if (a.state == State::error) return a;
+    if (b.state == State::error) return b;
+    if (a.known() && b.known()) return std::nullopt;
+    model::FactSet m;
+    if (!a.known()) m |= a.missing;
+    if (!b.known()) m |= b.missing;
+    return Value::make_unknown(m);
+  }
+
+  Value text(const Node& n) {
+    // A template is known when all its placeholders are.
+    Value acc = n.literal;
+    for (std::uint32_t k = 0; k < n.child_count; ++k) {
+      const Value& p = ctx_.env[e_.placeholder_slots[n.first_child + k]];
+      if (p.known()) continue;
+      if (auto bad = combine(acc, p)) acc = *bad;
+    }
+    return acc;
+  }
+
+  Value arith(const Node& n) {
+    const Value a = run(kid(n, 0));
+    const Value b = run(kid(n, 1));
+    if (auto bad = combine(a, b)) return *bad;
+    const bool plus = n.op == Op::add;
+    if (a.kind == Kind::integer) {
+      std::int64_t r;
+      if (plus ? __builtin_add_overflow(a.integer, b.integer, &r) : __builtin_sub_overflow(a.integer, b.integer, &r))
+        return fail("integer_overflow", show(a) + (plus ? " + " : " - ") + show(b) + " overflows");
+      return Value::make_int(r);
+    }
+    if (b.kind == Kind::date) {  // date - date: days
+      const Value r = Value::make_int(calendar::days_between(b.date, a.date));
+      if (ctx_.trace) step(n, show(a) + " - " + show(b), r, "days");
+      return r;
+    }
+    // Civil Code Art. 202: periods apply from their anchor, month ends handled by the calendar.
+    const auto r = plus ? calendar::add_period(a.date, b.period) : calendar::subtract_period(a.date, b.period);
+    if (!r) return fail(r.error());
+    const Value out = Value::make_date(r->date);
+    if (ctx_.trace) {
+      step(n, show(a) + (plus ? " + " : " - ") + show(b), out, calendar::explain_period_step(a.date, b.period, *r));
+    }
+    return out;
+  }
+
+  static int order(const Value& a, const Value& b) {
+    auto cmp = [](auto x, auto y) { return x < y ? -1 : (y < x ? 1 : 0); };
+    switch (a.kind) {
+      case Kind::integer: return cmp(a.integer, b.integer);
+      case Kind::date: return cmp(a.date, b.date);
+      case Kind::instant: return cmp(a.instant, b.instant);
+      case Kind::time_of_day: return cmp(a.time_of_day, b.time_of_day);
+      case Kind::month_day: return cmp(a.month_day, b.month_day);
+      default: return 0;
+    }
+  }
+
+  static bool equal(const Value& a, const Value& b) {
+    switch (a.kind) {
+      case Kind::boolean: return a.boolean == b.boolean;
+      case Kind::string: return a.str() == b.str();
+      case Kind::period: return a.period == b.period;
+      case Kind::window: return a.window == b.window;
+      case Kind::enumeration: return a.enum_index == b.enum_index;
+      default: return order(a, b) == 0;
+    }
+  }
+
+  Value compare(const Node& n) {
+    const Value a = run(kid(n, 0));
+    const Value b = run(kid(n, 1));
+    if (auto bad = combine(a, b)) return *bad;
+    bool r = false;
+    switch (n.op) {
+      case Op::eq: r = equal(a, b); break;
+      case Op::ne: r = !equal(a, b); break;
+      case Op::lt: r = order(a, b) < 0; break;
+      case Op::le: r = order(a, b) <= 0; break;
+      case Op::gt: r = order(a, b) > 0; break;
+      case Op::ge: r = order(a, b) >= 0; break;
+      default: break;
+    }
+    const Value out = Value::make_bool(r);
+    if (ctx_.trace && (a.kind == Kind::date || a.kind == Kind::instant)) {
+      step(n, show(a) + " " + op_text(n.op) + " " + show(b), out);
+    }
+    return out;
+  }
+
+  static const char* op_text(Op op) {
+    switch (op) {
+      case Op::eq: return "==";
+      case Op::ne: return "!=";
+      case Op::lt: return "<";
+      case Op::le: return "<=";
+      case Op::gt: return ">";
+      case Op::ge: return ">=";
+      default: return "?";
+    }
+  }
+
+  Value logic(const Node& n) {
+    // Kleene three-valued logic: a decisive operand (false for and, true for or) wins even
+    // when the other is unknown or failed.
+    const bool is_and = n.op == Op::and_;
+    const Value a = run(kid(n, 0));
+    if (a.known() && a.boolean != is_and) return a;
+    const Value b = run(kid(n, 1));
+    if (b.known() && b.boolean != is_and) return b;
+    if (auto bad = combine(a, b)) return *bad;
+    return Value::make_bool(is_and);
+  }
+
+  const Value& item(const Value& list, std::uint32_t k) const { return (*ctx_.list_arena)[list.list.offset + k]; }
+
+  Value in(const Node& n) {
+    const Value a = run(kid(n, 0));
+    const Value b = run(kid(n, 1));
+    if (auto bad = combine(a, b)) return *bad;
+    bool r = false;
+    if (b.kind == Kind::window) {
+      r = b.window.contains(a.date);
+    } else {
+      for (std::uint32_t k = 0; k < b.list.count && !r; ++k) {
+        const Value& x = item(b, k);
+        r = x.kind == Kind::window && a.kind == Kind::date ? x.window.contains(a.date) : equal(a, x);
+      }
+    }
+    const Value out = Value::make_bool(r);
+    if (ctx_.trace) step(n, show(a) + " in " + show(b), out, b.kind == Kind::window ? "both ends included" : "");
+    return out;
+  }
+
+  Value list(const Node& n) {
+    // Items are evaluated first (they may use the arena themselves), then stored contiguously.
+    constexpr std::uint32_t kInline = 16;
+    std::array<Value, kInline> inline_items;
+    std::vector<Value> spill;
+    Value acc = Value::make_bool(true);
+    for (std::uint32_t k = 0; k < n.child_count; ++k) {
+      const Value v = run(kid(n, k));
+      if (!v.known()) {
+        if (auto bad = combine(acc, v)) acc = *bad;
+      }
+      if (k < kInline) inline_items[k] = v; else spill.push_back(v);
+    }
+    if (!acc.known()) return acc;
+    const auto offset = static_cast<std::uint32_t>(ctx_.list_arena->size());
+    for (std::uint32_t k = 0; k < n.child_count; ++k) {
+      ctx_.list_arena->push_back(k < kInline ? inline_items[k] : spill[k - kInline]);
+    }
+    return Value::make_list(n.type.element_type(), offset, n.child_count);
+  }
+
+  Value call(const Node& n) {
+    if (n.fn == Fn::has) {
+      const bool present = ctx_.env[n.slot].state != State::unknown;
+      const Value r = Value::make_bool(present);
+      if (ctx_.trace) step(n, "", r, present ? "fact given" : "fact absent");
+      return r;
+    }
+    std::array<Value, 3> fixed;
+    const std::uint32_t argc = n.child_count;
+    Value acc = Value::make_bool(true);
+    // min/max may take many arguments; fold them as they come.
+    if (n.fn == Fn::min || n.fn == Fn::max) {
+      Value best;
+      for (std::uint32_t k = 0; k < argc; ++k) {
+        const Value v = run(kid(n, k));
+        if (!v.known()) {
+          if (auto bad = combine(acc, v)) acc = *bad;
+          continue;
+        }
+        if (k == 0 || (n.fn == Fn::min ? order(v, best) < 0 : order(v, best) > 0)) best = v;
+      }
+      if (!acc.known()) return acc;
+      if (ctx_.trace) step(n, "", best);
+      return best;
+    }
+    for (std::uint32_t k = 0; k < argc && k < fixed.size(); ++k) {
+      fixed[k] = run(kid(n, k));
+      if (!fixed[k].known()) {
+        if (auto bad = combine(acc, fixed[k])) acc = *bad;
+      }
+    }
+    if (!acc.known()) return acc;
+    const Value& a = fixed[0];
+    Value r;
+    std::string note;
+    switch (n.fn) {
+      case Fn::year: r = Value::make_int(a.date.year()); break;
+      case Fn::month: r = Value::make_int(a.date.month()); break;
+      case Fn::day: r = Value::make_int(a.date.day()); break;
+      case Fn::weekday: r = Value::make_int(a.date.iso_weekday()); note = "1 = Monday .. 7 = Sunday"; break;
+      case Fn::date_ymd: {
+        const auto y = a.integer, m = fixed[1].integer, d = fixed[2].integer;
+        if (y < calendar::kMinYear || y > calendar::kMaxYear || m < 1 || m > 12 || d < 1 || d > 31) {
+          const bool range = y < calendar::kMinYear || y > calendar::kMaxYear;
+          return fail(range ? "date_out_of_range" : "date_invalid",
+                      "date(" + std::to_string(y) + ", " + std::to_string(m) + ", " + std::to_string(d) +
+                          ") is not a date" + (range ? " in the supported years 1..9999" : ""));
+        }
+        const auto dt = calendar::make_date(static_cast<int>(y), static_cast<int>(m), static_cast<int>(d));
+        if (!dt) return fail(dt.error());
+        r = Value::make_date(*dt);
+        break;
+      }
+      case Fn::date_month_day: {
+        if (a.integer < calendar::kMinYear || a.integer > calendar::kMaxYear)
+          return fail("date_out_of_range", "year " + std::to_string(a.integer) + " is outside 1..9999");
+        const auto dt = calendar::in_year(fixed[1].month_day, static_cast<int>(a.integer));
+        if (!dt) return fail(dt.error());
+        r = Value::make_date(*dt);
+        break;
+      }
+      case Fn::days_between: r = Value::make_int(calendar::days_between(a.date, fixed[1].date)); break;
+      case Fn::start_of_day:
+      case Fn::end_of_day:
+      case Fn::instant_at: {
+        const auto i = n.fn == Fn::start_of_day ? ctx_.zone->start_of_day(a.date)
+                       : n.fn == Fn::end_of_day ? ctx_.zone->end_of_day(a.date)
+                                                : ctx_.zone->at(a.date, fixed[1].time_of_day);
+        if (!i) return fail(i.error());
+        r = Value::make_instant(*i);
+        if (ctx_.trace) {
+          note = std::string(n.fn == Fn::start_of_day ? "00:00" : n.fn == Fn::end_of_day ? "24:00, the next day's 00:00"
+                                                                                         : show(fixed[1])) +
+                 " in " + std::string(ctx_.zone->name()) + ", " + calendar::format_utc_offset(i->offset_seconds);
+        }
+        break;
+      }
+      case Fn::date_of: r = Value::make_date(ctx_.zone->date_of(a.instant)); break;
+      case Fn::start: r = Value::make_date(a.window.start); break;
+      case Fn::end: r = Value::make_date(a.window.end); break;
+      case Fn::count: r = Value::make_int(a.list.count); break;
+      case Fn::first:
+      case Fn::last:
+        if (a.list.count == 0) return fail("empty_list", std::string(e_.source_of(n)) + ": the list is empty");
+        r = item(a, n.fn == Fn::first ? 0 : a.list.count - 1);
+        break;
+      default:
+        return Value::make_unknown({});
+    }
+    if (ctx_.trace) {
+      std::string args;
+      for (std::uint32_t k = 0; k < argc; ++k) args += (k ? ", " : "") + show(fixed[k]);
+      const std::string name(e_.names[n.name_index]);
+      step(n, name + "(" + args + ")", r, note);
+    }
+    return r;
+  }
+
+  const Expr& e_;
+  EvalContext& ctx_;
+};
+
+}  // namespace
+
+model::Value evaluate(const Expr& e, EvalContext& ctx) {
+  Eval ev(e, ctx);
+  return ev.run(e.root);
+}
+
+}  // namespace rules::expr

@@ -1,0 +1,26 @@
+#pragma once
+/// Lexer and parser of the policy expression language (docs/policy-language.md).
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "expr/ast.h"
+
+namespace rules::expr {
+
+/// A syntax problem at a byte range of the expression text. `code` is `expr_syntax` or
+/// `expr_bad_literal` (a literal of the right shape with an impossible value, e.g. 2023-02-29).
+struct ParseIssue {
+  std::string code;
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
+  std::string message;
+};
+
+/// Parses `text` into a flat tree. On success `issues` is empty. On failure the returned Expr is
+/// unusable and `issues` holds every problem found (the parser stops at the first syntax error
+/// but reports every bad literal before it).
+Expr parse_expr(std::string_view text, std::vector<ParseIssue>& issues);
+
+}  // namespace rules::expr

@@ -1,0 +1,919 @@
+#include "loader/load.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <queue>
+#include <set>
+#include <sstream>
+
+#include "expr/checker.h"
+#include "expr/parser.h"
+#include "loader/toml_source.h"
+#include "model/format.h"
+#include "model/value_parse.h"
+
+namespace rules::loader {
+namespace {
+
+using detail::Diags;
+using detail::TableReader;
+using detail::TomlFile;
+using model::Kind;
+using model::Type;
+
+bool valid_name(std::string_view s) {
+  if (s.empty() || !(s[0] >= 'a' && s[0] <= 'z')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+}
+
+bool reserved_word(std::string_view s) {
+  static constexpr std::string_view words[] = {"and", "or", "not", "if", "then", "else", "in", "true", "false", "as_of"};
+  return std::find(std::begin(words), std::end(words), s) != std::end(words);
+}
+
+/// Position order used for "declaration order": file index, then line, then column.
+struct Order {
+  std::size_t file = 0;
+  source::Position pos;
+  friend auto operator<=>(const Order&, const Order&) = default;
+};
+
+struct ParsedFile {
+  TomlFile file;
+  toml::table root;
+};
+
+class Loader {
+ public:
+  explicit Loader(std::span<const SourceFile> files) : files_(files) {}
+
+  LoadResult run(const std::optional<SourceFile>& params) {
+    parse_files();
+    if (parsed_.empty()) return finish();
+    read_header();
+    read_declarations();
+    read_rules();
+    if (!pack_->policy.header.timezone.empty() && !zone_ok_) {
+      // Reported in read_header; evaluation would need the zone.
+    }
+    assign_slots();
+    compile_rules();
+    order_outputs();
+    if (params) apply_params(*params);
+    read_tests();
+    return finish();
+  }
+
+ private:
+  LoadResult finish() {
+    LoadResult r;
+    source::sort_diagnostics(diags_);
+    r.diagnostics = std::move(diags_);
+    if (r.diagnostics.empty() && !parsed_.empty()) r.pack = std::move(pack_);
+    return r;
+  }
+
+  void error(const char* code, source::Span span, std::string msg, std::vector<std::string> notes = {}) {
+    diags_.push_back({code, std::move(span), std::move(msg), std::move(notes)});
+  }
+
+  // ---- files ---------------------------------------------------------------------------------
+
+  void parse_files() {
+    pack_ = std::make_unique<CompiledPack>();
+    if (files_.empty()) {
+      error("load_io", {"<pack>", {}, {}}, "the pack has no .toml files");
+      return;
+    }
+    parsed_.reserve(files_.size());
+    for (const auto& f : files_) {
+      pack_->policy.files.push_back(f.path);
+      try {
+        auto root = toml::parse(std::string_view(f.text), std::string_view(f.path));
+        parsed_.push_back({TomlFile(f.path, f.text), std::move(root)});
+      } catch (const toml::parse_error& e) {
+        const auto b = e.source().begin;
+        error("load_toml_syntax", {f.path, {b.line, b.column}, {b.line, b.column}},
+              "TOML syntax: " + std::string(e.description()));
+        syntax_failed_ = true;
+      }
+    }
+    // A file that is not TOML makes every later check unreliable: stop at syntax errors.
+    if (syntax_failed_) parsed_.clear();
+  }
+
+  template <class F>
+  void for_each_table_entry(const char* section, F&& f) {
+    for (std::size_t fi = 0; fi < parsed_.size(); ++fi) {
+      auto& pf = parsed_[fi];
+      const auto* node = pf.root.get(section);
+      if (!node) continue;
+      const auto* tbl = node->as_table();
+      if (!tbl) {
+        error("load_wrong_type", pf.file.span(*node),
+              std::string("[") + section + "] must be a table, not a " + detail::toml_type_name(*node));
+        continue;
+      }
+      // toml++ keeps keys sorted; report and number entries in the order they were written.
+      std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+      for (auto&& [k, v] : *tbl) entries.emplace_back(&k, &v);
+      std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+        const auto pa = a.first->source().begin, pb = b.first->source().begin;
+        return std::tie(pa.line, pa.column) < std::tie(pb.line, pb.column);
+      });
+      for (auto& [k, v] : entries) f(fi, pf.file, *k, *v);
+    }
+  }
+
+  // ---- header ---------------------------------------------------------------------------------
+
+  void read_header() {
+    const toml::table* found = nullptr;
+    const TomlFile* found_file = nullptr;
+    for (auto& pf : parsed_) {
+      for (auto&& [k, v] : pf.root) {
+        static constexpr std::string_view top[] = {"policy", "parameters", "facts", "rules", "tests"};
+        if (std::find(std::begin(top), std::end(top), k.str()) == std::end(top)) {
+          error("load_unknown_field", pf.file.span(k.source()),
+                "unknown top-level section '" + std::string(k.str()) + "' (sections: policy, parameters, facts, rules, tests)");
+        }
+      }
+      const auto* n = pf.root.get("policy");
+      if (!n) continue;
+      if (!n->is_table()) {
+        error("load_wrong_type", pf.file.span(*n), "[policy] must be a table");
+        continue;
+      }
+      if (found) {
+        error("load_duplicate_header", pf.file.span(*n),
+              "a second [policy] header; the pack's header is in " + found_file->path());
+        continue;
+      }
+      found = n->as_table();
+      found_file = &pf.file;
+    }
+    auto& h = pack_->policy.header;
+    if (!found) {
+      error("load_missing_header", {parsed_.front().file.path(), {1, 1}, {1, 1}},
+            "no [policy] header (id, title, version, timezone, date_convention) in any file of the pack");
+      return;
+    }
+    TableReader r(*found, *found_file, diags_, "[policy]",
+                  {"id", "title", "version", "timezone", "date_convention", "description"});
+    h.span = r.span();
+    h.id = r.string("id", true).value_or("");
+    h.title = r.string("title", true).value_or("");
+    h.version = r.string("version", true).value_or("");
+    if (auto tz = r.string("timezone", true)) {
+      h.timezone = *tz;
+      auto z = calendar::TimeZone::locate(*tz);
+      if (z) {
+        pack_->zone = *z;
+        zone_ok_ = true;
+      } else {
+        r.error("load_bad_timezone", *r.node("timezone"),
+                "'" + *tz + "' is not an IANA time-zone name known to this system's tzdata (e.g. Asia/Shanghai)");
+      }
+    }
+    if (auto conv = r.string("date_convention", true)) {
+      if (*conv == "prc-civil-code") {
+        h.date_convention = model::DateConvention::prc_civil_code;
+      } else {
+        r.error("load_bad_convention", *r.node("date_convention"),
+                "unknown date convention '" + *conv + "' (known: prc-civil-code, PRC Civil Code Arts. 200-204)");
+      }
+    }
+  }
+
+  // ---- types ----------------------------------------------------------------------------------
+
+  /// Reads `type` (and `values` for enums) of a fact, parameter or output named `name`.
+  /// Returns nullopt after reporting a problem.
+  std::optional<Type> read_type(TableReader& r, const std::string& name, bool output, model::OutputForm* form) {
+    const auto t = r.string("type", true);
+    if (!t) return std::nullopt;
+    if (*t == "enum") return read_enum(r, name);
+    if (r.node("values")) r.error("load_unknown_field", *r.node("values"), "'values' belongs to enum types only");
+    if (*t == "deadline") {
+      if (!output) {
+        r.error("load_bad_type", *r.node("type"), "'deadline' is a form of output; declare this as a date");
+        return std::nullopt;
+      }
+      *form = model::OutputForm::deadline;
+      return Type::of(Kind::date);
+    }
+    Type out;
+    if (!model::parse_type_name(*t, out)) {
+      r.error("load_bad_type", *r.node("type"),
+              "unknown type '" + *t + "' (types: bool, integer, string, date, instant, period, time, month_day, window, "
+              "enum, text, list<T>" + std::string(output ? ", deadline" : "") + ")");
+      return std::nullopt;
+    }
+    if (out.kind == Kind::text && !output) {
+      r.error("load_bad_type", *r.node("type"), "'text' is for guidance outputs; facts and parameters use 'string'");
+      return std::nullopt;
+    }
+    return out;
+  }
+
+  std::optional<Type> read_enum(TableReader& r, const std::string& name) {
+    const auto* arr = r.array("values", true);
+    if (!arr) return std::nullopt;
+    model::EnumDef def;
+    def.name = name;
+    bool ok = true;
+    for (const auto& item : *arr) {
+      model::EnumValue ev;
+      if (const auto* s = item.as_string()) {
+        ev.name = s->get();
+      } else if (const auto* t = item.as_table()) {
+        TableReader vr(*t, r.file(), diags_, "a value of enum " + name, {"name", "label"});
+        ev.name = vr.string("name", true).value_or("");
+        ev.label = vr.string("label", false).value_or("");
+        if (ev.name.empty()) { ok = false; continue; }
+      } else {
+        r.error("load_wrong_type", item, "enum values are strings or {name, label} tables");
+        ok = false;
+        continue;
+      }
+      if (!valid_name(ev.name)) {
+        r.error("load_bad_name", item, "enum value '" + ev.name + "' must be snake_case (a-z, 0-9, _)");
+        ok = false;
+        continue;
+      }
+      if (def.find(ev.name) || (!ev.label.empty() && def.find(ev.label))) {
+        r.error("load_duplicate_name", item, "enum " + name + " has '" + ev.name + "' twice");
+        ok = false;
+        continue;
+      }
+      def.values.push_back(std::move(ev));
+    }
+    if (def.values.empty()) {
+      if (ok) r.error("load_bad_value", *r.node("values"), "enum " + name + " needs at least one value");
+      return std::nullopt;
+    }
+    pack_->policy.enums.push_back(std::move(def));
+    return Type::enumeration(static_cast<std::uint16_t>(pack_->policy.enums.size() - 1));
+  }
+
+  /// Claims `name` in the shared namespace of facts, parameters and outputs.
+  bool claim_name(const std::string& name, const source::Span& span, const char* what) {
+    if (!valid_name(name) || reserved_word(name)) {
+      error("load_bad_name", span, std::string(what) + " name '" + name + "' must be snake_case (a-z, 0-9, _), start with a "
+                                   "letter and not be a keyword or as_of");
+      return false;
+    }
+    auto [it, inserted] = names_.emplace(name, span);
+    if (!inserted) {
+      error("load_duplicate_name", span, "'" + name + "' is already declared at " + it->second.file + ":" +
+                                             std::to_string(it->second.begin.line) + ":" +
+                                             std::to_string(it->second.begin.column));
+      return false;
+    }
+    return true;
+  }
+
+  /// Converts a TOML value to a value of type `t` (parameters).
+  bool value_from_toml(const toml::node& n, Type t, const TomlFile& f, model::Value& out, std::string& storage) {
+    const auto text = detail::scalar_text(n);
+    if (!text) {
+      error("load_wrong_type", f.span(n), "expected " + model::expected_form(t, pack_->policy.enums) + ", found a " +
+                                              detail::toml_type_name(n));
+      return false;
+    }
+    const bool native_ok = (t.kind == Kind::boolean && n.is_boolean()) || (t.kind == Kind::integer && n.is_integer()) ||
+                           (t.kind == Kind::date && n.is_date()) || (t.kind == Kind::instant && n.is_date_time()) ||
+                           (t.kind == Kind::time_of_day && n.is_time()) || n.is_string();
+    if (!native_ok) {
+      error("load_wrong_type", f.span(n), "expected " + model::expected_form(t, pack_->policy.enums) + ", found a " +
+                                              detail::toml_type_name(n) + " " + *text);
+      return false;
+    }
+    storage = *text;
+    std::string why;
+    if (!model::parse_value(storage, t, pack_->policy.enums, out, why)) {
+      error("load_bad_value", f.span(n), why);
+      return false;
+    }
+    return true;
+  }
+
+  // ---- parameters and facts -------------------------------------------------------------------
+
+  void read_declarations() {
+    std::vector<std::pair<Order, model::Parameter>> params;
+    for_each_table_entry("parameters", [&](std::size_t fi, const TomlFile& f, const toml::key& k, const toml::node& v) {
+      const std::string name(k.str());
+      const auto span = f.span(k.source());
+      if (!v.is_table()) {
+        error("load_wrong_type", f.span(v), "parameter " + name + " must be a table {type, value, label, description}");
+        return;
+      }
+      TableReader r(*v.as_table(), f, diags_, "parameter " + name, {"type", "value", "label", "description"});
+      if (!claim_name(name, span, "parameter")) return;
+      model::Parameter p;
+      p.name = name;
+      p.span = span;
+      p.label = r.string("label", false).value_or("");
+      p.description = r.string("description", true).value_or("");
+      const auto t = read_type(r, name, false, nullptr);
+      if (!t) return;
+      if (t->kind == Kind::list) {
+        r.error("load_bad_type", *r.node("type"), "parameters cannot be lists");
+        return;
+      }
+      p.type = *t;
+      const auto* val = r.node("value");
+      if (!val) {
+        r.error("load_missing_field", "parameter " + name + " needs a 'value' (its default)");
+        return;
+      }
+      if (!value_from_toml(*val, p.type, f, p.value, p.text)) return;
+      params.push_back({{fi, span.begin}, std::move(p)});
+    });
+    std::sort(params.begin(), params.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [o, p] : params) pack_->policy.parameters.push_back(std::move(p));
+
+    std::vector<std::pair<Order, model::Fact>> facts;
+    for_each_table_entry("facts", [&](std::size_t fi, const TomlFile& f, const toml::key& k, const toml::node& v) {
+      const std::string name(k.str());
+      const auto span = f.span(k.source());
+      if (!v.is_table()) {
+        error("load_wrong_type", f.span(v), "fact " + name + " must be a table {type, label, description, csv}");
+        return;
+      }
+      TableReader r(*v.as_table(), f, diags_, "fact " + name, {"type", "values", "label", "description", "csv"});
+      if (!claim_name(name, span, "fact")) return;
+      model::Fact fact;
+      fact.name = name;
+      fact.span = span;
+      fact.label = r.string("label", true).value_or("");
+      fact.description = r.string("description", true).value_or("");
+      if (const auto* csv = r.array("csv", false)) {
+        for (const auto& h : *csv) {
+          if (const auto* s = h.as_string()) fact.csv_headers.push_back(s->get());
+          else r.error("load_wrong_type", h, "csv headers of fact " + name + " are strings");
+        }
+      }
+      const auto t = read_type(r, name, false, nullptr);
+      if (!t) return;
+      fact.type = *t;
+      facts.push_back({{fi, span.begin}, std::move(fact)});
+    });
+    std::sort(facts.begin(), facts.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [o, f] : facts) pack_->policy.facts.push_back(std::move(f));
+    if (pack_->policy.facts.size() > model::kMaxFacts) {
+      error("load_too_many_facts", pack_->policy.facts[model::kMaxFacts].span,
+            "a pack may declare at most " + std::to_string(model::kMaxFacts) + " facts");
+    }
+    // Two facts must not claim one CSV header: a roster column could not say which it carries.
+    std::map<std::string, std::string> header_owner;
+    for (const auto& f : pack_->policy.facts) {
+      for (const auto& h : f.csv_headers) {
+        auto [it, inserted] = header_owner.emplace(h, f.name);
+        if (!inserted && it->second != f.name) {
+          error("load_duplicate_name", f.span, "CSV header '" + h + "' is already claimed by fact " + it->second);
+        }
+      }
+    }
+  }
+
+  // ---- rules ----------------------------------------------------------------------------------
+
+  struct PendingExpr {
+    model::ExprSource src;
+  };
+
+  void read_rules() {
+    std::set<std::string> rule_ids;
+    for (std::size_t fi = 0; fi < parsed_.size(); ++fi) {
+      auto& pf = parsed_[fi];
+      const auto* node = pf.root.get("rules");
+      if (!node) continue;
+      const auto* arr = node->as_array();
+      if (!arr) {
+        error("load_wrong_type", pf.file.span(*node), "rules are an array of tables: write each as [[rules]]");
+        continue;
+      }
+      for (const auto& item : *arr) {
+        const auto* t = item.as_table();
+        if (!t) {
+          error("load_wrong_type", pf.file.span(item), "each rule is a table: write it as [[rules]]");
+          continue;
+        }
+        read_rule(*t, pf.file, rule_ids);
+      }
+    }
+  }
+
+  void read_rule(const toml::table& t, const TomlFile& f, std::set<std::string>& ids) {
+    model::Rule rule;
+    rule.span = f.span(t);
+    const std::string provisional = t.get("id") && t.get("id")->is_string() ? t.get("id")->as_string()->get() : "?";
+    TableReader r(t, f, diags_, "rule " + provisional,
+                  {"id", "title", "description", "when", "in_force", "version_date", "outputs", "citations"});
+    rule.id = r.string("id", true).value_or("");
+    if (!rule.id.empty()) {
+      if (!valid_name(rule.id)) {
+        r.error("load_bad_name", *r.node("id"), "rule id '" + rule.id + "' must be snake_case (a-z, 0-9, _)");
+      } else if (!ids.insert(rule.id).second) {
+        r.error("load_duplicate_name", *r.node("id"), "a rule with id '" + rule.id + "' already exists");
+      }
+    }
+    rule.title = r.string("title", true).value_or("");
+    rule.description = r.string("description", false).value_or("");
+    if (r.string("when", false)) rule.when = f.expr_source(*r.node("when"));
+    if (const auto* inf = r.table("in_force", false)) {
+      TableReader ir(*inf, f, diags_, "in_force of rule " + rule.id, {"from", "until"});
+      model::InForce in;
+      in.from = ir.date("from", false);
+      in.until = ir.date("until", false);
+      if (!in.from && !in.until) ir.error("load_missing_field", "in_force needs 'from', 'until' or both");
+      if (in.from && in.until && *in.until < *in.from) ir.error("load_bad_value", "in_force ends before it starts");
+      rule.in_force = in;
+      if (!r.node("version_date")) {
+        r.error("load_missing_field", "rule " + rule.id + " has in_force, so it needs 'version_date': the date of the "
+                                      "situation that selects the version (e.g. \"discharge_date\")");
+      }
+    }
+    if (r.string("version_date", false)) {
+      rule.version_date = f.expr_source(*r.node("version_date"));
+      if (!rule.in_force) r.error("load_bad_value", *r.node("version_date"), "version_date is only meaningful with in_force");
+    }
+    // Outputs, in the order written.
+    if (const auto* outs = r.table("outputs", true)) {
+      std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+      for (auto&& [k, v] : *outs) entries.emplace_back(&k, &v);
+      std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+        const auto pa = a.first->source().begin, pb = b.first->source().begin;
+        return std::tie(pa.line, pa.column) < std::tie(pb.line, pb.column);
+      });
+      if (entries.empty()) r.error("load_missing_field", *r.node("outputs"), "rule " + rule.id + " has no outputs");
+      for (auto& [k, v] : entries) {
+        model::Output o;
+        o.name = std::string(k->str());
+        o.span = f.span(k->source());
+        if (!v->is_table()) {
+          error("load_wrong_type", f.span(*v), "output " + o.name + " must be a table {type, label, expr}");
+          continue;
+        }
+        TableReader orr(*v->as_table(), f, diags_, "output " + o.name, {"type", "values", "label", "description", "expr"});
+        if (!valid_name(o.name) || reserved_word(o.name)) {
+          error("load_bad_name", o.span, "output name '" + o.name + "' must be snake_case and not a keyword");
+          continue;
+        }
+        o.label = orr.string("label", true).value_or("");
+        o.description = orr.string("description", false).value_or("");
+        const auto type = read_type(orr, o.name, true, &o.form);
+        const auto ex = orr.string("expr", true);
+        if (!type || !ex) continue;
+        o.type = *type;
+        o.expr = f.expr_source(*orr.node("expr"));
+        rule.outputs.push_back(std::move(o));
+      }
+    }
+    if (const auto* cites = r.array("citations", false)) {
+      for (const auto& c : *cites) {
+        const auto* ct = c.as_table();
+        if (!ct) {
+          error("load_wrong_type", f.span(c), "each citation is a table {document, article, summary}");
+          continue;
+        }
+        TableReader cr(*ct, f, diags_, "a citation of rule " + rule.id,
+                       {"document", "article", "summary", "quote", "verification"});
+        model::Citation cit;
+        cit.document = cr.string("document", true).value_or("");
+        cit.article = cr.string("article", true).value_or("");
+        cit.summary = cr.string("summary", true).value_or("");
+        cit.quote = cr.string("quote", false).value_or("");
+        if (auto v = cr.string("verification", false)) {
+          if (*v == "A") cit.verification = model::Verification::A;
+          else if (*v == "B") cit.verification = model::Verification::B;
+          else if (*v == "C") cit.verification = model::Verification::C;
+          else if (*v == "D") cit.verification = model::Verification::D;
+          else cr.error("load_bad_value", *cr.node("verification"), "verification is A, B, C or D, not '" + *v + "'");
+        }
+        rule.citations.push_back(std::move(cit));
+      }
+    }
+    if (rule.citations.empty()) {
+      error("load_missing_citation", rule.span,
+            "rule " + rule.id + " has no citation: every rule says which article of which document it follows "
+            "([[rules.citations]] with document, article, summary)");
+    }
+    pack_->policy.rules.push_back(std::move(rule));
+  }
+
+  // ---- slots, checking, ordering --------------------------------------------------------------
+
+  void assign_slots() {
+    auto& p = *pack_;
+    const auto nf = static_cast<std::uint32_t>(p.policy.facts.size());
+    const auto np = static_cast<std::uint32_t>(p.policy.parameters.size());
+    for (const auto& f : p.policy.facts) p.slot_names.push_back(f.name);
+    for (const auto& x : p.policy.parameters) p.slot_names.push_back(x.name);
+    p.param_base = nf;
+    p.output_base = nf + np;
+    // Outputs: one per name, in declaration order; versions of a name become candidates.
+    std::map<std::string, std::uint32_t> by_name;
+    p.rules.resize(p.policy.rules.size());
+    for (std::uint32_t ri = 0; ri < p.policy.rules.size(); ++ri) {
+      const auto& rule = p.policy.rules[ri];
+      for (std::uint32_t oi = 0; oi < rule.outputs.size(); ++oi) {
+        const auto& o = rule.outputs[oi];
+        auto it = by_name.find(o.name);
+        if (it == by_name.end()) {
+          if (!claim_name(o.name, o.span, "output")) continue;
+          CompiledOutput co;
+          co.name = o.name;
+          it = by_name.emplace(o.name, static_cast<std::uint32_t>(p.outputs.size())).first;
+          p.outputs.push_back(std::move(co));
+        } else {
+          check_version(p.outputs[it->second], ri, o);
+        }
+        p.outputs[it->second].candidates.push_back({ri, oi, {}});
+        p.rules[ri].outputs.push_back(it->second);
+      }
+    }
+    for (std::uint32_t i = 0; i < p.outputs.size(); ++i) {
+      p.outputs[i].slot = p.output_base + i;
+      p.slot_names.push_back(p.outputs[i].name);
+    }
+    p.as_of_slot = p.output_base + static_cast<std::uint32_t>(p.outputs.size());
+    p.slot_names.push_back("as_of");
+    p.slot_count = p.as_of_slot + 1;
+  }
+
+  /// A second definition of an output is allowed only as another version of a versioned rule.
+  void check_version(const CompiledOutput& existing, std::uint32_t ri, const model::Output& o) {
+    const auto& p = pack_->policy;
+    const auto& rule = p.rules[ri];
+    const auto& first = existing.decl(p);
+    const auto& first_rule = p.rules[existing.candidates.front().rule];
+    auto at = [](const source::Span& s) {
+      return s.file + ":" + std::to_string(s.begin.line) + ":" + std::to_string(s.begin.column);
+    };
+    if (!rule.in_force || !first_rule.in_force) {
+      error("load_duplicate_name", o.span, "output " + o.name + " is already defined by rule " + first_rule.id + " at " +
+                                               at(first.span) + "; two rules may define one output only as versions "
+                                               "with disjoint in_force periods");
+      return;
+    }
+    if (!(o.type == first.type) || o.form != first.form) {
+      error("load_version_conflict", o.span, "versions of output " + o.name + " must have one type");
+    }
+    for (const auto& c : existing.candidates) {
+      const auto& other = p.rules[c.rule];
+      if (c.rule == ri || !other.in_force) continue;
+      const auto& a = *rule.in_force;
+      const auto& b = *other.in_force;
+      const bool disjoint = (a.until && b.from && *a.until < *b.from) || (b.until && a.from && *b.until < *a.from);
+      if (!disjoint) {
+        error("load_version_conflict", o.span, "rule " + rule.id + " and rule " + other.id + " both define " + o.name +
+                                                   " and their in_force periods overlap");
+      }
+    }
+  }
+
+  std::optional<expr::NameInfo> resolve(std::string_view name) const {
+    const auto& p = *pack_;
+    if (name == "as_of") return expr::NameInfo{expr::NameKind::as_of, p.as_of_slot, 0, Type::of(Kind::date)};
+    for (std::uint32_t i = 0; i < p.policy.facts.size(); ++i) {
+      if (p.policy.facts[i].name == name) return expr::NameInfo{expr::NameKind::fact, i, i, p.policy.facts[i].type};
+    }
+    for (std::uint32_t i = 0; i < p.policy.parameters.size(); ++i) {
+      if (p.policy.parameters[i].name == name)
+        return expr::NameInfo{expr::NameKind::parameter, p.param_base + i, i, p.policy.parameters[i].type};
+    }
+    for (std::uint32_t i = 0; i < p.outputs.size(); ++i) {
+      if (p.outputs[i].name == name) {
+        return expr::NameInfo{expr::NameKind::output, p.outputs[i].slot, i, p.outputs[i].decl(p.policy).type};
+      }
+    }
+    return std::nullopt;
+  }
+
+  /// Parses and checks one expression, turning issues into diagnostics at file positions.
+  std::optional<expr::Expr> compile(const model::ExprSource& src, std::optional<Type> expected, std::string what,
+                                    std::vector<std::uint32_t>* refs) {
+    std::vector<expr::ParseIssue> parse_issues;
+    auto e = expr::parse_expr(src.text, parse_issues);
+    auto span_at = [&](std::uint32_t b, std::uint32_t en) {
+      source::Span s = src.span;
+      if (!src.positions.empty()) {
+        s.begin = src.positions[std::min<std::size_t>(b, src.positions.size() - 1)];
+        s.end = src.positions[std::min<std::size_t>(en, src.positions.size() - 1)];
+      }
+      return s;
+    };
+    for (auto& i : parse_issues) error(i.code.c_str(), span_at(i.begin, i.end), i.message);
+    if (!parse_issues.empty()) return std::nullopt;
+    expr::CheckContext ctx{[this](std::string_view n) { return resolve(n); }, pack_->policy.enums, expected, std::move(what)};
+    std::vector<expr::CheckIssue> issues;
+    const bool ok = expr::check_expr(e, ctx, issues, refs);
+    for (auto& i : issues) error(i.code.c_str(), span_at(i.begin, i.end), i.message);
+    if (!ok) return std::nullopt;
+    return e;
+  }
+
+  void compile_rules() {
+    auto& p = *pack_;
+    deps_.assign(p.outputs.size(), {});
+    for (std::uint32_t ri = 0; ri < p.policy.rules.size(); ++ri) {
+      const auto& rule = p.policy.rules[ri];
+      std::vector<std::uint32_t> rule_refs;
+      if (rule.when) {
+        p.rules[ri].when = compile(*rule.when, Type::of(Kind::boolean), "the when condition of rule " + rule.id, &rule_refs);
+      }
+      if (rule.version_date) {
+        p.rules[ri].version_date =
+            compile(*rule.version_date, Type::of(Kind::date), "the version_date of rule " + rule.id, &rule_refs);
+      }
+      for (std::uint32_t k = 0; k < p.rules[ri].outputs.size(); ++k) {
+        const auto oi = p.rules[ri].outputs[k];
+        auto& out = p.outputs[oi];
+        for (auto& c : out.candidates) {
+          if (c.rule != ri) continue;
+          const auto& decl = rule.outputs[c.rule_output];
+          std::vector<std::uint32_t> refs = rule_refs;
+          auto e = compile(decl.expr, decl.type, "output " + decl.name, &refs);
+          if (e) c.expr = std::move(*e);
+          for (auto r : refs) deps_[oi].insert(r);
+        }
+      }
+    }
+  }
+
+  void order_outputs() {
+    auto& p = *pack_;
+    const auto n = p.outputs.size();
+    std::vector<std::size_t> pending(n, 0);
+    std::vector<std::vector<std::uint32_t>> users(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      for (auto d : deps_[i]) {
+        if (d == i) continue;
+        ++pending[i];
+        users[d].push_back(i);
+      }
+    }
+    // Kahn's algorithm; ties broken by name so the order never depends on file order.
+    auto by_name = [&](std::uint32_t a, std::uint32_t b) { return p.outputs[a].name > p.outputs[b].name; };
+    std::priority_queue<std::uint32_t, std::vector<std::uint32_t>, decltype(by_name)> ready(by_name);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      if (pending[i] == 0 && !deps_[i].count(i)) ready.push(i);
+    }
+    std::vector<bool> done(n, false);
+    while (!ready.empty()) {
+      const auto i = ready.top();
+      ready.pop();
+      p.order.push_back(i);
+      done[i] = true;
+      for (auto u : users[i]) {
+        if (--pending[u] == 0 && !deps_[u].count(u)) ready.push(u);
+      }
+    }
+    if (p.order.size() == n) return;
+    // Report each cycle once, starting from its alphabetically first member.
+    std::vector<bool> reported(n, false);
+    std::vector<std::uint32_t> rest;
+    for (std::uint32_t i = 0; i < n; ++i) if (!done[i]) rest.push_back(i);
+    std::sort(rest.begin(), rest.end(), [&](auto a, auto b) { return p.outputs[a].name < p.outputs[b].name; });
+    for (auto start : rest) {
+      if (reported[start]) continue;
+      // Walk dependencies that are still unresolved until a node repeats.
+      std::vector<std::uint32_t> path;
+      std::map<std::uint32_t, std::size_t> seen;
+      std::uint32_t cur = start;
+      while (!seen.count(cur)) {
+        seen[cur] = path.size();
+        path.push_back(cur);
+        std::uint32_t next = cur;
+        for (auto d : deps_[cur]) {
+          if (!done[d]) { next = d; break; }
+        }
+        cur = next;
+      }
+      std::vector<std::uint32_t> cycle(path.begin() + static_cast<std::ptrdiff_t>(seen[cur]), path.end());
+      // Start the cycle at its alphabetically first member so the message is stable.
+      const auto first = std::min_element(cycle.begin(), cycle.end(),
+                                          [&](auto a, auto b) { return p.outputs[a].name < p.outputs[b].name; });
+      std::rotate(cycle.begin(), first, cycle.end());
+      bool already = false;
+      for (auto c : cycle) already = already || reported[c];
+      for (auto c : cycle) reported[c] = true;
+      if (already) continue;
+      std::string chain;
+      for (auto c : cycle) chain += p.outputs[c].name + " -> ";
+      chain += p.outputs[cycle.front()].name;
+      const auto& decl = p.outputs[cycle.front()].decl(p.policy);
+      error("dependency_cycle", decl.expr.span, "outputs depend on each other in a cycle: " + chain);
+    }
+  }
+
+  // ---- parameter overrides --------------------------------------------------------------------
+
+  void apply_params(const SourceFile& file) {
+    toml::table root;
+    try {
+      root = toml::parse(std::string_view(file.text), std::string_view(file.path));
+    } catch (const toml::parse_error& e) {
+      const auto b = e.source().begin;
+      error("load_toml_syntax", {file.path, {b.line, b.column}, {b.line, b.column}}, "TOML syntax: " + std::string(e.description()));
+      return;
+    }
+    TomlFile f(file.path, file.text);
+    const toml::table* tbl = &root;
+    if (const auto* inner = root.get("parameters"); inner && inner->is_table() && root.size() == 1) tbl = inner->as_table();
+    for (auto&& [k, v] : *tbl) {
+      const std::string name(k.str());
+      auto& params = pack_->policy.parameters;
+      auto it = std::find_if(params.begin(), params.end(), [&](const auto& x) { return x.name == name; });
+      if (it == params.end()) {
+        std::string known;
+        for (const auto& x : params) known += (known.empty() ? "" : ", ") + x.name;
+        error("params_unknown_name", f.span(k.source()),
+              "'" + name + "' is not a parameter of pack " + pack_->policy.header.id + " (parameters: " + known + ")");
+        continue;
+      }
+      model::Value v2;
+      std::string text;
+      if (value_from_toml(v, it->type, f, v2, text)) {
+        it->value = v2;
+        it->text = std::move(text);
+      }
+    }
+  }
+
+  // ---- tests ----------------------------------------------------------------------------------
+
+  void read_tests() {
+    auto& p = *pack_;
+    for (auto& pf : parsed_) {
+      const auto* node = pf.root.get("tests");
+      if (!node) continue;
+      const auto* arr = node->as_array();
+      if (!arr) {
+        error("load_wrong_type", pf.file.span(*node), "tests are an array of tables: write each as [[tests]]");
+        continue;
+      }
+      for (const auto& item : *arr) {
+        const auto* t = item.as_table();
+        if (!t) continue;
+        TableReader r(*t, pf.file, diags_, "a test case", {"name", "as_of", "facts", "expect", "expect_unknown"});
+        model::TestCase tc;
+        tc.span = r.span();
+        tc.name = r.string("name", true).value_or("");
+        tc.as_of = r.date("as_of", false);
+        if (const auto* facts = r.table("facts", false)) {
+          for (auto&& [k, v] : *facts) {
+            const auto fi = p.find_fact(k.str());
+            if (!fi) {
+              error("load_bad_test", pf.file.span(k.source()), "test '" + tc.name + "': '" + std::string(k.str()) + "' is not a fact");
+              continue;
+            }
+            model::Value val;
+            std::string text;
+            if (value_from_toml(v, p.policy.facts[*fi].type, pf.file, val, text)) tc.facts.emplace_back(std::string(k.str()), text);
+          }
+        }
+        if (const auto* expect = r.table("expect", false)) {
+          for (auto&& [k, v] : *expect) {
+            const auto oi = p.find_output(k.str());
+            if (!oi) {
+              error("load_bad_test", pf.file.span(k.source()), "test '" + tc.name + "': '" + std::string(k.str()) + "' is not an output");
+              continue;
+            }
+            auto text = detail::scalar_text(v);
+            if (!text) {
+              error("load_bad_test", pf.file.span(v), "expected values are written as strings, dates, numbers or booleans");
+              continue;
+            }
+            const Type out_type = p.outputs[*oi].decl(p.policy).type;
+            // Normalise scalars to their canonical text, so "P12M" and "P1Y" compare alike.
+            model::Value val;
+            std::string why;
+            if (out_type.kind != Kind::list && out_type.kind != Kind::text) {
+              if (!model::parse_value(*text, out_type, p.policy.enums, val, why)) {
+                error("load_bad_test", pf.file.span(v), "test '" + tc.name + "', " + std::string(k.str()) + ": " + why);
+                continue;
+              }
+              text = model::format_value(val, {p.policy.enums, {}, false});
+            }
+            tc.expect.emplace_back(std::string(k.str()), *text);
+          }
+        }
+        if (const auto* unknown = r.array("expect_unknown", false)) {
+          for (const auto& u : *unknown) {
+            const auto* s = u.as_string();
+            if (!s || !p.find_output(s->get())) {
+              error("load_bad_test", pf.file.span(u), "expect_unknown lists output names");
+              continue;
+            }
+            tc.expect.emplace_back(s->get(), "null");
+          }
+        }
+        p.policy.tests.push_back(std::move(tc));
+      }
+    }
+  }
+
+  std::span<const SourceFile> files_;
+  std::vector<ParsedFile> parsed_;
+  std::unique_ptr<CompiledPack> pack_;
+  Diags diags_;
+  std::map<std::string, source::Span> names_;
+  std::vector<std::set<std::uint32_t>> deps_;
+  bool syntax_failed_ = false;
+  bool zone_ok_ = false;
+};
+
+}  // namespace
+
+std::optional<std::uint32_t> CompiledPack::find_fact(std::string_view name) const {
+  for (std::uint32_t i = 0; i < policy.facts.size(); ++i) {
+    if (policy.facts[i].name == name) return i;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::uint32_t> CompiledPack::find_output(std::string_view name) const {
+  for (std::uint32_t i = 0; i < outputs.size(); ++i) {
+    if (outputs[i].name == name) return i;
+  }
+  return std::nullopt;
+}
+
+std::vector<SourceFile> read_pack_files(const std::string& path, std::vector<source::Diagnostic>& diags) {
+  namespace fs = std::filesystem;
+  std::vector<SourceFile> out;
+  std::error_code ec;
+  std::vector<fs::path> paths;
+  if (fs::is_directory(path, ec)) {
+    for (const auto& entry : fs::directory_iterator(path, ec)) {
+      if (entry.is_regular_file() && entry.path().extension() == ".toml") paths.push_back(entry.path());
+    }
+    std::sort(paths.begin(), paths.end());
+    if (paths.empty()) diags.push_back(source::diagnostic_at("load_io", path, {}, "no .toml files in directory " + path));
+  } else if (fs::exists(path, ec)) {
+    paths.emplace_back(path);
+  } else {
+    diags.push_back(source::diagnostic_at("load_io", path, {}, "no such file or directory: " + path));
+  }
+  for (const auto& p : paths) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) {
+      diags.push_back(source::diagnostic_at("load_io", p.string(), {}, "cannot read " + p.string()));
+      continue;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    out.push_back({p.string(), ss.str()});
+  }
+  return out;
+}
+
+LoadResult load_pack(std::span<const SourceFile> files, const std::optional<SourceFile>& params) {
+  Loader l(files);
+  return l.run(params);
+}
+
+std::optional<expr::Expr> compile_standalone(const CompiledPack& pack, const std::string& text, const std::string& origin,
+                                             std::vector<source::Diagnostic>& diags) {
+  model::ExprSource src;
+  src.text = text;
+  src.span = {origin, {1, 1}, {1, 1}};
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    src.positions.push_back({1, source::column_of(text, i)});
+  }
+  auto at = [&](std::uint32_t b, std::uint32_t e) {
+    return source::Span{origin, src.positions[std::min<std::size_t>(b, text.size())],
+                        src.positions[std::min<std::size_t>(e, text.size())]};
+  };
+  std::vector<expr::ParseIssue> parse_issues;
+  auto e = expr::parse_expr(text, parse_issues);
+  for (auto& i : parse_issues) diags.push_back({i.code, at(i.begin, i.end), i.message, {}});
+  if (!parse_issues.empty()) return std::nullopt;
+  auto resolve = [&](std::string_view name) -> std::optional<expr::NameInfo> {
+    if (name == "as_of") return expr::NameInfo{expr::NameKind::as_of, pack.as_of_slot, 0, Type::of(Kind::date)};
+    for (std::uint32_t i = 0; i < pack.policy.parameters.size(); ++i) {
+      if (pack.policy.parameters[i].name == name)
+        return expr::NameInfo{expr::NameKind::parameter, pack.param_base + i, i, pack.policy.parameters[i].type};
+    }
+    return std::nullopt;
+  };
+  expr::CheckContext ctx{resolve, pack.policy.enums, std::nullopt, "the expression"};
+  std::vector<expr::CheckIssue> issues;
+  const bool ok = expr::check_expr(e, ctx, issues, nullptr);
+  for (auto& i : issues) {
+    std::string msg = i.message;
+    if (i.code == "unknown_name") msg += " (policy calc sees the pack's parameters and as_of, not facts)";
+    diags.push_back({i.code, at(i.begin, i.end), msg, {}});
+  }
+  source::sort_diagnostics(diags);
+  if (!ok) return std::nullopt;
+  return e;
+}
+
+}  // namespace rules::loader

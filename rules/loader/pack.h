@@ -1,0 +1,62 @@
+#pragma once
+/// A loaded, checked and compiled policy pack: the model plus the checked expressions, the
+/// environment layout and the evaluation order. Produced by load_pack(); immutable afterwards.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "calendar/instant.h"
+#include "expr/ast.h"
+#include "model/policy.h"
+
+namespace rules::loader {
+
+/// One version of an output: the rule that defines it and its compiled expression.
+struct OutputCandidate {
+  std::uint32_t rule = 0;         ///< index into Policy::rules / CompiledPack::rules
+  std::uint32_t rule_output = 0;  ///< index into that rule's outputs
+  expr::Expr expr;
+};
+
+/// An output name and everything that may define it. Several candidates only when each comes
+/// from a versioned rule with disjoint in-force periods.
+struct CompiledOutput {
+  std::string name;
+  std::uint32_t slot = 0;
+  std::vector<OutputCandidate> candidates;
+  /// The declaration of the first candidate (type, form, label are the same for all versions).
+  const model::Output& decl(const model::Policy& p) const {
+    return p.rules[candidates.front().rule].outputs[candidates.front().rule_output];
+  }
+};
+
+/// The compiled parts of a rule.
+struct CompiledRule {
+  std::optional<expr::Expr> when;          ///< absent: always applies
+  std::optional<expr::Expr> version_date;  ///< with in_force
+  std::vector<std::uint32_t> outputs;      ///< indices into CompiledPack::outputs
+};
+
+/// A pack ready to evaluate. Environment slots: [0, facts) facts, then parameters, then outputs,
+/// then `as_of` (the evaluation date).
+struct CompiledPack {
+  model::Policy policy;
+  calendar::TimeZone zone;
+  std::vector<CompiledRule> rules;         ///< parallel to policy.rules
+  std::vector<CompiledOutput> outputs;     ///< in declaration order (file, then position)
+  std::vector<std::uint32_t> order;        ///< evaluation order: indices into outputs, dependencies first
+  std::vector<std::string> slot_names;     ///< name of each environment slot
+  std::uint32_t param_base = 0;
+  std::uint32_t output_base = 0;
+  std::uint32_t as_of_slot = 0;
+  std::uint32_t slot_count = 0;
+
+  /// Index of the fact called `name`.
+  std::optional<std::uint32_t> find_fact(std::string_view name) const;
+  /// Index of the output called `name`.
+  std::optional<std::uint32_t> find_output(std::string_view name) const;
+};
+
+}  // namespace rules::loader

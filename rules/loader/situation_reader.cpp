@@ -1,0 +1,150 @@
+#include "loader/situation_reader.h"
+
+#include <nlohmann/json.hpp>
+
+#include "loader/toml_source.h"
+#include "model/value_parse.h"
+
+namespace rules::loader {
+namespace {
+
+/// Position of the first `"key"` or `key =` in text, for messages about JSON/TOML values.
+source::Position find_key(std::string_view text, std::string_view key) {
+  std::size_t at = text.find("\"" + std::string(key) + "\"");
+  if (at == std::string_view::npos) at = text.find(key);
+  if (at == std::string_view::npos) return {};
+  std::uint32_t line = 1;
+  std::size_t line_start = 0;
+  for (std::size_t i = 0; i < at; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return {line, source::column_of(text.substr(line_start), at - line_start)};
+}
+
+bool assign(const CompiledPack& pack, std::string_view name, std::string_view text, const source::Span& span,
+            model::Situation& s, std::vector<source::Diagnostic>& diags) {
+  const auto fi = pack.find_fact(name);
+  if (!fi) {
+    std::string known;
+    for (const auto& f : pack.policy.facts) known += (known.empty() ? "" : ", ") + f.name;
+    diags.push_back({"situation_unknown_fact", span,
+                     "'" + std::string(name) + "' is not a fact of pack " + pack.policy.header.id + " (facts: " + known + ")",
+                     {}});
+    return false;
+  }
+  const auto& fact = pack.policy.facts[*fi];
+  model::Value v;
+  std::string why;
+  if (!model::parse_value(text, fact.type, pack.policy.enums, v, why)) {
+    diags.push_back({"situation_bad_value", span, "fact " + fact.name + " (" + fact.label + "): " + why, {}});
+    return false;
+  }
+  s.set(*fi, v);
+  return true;
+}
+
+bool read_json(const CompiledPack& pack, const SourceFile& file, model::Situation& s,
+               std::vector<source::Diagnostic>& diags) {
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(file.text);
+  } catch (const nlohmann::json::parse_error& e) {
+    // nlohmann reports a byte offset; turn it into line:col.
+    const std::size_t at = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, file.text.size());
+    std::uint32_t line = 1;
+    std::size_t ls = 0;
+    for (std::size_t i = 0; i < at; ++i) if (file.text[i] == '\n') { ++line; ls = i + 1; }
+    diags.push_back(source::diagnostic_at("situation_syntax", file.path,
+                                         {line, source::column_of(std::string_view(file.text).substr(ls), at - ls)},
+                                         std::string("JSON syntax: ") + e.what()));
+    return false;
+  }
+  if (doc.is_object() && doc.size() == 1 && doc.contains("facts") && doc["facts"].is_object()) doc = doc["facts"];
+  if (!doc.is_object()) {
+    diags.push_back(source::diagnostic_at("situation_syntax", file.path, {1, 1}, "a situation is an object of fact: value pairs"));
+    return false;
+  }
+  bool ok = true;
+  for (auto it = doc.begin(); it != doc.end(); ++it) {
+    const source::Span span{file.path, find_key(file.text, it.key()), {}};
+    const auto& v = it.value();
+    std::string text;
+    if (v.is_null()) {
+      if (const auto fi = pack.find_fact(it.key())) { s.clear(*fi); continue; }
+      ok = assign(pack, it.key(), "", span, s, diags) && ok;
+      continue;
+    }
+    if (v.is_string()) text = v.get<std::string>();
+    else if (v.is_boolean()) text = v.get<bool>() ? "true" : "false";
+    else if (v.is_number_integer()) text = std::to_string(v.get<std::int64_t>());
+    else {
+      diags.push_back({"situation_bad_value", span, "fact " + it.key() + ": " + v.dump() + " is not a plain value", {}});
+      ok = false;
+      continue;
+    }
+    ok = assign(pack, it.key(), text, span, s, diags) && ok;
+  }
+  return ok;
+}
+
+bool read_toml(const CompiledPack& pack, const SourceFile& file, model::Situation& s,
+               std::vector<source::Diagnostic>& diags) {
+  toml::table root;
+  try {
+    root = toml::parse(std::string_view(file.text), std::string_view(file.path));
+  } catch (const toml::parse_error& e) {
+    const auto b = e.source().begin;
+    diags.push_back(source::diagnostic_at("situation_syntax", file.path, {b.line, b.column},
+                                         "TOML syntax: " + std::string(e.description())));
+    return false;
+  }
+  detail::TomlFile f(file.path, file.text);
+  const toml::table* tbl = &root;
+  if (const auto* inner = root.get("facts"); inner && inner->is_table() && root.size() == 1) tbl = inner->as_table();
+  bool ok = true;
+  for (auto&& [k, v] : *tbl) {
+    const auto text = detail::scalar_text(v);
+    const auto span = f.span(k.source());
+    if (!text) {
+      diags.push_back({"situation_bad_value", f.span(v), "fact " + std::string(k.str()) + ": a " + detail::toml_type_name(v) +
+                                                              " is not a plain value", {}});
+      ok = false;
+      continue;
+    }
+    ok = assign(pack, k.str(), *text, span, s, diags) && ok;
+  }
+  return ok;
+}
+
+}  // namespace
+
+bool read_situation(const CompiledPack& pack, const SourceFile& file, model::Situation& situation,
+                    std::vector<source::Diagnostic>& diags) {
+  const auto first = file.text.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
+  const bool json = file.path.ends_with(".json") || (first != std::string::npos && file.text[first] == '{');
+  return json ? read_json(pack, file, situation, diags) : read_toml(pack, file, situation, diags);
+}
+
+bool set_fact(const CompiledPack& pack, std::string_view assignment, model::Situation& situation,
+              std::vector<source::Diagnostic>& diags) {
+  const source::Span span{"--set " + std::string(assignment), {}, {}};
+  const auto eq = assignment.find('=');
+  if (eq == std::string_view::npos) {
+    diags.push_back({"situation_syntax", span, "--set takes fact=value, e.g. --set discharge_date=2025-06-15", {}});
+    return false;
+  }
+  const auto name = assignment.substr(0, eq);
+  const auto value = assignment.substr(eq + 1);
+  if (value.empty()) {
+    if (const auto fi = pack.find_fact(name)) {
+      situation.clear(*fi);
+      return true;
+    }
+  }
+  return assign(pack, name, value, span, situation, diags);
+}
+
+}  // namespace rules::loader

@@ -1,0 +1,54 @@
+#pragma once
+/// The result of evaluating a pack for one situation: plain data that renderers (explain/,
+/// batch writers) read. Reusable across evaluations: clearing keeps capacity.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "calendar/date.h"
+#include "model/value.h"
+
+namespace rules::model {
+
+/// A failed evaluation step; a Value in State::error holds its index. Codes: `date_invalid`,
+/// `date_out_of_range`, `integer_overflow`, `empty_list`, `no_version_in_force`.
+struct EvalError {
+  std::string code;
+  std::string message;
+};
+
+/// One line of an explanation: an input that was read, or a computation step with its result.
+struct TraceStep {
+  enum class Kind : std::uint8_t { input, step } kind = Kind::step;
+  std::string text;
+};
+
+/// Whether a rule applied, and (when explaining) how each of its outputs was computed.
+struct RuleOutcome {
+  Value applies;                      ///< bool, or unknown (missing facts), or error
+  std::vector<TraceStep> explanation; ///< filled only when explaining
+  bool evaluated = false;             ///< within the current evaluation
+};
+
+/// Which rule version produced an output's value (or, when none applied, its first version).
+struct OutputSource {
+  std::uint32_t rule = 0;
+  std::uint32_t rule_output = 0;
+};
+
+/// Everything one evaluation produced.
+struct Outcome {
+  calendar::Date as_of;                     ///< evaluation date in the policy time zone
+  std::vector<Value> env;                   ///< facts, parameters, outputs, as_of (by slot)
+  std::uint32_t output_base = 0;            ///< slot of output 0
+  std::uint32_t output_count = 0;
+  std::vector<OutputSource> output_sources; ///< per output
+  std::vector<RuleOutcome> rules;           ///< per rule of the policy
+  std::vector<Value> list_arena;            ///< where list values point
+  std::vector<EvalError> errors;            ///< where error values point
+
+  const Value& output(std::uint32_t i) const { return env[output_base + i]; }
+};
+
+}  // namespace rules::model

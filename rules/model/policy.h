@@ -1,0 +1,154 @@
+#pragma once
+/// The plain data of a loaded policy pack: header, enums, parameters, facts, rules with their
+/// outputs and citations, and the pack's test cases. Expressions are kept as source text with
+/// their position; the compiled forms live in expr::Program (see engine/).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "calendar/date.h"
+#include "calendar/instant.h"
+#include "model/type.h"
+#include "model/value.h"
+#include "source/diagnostic.h"
+
+namespace rules::model {
+
+/// How date arithmetic is to be read. Only one convention exists so far, and a pack must
+/// name it: nothing about dates is implicit.
+enum class DateConvention {
+  prc_civil_code,  ///< 民法典 Arts. 200-204: month-end rule of Art. 202, 24:00 cut-off of Art. 203
+};
+
+/// The pack's header (`[policy]`).
+struct PolicyHeader {
+  std::string id;
+  std::string title;
+  std::string version;
+  std::string timezone;                 ///< IANA name, e.g. Asia/Shanghai
+  DateConvention date_convention = DateConvention::prc_civil_code;
+  source::Span span;
+};
+
+/// One named value of an enum, with its display label (新生 for new_student).
+struct EnumValue {
+  std::string name;
+  std::string label;
+};
+
+/// An enumeration type. Declared inline by the fact, parameter or output that uses it; its
+/// name is that item's name.
+struct EnumDef {
+  std::string name;
+  std::vector<EnumValue> values;
+  /// Index of the value called `name_or_label` (by value name, or by label), if any.
+  std::optional<std::uint32_t> find(std::string_view name_or_label) const;
+};
+
+/// A school-adjustable value (`[parameters.NAME]`), such as the intake period.
+struct Parameter {
+  std::string name;
+  Type type;
+  std::string label;
+  std::string description;
+  Value value;          ///< the default, or the school's override from --params
+  std::string text;     ///< owns string contents referenced by `value`
+  source::Span span;
+};
+
+/// An input of a situation (`[facts.NAME]`).
+struct Fact {
+  std::string name;
+  Type type;
+  std::string label;                     ///< e.g. 退役日期
+  std::string description;
+  std::vector<std::string> csv_headers;  ///< column headers that may carry it
+  source::Span span;
+};
+
+/// How well a citation's text was verified (see shared reference levels A-D).
+enum class Verification { A, B, C, D, unspecified };
+
+/// The letter of a verification level ("A".."D", or "" when unspecified).
+std::string_view verification_name(Verification v);
+
+/// Where a rule comes from: a document and article, our summary, optionally the quoted text.
+/// Levels below B are shown to users as unverified.
+struct Citation {
+  std::string document;   ///< e.g. 普通高等学校学生管理规定（教育部令第41号）
+  std::string article;    ///< e.g. 第二十七条
+  std::string summary;
+  std::string quote;      ///< optional exact text
+  Verification verification = Verification::unspecified;
+  /// Whether users must be told the citation is unverified (level C or D).
+  bool unverified() const { return verification == Verification::C || verification == Verification::D; }
+};
+
+/// An expression as written in the pack, with where it starts in its file.
+struct ExprSource {
+  std::string text;
+  source::Span span;  ///< span of the TOML string value
+  /// Maps byte offset i of `text` to its file position (handles escapes and multi-line strings).
+  std::vector<source::Position> positions;
+};
+
+/// How an output is presented.
+enum class OutputForm {
+  value,     ///< as its type says
+  deadline,  ///< a date that is the last day of a period; cut-off 24:00 of it (Civil Code Art. 203)
+};
+
+/// A named result of a rule.
+struct Output {
+  std::string name;
+  Type type;
+  OutputForm form = OutputForm::value;
+  std::string label;
+  std::string description;
+  ExprSource expr;
+  source::Span span;
+};
+
+/// The period in which a rule version is in force, inclusive; open ends are nullopt.
+struct InForce {
+  std::optional<calendar::Date> from;
+  std::optional<calendar::Date> until;
+  bool contains(calendar::Date d) const { return (!from || *from <= d) && (!until || d <= *until); }
+};
+
+/// A rule (`[[rules]]`): when it applies, what it computes, and where that comes from.
+struct Rule {
+  std::string id;
+  std::string title;
+  std::string description;
+  std::optional<ExprSource> when;        ///< absent: always applies
+  std::vector<Output> outputs;
+  std::vector<Citation> citations;       ///< at least one (load error otherwise)
+  std::optional<InForce> in_force;       ///< for versioned rules
+  std::optional<ExprSource> version_date;///< the date of the situation that selects the version
+  source::Span span;
+};
+
+/// A test case of the pack (`[[tests]]`): facts in, expected outputs.
+struct TestCase {
+  std::string name;
+  std::optional<calendar::Date> as_of;
+  std::vector<std::pair<std::string, std::string>> facts;    ///< fact name -> value text
+  std::vector<std::pair<std::string, std::string>> expect;   ///< output name -> expected text ("null" for unknown)
+  source::Span span;
+};
+
+/// A whole pack as loaded and checked.
+struct Policy {
+  PolicyHeader header;
+  std::vector<EnumDef> enums;
+  std::vector<Parameter> parameters;
+  std::vector<Fact> facts;
+  std::vector<Rule> rules;
+  std::vector<TestCase> tests;
+  std::vector<std::string> files;  ///< the files it was read from
+};
+
+}  // namespace rules::model

@@ -1,0 +1,54 @@
+#pragma once
+/// One student situation: a value (or unknown) for each fact of a pack, plus the storage for
+/// its strings. Reusable: `reset` keeps capacity, so a batch does not allocate per row.
+
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/policy.h"
+#include "model/value.h"
+
+namespace rules::model {
+
+/// Fact values by fact index. An absent fact is State::unknown with itself as the missing fact,
+/// so that whatever depends on it is unknown and says which fact it needs.
+class Situation {
+ public:
+  /// A situation for `fact_count` facts, all absent.
+  explicit Situation(std::size_t fact_count = 0) { reset(fact_count); }
+
+  /// Marks every fact absent again.
+  void reset(std::size_t fact_count) {
+    facts_.assign(fact_count, Value{});
+    for (std::size_t i = 0; i < fact_count; ++i) {
+      facts_[i].missing.reset();
+      facts_[i].missing.set(i);
+    }
+    strings_.clear();
+  }
+
+  /// Sets fact `index` to a known value. String contents are copied into the situation.
+  void set(std::size_t index, Value v) {
+    if (v.known() && v.kind == Kind::string) {
+      strings_.emplace_back(v.str());
+      v = Value::make_string(strings_.back());
+    }
+    facts_[index] = v;
+  }
+
+  /// Marks fact `index` absent (unknown).
+  void clear(std::size_t index) {
+    facts_[index] = Value{};
+    facts_[index].missing.set(index);
+  }
+
+  const std::vector<Value>& facts() const { return facts_; }
+
+ private:
+  std::vector<Value> facts_;
+  std::deque<std::string> strings_;
+};
+
+}  // namespace rules::model

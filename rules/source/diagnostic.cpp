@@ -1,0 +1,58 @@
+#include "source/diagnostic.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace rules::source {
+
+Diagnostic diagnostic_at(std::string code, std::string file, Position at, std::string message) {
+  Diagnostic d;
+  d.code = std::move(code);
+  d.span.file = std::move(file);
+  d.span.begin = at;
+  d.span.end = at;
+  d.message = std::move(message);
+  return d;
+}
+
+std::string format_diagnostic(const Diagnostic& d) {
+  std::string out = d.span.file;
+  if (d.span.begin.line != 0) {
+    out += ':' + std::to_string(d.span.begin.line) + ':' + std::to_string(d.span.begin.column);
+  }
+  out += ": error[" + d.code + "]: " + d.message;
+  for (const auto& n : d.notes) out += "\n    note: " + n;
+  return out;
+}
+
+void sort_diagnostics(std::vector<Diagnostic>& ds) {
+  std::stable_sort(ds.begin(), ds.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.span.file, a.span.begin, a.code) < std::tie(b.span.file, b.span.begin, b.code);
+  });
+}
+
+namespace {
+bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+}  // namespace
+
+std::uint32_t column_of(std::string_view line_text, std::size_t byte_offset) {
+  std::uint32_t col = 1;
+  const std::size_t end = std::min(byte_offset, line_text.size());
+  for (std::size_t i = 0; i < end; ++i) {
+    if (!is_continuation(line_text[i])) ++col;
+  }
+  // A byte offset inside a multi-byte character points at that character.
+  if (end > 0 && end < line_text.size() && is_continuation(line_text[end])) --col;
+  return col;
+}
+
+std::size_t byte_offset_of(std::string_view line_text, std::uint32_t column) {
+  std::size_t i = 0;
+  for (std::uint32_t c = 1; c < column && i < line_text.size(); ++c) {
+    ++i;
+    while (i < line_text.size() && is_continuation(line_text[i])) ++i;
+  }
+  return i;
+}
+
+}  // namespace rules::source

@@ -1,0 +1,53 @@
+#pragma once
+/// Source positions and diagnostics shared by every stage of the pipeline (loader, checker,
+/// situation reader). A diagnostic is a value: stages collect them instead of throwing.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rules::source {
+
+/// A 1-based position in a named file. `column` counts Unicode code points, so a column
+/// matches what an editor shows for UTF-8 text. `line == 0` means "no position known".
+struct Position {
+  std::uint32_t line = 0;
+  std::uint32_t column = 0;
+  friend auto operator<=>(const Position&, const Position&) = default;
+};
+
+/// A half-open region [begin, end) of one file. `file` is the path as the user gave it (or
+/// `<builtin>/...` for the embedded pack, `<command line>` for options).
+struct Span {
+  std::string file;
+  Position begin;
+  Position end;
+};
+
+/// A problem found in user input. `code` is stable snake_case with a phase prefix
+/// (see docs/diagnostics.md); tests assert code and position, never the wording.
+struct Diagnostic {
+  std::string code;
+  Span span;
+  std::string message;
+  std::vector<std::string> notes;  ///< further lines, e.g. the members of a cycle
+};
+
+/// A diagnostic at position `at` of `file` (a zero position means the file as a whole).
+Diagnostic diagnostic_at(std::string code, std::string file, Position at, std::string message);
+
+/// Renders `file:line:col: error[code]: message` (notes follow on indented lines).
+/// Without a line the position part is just `file:`.
+std::string format_diagnostic(const Diagnostic& d);
+
+/// Sorts by file, then position, then code, so a run reports in reading order.
+void sort_diagnostics(std::vector<Diagnostic>& ds);
+
+/// Column (1-based, in code points) of byte offset `byte_offset` within `line_text`.
+std::uint32_t column_of(std::string_view line_text, std::size_t byte_offset);
+
+/// Byte offset of 1-based code-point column `column` within `line_text` (clamped to its size).
+std::size_t byte_offset_of(std::string_view line_text, std::uint32_t column);
+
+}  // namespace rules::source

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages this project builds and tests with, only those that are missing.
+# Idempotent: a second run installs nothing. Uses sudo when not root.
+set -euo pipefail
+
+packages=(
+  build-essential cmake make pkg-config
+  libboost-date-time-dev      # calendar: Gregorian dates (never its months/years durations)
+  libhowardhinnant-date-dev   # calendar: IANA time zones from the system tzdata
+  tzdata
+  libtomlplusplus-dev         # loader: TOML packs with source positions
+  librange-v3-dev
+  libcli11-dev                # cli: command line
+  nlohmann-json3-dev          # situations in JSON, JSON output
+  libfmt-dev
+  libgtest-dev libgmock-dev   # tests
+  libbenchmark-dev            # bench/
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
