@@ -92,10 +92,12 @@ class Run {
       if (explain_) out_.rules[r].explanation.resize(mark);  // the note below says it all
       if (!d.known()) return result = d;
       const bool in = rule.in_force->contains(d.date);
-      const auto& f = *rule.in_force;
-      note(r, "version: " + one_line(rule.version_date->text) + " = " + show(d) + (in ? " is within" : " is outside") +
-                  " the period in force [" + (f.from ? calendar::format_date(*f.from) : "..") + " .. " +
-                  (f.until ? calendar::format_date(*f.until) : "") + "]");
+      if (explain_) {
+        const auto& f = *rule.in_force;
+        note(r, "version: " + one_line(rule.version_date->text) + " = " + show(d) + (in ? " is within" : " is outside") +
+                    " the period in force [" + (f.from ? calendar::format_date(*f.from) : "..") + " .. " +
+                    (f.until ? calendar::format_date(*f.until) : "") + "]");
+      }
       if (!in) return result = Value::make_bool(false);
     }
     if (cr.when) {

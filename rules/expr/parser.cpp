@@ -48,7 +48,9 @@ class Lexer {
     const char c = s_[pos_];
     if (is_digit(c)) {
       lex_number(t);
-    } else if (c == 'P' && pos_ + 1 < s_.size() && is_digit(s_[pos_ + 1])) {
+    } else if (c == 'P' && (is_digit(peek(1)) || (peek(1) == 'T' && is_digit(peek(2))))) {
+      // Names are lower-case, so an upper-case P followed by a digit (or T and a digit, a time
+      // period that dates do not support) is a period literal.
       lex_period(t);
     } else if (is_ident_start(c)) {
       lex_ident(t);
@@ -129,7 +131,7 @@ class Lexer {
     }
     std::int64_t v = 0;
     for (std::size_t i = pos_; i < d1; ++i) {
-      if (v > (INT64_MAX - 9) / 10) {
+      if (v > (INT64_MAX - (s_[i] - '0')) / 10) {
         issue("expr_bad_literal", pos_, d1, "integer " + std::string(s_.substr(pos_, d1 - pos_)) + " is too large");
         t.kind = Tok::bad;
         pos_ = d1;

@@ -1,0 +1,303 @@
+// The expression language: parsing, static checking and evaluation (three-valued over unknown).
+#include <gtest/gtest.h>
+
+#include "expr/checker.h"
+#include "expr/evaluator.h"
+#include "expr/parser.h"
+#include "model/format.h"
+
+namespace rules::expr {
+namespace {
+
+using model::Kind;
+using model::Type;
+using model::Value;
+
+/// A tiny environment: facts d (date), s (enum status: active/left), n (integer), flag (bool),
+/// w (window); parameter md (month_day); as_of.
+class ExprTest : public ::testing::Test {
+ protected:
+  ExprTest() {
+    enums.push_back({"status", {{"active", "在读"}, {"left", "离校"}}});
+    zone = *calendar::TimeZone::locate("Asia/Shanghai");
+    env.assign(7, Value::make_unknown({}));
+    for (std::size_t i = 0; i < 5; ++i) env[i].missing.set(i);
+  }
+
+  std::optional<NameInfo> resolve(std::string_view name) const {
+    static const std::pair<std::string_view, Type> names[] = {
+        {"d", Type::of(Kind::date)},      {"s", Type::enumeration(0)},      {"n", Type::of(Kind::integer)},
+        {"flag", Type::of(Kind::boolean)}, {"w", Type::of(Kind::window)},  {"md", Type::of(Kind::month_day)},
+        {"as_of", Type::of(Kind::date)}};
+    for (std::uint32_t i = 0; i < std::size(names); ++i) {
+      if (names[i].first == name) {
+        const auto kind = i < 5 ? NameKind::fact : i == 5 ? NameKind::parameter : NameKind::as_of;
+        return NameInfo{kind, i, i, names[i].second};
+      }
+    }
+    return std::nullopt;
+  }
+
+  /// Parses and checks; returns the issues' codes (empty when fine).
+  std::vector<std::string> check(const std::string& text, std::optional<Type> expected = std::nullopt) {
+    std::vector<ParseIssue> pi;
+    expr = parse_expr(text, pi);
+    std::vector<std::string> codes;
+    for (auto& i : pi) codes.push_back(i.code);
+    if (!pi.empty()) return codes;
+    CheckContext ctx{[this](std::string_view n) { return resolve(n); }, enums, expected, "the expression"};
+    std::vector<CheckIssue> ci;
+    check_expr(expr, ctx, ci);
+    for (auto& i : ci) {
+      codes.push_back(i.code);
+      last_issue = i;
+    }
+    return codes;
+  }
+
+  Value run(const std::string& text) {
+    const auto codes = check(text);
+    EXPECT_TRUE(codes.empty()) << text << ": " << (codes.empty() ? "" : codes.front() + " " + last_issue.message);
+    if (!codes.empty()) return Value::make_unknown({});
+    arena.clear();
+    errors.clear();
+    EvalContext ctx;
+    ctx.env = env;
+    ctx.list_arena = &arena;
+    ctx.errors = &errors;
+    ctx.zone = &zone;
+    ctx.enums = enums;
+    return evaluate(expr, ctx);
+  }
+
+  std::string show(const std::string& text) {
+    const Value v = run(text);
+    if (v.state == model::State::error) return "error:" + errors[v.error_index].code;
+    return model::format_value(v, {enums, arena, false});
+  }
+
+  void set_date(std::size_t slot, const char* iso) { env[slot] = Value::make_date(*calendar::parse_date(iso)); }
+
+  std::vector<model::EnumDef> enums;
+  calendar::TimeZone zone;
+  std::vector<Value> env;
+  std::vector<Value> arena;
+  std::vector<EvalError> errors;
+  Expr expr;
+  CheckIssue last_issue;
+};
+
+TEST_F(ExprTest, LiteralsOfEveryKind) {
+  EXPECT_EQ(show("42"), "42");
+  EXPECT_EQ(show("2025-06-30"), "2025-06-30");
+  EXPECT_EQ(show("P1Y6M"), "P1Y6M");
+  EXPECT_EQ(show("00:00"), "00:00");
+  EXPECT_EQ(show("--09-01"), "09-01");
+  EXPECT_EQ(show("2025-06-30T00:00:00+08:00"), "2025-06-30T00:00:00+08:00");
+  EXPECT_EQ(show("'text'"), "text");
+  EXPECT_EQ(show("true"), "true");
+  EXPECT_EQ(show("[2025-09-01 .. 2025-09-30]"), "[2025-09-01 .. 2025-09-30]");
+  EXPECT_EQ(show("[1, 2, 3]"), "[1, 2, 3]");
+}
+
+TEST_F(ExprTest, CivilCodeArithmetic) {
+  EXPECT_EQ(show("2024-02-29 + P2Y"), "2026-02-28");
+  EXPECT_EQ(show("2024-01-31 + P1M"), "2024-02-29");
+  EXPECT_EQ(show("2022-02-28 + P2Y"), "2024-02-28");
+  EXPECT_EQ(show("2024-04-30 + P1M"), "2024-05-30");
+  EXPECT_EQ(show("2024-03-31 - P1M"), "2024-02-29");
+  EXPECT_EQ(show("2025-01-01 - 2024-01-01"), "366");
+  EXPECT_EQ(show("days_between(2024-01-01, 2025-01-01)"), "366");
+  EXPECT_EQ(show("(2023-01-31 + P1M) + P1M"), "2023-03-28");  // chained by the author: two steps
+  EXPECT_EQ(show("2023-01-31 + P2M"), "2023-03-31");          // one period from its anchor
+  EXPECT_EQ(show("9999-12-31 + P1D"), "error:date_out_of_range");
+}
+
+TEST_F(ExprTest, Functions) {
+  EXPECT_EQ(show("year(2025-06-30)"), "2025");
+  EXPECT_EQ(show("month(2025-06-30)"), "6");
+  EXPECT_EQ(show("day(2025-06-30)"), "30");
+  EXPECT_EQ(show("weekday(2026-11-30)"), "1");
+  EXPECT_EQ(show("date(2024, 2, 29)"), "2024-02-29");
+  EXPECT_EQ(show("date(2023, 2, 29)"), "error:date_invalid");
+  EXPECT_EQ(show("date(2023, 13, 1)"), "error:date_invalid");
+  EXPECT_EQ(show("date(10000, 1, 1)"), "error:date_out_of_range");
+  EXPECT_EQ(show("date(2025, --09-30)"), "2025-09-30");
+  EXPECT_EQ(show("date(2023, --02-29)"), "error:date_invalid");
+  EXPECT_EQ(show("start_of_day(2025-06-30)"), "2025-06-30T00:00:00+08:00");
+  EXPECT_EQ(show("end_of_day(2026-09-30)"), "2026-10-01T00:00:00+08:00");
+  EXPECT_EQ(show("start_of_day(1988-07-01)"), "1988-07-01T00:00:00+09:00");
+  EXPECT_EQ(show("instant(2025-06-30, 08:30)"), "2025-06-30T08:30:00+08:00");
+  EXPECT_EQ(show("date_of(2025-06-29T16:00:00Z)"), "2025-06-30");
+  EXPECT_EQ(show("min(2025-01-02, 2024-12-31, 2025-06-01)"), "2024-12-31");
+  EXPECT_EQ(show("max(3, 9, 4)"), "9");
+  EXPECT_EQ(show("start([2025-09-01 .. 2025-09-30])"), "2025-09-01");
+  EXPECT_EQ(show("end([2025-09-01 .. 2025-09-30])"), "2025-09-30");
+  EXPECT_EQ(show("count([1, 2])"), "2");
+  EXPECT_EQ(show("last([2025-01-01, 2026-01-01])"), "2026-01-01");
+  EXPECT_EQ(show("first([2025-01-01, 2026-01-01])"), "2025-01-01");
+}
+
+TEST_F(ExprTest, InstantsCompareByTheirPointInTime) {
+  EXPECT_EQ(show("2025-06-30T00:00:00+08:00 == 2025-06-29T16:00:00Z"), "true");
+  EXPECT_EQ(show("end_of_day(2025-06-30) == start_of_day(2025-07-01)"), "true");
+}
+
+TEST_F(ExprTest, WindowsIncludeBothEnds) {
+  EXPECT_EQ(show("2025-09-01 in [2025-09-01 .. 2025-09-30]"), "true");
+  EXPECT_EQ(show("2025-09-30 in [2025-09-01 .. 2025-09-30]"), "true");
+  EXPECT_EQ(show("2025-10-01 in [2025-09-01 .. 2025-09-30]"), "false");
+  EXPECT_EQ(show("2026-09-15 in [[2025-09-01 .. 2025-09-30], [2026-09-01 .. 2026-09-30]]"), "true");
+  EXPECT_EQ(show("3 in [1, 2]"), "false");
+}
+
+TEST_F(ExprTest, EnumsByNameOrLabel) {
+  env[1] = Value::make_enum(0, 1);
+  EXPECT_EQ(show("s == 'left'"), "true");
+  EXPECT_EQ(show("s == '离校'"), "true");
+  EXPECT_EQ(show("s != 'active'"), "true");
+  EXPECT_EQ(show("if true then s else 'active'"), "left");
+  EXPECT_EQ(check("s == 'gone'"), std::vector<std::string>{"enum_unknown_value"});
+}
+
+TEST_F(ExprTest, UnknownPropagatesWithTheFactsItNeeds) {
+  const Value v = run("d + P2Y");
+  ASSERT_EQ(v.state, model::State::unknown);
+  EXPECT_TRUE(v.missing.test(0));
+  EXPECT_EQ(v.missing.count(), 1u);
+  const Value both = run("year(d) + n");
+  EXPECT_TRUE(both.missing.test(0));
+  EXPECT_TRUE(both.missing.test(2));
+  EXPECT_EQ(show("has(d)"), "false");
+  set_date(0, "2025-06-15");
+  EXPECT_EQ(show("has(d)"), "true");
+  EXPECT_EQ(show("d + P2Y"), "2027-06-15");
+}
+
+TEST_F(ExprTest, KleeneLogic) {
+  // flag is unknown: a decisive operand wins, otherwise the result is unknown.
+  EXPECT_EQ(show("false and flag"), "false");
+  EXPECT_EQ(show("flag and false"), "false");
+  EXPECT_EQ(show("true or flag"), "true");
+  EXPECT_EQ(show("flag or true"), "true");
+  EXPECT_EQ(run("true and flag").state, model::State::unknown);
+  EXPECT_EQ(run("false or flag").state, model::State::unknown);
+  EXPECT_EQ(run("not flag").state, model::State::unknown);
+  EXPECT_EQ(run("if flag then 1 else 2").state, model::State::unknown);
+  env[3] = Value::make_bool(true);
+  EXPECT_EQ(show("if flag then 1 else 2"), "1");
+  // An unknown operand does not hide an error in the other.
+  EXPECT_EQ(show("flag and date(2023, 2, 29) == 2023-03-01"), "error:date_invalid");
+}
+
+TEST_F(ExprTest, OnlyTheChosenBranchIsEvaluated) {
+  EXPECT_EQ(show("if true then 1 else year(date(2023, 2, 29))"), "1");
+}
+
+TEST_F(ExprTest, TypeErrors) {
+  EXPECT_EQ(check("2025-01-01 + 2025-01-02"), std::vector<std::string>{"type_mismatch"});
+  EXPECT_EQ(check("2025-01-01 + 5"), std::vector<std::string>{"type_mismatch"});
+  EXPECT_NE(last_issue.message.find("P5D"), std::string::npos) << last_issue.message;
+  EXPECT_EQ(check("P1M < P30D"), std::vector<std::string>{"type_mismatch"});
+  EXPECT_EQ(check("1 and true"), std::vector<std::string>{"type_mismatch"});
+  EXPECT_EQ(check("if 1 then 2 else 3"), std::vector<std::string>{"type_mismatch"});
+  EXPECT_EQ(check("if true then 2 else 2025-01-01"), std::vector<std::string>{"type_mismatch"});
+  EXPECT_EQ(check("[1, 2025-01-01]"), std::vector<std::string>{"type_mismatch"});
+  EXPECT_EQ(check("[]"), std::vector<std::string>{"type_mismatch"});
+  EXPECT_EQ(check("d", Type::of(Kind::integer)), std::vector<std::string>{"type_mismatch"});
+  EXPECT_EQ(check("year(1)"), std::vector<std::string>{"type_mismatch"});
+  EXPECT_EQ(check("has(1)"), std::vector<std::string>{"type_mismatch"});
+  EXPECT_EQ(check("has(md)"), std::vector<std::string>{"type_mismatch"});
+}
+
+TEST_F(ExprTest, AFailedOperandDoesNotCascade) {
+  // Only the unknown name is reported, not the '+' or the comparison built on it.
+  EXPECT_EQ(check("nope + P1D > 2025-01-01"), std::vector<std::string>{"unknown_name"});
+  EXPECT_EQ(last_issue.begin, 0u);
+  EXPECT_EQ(last_issue.end, 4u);
+}
+
+TEST_F(ExprTest, NamesFunctionsArity) {
+  EXPECT_EQ(check("today"), std::vector<std::string>{"unknown_name"});
+  EXPECT_NE(last_issue.message.find("as_of"), std::string::npos);
+  EXPECT_EQ(check("now()"), std::vector<std::string>{"unknown_function"});
+  EXPECT_EQ(check("year(d, d)"), std::vector<std::string>{"arity_mismatch"});
+  EXPECT_EQ(check("min(1)"), std::vector<std::string>{"arity_mismatch"});
+  EXPECT_EQ(check("date(1)"), std::vector<std::string>{"arity_mismatch"});
+}
+
+TEST_F(ExprTest, TextTemplates) {
+  EXPECT_TRUE(check("'by {d} at the latest'", Type::of(Kind::text)).empty());
+  EXPECT_EQ(check("'by {nope}'", Type::of(Kind::text)), std::vector<std::string>{"unknown_name"});
+  EXPECT_EQ(last_issue.begin, 4u);  // points at {nope} inside the literal
+  EXPECT_EQ(check("'unclosed {d'", Type::of(Kind::text)), std::vector<std::string>{"expr_bad_placeholder"});
+  EXPECT_TRUE(check("'literal {{braces}}'", Type::of(Kind::text)).empty());
+  // A template is unknown until its placeholders are known.
+  check("'by {d}'", Type::of(Kind::text));
+  arena.clear();
+  EvalContext ctx;
+  ctx.env = env;
+  ctx.list_arena = &arena;
+  ctx.errors = &errors;
+  ctx.zone = &zone;
+  EXPECT_EQ(evaluate(expr, ctx).state, model::State::unknown);
+  set_date(0, "2025-06-15");
+  EXPECT_TRUE(evaluate(expr, ctx).known());
+}
+
+TEST_F(ExprTest, SyntaxErrorsWithPositions) {
+  std::vector<ParseIssue> pi;
+  parse_expr("2025-06-30 +", pi);
+  ASSERT_EQ(pi.size(), 1u);
+  EXPECT_EQ(pi[0].code, "expr_syntax");
+  EXPECT_EQ(pi[0].begin, 12u);
+  pi.clear();
+  parse_expr("a = b", pi);
+  ASSERT_EQ(pi.size(), 1u);
+  EXPECT_EQ(pi[0].begin, 2u);  // '=' is not an operator
+  pi.clear();
+  parse_expr("1 < 2 < 3", pi);
+  ASSERT_EQ(pi.size(), 1u);
+  EXPECT_EQ(pi[0].code, "expr_syntax");
+  pi.clear();
+  parse_expr("(1 + 2", pi);
+  EXPECT_EQ(pi.size(), 1u);
+  pi.clear();
+  parse_expr("'open", pi);
+  EXPECT_EQ(pi.size(), 1u);
+  pi.clear();
+  parse_expr("2025-6-30", pi);  // not silently 2025 - 6 - 30
+  ASSERT_EQ(pi.size(), 1u);
+  EXPECT_EQ(pi[0].code, "expr_syntax");
+}
+
+TEST_F(ExprTest, ImpossibleLiteralsAreBadLiterals) {
+  for (const char* text : {"2023-02-29", "2024-13-01", "2024-04-31", "--02-30", "24:00"}) {
+    std::vector<ParseIssue> pi;
+    parse_expr(text, pi);
+    ASSERT_EQ(pi.size(), 1u) << text;
+    EXPECT_EQ(pi[0].code, "expr_bad_literal") << text;
+    EXPECT_EQ(pi[0].begin, 0u) << text;
+  }
+  std::vector<ParseIssue> pi;
+  parse_expr("PT1H", pi);
+  ASSERT_EQ(pi.size(), 1u);
+  EXPECT_EQ(pi[0].code, "expr_syntax");
+  pi.clear();
+  parse_expr("99999999999999999999", pi);
+  ASSERT_EQ(pi.size(), 1u);
+  EXPECT_EQ(pi[0].code, "expr_bad_literal");
+}
+
+TEST_F(ExprTest, IntegerOverflowIsAnError) {
+  EXPECT_EQ(show("9223372036854775807 + 1"), "error:integer_overflow");
+  EXPECT_EQ(show("-9223372036854775807 - 2"), "error:integer_overflow");
+}
+
+TEST_F(ExprTest, ListsInsideListsKeepTheirItems) {
+  // Inner lists use the arena while the outer list is being built.
+  EXPECT_EQ(show("[first([1, 2]), last([3, 4]), count([5])]"), "[1, 4, 1]");
+}
+
+}  // namespace
+}  // namespace rules::expr
