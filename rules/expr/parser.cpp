@@ -81,8 +81,11 @@ class Lexer {
       t.kind = kind;
       t.value = make(*r);
     } else {
-      const bool shape = r.error().code == calendar::CalendarErrorCode::syntax;
-      issue(shape ? "expr_syntax" : "expr_bad_literal", pos_, e, r.error().message);
+      // A literal of the right shape but impossible value (2023-02-29) carries the calendar's
+      // own code, the same one evaluation would give; a malformed one is a syntax error.
+      const auto code = r.error().code;
+      issue(code == calendar::CalendarErrorCode::syntax ? "expr_syntax" : calendar::code_name(code), pos_, e,
+            r.error().message);
       t.kind = Tok::bad;
     }
     pos_ = e;

@@ -9,8 +9,9 @@
 
 namespace rules::expr {
 
-/// A syntax problem at a byte range of the expression text. `code` is `expr_syntax` or
-/// `expr_bad_literal` (a literal of the right shape with an impossible value, e.g. 2023-02-29).
+/// A syntax problem at a byte range of the expression text. `code` is `expr_syntax`, a calendar
+/// code for a date-like literal of the right shape with an impossible value (`date_invalid` for
+/// 2023-02-29 or 24:00, `date_out_of_range`), or `expr_bad_literal` (an integer too large).
 struct ParseIssue {
   std::string code;
   std::uint32_t begin = 0;

@@ -276,7 +276,7 @@ TEST_F(ExprTest, ImpossibleLiteralsAreBadLiterals) {
     std::vector<ParseIssue> pi;
     parse_expr(text, pi);
     ASSERT_EQ(pi.size(), 1u) << text;
-    EXPECT_EQ(pi[0].code, "expr_bad_literal") << text;
+    EXPECT_EQ(pi[0].code, "date_invalid") << text;
     EXPECT_EQ(pi[0].begin, 0u) << text;
   }
   std::vector<ParseIssue> pi;
