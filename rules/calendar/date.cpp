@@ -93,17 +93,17 @@ Expected<Date> make_date(int year, int month, int day) {
   // The range is checked first: a year outside 0001..9999 is not a date of this calendar at all,
   // whatever its month and day.
   if (year < kMinYear || year > kMaxYear) return out_of_range_error(raw_ymd(year, month, day));
-  const std::string text = raw_ymd(year, month, day);
+  // The message text is built only on failure: make_date is on the evaluation hot path.
   if (month < 1 || month > 12) {
     return CalendarError{CalendarErrorCode::invalid_date,
-                         text + " is not a valid date: there is no month " + std::to_string(month)};
+                         raw_ymd(year, month, day) + " is not a valid date: there is no month " + std::to_string(month)};
   }
   const unsigned dim = days_in_month(year, static_cast<unsigned>(month));
   if (day < 1 || static_cast<unsigned>(day) > dim) {
     std::string why = day < 1 ? std::string("there is no day ") + std::to_string(day)
                               : std::string(kMonthNames[month - 1]) + " " + std::to_string(year) +
                                     " has " + std::to_string(dim) + " days";
-    return CalendarError{CalendarErrorCode::invalid_date, text + " is not a valid date: " + why};
+    return CalendarError{CalendarErrorCode::invalid_date, raw_ymd(year, month, day) + " is not a valid date: " + why};
   }
   const date::year_month_day ymd{date::year{year}, date::month{static_cast<unsigned>(month)},
                                  date::day{static_cast<unsigned>(day)}};

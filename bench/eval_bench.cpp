@@ -1,0 +1,74 @@
+// Evaluation speed of the built-in CN pack, one situation at a time, on one core.
+// Run: make bench && build/bench/bench/eval_bench
+#include <benchmark/benchmark.h>
+
+#include "builtin_pack.h"
+#include "engine/engine.h"
+#include "loader/situation_reader.h"
+
+namespace {
+
+rules::engine::Engine load_builtin() {
+  std::vector<rules::loader::SourceFile> files;
+  for (const auto& f : policy_packs::builtin_cn_higher_ed()) files.push_back({std::string(f.path), std::string(f.text)});
+  auto r = rules::loader::load_pack(files);
+  if (!r.ok()) std::abort();
+  return rules::engine::Engine(std::move(r.pack));
+}
+
+rules::model::Situation situation(const rules::engine::Engine& e, std::initializer_list<const char*> sets) {
+  auto s = e.new_situation();
+  std::vector<rules::source::Diagnostic> diags;
+  for (const char* set : sets) rules::loader::set_fact(e.pack(), set, s, diags);
+  if (!diags.empty()) std::abort();
+  return s;
+}
+
+void BM_EvaluateAllFacts(benchmark::State& state) {
+  const auto engine = load_builtin();
+  const auto s = situation(engine, {"discharge_date=2025-06-15", "enlisted_as=enrolled_student",
+                                    "certificate_issue_date=2025-06-30", "admission_date=2025-07-20"});
+  const auto as_of = *rules::calendar::parse_date("2025-12-01");
+  rules::model::Outcome out;
+  for (auto _ : state) {
+    engine.evaluate(s, as_of, out);
+    benchmark::DoNotOptimize(out.env.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EvaluateAllFacts);
+
+void BM_EvaluateMissingFacts(benchmark::State& state) {
+  const auto engine = load_builtin();
+  const auto s = situation(engine, {"enlisted_as=new_student"});
+  const auto as_of = *rules::calendar::parse_date("2025-12-01");
+  rules::model::Outcome out;
+  for (auto _ : state) {
+    engine.evaluate(s, as_of, out);
+    benchmark::DoNotOptimize(out.env.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EvaluateMissingFacts);
+
+void BM_EvaluateWithExplanation(benchmark::State& state) {
+  const auto engine = load_builtin();
+  const auto s = situation(engine, {"discharge_date=2025-06-15", "certificate_issue_date=2025-06-30"});
+  const auto as_of = *rules::calendar::parse_date("2025-12-01");
+  rules::model::Outcome out;
+  for (auto _ : state) {
+    engine.evaluate(s, as_of, out, {.explain = true});
+    benchmark::DoNotOptimize(out.env.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EvaluateWithExplanation);
+
+void BM_LoadPack(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(load_builtin());
+}
+BENCHMARK(BM_LoadPack);
+
+}  // namespace
+
+BENCHMARK_MAIN();
