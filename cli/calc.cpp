@@ -39,6 +39,13 @@ void add_calc(CLI::App& app, Action& action) {
       std::vector<rules::source::Diagnostic> diags;
       const auto e = rules::loader::compile_standalone(engine->pack(), o->expr, "<expression>", diags);
       if (!e) {
+        // The expression did not compile, so it has no type; JSON readers still get the error.
+        if (o->format == "json" && !diags.empty()) {
+          std::cout << nlohmann::ordered_json{{"type", nullptr},
+                                              {"error", {{"code", diags.front().code}, {"message", diags.front().message}}}}
+                           .dump()
+                    << "\n";
+        }
         print_diagnostics(diags, std::cerr);
         return kExitInputError;
       }

@@ -10,7 +10,9 @@ namespace policy_cli {
 void PackOptions::add_to(CLI::App& app, bool with_params) {
   app.add_option("--policy", policy_path, "Policy pack: a directory of .toml files or one file (default: built-in cn-higher-ed)");
   if (with_params) {
-    app.add_option("--params", params_path, "A school's TOML file overriding the pack's parameters")->check(CLI::ExistingFile);
+    // Not CLI::ExistingFile: an unreadable parameters file is an input error (exit 1, load_io),
+    // like an unreadable pack or situation, not a usage error.
+    app.add_option("--params", params_path, "A school's TOML file overriding the pack's parameters");
   }
 }
 

@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
       "  policy eval --set discharge_date=2025-06-15 --set enlisted_as=enrolled_student --as-of 2025-12-01\n"
       "  policy calc \"2022-02-28 + P2Y\"\n"
       "  policy check --policy policy/cn-higher-ed\n"
+      "  policy facts\n"
+      "  policy test --policy policy/cn-higher-ed\n"
       "Exit codes: 0 success, 1 errors in the pack or the input, 2 usage error.",
       "policy"};
   app.require_subcommand(1);

@@ -18,6 +18,12 @@ class Situation {
  public:
   /// A situation for `fact_count` facts, all absent.
   explicit Situation(std::size_t fact_count = 0) { reset(fact_count); }
+  // String values point into `strings_`; a copy would point into the original, so only moves
+  // (which keep the deque's elements in place) are allowed.
+  Situation(Situation&&) = default;
+  Situation& operator=(Situation&&) = default;
+  Situation(const Situation&) = delete;
+  Situation& operator=(const Situation&) = delete;
 
   /// Marks every fact absent again.
   void reset(std::size_t fact_count) {

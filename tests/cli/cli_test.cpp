@@ -1,0 +1,1390 @@
+// Golden/integration tests of the `policy` executable.
+//
+// Every test runs the real binary (POLICY_CLI_BIN, or $POLICY_CLI_BIN when set) as a child
+// process with TZ=America/New_York, capturing stdout, stderr and the exit code, and checks real
+// values: JSON through nlohmann::json, text output literally. Nothing depends on today's date
+// except DefaultAsOf.IsTodayInShanghai, which computes that date itself from the UTC clock.
+// Packs, situations and parameter files the tests need are written to a fresh temporary
+// directory per test.
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// ---- running the binary ---------------------------------------------------------------------
+
+std::string policy_bin() {
+  if (const char* e = std::getenv("POLICY_CLI_BIN"); e && *e) return e;
+  return POLICY_CLI_BIN;
+}
+
+fs::path source_dir() { return fs::path(POLICY_SOURCE_DIR); }
+fs::path builtin_pack_dir() { return source_dir() / "policy" / "cn-higher-ed"; }
+
+struct RunOptions {
+  std::string stdin_data;
+  /// Environment overrides; TZ defaults to America/New_York.
+  std::vector<std::pair<std::string, std::string>> env;
+};
+
+struct Result {
+  std::vector<std::string> args;
+  int code = -1;
+  std::string out;
+  std::string err;
+
+  /// The command and what it printed, for failure messages.
+  std::string describe() const {
+    std::string s = "$ policy";
+    for (const auto& a : args) s += " '" + a + "'";
+    s += "\nexit code: " + std::to_string(code) + "\n--- stdout ---\n" + out + "\n--- stderr ---\n" + err + "\n";
+    return s;
+  }
+};
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+/// Runs `policy args...`; returns its exit code (128 + signal when killed), stdout and stderr.
+Result run(const std::vector<std::string>& args, const RunOptions& opts = {}) {
+  static const bool sigpipe_ignored = [] {
+    std::signal(SIGPIPE, SIG_IGN);  // a child that exits before reading stdin must not kill us
+    return true;
+  }();
+  (void)sigpipe_ignored;
+
+  Result r;
+  r.args = args;
+  const std::string bin = policy_bin();
+
+  std::vector<std::string> argv_s{bin};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  std::map<std::string, std::string> overrides{{"TZ", "America/New_York"}};
+  for (const auto& [k, v] : opts.env) overrides[k] = v;
+  std::vector<std::string> env_s;
+  for (char** e = environ; *e; ++e) {
+    const std::string entry(*e);
+    const auto eq = entry.find('=');
+    if (eq != std::string::npos && overrides.count(entry.substr(0, eq))) continue;
+    env_s.push_back(entry);
+  }
+  for (const auto& [k, v] : overrides) env_s.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& e : env_s) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  int in[2], out[2], err[2];
+  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
+    ADD_FAILURE() << "pipe2: " << std::strerror(errno);
+    return r;
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  close_fd(in[0]);
+  close_fd(out[1]);
+  close_fd(err[1]);
+  if (rc != 0) {
+    close_fd(in[1]);
+    close_fd(out[0]);
+    close_fd(err[0]);
+    ADD_FAILURE() << "cannot run " << bin << ": " << std::strerror(rc);
+    return r;
+  }
+
+  std::size_t written = 0;
+  if (opts.stdin_data.empty()) close_fd(in[1]);
+  else ::fcntl(in[1], F_SETFL, O_NONBLOCK);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  bool timed_out = false;
+  char buf[65536];
+  while (in[1] >= 0 || out[0] >= 0 || err[0] >= 0) {
+    pollfd fds[3];
+    int* owners[3];
+    nfds_t n = 0;
+    if (in[1] >= 0) { fds[n] = {in[1], POLLOUT, 0}; owners[n++] = &in[1]; }
+    if (out[0] >= 0) { fds[n] = {out[0], POLLIN, 0}; owners[n++] = &out[0]; }
+    if (err[0] >= 0) { fds[n] = {err[0], POLLIN, 0}; owners[n++] = &err[0]; }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) { timed_out = true; break; }
+    const int pr = ::poll(fds, n, static_cast<int>(left.count()));
+    if (pr < 0) {
+      if (errno == EINTR) continue;
+      ADD_FAILURE() << "poll: " << std::strerror(errno);
+      break;
+    }
+    if (pr == 0) { timed_out = true; break; }
+    for (nfds_t i = 0; i < n; ++i) {
+      if (fds[i].revents == 0) continue;
+      int& fd = *owners[i];
+      if (&fd == &in[1]) {
+        const ssize_t w = ::write(fd, opts.stdin_data.data() + written, opts.stdin_data.size() - written);
+        if (w > 0) written += static_cast<std::size_t>(w);
+        if ((w < 0 && errno != EAGAIN && errno != EINTR) || written == opts.stdin_data.size()) close_fd(fd);
+      } else {
+        const ssize_t got = ::read(fd, buf, sizeof buf);
+        if (got > 0) (&fd == &out[0] ? r.out : r.err).append(buf, static_cast<std::size_t>(got));
+        else if (got == 0 || (errno != EAGAIN && errno != EINTR)) close_fd(fd);
+      }
+    }
+  }
+  if (timed_out) ::kill(pid, SIGKILL);
+  close_fd(in[1]);
+  close_fd(out[0]);
+  close_fd(err[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) r.code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status)) r.code = 128 + WTERMSIG(status);
+  if (timed_out) ADD_FAILURE() << "timed out after 60 s\n" << r.describe();
+  return r;
+}
+
+/// The JSON document on stdout (a null document, after a test failure, when it is not JSON).
+json parse_out(const Result& r) {
+  try {
+    return json::parse(r.out);
+  } catch (const json::exception& e) {
+    ADD_FAILURE() << "stdout is not one JSON document: " << e.what() << "\n" << r.describe();
+    return json();
+  }
+}
+
+/// `policy eval ... --format json` that must succeed; returns its document.
+json eval_json(std::vector<std::string> args, const RunOptions& opts = {}) {
+  args.insert(args.begin(), "eval");
+  args.push_back("--format");
+  args.push_back("json");
+  const auto r = run(args, opts);
+  EXPECT_EQ(r.code, 0) << r.describe();
+  EXPECT_EQ(r.err, "") << r.describe();
+  return parse_out(r);
+}
+
+bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) out.push_back(line);
+  return out;
+}
+
+// ---- temporary files ------------------------------------------------------------------------
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "policy-cli-test-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const fs::path& path() const { return path_; }
+
+  /// Writes `text` to `rel` (creating directories); returns the absolute path as a string.
+  std::string write(const std::string& rel, const std::string& text) const {
+    const fs::path p = path_ / rel;
+    fs::create_directories(p.parent_path());
+    std::ofstream f(p, std::ios::binary);
+    f << text;
+    EXPECT_TRUE(f.good()) << "cannot write " << p;
+    return p.string();
+  }
+
+ private:
+  fs::path path_;
+};
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  EXPECT_TRUE(in.good()) << "cannot read " << p;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// ---- the built-in pack: what the tests know about it ----------------------------------------
+
+const std::vector<std::string> kFacts = {"discharge_date", "enlisted_as", "certificate_issue_date", "admission_date"};
+
+/// Each output of cn-higher-ed and the facts it needs (enlisted_as feeds no output).
+const std::map<std::string, std::vector<std::string>>& builtin_needs() {
+  static const std::map<std::string, std::vector<std::string>> m = {
+      {"degree_visible_from", {"certificate_issue_date"}},
+      {"degree_online", {"certificate_issue_date"}},
+      {"registration_window_start", {"admission_date"}},
+      {"registration_window_end", {"admission_date"}},
+      {"registration_status", {"admission_date"}},
+      {"retention_until", {"discharge_date"}},
+      {"discharge_year_intake", {"discharge_date"}},
+      {"next_year_intake", {"discharge_date"}},
+      {"reenroll_windows", {"discharge_date"}},
+      {"reenroll_deadline", {"discharge_date"}},
+      {"reenroll_guidance", {"discharge_date"}},
+  };
+  return m;
+}
+
+/// The JSON contract of `policy eval --format json` (rules/explain/render.h), and the invariant
+/// that an output is in "unknown" or "errors" exactly when its value is null.
+void expect_eval_contract(json doc) {  // a copy: operator[] on a missing key must not be UB
+  ASSERT_TRUE(doc.is_object()) << doc.dump(2);
+  for (const char* key : {"policy", "as_of", "values", "unknown", "errors", "rules"}) {
+    EXPECT_TRUE(doc.contains(key)) << "missing \"" << key << "\"";
+  }
+  ASSERT_TRUE(doc["policy"].is_object());
+  EXPECT_TRUE(doc["policy"]["id"].is_string());
+  EXPECT_TRUE(doc["policy"]["version"].is_string());
+  EXPECT_TRUE(doc["as_of"].is_string());
+  ASSERT_TRUE(doc["values"].is_object());
+  ASSERT_TRUE(doc["unknown"].is_object());
+  ASSERT_TRUE(doc["errors"].is_object());
+  ASSERT_TRUE(doc["rules"].is_array());
+  const auto& values = doc["values"];
+  for (const auto& [name, facts] : doc["unknown"].items()) {
+    ASSERT_TRUE(values.contains(name)) << "unknown lists '" << name << "', which is not an output";
+    EXPECT_TRUE(values[name].is_null()) << "unknown lists '" << name << "', which has the value " << values[name].dump();
+    ASSERT_TRUE(facts.is_array()) << name;
+    EXPECT_FALSE(facts.empty()) << "unknown." << name << " names no fact";
+    for (const auto& f : facts) EXPECT_TRUE(f.is_string()) << name << ": " << f.dump();
+    EXPECT_FALSE(doc["errors"].contains(name)) << name << " is both unknown and an error";
+  }
+  for (const auto& [name, e] : doc["errors"].items()) {
+    ASSERT_TRUE(values.contains(name)) << "errors lists '" << name << "', which is not an output";
+    EXPECT_TRUE(values[name].is_null()) << "errors lists '" << name << "', which has a value";
+    EXPECT_TRUE(e.is_object() && e.contains("code") && e["code"].is_string() && e.contains("message")) << e.dump();
+  }
+  for (const auto& [name, v] : values.items()) {
+    if (v.is_null()) {
+      EXPECT_TRUE(doc["unknown"].contains(name) || doc["errors"].contains(name))
+          << "values." << name << " is null but neither unknown nor an error";
+    }
+  }
+  for (auto& rule : doc["rules"]) {
+    ASSERT_TRUE(rule.is_object()) << rule.dump();
+    EXPECT_TRUE(rule.contains("id") && rule["id"].is_string() && !rule["id"].get<std::string>().empty()) << rule.dump();
+    EXPECT_TRUE(rule.contains("title") && rule["title"].is_string() && !rule["title"].get<std::string>().empty())
+        << rule.dump();
+    // applies: true, false, or null when undecided (the facts that select a version are missing).
+    EXPECT_TRUE(rule.contains("applies") && (rule["applies"].is_boolean() || rule["applies"].is_null())) << rule.dump();
+    if (rule["applies"].is_null() && rule.contains("outputs") && rule["outputs"].is_array()) {
+      for (const auto& o : rule["outputs"]) {
+        EXPECT_TRUE(o.is_string() && values.contains(o.get<std::string>()) && values[o.get<std::string>()].is_null())
+            << "rule " << rule["id"] << " is undecided but its output " << o << " has a value";
+      }
+    }
+    ASSERT_TRUE(rule.contains("citations") && rule["citations"].is_array()) << rule.dump();
+    EXPECT_FALSE(rule["citations"].empty()) << "rule " << rule["id"] << " has no citation";
+    for (auto& c : rule["citations"]) {
+      for (const char* k : {"document", "article", "summary"}) {
+        EXPECT_TRUE(c.is_object() && c.contains(k) && c[k].is_string() && !c[k].get<std::string>().empty())
+            << "rule " << rule["id"] << ": citation without " << k << ": " << c.dump();
+      }
+    }
+    EXPECT_TRUE(rule.contains("explanation") && rule["explanation"].is_array()) << rule.dump();
+  }
+}
+
+const json* find_rule(const json& doc, const std::string& id) {
+  if (!doc.is_object() || !doc.contains("rules") || !doc["rules"].is_array()) return nullptr;
+  for (const auto& r : doc["rules"]) {
+    if (r.is_object() && r.contains("id") && r["id"] == id) return &r;
+  }
+  return nullptr;
+}
+
+/// The parts of an evaluation that must not depend on how the pack is laid out.
+json results_of(json doc) {
+  return json{{"as_of", doc["as_of"]}, {"values", doc["values"]}, {"unknown", doc["unknown"]}, {"errors", doc["errors"]}};
+}
+
+// ---- a small pack of our own ----------------------------------------------------------------
+
+const char* const kTinyHeader = R"(# A tiny pack used by the CLI tests.
+[policy]
+id = "tiny"
+title = "Tiny pack"
+version = "1.2.3"
+timezone = "Asia/Shanghai"
+date_convention = "prc-civil-code"
+
+[parameters.grace]
+type = "period"
+value = "P1M"
+label = "宽限期"
+description = "Grace period after the start date."
+
+[facts.start_date]
+type = "date"
+label = "开始日期"
+description = "Start."
+
+[facts.kind]
+type = "enum"
+label = "类别"
+description = "Kind."
+values = [ { name = "alpha", label = "甲" }, { name = "beta", label = "乙" } ]
+)";
+
+const char* const kTinyRules = R"(
+[[rules]]
+id = "grace_end"
+title = "宽限期截止"
+
+  [rules.outputs.grace_until]
+  type = "deadline"
+  label = "宽限至"
+  expr = "start_date + grace"
+
+  [rules.outputs.kind_out]
+  type = "enum"
+  label = "类别输出"
+  values = [ { name = "a", label = "甲类" }, { name = "b", label = "乙类" } ]
+  expr = "if kind == 'alpha' then 'a' else 'b'"
+
+  [[rules.citations]]
+  document = "Tiny doc"
+  article = "Art. 1"
+  summary = "Grace period."
+
+[[tests]]
+name = "one month from 31 January 2024"
+as_of = 2025-01-01
+facts = { start_date = 2024-01-31, kind = "beta" }
+expect = { grace_until = "2024-02-29", kind_out = "b" }
+)";
+
+// ============================================================================================
+// 1-3. eval --format json
+// ============================================================================================
+
+TEST(EvalJson, VeteranRetentionAndReenrolment) {
+  auto doc = eval_json({"--set", "discharge_date=2025-06-15", "--set", "enlisted_as=enrolled_student", "--as-of",
+                              "2025-12-01"});
+  expect_eval_contract(doc);
+  EXPECT_EQ(doc["policy"]["id"], "cn-higher-ed");
+  EXPECT_EQ(doc["policy"]["version"], "0.1.0");
+  EXPECT_EQ(doc["as_of"], "2025-12-01");
+  const auto& v = doc["values"];
+  EXPECT_EQ(v["retention_until"], "2027-06-15");
+  EXPECT_EQ(v["reenroll_deadline"], "2026-09-30");
+  const json windows = json::parse(R"([{"start": "2025-09-01", "end": "2025-09-30"},
+                                        {"start": "2026-09-01", "end": "2026-09-30"}])");
+  ASSERT_TRUE(v["reenroll_windows"].is_array()) << v.dump(2);
+  ASSERT_EQ(v["reenroll_windows"].size(), 2u);
+  for (const auto& w : v["reenroll_windows"]) {
+    EXPECT_TRUE(w.is_object() && w.size() == 2 && w.contains("start") && w.contains("end")) << w.dump();
+  }
+  EXPECT_EQ(v["reenroll_windows"], windows);
+  EXPECT_EQ(v["discharge_year_intake"], windows[0]);
+  EXPECT_EQ(v["next_year_intake"], windows[1]);
+  ASSERT_TRUE(v["reenroll_guidance"].is_string());
+  EXPECT_TRUE(contains(v["reenroll_guidance"].get<std::string>(), "2026-09-30")) << v["reenroll_guidance"];
+  EXPECT_TRUE(doc["errors"].empty()) << doc["errors"].dump();
+  // The discharge date selects the version of the retention rule: order 41 (2017-), not 21.
+  const auto* r41 = find_rule(doc, "veteran_retention_order_41");
+  const auto* r21 = find_rule(doc, "veteran_retention_order_21");
+  ASSERT_TRUE(r41 && r21);
+  EXPECT_EQ((*r41)["applies"], true);
+  EXPECT_EQ((*r21)["applies"], false);
+  EXPECT_EQ(doc["rules"].size(), 6u);
+  // Every output of the pack is in "values".
+  for (const auto& [name, facts] : builtin_needs()) EXPECT_TRUE(v.contains(name)) << name;
+  EXPECT_EQ(v.size(), builtin_needs().size());
+}
+
+TEST(EvalJson, CertificateOnly) {
+  auto doc = eval_json({"--set", "certificate_issue_date=2025-06-30", "--as-of", "2025-07-01"});
+  expect_eval_contract(doc);
+  EXPECT_EQ(doc["as_of"], "2025-07-01");
+  EXPECT_EQ(doc["values"]["degree_visible_from"], "2025-06-30T00:00:00+08:00");
+  EXPECT_EQ(doc["values"]["degree_online"], true);
+  EXPECT_TRUE(doc["values"]["retention_until"].is_null());
+  EXPECT_EQ(doc["unknown"]["retention_until"], json::array({"discharge_date"}));
+  EXPECT_FALSE(doc["unknown"].contains("degree_visible_from"));
+  EXPECT_FALSE(doc["unknown"].contains("degree_online"));
+}
+
+TEST(EvalJson, NoFactsEverythingUnknown) {
+  auto doc = eval_json({"--as-of", "2025-07-01"});
+  expect_eval_contract(doc);
+  ASSERT_EQ(doc["values"].size(), builtin_needs().size()) << doc["values"].dump(2);
+  for (const auto& [name, v] : doc["values"].items()) EXPECT_TRUE(v.is_null()) << name << " = " << v.dump();
+  json expected_unknown = json::object();
+  for (const auto& [name, facts] : builtin_needs()) expected_unknown[name] = facts;
+  EXPECT_EQ(doc["unknown"], expected_unknown);
+  EXPECT_TRUE(doc["errors"].empty());
+  // Without a discharge date it is undecided which version of the retention rule applies.
+  const auto* r41 = find_rule(doc, "veteran_retention_order_41");
+  const auto* r21 = find_rule(doc, "veteran_retention_order_21");
+  ASSERT_TRUE(r41 && r21);
+  EXPECT_TRUE((*r41)["applies"].is_null());
+  EXPECT_TRUE((*r21)["applies"].is_null());
+}
+
+TEST(EvalJson, MissingFactNeverYieldsAValue) {
+  const std::map<std::string, std::string> all = {{"discharge_date", "2025-06-15"},
+                                                  {"enlisted_as", "new_student"},
+                                                  {"certificate_issue_date", "2025-06-30"},
+                                                  {"admission_date", "2025-07-25"}};
+  std::vector<std::string> full_args{"--as-of", "2025-12-01"};
+  for (const auto& [f, val] : all) full_args.insert(full_args.end(), {"--set", f + "=" + val});
+  auto full = eval_json(full_args);
+  expect_eval_contract(full);
+  for (const auto& [name, v] : full["values"].items()) EXPECT_FALSE(v.is_null()) << "with every fact, " << name << " is null";
+  EXPECT_TRUE(full["unknown"].empty());
+
+  for (const auto& missing : kFacts) {
+    SCOPED_TRACE("without " + missing);
+    std::vector<std::string> args{"--as-of", "2025-12-01"};
+    for (const auto& [f, val] : all) {
+      if (f != missing) args.insert(args.end(), {"--set", f + "=" + val});
+    }
+    auto doc = eval_json(args);
+    expect_eval_contract(doc);
+    for (const auto& [name, needs] : builtin_needs()) {
+      const bool needs_missing = std::find(needs.begin(), needs.end(), missing) != needs.end();
+      if (needs_missing) {
+        EXPECT_TRUE(doc["values"][name].is_null()) << name << " was computed without " << missing;
+        ASSERT_TRUE(doc["unknown"].contains(name)) << name;
+        EXPECT_EQ(doc["unknown"][name], json::array({missing})) << name;
+      } else {
+        EXPECT_EQ(doc["values"][name], full["values"][name]) << name;
+      }
+    }
+  }
+}
+
+TEST(EvalJson, LeapDayDischargeAndOrder21) {
+  auto leap = eval_json({"--set", "discharge_date=2024-02-29", "--as-of", "2024-03-01"});
+  expect_eval_contract(leap);
+  EXPECT_EQ(leap["values"]["retention_until"], "2026-02-28");  // no 29 February 2026 (Civil Code Art. 202)
+  EXPECT_EQ(leap["values"]["reenroll_deadline"], "2025-09-30");
+
+  auto old = eval_json({"--set", "discharge_date=2016-05-10", "--as-of", "2016-12-01"});
+  expect_eval_contract(old);
+  EXPECT_EQ(old["values"]["retention_until"], "2017-05-10");  // order 21: one year
+  const auto* r41 = find_rule(old, "veteran_retention_order_41");
+  const auto* r21 = find_rule(old, "veteran_retention_order_21");
+  ASSERT_TRUE(r41 && r21);
+  EXPECT_EQ((*r41)["applies"], false);
+  EXPECT_EQ((*r21)["applies"], true);
+
+  // Discharged after the intake period: only next year's window.
+  auto late = eval_json({"--set", "discharge_date=2025-10-20", "--as-of", "2025-12-01"});
+  EXPECT_EQ(late["values"]["reenroll_windows"], json::parse(R"([{"start": "2026-09-01", "end": "2026-09-30"}])"));
+  EXPECT_EQ(late["values"]["retention_until"], "2027-10-20");
+}
+
+TEST(EvalJson, RegistrationStatusFollowsAsOf) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"2026-08-20", "upcoming"}, {"2026-09-01", "open"}, {"2026-10-31", "open"}, {"2026-11-01", "closed"}};
+  for (const auto& [as_of, status] : cases) {
+    auto doc = eval_json({"--set", "admission_date=2026-07-25", "--as-of", as_of});
+    EXPECT_EQ(doc["values"]["registration_status"], status) << "as of " << as_of;
+    EXPECT_EQ(doc["values"]["registration_window_start"], "2026-09-01");
+    EXPECT_EQ(doc["values"]["registration_window_end"], "2026-10-31");
+  }
+}
+
+TEST(EvalJson, EvaluationErrorIsReportedNotUnknown) {
+  // 9998-06-15 + P2Y leaves the supported range: an error for that output, not a value or unknown.
+  const auto r = run({"eval", "--set", "discharge_date=9998-06-15", "--as-of", "2025-12-01", "--format", "json"});
+  auto doc = parse_out(r);
+  expect_eval_contract(doc);
+  EXPECT_TRUE(doc["values"]["retention_until"].is_null());
+  EXPECT_FALSE(doc["unknown"].contains("retention_until"));
+  ASSERT_TRUE(doc["errors"].contains("retention_until")) << r.describe();
+  EXPECT_EQ(doc["errors"]["retention_until"]["code"], "date_out_of_range");
+  EXPECT_EQ(doc["values"]["reenroll_deadline"], "9999-09-30");
+}
+
+// ============================================================================================
+// 4. Situations: files, stdin, --set
+// ============================================================================================
+
+class Situation : public ::testing::Test {
+ protected:
+  TempDir tmp;
+  const std::vector<std::string> as_of{"--as-of", "2025-12-01"};
+
+  json eval_with(std::vector<std::string> args, const RunOptions& opts = {}) {
+    args.insert(args.end(), as_of.begin(), as_of.end());
+    return eval_json(args, opts);
+  }
+};
+
+TEST_F(Situation, FilesAndStdinGiveTheSameValuesAsSet) {
+  auto reference = eval_with({"--set", "discharge_date=2025-06-15", "--set", "enlisted_as=enrolled_student"});
+  expect_eval_contract(reference);
+  ASSERT_EQ(reference["values"]["retention_until"], "2027-06-15");
+  const auto expected = results_of(reference);
+
+  const std::string toml = "# a returning veteran\ndischarge_date = 2025-06-15\nenlisted_as = \"enrolled_student\"\n";
+  const std::string toml_facts = "[facts]\ndischarge_date = 2025-06-15\nenlisted_as = \"在校生\"\n";
+  const std::string json_text = "{\n  \"discharge_date\": \"2025-06-15\",\n  \"enlisted_as\": \"enrolled_student\"\n}\n";
+  const std::string json_facts = R"({"facts": {"discharge_date": "2025-06-15", "enlisted_as": "在校生", "admission_date": null}})";
+
+  EXPECT_EQ(results_of(eval_with({tmp.write("veteran.toml", toml)})), expected) << "TOML file";
+  EXPECT_EQ(results_of(eval_with({tmp.write("facts-table.toml", toml_facts)})), expected) << "TOML [facts] table";
+  EXPECT_EQ(results_of(eval_with({tmp.write("veteran.json", json_text)})), expected) << "JSON file";
+  EXPECT_EQ(results_of(eval_with({tmp.write("facts-object.json", json_facts)})), expected) << "JSON {\"facts\": ...}";
+  EXPECT_EQ(results_of(eval_with({"-"}, {toml, {}})), expected) << "TOML on stdin";
+  EXPECT_EQ(results_of(eval_with({"-"}, {json_text, {}})), expected) << "JSON on stdin";
+}
+
+TEST_F(Situation, SetOverridesTheFile) {
+  const auto file = tmp.write("veteran.toml", "discharge_date = 2025-06-15\nenlisted_as = \"enrolled_student\"\n");
+  auto overridden = eval_with({file, "--set", "discharge_date=2024-02-29"});
+  EXPECT_EQ(overridden["values"]["retention_until"], "2026-02-28");
+  auto direct = eval_with({"--set", "discharge_date=2024-02-29", "--set", "enlisted_as=enrolled_student"});
+  EXPECT_EQ(results_of(overridden), results_of(direct));
+  // Also over stdin, and --set with an empty value makes the fact unknown again.
+  auto cleared = eval_with({"-", "--set", "discharge_date="}, {"discharge_date = 2025-06-15\n", {}});
+  EXPECT_TRUE(cleared["values"]["retention_until"].is_null());
+  EXPECT_EQ(cleared["unknown"]["retention_until"], json::array({"discharge_date"}));
+}
+
+TEST_F(Situation, JsonNullLeavesAFactUnknown) {
+  auto doc = eval_with({tmp.write("s.json", R"({"discharge_date": null, "certificate_issue_date": "2025-06-30"})")});
+  expect_eval_contract(doc);
+  EXPECT_TRUE(doc["values"]["retention_until"].is_null());
+  EXPECT_EQ(doc["unknown"]["retention_until"], json::array({"discharge_date"}));
+  EXPECT_EQ(doc["values"]["degree_visible_from"], "2025-06-30T00:00:00+08:00");
+}
+
+TEST_F(Situation, UnknownFactIsAnError) {
+  const auto r = run({"eval", "--set", "graduation_date=2025-06-15", "--as-of", "2025-12-01", "--format", "json"});
+  EXPECT_EQ(r.code, 1) << r.describe();
+  EXPECT_TRUE(contains(r.err, "error[situation_unknown_fact]")) << r.describe();
+  EXPECT_TRUE(contains(r.err, "graduation_date")) << r.describe();
+  EXPECT_EQ(r.out, "") << r.describe();
+
+  const auto toml = tmp.write("bad.toml", "discharge_date = 2025-06-15\nfoo = 1\n");
+  const auto rt = run({"eval", toml, "--as-of", "2025-12-01"});
+  EXPECT_EQ(rt.code, 1) << rt.describe();
+  EXPECT_TRUE(contains(rt.err, toml + ":2:1: error[situation_unknown_fact]")) << rt.describe();
+  EXPECT_EQ(rt.out, "") << rt.describe();
+
+  const auto js = tmp.write("bad.json", "{\n  \"discharge_date\": \"2025-06-15\",\n  \"foo\": 1\n}\n");
+  const auto rj = run({"eval", js, "--as-of", "2025-12-01"});
+  EXPECT_EQ(rj.code, 1) << rj.describe();
+  EXPECT_TRUE(contains(rj.err, js + ":3:")) << rj.describe();
+  EXPECT_TRUE(contains(rj.err, "error[situation_unknown_fact]")) << rj.describe();
+}
+
+TEST_F(Situation, ImpossibleDateIsABadValue) {
+  const auto r = run({"eval", "--set", "discharge_date=2023-02-29", "--as-of", "2025-12-01", "--format", "json"});
+  EXPECT_EQ(r.code, 1) << r.describe();
+  EXPECT_TRUE(contains(r.err, "error[situation_bad_value]")) << r.describe();
+  EXPECT_TRUE(contains(r.err, "2023-02-29")) << r.describe();
+  EXPECT_EQ(r.out, "") << r.describe();
+
+  const auto file = tmp.write("s.toml", "discharge_date = \"2023-02-29\"\n");
+  const auto rf = run({"eval", file, "--as-of", "2025-12-01"});
+  EXPECT_EQ(rf.code, 1) << rf.describe();
+  EXPECT_TRUE(contains(rf.err, file + ":1:")) << rf.describe();
+  EXPECT_TRUE(contains(rf.err, "error[situation_bad_value]")) << rf.describe();
+  EXPECT_TRUE(contains(rf.err, "2023-02-29")) << rf.describe();
+
+  const auto rs = run({"eval", "--set", "discharge_date", "--as-of", "2025-12-01"});
+  EXPECT_EQ(rs.code, 1) << rs.describe();
+  EXPECT_TRUE(contains(rs.err, "error[situation_syntax]")) << rs.describe();
+}
+
+TEST_F(Situation, EnumByLabel) {
+  auto by_label = eval_with({"--set", "discharge_date=2025-06-15", "--set", "enlisted_as=新生"});
+  auto by_name = eval_with({"--set", "discharge_date=2025-06-15", "--set", "enlisted_as=new_student"});
+  EXPECT_EQ(results_of(by_label), results_of(by_name));
+
+  const auto bad = run({"eval", "--set", "enlisted_as=士兵", "--as-of", "2025-12-01"});
+  EXPECT_EQ(bad.code, 1) << bad.describe();
+  EXPECT_TRUE(contains(bad.err, "error[situation_bad_value]")) << bad.describe();
+  EXPECT_TRUE(contains(bad.err, "士兵")) << bad.describe();
+
+  // The built-in pack has no output showing enlisted_as; a tiny pack shows which value a label selects.
+  const auto pack = tmp.write("tiny.toml", std::string(kTinyHeader) + kTinyRules);
+  auto alpha = eval_with({"--policy", pack, "--set", "start_date=2024-01-31", "--set", "kind=甲"});
+  EXPECT_EQ(alpha["values"]["kind_out"], "a");
+  auto beta = eval_with({"--policy", pack, "--set", "start_date=2024-01-31", "--set", "kind=乙"});
+  EXPECT_EQ(beta["values"]["kind_out"], "b");
+  auto beta_name = eval_with({"--policy", pack, "--set", "start_date=2024-01-31", "--set", "kind=beta"});
+  EXPECT_EQ(beta_name["values"]["kind_out"], "b");
+}
+
+TEST_F(Situation, MissingFileIsAnInputError) {
+  const auto r = run({"eval", (tmp.path() / "no-such-situation.toml").string(), "--as-of", "2025-12-01"});
+  EXPECT_EQ(r.code, 1) << r.describe();
+  EXPECT_TRUE(contains(r.err, "error[situation_io]")) << r.describe();
+}
+
+// ============================================================================================
+// 5. Exit codes and help
+// ============================================================================================
+
+TEST(ExitCodes, UsageErrorsExit2) {
+  const std::vector<std::vector<std::string>> cases = {
+      {"--no-such-option"},
+      {},                                               // missing subcommand
+      {"eval", "--no-such-option", "--as-of", "2025-12-01"},
+      {"eval", "--format", "xml", "--as-of", "2025-12-01"},
+      {"calc", "--format", "yaml", "1 + 1"},
+      {"calc"},                                         // calc without EXPR
+      {"calc", "--as-of", "2026-01-01"},
+      {"check", "--no-such-option"},
+  };
+  for (const auto& args : cases) {
+    const auto r = run(args);
+    EXPECT_EQ(r.code, 2) << r.describe();
+    EXPECT_NE(r.err, "") << "a usage error says what is wrong\n" << r.describe();
+  }
+}
+
+TEST(ExitCodes, InputErrorsExit1) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"eval", "--as-of", "2025-13-01"}, "error[date_invalid]"},
+      {{"eval", "--as-of", "tomorrow"}, "--as-of"},
+      {{"calc", "1 +", "--as-of", "2026-01-01"}, "error[expr_syntax]"},
+      {{"calc", "discharge_date + P1Y", "--as-of", "2026-01-01"}, "error[unknown_name]"},
+      {{"calc", "9999-12-31 + P1D", "--as-of", "2026-01-01"}, "error[date_out_of_range]"},
+      {{"check", "--policy", "/nonexistent"}, "error[load_io]"},
+  };
+  for (const auto& [args, needle] : cases) {
+    const auto r = run(args);
+    EXPECT_EQ(r.code, 1) << r.describe();
+    EXPECT_TRUE(contains(r.err, needle)) << "expected " << needle << "\n" << r.describe();
+  }
+}
+
+TEST(ExitCodes, SuccessExits0) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"eval", "--as-of", "2025-12-01"},
+                                                                 {"calc", "1 + 2", "--as-of", "2026-01-01"},
+                                                                 {"check"},
+                                                                 {"facts"},
+                                                                 {"test"}}) {
+    const auto r = run(args);
+    EXPECT_EQ(r.code, 0) << r.describe();
+    EXPECT_EQ(r.err, "") << r.describe();
+    EXPECT_NE(r.out, "") << r.describe();
+  }
+}
+
+TEST(Help, TopLevelHelpShowsAnExampleOfEachSubcommand) {
+  const auto r = run({"--help"});
+  EXPECT_EQ(r.code, 0) << r.describe();
+  for (const char* sub : {"eval", "calc", "check", "facts", "test"}) {
+    EXPECT_TRUE(contains(r.out, std::string("  ") + sub)) << "subcommand " << sub << " not listed\n" << r.describe();
+    EXPECT_TRUE(contains(r.out, std::string("policy ") + sub + " ") || contains(r.out, std::string("policy ") + sub + "\n"))
+        << "`policy --help` shows no example of `policy " << sub << "`\n"
+        << r.describe();
+  }
+  EXPECT_TRUE(contains(r.out, "Exit codes: 0 success, 1 errors in the pack or the input, 2 usage error"));
+}
+
+TEST(Help, EachSubcommandHelpHasAnExample) {
+  for (const char* sub : {"eval", "calc", "check", "facts", "test"}) {
+    const auto r = run({sub, "--help"});
+    EXPECT_EQ(r.code, 0) << r.describe();
+    EXPECT_TRUE(contains(r.out, "Example")) << r.describe();
+    EXPECT_TRUE(contains(r.out, std::string("  policy ") + sub)) << r.describe();
+  }
+}
+
+// ============================================================================================
+// 6. calc: the date table, and text output
+// ============================================================================================
+
+struct DateCase {
+  int line = 0;
+  std::string expression;
+  std::string expected;
+  std::string why;
+};
+
+std::vector<DateCase> load_date_cases() {
+  const fs::path path = source_dir() / "tests" / "data" / "date_cases.tsv";
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << "cannot open " << path;
+  std::vector<DateCase> rows;
+  std::string line;
+  int number = 0;
+  bool header_seen = false;
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> cols;
+    std::size_t start = 0;
+    for (;;) {
+      const auto tab = line.find('\t', start);
+      cols.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
+      if (tab == std::string::npos) break;
+      start = tab + 1;
+    }
+    if (!header_seen) {
+      EXPECT_EQ(line, "expression\texpected\twhy") << path << ":" << number;
+      header_seen = true;
+      continue;
+    }
+    EXPECT_EQ(cols.size(), 3u) << path << ":" << number << ": " << line;
+    if (cols.size() != 3) continue;
+    rows.push_back({number, cols[0], cols[1], cols[2]});
+  }
+  return rows;
+}
+
+bool is_integer_text(const std::string& s) { return std::regex_match(s, std::regex("-?[0-9]+")); }
+
+std::string expected_type(const std::string& value) {
+  if (is_integer_text(value)) return "integer";
+  if (std::regex_match(value, std::regex("[0-9]{4}-[0-9]{2}-[0-9]{2}"))) return "date";
+  if (std::regex_match(value, std::regex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2}"))) {
+    return "instant";
+  }
+  return "?";
+}
+
+TEST(Calc, ReplaysEveryDateCaseAsJson) {
+  const auto rows = load_date_cases();
+  EXPECT_GE(rows.size(), 100u);
+  int failures = 0;
+  for (const auto& row : rows) {
+    const auto r = run({"calc", row.expression, "--as-of", "2026-01-01", "--format", "json"});
+    const std::string where = "date_cases.tsv:" + std::to_string(row.line) + ": `" + row.expression + "` expected " +
+                              row.expected + " (" + row.why + ")\n";
+    if (contains(r.err, "error[expr_syntax]")) {
+      ++failures;
+      ADD_FAILURE() << where << "the expression does not parse in the expression language\n" << r.describe();
+      continue;
+    }
+    if (row.expected.rfind("error:", 0) == 0) {
+      const std::string code = row.expected.substr(6);
+      bool ok = r.code == 1 && contains(r.err, "error[" + code + "]");
+      json doc;
+      try {
+        doc = json::parse(r.out);
+      } catch (const json::exception&) {
+        ok = false;
+      }
+      // The type is null when the expression did not compile (an impossible literal).
+      ok = ok && doc.is_object() && doc.contains("type") && (doc["type"].is_string() || doc["type"].is_null()) &&
+           doc.contains("error") &&
+           doc["error"].is_object() && doc["error"].value("code", "") == code && doc["error"].contains("message") &&
+           doc["error"]["message"].is_string() && !doc.contains("value");
+      if (!ok) {
+        ++failures;
+        ADD_FAILURE() << where << "want: exit 1, stderr with error[" << code << "], stdout {\"type\": ..., \"error\": {\"code\": \""
+                      << code << "\", \"message\": ...}}\n"
+                      << r.describe();
+      }
+      continue;
+    }
+    bool ok = r.code == 0 && r.err.empty();
+    json doc;
+    try {
+      doc = json::parse(r.out);
+    } catch (const json::exception&) {
+      ok = false;
+    }
+    if (ok) {
+      ok = doc.is_object() && doc.contains("value") && doc.value("type", "") == expected_type(row.expected);
+      if (ok && is_integer_text(row.expected)) {
+        ok = doc["value"].is_number_integer() && doc["value"].get<long long>() == std::stoll(row.expected);
+      } else if (ok) {
+        ok = doc["value"].is_string() && doc["value"].get<std::string>() == row.expected;
+      }
+    }
+    if (!ok) {
+      ++failures;
+      ADD_FAILURE() << where << "want: exit 0, {\"type\": \"" << expected_type(row.expected) << "\", \"value\": "
+                    << (is_integer_text(row.expected) ? row.expected : "\"" + row.expected + "\"") << "}\n"
+                    << r.describe();
+    }
+  }
+  EXPECT_EQ(failures, 0) << failures << " of " << rows.size() << " rows of tests/data/date_cases.tsv fail";
+}
+
+TEST(Calc, ReplaysEveryDateCaseAsText) {
+  const auto rows = load_date_cases();
+  int failures = 0;
+  for (const auto& row : rows) {
+    const auto r = run({"calc", row.expression, "--as-of", "2026-01-01"});
+    const std::string where = "date_cases.tsv:" + std::to_string(row.line) + ": `" + row.expression + "` expected " +
+                              row.expected + "\n";
+    const bool error_row = row.expected.rfind("error:", 0) == 0;
+    const bool ok = error_row ? (r.code == 1 && r.out.empty() && contains(r.err, "error["))
+                              : (r.code == 0 && r.out == row.expected + "\n" && r.err.empty());
+    if (!ok) {
+      ++failures;
+      ADD_FAILURE() << where << r.describe();
+    }
+  }
+  EXPECT_EQ(failures, 0);
+}
+
+TEST(Calc, TextOutputIsExact) {
+  const auto a = run({"calc", "2022-02-28 + P2Y"});
+  EXPECT_EQ(a.code, 0) << a.describe();
+  EXPECT_EQ(a.out, "2024-02-28\n");
+  EXPECT_EQ(a.err, "");
+  const auto b = run({"calc", "start_of_day(1988-07-01)"});
+  EXPECT_EQ(b.code, 0) << b.describe();
+  EXPECT_EQ(b.out, "1988-07-01T00:00:00+09:00\n");
+  EXPECT_EQ(b.err, "");
+}
+
+TEST(Calc, ExplainShowsTheCivilCodeStep) {
+  const auto r = run({"calc", "2024-02-29 + P2Y", "--explain", "--as-of", "2026-01-01"});
+  EXPECT_EQ(r.code, 0) << r.describe();
+  const auto lines = lines_of(r.out);
+  ASSERT_FALSE(lines.empty()) << r.describe();
+  EXPECT_EQ(lines[0], "2026-02-28");
+  EXPECT_TRUE(contains(r.out, "Civil Code Art. 202")) << r.describe();
+  EXPECT_TRUE(contains(r.out, "no 29 February in 2026")) << r.describe();
+}
+
+TEST(Calc, UsesThePackParametersAndAsOf) {
+  TempDir tmp;
+  const auto r = run({"calc", "date(year(as_of), intake_end)", "--as-of", "2026-03-01", "--format", "json"});
+  EXPECT_EQ(r.code, 0) << r.describe();
+  EXPECT_EQ(parse_out(r), json::parse(R"({"type": "date", "value": "2026-09-30"})"));
+  const auto params = tmp.write("school.toml", "intake_end = \"09-20\"\n");
+  const auto p = run({"calc", "date(year(as_of), intake_end)", "--as-of", "2026-03-01", "--params", params});
+  EXPECT_EQ(p.code, 0) << p.describe();
+  EXPECT_EQ(p.out, "2026-09-20\n");
+  const auto a = run({"calc", "as_of", "--as-of", "2024-02-29", "--format", "json"});
+  EXPECT_EQ(parse_out(a), json::parse(R"({"type": "date", "value": "2024-02-29"})"));
+}
+
+// ============================================================================================
+// 7. check
+// ============================================================================================
+
+struct ParsedDiagnostic {
+  std::string file;
+  int line = 0;
+  int col = 0;
+  std::string code;
+  std::string message;
+};
+
+/// Every stderr line of the form file:line:col: error[code]: message.
+std::vector<ParsedDiagnostic> diagnostics_of(const std::string& err) {
+  static const std::regex re(R"(^(.+):([0-9]+):([0-9]+): error\[([a-z_]+)\]: (.+)$)");
+  std::vector<ParsedDiagnostic> out;
+  for (const auto& line : lines_of(err)) {
+    std::smatch m;
+    if (std::regex_match(line, m, re)) out.push_back({m[1], std::stoi(m[2]), std::stoi(m[3]), m[4], m[5]});
+  }
+  return out;
+}
+
+TEST(Check, BuiltinPackIsClean) {
+  const auto r = run({"check"});
+  EXPECT_EQ(r.code, 0) << r.describe();
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(r.out, "ok: cn-higher-ed 0.1.0 (Asia/Shanghai): 4 facts, 5 parameters, 6 rules, 11 outputs, 9 tests\n");
+  const auto d = run({"check", "--policy", builtin_pack_dir().string()});
+  EXPECT_EQ(d.code, 0) << d.describe();
+  EXPECT_EQ(d.out, r.out) << "the built-in pack and its source directory differ";
+}
+
+TEST(Check, BrokenPackReportsEveryErrorInPositionOrder) {
+  TempDir tmp;
+  // Three errors of three kinds in two files. The loader finds them in the order type,
+  // citation (reading rules), name (compiling expressions); the report is in position order.
+  tmp.write("broken/pack.toml", R"([policy]
+id = "broken"
+title = "Broken pack"
+version = "0.0.1"
+timezone = "Asia/Shanghai"
+date_convention = "prc-civil-code"
+
+[facts.start_date]
+type = "datee"
+label = "开始日期"
+description = "A fact with a misspelt type."
+)");
+  tmp.write("broken/rules.toml", R"([[rules]]
+id = "uses_unknown"
+title = "Uses an unknown name"
+
+  [rules.outputs.until]
+  type = "date"
+  label = "截止"
+  expr = "missing_fact + P1Y"
+
+  [[rules.citations]]
+  document = "Doc"
+  article = "Art. 1"
+  summary = "Summary."
+
+[[rules]]
+id = "no_citation"
+title = "Has no citation"
+
+  [rules.outputs.flag]
+  type = "bool"
+  label = "标志"
+  expr = "true"
+)");
+  tmp.write("broken/README.md", "not a pack file: ignored\n");
+  const std::string dir = (tmp.path() / "broken").string();
+  const auto r = run({"check", "--policy", dir});
+  EXPECT_EQ(r.code, 1) << r.describe();
+  EXPECT_EQ(r.out, "") << r.describe();
+  const auto ds = diagnostics_of(r.err);
+  ASSERT_EQ(ds.size(), 3u) << r.describe();
+  const std::vector<std::tuple<std::string, int, int, std::string>> want = {
+      {dir + "/pack.toml", 9, 8, "load_bad_type"},
+      {dir + "/rules.toml", 8, 11, "unknown_name"},
+      {dir + "/rules.toml", 15, 1, "load_missing_citation"},
+  };
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(std::tie(ds[i].file, ds[i].line, ds[i].col, ds[i].code), want[i]) << "diagnostic " << i << "\n" << r.describe();
+    EXPECT_FALSE(ds[i].message.empty());
+  }
+  EXPECT_TRUE(contains(ds[0].message, "datee"));
+  EXPECT_TRUE(contains(ds[1].message, "missing_fact"));
+  EXPECT_TRUE(contains(ds[2].message, "no_citation"));
+  for (std::size_t i = 1; i < ds.size(); ++i) {
+    EXPECT_LE(std::tie(ds[i - 1].file, ds[i - 1].line, ds[i - 1].col), std::tie(ds[i].file, ds[i].line, ds[i].col))
+        << "not sorted by position\n" << r.describe();
+  }
+  EXPECT_TRUE(contains(r.err, "3 errors in the pack")) << r.describe();
+
+  // Every subcommand that loads the pack reports the same problems.
+  for (const auto& sub : std::vector<std::vector<std::string>>{{"eval", "--as-of", "2025-12-01"},
+                                                               {"calc", "1 + 1"},
+                                                               {"test"},
+                                                               {"facts"}}) {
+    auto args = sub;
+    args.insert(args.end(), {"--policy", dir});
+    const auto s = run(args);
+    EXPECT_EQ(s.code, 1) << s.describe();
+    EXPECT_EQ(s.err, r.err) << s.describe();
+  }
+}
+
+TEST(Check, TomlSyntaxErrorHasItsPosition) {
+  TempDir tmp;
+  const auto file = tmp.write("bad.toml", "[policy]\nid = \"x\"\ntitle = \n");
+  const auto r = run({"check", "--policy", file});
+  EXPECT_EQ(r.code, 1) << r.describe();
+  const auto ds = diagnostics_of(r.err);
+  ASSERT_EQ(ds.size(), 1u) << r.describe();
+  EXPECT_EQ(ds[0].file, file);
+  EXPECT_EQ(ds[0].line, 3);
+  EXPECT_EQ(ds[0].code, "load_toml_syntax");
+}
+
+TEST(Check, PositionsCountCodePointsInsideExpressions) {
+  // docs/diagnostics.md: columns count Unicode code points, also inside expression strings
+  // (one-line and multi-line), and point at the offending text in the file.
+  TempDir tmp;
+  const auto file = tmp.write("cjk.toml", std::string(kTinyHeader) + R"(
+[[rules]]
+id = "r"
+title = "规则"
+
+  [rules.outputs.out1]
+  type = "string"
+  label = "输出"
+  expr = "if kind == '甲' then missing_x else '乙乙'"
+
+  [rules.outputs.out2]
+  type = "date"
+  label = "输出2"
+  expr = """
+    if kind == '甲甲甲'
+    then start_date + P1Y
+    else nope_y"""
+
+  [rules.outputs.out3]
+  type = "text"
+  label = "输出3"
+  expr = "'开始 {start_date} 和 {bogus_z}'"
+
+  [[rules.citations]]
+  document = "d"
+  article = "a"
+  summary = "s"
+)");
+  const auto header_lines = static_cast<int>(lines_of(kTinyHeader).size());
+  const auto r = run({"check", "--policy", file});
+  EXPECT_EQ(r.code, 1) << r.describe();
+  const auto ds = diagnostics_of(r.err);
+  ASSERT_EQ(ds.size(), 4u) << r.describe();
+  const std::vector<std::tuple<int, int, std::string>> want = {
+      {header_lines + 9, 31, "unknown_name"},         // missing_x, after a CJK literal
+      {header_lines + 15, 16, "enum_unknown_value"},  // '甲甲甲' on the second line of a """ string
+      {header_lines + 17, 10, "unknown_name"},        // nope_y on its fourth line
+      {header_lines + 22, 30, "unknown_name"},        // the {bogus_z} placeholder
+  };
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(ds[i].file, file);
+    EXPECT_EQ(std::make_tuple(ds[i].line, ds[i].col, ds[i].code), want[i]) << "diagnostic " << i << "\n" << r.describe();
+  }
+  EXPECT_TRUE(contains(r.err, "4 errors in the pack")) << r.describe();
+}
+
+TEST(Check, NonexistentPathIsLoadIo) {
+  const auto r = run({"check", "--policy", "/nonexistent"});
+  EXPECT_EQ(r.code, 1) << r.describe();
+  EXPECT_TRUE(contains(r.err, "error[load_io]")) << r.describe();
+  EXPECT_TRUE(contains(r.err, "/nonexistent")) << r.describe();
+  EXPECT_EQ(r.out, "");
+
+  TempDir tmp;
+  fs::create_directories(tmp.path() / "empty");
+  const auto e = run({"check", "--policy", (tmp.path() / "empty").string()});
+  EXPECT_EQ(e.code, 1) << e.describe();
+  EXPECT_TRUE(contains(e.err, "error[load_io]")) << e.describe();
+}
+
+// ============================================================================================
+// 8. facts and test
+// ============================================================================================
+
+TEST(Facts, ListsFactsWithLabelsAndCsvHeaders) {
+  const auto r = run({"facts"});
+  EXPECT_EQ(r.code, 0) << r.describe();
+  const auto lines = lines_of(r.out);
+  const auto it = std::find_if(lines.begin(), lines.end(), [](const std::string& l) { return l.rfind("discharge_date ", 0) == 0; });
+  ASSERT_NE(it, lines.end()) << r.describe();
+  EXPECT_TRUE(contains(*it, "退役日期")) << *it;
+  EXPECT_TRUE(contains(*it, "date")) << *it;
+  // Its block (up to the next fact) lists its CSV headers.
+  std::string block;
+  for (auto j = it + 1; j != lines.end() && j->rfind("    ", 0) == 0; ++j) block += *j + "\n";
+  EXPECT_TRUE(contains(block, "CSV headers: 退役日期 退伍日期 discharge_date")) << block;
+  for (const auto& f : kFacts) {
+    EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.rfind(f + " ", 0) == 0; }))
+        << f << " not listed\n" << r.describe();
+  }
+  EXPECT_TRUE(contains(r.out, "values: new_student (新生) enrolled_student (在校生)")) << r.describe();
+}
+
+TEST(PackTests, BuiltinPackPasses) {
+  const auto text = read_file(builtin_pack_dir() / "tests.toml");
+  std::size_t cases = 0;
+  for (std::size_t at = text.find("[[tests]]"); at != std::string::npos; at = text.find("[[tests]]", at + 1)) ++cases;
+  ASSERT_GT(cases, 0u);
+  const auto r = run({"test"});
+  EXPECT_EQ(r.code, 0) << r.describe();
+  const auto lines = lines_of(r.out);
+  ASSERT_FALSE(lines.empty()) << r.describe();
+  EXPECT_EQ(lines.back(), std::to_string(cases) + " passed, 0 failed") << r.describe();
+  EXPECT_FALSE(contains(r.out, "FAIL")) << r.describe();
+  const auto d = run({"test", "--policy", builtin_pack_dir().string()});
+  EXPECT_EQ(d.code, 0) << d.describe();
+  EXPECT_EQ(d.out, r.out);
+}
+
+TEST(PackTests, FailingCaseExits1) {
+  TempDir tmp;
+  std::string rules = kTinyRules;
+  const std::string good = "grace_until = \"2024-02-29\"";
+  rules.replace(rules.find(good), good.size(), "grace_until = \"2024-03-02\"");
+  const auto pack = tmp.write("tiny.toml", std::string(kTinyHeader) + rules);
+  const auto r = run({"test", "--policy", pack});
+  EXPECT_EQ(r.code, 1) << r.describe();
+  EXPECT_TRUE(contains(r.out, "FAIL one month from 31 January 2024")) << r.describe();
+  EXPECT_TRUE(contains(r.out, "2024-02-29")) << "the failure shows the actual value\n" << r.describe();
+  EXPECT_EQ(lines_of(r.out).back(), "0 passed, 1 failed") << r.describe();
+}
+
+// ============================================================================================
+// 9. --params
+// ============================================================================================
+
+TEST(Params, SchoolOverrideChangesTheDeadline) {
+  TempDir tmp;
+  auto base = eval_json({"--set", "discharge_date=2025-06-15", "--as-of", "2025-12-01"});
+  EXPECT_EQ(base["values"]["reenroll_deadline"], "2026-09-30");
+  const auto params = tmp.write("school.toml", "# our school's intake period ends earlier\nintake_end = \"09-20\"\n");
+  auto doc = eval_json({"--params", params, "--set", "discharge_date=2025-06-15", "--as-of", "2025-12-01"});
+  expect_eval_contract(doc);
+  EXPECT_EQ(doc["values"]["reenroll_deadline"], "2026-09-20");
+  EXPECT_EQ(doc["values"]["reenroll_windows"], json::parse(R"([{"start": "2025-09-01", "end": "2025-09-20"},
+                                                                {"start": "2026-09-01", "end": "2026-09-20"}])"));
+  EXPECT_EQ(doc["values"]["retention_until"], "2027-06-15");  // not a parameter of that rule
+  // The [parameters] table form is accepted too.
+  const auto table = tmp.write("school-table.toml", "[parameters]\nintake_end = \"09-20\"\n");
+  auto doc2 = eval_json({"--params", table, "--set", "discharge_date=2025-06-15", "--as-of", "2025-12-01"});
+  EXPECT_EQ(results_of(doc2), results_of(doc));
+}
+
+TEST(Params, TypoIsReportedAtItsPosition) {
+  TempDir tmp;
+  const auto params = tmp.write("school.toml", "# overrides\nintake_start = \"09-01\"\n\nintak_end = \"09-20\"\n");
+  const auto r = run({"eval", "--params", params, "--set", "discharge_date=2025-06-15", "--as-of", "2025-12-01"});
+  EXPECT_EQ(r.code, 1) << r.describe();
+  EXPECT_TRUE(contains(r.err, params + ":4:1: error[params_unknown_name]")) << r.describe();
+  EXPECT_TRUE(contains(r.err, "intak_end")) << r.describe();
+  EXPECT_EQ(r.out, "");
+
+  const auto bad = tmp.write("bad-value.toml", "intake_end = \"13-01\"\n");
+  const auto b = run({"eval", "--params", bad, "--as-of", "2025-12-01"});
+  EXPECT_EQ(b.code, 1) << b.describe();
+  EXPECT_TRUE(contains(b.err, bad + ":1:14: error[load_bad_value]")) << b.describe();
+}
+
+TEST(Params, MissingFileIsAnInputError) {
+  // README: exit 1 when "the pack, the parameters or the situation has errors"; 2 only for usage
+  // errors (unknown option, missing argument). A missing situation file or pack is exit 1 too.
+  TempDir tmp;
+  const auto missing = (tmp.path() / "no-such-school.toml").string();
+  const auto r = run({"eval", "--params", missing, "--set", "discharge_date=2025-06-15", "--as-of", "2025-12-01"});
+  EXPECT_EQ(r.code, 1) << r.describe();
+  EXPECT_TRUE(contains(r.err, missing)) << r.describe();
+  EXPECT_EQ(r.out, "");
+}
+
+// ============================================================================================
+// 10. --policy: a directory and a single file
+// ============================================================================================
+
+TEST(Policy, DirectoryAndSingleFilePacks) {
+  TempDir tmp;
+  tmp.write("dir/pack.toml", kTinyHeader);
+  tmp.write("dir/rules.toml", kTinyRules);
+  tmp.write("dir/notes.txt", "[[[ not TOML, and not read ]]]\n");
+  const auto file = tmp.write("single/tiny.toml", std::string(kTinyHeader) + kTinyRules);
+  const std::string dir = (tmp.path() / "dir").string();
+  for (const auto& pack : {dir, file}) {
+    SCOPED_TRACE(pack);
+    auto doc = eval_json({"--policy", pack, "--set", "start_date=2024-01-31", "--set", "kind=alpha", "--as-of",
+                                "2025-01-01"});
+    expect_eval_contract(doc);
+    EXPECT_EQ(doc["policy"], json::parse(R"({"id": "tiny", "version": "1.2.3"})"));
+    EXPECT_EQ(doc["values"], json::parse(R"({"grace_until": "2024-02-29", "kind_out": "a"})"));
+    EXPECT_TRUE(doc["unknown"].empty());
+    auto none = eval_json({"--policy", pack, "--as-of", "2025-01-01"});
+    EXPECT_EQ(none["unknown"], json::parse(R"({"grace_until": ["start_date"], "kind_out": ["kind"]})"));
+
+    const auto c = run({"check", "--policy", pack});
+    EXPECT_EQ(c.code, 0) << c.describe();
+    EXPECT_EQ(c.out, "ok: tiny 1.2.3 (Asia/Shanghai): 2 facts, 1 parameters, 1 rules, 2 outputs, 1 tests\n");
+    const auto t = run({"test", "--policy", pack});
+    EXPECT_EQ(t.code, 0) << t.describe();
+    EXPECT_EQ(t.out, "PASS one month from 31 January 2024\n1 passed, 0 failed\n");
+    const auto f = run({"facts", "--policy", pack});
+    EXPECT_EQ(f.code, 0) << f.describe();
+    EXPECT_TRUE(contains(f.out, "start_date  date  开始日期")) << f.describe();
+    const auto k = run({"calc", "2024-01-31 + grace", "--policy", pack});
+    EXPECT_EQ(k.code, 0) << k.describe();
+    EXPECT_EQ(k.out, "2024-02-29\n");
+    const auto text = run({"eval", "--policy", pack, "--set", "start_date=2024-01-31", "--set", "kind=乙", "--as-of",
+                           "2025-01-01"});
+    EXPECT_EQ(text.code, 0) << text.describe();
+    EXPECT_TRUE(contains(text.out, "宽限至 grace_until: 2024-02-29 24:00 (UTC+08:00)")) << text.describe();
+    EXPECT_TRUE(contains(text.out, "类别输出 kind_out: 乙类")) << text.describe();
+  }
+}
+
+// ============================================================================================
+// 11. Text output
+// ============================================================================================
+
+TEST(Text, DefaultFormatShowsLabelsAndDeadlines) {
+  const std::vector<std::string> args{"eval", "--set", "discharge_date=2025-06-15", "--set", "enlisted_as=enrolled_student",
+                                      "--as-of", "2025-12-01"};
+  const auto r = run(args);
+  EXPECT_EQ(r.code, 0) << r.describe();
+  EXPECT_EQ(r.err, "");
+  auto with_format = args;
+  with_format.insert(with_format.end(), {"--format", "text"});
+  EXPECT_EQ(run(with_format).out, r.out) << "text is the default format";
+  for (const char* needle : {"评估日期 as of 2025-12-01 (Asia/Shanghai)",
+                             "入学资格/学籍保留至 retention_until: 2027-06-15 24:00 (UTC+08:00)",
+                             "复学/入学截止日 reenroll_deadline: 2026-09-30 24:00 (UTC+08:00)",
+                             "可办理复学/入学的期间 reenroll_windows: [[2025-09-01 .. 2025-09-30], [2026-09-01 .. 2026-09-30]]",
+                             "[veteran_retention_order_41]", "第二十七条",
+                             "学历信息可查询时间 degree_visible_from: 未知 unknown — 需要 needs: 发证日期 certificate_issue_date"}) {
+    EXPECT_TRUE(contains(r.out, needle)) << "missing: " << needle << "\n" << r.describe();
+  }
+  EXPECT_FALSE(contains(r.out, "Civil Code Art. 202")) << "computation steps only with --explain\n" << r.describe();
+  EXPECT_FALSE(contains(r.out, "{\"")) << r.describe();
+}
+
+TEST(Text, ExplainShowsTheArt202StepForALeapDayDischarge) {
+  const auto r = run({"eval", "--set", "discharge_date=2024-02-29", "--as-of", "2024-03-01", "--explain"});
+  EXPECT_EQ(r.code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.out, "入学资格/学籍保留至 retention_until: 2026-02-28 24:00 (UTC+08:00)")) << r.describe();
+  const auto lines = lines_of(r.out);
+  const auto step = std::find_if(lines.begin(), lines.end(), [](const std::string& l) {
+    return contains(l, "2024-02-29 + P2Y -> 2026-02-28") && contains(l, "Civil Code Art. 202") &&
+           contains(l, "no 29 February in 2026");
+  });
+  EXPECT_NE(step, lines.end()) << r.describe();
+  EXPECT_TRUE(contains(r.out, "Civil Code Art. 203")) << r.describe();
+  const auto plain = run({"eval", "--set", "discharge_date=2024-02-29", "--as-of", "2024-03-01"});
+  EXPECT_FALSE(contains(plain.out, "no 29 February in 2026")) << plain.describe();
+}
+
+TEST(Examples, SituationFilesOfTheReadmeEvaluate) {
+  const fs::path dir = source_dir() / "examples" / "situations";
+  if (!fs::exists(dir / "returning-veteran.toml")) GTEST_SKIP() << "no examples/situations";
+  auto vet = eval_json({(dir / "returning-veteran.toml").string(), "--as-of", "2025-12-01"});
+  expect_eval_contract(vet);
+  EXPECT_EQ(vet["values"]["retention_until"], "2027-06-15");
+  EXPECT_EQ(vet["values"]["reenroll_deadline"], "2026-09-30");
+  auto missing = eval_json({(dir / "missing-fact.toml").string(), "--as-of", "2025-12-01"});
+  expect_eval_contract(missing);
+  EXPECT_TRUE(missing["values"]["retention_until"].is_null());
+  EXPECT_EQ(missing["unknown"]["retention_until"], json::array({"discharge_date"}));
+  auto fresh = eval_json({(dir / "new-student-registration.toml").string(), "--as-of", "2026-08-20"});
+  EXPECT_EQ(fresh["values"]["registration_status"], "upcoming");
+  EXPECT_EQ(fresh["values"]["registration_window_start"], "2026-09-01");
+  auto degree = eval_json({(dir / "degree-visibility.json").string(), "--as-of", "2025-07-01"});
+  EXPECT_EQ(degree["values"]["degree_visible_from"], "2025-06-30T00:00:00+08:00");
+}
+
+// ============================================================================================
+// 12. The order of rule files never matters
+// ============================================================================================
+
+TEST(Order, RuleFileOrderDoesNotChangeResults) {
+  TempDir tmp;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(builtin_pack_dir())) {
+    if (e.path().extension() == ".toml") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  ASSERT_GE(files.size(), 3u);
+  ASSERT_LE(files.size(), 26u);
+  // z_first, y_second, ...: the loader now reads them in the reverse order.
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const std::string prefix(1, static_cast<char>('z' - static_cast<int>(i)));
+    fs::copy_file(files[i], tmp.path() / (prefix + "_" + files[i].filename().string()));
+  }
+  const std::string reversed = tmp.path().string();
+
+  const std::vector<std::vector<std::string>> situations = {
+      {"--set", "discharge_date=2025-06-15", "--set", "enlisted_as=enrolled_student", "--as-of", "2025-12-01"},
+      {"--set", "discharge_date=2016-05-10", "--set", "certificate_issue_date=1999-07-01", "--set",
+       "admission_date=2026-07-25", "--as-of", "2026-10-31"},
+      {"--set", "discharge_date=2024-02-29", "--set", "certificate_issue_date=2025-06-30", "--as-of", "2024-03-01"},
+      {"--set", "discharge_date=9999-06-15", "--as-of", "2025-12-01"},
+      {"--as-of", "2025-01-01"},
+  };
+  for (const auto& s : situations) {
+    auto builtin = eval_json(s);
+    auto args = s;
+    args.insert(args.end(), {"--policy", reversed});
+    auto rev = eval_json(args);
+    EXPECT_EQ(rev["values"], builtin["values"]) << s[1];
+    EXPECT_EQ(rev["unknown"], builtin["unknown"]) << s[1];
+    EXPECT_EQ(rev["errors"], builtin["errors"]) << s[1];
+  }
+  const auto t = run({"test", "--policy", reversed});
+  EXPECT_EQ(t.code, 0) << t.describe();
+}
+
+// ============================================================================================
+// The default as_of, and the host time zone
+// ============================================================================================
+
+std::string shanghai_today() {
+  using namespace std::chrono;
+  // China Standard Time is UTC+8 with no daylight saving since 1991.
+  const year_month_day ymd{floor<days>(system_clock::now() + hours(8))};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+TEST(DefaultAsOf, IsTodayInShanghai) {
+  // Pacific/Kiritimati (UTC+14) and Pacific/Pago_Pago (UTC-11): at any moment at least one of
+  // them is on another date than Shanghai, so a default taken from the host zone would show.
+  for (const char* tz : {"America/New_York", "Pacific/Kiritimati", "Pacific/Pago_Pago"}) {
+    SCOPED_TRACE(tz);
+    const auto before = shanghai_today();
+    const auto r = run({"eval", "--format", "json"}, {"", {{"TZ", tz}}});
+    const auto c = run({"calc", "as_of", "--format", "json"}, {"", {{"TZ", tz}}});
+    const auto after = shanghai_today();
+    EXPECT_EQ(r.code, 0) << r.describe();
+    auto doc = parse_out(r);
+    ASSERT_TRUE(doc.is_object() && doc.contains("as_of") && doc["as_of"].is_string()) << r.describe();
+    const auto as_of = doc["as_of"].get<std::string>();
+    EXPECT_TRUE(as_of == before || as_of == after) << "as_of " << as_of << ", today in Shanghai " << before;
+    auto cdoc = parse_out(c);
+    ASSERT_TRUE(cdoc.is_object() && cdoc.contains("value") && cdoc["value"].is_string()) << c.describe();
+    const auto v = cdoc["value"].get<std::string>();
+    EXPECT_TRUE(v == before || v == after) << "calc as_of " << v << ", today in Shanghai " << before;
+  }
+}
+
+TEST(HostTimeZone, DoesNotChangeAnyOutput) {
+  const std::vector<std::vector<std::string>> commands = {
+      {"calc", "start_of_day(1988-07-01)"},
+      {"calc", "end_of_day(1986-05-04)", "--format", "json"},
+      {"eval", "--set", "discharge_date=2024-02-29", "--set", "certificate_issue_date=2025-06-30", "--as-of", "2024-03-01",
+       "--format", "json"},
+      {"eval", "--set", "discharge_date=2025-06-15", "--as-of", "2025-12-01", "--explain"},
+  };
+  for (const auto& cmd : commands) {
+    const auto ny = run(cmd);
+    EXPECT_EQ(ny.code, 0) << ny.describe();
+    for (const char* tz : {"UTC", "Asia/Shanghai", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Europe/London"}) {
+      const auto other = run(cmd, {"", {{"TZ", tz}}});
+      EXPECT_EQ(other.code, ny.code) << tz << "\n" << other.describe();
+      EXPECT_EQ(other.out, ny.out) << "TZ=" << tz << " changes the output of " << cmd[0] << " " << cmd[1];
+    }
+  }
+}
+
+}  // namespace
