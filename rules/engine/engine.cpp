@@ -18,10 +18,7 @@ Engine::Engine(std::unique_ptr<loader::CompiledPack> pack) : pack_(std::move(pac
   const auto& p = *pack_;
   env_template_.assign(p.slot_count, Value::make_unknown({}));
   for (std::uint32_t i = 0; i < p.policy.parameters.size(); ++i) {
-    const auto& param = p.policy.parameters[i];
-    // String parameters point at the parameter's own text, which is stable inside the pack.
-    env_template_[p.param_base + i] =
-        param.type.kind == Kind::string ? Value::make_string(param.text) : param.value;
+    env_template_[p.param_base + i] = p.policy.parameters[i].value;
   }
 }
 

@@ -75,6 +75,22 @@ class Checker {
     return true;
   }
 
+  /// Byte offset in the expression text of byte `decoded` of string literal node `n`: the
+  /// literal's source starts with its quote and may contain escapes (\\ \' \" \n \t).
+  std::uint32_t raw_offset(const Node& n, std::size_t decoded) const {
+    const std::string_view raw = e_.source_of(n);
+    std::size_t r = 1, d = 0;
+    while (r < raw.size() && d < decoded) {
+      r += raw[r] == '\\' ? 2 : 1;
+      ++d;
+    }
+    return n.begin + static_cast<std::uint32_t>(std::min(r, raw.size()));
+  }
+
+  void issue_at(const char* code, const Node& n, std::size_t from, std::size_t to, std::string msg) {
+    issues_.push_back({code, raw_offset(n, from), raw_offset(n, to), std::move(msg)});
+  }
+
   /// A string literal where text is expected is a template: each {name} must resolve.
   bool make_template(std::uint32_t i) {
     Node& n = node(i);
@@ -85,27 +101,23 @@ class Checker {
       if (t[p] == '{' && p + 1 < t.size() && t[p + 1] == '{') { ++p; continue; }
       if (t[p] == '}' && p + 1 < t.size() && t[p + 1] == '}') { ++p; continue; }
       if (t[p] == '}') {
-        issue("expr_bad_placeholder", n, "unmatched '}' in text; write '}}' for a literal brace");
+        issue_at("expr_bad_placeholder", n, p, p + 1, "unmatched '}' in text; write '}}' for a literal brace");
         ok = false;
         continue;
       }
       if (t[p] != '{') continue;
       const auto close = t.find('}', p);
       if (close == std::string_view::npos) {
-        issue("expr_bad_placeholder", n, "placeholder '{' is not closed; write '{{' for a literal brace");
+        issue_at("expr_bad_placeholder", n, p, p + 1, "placeholder '{' is not closed; write '{{' for a literal brace");
         return false;
       }
       const std::string_view name = t.substr(p + 1, close - p - 1);
       const auto info = ctx_.resolve(name);
       if (!info) {
-        Node at = n;
-        // Point at the placeholder inside the literal when it can be found as written.
-        const auto raw = e_.source_of(n).find("{" + std::string(name) + "}");
-        if (raw != std::string_view::npos) {
-          at.begin = n.begin + static_cast<std::uint32_t>(raw);
-          at.end = at.begin + static_cast<std::uint32_t>(name.size() + 2);
-        }
-        issue("unknown_name", at, "placeholder {" + std::string(name) + "} names no fact, parameter or output");
+        issue_at("unknown_name", n, p, close + 1,
+                 "placeholder {" + std::string(name) + "} names no fact, parameter or output");
+        ok = false;
+      } else if (info->rejected) {
         ok = false;
       } else {
         slots.push_back(info->slot);
@@ -236,6 +248,7 @@ class Checker {
                                          (name == "today" ? " (the evaluation date is called as_of)" : ""));
       return false;
     }
+    if (info->rejected) return false;
     node(i).slot = info->slot;
     node(i).type = info->type;
     if (info->kind == NameKind::output && outs_) outs_->push_back(info->index);
@@ -399,6 +412,8 @@ class Checker {
       if (!arity(i, name, 1, 1)) return false;
       const auto c = kid(i, 0);
       const auto info = node(c).op == Op::name ? ctx_.resolve(e_.names[node(c).name_index]) : std::nullopt;
+      if (node(c).op == Op::name && !info) return check_name(c);  // reports unknown_name
+      if (info && info->rejected) return false;
       if (!info || info->kind != NameKind::fact) {
         issue("type_mismatch", node(c), "has() takes the name of a fact");
         return false;

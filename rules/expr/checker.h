@@ -25,6 +25,9 @@ struct NameInfo {
   std::uint32_t slot = 0;
   std::uint32_t index = 0;
   model::Type type;
+  /// The name was declared but its declaration was rejected (already reported): uses of it are
+  /// not reported again, so one mistake gives one diagnostic.
+  bool rejected = false;
 };
 
 /// Resolves a name, or returns nullopt when it is not declared.

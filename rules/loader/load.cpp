@@ -63,6 +63,11 @@ class Loader {
     order_outputs();
     if (params) apply_params(*params);
     read_tests();
+    // String parameter values view their parameter's text; point them there now that the
+    // parameters no longer move.
+    for (auto& p : pack_->policy.parameters) {
+      if (p.type.kind == Kind::string) p.value = model::Value::make_string(p.text);
+    }
     return finish();
   }
 
@@ -132,6 +137,7 @@ class Loader {
   void read_header() {
     const toml::table* found = nullptr;
     const TomlFile* found_file = nullptr;
+    bool header_seen = false;  // a [policy] of the wrong type was already reported
     for (auto& pf : parsed_) {
       for (auto&& [k, v] : pf.root) {
         static constexpr std::string_view top[] = {"policy", "parameters", "facts", "rules", "tests"};
@@ -144,6 +150,7 @@ class Loader {
       if (!n) continue;
       if (!n->is_table()) {
         error("load_wrong_type", pf.file.span(*n), "[policy] must be a table");
+        header_seen = true;
         continue;
       }
       if (found) {
@@ -156,6 +163,7 @@ class Loader {
     }
     auto& h = pack_->policy.header;
     if (!found) {
+      if (header_seen) return;
       error("load_missing_header", {parsed_.front().file.path(), {1, 1}, {1, 1}},
             "no [policy] header (id, title, version, timezone, date_convention) in any file of the pack");
       return;
@@ -195,7 +203,9 @@ class Loader {
     const auto t = r.string("type", true);
     if (!t) return std::nullopt;
     if (*t == "enum") return read_enum(r, name);
-    if (r.node("values")) r.error("load_unknown_field", *r.node("values"), "'values' belongs to enum types only");
+    if (r.node("values")) {
+      error("load_unknown_field", r.key_span("values"), "'values' belongs to enum types only (this is a " + *t + ")");
+    }
     if (*t == "deadline") {
       if (!output) {
         r.error("load_bad_type", *r.node("type"), "'deadline' is a form of output; declare this as a date");
@@ -303,67 +313,27 @@ class Loader {
   // ---- parameters and facts -------------------------------------------------------------------
 
   void read_declarations() {
-    std::vector<std::pair<Order, model::Parameter>> params;
-    for_each_table_entry("parameters", [&](std::size_t fi, const TomlFile& f, const toml::key& k, const toml::node& v) {
-      const std::string name(k.str());
-      const auto span = f.span(k.source());
-      if (!v.is_table()) {
-        error("load_wrong_type", f.span(v), "parameter " + name + " must be a table {type, value, label, description}");
-        return;
-      }
-      TableReader r(*v.as_table(), f, diags_, "parameter " + name, {"type", "value", "label", "description"});
-      if (!claim_name(name, span, "parameter")) return;
-      model::Parameter p;
-      p.name = name;
-      p.span = span;
-      p.label = r.string("label", false).value_or("");
-      p.description = r.string("description", true).value_or("");
-      const auto t = read_type(r, name, false, nullptr);
-      if (!t) return;
-      if (t->kind == Kind::list) {
-        r.error("load_bad_type", *r.node("type"), "parameters cannot be lists");
-        return;
-      }
-      p.type = *t;
-      const auto* val = r.node("value");
-      if (!val) {
-        r.error("load_missing_field", "parameter " + name + " needs a 'value' (its default)");
-        return;
-      }
-      if (!value_from_toml(*val, p.type, f, p.value, p.text)) return;
-      params.push_back({{fi, span.begin}, std::move(p)});
-    });
-    std::sort(params.begin(), params.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (auto& [o, p] : params) pack_->policy.parameters.push_back(std::move(p));
-
-    std::vector<std::pair<Order, model::Fact>> facts;
-    for_each_table_entry("facts", [&](std::size_t fi, const TomlFile& f, const toml::key& k, const toml::node& v) {
-      const std::string name(k.str());
-      const auto span = f.span(k.source());
-      if (!v.is_table()) {
-        error("load_wrong_type", f.span(v), "fact " + name + " must be a table {type, label, description, csv}");
-        return;
-      }
-      TableReader r(*v.as_table(), f, diags_, "fact " + name, {"type", "values", "label", "description", "csv"});
-      if (!claim_name(name, span, "fact")) return;
-      model::Fact fact;
-      fact.name = name;
-      fact.span = span;
-      fact.label = r.string("label", true).value_or("");
-      fact.description = r.string("description", true).value_or("");
-      if (const auto* csv = r.array("csv", false)) {
-        for (const auto& h : *csv) {
-          if (const auto* s = h.as_string()) fact.csv_headers.push_back(s->get());
-          else r.error("load_wrong_type", h, "csv headers of fact " + name + " are strings");
-        }
-      }
-      const auto t = read_type(r, name, false, nullptr);
-      if (!t) return;
-      fact.type = *t;
-      facts.push_back({{fi, span.begin}, std::move(fact)});
-    });
-    std::sort(facts.begin(), facts.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (auto& [o, f] : facts) pack_->policy.facts.push_back(std::move(f));
+    // Facts and parameters share one namespace: claim names in reading order (file, position),
+    // so a duplicate is reported at the later declaration whichever section it is in.
+    struct Entry {
+      Order order;
+      bool is_fact;
+      const TomlFile* file;
+      const toml::key* key;
+      const toml::node* node;
+    };
+    std::vector<Entry> entries;
+    for (const char* section : {"parameters", "facts"}) {
+      const bool is_fact = std::string_view(section) == "facts";
+      for_each_table_entry(section, [&](std::size_t fi, const TomlFile& f, const toml::key& k, const toml::node& v) {
+        entries.push_back({{fi, {k.source().begin.line, k.source().begin.column}}, is_fact, &f, &k, &v});
+      });
+    }
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.order < b.order; });
+    for (const auto& e : entries) {
+      if (e.is_fact) read_fact(*e.file, *e.key, *e.node);
+      else read_parameter(*e.file, *e.key, *e.node);
+    }
     if (pack_->policy.facts.size() > model::kMaxFacts) {
       error("load_too_many_facts", pack_->policy.facts[model::kMaxFacts].span,
             "a pack may declare at most " + std::to_string(model::kMaxFacts) + " facts");
@@ -379,6 +349,68 @@ class Loader {
       }
     }
   }
+
+  void read_parameter(const TomlFile& f, const toml::key& k, const toml::node& v) {
+    const std::string name(k.str());
+    const auto span = f.span(k.source());
+    if (!v.is_table()) {
+      error("load_wrong_type", f.span(v), "parameter " + name + " must be a table {type, value, label, description}");
+      reject(name);
+      return;
+    }
+    TableReader r(*v.as_table(), f, diags_, "parameter " + name, {"type", "values", "value", "label", "description"});
+    if (!claim_name(name, span, "parameter")) return;
+    model::Parameter p;
+    p.name = name;
+    p.span = span;
+    p.label = r.string("label", false).value_or("");
+    p.description = r.string("description", true).value_or("");
+    const auto t = read_type(r, name, false, nullptr);
+    if (!t) return reject(name);
+    if (t->kind == Kind::list) {
+      r.error("load_bad_type", *r.node("type"), "parameters cannot be lists");
+      return reject(name);
+    }
+    p.type = *t;
+    const auto* val = r.node("value");
+    if (!val) {
+      r.error("load_missing_field", "parameter " + name + " needs a 'value' (its default)");
+      return reject(name);
+    }
+    if (!value_from_toml(*val, p.type, f, p.value, p.text)) return reject(name);
+    pack_->policy.parameters.push_back(std::move(p));
+  }
+
+  void read_fact(const TomlFile& f, const toml::key& k, const toml::node& v) {
+    const std::string name(k.str());
+    const auto span = f.span(k.source());
+    if (!v.is_table()) {
+      error("load_wrong_type", f.span(v), "fact " + name + " must be a table {type, label, description, csv}");
+      reject(name);
+      return;
+    }
+    TableReader r(*v.as_table(), f, diags_, "fact " + name, {"type", "values", "label", "description", "csv"});
+    if (!claim_name(name, span, "fact")) return;
+    model::Fact fact;
+    fact.name = name;
+    fact.span = span;
+    fact.label = r.string("label", true).value_or("");
+    fact.description = r.string("description", true).value_or("");
+    if (const auto* csv = r.array("csv", false)) {
+      for (const auto& h : *csv) {
+        if (const auto* str = h.as_string()) fact.csv_headers.push_back(str->get());
+        else r.error("load_wrong_type", h, "csv headers of fact " + name + " are strings");
+      }
+    }
+    const auto t = read_type(r, name, false, nullptr);
+    if (!t) return reject(name);
+    fact.type = *t;
+    pack_->policy.facts.push_back(std::move(fact));
+  }
+
+  /// Remembers a declared name whose declaration was rejected (and reported), so that its uses
+  /// do not each report it again as unknown.
+  void reject(const std::string& name) { rejected_.insert(name); }
 
   // ---- rules ----------------------------------------------------------------------------------
 
@@ -430,7 +462,7 @@ class Loader {
       model::InForce in;
       in.from = ir.date("from", false);
       in.until = ir.date("until", false);
-      if (!in.from && !in.until) ir.error("load_missing_field", "in_force needs 'from', 'until' or both");
+      if (!ir.node("from") && !ir.node("until")) ir.error("load_missing_field", "in_force needs 'from', 'until' or both");
       if (in.from && in.until && *in.until < *in.from) ir.error("load_bad_value", "in_force ends before it starts");
       rule.in_force = in;
       if (!r.node("version_date")) {
@@ -440,7 +472,9 @@ class Loader {
     }
     if (r.string("version_date", false)) {
       rule.version_date = f.expr_source(*r.node("version_date"));
-      if (!rule.in_force) r.error("load_bad_value", *r.node("version_date"), "version_date is only meaningful with in_force");
+      if (!r.node("in_force")) {
+        r.error("load_bad_value", *r.node("version_date"), "version_date is only meaningful with in_force");
+      }
     }
     // Outputs, in the order written.
     if (const auto* outs = r.table("outputs", true)) {
@@ -457,18 +491,23 @@ class Loader {
         o.span = f.span(k->source());
         if (!v->is_table()) {
           error("load_wrong_type", f.span(*v), "output " + o.name + " must be a table {type, label, expr}");
+          reject(o.name);
           continue;
         }
         TableReader orr(*v->as_table(), f, diags_, "output " + o.name, {"type", "values", "label", "description", "expr"});
         if (!valid_name(o.name) || reserved_word(o.name)) {
           error("load_bad_name", o.span, "output name '" + o.name + "' must be snake_case and not a keyword");
+          reject(o.name);
           continue;
         }
         o.label = orr.string("label", true).value_or("");
         o.description = orr.string("description", false).value_or("");
         const auto type = read_type(orr, o.name, true, &o.form);
         const auto ex = orr.string("expr", true);
-        if (!type || !ex) continue;
+        if (!type || !ex) {
+          reject(o.name);
+          continue;
+        }
         o.type = *type;
         o.expr = f.expr_source(*orr.node("expr"));
         rule.outputs.push_back(std::move(o));
@@ -498,7 +537,9 @@ class Loader {
         rule.citations.push_back(std::move(cit));
       }
     }
-    if (rule.citations.empty()) {
+    const auto* cites_node = r.node("citations");
+    const bool cites_reported = cites_node && !(cites_node->is_array() && cites_node->as_array()->empty());
+    if (rule.citations.empty() && !cites_reported) {
       error("load_missing_citation", rule.span,
             "rule " + rule.id + " has no citation: every rule says which article of which document it follows "
             "([[rules.citations]] with document, article, summary)");
@@ -591,6 +632,11 @@ class Loader {
       if (p.outputs[i].name == name) {
         return expr::NameInfo{expr::NameKind::output, p.outputs[i].slot, i, p.outputs[i].decl(p.policy).type};
       }
+    }
+    if (rejected_.count(std::string(name))) {
+      expr::NameInfo info;
+      info.rejected = true;
+      return info;
     }
     return std::nullopt;
   }
@@ -760,7 +806,10 @@ class Loader {
       }
       for (const auto& item : *arr) {
         const auto* t = item.as_table();
-        if (!t) continue;
+        if (!t) {
+          error("load_wrong_type", pf.file.span(item), "each test case is a table: write it as [[tests]]");
+          continue;
+        }
         TableReader r(*t, pf.file, diags_, "a test case", {"name", "as_of", "facts", "expect", "expect_unknown"});
         model::TestCase tc;
         tc.span = r.span();
@@ -824,6 +873,7 @@ class Loader {
   std::unique_ptr<CompiledPack> pack_;
   Diags diags_;
   std::map<std::string, source::Span> names_;
+  std::set<std::string> rejected_;
   std::vector<std::set<std::uint32_t>> deps_;
   bool syntax_failed_ = false;
   bool zone_ok_ = false;
@@ -884,8 +934,14 @@ std::optional<expr::Expr> compile_standalone(const CompiledPack& pack, const std
   model::ExprSource src;
   src.text = text;
   src.span = {origin, {1, 1}, {1, 1}};
+  std::uint32_t line = 1;
+  std::size_t line_start = 0;
   for (std::size_t i = 0; i <= text.size(); ++i) {
-    src.positions.push_back({1, source::column_of(text, i)});
+    src.positions.push_back({line, source::column_of(std::string_view(text).substr(line_start), i - line_start)});
+    if (i < text.size() && text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
   }
   auto at = [&](std::uint32_t b, std::uint32_t e) {
     return source::Span{origin, src.positions[std::min<std::size_t>(b, text.size())],

@@ -8,20 +8,27 @@
 namespace rules::loader {
 namespace {
 
-/// Position of the first `"key"` or `key =` in text, for messages about JSON/TOML values.
+/// Position of `key` as an object key (`"key"` followed by `:`) in JSON text, or of `key =` in
+/// TOML text, for messages about values. Zero when not found.
 source::Position find_key(std::string_view text, std::string_view key) {
-  std::size_t at = text.find("\"" + std::string(key) + "\"");
-  if (at == std::string_view::npos) at = text.find(key);
-  if (at == std::string_view::npos) return {};
-  std::uint32_t line = 1;
-  std::size_t line_start = 0;
-  for (std::size_t i = 0; i < at; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
+  auto position = [&](std::size_t at) {
+    std::uint32_t line = 1;
+    std::size_t line_start = 0;
+    for (std::size_t i = 0; i < at; ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        line_start = i + 1;
+      }
     }
+    return source::Position{line, source::column_of(text.substr(line_start), at - line_start)};
+  };
+  const std::string quoted = "\"" + std::string(key) + "\"";
+  for (std::size_t at = text.find(quoted); at != std::string_view::npos; at = text.find(quoted, at + 1)) {
+    std::size_t after = at + quoted.size();
+    while (after < text.size() && (text[after] == ' ' || text[after] == '\t' || text[after] == '\r' || text[after] == '\n')) ++after;
+    if (after < text.size() && text[after] == ':') return position(at);
   }
-  return {line, source::column_of(text.substr(line_start), at - line_start)};
+  return {};
 }
 
 bool assign(const CompiledPack& pack, std::string_view name, std::string_view text, const source::Span& span,

@@ -145,6 +145,13 @@ TableReader::TableReader(const toml::table& t, const TomlFile& f, Diags& d, std:
 
 const toml::node* TableReader::node(std::string_view key) const { return t_.get(key); }
 
+source::Span TableReader::key_span(std::string_view key) const {
+  for (auto&& [k, v] : t_) {
+    if (k.str() == key) return f_.span(k.source());
+  }
+  return span();
+}
+
 void TableReader::error(const char* code, const toml::node& at, std::string msg) {
   d_.push_back({code, f_.span(at), std::move(msg), {}});
 }

@@ -44,6 +44,8 @@ class TableReader {
               std::initializer_list<std::string_view> allowed);
 
   const toml::node* node(std::string_view key) const;
+  /// The span of `key` itself (where unknown and misplaced fields are reported).
+  source::Span key_span(std::string_view key) const;
   /// A required or optional string field. Reports load_missing_field / load_wrong_type.
   std::optional<std::string> string(std::string_view key, bool required);
   const toml::table* table(std::string_view key, bool required);

@@ -54,7 +54,7 @@ struct Parameter {
   std::string label;
   std::string description;
   Value value;          ///< the default, or the school's override from --params
-  std::string text;     ///< owns string contents referenced by `value`
+  std::string text;     ///< the value as written; a string value views this text
   source::Span span;
 };
 

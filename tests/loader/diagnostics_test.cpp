@@ -1,0 +1,592 @@
+// Diagnostics of the loader, the checker and the situation reader: each code with its exact
+// location (file, line, column), never its wording.
+//
+// tests/packs/bad/ holds one small pack per case: a .toml file, or a directory of .toml files for
+// cases that need several files. Each file declares the diagnostics it must produce in itself with
+// comment lines
+//     # expect: CODE LINE:COL
+//     # expect: CODE LINE:COL "text the message must contain"
+// and the run must produce exactly those, no more (no cascades, no duplicates), in reading order.
+// tests/packs/good/ holds packs that must load with no diagnostic at all.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "loader/load.h"
+#include "loader/situation_reader.h"
+#include "model/situation.h"
+#include "source/diagnostic.h"
+
+namespace rules::loader {
+namespace {
+
+namespace fs = std::filesystem;
+using source::Diagnostic;
+
+const std::string kPacks = POLICY_TEST_PACKS_DIR;
+
+// ---- expectations ----------------------------------------------------------------------------
+
+struct Expected {
+  std::string file;
+  std::string code;
+  std::uint32_t line = 0;
+  std::uint32_t column = 0;
+  std::string contains;  ///< optional: a part of the message (only where the wording matters)
+};
+
+std::string where(const std::string& file, std::uint32_t line, std::uint32_t col, const std::string& code) {
+  return file + ":" + std::to_string(line) + ":" + std::to_string(col) + " " + code;
+}
+
+std::string where(const Diagnostic& d) { return where(d.span.file, d.span.begin.line, d.span.begin.column, d.code); }
+
+/// The `# expect:` lines of one file. A malformed `# expect` line is a test failure, not ignored.
+std::vector<Expected> expectations_of(const SourceFile& f) {
+  static const std::regex line_re(R"re(^#\s*expect:\s*([a-z_]+)\s+([0-9]+):([0-9]+)(\s+"(.*)")?\s*$)re");
+  std::vector<Expected> out;
+  std::istringstream in(f.text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.rfind("# expect:", 0) != 0) continue;
+    std::smatch m;
+    if (!std::regex_match(line, m, line_re)) {
+      ADD_FAILURE() << f.path << ": malformed expectation: " << line;
+      continue;
+    }
+    out.push_back({f.path, m[1].str(), static_cast<std::uint32_t>(std::stoul(m[2].str())),
+                   static_cast<std::uint32_t>(std::stoul(m[3].str())), m[5].matched ? m[5].str() : std::string()});
+  }
+  return out;
+}
+
+/// Sorted as sort_diagnostics sorts: file, position, code.
+void sort_expected(std::vector<Expected>& es) {
+  std::stable_sort(es.begin(), es.end(), [](const Expected& a, const Expected& b) {
+    return std::tie(a.file, a.line, a.column, a.code) < std::tie(b.file, b.line, b.column, b.code);
+  });
+}
+
+std::string dump(const std::vector<Diagnostic>& ds) {
+  std::string s;
+  for (const auto& d : ds) s += "  " + source::format_diagnostic(d) + "\n";
+  return s.empty() ? "  (none)\n" : s;
+}
+
+/// Every case of tests/packs/<folder>: the .toml files and the sub-directories, by name.
+std::vector<std::string> cases_in(const std::string& folder) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(kPacks + "/" + folder, ec)) {
+    if (e.is_directory() || e.path().extension() == ".toml") out.push_back(e.path().filename().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string n = fs::path(info.param).stem().string();
+  for (auto& c : n) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return n;
+}
+
+struct Loaded {
+  std::vector<SourceFile> files;
+  std::vector<Diagnostic> io;  ///< from read_pack_files
+  LoadResult result;
+};
+
+Loaded load_path(const std::string& path, const std::optional<SourceFile>& params = std::nullopt) {
+  Loaded l;
+  l.files = read_pack_files(path, l.io);
+  l.result = load_pack(l.files, params);
+  return l;
+}
+
+// ---- bad packs -------------------------------------------------------------------------------
+
+class BadPack : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(BadPack, ReportsExactlyTheDeclaredDiagnostics) {
+  const std::string path = kPacks + "/bad/" + GetParam();
+  auto l = load_path(path);
+  ASSERT_TRUE(l.io.empty()) << dump(l.io);
+  std::vector<Expected> expected;
+  for (const auto& f : l.files) {
+    auto e = expectations_of(f);
+    expected.insert(expected.end(), e.begin(), e.end());
+  }
+  ASSERT_FALSE(expected.empty()) << path << " declares no '# expect:' line";
+  sort_expected(expected);
+
+  std::vector<std::string> want, got;
+  for (const auto& e : expected) want.push_back(where(e.file, e.line, e.column, e.code));
+  for (const auto& d : l.result.diagnostics) got.push_back(where(d));
+  // Compared as sequences: the loader must report each problem once, in reading order.
+  EXPECT_EQ(got, want) << "diagnostics of " << path << ":\n" << dump(l.result.diagnostics);
+  EXPECT_FALSE(l.result.ok()) << path << " loaded although it has errors";
+
+  for (const auto& e : expected) {
+    if (e.contains.empty()) continue;
+    const auto it = std::find_if(l.result.diagnostics.begin(), l.result.diagnostics.end(), [&](const Diagnostic& d) {
+      return d.code == e.code && d.span.file == e.file && d.span.begin.line == e.line && d.span.begin.column == e.column;
+    });
+    if (it == l.result.diagnostics.end()) continue;  // already reported above
+    EXPECT_NE(it->message.find(e.contains), std::string::npos)
+        << where(*it) << ": message '" << it->message << "' should contain '" << e.contains << "'";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Packs, BadPack, ::testing::ValuesIn(cases_in("bad")), test_name);
+
+// ---- good packs ------------------------------------------------------------------------------
+
+class GoodPack : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoodPack, LoadsWithoutDiagnostics) {
+  const std::string path = kPacks + "/good/" + GetParam();
+  auto l = load_path(path);
+  EXPECT_TRUE(l.io.empty()) << dump(l.io);
+  EXPECT_TRUE(l.result.diagnostics.empty()) << dump(l.result.diagnostics);
+  EXPECT_TRUE(l.result.ok());
+  for (const auto& f : l.files) EXPECT_TRUE(expectations_of(f).empty()) << f.path << ": a good pack expects nothing";
+}
+
+INSTANTIATE_TEST_SUITE_P(Packs, GoodPack, ::testing::ValuesIn(cases_in("good")), test_name);
+
+TEST(PackFolders, EveryPackCodeHasABadPack) {
+  // Codes a pack can produce. load_io, params_unknown_name and situation_* need other inputs and
+  // are covered by the tests further down.
+  const std::set<std::string> codes = {
+      "load_toml_syntax",  "load_missing_field",   "load_wrong_type",    "load_unknown_field",
+      "load_duplicate_name", "load_duplicate_header", "load_missing_header", "load_bad_name",
+      "load_bad_type",     "load_bad_value",       "load_missing_citation", "load_bad_timezone",
+      "load_bad_convention", "load_version_conflict", "load_too_many_facts", "load_bad_test",
+      "expr_syntax",       "expr_bad_literal",     "date_invalid",       "date_out_of_range",
+      "unknown_name",      "unknown_function",
+      "arity_mismatch",    "type_mismatch",        "expr_bad_placeholder", "enum_unknown_value",
+      "dependency_cycle"};
+  std::set<std::string> declared;
+  for (const auto& c : cases_in("bad")) {
+    std::vector<Diagnostic> io;
+    for (const auto& f : read_pack_files(kPacks + "/bad/" + c, io)) {
+      for (const auto& e : expectations_of(f)) declared.insert(e.code);
+    }
+  }
+  for (const auto& c : codes) EXPECT_TRUE(declared.count(c)) << "no bad pack expects " << c;
+  for (const auto& c : declared) EXPECT_TRUE(codes.count(c)) << "a bad pack expects unlisted code " << c;
+  EXPECT_GE(cases_in("good").size(), 3u);
+}
+
+// ---- the real pack ---------------------------------------------------------------------------
+
+TEST(RealPack, CnHigherEdLoadsWithoutDiagnostics) {
+  auto l = load_path(std::string(POLICY_SOURCE_DIR) + "/policy/cn-higher-ed");
+  EXPECT_TRUE(l.io.empty()) << dump(l.io);
+  EXPECT_EQ(l.files.size(), 5u);
+  EXPECT_TRUE(l.result.diagnostics.empty()) << dump(l.result.diagnostics);
+  ASSERT_TRUE(l.result.ok());
+  EXPECT_EQ(l.result.pack->policy.header.id, "cn-higher-ed");
+}
+
+// ---- load_io ---------------------------------------------------------------------------------
+
+/// A fresh empty directory under the system temp directory, removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    const auto base = fs::temp_directory_path();
+    for (int i = 0;; ++i) {
+      path_ = base / ("loader_diagnostics_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+                      "_" + std::to_string(i));
+      if (fs::create_directory(path_)) break;
+    }
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string str() const { return path_.string(); }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(path_ / name, std::ios::binary) << text;
+    return (path_ / name).string();
+  }
+
+ private:
+  fs::path path_;
+};
+
+TEST(LoadIo, MissingPathIsLoadIoForThatPath) {
+  const std::string path = kPacks + "/no-such-pack";
+  std::vector<Diagnostic> diags;
+  const auto files = read_pack_files(path, diags);
+  EXPECT_TRUE(files.empty());
+  ASSERT_EQ(diags.size(), 1u) << dump(diags);
+  EXPECT_EQ(diags[0].code, "load_io");
+  EXPECT_EQ(diags[0].span.file, path);
+  EXPECT_EQ(diags[0].span.begin.line, 0u);  // the path as a whole
+}
+
+TEST(LoadIo, DirectoryWithoutTomlFilesIsLoadIo) {
+  TempDir dir;
+  dir.write("README.md", "not a pack\n");
+  std::vector<Diagnostic> diags;
+  const auto files = read_pack_files(dir.str(), diags);
+  EXPECT_TRUE(files.empty());
+  ASSERT_EQ(diags.size(), 1u) << dump(diags);
+  EXPECT_EQ(diags[0].code, "load_io");
+  EXPECT_EQ(diags[0].span.file, dir.str());
+  EXPECT_EQ(diags[0].span.begin.line, 0u);
+}
+
+TEST(LoadIo, DirectoryIsReadInNameOrder) {
+  TempDir dir;
+  const auto b = dir.write("b.toml", "# b\n");
+  const auto a = dir.write("a.toml", "# a\n");
+  dir.write("c.txt", "ignored\n");
+  std::vector<Diagnostic> diags;
+  const auto files = read_pack_files(dir.str(), diags);
+  EXPECT_TRUE(diags.empty()) << dump(diags);
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].path, a);
+  EXPECT_EQ(files[1].path, b);
+  EXPECT_EQ(files[0].text, "# a\n");
+}
+
+TEST(LoadIo, LoadingNoFilesIsLoadIo) {
+  const auto r = load_pack(std::span<const SourceFile>{});
+  EXPECT_FALSE(r.ok());
+  ASSERT_EQ(r.diagnostics.size(), 1u) << dump(r.diagnostics);
+  EXPECT_EQ(r.diagnostics[0].code, "load_io");
+  EXPECT_EQ(r.diagnostics[0].span.begin.line, 0u);
+}
+
+// ---- TOML syntax -----------------------------------------------------------------------------
+
+const char* const kHeader =
+    "[policy]\n"
+    "id = \"t\"\n"
+    "title = \"T\"\n"
+    "version = \"1\"\n"
+    "timezone = \"Asia/Shanghai\"\n"
+    "date_convention = \"prc-civil-code\"\n";
+
+TEST(TomlSyntax, ReportsTheLineAndColumnOfTheError) {
+  // Line 8: the string is not closed.
+  const std::vector<SourceFile> files = {
+      {"pack.toml", std::string(kHeader) + "\n[facts.start_date]\ntype = \"date\nlabel = \"开始\"\n"}};
+  const auto r = load_pack(files);
+  EXPECT_FALSE(r.ok());
+  ASSERT_EQ(r.diagnostics.size(), 1u) << dump(r.diagnostics);
+  EXPECT_EQ(r.diagnostics[0].code, "load_toml_syntax");
+  EXPECT_EQ(r.diagnostics[0].span.file, "pack.toml");
+  EXPECT_EQ(r.diagnostics[0].span.begin.line, 9u);
+}
+
+TEST(TomlSyntax, EveryFileWithASyntaxErrorIsReportedAndNothingElse) {
+  // A syntax error stops loading after all files were parsed: each broken file is reported once,
+  // and the readable file's own mistakes (here a missing citation) are not checked.
+  const std::vector<SourceFile> files = {
+      {"a.toml", std::string(kHeader) + "x = = 1\n"},
+      {"b.toml", "[[rules]]\nid = \"r\"\ntitle = \"R\"\n[rules.outputs.o]\ntype = \"bool\"\nlabel = \"o\"\nexpr = \"true\"\n"},
+      {"c.toml", "[facts.d]\ntype = [\n"},
+  };
+  const auto r = load_pack(files);
+  EXPECT_FALSE(r.ok());
+  ASSERT_EQ(r.diagnostics.size(), 2u) << dump(r.diagnostics);
+  EXPECT_EQ(where(r.diagnostics[0]).substr(0, 9), "a.toml:7:");
+  EXPECT_EQ(r.diagnostics[0].code, "load_toml_syntax");
+  EXPECT_EQ(r.diagnostics[1].span.file, "c.toml");
+  EXPECT_EQ(r.diagnostics[1].code, "load_toml_syntax");
+}
+
+// ---- parameter overrides (load_pack's second argument) ----------------------------------------
+
+const std::string kParamsPack = kPacks + "/good/parameters.toml";
+
+LoadResult load_with_params(const std::string& params_text) {
+  std::vector<Diagnostic> io;
+  const auto files = read_pack_files(kParamsPack, io);
+  EXPECT_TRUE(io.empty()) << dump(io);
+  return load_pack(files, SourceFile{"school.toml", params_text});
+}
+
+const model::Parameter& param(const LoadResult& r, const std::string& name) {
+  const auto& ps = r.pack->policy.parameters;
+  const auto it = std::find_if(ps.begin(), ps.end(), [&](const auto& p) { return p.name == name; });
+  if (it == ps.end()) throw std::runtime_error("no parameter " + name);
+  return *it;
+}
+
+std::vector<std::string> wheres(const LoadResult& r) {
+  std::vector<std::string> out;
+  for (const auto& d : r.diagnostics) out.push_back(where(d));
+  return out;
+}
+
+TEST(Params, TypoInANameIsParamsUnknownNameAtTheKey) {
+  const auto r = load_with_params("intake_start = \"09-02\"\n  intkae_end = \"09-20\"\n");
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(wheres(r), std::vector<std::string>{"school.toml:2:3 params_unknown_name"}) << dump(r.diagnostics);
+}
+
+TEST(Params, TypoInsideAParametersTable) {
+  const auto r = load_with_params("# 学校参数\n[parameters]\nintake_start = \"09-02\"\n\"学籍\" = \"x\"\n");
+  EXPECT_EQ(wheres(r), std::vector<std::string>{"school.toml:4:1 params_unknown_name"}) << dump(r.diagnostics);
+}
+
+TEST(Params, ValueOfTheWrongTomlTypeIsLoadWrongTypeAtTheValue) {
+  const auto r = load_with_params("intake_start = 901\nmax_credits = true\n");
+  EXPECT_EQ(wheres(r), (std::vector<std::string>{"school.toml:1:16 load_wrong_type", "school.toml:2:15 load_wrong_type"}))
+      << dump(r.diagnostics);
+}
+
+TEST(Params, TableValueIsLoadWrongType) {
+  const auto r = load_with_params("[intake_start]\nvalue = \"09-02\"\n");
+  EXPECT_EQ(wheres(r), std::vector<std::string>{"school.toml:1:1 load_wrong_type"}) << dump(r.diagnostics);
+}
+
+TEST(Params, ImpossibleValueIsLoadBadValueAtTheValue) {
+  const auto r = load_with_params("office = \"教务处\"\nintake_start = \"02-30\"\ngrace = \"P1X\"\n");
+  EXPECT_EQ(wheres(r), (std::vector<std::string>{"school.toml:2:16 load_bad_value", "school.toml:3:9 load_bad_value"}))
+      << dump(r.diagnostics);
+}
+
+TEST(Params, SyntaxErrorIsLoadTomlSyntaxInTheParamsFile) {
+  const auto r = load_with_params("intake_start = \"09-02\"\nintake_end = \n");
+  ASSERT_EQ(r.diagnostics.size(), 1u) << dump(r.diagnostics);
+  EXPECT_EQ(r.diagnostics[0].code, "load_toml_syntax");
+  EXPECT_EQ(r.diagnostics[0].span.file, "school.toml");
+  EXPECT_EQ(r.diagnostics[0].span.begin.line, 2u);
+}
+
+TEST(Params, GoodOverridesChangeTheValues) {
+  const auto defaults = load_with_params("");
+  ASSERT_TRUE(defaults.ok()) << dump(defaults.diagnostics);
+  EXPECT_EQ(param(defaults, "intake_start").text, "09-01");
+  EXPECT_EQ(param(defaults, "max_credits").value.integer, 30);
+
+  const auto r = load_with_params(
+      "intake_start = \"09-05\"\nmax_credits = 40\nstrict = false\noffice = \"学生处\"\nopening_day = 2025-09-02\n"
+      "grace = \"P2W\"\nreg_period = \"[2025-09-01 .. 2025-09-30]\"\noffice_opens = 09:00:00\n");
+  ASSERT_TRUE(r.ok()) << dump(r.diagnostics);
+  const auto& start = param(r, "intake_start");
+  EXPECT_EQ(start.text, "09-05");
+  EXPECT_EQ(start.value.month_day.month, 9);
+  EXPECT_EQ(start.value.month_day.day, 5);
+  EXPECT_EQ(param(r, "max_credits").value.integer, 40);
+  EXPECT_FALSE(param(r, "strict").value.boolean);
+  EXPECT_EQ(param(r, "office").text, "学生处");
+  EXPECT_EQ(param(r, "opening_day").text, "2025-09-02");
+  EXPECT_EQ(param(r, "grace").text, "P2W");
+  EXPECT_EQ(param(r, "reg_period").text, "[2025-09-01 .. 2025-09-30]");
+  EXPECT_EQ(param(r, "office_opens").text, "09:00");
+  // The unchanged ones keep their defaults.
+  EXPECT_EQ(param(r, "intake_end").text, "--09-30");
+}
+
+TEST(Params, StringValuesPointIntoTheParameterStorage) {
+  // Parameter::value of a string parameter must view Parameter::text, which owns it: the view must
+  // not point into a string the loader has moved from or destroyed (checked without reading it).
+  const auto defaults = load_with_params("");
+  ASSERT_TRUE(defaults.ok()) << dump(defaults.diagnostics);
+  const auto& d = param(defaults, "office");
+  EXPECT_EQ(static_cast<const void*>(d.value.str().data()), static_cast<const void*>(d.text.data()));
+  EXPECT_EQ(d.value.str().size(), d.text.size());
+  const auto r = load_with_params("office = \"学生处\"\n");
+  ASSERT_TRUE(r.ok()) << dump(r.diagnostics);
+  const auto& o = param(r, "office");
+  EXPECT_EQ(static_cast<const void*>(o.value.str().data()), static_cast<const void*>(o.text.data()));
+  EXPECT_EQ(o.value.str().size(), o.text.size());
+}
+
+// ---- situations ------------------------------------------------------------------------------
+
+class Situations : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::vector<Diagnostic> io;
+    const auto files = read_pack_files(kPacks + "/good/situation.toml", io);
+    ASSERT_TRUE(io.empty()) << dump(io);
+    auto r = load_pack(files);
+    ASSERT_TRUE(r.ok()) << dump(r.diagnostics);
+    pack_ = std::move(r.pack);
+  }
+
+  /// Reads `text` as file `path`; returns the diagnostics as "file:line:col code".
+  std::vector<std::string> read(const std::string& path, const std::string& text, bool expect_ok) {
+    situation_.reset(pack_->policy.facts.size());
+    diags_.clear();
+    const bool ok = read_situation(*pack_, {path, text}, situation_, diags_);
+    EXPECT_EQ(ok, expect_ok) << dump(diags_);
+    EXPECT_EQ(ok, diags_.empty()) << dump(diags_);
+    std::vector<std::string> out;
+    for (const auto& d : diags_) out.push_back(where(d));
+    return out;
+  }
+
+  std::vector<std::string> set(const std::string& assignment, bool expect_ok) {
+    diags_.clear();
+    const bool ok = set_fact(*pack_, assignment, situation_, diags_);
+    EXPECT_EQ(ok, expect_ok) << dump(diags_);
+    std::vector<std::string> out;
+    for (const auto& d : diags_) out.push_back(where(d));
+    return out;
+  }
+
+  const model::Value& fact(const std::string& name) { return situation_.facts()[*pack_->find_fact(name)]; }
+
+  std::unique_ptr<CompiledPack> pack_;
+  model::Situation situation_;
+  std::vector<Diagnostic> diags_;
+};
+
+using Ws = std::vector<std::string>;
+
+TEST_F(Situations, GoodTomlAndJsonSetTheFacts) {
+  EXPECT_EQ(read("s.toml", "discharge_date = 2025-06-15\nenlisted_as = \"在校生\"\ncredits = 12\n", true), Ws{});
+  EXPECT_TRUE(fact("discharge_date").known());
+  EXPECT_EQ(fact("enlisted_as").enum_index, 1u);
+  EXPECT_EQ(fact("credits").integer, 12);
+  EXPECT_FALSE(fact("note").known());
+
+  EXPECT_EQ(read("s.json", R"({"facts": {"discharge_date": "2025-06-15", "veteran": true, "note": "备注"}})", true), Ws{});
+  EXPECT_TRUE(fact("veteran").boolean);
+  EXPECT_EQ(fact("note").str(), "备注");
+}
+
+TEST_F(Situations, TomlUnknownFactIsReportedAtItsKey) {
+  EXPECT_EQ(read("s.toml", "discharge_date = 2025-06-15\n  discharge_dat = 2025-06-15\n", false),
+            Ws{"s.toml:2:3 situation_unknown_fact"});
+  EXPECT_EQ(read("s.toml", "[facts]\nnote = \"退役\"\n\"退役日期\" = 2025-06-15\n", false),
+            Ws{"s.toml:3:1 situation_unknown_fact"});
+}
+
+TEST_F(Situations, TomlBadValues) {
+  // An impossible date, and a table where a plain value belongs.
+  EXPECT_EQ(read("s.toml", "credits = 3\ndischarge_date = \"2023-02-29\"\n", false),
+            Ws{"s.toml:2:1 situation_bad_value"});
+  EXPECT_EQ(read("s.toml", "enlisted_as = \"老生\"\n", false), Ws{"s.toml:1:1 situation_bad_value"});
+  EXPECT_EQ(read("s.toml", "credits = { n = 3 }\n", false), Ws{"s.toml:1:11 situation_bad_value"});
+}
+
+TEST_F(Situations, TomlSyntaxErrorIsSituationSyntaxWithItsPosition) {
+  EXPECT_EQ(read("s.toml", "credits = 3\nnote = \"备注\" x\n", false), Ws{"s.toml:2:13 situation_syntax"});
+}
+
+TEST_F(Situations, JsonSyntaxErrorIsSituationSyntaxWithLineAndColumn) {
+  // The unexpected '}' is at line 3, column 14.
+  EXPECT_EQ(read("s.json", "{\n  \"credits\": 3,\n  \"veteran\": }\n", false), Ws{"s.json:3:14 situation_syntax"});
+  // Columns count code points: the stray x follows Chinese text.
+  EXPECT_EQ(read("s.json", "{\"note\": \"退役军人\" x}", false), Ws{"s.json:1:17 situation_syntax"});
+  // JSON recognised by its first character whatever the file name.
+  EXPECT_EQ(read("<stdin>", "  {\"credits\": 3,}", false), Ws{"<stdin>:1:17 situation_syntax"});
+}
+
+TEST_F(Situations, JsonSyntaxErrorAtAMultiByteCharacter) {
+  EXPECT_EQ(read("s.json", "{\"credits\": 3,\n \"note\": 退役}", false), Ws{"s.json:2:10 situation_syntax"});
+}
+
+TEST_F(Situations, JsonTopLevelMustBeAnObject) {
+  EXPECT_EQ(read("s.json", "[1, 2]", false), Ws{"s.json:1:1 situation_syntax"});
+}
+
+TEST_F(Situations, JsonUnknownFactAndBadValuesAreReportedAtTheirKeys) {
+  EXPECT_EQ(read("s.json", "{\n  \"credits\": 3,\n  \"discharge_dat\": \"2025-06-15\"\n}", false),
+            Ws{"s.json:3:3 situation_unknown_fact"});
+  EXPECT_EQ(read("s.json", "{\"credits\": 3, \"discharge_date\": \"2023-02-29\"}", false),
+            Ws{"s.json:1:16 situation_bad_value"});
+  EXPECT_EQ(read("s.json", "{\n\"veteran\": [true]\n}", false), Ws{"s.json:2:1 situation_bad_value"});
+}
+
+TEST_F(Situations, JsonKeyIsFoundAsAKeyNotAsAnEarlierValue) {
+  // "discharge_dat" first occurs as the value of note; the unknown fact is the key on line 3.
+  EXPECT_EQ(read("s.json", "{\n  \"note\": \"discharge_dat\",\n  \"discharge_dat\": \"2025-06-15\"\n}", false),
+            Ws{"s.json:3:3 situation_unknown_fact"});
+}
+
+TEST_F(Situations, JsonNullAndEmptySetMakeAFactUnknown) {
+  EXPECT_EQ(read("s.json", R"({"credits": 3, "discharge_date": null})", true), Ws{});
+  EXPECT_TRUE(fact("credits").known());
+  EXPECT_FALSE(fact("discharge_date").known());
+
+  EXPECT_EQ(set("credits=", true), Ws{});
+  EXPECT_FALSE(fact("credits").known());
+}
+
+TEST_F(Situations, SetFact) {
+  situation_.reset(pack_->policy.facts.size());
+  EXPECT_EQ(set("discharge_date=2025-06-15", true), Ws{});
+  EXPECT_TRUE(fact("discharge_date").known());
+  EXPECT_EQ(set("enlisted_as=新生", true), Ws{});
+  EXPECT_EQ(fact("enlisted_as").enum_index, 0u);
+  // Diagnostics about --set name the option as their file, with no line.
+  EXPECT_EQ(set("discharge_date", false), Ws{"--set discharge_date:0:0 situation_syntax"});
+  EXPECT_EQ(set("discharge_dat=2025-06-15", false), Ws{"--set discharge_dat=2025-06-15:0:0 situation_unknown_fact"});
+  EXPECT_EQ(set("discharge_date=2023-02-29", false), Ws{"--set discharge_date=2023-02-29:0:0 situation_bad_value"});
+  EXPECT_EQ(set("nothing=", false), Ws{"--set nothing=:0:0 situation_unknown_fact"});
+  // The earlier good value survives the failed assignments; an empty value clears it.
+  EXPECT_TRUE(fact("discharge_date").known());
+  EXPECT_EQ(set("discharge_date=", true), Ws{});
+  EXPECT_FALSE(fact("discharge_date").known());
+}
+
+// ---- compile_standalone (policy calc) ---------------------------------------------------------
+
+class Standalone : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::vector<Diagnostic> io;
+    auto r = load_pack(read_pack_files(kParamsPack, io));
+    ASSERT_TRUE(r.ok()) << dump(r.diagnostics);
+    pack_ = std::move(r.pack);
+  }
+  std::vector<std::string> compile(const std::string& text, bool expect_ok) {
+    std::vector<Diagnostic> diags;
+    const auto e = compile_standalone(*pack_, text, "<expression>", diags);
+    EXPECT_EQ(e.has_value(), expect_ok) << dump(diags);
+    std::vector<std::string> out;
+    for (const auto& d : diags) out.push_back(where(d));
+    return out;
+  }
+  std::unique_ptr<CompiledPack> pack_;
+};
+
+TEST_F(Standalone, GoodExpressionHasNoDiagnostics) {
+  EXPECT_EQ(compile("date(2026, intake_end) + grace", true), Ws{});
+}
+
+TEST_F(Standalone, DiagnosticsAreAtColumnsOfTheExpression) {
+  EXPECT_EQ(compile("intake_start + P1D", false), Ws{"<expression>:1:1 type_mismatch"});
+  EXPECT_EQ(compile("'退役' == '' and max_credits", false), Ws{"<expression>:1:16 type_mismatch"});
+  EXPECT_EQ(compile("max_credits +", false), Ws{"<expression>:1:14 expr_syntax"});
+  EXPECT_EQ(compile("2023-02-29", false), Ws{"<expression>:1:1 date_invalid"});
+}
+
+TEST_F(Standalone, FactsAndOutputsAreNotVisible) {
+  EXPECT_EQ(compile("admission_date + grace", false), Ws{"<expression>:1:1 unknown_name"});
+  EXPECT_EQ(compile("max_credits + count([credit_limit])", false), Ws{"<expression>:1:22 unknown_name"});
+}
+
+TEST_F(Standalone, AMultiLineExpressionReportsTheLineOfTheError) {
+  EXPECT_EQ(compile("max_credits +\n  nope", false), Ws{"<expression>:2:3 unknown_name"});
+}
+
+}  // namespace
+}  // namespace rules::loader
