@@ -5,9 +5,13 @@
 #include <array>
 #include <cstdio>
 
+#include "calendar/quoted.h"
+
 namespace rules::calendar {
 
 namespace {
+
+using detail::quoted;
 
 constexpr std::int32_t days_of(date::year_month_day ymd) {
   return date::sys_days{ymd}.time_since_epoch().count();
@@ -38,15 +42,6 @@ std::string raw_md(long long m, long long d) {
   return buf;
 }
 
-// Built by appending: GCC 12 at -O2 reports a false -Wrestrict for `"'" + std::string(...)`.
-std::string quoted(std::string_view text) {
-  std::string s;
-  s.reserve(text.size() + 2);
-  s += '\'';
-  s += text;
-  s += '\'';
-  return s;
-}
 
 std::string range_text() { return "supported dates are 0001-01-01 to 9999-12-31"; }
 

@@ -9,9 +9,13 @@
 #include <exception>
 #include <limits>
 
+#include "calendar/quoted.h"
+
 namespace rules::calendar {
 
 namespace {
+
+using detail::quoted;
 
 using std::chrono::seconds;
 
@@ -84,15 +88,6 @@ int num_at(std::string_view s, std::size_t pos, std::size_t n) {
   return v;
 }
 
-// Built by appending: GCC 12 at -O2 reports a false -Wrestrict for `"'" + std::string(...)`.
-std::string quoted(std::string_view text) {
-  std::string s;
-  s.reserve(text.size() + 2);
-  s += '\'';
-  s += text;
-  s += '\'';
-  return s;
-}
 
 Instant make_instant(const date::time_zone* z, std::int64_t utc_seconds) {
   return Instant{utc_seconds, offset_of(z, utc_seconds)};

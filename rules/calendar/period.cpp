@@ -4,9 +4,13 @@
 #include <array>
 #include <optional>
 
+#include "calendar/quoted.h"
+
 namespace rules::calendar {
 
 namespace {
+
+using detail::quoted;
 
 constexpr std::int64_t kMaxComponent = 1'000'000;
 
@@ -17,15 +21,6 @@ constexpr std::array<const char*, 12> kMonthNames = {
 char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-// Built by appending: GCC 12 at -O2 reports a false -Wrestrict for `"'" + std::string(...)`.
-std::string quoted(std::string_view text) {
-  std::string s;
-  s.reserve(text.size() + 2);
-  s += '\'';
-  s += text;
-  s += '\'';
-  return s;
-}
 
 std::string days_text(std::int64_t n) { return std::to_string(n) + (n == 1 || n == -1 ? " day" : " days"); }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/type.h"
@@ -27,6 +28,9 @@ enum class Op : std::uint8_t {
   list,     ///< `[a, b, ...]`
   call,     ///< function call; `name_index` names it, `fn` after checking
 };
+
+/// The symbol or keyword of a binary or unary operator ("+", "==", "and", "in"), "?" otherwise.
+std::string_view op_symbol(Op op);
 
 /// Built-in functions (resolved by the checker).
 enum class Fn : std::uint8_t {

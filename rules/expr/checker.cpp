@@ -188,7 +188,7 @@ class Checker {
           const auto c = kid(i, k);
           if (!check(c, Type::of(Kind::boolean))) { ok = false; continue; }
           if (node(c).type.kind != Kind::boolean) {
-            issue("type_mismatch", node(c), "'" + std::string(op_word(node(i).op)) + "' needs bool operands, but '" +
+            issue("type_mismatch", node(c), "'" + std::string(op_symbol(node(i).op)) + "' needs bool operands, but '" +
                                                 src(c) + "' is " + show(node(c).type));
             ok = false;
           }
@@ -220,24 +220,6 @@ class Checker {
         return check_call(i);
     }
     return false;
-  }
-
-  static std::string_view op_word(Op op) {
-    switch (op) {
-      case Op::and_: return "and";
-      case Op::or_: return "or";
-      case Op::not_: return "not";
-      case Op::add: return "+";
-      case Op::sub: return "-";
-      case Op::eq: return "==";
-      case Op::ne: return "!=";
-      case Op::lt: return "<";
-      case Op::le: return "<=";
-      case Op::gt: return ">";
-      case Op::ge: return ">=";
-      case Op::in: return "in";
-      default: return "?";
-    }
   }
 
   bool check_name(std::uint32_t i) {
@@ -273,7 +255,7 @@ class Checker {
       if (op == Op::add && ka == Kind::date && kb == Kind::integer) hint = " (add days as a period: P" + src(b) + "D)";
       if (op == Op::add && ka == Kind::period && kb == Kind::date) hint = " (write the date first: date + period)";
       if (op == Op::add && ka == Kind::date && kb == Kind::date) hint = " (dates cannot be added)";
-      issue("type_mismatch", node(i), "'" + std::string(op_word(op)) + "' is not defined for " + show(node(a).type) +
+      issue("type_mismatch", node(i), "'" + std::string(op_symbol(op)) + "' is not defined for " + show(node(a).type) +
                                           " and " + show(node(b).type) + hint);
       return false;
     }
@@ -291,7 +273,7 @@ class Checker {
       return false;
     }
     if ((op == Op::eq || op == Op::ne) ? (ta.kind == Kind::text || ta.kind == Kind::list) : !model::is_ordered(ta)) {
-      issue("type_mismatch", node(i), "'" + std::string(op_word(op)) + "' is not defined for " + show(ta) +
+      issue("type_mismatch", node(i), "'" + std::string(op_symbol(op)) + "' is not defined for " + show(ta) +
                                           (ta.kind == Kind::period ? " (P1M and P30D are not comparable)" : ""));
       return false;
     }

@@ -186,21 +186,9 @@ class Eval {
     }
     const Value out = Value::make_bool(r);
     if (ctx_.trace && (a.kind == Kind::date || a.kind == Kind::instant)) {
-      step(n, show(a) + " " + op_text(n.op) + " " + show(b), out);
+      step(n, show(a) + " " + std::string(op_symbol(n.op)) + " " + show(b), out);
     }
     return out;
-  }
-
-  static const char* op_text(Op op) {
-    switch (op) {
-      case Op::eq: return "==";
-      case Op::ne: return "!=";
-      case Op::lt: return "<";
-      case Op::le: return "<=";
-      case Op::gt: return ">";
-      case Op::ge: return ">=";
-      default: return "?";
-    }
   }
 
   Value logic(const Node& n) {
