@@ -8,6 +8,7 @@ const char* code_name(CalendarErrorCode code) {
     case CalendarErrorCode::out_of_range: return "date_out_of_range";
     case CalendarErrorCode::syntax: return "date_syntax";
     case CalendarErrorCode::unknown_zone: return "zone_unknown";
+    case CalendarErrorCode::no_holiday_data: return "calendar_no_data";
   }
   return "date_unknown_error";  // unreachable for valid enumerators; keeps -Wreturn-type quiet
 }

@@ -8,12 +8,13 @@
 namespace rules::calendar {
 
 /// Why a calendar operation failed. Stable names: they become diagnostic codes
-/// (`date_invalid`, `date_out_of_range`, `date_syntax`, `zone_unknown`).
+/// (`date_invalid`, `date_out_of_range`, `date_syntax`, `zone_unknown`, `calendar_no_data`).
 enum class CalendarErrorCode {
   invalid_date,   ///< no such day: 2023-02-29, month 13, day 0
   out_of_range,   ///< outside 0001-01-01..9999-12-31, or arithmetic that would leave it
   syntax,         ///< text is not in the expected ISO 8601 form
   unknown_zone,   ///< not an IANA time-zone name known to the system tzdata
+  no_holiday_data,///< a date in a year the statutory holiday calendar has no notice for
 };
 
 /// The stable snake_case name of a code (`date_invalid`, ...).

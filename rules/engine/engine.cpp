@@ -50,6 +50,7 @@ class Run {
     ctx_.list_arena = &out.list_arena;
     ctx_.errors = &out.errors;
     ctx_.zone = &p.zone;
+    ctx_.holidays = &p.holidays;
     ctx_.enums = p.policy.enums;
     ctx_.slot_names = p.slot_names;
   }
@@ -135,6 +136,7 @@ class Run {
       const std::size_t mark = explain_ ? out_.rules[c.rule].explanation.size() : 0;
       slot = eval(c.expr, c.rule);
       if (explain_) summarize(c.rule, mark, co.name + " = " + one_line(decl.expr.text));
+      if (slot.known() && c.rollover) roll_over(c, co.name, slot);
       if (slot.known() && decl.form == model::OutputForm::deadline) deadline_note(c.rule, co.name, slot.date);
       if (slot.state == State::error) note(c.rule, co.name + ": " + out_.errors[slot.error_index].message);
       return;
@@ -163,6 +165,32 @@ class Run {
     } else {
       slot = Value::make_unknown({});  // not applicable
     }
+  }
+
+  /// Civil Code Art. 203: when the candidate's rollover condition holds, a last day that is a
+  /// statutory rest day moves to the first working day after the rest.
+  void roll_over(const loader::OutputCandidate& c, const std::string& name, Value& slot) {
+    const std::size_t mark = explain_ ? out_.rules[c.rule].explanation.size() : 0;
+    const Value on = eval(*c.rollover, c.rule);
+    if (explain_) out_.rules[c.rule].explanation.resize(mark);
+    if (!on.known()) {
+      slot = on;
+      return;
+    }
+    if (!on.boolean) return;
+    const auto moved = p_.holidays.next_workday(slot.date);
+    if (!moved) {
+      out_.errors.push_back({calendar::code_name(moved.error().code), moved.error().message});
+      slot = Value::make_error(static_cast<std::uint32_t>(out_.errors.size() - 1));
+      return;
+    }
+    if (explain_ && *moved != slot.date) {
+      const auto holiday = p_.holidays.holiday_name(slot.date);
+      note(c.rule, name + ": last day " + calendar::format_date(slot.date) + " is a statutory rest day" +
+                       (holiday.empty() ? std::string(" (weekend)") : " (" + std::string(holiday) + ")") +
+                       ", moved to the next working day " + calendar::format_date(*moved) + " (Civil Code Art. 203)");
+    }
+    slot.date = *moved;
   }
 
   /// Rewrites the steps recorded since `mark` as: a heading, one line with each input read (once,
@@ -240,6 +268,7 @@ Value Engine::calculate(const expr::Expr& e, calendar::Date as_of, model::Outcom
   ctx.list_arena = &scratch.list_arena;
   ctx.errors = &scratch.errors;
   ctx.zone = &pack_->zone;
+  ctx.holidays = &pack_->holidays;
   ctx.enums = pack_->policy.enums;
   ctx.slot_names = pack_->slot_names;
   ctx.trace = trace;

@@ -46,6 +46,8 @@ enum class Fn : std::uint8_t {
   has,
   start, end,      ///< bounds of a window
   count, first, last,
+  if_unknown,      ///< if_unknown(x, v): x unless x is unknown, then v
+  is_rest_day, is_workday, next_workday, add_workdays,  ///< statutory holiday calendar
 };
 
 /// One node.

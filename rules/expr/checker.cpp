@@ -23,6 +23,9 @@ constexpr FnSig kFunctions[] = {
     {"has", Fn::has},             {"start", Fn::start},
     {"end", Fn::end},             {"count", Fn::count},
     {"first", Fn::first},         {"last", Fn::last},
+    {"if_unknown", Fn::if_unknown}, {"is_rest_day", Fn::is_rest_day},
+    {"is_workday", Fn::is_workday}, {"next_workday", Fn::next_workday},
+    {"add_workdays", Fn::add_workdays},
 };
 
 class Checker {
@@ -172,7 +175,7 @@ class Checker {
       }
       case Op::add:
       case Op::sub:
-        return check_arith(i);
+        return check_arith(i, expected);
       case Op::eq:
       case Op::ne:
       case Op::lt:
@@ -237,9 +240,21 @@ class Checker {
     return true;
   }
 
-  bool check_arith(std::uint32_t i) {
+  bool check_arith(std::uint32_t i, std::optional<Type> expected) {
     const auto a = kid(i, 0), b = kid(i, 1);
-    const bool oka = check(a, std::nullopt), okb = check(b, std::nullopt);
+    // List concatenation: both sides take the expected list type (so [] and enum literals
+    // adapt), or the right side takes the left side's.
+    const std::optional<Type> list_hint = expected && expected->kind == Kind::list ? expected : std::nullopt;
+    const bool a_empty = node(a).op == Op::list && node(a).child_count == 0;
+    bool oka, okb;
+    if (!list_hint && a_empty) {  // [] + x: the empty list takes x's type
+      okb = check(b, std::nullopt);
+      oka = check(a, okb && node(b).type.kind == Kind::list ? std::optional<Type>(node(b).type) : std::nullopt);
+    } else {
+      oka = check(a, list_hint);
+      okb = check(b, list_hint ? list_hint
+                               : (oka && node(a).type.kind == Kind::list ? std::optional<Type>(node(a).type) : std::nullopt));
+    }
     if (!oka || !okb) return false;
     const Kind ka = node(a).type.kind, kb = node(b).type.kind;
     const Op op = node(i).op;
@@ -250,6 +265,8 @@ class Checker {
       result = Type::of(Kind::date);
     } else if (op == Op::sub && ka == Kind::date && kb == Kind::date) {
       result = Type::of(Kind::integer);  // days from b to a
+    } else if (op == Op::add && ka == Kind::list && node(a).type == node(b).type) {
+      result = node(a).type;  // concatenation
     } else {
       std::string hint;
       if (op == Op::add && ka == Kind::date && kb == Kind::integer) hint = " (add days as a period: P" + src(b) + "D)";
@@ -407,9 +424,15 @@ class Checker {
       node(i).type = Type::of(Kind::boolean);
       return true;
     }
-    bool ok = true;
-    for (std::uint32_t k = 0; k < node(i).child_count; ++k) ok = check(kid(i, k), std::nullopt) && ok;
-    if (!ok) return false;
+    // if_unknown(x, v): v takes the type of x (so [] and enum literals adapt).
+    if (fn == Fn::if_unknown && node(i).child_count == 2) {
+      if (!check(kid(i, 0), std::nullopt)) return false;
+      if (!check(kid(i, 1), node(kid(i, 0)).type)) return false;
+    } else {
+      bool ok = true;
+      for (std::uint32_t k = 0; k < node(i).child_count; ++k) ok = check(kid(i, k), std::nullopt) && ok;
+      if (!ok) return false;
+    }
     Type result;
     switch (fn) {
       case Fn::year: case Fn::month: case Fn::day: case Fn::weekday:
@@ -463,6 +486,26 @@ class Checker {
       }
       case Fn::start: case Fn::end:
         if (!arity(i, name, 1, 1) || !arg_is(i, 0, name, Kind::window)) return false;
+        result = Type::of(Kind::date);
+        break;
+      case Fn::if_unknown: {
+        if (!arity(i, name, 2, 2)) return false;
+        const auto x = kid(i, 0), v = kid(i, 1);
+        if (!adapt(v, node(x).type)) return false;
+        if (!(node(x).type == node(v).type)) {
+          issue("type_mismatch", node(v), "if_unknown(x, v): v must have the type of x, " + show(node(x).type) +
+                                              ", but '" + src(v) + "' is " + show(node(v).type));
+          return false;
+        }
+        result = node(x).type;
+        break;
+      }
+      case Fn::is_rest_day: case Fn::is_workday: case Fn::next_workday:
+        if (!arity(i, name, 1, 1) || !arg_is(i, 0, name, Kind::date)) return false;
+        result = Type::of(fn == Fn::next_workday ? Kind::date : Kind::boolean);
+        break;
+      case Fn::add_workdays:
+        if (!arity(i, name, 2, 2) || !arg_is(i, 0, name, Kind::date) || !arg_is(i, 1, name, Kind::integer)) return false;
         result = Type::of(Kind::date);
         break;
       case Fn::count: case Fn::first: case Fn::last:

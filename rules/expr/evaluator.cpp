@@ -126,6 +126,20 @@ class Eval {
     const Value b = run(kid(n, 1));
     if (auto bad = combine(a, b)) return *bad;
     const bool plus = n.op == Op::add;
+    if (a.kind == Kind::list) {
+      // Concatenation: copy both lists to the end of the arena, a's items first.
+      const auto offset = static_cast<std::uint32_t>(ctx_.list_arena->size());
+      // Copied through a local: push_back may reallocate the arena the items live in.
+      for (std::uint32_t k = 0; k < a.list.count; ++k) {
+        const Value v = item(a, k);
+        ctx_.list_arena->push_back(v);
+      }
+      for (std::uint32_t k = 0; k < b.list.count; ++k) {
+        const Value v = item(b, k);
+        ctx_.list_arena->push_back(v);
+      }
+      return Value::make_list(n.type.element_type(), offset, a.list.count + b.list.count);
+    }
     if (a.kind == Kind::integer) {
       std::int64_t r;
       if (plus ? __builtin_add_overflow(a.integer, b.integer, &r) : __builtin_sub_overflow(a.integer, b.integer, &r))
@@ -245,6 +259,13 @@ class Eval {
   }
 
   Value call(const Node& n) {
+    if (n.fn == Fn::if_unknown) {
+      const Value x = run(kid(n, 0));
+      if (x.state != State::unknown) return x;
+      const Value v = run(kid(n, 1));
+      if (ctx_.trace) step(n, std::string(e_.source_of(e_.nodes[kid(n, 0)])) + " is unknown", v, "taken as the fallback");
+      return v;
+    }
     if (n.fn == Fn::has) {
       const bool present = ctx_.env[n.slot].state != State::unknown;
       const Value r = Value::make_bool(present);
@@ -322,6 +343,31 @@ class Eval {
         break;
       }
       case Fn::date_of: r = Value::make_date(ctx_.zone->date_of(a.instant)); break;
+      case Fn::is_rest_day:
+      case Fn::is_workday: {
+        const auto rest = holidays().is_rest_day(a.date);
+        if (!rest) return fail(rest.error());
+        r = Value::make_bool(n.fn == Fn::is_rest_day ? *rest : !*rest);
+        if (ctx_.trace) note = day_kind(a.date, *rest);
+        break;
+      }
+      case Fn::next_workday: {
+        const auto d = holidays().next_workday(a.date);
+        if (!d) return fail(d.error());
+        r = Value::make_date(*d);
+        if (ctx_.trace) {
+          note = *d == a.date ? show(a) + " is a working day"
+                              : day_kind(a.date, true) + "; the first working day after the rest (Civil Code Art. 203)";
+        }
+        break;
+      }
+      case Fn::add_workdays: {
+        const auto d = holidays().add_workdays(a.date, fixed[1].integer);
+        if (!d) return fail(d.error());
+        r = Value::make_date(*d);
+        if (ctx_.trace) note = "statutory rest days skipped";
+        break;
+      }
       case Fn::start: r = Value::make_date(a.window.start); break;
       case Fn::end: r = Value::make_date(a.window.end); break;
       case Fn::count: r = Value::make_int(a.list.count); break;
@@ -340,6 +386,26 @@ class Eval {
       step(n, name + "(" + args + ")", r, note);
     }
     return r;
+  }
+
+  const calendar::HolidayCalendar& holidays() const {
+    static const calendar::HolidayCalendar none;
+    return ctx_.holidays ? *ctx_.holidays : none;
+  }
+
+  /// "2024-02-12 is a rest day (春节, <notice>)" and similar, for explanations.
+  std::string day_kind(calendar::Date d, bool rest) const {
+    std::string s = calendar::format_date(d) + (rest ? " is a rest day" : " is a working day");
+    const auto name = holidays().holiday_name(d);
+    const auto* notice = holidays().notice_for(d.year());
+    if (!name.empty()) {
+      s += " (" + std::string(name) + (notice ? ", " + notice->notice : std::string()) + ")";
+    } else if (rest) {
+      s += " (weekend)";
+    } else if (d.iso_weekday() >= 6) {
+      s += " (makeup working day" + (notice ? ", " + notice->notice : std::string()) + ")";
+    }
+    return s;
   }
 
   const Expr& e_;

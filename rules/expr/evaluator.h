@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "calendar/holiday_calendar.h"
 #include "calendar/instant.h"
 #include "expr/ast.h"
 #include "model/outcome.h"
@@ -24,6 +25,7 @@ struct EvalContext {
   std::vector<model::Value>* list_arena = nullptr;
   std::vector<EvalError>* errors = nullptr;
   const calendar::TimeZone* zone = nullptr;    ///< the policy time zone
+  const calendar::HolidayCalendar* holidays = nullptr;  ///< statutory rest days (may be empty)
   std::vector<TraceStep>* trace = nullptr;     ///< null: no explanation (the fast path)
   std::span<const model::EnumDef> enums;       ///< for trace text
   std::span<const std::string> slot_names;     ///< for trace text

@@ -53,6 +53,7 @@ class Loader {
     parse_files();
     if (parsed_.empty()) return finish();
     read_header();
+    for (auto& pf : parsed_) read_calendar(pf.root, pf.file);
     read_declarations();
     read_rules();
     if (!pack_->policy.header.timezone.empty() && !zone_ok_) {
@@ -140,10 +141,11 @@ class Loader {
     bool header_seen = false;  // a [policy] of the wrong type was already reported
     for (auto& pf : parsed_) {
       for (auto&& [k, v] : pf.root) {
-        static constexpr std::string_view top[] = {"policy", "parameters", "facts", "rules", "tests"};
+        static constexpr std::string_view top[] = {"policy", "parameters", "facts", "rules", "tests", "calendar"};
         if (std::find(std::begin(top), std::end(top), k.str()) == std::end(top)) {
           error("load_unknown_field", pf.file.span(k.source()),
-                "unknown top-level section '" + std::string(k.str()) + "' (sections: policy, parameters, facts, rules, tests)");
+                "unknown top-level section '" + std::string(k.str()) +
+                    "' (sections: policy, parameters, facts, rules, tests, calendar)");
         }
       }
       const auto* n = pf.root.get("policy");
@@ -195,6 +197,115 @@ class Loader {
     }
   }
 
+  // ---- statutory holiday calendar ------------------------------------------------------------
+
+  /// Reads `[[calendar.years]]` (one State Council notice per year) into the pack's calendar.
+  void read_calendar(const toml::table& root, const TomlFile& f) {
+    const auto* node = root.get("calendar");
+    if (!node) return;
+    if (!node->is_table()) {
+      error("load_wrong_type", f.span(*node), "[calendar] must be a table holding [[calendar.years]]");
+      return;
+    }
+    TableReader cr(*node->as_table(), f, diags_, "[calendar]", {"years"});
+    const auto* years = cr.array("years", true);
+    if (!years) return;
+    for (const auto& item : *years) {
+      const auto* t = item.as_table();
+      if (!t) {
+        error("load_wrong_type", f.span(item), "each holiday year is a table: write it as [[calendar.years]]");
+        continue;
+      }
+      read_calendar_year(*t, f);
+    }
+  }
+
+  std::vector<calendar::Date> date_list(TableReader& r, std::string_view key, bool required) {
+    std::vector<calendar::Date> out;
+    const auto* arr = r.array(key, required);
+    if (!arr) return out;
+    for (const auto& n : *arr) {
+      const auto text = detail::scalar_text(n);
+      const auto d = text && (n.is_date() || n.is_string()) ? calendar::parse_date(*text)
+                                                            : calendar::Expected<calendar::Date>(calendar::CalendarError{
+                                                                  calendar::CalendarErrorCode::syntax, "not a date"});
+      if (!d) {
+        r.error(text ? "load_bad_value" : "load_wrong_type", n, std::string(key) + ": " + d.error().message);
+        continue;
+      }
+      out.push_back(*d);
+    }
+    return out;
+  }
+
+  void read_calendar_year(const toml::table& t, const TomlFile& f) {
+    TableReader r(t, f, diags_, "a holiday year",
+                  {"year", "notice", "notice_number", "issued", "amendments", "rest_days", "makeup_workdays", "holidays"});
+    calendar::HolidayYear y;
+    const auto* yn = r.node("year");
+    if (!yn || !yn->is_integer()) {
+      if (yn) r.error("load_wrong_type", *yn, "year is an integer such as 2025");
+      else r.error("load_missing_field", "a holiday year needs 'year'");
+      return;
+    }
+    const auto year = yn->as_integer()->get();
+    if (year < calendar::kMinYear + 1 || year > calendar::kMaxYear) {
+      r.error("load_bad_value", *yn, "year " + std::to_string(year) + " is outside the supported years");
+      return;
+    }
+    y.year = static_cast<int>(year);
+    y.notice = r.string("notice", true).value_or("");
+    if (auto num = r.string("notice_number", false)) y.notice += "（" + *num + "）";
+    r.date("issued", false);
+    if (const auto* am = r.array("amendments", false)) {
+      for (const auto& a : *am) {
+        if (!a.is_string()) r.error("load_wrong_type", a, "amendments are the titles of amending notices (strings)");
+      }
+    }
+    y.rest_days = date_list(r, "rest_days", true);
+    y.makeup_workdays = date_list(r, "makeup_workdays", true);
+    bool ok = true;
+    // A notice arranges its own year and may reach back into the previous December.
+    const auto check_span = [&](const calendar::Date d, const char* what) {
+      const bool in = d.year() == y.year || (d.year() == y.year - 1 && d.month() == 12);
+      if (!in) {
+        r.error("load_bad_value", *r.node(what), calendar::format_date(d) + " is not in " + std::to_string(y.year) +
+                                                     " (or the December before), the year this notice arranges");
+        ok = false;
+      }
+    };
+    for (const auto d : y.rest_days) check_span(d, "rest_days");
+    for (const auto d : y.makeup_workdays) {
+      check_span(d, "makeup_workdays");
+      if (d.iso_weekday() < 6) {
+        r.error("load_bad_value", *r.node("makeup_workdays"),
+                calendar::format_date(d) + " is a weekday: makeup working days (调休上班) are Saturdays or Sundays");
+        ok = false;
+      }
+    }
+    if (const auto* hs = r.array("holidays", false)) {
+      for (const auto& h : *hs) {
+        const auto* ht = h.as_table();
+        if (!ht) {
+          r.error("load_wrong_type", h, "each holiday is a table {name, rest_days}");
+          continue;
+        }
+        TableReader hr(*ht, f, diags_, "a holiday of " + std::to_string(y.year), {"name", "rest_days", "makeup_workdays"});
+        calendar::Holiday hol;
+        hol.name = hr.string("name", true).value_or("");
+        hol.rest_days = date_list(hr, "rest_days", true);
+        date_list(hr, "makeup_workdays", false);
+        y.holidays.push_back(std::move(hol));
+      }
+    }
+    if (!ok) return;
+    if (auto problem = pack_->holidays.add_year(std::move(y))) {
+      r.error(pack_->holidays.covers(static_cast<int>(year)) && problem->find("twice") != std::string::npos
+                  ? "load_duplicate_name" : "load_bad_value",
+              *yn, *problem);
+    }
+  }
+
   // ---- types ----------------------------------------------------------------------------------
 
   /// Reads `type` (and `values` for enums) of a fact, parameter or output named `name`.
@@ -203,6 +314,11 @@ class Loader {
     const auto t = r.string("type", true);
     if (!t) return std::nullopt;
     if (*t == "enum") return read_enum(r, name);
+    if (*t == "list<enum>") {
+      const auto e = read_enum(r, name);
+      if (!e) return std::nullopt;
+      return Type::list_of(*e);
+    }
     if (r.node("values")) {
       error("load_unknown_field", r.key_span("values"), "'values' belongs to enum types only (this is a " + *t + ")");
     }
@@ -218,7 +334,7 @@ class Loader {
     if (!model::parse_type_name(*t, out)) {
       r.error("load_bad_type", *r.node("type"),
               "unknown type '" + *t + "' (types: bool, integer, string, date, instant, period, time, month_day, window, "
-              "enum, text, list<T>" + std::string(output ? ", deadline" : "") + ")");
+              "enum, text, list<T>, list<enum>" + std::string(output ? ", deadline" : "") + ")");
       return std::nullopt;
     }
     if (out.kind == Kind::text && !output) {
@@ -494,7 +610,8 @@ class Loader {
           reject(o.name);
           continue;
         }
-        TableReader orr(*v->as_table(), f, diags_, "output " + o.name, {"type", "values", "label", "description", "expr"});
+        TableReader orr(*v->as_table(), f, diags_, "output " + o.name,
+                        {"type", "values", "label", "description", "expr", "rollover"});
         if (!valid_name(o.name) || reserved_word(o.name)) {
           error("load_bad_name", o.span, "output name '" + o.name + "' must be snake_case and not a keyword");
           reject(o.name);
@@ -510,6 +627,14 @@ class Loader {
         }
         o.type = *type;
         o.expr = f.expr_source(*orr.node("expr"));
+        if (orr.string("rollover", false)) {
+          if (o.form == model::OutputForm::deadline) {
+            o.rollover = f.expr_source(*orr.node("rollover"));
+          } else {
+            orr.error("load_bad_value", *orr.node("rollover"),
+                      "rollover (Civil Code Art. 203) applies to deadlines; output " + o.name + " is not a deadline");
+          }
+        }
         rule.outputs.push_back(std::move(o));
       }
     }
@@ -574,7 +699,7 @@ class Loader {
         } else {
           check_version(p.outputs[it->second], ri, o);
         }
-        p.outputs[it->second].candidates.push_back({ri, oi, {}});
+        p.outputs[it->second].candidates.push_back({ri, oi, {}, std::nullopt});
         p.rules[ri].outputs.push_back(it->second);
       }
     }
@@ -686,6 +811,9 @@ class Loader {
           std::vector<std::uint32_t> refs = rule_refs;
           auto e = compile(decl.expr, decl.type, "output " + decl.name, &refs);
           if (e) c.expr = std::move(*e);
+          if (decl.rollover) {
+            c.rollover = compile(*decl.rollover, Type::of(Kind::boolean), "the rollover condition of " + decl.name, &refs);
+          }
           for (auto r : refs) deps_[oi].insert(r);
         }
       }
@@ -772,8 +900,10 @@ class Loader {
     TomlFile f(file.path, file.text);
     const toml::table* tbl = &root;
     if (const auto* inner = root.get("parameters"); inner && inner->is_table() && root.size() == 1) tbl = inner->as_table();
+    read_calendar(root, f);
     for (auto&& [k, v] : *tbl) {
       const std::string name(k.str());
+      if (name == "calendar" && tbl == &root) continue;  // a school's extra holiday years
       auto& params = pack_->policy.parameters;
       auto it = std::find_if(params.begin(), params.end(), [&](const auto& x) { return x.name == name; });
       if (it == params.end()) {
@@ -810,7 +940,8 @@ class Loader {
           error("load_wrong_type", pf.file.span(item), "each test case is a table: write it as [[tests]]");
           continue;
         }
-        TableReader r(*t, pf.file, diags_, "a test case", {"name", "as_of", "facts", "expect", "expect_unknown"});
+        TableReader r(*t, pf.file, diags_, "a test case",
+                      {"name", "as_of", "facts", "expect", "expect_unknown", "expect_error"});
         model::TestCase tc;
         tc.span = r.span();
         tc.name = r.string("name", true).value_or("");
@@ -851,6 +982,16 @@ class Loader {
               text = model::format_value(val, {p.policy.enums, {}, false});
             }
             tc.expect.emplace_back(std::string(k.str()), *text);
+          }
+        }
+        if (const auto* errs = r.table("expect_error", false)) {
+          for (auto&& [k, v] : *errs) {
+            if (!p.find_output(k.str()) || !v.is_string()) {
+              error("load_bad_test", pf.file.span(k.source()),
+                    "expect_error maps output names to error codes, e.g. { retention_until = \"no_version_in_force\" }");
+              continue;
+            }
+            tc.expect.emplace_back(std::string(k.str()), "error[" + v.as_string()->get() + "]");
           }
         }
         if (const auto* unknown = r.array("expect_unknown", false)) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "calendar/holiday_calendar.h"
 #include "calendar/instant.h"
 #include "expr/ast.h"
 #include "model/policy.h"
@@ -18,6 +19,7 @@ struct OutputCandidate {
   std::uint32_t rule = 0;         ///< index into Policy::rules / CompiledPack::rules
   std::uint32_t rule_output = 0;  ///< index into that rule's outputs
   expr::Expr expr;
+  std::optional<expr::Expr> rollover;  ///< deadlines: when true, a last day on a rest day moves on (Art. 203)
 };
 
 /// An output name and everything that may define it. Several candidates only when each comes
@@ -44,6 +46,7 @@ struct CompiledRule {
 struct CompiledPack {
   model::Policy policy;
   calendar::TimeZone zone;
+  calendar::HolidayCalendar holidays;      ///< statutory rest days: the pack's years plus the school's
   std::vector<CompiledRule> rules;         ///< parallel to policy.rules
   std::vector<CompiledOutput> outputs;     ///< in declaration order (file, then position)
   std::vector<std::uint32_t> order;        ///< evaluation order: indices into outputs, dependencies first

@@ -108,6 +108,9 @@ struct Output {
   std::string label;
   std::string description;
   ExprSource expr;
+  /// Deadlines only: a bool expression; when true, a last day that is a statutory rest day moves
+  /// to the first working day after it (Civil Code Art. 203).
+  std::optional<ExprSource> rollover;
   source::Span span;
 };
 
