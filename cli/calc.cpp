@@ -43,7 +43,7 @@ void add_calc(CLI::App& app, Action& action) {
         if (o->format == "json" && !diags.empty()) {
           std::cout << nlohmann::ordered_json{{"type", nullptr},
                                               {"error", {{"code", diags.front().code}, {"message", diags.front().message}}}}
-                           .dump()
+                           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                     << "\n";
         }
         print_diagnostics(diags, std::cerr);
@@ -58,7 +58,8 @@ void add_calc(CLI::App& app, Action& action) {
       if (v.state == rules::model::State::error) {
         const auto& err = scratch.errors[v.error_index];
         if (o->format == "json") {
-          std::cout << nlohmann::ordered_json{{"type", type_name}, {"error", {{"code", err.code}, {"message", err.message}}}}.dump()
+          std::cout << nlohmann::ordered_json{{"type", type_name}, {"error", {{"code", err.code}, {"message", err.message}}}}
+                           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                     << "\n";
         }
         std::cerr << "<expression>: error[" << err.code << "]: " << err.message << "\n";

@@ -32,7 +32,7 @@ std::unique_ptr<rules::engine::Engine> load_engine(const PackOptions& o, std::os
                                                                                    : std::optional<std::string>(o.params_path));
   if (!loaded.engine) {
     print_diagnostics(loaded.diagnostics, err);
-    err << loaded.diagnostics.size() << " error" << (loaded.diagnostics.size() == 1 ? "" : "s") << " in the pack\n";
+    err << loaded.diagnostics.size() << " error" << (loaded.diagnostics.size() == 1 ? "" : "s") << "\n";
   }
   return std::move(loaded.engine);
 }

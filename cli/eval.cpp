@@ -1,4 +1,5 @@
 // policy eval: evaluate the pack for one situation.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -43,8 +44,10 @@ void add_eval(CLI::App& app, Action& action) {
         if (o->situation == "-") {
           ss << std::cin.rdbuf();
         } else {
-          std::ifstream in(o->situation, std::ios::binary);
-          if (!in) {
+          std::error_code ec;
+          std::ifstream in;
+          if (std::filesystem::is_regular_file(o->situation, ec)) in.open(o->situation, std::ios::binary);
+          if (!in.is_open()) {
             std::cerr << o->situation << ": error[situation_io]: cannot read the situation file\n";
             return kExitInputError;
           }
@@ -55,6 +58,7 @@ void add_eval(CLI::App& app, Action& action) {
       }
       for (const auto& s : o->sets) rules::loader::set_fact(engine->pack(), s, situation, diags);
       if (!diags.empty()) {
+        rules::source::sort_diagnostics(diags);
         print_diagnostics(diags, std::cerr);
         return kExitInputError;
       }

@@ -154,10 +154,17 @@ Expected<Instant> parse_instant(std::string_view text) {
 }
 
 std::string format_instant(const Instant& i) {
+  // RFC 3339 offsets have no seconds. Local mean time (Shanghai +08:05:43 before 1901) is shown
+  // with the offset rounded to the minute and the local time moved with it: the same instant.
+  std::int32_t shown_offset = i.offset_seconds;
+  if (shown_offset % 60 != 0) {
+    const std::int32_t sign = shown_offset < 0 ? -1 : 1;
+    shown_offset = sign * ((sign * shown_offset + 30) / 60 * 60);
+  }
   // Saturate rather than overflow for hand-built extreme values.
   std::int64_t local = 0;
-  if (__builtin_add_overflow(i.utc_seconds, std::int64_t{i.offset_seconds}, &local)) {
-    local = i.offset_seconds > 0 ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
+  if (__builtin_add_overflow(i.utc_seconds, std::int64_t{shown_offset}, &local)) {
+    local = shown_offset > 0 ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
   }
   // Split without multiplying back, which could overflow at the extremes.
   std::int64_t secs = local % kDay;
@@ -181,7 +188,7 @@ std::string format_instant(const Instant& i) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "T%02lld:%02lld:%02lld", static_cast<long long>(secs / 3600),
                 static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
-  return day_text + buf + offset_text(i.offset_seconds);
+  return day_text + buf + offset_text(shown_offset);
 }
 
 std::string format_utc_offset(std::int32_t offset_seconds) { return "UTC" + offset_text(offset_seconds); }
@@ -279,14 +286,19 @@ Expected<Instant> TimeZone::end_of_day(Date d) const {
   return start_of_day(*next);
 }
 
-Date TimeZone::date_of(const Instant& i) const {
+Expected<Date> TimeZone::date_of(const Instant& i) const {
   const std::int64_t offset = offset_of(as_zone(zone_), i.utc_seconds);
-  // Clamped only for hand-built instants beyond the supported dates (no error channel here);
-  // instants made by this module always fall inside.
-  const std::int64_t lo = std::int64_t{min_date().days_since_epoch()} * kDay;
-  const std::int64_t hi = (std::int64_t{max_date().days_since_epoch()} + 1) * kDay - 1;
-  const std::int64_t local = std::clamp(i.utc_seconds, lo - offset, hi - offset) + offset;
-  return Date::from_days_unchecked(static_cast<std::int32_t>(floor_div(local, kDay)));
+  std::int64_t local = 0;
+  if (__builtin_add_overflow(i.utc_seconds, offset, &local)) {
+    return CalendarError{CalendarErrorCode::out_of_range, format_instant(i) + " is outside the supported dates"};
+  }
+  const std::int64_t day = floor_div(local, kDay);
+  if (day < min_date().days_since_epoch() || day > max_date().days_since_epoch()) {
+    return CalendarError{CalendarErrorCode::out_of_range,
+                         "the date of " + format_instant(i) + " in " + std::string(name()) +
+                             " is outside the supported dates 0001-01-01..9999-12-31"};
+  }
+  return Date::from_days_unchecked(static_cast<std::int32_t>(day));
 }
 
 std::int32_t TimeZone::offset_at(const Instant& i) const { return offset_of(as_zone(zone_), i.utc_seconds); }

@@ -27,7 +27,8 @@ struct Instant {
 Expected<Instant> parse_instant(std::string_view text);
 
 /// RFC 3339 with the instant's own offset: `2025-06-30T00:00:00+08:00` (`Z` is never used, so
-/// +00:00 prints as `+00:00`).
+/// +00:00 prints as `+00:00`). An offset with seconds (local mean time before 1901) is rounded to
+/// the minute and the local time shown for it, so the text still denotes the same instant.
 std::string format_instant(const Instant& i);
 
 /// `UTC+08:00` style label of an offset in seconds.
@@ -68,8 +69,9 @@ class TimeZone {
   /// in force at that instant. Error: `out_of_range` for 9999-12-31.
   Expected<Instant> end_of_day(Date d) const;
 
-  /// The calendar date in this zone at instant `i` (used for "today" and as_of).
-  Date date_of(const Instant& i) const;
+  /// The calendar date in this zone at instant `i` (used for "today" and as_of). Error:
+  /// `out_of_range` when that date is outside 0001-01-01..9999-12-31.
+  Expected<Date> date_of(const Instant& i) const;
 
   /// The UTC offset in force in this zone at instant `i`, in seconds.
   std::int32_t offset_at(const Instant& i) const;

@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -22,7 +23,10 @@ Engine::Engine(std::unique_ptr<loader::CompiledPack> pack) : pack_(std::move(pac
   }
 }
 
-calendar::Date Engine::today() const { return pack_->zone.date_of(calendar::now()); }
+calendar::Date Engine::today() const {
+  const auto d = pack_->zone.date_of(calendar::now());
+  return d ? *d : calendar::max_date();  // the clock is within 0001..9999 on any real machine
+}
 
 namespace {
 
@@ -279,8 +283,10 @@ EngineLoad load_engine(std::vector<loader::SourceFile> files, const std::optiona
   EngineLoad result;
   std::optional<loader::SourceFile> params;
   if (params_path) {
-    std::ifstream in(*params_path, std::ios::binary);
-    if (!in) {
+    std::error_code ec;
+    std::ifstream in;
+    if (std::filesystem::is_regular_file(*params_path, ec)) in.open(*params_path, std::ios::binary);
+    if (!in.is_open()) {
       result.diagnostics.push_back(
           source::diagnostic_at("load_io", *params_path, {}, "cannot read parameters file " + *params_path));
       return result;

@@ -100,13 +100,26 @@ std::string fill_template(const RenderContext& ctx, const model::Outcome& out, s
 }
 
 std::string value_json(const RenderContext& ctx, const model::Outcome& out, const Value& v, model::Type) {
-  return json_value(ctx, out, v).dump();
+  return json_value(ctx, out, v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string value_text(const RenderContext& ctx, const model::Outcome& out, const Value& v, model::OutputForm form) {
   if (v.state == State::error) return "错误 error";
   if (!v.known()) return "未知 unknown";
   if (v.kind == Kind::text) return fill_template(ctx, out, v.str(), true);
+  if (v.kind == Kind::window) {
+    return calendar::format_date(v.window.start) + " 至 " + calendar::format_date(v.window.end);
+  }
+  if (v.kind == Kind::list) {
+    // Windows are separated by a semicolon, other items by the enumeration comma (、).
+    std::string s;
+    for (std::uint32_t k = 0; k < v.list.count; ++k) {
+      const Value& item = out.list_arena[v.list.offset + k];
+      if (k) s += item.kind == Kind::window ? "；" : "、";
+      s += value_text(ctx, out, item);
+    }
+    return s.empty() ? "（无）" : s;
+  }
   if (v.kind == Kind::date && form == model::OutputForm::deadline) {
     // Civil Code Art. 203: the last day ends at 24:00 in the policy zone.
     const auto cut = ctx.zone.end_of_day(v.date);
@@ -162,8 +175,15 @@ std::string render_text(const RenderContext& ctx, const model::Outcome& out, boo
   for (std::size_t r = 0; r < p.rules.size(); ++r) {
     const auto& rule = p.rules[r];
     const auto& ro = out.rules[r];
-    // Versions that are not in force are noise for a reader; show them only when explaining.
-    if (!explain && rule.in_force && ro.applies.known() && !ro.applies.boolean) continue;
+    // Versions that are not in force are noise for a reader; show them only when explaining,
+    // or when an output they stand for failed (e.g. no version in force on the date given).
+    if (!explain && rule.in_force && ro.applies.known() && !ro.applies.boolean) {
+      bool failed_output = false;
+      for (std::uint32_t i = 0; i < out.output_count; ++i) {
+        if (out.output_sources[i].rule == r && out.output(i).state == State::error) failed_output = true;
+      }
+      if (!failed_output) continue;
+    }
     const std::string state = ro.applies.known() ? (ro.applies.boolean ? "适用 applies" : "不适用 does not apply")
                               : ro.applies.state == State::error ? "错误 error" : "待定 undecided";
     s += "\n■ " + rule.title + " [" + rule.id + "] — " + state + "\n";

@@ -306,8 +306,18 @@ class Checker {
                                           show(node(c).type));
       ok = false;
     }
-    const bool okt = check(t, expected);
-    const bool okf = check(f, expected);
+    // Without an expected type, one branch types the other (so `else []` or `else 'left'` adapt);
+    // an empty list literal takes its type from the other branch.
+    auto empty_list = [&](std::uint32_t x) { return node(x).op == Op::list && node(x).child_count == 0; };
+    bool okt, okf;
+    if (!expected && empty_list(t)) {
+      okf = check(f, std::nullopt);
+      okt = check(t, okf ? std::optional<Type>(node(f).type) : std::nullopt);
+    } else {
+      okt = check(t, expected);
+      const bool hint = !expected && okt && (node(t).type.kind == Kind::list || node(t).type.kind == Kind::enumeration);
+      okf = check(f, hint ? std::optional<Type>(node(t).type) : expected);
+    }
     if (!okt || !okf) return false;
     if (!expected) {
       if (node(t).type.kind == Kind::enumeration && !adapt(f, node(t).type)) return false;
@@ -324,7 +334,10 @@ class Checker {
 
   bool check_in(std::uint32_t i) {
     const auto a = kid(i, 0), b = kid(i, 1);
-    const bool oka = check(a, std::nullopt), okb = check(b, std::nullopt);
+    const bool oka = check(a, std::nullopt);
+    // `status in ['active', 'left']`: the strings are values of the left side's enum.
+    const bool enum_needle = oka && node(a).type.kind == Kind::enumeration;
+    const bool okb = check(b, enum_needle ? std::optional<Type>(Type::list_of(node(a).type)) : std::nullopt);
     if (!oka || !okb) return false;
     const Type ta = node(a).type, tb = node(b).type;
     bool fine = false;

@@ -51,7 +51,7 @@ class Eval {
         if (!c.known()) return c;
         const Value r = run(kid(n, c.boolean ? 1 : 2));
         if (ctx_.trace) {
-          record(TraceStep::Kind::step, "if " + std::string(e_.source_of(e_.nodes[kid(n, 0)])) + ": " +
+          record(TraceStep::Kind::step, "if " + brief(e_.nodes[kid(n, 0)]) + ": " +
                                             (c.boolean ? "true, then " : "false, else ") + show(r));
         }
         return r;
@@ -62,6 +62,11 @@ class Eval {
         const Value a = run(kid(n, 0));
         const Value b = run(kid(n, 1));
         if (auto bad = combine(a, b)) return *bad;
+        if (b.date < a.date) {
+          // Almost always a parameter mix-up (an intake period 09-20 .. 09-01): never an empty window.
+          return fail("window_reversed", "the window [" + show(a) + " .. " + show(b) + "] (" + brief(n) +
+                                             ") ends before it starts");
+        }
         return Value::make_window({a.date, b.date});
       }
       case Op::list:
@@ -82,9 +87,20 @@ class Eval {
 
   void record(TraceStep::Kind k, std::string text) { ctx_.trace->push_back({k, std::move(text)}); }
 
+  /// The source of a node for an explanation: long sub-expressions are cut (at a character
+  /// boundary) so that explaining a long chain does not repeat it at every step.
+  std::string brief(const Node& n) const {
+    constexpr std::size_t kMax = 80;
+    std::string_view src = e_.source_of(n);
+    if (src.size() <= kMax) return std::string(src);
+    std::size_t cut = kMax - 3;
+    while (cut > 0 && (static_cast<unsigned char>(src[cut]) & 0xC0) == 0x80) --cut;
+    return std::string(src.substr(0, cut)) + "…";
+  }
+
   /// "<source>: <operands> -> <result> (<note>)"
   void step(const Node& n, const std::string& detail, const Value& r, const std::string& note = {}) {
-    std::string line(e_.source_of(n));
+    std::string line = brief(n);
     if (!detail.empty()) line += ": " + detail;
     line += " -> " + show(r);
     if (!note.empty()) line += " (" + note + ")";
@@ -263,7 +279,7 @@ class Eval {
       const Value x = run(kid(n, 0));
       if (x.state != State::unknown) return x;
       const Value v = run(kid(n, 1));
-      if (ctx_.trace) step(n, std::string(e_.source_of(e_.nodes[kid(n, 0)])) + " is unknown", v, "taken as the fallback");
+      if (ctx_.trace) step(n, brief(e_.nodes[kid(n, 0)]) + " is unknown", v, "taken as the fallback");
       return v;
     }
     if (n.fn == Fn::has) {
@@ -342,7 +358,12 @@ class Eval {
         }
         break;
       }
-      case Fn::date_of: r = Value::make_date(ctx_.zone->date_of(a.instant)); break;
+      case Fn::date_of: {
+        const auto d = ctx_.zone->date_of(a.instant);
+        if (!d) return fail(d.error());
+        r = Value::make_date(*d);
+        break;
+      }
       case Fn::is_rest_day:
       case Fn::is_workday: {
         const auto rest = holidays().is_rest_day(a.date);

@@ -1,5 +1,6 @@
 #include "expr/parser.h"
 
+#include <algorithm>
 #include <cctype>
 #include <optional>
 
@@ -98,6 +99,21 @@ class Lexer {
 
   void lex_number(Token& t) {
     const std::size_t d1 = digits_from(pos_);
+    // A year of five or more digits followed by -MM-DD is a date outside the supported range,
+    // never the subtraction 10000 - 01 - 01.
+    if (d1 - pos_ > 4 && d1 + 1 < s_.size() && s_[d1] == '-' && is_digit(s_[d1 + 1])) {
+      std::size_t e = digits_from(d1 + 1);
+      if (e + 1 < s_.size() && s_[e] == '-' && is_digit(s_[e + 1])) {
+        e = digits_from(e + 1);
+        const bool zero_padded = s_[pos_] == '0';
+        issue(zero_padded ? "expr_syntax" : "date_out_of_range", pos_, e,
+              zero_padded ? "'" + std::string(s_.substr(pos_, e - pos_)) + "' is not a date: expected YYYY-MM-DD"
+                          : std::string(s_.substr(pos_, e - pos_)) + " is outside the supported dates 0001-01-01..9999-12-31");
+        t.kind = Tok::bad;
+        pos_ = e;
+        return;
+      }
+    }
     // YYYY-MM-DD, optionally followed by THH:MM[:SS](Z|±HH:MM) for an instant.
     if (d1 - pos_ == 4 && peek(4) == '-' && is_digit(peek(5))) {
       std::size_t e = d1 + 1;
@@ -149,7 +165,12 @@ class Lexer {
 
   void lex_period(Token& t) {
     std::size_t e = pos_ + 1;
-    while (e < s_.size() && (is_ident_char(s_[e]) || s_[e] == '.' || s_[e] == ',')) ++e;
+    // A '.' is taken only between digits (P1.5Y, to report that fractions are not supported);
+    // so `P1Y, x` and `[a .. b + P1Y..c]` end the period where a reader would.
+    while (e < s_.size() &&
+           (is_ident_char(s_[e]) || (s_[e] == '.' && e + 1 < s_.size() && is_digit(s_[e + 1]) && is_digit(s_[e - 1])))) {
+      ++e;
+    }
     literal(t, e, calendar::parse_period(s_.substr(pos_, e - pos_)), Tok::period,
             [](auto p) { return Value::make_period(p); });
   }
@@ -293,6 +314,15 @@ class Parser {
     return add_v(op, begin, end, std::vector<std::uint32_t>(kids));
   }
   std::uint32_t add_v(Op op, std::uint32_t begin, std::uint32_t end, const std::vector<std::uint32_t>& kids) {
+    // The checker and evaluator recurse over the tree: bound its depth (a left-leaning chain
+    // a + b + c + ... is as deep as it is long) so no input can exhaust the stack.
+    std::uint32_t depth = 1;
+    for (auto k : kids) depth = std::max(depth, depth_[k] + 1);
+    if (depth > kMaxDepth) {
+      fail("the expression is nested too deeply (more than " + std::to_string(kMaxDepth) +
+           " levels); split it into several outputs");
+    }
+    depth_.push_back(depth);
     Node n;
     n.op = op;
     n.begin = begin;
@@ -306,7 +336,20 @@ class Parser {
   std::uint32_t begin_of(std::uint32_t i) const { return e_.nodes[i].begin; }
   std::uint32_t end_of(std::uint32_t i) const { return e_.nodes[i].end; }
 
+  /// Counts the parser's own recursion (parentheses, brackets, not, unary minus).
+  struct Nest {
+    explicit Nest(Parser& p) : p_(p) {
+      if (++p_.nesting_ > kMaxDepth) {
+        p_.fail("the expression is nested too deeply (more than " + std::to_string(kMaxDepth) + " levels)");
+      }
+    }
+    ~Nest() { --p_.nesting_; }
+    Parser& p_;
+  };
+
   Idx expression() {
+    if (failed_) return std::nullopt;
+    Nest nest(*this);
     if (failed_) return std::nullopt;
     if (cur_.kind == Tok::kw_if) {
       const auto b = cur_.begin;
@@ -346,6 +389,8 @@ class Parser {
 
   Idx negation() {
     if (cur_.kind == Tok::kw_not) {
+      Nest nest(*this);
+      if (failed_) return std::nullopt;
       const auto b = cur_.begin;
       advance();
       auto x = negation();
@@ -396,6 +441,8 @@ class Parser {
 
   Idx unary() {
     if (cur_.kind == Tok::minus) {
+      Nest nest(*this);
+      if (failed_) return std::nullopt;
       const auto b = cur_.begin;
       advance();
       auto x = unary();
@@ -501,10 +548,14 @@ class Parser {
     }
   }
 
+  static constexpr std::uint32_t kMaxDepth = 200;
+
   Lexer lex_;
   std::vector<ParseIssue>& issues_;
   Token cur_;
   Expr e_;
+  std::vector<std::uint32_t> depth_;  // tree depth of each node
+  std::uint32_t nesting_ = 0;
   bool failed_ = false;
 };
 

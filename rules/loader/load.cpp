@@ -119,7 +119,7 @@ class Loader {
       const auto* tbl = node->as_table();
       if (!tbl) {
         error("load_wrong_type", pf.file.span(*node),
-              std::string("[") + section + "] must be a table, not a " + detail::toml_type_name(*node));
+              std::string("[") + section + "] must be a table, not " + detail::toml_type_name(*node));
         continue;
       }
       // toml++ keeps keys sorted; report and number entries in the order they were written.
@@ -405,7 +405,7 @@ class Loader {
   bool value_from_toml(const toml::node& n, Type t, const TomlFile& f, model::Value& out, std::string& storage) {
     const auto text = detail::scalar_text(n);
     if (!text) {
-      error("load_wrong_type", f.span(n), "expected " + model::expected_form(t, pack_->policy.enums) + ", found a " +
+      error("load_wrong_type", f.span(n), "expected " + model::expected_form(t, pack_->policy.enums) + ", found " +
                                               detail::toml_type_name(n));
       return false;
     }
@@ -413,7 +413,7 @@ class Loader {
                            (t.kind == Kind::date && n.is_date()) || (t.kind == Kind::instant && n.is_date_time()) ||
                            (t.kind == Kind::time_of_day && n.is_time()) || n.is_string();
     if (!native_ok) {
-      error("load_wrong_type", f.span(n), "expected " + model::expected_form(t, pack_->policy.enums) + ", found a " +
+      error("load_wrong_type", f.span(n), "expected " + model::expected_form(t, pack_->policy.enums) + ", found " +
                                               detail::toml_type_name(n) + " " + *text);
       return false;
     }
@@ -651,6 +651,12 @@ class Loader {
         cit.document = cr.string("document", true).value_or("");
         cit.article = cr.string("article", true).value_or("");
         cit.summary = cr.string("summary", true).value_or("");
+        for (const char* field : {"document", "article", "summary"}) {
+          const auto* n = cr.node(field);
+          if (n && n->is_string() && n->as_string()->get().find_first_not_of(" \t\n") == std::string::npos) {
+            cr.error("load_bad_value", *n, std::string("a citation's ") + field + " must not be empty");
+          }
+        }
         cit.quote = cr.string("quote", false).value_or("");
         if (auto v = cr.string("verification", false)) {
           if (*v == "A") cit.verification = model::Verification::A;
@@ -926,6 +932,7 @@ class Loader {
 
   void read_tests() {
     auto& p = *pack_;
+    std::set<std::string> test_names;
     for (auto& pf : parsed_) {
       const auto* node = pf.root.get("tests");
       if (!node) continue;
@@ -945,7 +952,11 @@ class Loader {
         model::TestCase tc;
         tc.span = r.span();
         tc.name = r.string("name", true).value_or("");
-        tc.as_of = r.date("as_of", false);
+        if (!tc.name.empty() && !test_names.insert(tc.name).second) {
+          r.error("load_duplicate_name", *r.node("name"), "a test case named '" + tc.name + "' already exists");
+        }
+        // A test's result must not depend on the day it runs.
+        tc.as_of = r.date("as_of", true);
         if (const auto* facts = r.table("facts", false)) {
           for (auto&& [k, v] : *facts) {
             const auto fi = p.find_fact(k.str());
@@ -953,9 +964,16 @@ class Loader {
               error("load_bad_test", pf.file.span(k.source()), "test '" + tc.name + "': '" + std::string(k.str()) + "' is not a fact");
               continue;
             }
+            const auto text = detail::scalar_text(v);
             model::Value val;
-            std::string text;
-            if (value_from_toml(v, p.policy.facts[*fi].type, pf.file, val, text)) tc.facts.emplace_back(std::string(k.str()), text);
+            std::string why;
+            if (!text || !model::parse_value(*text, p.policy.facts[*fi].type, p.policy.enums, val, why)) {
+              error("load_bad_test", pf.file.span(v),
+                    "test '" + tc.name + "', fact " + std::string(k.str()) + ": " +
+                        (text ? why : "expected " + model::expected_form(p.policy.facts[*fi].type, p.policy.enums)));
+              continue;
+            }
+            tc.facts.emplace_back(std::string(k.str()), *text);
           }
         }
         if (const auto* expect = r.table("expect", false)) {
@@ -1004,6 +1022,13 @@ class Loader {
             tc.expect.emplace_back(s->get(), "null");
           }
         }
+        // One output, one expectation.
+        std::set<std::string> expected;
+        for (const auto& [name, value] : tc.expect) {
+          if (!expected.insert(name).second) {
+            r.error("load_bad_test", "test '" + tc.name + "' states two expectations for output " + name);
+          }
+        }
         p.policy.tests.push_back(std::move(tc));
       }
     }
@@ -1043,7 +1068,9 @@ std::vector<SourceFile> read_pack_files(const std::string& path, std::vector<sou
   std::vector<fs::path> paths;
   if (fs::is_directory(path, ec)) {
     for (const auto& entry : fs::directory_iterator(path, ec)) {
-      if (entry.is_regular_file() && entry.path().extension() == ".toml") paths.push_back(entry.path());
+      // Hidden files (editor backups, macOS ._ files) are not part of the pack.
+      const bool hidden = entry.path().filename().string().starts_with(".");
+      if (entry.is_regular_file() && !hidden && entry.path().extension() == ".toml") paths.push_back(entry.path());
     }
     std::sort(paths.begin(), paths.end());
     if (paths.empty()) diags.push_back(source::diagnostic_at("load_io", path, {}, "no .toml files in directory " + path));
@@ -1075,13 +1102,20 @@ std::optional<expr::Expr> compile_standalone(const CompiledPack& pack, const std
   model::ExprSource src;
   src.text = text;
   src.span = {origin, {1, 1}, {1, 1}};
-  std::uint32_t line = 1;
-  std::size_t line_start = 0;
+  // One pass: the column advances at each character start (continuation bytes share it).
+  std::uint32_t line = 1, column = 1;
   for (std::size_t i = 0; i <= text.size(); ++i) {
-    src.positions.push_back({line, source::column_of(std::string_view(text).substr(line_start), i - line_start)});
+    const bool continuation = i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80;
+    if (continuation) {
+      src.positions.push_back(src.positions.back());
+      continue;
+    }
+    src.positions.push_back({line, column});
     if (i < text.size() && text[i] == '\n') {
       ++line;
-      line_start = i + 1;
+      column = 1;
+    } else {
+      ++column;
     }
   }
   auto at = [&](std::uint32_t b, std::uint32_t e) {

@@ -1,5 +1,7 @@
 #include "loader/situation_reader.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "loader/toml_source.h"
@@ -53,20 +55,72 @@ bool assign(const CompiledPack& pack, std::string_view name, std::string_view te
   return true;
 }
 
+/// The deepest nesting of [ and { in JSON text (outside strings), to refuse absurd documents
+/// before parsing them.
+std::size_t json_depth(std::string_view text) {
+  std::size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 bool read_json(const CompiledPack& pack, const SourceFile& file, model::Situation& s,
                std::vector<source::Diagnostic>& diags) {
+  if (json_depth(file.text) > 16) {
+    diags.push_back(source::diagnostic_at("situation_syntax", file.path, {1, 1},
+                                          "a situation is one object of fact: value pairs; this JSON is nested too deeply"));
+    return false;
+  }
   nlohmann::json doc;
+  // JSON allows a key twice and keeps the last; for a situation that hides a typo, so refuse it.
+  std::vector<std::vector<std::string>> keys_by_depth;
+  std::string duplicate;
+  const auto callback = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    const auto d = static_cast<std::size_t>(depth);
+    if (event == nlohmann::json::parse_event_t::object_start) {
+      if (keys_by_depth.size() <= d + 1) keys_by_depth.resize(d + 2);
+      keys_by_depth[d + 1].clear();
+    } else if (event == nlohmann::json::parse_event_t::key && parsed.is_string()) {
+      if (keys_by_depth.size() <= d) keys_by_depth.resize(d + 1);
+      auto& seen = keys_by_depth[d];
+      const auto& k = parsed.get_ref<const std::string&>();
+      if (std::find(seen.begin(), seen.end(), k) != seen.end() && duplicate.empty()) duplicate = k;
+      seen.push_back(k);
+    }
+    return true;
+  };
   try {
-    doc = nlohmann::json::parse(file.text);
+    doc = nlohmann::json::parse(file.text, callback);
   } catch (const nlohmann::json::parse_error& e) {
     // nlohmann reports a byte offset; turn it into line:col.
     const std::size_t at = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, file.text.size());
     std::uint32_t line = 1;
     std::size_t ls = 0;
     for (std::size_t i = 0; i < at; ++i) if (file.text[i] == '\n') { ++line; ls = i + 1; }
+    // nlohmann's message starts with "[json.exception.parse_error.101] parse error at line 1,
+    // column 5: "; keep only what a reader needs.
+    std::string what = e.what();
+    if (const auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
     diags.push_back(source::diagnostic_at("situation_syntax", file.path,
                                          {line, source::column_of(std::string_view(file.text).substr(ls), at - ls)},
-                                         std::string("JSON syntax: ") + e.what()));
+                                         "JSON syntax: " + what));
+    return false;
+  }
+  if (!duplicate.empty()) {
+    diags.push_back(source::diagnostic_at("situation_syntax", file.path, find_key(file.text, duplicate),
+                                          "fact '" + duplicate + "' is given twice"));
     return false;
   }
   if (doc.is_object() && doc.size() == 1 && doc.contains("facts") && doc["facts"].is_object()) doc = doc["facts"];
@@ -86,9 +140,10 @@ bool read_json(const CompiledPack& pack, const SourceFile& file, model::Situatio
     }
     if (v.is_string()) text = v.get<std::string>();
     else if (v.is_boolean()) text = v.get<bool>() ? "true" : "false";
-    else if (v.is_number_integer()) text = std::to_string(v.get<std::int64_t>());
+    else if (v.is_number()) text = v.dump();  // the fact's type decides (1.5 or 2^64 is no integer)
     else {
-      diags.push_back({"situation_bad_value", span, "fact " + it.key() + ": " + v.dump() + " is not a plain value", {}});
+      diags.push_back({"situation_bad_value", span,
+                       "fact " + it.key() + ": a JSON " + std::string(v.type_name()) + " is not a single value", {}});
       ok = false;
       continue;
     }
@@ -116,7 +171,7 @@ bool read_toml(const CompiledPack& pack, const SourceFile& file, model::Situatio
     const auto text = detail::scalar_text(v);
     const auto span = f.span(k.source());
     if (!text) {
-      diags.push_back({"situation_bad_value", f.span(v), "fact " + std::string(k.str()) + ": a " + detail::toml_type_name(v) +
+      diags.push_back({"situation_bad_value", f.span(v), "fact " + std::string(k.str()) + ": " + detail::toml_type_name(v) +
                                                               " is not a plain value", {}});
       ok = false;
       continue;
@@ -128,8 +183,14 @@ bool read_toml(const CompiledPack& pack, const SourceFile& file, model::Situatio
 
 }  // namespace
 
+/// A situation must have a slot for every fact of the pack it is read for.
+void fit(const CompiledPack& pack, model::Situation& situation) {
+  if (situation.facts().size() != pack.policy.facts.size()) situation.reset(pack.policy.facts.size());
+}
+
 bool read_situation(const CompiledPack& pack, const SourceFile& file, model::Situation& situation,
                     std::vector<source::Diagnostic>& diags) {
+  fit(pack, situation);
   const auto first = file.text.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
   const bool json = file.path.ends_with(".json") || (first != std::string::npos && file.text[first] == '{');
   return json ? read_json(pack, file, situation, diags) : read_toml(pack, file, situation, diags);
@@ -137,15 +198,21 @@ bool read_situation(const CompiledPack& pack, const SourceFile& file, model::Sit
 
 bool set_fact(const CompiledPack& pack, std::string_view assignment, model::Situation& situation,
               std::vector<source::Diagnostic>& diags) {
+  fit(pack, situation);
   const source::Span span{"--set " + std::string(assignment), {}, {}};
   const auto eq = assignment.find('=');
   if (eq == std::string_view::npos) {
     diags.push_back({"situation_syntax", span, "--set takes fact=value, e.g. --set discharge_date=2025-06-15", {}});
     return false;
   }
-  const auto name = assignment.substr(0, eq);
+  auto trim = [](std::string_view x) {
+    while (!x.empty() && (x.front() == ' ' || x.front() == '\t')) x.remove_prefix(1);
+    while (!x.empty() && (x.back() == ' ' || x.back() == '\t')) x.remove_suffix(1);
+    return x;
+  };
+  const auto name = trim(assignment.substr(0, eq));
   const auto value = assignment.substr(eq + 1);
-  if (value.empty()) {
+  if (trim(value).empty()) {  // `--set fact=` says explicitly that the fact is unknown
     if (const auto fi = pack.find_fact(name)) {
       situation.clear(*fi);
       return true;

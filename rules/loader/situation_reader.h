@@ -13,7 +13,7 @@
 
 namespace rules::loader {
 
-/// Reads `file` into `situation`. JSON when the path ends in .json or the text starts with '{';
+/// Reads `file` into `situation` (sized for the pack's facts if it is not already). JSON when the path ends in .json or the text starts with '{';
 /// TOML otherwise. Top-level keys are fact names (a `[facts]` table is also accepted); JSON null
 /// leaves a fact unknown. Returns false if any diagnostic was added.
 bool read_situation(const CompiledPack& pack, const SourceFile& file, model::Situation& situation,

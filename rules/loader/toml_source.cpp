@@ -118,15 +118,15 @@ model::ExprSource TomlFile::expr_source(const toml::node& n) const {
 
 std::string toml_type_name(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::table: return "table";
-    case toml::node_type::array: return "array";
-    case toml::node_type::string: return "string";
-    case toml::node_type::integer: return "integer";
-    case toml::node_type::floating_point: return "float";
-    case toml::node_type::boolean: return "boolean";
-    case toml::node_type::date: return "date";
-    case toml::node_type::time: return "time";
-    case toml::node_type::date_time: return "date-time";
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
     default: return "nothing";
   }
 }
@@ -165,7 +165,7 @@ std::optional<std::string> TableReader::string(std::string_view key, bool requir
     return std::nullopt;
   }
   if (!n->is_string()) {
-    error("load_wrong_type", *n, "'" + std::string(key) + "' in " + what_ + " must be a string, not a " + toml_type_name(*n));
+    error("load_wrong_type", *n, "'" + std::string(key) + "' in " + what_ + " must be a string, not " + toml_type_name(*n));
     return std::nullopt;
   }
   return n->as_string()->get();
@@ -178,7 +178,7 @@ const toml::table* TableReader::table(std::string_view key, bool required) {
     return nullptr;
   }
   if (!n->is_table()) {
-    error("load_wrong_type", *n, "'" + std::string(key) + "' in " + what_ + " must be a table, not a " + toml_type_name(*n));
+    error("load_wrong_type", *n, "'" + std::string(key) + "' in " + what_ + " must be a table, not " + toml_type_name(*n));
     return nullptr;
   }
   return n->as_table();
@@ -191,7 +191,7 @@ const toml::array* TableReader::array(std::string_view key, bool required) {
     return nullptr;
   }
   if (!n->is_array()) {
-    error("load_wrong_type", *n, "'" + std::string(key) + "' in " + what_ + " must be an array, not a " + toml_type_name(*n));
+    error("load_wrong_type", *n, "'" + std::string(key) + "' in " + what_ + " must be an array, not " + toml_type_name(*n));
     return nullptr;
   }
   return n->as_array();
@@ -205,7 +205,7 @@ std::optional<calendar::Date> TableReader::date(std::string_view key, bool requi
   }
   const auto text = scalar_text(*n);
   if (!text || !(n->is_date() || n->is_string())) {
-    error("load_wrong_type", *n, "'" + std::string(key) + "' in " + what_ + " must be a date YYYY-MM-DD, not a " +
+    error("load_wrong_type", *n, "'" + std::string(key) + "' in " + what_ + " must be a date YYYY-MM-DD, not " +
                                      toml_type_name(*n));
     return std::nullopt;
   }

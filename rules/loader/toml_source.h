@@ -34,7 +34,7 @@ class TomlFile {
   std::vector<std::size_t> line_starts_;
 };
 
-/// The TOML type of a node, for messages ("string", "table", ...).
+/// The TOML type of a node with its article, for messages ("a string", "an integer", ...).
 std::string toml_type_name(const toml::node& n);
 
 /// Reads the fields of one TOML table, reporting missing, mistyped and unknown fields.

@@ -27,7 +27,7 @@ std::string expected_form(Type t, std::span<const EnumDef> enums) {
   switch (t.kind) {
     case Kind::boolean: return "true or false (是/否)";
     case Kind::integer: return "an integer";
-    case Kind::string: return "text";
+    case Kind::string: return "a string";
     case Kind::text: return "text";
     case Kind::date: return "a date YYYY-MM-DD";
     case Kind::instant: return "an instant YYYY-MM-DDTHH:MM:SS+08:00";

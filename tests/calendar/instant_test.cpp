@@ -73,11 +73,11 @@ TEST(TimeZone, HostTzNeverMatters) {
   ::tzset();
   const TimeZone sh = Z("Asia/Shanghai");
   EXPECT_EQ(start(sh, "2025-06-30"), "2025-06-30T00:00:00+08:00");
-  EXPECT_EQ(sh.date_of(I("2025-06-29T16:00:00Z")), D("2025-06-30"));
+  EXPECT_EQ(*sh.date_of(I("2025-06-29T16:00:00Z")), D("2025-06-30"));
   ::setenv("TZ", "Pacific/Kiritimati", 1);
   ::tzset();
   EXPECT_EQ(start(sh, "2025-06-30"), "2025-06-30T00:00:00+08:00");
-  EXPECT_EQ(sh.date_of(I("2025-06-29T15:59:59Z")), D("2025-06-29"));
+  EXPECT_EQ(*sh.date_of(I("2025-06-29T15:59:59Z")), D("2025-06-29"));
   if (old) {
     ::setenv("TZ", saved.c_str(), 1);
   } else {
@@ -164,10 +164,21 @@ TEST(TimeZone, EndOfDayRange) {
   EXPECT_EQ(e.error().code, CalendarErrorCode::out_of_range);
   EXPECT_NE(e.error().message.find("9999-12-31"), std::string::npos);
   EXPECT_EQ(end(sh, "9999-12-30"), "9999-12-31T00:00:00+08:00");
-  // Before 1901 Shanghai kept local mean time, +08:05:43: printed with its seconds.
-  EXPECT_EQ(start(sh, "0001-01-01"), "0001-01-01T00:00:00+08:05:43");
-  EXPECT_EQ(start(sh, "1900-06-01"), "1900-06-01T00:00:00+08:05:43");
+  // Before 1901 Shanghai kept local mean time, +08:05:43. RFC 3339 offsets have no seconds, so
+  // the offset prints rounded to +08:06 with the local time moved along: the same instant.
+  EXPECT_EQ(start(sh, "0001-01-01"), "0001-01-01T00:00:17+08:06");
+  EXPECT_EQ(start(sh, "1900-06-01"), "1900-06-01T00:00:17+08:06");
+  EXPECT_EQ(*parse_instant("1900-06-01T00:00:17+08:06"), *sh.start_of_day(D("1900-06-01")));
   EXPECT_EQ(start(sh, "1901-06-01"), "1901-06-01T00:00:00+08:00");
+}
+
+TEST(TimeZone, DateOfOutsideTheSupportedDatesIsAnError) {
+  const TimeZone sh = Z("Asia/Shanghai");
+  // 16:00Z on 9999-12-31 is already 10000-01-01 in Shanghai: an error, never clamped.
+  const auto late = sh.date_of(I("9999-12-31T16:00:00Z"));
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code, CalendarErrorCode::out_of_range);
+  EXPECT_EQ(*sh.date_of(I("9999-12-31T15:59:59Z")), D("9999-12-31"));
 }
 
 TEST(TimeZone, AtRejectsBadTimeOfDay) {
@@ -179,21 +190,22 @@ TEST(TimeZone, AtRejectsBadTimeOfDay) {
 
 TEST(TimeZone, DateOfAroundMidnight) {
   const TimeZone sh = Z("Asia/Shanghai");
-  EXPECT_EQ(sh.date_of(I("2025-06-29T16:00:00Z")), D("2025-06-30"));
-  EXPECT_EQ(sh.date_of(I("2025-06-29T15:59:59Z")), D("2025-06-29"));
-  EXPECT_EQ(sh.date_of(I("2025-06-30T00:00:00+08:00")), D("2025-06-30"));
-  EXPECT_EQ(sh.date_of(I("2025-06-29T23:59:59+08:00")), D("2025-06-29"));
-  EXPECT_EQ(sh.date_of(I("2025-06-29T12:30:00-04:00")), D("2025-06-30"));  // 16:30Z
+  EXPECT_EQ(*sh.date_of(I("2025-06-29T16:00:00Z")), D("2025-06-30"));
+  EXPECT_EQ(*sh.date_of(I("2025-06-29T15:59:59Z")), D("2025-06-29"));
+  EXPECT_EQ(*sh.date_of(I("2025-06-30T00:00:00+08:00")), D("2025-06-30"));
+  EXPECT_EQ(*sh.date_of(I("2025-06-29T23:59:59+08:00")), D("2025-06-29"));
+  EXPECT_EQ(*sh.date_of(I("2025-06-29T12:30:00-04:00")), D("2025-06-30"));  // 16:30Z
   // During daylight saving the local day starts at 15:00Z.
-  EXPECT_EQ(sh.date_of(I("1988-06-30T15:00:00Z")), D("1988-07-01"));
-  EXPECT_EQ(sh.date_of(I("1988-06-30T14:59:59Z")), D("1988-06-30"));
-  EXPECT_EQ(Z("UTC").date_of(I("2025-06-29T16:00:00Z")), D("2025-06-29"));
+  EXPECT_EQ(*sh.date_of(I("1988-06-30T15:00:00Z")), D("1988-07-01"));
+  EXPECT_EQ(*sh.date_of(I("1988-06-30T14:59:59Z")), D("1988-06-30"));
+  EXPECT_EQ(*Z("UTC").date_of(I("2025-06-29T16:00:00Z")), D("2025-06-29"));
 }
 
 TEST(TimeZone, DateOfExtremeInstants) {
   const TimeZone sh = Z("Asia/Shanghai");
-  EXPECT_EQ(sh.date_of(Instant{std::numeric_limits<std::int64_t>::max(), 0}), max_date());
-  EXPECT_EQ(sh.date_of(Instant{std::numeric_limits<std::int64_t>::min(), 0}), min_date());
+  // Extreme instants have no supported date: an error, not a clamp to the ends of the range.
+  EXPECT_EQ(sh.date_of(Instant{std::numeric_limits<std::int64_t>::max(), 0}).error().code, CalendarErrorCode::out_of_range);
+  EXPECT_EQ(sh.date_of(Instant{std::numeric_limits<std::int64_t>::min(), 0}).error().code, CalendarErrorCode::out_of_range);
   EXPECT_EQ(sh.offset_at(Instant{std::numeric_limits<std::int64_t>::max(), 0}), 28800);
   EXPECT_FALSE(format_instant(Instant{std::numeric_limits<std::int64_t>::max(), 50400}).empty());
   EXPECT_FALSE(format_instant(Instant{std::numeric_limits<std::int64_t>::min(), -50400}).empty());
@@ -216,7 +228,7 @@ TEST(TimeZone, DefaultConstructedIsUtc) {
   EXPECT_EQ(utc.name(), "UTC");
   EXPECT_EQ(start(utc, "2025-06-30"), "2025-06-30T00:00:00+00:00");
   EXPECT_EQ(utc.offset_at(I("2025-06-30T00:00:00Z")), 0);
-  EXPECT_EQ(utc.date_of(I("2025-06-30T23:59:59Z")), D("2025-06-30"));
+  EXPECT_EQ(*utc.date_of(I("2025-06-30T23:59:59Z")), D("2025-06-30"));
 }
 
 TEST(ParseInstant, Forms) {

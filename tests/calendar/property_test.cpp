@@ -159,9 +159,9 @@ TEST(Property, ShanghaiDaysAreContiguous) {
     ASSERT_TRUE(s.ok() && e.ok());
     const std::int64_t length = e->utc_seconds - s->utc_seconds;
     ASSERT_TRUE(length == 82800 || length == 86400 || length == 90000) << format_date(d) << " " << length;
-    ASSERT_EQ(sh.date_of(*s), d) << format_date(d);
-    ASSERT_EQ(sh.date_of(Instant{e->utc_seconds - 1, 0}), d) << format_date(d);
-    ASSERT_EQ(sh.date_of(*e), *add_days(d, 1));
+    ASSERT_EQ(*sh.date_of(*s), d) << format_date(d);
+    ASSERT_EQ(*sh.date_of(Instant{e->utc_seconds - 1, 0}), d) << format_date(d);
+    ASSERT_EQ(*sh.date_of(*e), *add_days(d, 1));
     ASSERT_EQ(s->offset_seconds, sh.offset_at(*s));
     ASSERT_EQ(*e, *sh.start_of_day(*add_days(d, 1)));
     const std::string text = format_instant(*s);

@@ -414,7 +414,7 @@ TEST(EvalJson, VeteranRetentionAndReenrolment) {
                               "2025-12-01"});
   expect_eval_contract(doc);
   EXPECT_EQ(doc["policy"]["id"], "cn-higher-ed");
-  EXPECT_EQ(doc["policy"]["version"], "0.1.0");
+  EXPECT_TRUE(doc["policy"]["version"].is_string() && !doc["policy"]["version"].get<std::string>().empty());
   EXPECT_EQ(doc["as_of"], "2025-12-01");
   const auto& v = doc["values"];
   EXPECT_EQ(v["retention_until"], "2027-06-15");
@@ -438,10 +438,10 @@ TEST(EvalJson, VeteranRetentionAndReenrolment) {
   ASSERT_TRUE(r41 && r21);
   EXPECT_EQ((*r41)["applies"], true);
   EXPECT_EQ((*r21)["applies"], false);
-  EXPECT_EQ(doc["rules"].size(), 6u);
+  EXPECT_GE(doc["rules"].size(), 6u);
   // Every output of the pack is in "values".
   for (const auto& [name, facts] : builtin_needs()) EXPECT_TRUE(v.contains(name)) << name;
-  EXPECT_EQ(v.size(), builtin_needs().size());
+  EXPECT_GE(v.size(), builtin_needs().size());
 }
 
 TEST(EvalJson, CertificateOnly) {
@@ -459,11 +459,12 @@ TEST(EvalJson, CertificateOnly) {
 TEST(EvalJson, NoFactsEverythingUnknown) {
   auto doc = eval_json({"--as-of", "2025-07-01"});
   expect_eval_contract(doc);
-  ASSERT_EQ(doc["values"].size(), builtin_needs().size()) << doc["values"].dump(2);
-  for (const auto& [name, v] : doc["values"].items()) EXPECT_TRUE(v.is_null()) << name << " = " << v.dump();
-  json expected_unknown = json::object();
-  for (const auto& [name, facts] : builtin_needs()) expected_unknown[name] = facts;
-  EXPECT_EQ(doc["unknown"], expected_unknown);
+  ASSERT_GE(doc["values"].size(), builtin_needs().size()) << doc["values"].dump(2);
+  // The pack grows; the outputs of the first part must wait for exactly their facts.
+  for (const auto& [name, facts] : builtin_needs()) {
+    EXPECT_TRUE(doc["values"][name].is_null()) << name << " = " << doc["values"][name].dump();
+    EXPECT_EQ(doc["unknown"][name], json(facts)) << name;
+  }
   EXPECT_TRUE(doc["errors"].empty());
   // Without a discharge date it is undecided which version of the retention rule applies.
   const auto* r41 = find_rule(doc, "veteran_retention_order_41");
@@ -482,8 +483,10 @@ TEST(EvalJson, MissingFactNeverYieldsAValue) {
   for (const auto& [f, val] : all) full_args.insert(full_args.end(), {"--set", f + "=" + val});
   auto full = eval_json(full_args);
   expect_eval_contract(full);
-  for (const auto& [name, v] : full["values"].items()) EXPECT_FALSE(v.is_null()) << "with every fact, " << name << " is null";
-  EXPECT_TRUE(full["unknown"].empty());
+  for (const auto& [name, needs] : builtin_needs()) {
+    EXPECT_FALSE(full["values"][name].is_null()) << "with every fact, " << name << " is null";
+    EXPECT_FALSE(full["unknown"].contains(name)) << name;
+  }
 
   for (const auto& missing : kFacts) {
     SCOPED_TRACE("without " + missing);
@@ -547,7 +550,10 @@ TEST(EvalJson, EvaluationErrorIsReportedNotUnknown) {
   EXPECT_FALSE(doc["unknown"].contains("retention_until"));
   ASSERT_TRUE(doc["errors"].contains("retention_until")) << r.describe();
   EXPECT_EQ(doc["errors"]["retention_until"]["code"], "date_out_of_range");
-  EXPECT_EQ(doc["values"]["reenroll_deadline"], "9999-09-30");
+  // Outputs that do not need the failed one are still computed; those that do fail with it.
+  EXPECT_EQ(doc["values"]["next_year_intake"]["end"], "9999-09-30");
+  ASSERT_TRUE(doc["errors"].contains("reenroll_deadline")) << r.describe();
+  EXPECT_EQ(doc["errors"]["reenroll_deadline"]["code"], "date_out_of_range");
 }
 
 // ============================================================================================
@@ -934,7 +940,8 @@ TEST(Check, BuiltinPackIsClean) {
   const auto r = run({"check"});
   EXPECT_EQ(r.code, 0) << r.describe();
   EXPECT_EQ(r.err, "");
-  EXPECT_EQ(r.out, "ok: cn-higher-ed 0.1.0 (Asia/Shanghai): 4 facts, 5 parameters, 6 rules, 11 outputs, 9 tests\n");
+  EXPECT_TRUE(r.out.starts_with("ok: cn-higher-ed ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "(Asia/Shanghai):")) << r.out;
   const auto d = run({"check", "--policy", builtin_pack_dir().string()});
   EXPECT_EQ(d.code, 0) << d.describe();
   EXPECT_EQ(d.out, r.out) << "the built-in pack and its source directory differ";
@@ -1002,7 +1009,7 @@ title = "Has no citation"
     EXPECT_LE(std::tie(ds[i - 1].file, ds[i - 1].line, ds[i - 1].col), std::tie(ds[i].file, ds[i].line, ds[i].col))
         << "not sorted by position\n" << r.describe();
   }
-  EXPECT_TRUE(contains(r.err, "3 errors in the pack")) << r.describe();
+  EXPECT_TRUE(contains(r.err, "\n3 errors\n")) << r.describe();
 
   // Every subcommand that loads the pack reports the same problems.
   for (const auto& sub : std::vector<std::vector<std::string>>{{"eval", "--as-of", "2025-12-01"},
@@ -1076,7 +1083,7 @@ title = "规则"
     EXPECT_EQ(ds[i].file, file);
     EXPECT_EQ(std::make_tuple(ds[i].line, ds[i].col, ds[i].code), want[i]) << "diagnostic " << i << "\n" << r.describe();
   }
-  EXPECT_TRUE(contains(r.err, "4 errors in the pack")) << r.describe();
+  EXPECT_TRUE(contains(r.err, "\n4 errors\n")) << r.describe();
 }
 
 TEST(Check, NonexistentPathIsLoadIo) {
@@ -1117,9 +1124,12 @@ TEST(Facts, ListsFactsWithLabelsAndCsvHeaders) {
 }
 
 TEST(PackTests, BuiltinPackPasses) {
-  const auto text = read_file(builtin_pack_dir() / "tests.toml");
   std::size_t cases = 0;
-  for (std::size_t at = text.find("[[tests]]"); at != std::string::npos; at = text.find("[[tests]]", at + 1)) ++cases;
+  for (const auto& entry : std::filesystem::directory_iterator(builtin_pack_dir())) {
+    if (entry.path().extension() != ".toml") continue;
+    const auto text = read_file(entry.path());
+    for (std::size_t at = text.find("[[tests]]"); at != std::string::npos; at = text.find("[[tests]]", at + 1)) ++cases;
+  }
   ASSERT_GT(cases, 0u);
   const auto r = run({"test"});
   EXPECT_EQ(r.code, 0) << r.describe();
@@ -1250,7 +1260,7 @@ TEST(Text, DefaultFormatShowsLabelsAndDeadlines) {
   for (const char* needle : {"评估日期 as of 2025-12-01 (Asia/Shanghai)",
                              "入学资格/学籍保留至 retention_until: 2027-06-15 24:00 (UTC+08:00)",
                              "复学/入学截止日 reenroll_deadline: 2026-09-30 24:00 (UTC+08:00)",
-                             "可办理复学/入学的期间 reenroll_windows: [[2025-09-01 .. 2025-09-30], [2026-09-01 .. 2026-09-30]]",
+                             "可办理复学/入学的期间 reenroll_windows: 2025-09-01 至 2025-09-30；2026-09-01 至 2026-09-30",
                              "[veteran_retention_order_41]", "第二十七条",
                              "学历信息可查询时间 degree_visible_from: 未知 unknown — 需要 needs: 发证日期 certificate_issue_date"}) {
     EXPECT_TRUE(contains(r.out, needle)) << "missing: " << needle << "\n" << r.describe();
@@ -1388,3 +1398,38 @@ TEST(HostTimeZone, DoesNotChangeAnyOutput) {
 }
 
 }  // namespace
+
+
+// ============================================================================================
+// Regressions found by a new user's trial
+// ============================================================================================
+
+TEST(Regressions, CalcJsonWithInvalidUtf8StillPrintsJson) {
+  const auto r = run({"calc", "--format", "json", "'\xff'", "--as-of", "2026-01-01"});
+  EXPECT_EQ(r.code, 0) << r.describe();
+  const auto doc = parse_out(r);
+  EXPECT_EQ(doc["type"], "string");
+  EXPECT_TRUE(doc["value"].is_string());
+}
+
+TEST(Regressions, ADirectoryIsNotASituationOrParametersFile) {
+  const auto dir = std::filesystem::temp_directory_path().string();
+  const auto a = run({"eval", dir, "--as-of", "2025-12-01"});
+  EXPECT_EQ(a.code, 1) << a.describe();
+  EXPECT_TRUE(contains(a.err, "error[situation_io]")) << a.describe();
+  const auto b = run({"eval", "--params", dir, "--set", "discharge_date=2025-06-15", "--as-of", "2025-12-01"});
+  EXPECT_EQ(b.code, 1) << b.describe();
+  EXPECT_TRUE(contains(b.err, "error[load_io]")) << b.describe();
+}
+
+TEST(Regressions, TextOutputShowsAnOutputThatNoVersionCovers) {
+  const auto r = run({"eval", "--set", "discharge_date=2004-06-01", "--as-of", "2025-12-01"});
+  EXPECT_EQ(r.code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.out, "retention_until: 错误 error[no_version_in_force]")) << r.describe();
+}
+
+TEST(Regressions, DeepExpressionsFailCleanly) {
+  const auto r = run({"calc", std::string(6000, '(') + "1" + std::string(6000, ')')});
+  EXPECT_EQ(r.code, 1) << r.describe();
+  EXPECT_TRUE(contains(r.err, "error[expr_syntax]")) << r.describe();
+}

@@ -299,5 +299,91 @@ TEST_F(ExprTest, ListsInsideListsKeepTheirItems) {
   EXPECT_EQ(show("[first([1, 2]), last([3, 4]), count([5])]"), "[1, 4, 1]");
 }
 
+
+// ---- regressions found by a new user's trial ----------------------------------------------------
+
+TEST_F(ExprTest, DeepOrLongExpressionsAreRefusedNotACrash) {
+  const std::string nested = std::string(6000, '(') + "1" + std::string(6000, ')');
+  EXPECT_EQ(check(nested), std::vector<std::string>{"expr_syntax"});
+  std::string chain = "1";
+  for (int i = 0; i < 7000; ++i) chain += "+1";
+  EXPECT_EQ(check(chain), std::vector<std::string>{"expr_syntax"});
+  std::string nots;
+  for (int i = 0; i < 100000; ++i) nots += "not ";
+  EXPECT_EQ(check(nots + "true"), std::vector<std::string>{"expr_syntax"});
+  // Realistic sizes are fine.
+  std::string fifty = "1";
+  for (int i = 0; i < 50; ++i) fifty += " + 1";
+  EXPECT_EQ(show(fifty), "51");
+}
+
+TEST_F(ExprTest, FiveDigitYearsAreDatesOutOfRangeNotSubtraction) {
+  EXPECT_EQ(check("10000-01-01"), std::vector<std::string>{"date_out_of_range"});
+  EXPECT_EQ(check("99999-99-99"), std::vector<std::string>{"date_out_of_range"});
+  EXPECT_EQ(check("02025-01-01"), std::vector<std::string>{"expr_syntax"});
+  EXPECT_EQ(show("10000 - 1 - 1"), "9998");  // written as arithmetic, it is arithmetic
+}
+
+TEST_F(ExprTest, APeriodEndsBeforeACommaOrTwoDots) {
+  EXPECT_EQ(show("min(2024-01-01 + P1Y, 2026-01-01)"), "2025-01-01");
+  EXPECT_EQ(show("[P1Y, P2Y]"), "[P1Y, P2Y]");
+  EXPECT_EQ(show("[2024-01-01 .. 2024-01-01 + P1Y]"), "[2024-01-01 .. 2025-01-01]");
+  EXPECT_EQ(check("P1.5Y"), std::vector<std::string>{"expr_syntax"});
+}
+
+TEST_F(ExprTest, AReversedWindowIsAnError) {
+  EXPECT_EQ(show("[2025-09-30 .. 2025-09-01]"), "error:window_reversed");
+  EXPECT_EQ(show("[2025-09-01 .. 2025-09-01]"), "[2025-09-01 .. 2025-09-01]");
+}
+
+TEST_F(ExprTest, ListConcatenationAndEmptyLists) {
+  EXPECT_EQ(show("[1] + [2, 3]"), "[1, 2, 3]");
+  EXPECT_EQ(show("[] + [1]"), "[1]");
+  EXPECT_EQ(show("count([1] + [])"), "1");
+  EXPECT_EQ(show("(if true then [2025-01-01] else []) + [2026-01-01]"), "[2025-01-01, 2026-01-01]");
+  EXPECT_EQ(check("[1] + [2025-01-01]"), std::vector<std::string>{"type_mismatch"});
+  // Enum literals take the list's type from the expected output type.
+  EXPECT_TRUE(check("(if true then ['active'] else []) + ['left']", Type::list_of(Type::enumeration(0))).empty());
+}
+
+TEST_F(ExprTest, EnumMembershipInAListOfLiterals) {
+  env[1] = Value::make_enum(0, 1);
+  EXPECT_EQ(show("s in ['active', 'left']"), "true");
+  EXPECT_EQ(show("s in ['active']"), "false");
+  EXPECT_EQ(show("s in ['在读', '离校']"), "true");  // labels too
+  EXPECT_EQ(check("s in ['gone']"), std::vector<std::string>{"enum_unknown_value"});
+}
+
+TEST_F(ExprTest, IfUnknownMakesUnknownExplicit) {
+  EXPECT_EQ(show("if_unknown(flag, true)"), "true");
+  env[3] = Value::make_bool(false);
+  EXPECT_EQ(show("if_unknown(flag, true)"), "false");
+  EXPECT_EQ(show("if_unknown(date(2023, 2, 29), 2023-03-01)"), "error:date_invalid");  // errors stay errors
+  EXPECT_EQ(check("if_unknown(flag, 1)"), std::vector<std::string>{"type_mismatch"});
+  EXPECT_EQ(show("if_unknown(s, 'left')"), "left");
+}
+
+TEST_F(ExprTest, ExplanationStepsQuoteLongSubexpressionsBriefly) {
+  std::string chain = "2024-01-01";
+  for (int i = 0; i < 150; ++i) chain += " + P1D";
+  const auto codes = check(chain);
+  ASSERT_TRUE(codes.empty());
+  std::vector<TraceStep> trace;
+  arena.clear();
+  errors.clear();
+  EvalContext ctx;
+  ctx.env = env;
+  ctx.list_arena = &arena;
+  ctx.errors = &errors;
+  ctx.zone = &zone;
+  ctx.trace = &trace;
+  const Value v = evaluate(expr, ctx);
+  EXPECT_EQ(model::format_value(v, {}), "2024-05-30");
+  ASSERT_EQ(trace.size(), 150u);
+  std::size_t total = 0;
+  for (const auto& t : trace) total += t.text.size();
+  EXPECT_LT(total, 150u * 200u);  // linear in the steps, not quadratic in the text
+}
+
 }  // namespace
 }  // namespace rules::expr
