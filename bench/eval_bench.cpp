@@ -57,7 +57,7 @@ void BM_EvaluateWithExplanation(benchmark::State& state) {
   const auto as_of = *rules::calendar::parse_date("2025-12-01");
   rules::model::Outcome out;
   for (auto _ : state) {
-    engine.evaluate(s, as_of, out, {.explain = true});
+    engine.evaluate(s, as_of, out, rules::engine::EvalOptions::explaining(true));
     benchmark::DoNotOptimize(out.env.data());
   }
   state.SetItemsProcessed(state.iterations());

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job of `make run`: evaluate each example situation with the built-in pack and print
-# the results a registrar would read. Each example fixes its evaluation date so the output is
-# the same whatever day it runs.
+# The main job of `make run`: evaluate example situations with the built-in pack and print what a
+# registrar would read. Each example fixes its evaluation date, so the output is the same
+# whatever day it runs. Every question of docs/cn-higher-ed.md has a situation in
+# examples/situations/ (q01..q11); a selection runs here.
 set -euo pipefail
 policy=${1:-build/release/cli/policy}
 cd "$(dirname "$0")/.."
@@ -16,5 +17,9 @@ run "退役复学 returning veteran" eval examples/situations/returning-veteran.
 run "学历可查询时间 degree visibility" eval examples/situations/degree-visibility.json --as-of 2025-07-01 --format json
 run "新生学籍注册 new student" eval examples/situations/new-student-registration.toml --as-of 2026-10-08
 run "缺少事实 missing fact" eval examples/situations/missing-fact.toml --as-of 2025-12-01
-run "Civil Code period arithmetic" calc "2024-02-29 + P2Y" --explain
+run "问题2 学籍查不到 record not found" eval examples/situations/q02-xueji-not-found.toml --as-of 2026-11-05
+run "问题6 结业证书 completion certificate" eval examples/situations/q06-completion-certificate.toml --as-of 2025-06-20
+run "问题9 毕业后改名 name changed after graduation" eval examples/situations/q09-name-change-after-graduation.toml --as-of 2025-03-01
+run "Civil Code Art. 202 period arithmetic" calc "2024-02-29 + P2Y" --explain
+run "Civil Code Art. 203 next working day" calc "next_workday(2024-02-12)" --explain
 run "the pack's own tests" test

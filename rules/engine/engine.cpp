@@ -260,6 +260,7 @@ void Engine::evaluate(const model::Situation& situation, calendar::Date as_of, m
   prepare(*pack_, env_template_, as_of, out);
   const auto& facts = situation.facts();
   std::copy(facts.begin(), facts.end(), out.env.begin());
+  for (const auto& [index, value] : options.parameters) out.env[pack_->param_base + index] = value;
   Run run(*pack_, out, options.explain);
   run.all();
 }

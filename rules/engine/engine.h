@@ -4,6 +4,8 @@
 
 #include <memory>
 #include <optional>
+#include <span>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,15 @@ namespace rules::engine {
 /// Options of one evaluation.
 struct EvalOptions {
   bool explain = false;  ///< record each rule's computation steps (slower; allocates)
+  /// Parameter values replacing the pack's for this evaluation: (parameter index, value).
+  std::span<const std::pair<std::uint32_t, model::Value>> parameters;
+
+  /// Options that only say whether to explain.
+  static EvalOptions explaining(bool on) {
+    EvalOptions o;
+    o.explain = on;
+    return o;
+  }
 };
 
 /// A loaded pack ready to evaluate. Thread-safe for concurrent `evaluate` calls with distinct

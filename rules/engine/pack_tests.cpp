@@ -26,14 +26,25 @@ std::vector<PackTestResult> run_pack_tests(const Engine& engine, calendar::Date 
       }
       situation.set(*fi, v);
     }
-    engine.evaluate(situation, tc.as_of.value_or(default_as_of), out);
+    std::vector<std::pair<std::uint32_t, model::Value>> params;
+    for (const auto& [name, text] : tc.params) {
+      const auto& ps = policy.parameters;
+      for (std::uint32_t i = 0; i < ps.size(); ++i) {
+        model::Value v;
+        std::string why;
+        if (ps[i].name == name && model::parse_value(text, ps[i].type, policy.enums, v, why)) params.emplace_back(i, v);
+      }
+    }
+    EvalOptions options;
+    options.parameters = params;
+    engine.evaluate(situation, tc.as_of.value_or(default_as_of), out, options);
     for (const auto& [name, expected] : tc.expect) {
       const auto oi = pack.find_output(name);
       if (!oi) continue;
       const model::Value& v = out.output(*oi);
       std::string actual;
       if (v.known()) {
-        actual = v.kind == model::Kind::text ? explain::fill_template(ctx, out, v.str(), false)
+        actual = v.kind == model::Kind::text ? explain::fill_template(ctx, out, v.str(), true)
                                              : model::format_value(v, {policy.enums, out.list_arena, false});
       } else if (v.state == model::State::error) {
         actual = "error[" + out.errors[v.error_index].code + "]";

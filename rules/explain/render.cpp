@@ -44,7 +44,7 @@ Json json_value(const RenderContext& ctx, const model::Outcome& out, const Value
       for (std::uint32_t k = 0; k < v.list.count; ++k) a.push_back(json_value(ctx, out, out.list_arena[v.list.offset + k]));
       return a;
     }
-    case Kind::text: return fill_template(ctx, out, v.str(), false);
+    case Kind::text: return fill_template(ctx, out, v.str(), true);  // guidance is prose for people
     default: return model::format_value(v, fmt(ctx, out, false));
   }
 }
@@ -87,10 +87,8 @@ std::string fill_template(const RenderContext& ctx, const model::Outcome& out, s
     const auto slot = slot_of(ctx, out, name);
     if (slot && *slot < out.env.size()) {
       const Value& v = out.env[*slot];
-      model::OutputForm form = model::OutputForm::value;
-      if (*slot >= out.output_base && *slot < out.output_base + out.output_count)
-        form = output_decl(ctx, out, *slot - out.output_base).form;
-      s += for_people ? value_text(ctx, out, v, form) : model::format_value(v, fmt(ctx, out, false));
+      // In prose a deadline reads as its date: the template says "前（含当日）" itself.
+      s += for_people ? value_text(ctx, out, v, model::OutputForm::value) : model::format_value(v, fmt(ctx, out, false));
     } else {
       s += t.substr(p, close - p + 1);
     }
@@ -109,6 +107,13 @@ std::string value_text(const RenderContext& ctx, const model::Outcome& out, cons
   if (v.kind == Kind::text) return fill_template(ctx, out, v.str(), true);
   if (v.kind == Kind::window) {
     return calendar::format_date(v.window.start) + " 至 " + calendar::format_date(v.window.end);
+  }
+  if (v.kind == Kind::period) {
+    std::string s;
+    if (v.period.years) s += std::to_string(v.period.years) + "年";
+    if (v.period.months) s += std::to_string(v.period.months) + "个月";
+    if (v.period.days || s.empty()) s += std::to_string(v.period.days) + "日";
+    return s;
   }
   if (v.kind == Kind::list) {
     // Windows are separated by a semicolon, other items by the enumeration comma (、).
@@ -172,18 +177,40 @@ std::string render_text(const RenderContext& ctx, const model::Outcome& out, boo
   std::string s;
   s += p.header.title + " (" + p.header.id + " " + p.header.version + ")\n";
   s += "评估日期 as of " + calendar::format_date(out.as_of) + " (" + std::string(ctx.zone.name()) + ")\n";
+  auto needs_text = [&](const model::FactSet& missing) {
+    std::string t;
+    for (std::size_t f = 0; f < p.facts.size(); ++f) {
+      if (missing.test(f)) t += (t.empty() ? "" : "; ") + p.facts[f].label + " " + p.facts[f].name;
+    }
+    return t;
+  };
+  // Without --explain, a registrar reads the answers first: rules that answered in full, then
+  // one line per rule still waiting for facts, then the rules that do not apply.
+  std::string waiting, not_applying;
   for (std::size_t r = 0; r < p.rules.size(); ++r) {
     const auto& rule = p.rules[r];
     const auto& ro = out.rules[r];
-    // Versions that are not in force are noise for a reader; show them only when explaining,
-    // or when an output they stand for failed (e.g. no version in force on the date given).
-    if (!explain && rule.in_force && ro.applies.known() && !ro.applies.boolean) {
-      bool failed_output = false;
-      for (std::uint32_t i = 0; i < out.output_count; ++i) {
-        if (out.output_sources[i].rule == r && out.output(i).state == State::error) failed_output = true;
-      }
-      if (!failed_output) continue;
+    bool any_answer = false, any_error = false;
+    model::FactSet missing;
+    for (std::uint32_t i = 0; i < out.output_count; ++i) {
+      if (out.output_sources[i].rule != r) continue;
+      const Value& v = out.output(i);
+      any_answer = any_answer || v.known();
+      any_error = any_error || v.state == State::error;
+      if (v.state == State::unknown) missing |= v.missing;
     }
+    if (!explain && !any_answer && !any_error) {
+      if (ro.applies.known() && !ro.applies.boolean) {
+        // Versions not in force say nothing to a reader; other rules are listed as not applying.
+        if (!rule.in_force) not_applying += "  · " + rule.title + " [" + rule.id + "]\n";
+      } else if (missing.any()) {
+        waiting += "  · " + rule.title + " [" + rule.id + "] — 需要 needs: " + needs_text(missing) + "\n";
+      } else {
+        not_applying += "  · " + rule.title + " [" + rule.id + "]\n";
+      }
+      continue;
+    }
+    if (!explain && rule.in_force && ro.applies.known() && !ro.applies.boolean && !any_error) continue;
     const std::string state = ro.applies.known() ? (ro.applies.boolean ? "适用 applies" : "不适用 does not apply")
                               : ro.applies.state == State::error ? "错误 error" : "待定 undecided";
     s += "\n■ " + rule.title + " [" + rule.id + "] — " + state + "\n";
@@ -194,16 +221,12 @@ std::string render_text(const RenderContext& ctx, const model::Outcome& out, boo
       const Value& v = out.output(i);
       std::string line = "  " + decl.label + " " + decl.name + ": ";
       if (v.known()) {
-        line += value_text(ctx, out, v, decl.form);
+        line += v.kind == Kind::boolean ? (v.boolean ? "是" : "否") : value_text(ctx, out, v, decl.form);
       } else if (v.state == State::error) {
         const auto& e = out.errors[v.error_index];
         line += "错误 error[" + e.code + "]: " + e.message;
       } else if (v.missing.any()) {
-        line += "未知 unknown — 需要 needs:";
-        for (std::size_t f = 0; f < p.facts.size(); ++f) {
-          if (v.missing.test(f)) line += " " + p.facts[f].label + " " + p.facts[f].name + ";";
-        }
-        line.pop_back();
+        line += "未知 unknown — 需要 needs: " + needs_text(v.missing);
       } else {
         line += "不适用 not applicable";
       }
@@ -220,6 +243,8 @@ std::string render_text(const RenderContext& ctx, const model::Outcome& out, boo
       }
     }
   }
+  if (!waiting.empty()) s += "\n待补充信息 waiting for facts (policy facts lists them):\n" + waiting;
+  if (!not_applying.empty()) s += "\n不适用 not applicable to this situation:\n" + not_applying;
   return s;
 }
 

@@ -20,7 +20,8 @@ struct RenderContext {
 /// {"policy": {"id", "version"}, "as_of", "values": {name: value|null}, "unknown": {name: [fact]},
 ///  "errors": {name: {"code", "message"}}, "rules": [{"id", "title", "applies", "citations",
 ///  "explanation"}]}. Dates "YYYY-MM-DD", instants RFC 3339 with offset, periods ISO 8601,
-/// windows {"start","end"}, enums by value name, text with placeholders filled. Pretty-printed
+/// windows {"start","end"}, enums by value name; guidance text is prose for people, so its
+/// placeholders are filled as people read them (enum labels, deadlines with their cut-off). Pretty-printed
 /// with 2 spaces when `pretty`.
 std::string render_json(const RenderContext& ctx, const model::Outcome& out, bool pretty = true);
 

@@ -948,7 +948,7 @@ class Loader {
           continue;
         }
         TableReader r(*t, pf.file, diags_, "a test case",
-                      {"name", "as_of", "facts", "expect", "expect_unknown", "expect_error"});
+                      {"name", "as_of", "facts", "params", "expect", "expect_unknown", "expect_error"});
         model::TestCase tc;
         tc.span = r.span();
         tc.name = r.string("name", true).value_or("");
@@ -974,6 +974,23 @@ class Loader {
               continue;
             }
             tc.facts.emplace_back(std::string(k.str()), *text);
+          }
+        }
+        if (const auto* params = r.table("params", false)) {
+          for (auto&& [k, v] : *params) {
+            const auto& ps = p.policy.parameters;
+            const auto it = std::find_if(ps.begin(), ps.end(), [&](const auto& x) { return x.name == k.str(); });
+            const auto text = detail::scalar_text(v);
+            model::Value val;
+            std::string why;
+            if (it == ps.end()) {
+              error("load_bad_test", pf.file.span(k.source()), "test '" + tc.name + "': '" + std::string(k.str()) + "' is not a parameter");
+            } else if (!text || !model::parse_value(*text, it->type, p.policy.enums, val, why)) {
+              error("load_bad_test", pf.file.span(v), "test '" + tc.name + "', parameter " + std::string(k.str()) + ": " +
+                                                          (text ? why : "expected " + model::expected_form(it->type, p.policy.enums)));
+            } else {
+              tc.params.emplace_back(std::string(k.str()), *text);
+            }
           }
         }
         if (const auto* expect = r.table("expect", false)) {

@@ -139,6 +139,7 @@ struct TestCase {
   std::string name;
   std::optional<calendar::Date> as_of;
   std::vector<std::pair<std::string, std::string>> facts;    ///< fact name -> value text
+  std::vector<std::pair<std::string, std::string>> params;   ///< parameter overrides for this case
   std::vector<std::pair<std::string, std::string>> expect;   ///< output name -> expected text ("null" for unknown)
   source::Span span;
 };

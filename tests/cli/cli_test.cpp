@@ -1262,7 +1262,7 @@ TEST(Text, DefaultFormatShowsLabelsAndDeadlines) {
                              "复学/入学截止日 reenroll_deadline: 2026-09-30 24:00 (UTC+08:00)",
                              "可办理复学/入学的期间 reenroll_windows: 2025-09-01 至 2025-09-30；2026-09-01 至 2026-09-30",
                              "[veteran_retention_order_41]", "第二十七条",
-                             "学历信息可查询时间 degree_visible_from: 未知 unknown — 需要 needs: 发证日期 certificate_issue_date"}) {
+                             "学历证书电子注册信息自发证日起可查询 [degree_visibility] — 需要 needs: 发证日期 certificate_issue_date"}) {
     EXPECT_TRUE(contains(r.out, needle)) << "missing: " << needle << "\n" << r.describe();
   }
   EXPECT_FALSE(contains(r.out, "Civil Code Art. 202")) << "computation steps only with --explain\n" << r.describe();

@@ -136,7 +136,7 @@ TEST_F(CnPack, RegistrationStatusAsOf) {
 TEST_F(CnPack, ExplanationShowsTheCivilCodeStep) {
   auto s = engine->new_situation();
   set(s, "discharge_date", "2024-02-29");
-  engine->evaluate(s, date("2025-01-01"), out, {.explain = true});
+  engine->evaluate(s, date("2025-01-01"), out, EvalOptions::explaining(true));
   const auto rule = out.output_sources[*engine->pack().find_output("retention_until")].rule;
   EXPECT_EQ(engine->policy().rules[rule].id, "veteran_retention_order_41");
   bool found = false;
@@ -216,7 +216,7 @@ TEST_F(CnPack, EvaluationDoesNotAllocateAfterWarmUp) {
 TEST_F(CnPack, JsonFollowsTheContract) {
   auto s = engine->new_situation();
   set(s, "certificate_issue_date", "2025-06-30");
-  engine->evaluate(s, date("2025-07-01"), out, {.explain = true});
+  engine->evaluate(s, date("2025-07-01"), out, EvalOptions::explaining(true));
   const auto json = explain::render_json({engine->policy(), engine->pack().zone}, out, false);
   EXPECT_NE(json.find("\"as_of\":\"2025-07-01\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"degree_visible_from\":\"2025-06-30T00:00:00+08:00\""), std::string::npos);
