@@ -59,6 +59,12 @@ class ExprTest : public ::testing::Test {
     const auto codes = check(text);
     EXPECT_TRUE(codes.empty()) << text << ": " << (codes.empty() ? "" : codes.front() + " " + last_issue.message);
     if (!codes.empty()) return Value::make_unknown({});
+    auto ctx = context();
+    return evaluate(expr, ctx);
+  }
+
+  /// A fresh evaluation context over this fixture's environment (optionally tracing).
+  EvalContext context(std::vector<TraceStep>* trace = nullptr) {
     arena.clear();
     errors.clear();
     EvalContext ctx;
@@ -67,7 +73,8 @@ class ExprTest : public ::testing::Test {
     ctx.errors = &errors;
     ctx.zone = &zone;
     ctx.enums = enums;
-    return evaluate(expr, ctx);
+    ctx.trace = trace;
+    return ctx;
   }
 
   std::string show(const std::string& text) {
@@ -234,12 +241,7 @@ TEST_F(ExprTest, TextTemplates) {
   EXPECT_TRUE(check("'literal {{braces}}'", Type::of(Kind::text)).empty());
   // A template is unknown until its placeholders are known.
   check("'by {d}'", Type::of(Kind::text));
-  arena.clear();
-  EvalContext ctx;
-  ctx.env = env;
-  ctx.list_arena = &arena;
-  ctx.errors = &errors;
-  ctx.zone = &zone;
+  auto ctx = context();
   EXPECT_EQ(evaluate(expr, ctx).state, model::State::unknown);
   set_date(0, "2025-06-15");
   EXPECT_TRUE(evaluate(expr, ctx).known());
@@ -369,14 +371,7 @@ TEST_F(ExprTest, ExplanationStepsQuoteLongSubexpressionsBriefly) {
   const auto codes = check(chain);
   ASSERT_TRUE(codes.empty());
   std::vector<TraceStep> trace;
-  arena.clear();
-  errors.clear();
-  EvalContext ctx;
-  ctx.env = env;
-  ctx.list_arena = &arena;
-  ctx.errors = &errors;
-  ctx.zone = &zone;
-  ctx.trace = &trace;
+  auto ctx = context(&trace);
   const Value v = evaluate(expr, ctx);
   EXPECT_EQ(model::format_value(v, {}), "2024-05-30");
   ASSERT_EQ(trace.size(), 150u);
