@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
       "  policy check --policy policy/cn-higher-ed\n"
       "  policy facts\n"
       "  policy test --policy policy/cn-higher-ed\n"
-      "Exit codes: 0 success, 1 errors in the pack or the input, 2 usage error.",
+      "  policy batch roster.csv --as-of 2025-12-01 -o results.csv\n"
+      "Exit codes: 0 success, 1 errors in the pack or the input, 2 usage error, 3 (batch) some rows had errors.",
       "policy"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every subcommand");
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   policy_cli::add_check(app, action);
   policy_cli::add_facts(app, action);
   policy_cli::add_test(app, action);
+  policy_cli::add_batch(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -13,8 +13,10 @@ packages=(
   libcli11-dev                # cli: command line
   nlohmann-json3-dev          # situations in JSON, JSON output
   libfmt-dev
+  libcsv-dev                  # batch: RFC 4180 roster parsing (iconv, for GB18030, is in glibc)
   libgtest-dev libgmock-dev   # tests
   libbenchmark-dev            # bench/
+  time bc                     # bench/batch-bench.sh: peak memory, rates
 )
 
 missing=()

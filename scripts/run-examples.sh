@@ -20,6 +20,8 @@ run "缺少事实 missing fact" eval examples/situations/missing-fact.toml --as-
 run "问题2 学籍查不到 record not found" eval examples/situations/q02-xueji-not-found.toml --as-of 2026-11-05
 run "问题6 结业证书 completion certificate" eval examples/situations/q06-completion-certificate.toml --as-of 2025-06-20
 run "问题9 毕业后改名 name changed after graduation" eval examples/situations/q09-name-change-after-graduation.toml --as-of 2025-03-01
+run "花名册批量核对 roster batch (exit 3: two rows have errors)" batch examples/rosters/veterans.csv --as-of 2025-12-01 \
+  --outputs retention_until,reenroll_deadline,degree_visible_from,registration_status || [ $? -eq 3 ]
 run "Civil Code Art. 202 period arithmetic" calc "2024-02-29 + P2Y" --explain
 run "Civil Code Art. 203 next working day" calc "next_workday(2024-02-12)" --explain
 run "the pack's own tests" test

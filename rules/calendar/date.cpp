@@ -118,9 +118,21 @@ Expected<Date> parse_date(std::string_view text) {
 }
 
 std::string format_date(Date d) {
+  // Digits written directly: this runs for every date of every roster row.
   const auto ymd = ymd_of(d);
-  return raw_ymd(static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                 static_cast<unsigned>(ymd.day()));
+  const auto y = static_cast<unsigned>(static_cast<int>(ymd.year()));
+  const auto m = static_cast<unsigned>(ymd.month());
+  const auto day = static_cast<unsigned>(ymd.day());
+  std::string s(10, '-');
+  s[0] = static_cast<char>('0' + y / 1000);
+  s[1] = static_cast<char>('0' + y / 100 % 10);
+  s[2] = static_cast<char>('0' + y / 10 % 10);
+  s[3] = static_cast<char>('0' + y % 10);
+  s[5] = static_cast<char>('0' + m / 10);
+  s[6] = static_cast<char>('0' + m % 10);
+  s[8] = static_cast<char>('0' + day / 10);
+  s[9] = static_cast<char>('0' + day % 10);
+  return s;
 }
 
 Expected<Date> add_days(Date d, std::int64_t n) {

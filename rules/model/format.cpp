@@ -9,6 +9,7 @@ std::string format_value(const Value& v, const FormatContext& ctx) {
     case Kind::boolean: return v.boolean ? "true" : "false";
     case Kind::integer: return std::to_string(v.integer);
     case Kind::string:
+    case Kind::resident_id:
     case Kind::text: return std::string(v.str());
     case Kind::date: return calendar::format_date(v.date);
     case Kind::instant: return calendar::format_instant(v.instant);

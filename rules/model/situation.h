@@ -44,6 +44,10 @@ class Situation {
     facts_[index] = v;
   }
 
+  /// Sets fact `index` to `v` without copying string contents: the caller keeps them alive while
+  /// the situation is evaluated (the batch reader's record buffer). No allocation.
+  void set_view(std::size_t index, Value v) { facts_[index] = v; }
+
   /// Marks fact `index` absent (unknown).
   void clear(std::size_t index) {
     facts_[index] = Value{};

@@ -7,6 +7,7 @@ std::string_view kind_name(Kind k) {
     case Kind::boolean: return "bool";
     case Kind::integer: return "integer";
     case Kind::string: return "string";
+    case Kind::resident_id: return "resident_id";
     case Kind::date: return "date";
     case Kind::instant: return "instant";
     case Kind::period: return "period";
@@ -21,7 +22,7 @@ std::string_view kind_name(Kind k) {
 }
 
 bool parse_type_name(std::string_view name, Type& out) {
-  static constexpr Kind scalars[] = {Kind::boolean, Kind::integer,    Kind::string,    Kind::date,
+  static constexpr Kind scalars[] = {Kind::boolean, Kind::integer,    Kind::string,    Kind::resident_id, Kind::date,
                                      Kind::instant, Kind::period,     Kind::time_of_day, Kind::month_day,
                                      Kind::window,  Kind::text};
   if (name.starts_with("list<") && name.ends_with(">")) {

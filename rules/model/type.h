@@ -14,6 +14,7 @@ enum class Kind : std::uint8_t {
   boolean,      ///< true / false
   integer,      ///< 64-bit signed
   string,       ///< UTF-8 text
+  resident_id,  ///< 居民身份证号码: 18 characters, GB 11643-1999 check character; compared as text
   date,         ///< calendar date (日期), no time of day
   instant,      ///< point in time with a display offset (时刻)
   period,       ///< ISO 8601 years/months/days (期间)
@@ -45,8 +46,8 @@ struct Type {
   }
 };
 
-/// The language's name of a kind: "bool", "integer", "string", "date", "instant", "period",
-/// "time", "month_day", "window", "enum", "text", "list".
+/// The language's name of a kind: "bool", "integer", "string", "resident_id", "date", "instant",
+/// "period", "time", "month_day", "window", "enum", "text", "list".
 std::string_view kind_name(Kind k);
 
 /// Parses a scalar type name as written in a pack ("date", "bool", ... and "list<window>").

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "model/resident_id.h"
+
 namespace rules::model {
 namespace {
 
@@ -28,6 +30,7 @@ std::string expected_form(Type t, std::span<const EnumDef> enums) {
     case Kind::boolean: return "true or false (是/否)";
     case Kind::integer: return "an integer";
     case Kind::string: return "a string";
+    case Kind::resident_id: return "an 18-character resident ID number (居民身份证号码)";
     case Kind::text: return "text";
     case Kind::date: return "a date YYYY-MM-DD";
     case Kind::instant: return "an instant YYYY-MM-DDTHH:MM:SS+08:00";
@@ -72,6 +75,21 @@ bool parse_value(std::string_view raw, Type t, std::span<const EnumDef> enums, V
       const auto r = std::from_chars(b, e, v);
       if (text.empty() || r.ec != std::errc() || r.ptr != e) return bad();
       out = Value::make_int(v);
+      return true;
+    }
+    case Kind::resident_id: {
+      // GB 11643-1999: the value views `raw` unless the check character had to be upper-cased,
+      // which --set and situation files never need to keep: reject a lowercase x here.
+      std::string normalized, why;
+      if (!check_resident_id(text, normalized, why)) {
+        error = why;
+        return false;
+      }
+      if (normalized != text) {
+        error = mask_resident_id(text) + ": write the check character as an upper-case X";
+        return false;
+      }
+      out = Value::make_string(text, Kind::resident_id);
       return true;
     }
     case Kind::string:

@@ -1433,3 +1433,72 @@ TEST(Regressions, DeepExpressionsFailCleanly) {
   EXPECT_EQ(r.code, 1) << r.describe();
   EXPECT_TRUE(contains(r.err, "error[expr_syntax]")) << r.describe();
 }
+
+// ============================================================================================
+// policy batch
+// ============================================================================================
+
+TEST(BatchCli, ExitCodesAndTheSummary) {
+  TempDir tmp;
+  const auto good = tmp.write("good.csv", "退役日期,入伍时身份\r\n2025-06-15,在校生\r\n");
+  const auto bad = tmp.write("bad.csv", "退役日期\r\n2025-06-15\r\n2023-02-29\r\n");
+  const auto header = tmp.write("header.csv", "甲,乙\r\n1,2\r\n");
+  auto ok = run({"batch", good, "--as-of", "2025-12-01", "--outputs", "retention_until,reenroll_deadline"});
+  EXPECT_EQ(ok.code, 0) << ok.describe();
+  EXPECT_TRUE(contains(ok.out, "2025-06-15,在校生,2027-06-15,2026-09-30,ok,")) << ok.describe();
+  EXPECT_TRUE(contains(ok.err, "1 rows read (utf-8): 1 ok, 0 unknown, 0 error")) << ok.describe();
+  auto rows = run({"batch", bad, "--as-of", "2025-12-01", "--outputs", "retention_until"});
+  EXPECT_EQ(rows.code, 3) << rows.describe();
+  EXPECT_TRUE(contains(rows.err, "row 3: column 1 (退役日期)")) << rows.describe();
+  auto unusable = run({"batch", header, "--as-of", "2025-12-01"});
+  EXPECT_EQ(unusable.code, 1) << unusable.describe();
+  EXPECT_TRUE(contains(unusable.err, "error[batch_bad_header]")) << unusable.describe();
+  EXPECT_TRUE(unusable.out.empty());
+  auto usage = run({"batch", good, "--jobs", "0"});
+  EXPECT_EQ(usage.code, 2) << usage.describe();
+  auto missing = run({"batch", (tmp.path() / "nope.csv").string()});
+  EXPECT_EQ(missing.code, 1) << missing.describe();
+}
+
+TEST(BatchCli, OutputFileIsWrittenAtomically) {
+  TempDir tmp;
+  const auto roster = tmp.write("r.csv", "退役日期\r\n2025-06-15\r\n");
+  const auto out = (tmp.path() / "out.csv").string();
+  auto r = run({"batch", roster, "--as-of", "2025-12-01", "-o", out, "--outputs", "retention_until"});
+  EXPECT_EQ(r.code, 0) << r.describe();
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_EQ(read_file(out), "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n");
+  // A header that cannot be used leaves no file under the final name, and no temporary either.
+  const auto header = tmp.write("h.csv", "甲\r\n1\r\n");
+  const auto out2 = (tmp.path() / "out2.csv").string();
+  auto h = run({"batch", header, "--as-of", "2025-12-01", "-o", out2});
+  EXPECT_EQ(h.code, 1) << h.describe();
+  EXPECT_FALSE(fs::exists(out2));
+  std::size_t files = 0;
+  for (const auto& e : fs::directory_iterator(tmp.path())) files += e.path().filename().string().starts_with("out2") ? 1 : 0;
+  EXPECT_EQ(files, 0u);
+}
+
+TEST(BatchCli, StandardInputAndJsonLines) {
+  RunOptions o;
+  o.stdin_data = "退役日期\r\n2025-06-15\r\n";
+  auto r = run({"batch", "-", "--as-of", "2025-12-01", "--format", "jsonl", "--outputs", "retention_until"}, o);
+  EXPECT_EQ(r.code, 0) << r.describe();
+  const auto doc = json::parse(lines_of(r.out).at(0));
+  EXPECT_EQ(doc["row"], 2);
+  EXPECT_EQ(doc["status"], "ok");
+  EXPECT_EQ(doc["values"]["retention_until"], "2027-06-15");
+}
+
+TEST(BatchCli, GbkInputGivesUtf8WithBomAndGb18030OnRequest) {
+  TempDir tmp;
+  // 退役日期 / 王 in GBK bytes.
+  const std::string gbk = "\xCD\xCB\xD2\xDB\xC8\xD5\xC6\xDA,\xD0\xD5\xC3\xFB\r\n2025-06-15,\xCD\xF5\r\n";
+  const auto roster = tmp.write("gbk.csv", gbk);
+  auto r = run({"batch", roster, "--as-of", "2025-12-01", "--outputs", "retention_until"});
+  EXPECT_EQ(r.code, 0) << r.describe();
+  EXPECT_TRUE(r.out.starts_with("\xEF\xBB\xBF退役日期,姓名,retention_until,status,error\r\n")) << r.describe();
+  EXPECT_TRUE(contains(r.out, "2025-06-15,王,2027-06-15,ok,")) << r.describe();
+  auto back = run({"batch", roster, "--as-of", "2025-12-01", "--outputs", "retention_until", "--output-encoding", "gb18030"});
+  EXPECT_TRUE(back.out.starts_with("\xCD\xCB\xD2\xDB\xC8\xD5\xC6\xDA,\xD0\xD5\xC3\xFB,retention_until")) << back.describe();
+}

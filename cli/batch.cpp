@@ -1,0 +1,185 @@
+// policy batch: evaluate every row of a roster exported from Excel.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "batch/batch.h"
+#include "common.h"
+
+namespace policy_cli {
+
+namespace {
+
+/// Exit code when some rows had errors (README).
+constexpr int kExitRowErrors = 3;
+
+/// A file written under a temporary name and renamed into place only when complete, so an
+/// interrupted run never leaves a partial file under the final name.
+class AtomicFile {
+ public:
+  explicit AtomicFile(const std::string& path) : path_(path) {
+    std::string tmpl = path + ".tmp-XXXXXX";
+    const int fd = mkstemp(tmpl.data());
+    if (fd < 0) return;
+    // mkstemp creates the file 0600; give it the permissions any new file would get.
+    const mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    ::close(fd);
+    tmp_ = tmpl;
+    stream_.open(tmp_, std::ios::binary | std::ios::trunc);
+  }
+  ~AtomicFile() {
+    if (!committed_ && !tmp_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove(tmp_, ec);
+    }
+  }
+  bool ok() const { return stream_.is_open(); }
+  std::ostream& stream() { return stream_; }
+  bool commit() {
+    stream_.close();
+    if (stream_.fail()) return false;
+    std::error_code ec;
+    std::filesystem::rename(tmp_, path_, ec);
+    committed_ = !ec;
+    return committed_;
+  }
+
+ private:
+  std::string path_, tmp_;
+  std::ofstream stream_;
+  bool committed_ = false;
+};
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+}  // namespace
+
+void add_batch(CLI::App& app, Action& action) {
+  struct Opts {
+    PackOptions pack;
+    std::string roster;
+    std::string as_of;
+    std::string output;
+    std::string format = "csv";
+    std::string encoding = "auto";
+    std::string output_encoding = "auto";
+    std::string outputs;
+    bool excel_serial_dates = false;
+    unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("batch", "Evaluate every row of a CSV roster (UTF-8 or GBK, as Excel exports it)");
+  cmd->footer(
+      "One output row per input row, in order: the input columns, one column per output, status (ok, unknown,\n"
+      "error) and error. Exit 0 when every row is ok or unknown, 3 when some rows had errors, 1 when the pack\n"
+      "or the header row is unusable, 2 for usage errors.\n"
+      "Example:\n"
+      "  policy batch examples/rosters/veterans.csv --as-of 2025-12-01 -o results.csv");
+  cmd->add_option("ROSTER", o->roster, "The roster (.csv), or - for standard input")->required();
+  cmd->add_option("-o,--output", o->output, "Write here (atomically) instead of standard output");
+  cmd->add_option("--format", o->format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
+  cmd->add_option("--encoding", o->encoding, "auto, utf-8 or gb18030 (GBK files are GB18030)")
+      ->check(CLI::IsMember({"auto", "utf-8", "gb18030", "gbk"}));
+  cmd->add_option("--output-encoding", o->output_encoding, "auto (UTF-8, with a BOM when the input had one or was GB18030), utf-8, utf-8-bom or gb18030")
+      ->check(CLI::IsMember({"auto", "utf-8", "utf-8-bom", "gb18030"}));
+  cmd->add_flag("--excel-serial-dates", o->excel_serial_dates, "Read bare numbers in date columns as Excel 1900-system serial dates");
+  cmd->add_option("--jobs", o->jobs, "Worker threads (default: the number of cores); the output does not depend on it")
+      ->check(CLI::Range(1u, 256u));
+  cmd->add_option("--outputs", o->outputs, "Comma-separated outputs to write (default: all but guidance text); status is computed over these");
+  cmd->add_option("--as-of", o->as_of, "Evaluation date YYYY-MM-DD (default: today in the policy time zone)");
+  o->pack.add_to(*cmd);
+  cmd->callback([o, &action] {
+    action = [o] {
+      auto engine = load_engine(o->pack, std::cerr);
+      if (!engine) return kExitInputError;
+      const auto as_of = as_of_date(o->as_of, *engine, std::cerr);
+      if (!as_of) return kExitInputError;
+      rules::batch::BatchOptions options;
+      options.as_of = *as_of;
+      options.jobs = o->jobs;
+      options.excel_serial_dates = o->excel_serial_dates;
+      options.format = o->format == "jsonl" ? rules::batch::OutputFormat::jsonl : rules::batch::OutputFormat::csv;
+      options.encoding = o->encoding == "utf-8" ? rules::batch::Encoding::utf8
+                         : (o->encoding == "gb18030" || o->encoding == "gbk") ? rules::batch::Encoding::gb18030
+                                                                             : rules::batch::Encoding::automatic;
+      options.output_encoding = o->output_encoding == "utf-8"       ? rules::batch::OutputEncoding::utf8
+                                : o->output_encoding == "utf-8-bom" ? rules::batch::OutputEncoding::utf8_bom
+                                : o->output_encoding == "gb18030"   ? rules::batch::OutputEncoding::gb18030
+                                                                    : rules::batch::OutputEncoding::automatic;
+      options.outputs = split_commas(o->outputs);
+
+      std::ifstream file;
+      std::istream* in = &std::cin;
+      if (o->roster != "-") {
+        std::error_code ec;
+        if (std::filesystem::is_regular_file(o->roster, ec)) file.open(o->roster, std::ios::binary);
+        if (!file.is_open()) {
+          std::cerr << o->roster << ": error[batch_io]: cannot read the roster\n";
+          return kExitInputError;
+        }
+        in = &file;
+      }
+      std::unique_ptr<AtomicFile> target;
+      std::ostream* out = &std::cout;
+      if (!o->output.empty()) {
+        target = std::make_unique<AtomicFile>(o->output);
+        if (!target->ok()) {
+          std::cerr << o->output << ": error[batch_io]: cannot write the output file\n";
+          return kExitInputError;
+        }
+        out = &target->stream();
+      }
+
+      const bool tty = isatty(STDERR_FILENO) != 0;
+      const auto start = std::chrono::steady_clock::now();
+      auto last = start;
+      const auto progress = [&](std::size_t rows, std::uint64_t) {
+        if (!tty) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last < std::chrono::milliseconds(200)) return;
+        last = now;
+        const double secs = std::chrono::duration<double>(now - start).count();
+        std::fprintf(stderr, "\r%zu rows, %.0f rows/s   ", rows, secs > 0 ? static_cast<double>(rows) / secs : 0.0);
+      };
+      const std::string name = o->roster == "-" ? "<stdin>" : o->roster;
+      const auto result = rules::batch::run_batch(*engine, *in, name, *out, options, progress);
+      if (tty) std::fprintf(stderr, "\r%60s\r", "");
+      if (const auto* diags = std::get_if<std::vector<rules::source::Diagnostic>>(&result)) {
+        print_diagnostics(*diags, std::cerr);
+        return kExitInputError;
+      }
+      const auto& summary = std::get<rules::batch::BatchSummary>(result);
+      if (target && !target->commit()) {
+        std::cerr << o->output << ": error[batch_io]: the output could not be written\n";
+        return kExitInputError;
+      }
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::fprintf(stderr, "%zu rows read (%s): %zu ok, %zu unknown, %zu error in %.2f s (%.0f rows/s)\n", summary.rows,
+                   rules::batch::encoding_name(summary.encoding), summary.ok, summary.unknown, summary.error, secs,
+                   secs > 0 ? static_cast<double>(summary.rows) / secs : 0.0);
+      for (const auto& [row, message] : summary.first_errors) std::cerr << "  row " << row << ": " << message << "\n";
+      if (summary.error > summary.first_errors.size()) {
+        std::cerr << "  ... and " << summary.error - summary.first_errors.size() << " more rows with errors\n";
+      }
+      return summary.error > 0 ? kExitRowErrors : kExitOk;
+    };
+  });
+}
+
+}  // namespace policy_cli

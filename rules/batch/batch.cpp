@@ -1,0 +1,387 @@
+#include "batch/batch.h"
+
+#include <iconv.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "batch/cells.h"
+#include "explain/render.h"
+#include "model/format.h"
+
+namespace rules::batch {
+namespace {
+
+using model::State;
+using model::Value;
+
+/// Where each input column goes: the fact it carries, if any.
+struct Layout {
+  std::vector<std::string> headers;                     // as written (BOM stripped)
+  std::vector<std::optional<std::uint32_t>> column_fact;
+  std::vector<std::uint32_t> outputs;                   // output indices to write
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::string column_name(std::size_t index, std::string_view header) {
+  return "column " + std::to_string(index + 1) + (header.empty() ? "" : " (" + std::string(header) + ")");
+}
+
+/// Maps the header row to facts by fact name or by any CSV header the pack declares for it.
+std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const Record& header, const std::string& name,
+                                           Encoding encoding, Layout& layout) {
+  std::vector<source::Diagnostic> diags;
+  const auto& facts = engine.policy().facts;
+  auto at = [&](std::size_t column) { return source::diagnostic_at("", name, {1, static_cast<std::uint32_t>(column + 1)}, ""); };
+  std::vector<std::optional<std::size_t>> fact_column(facts.size());
+  bool any = false;
+  for (std::size_t c = 0; c < header.size(); ++c) {
+    const std::string_view h = trim(header.field(c));
+    layout.headers.emplace_back(header.field(c));
+    std::optional<std::uint32_t> fact;
+    for (std::uint32_t f = 0; f < facts.size() && !fact; ++f) {
+      if (facts[f].name == h || std::find(facts[f].csv_headers.begin(), facts[f].csv_headers.end(), h) != facts[f].csv_headers.end()) {
+        fact = f;
+      }
+    }
+    if (h.empty()) {
+      // Trailing empty headers were dropped by the reader: an empty one here has named columns after it.
+      auto d = at(c);
+      d.code = "batch_empty_header";
+      d.message = column_name(c, h) + " has no header, so its values could not be read";
+      diags.push_back(std::move(d));
+    }
+    if (fact) {
+      any = true;
+      if (fact_column[*fact]) {
+        auto d = at(c);
+        d.code = "batch_duplicate_column";
+        d.message = column_name(*fact_column[*fact], layout.headers[*fact_column[*fact]]) + " and " + column_name(c, h) +
+                    " both give fact " + facts[*fact].name + " (" + facts[*fact].label + ")";
+        diags.push_back(std::move(d));
+      }
+      fact_column[*fact] = c;
+    }
+    layout.column_fact.push_back(fact);
+  }
+  if (!any) {
+    auto d = at(0);
+    d.code = "batch_bad_header";
+    d.message = "no column of the header row names a fact of pack " + engine.policy().header.id +
+                " (read as " + encoding_name(encoding) + "); if the headers look garbled, the file is in another "
+                "encoding: try --encoding gb18030 or --encoding utf-8 (policy facts lists the accepted headers)";
+    diags.push_back(std::move(d));
+  }
+  return diags;
+}
+
+/// Appends a CSV field, quoted when it must be (RFC 4180: comma, quote, line break, edge spaces).
+void put_csv(std::string& out, std::string_view f) {
+  bool quote = !f.empty() && (f.front() == ' ' || f.back() == ' ');
+  for (const char c : f) {  // one pass; UTF-8 continuation bytes never match
+    if (c == ',' || c == '"' || c == '\r' || c == '\n') {
+      quote = true;
+      break;
+    }
+  }
+  if (!quote) {
+    out += f;
+    return;
+  }
+  out += '"';
+  for (char c : f) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+/// One worker's reusable state and the results of the block it processed.
+struct Slot {
+  std::vector<Record> records;
+  std::size_t count = 0;
+  model::Situation situation;
+  model::Outcome outcome;
+  std::vector<std::string> normalized;  // per column, for cells the parser rewrote
+  std::string out;
+  std::size_t ok = 0, unknown = 0, error = 0;
+  std::vector<std::pair<std::size_t, std::string>> errors;
+};
+
+class Runner {
+ public:
+  Runner(const engine::Engine& e, const BatchOptions& o, const Layout& l) : engine_(e), options_(o), layout_(l) {
+    cell_options_.excel_serial_dates = o.excel_serial_dates;
+  }
+
+  void process(Slot& s) const {
+    s.out.clear();
+    s.ok = s.unknown = s.error = 0;
+    s.errors.clear();
+    if (s.situation.facts().size() != engine_.policy().facts.size()) s.situation.reset(engine_.policy().facts.size());
+    s.normalized.resize(layout_.column_fact.size());
+    for (std::size_t i = 0; i < s.count; ++i) row(s, s.records[i]);
+  }
+
+ private:
+  void row(Slot& s, const Record& r) const {
+    const auto& policy = engine_.policy();
+    std::string error;
+    for (std::size_t f = 0; f < policy.facts.size(); ++f) s.situation.clear(f);
+    if (r.decode_error) error = *r.decode_error;
+    for (std::size_t c = 0; c < r.size() && error.empty(); ++c) {
+      const std::string_view cell = r.field(c);
+      if (c >= layout_.column_fact.size()) {
+        error = column_name(c, "") + " has a value but the header row has no column for it";
+        break;
+      }
+      const auto fact = layout_.column_fact[c];
+      if (!fact) continue;
+      Value v;
+      std::string why;
+      const auto status = parse_cell(cell, policy.facts[*fact].type, policy.enums, cell_options_, v, why, s.normalized[c]);
+      if (status == CellStatus::error) {
+        error = column_name(c, trim(layout_.headers[c])) + ": " + why;
+      } else if (status == CellStatus::value) {
+        s.situation.set_view(*fact, v);  // points into the record or `normalized`, alive for the row
+      }
+    }
+    const bool evaluated = error.empty();  // a bad cell stops the row before evaluation
+    if (evaluated) engine_.evaluate(s.situation, options_.as_of, s.outcome);
+    // Status over the outputs written: an evaluation error is the row's error.
+    bool undecided = false;
+    if (error.empty()) {
+      for (const auto oi : layout_.outputs) {
+        const Value& v = s.outcome.output(oi);
+        if (v.state == State::error && error.empty()) {
+          error = engine_.pack().outputs[oi].name + ": " + s.outcome.errors[v.error_index].message;
+        }
+        if (v.state == State::unknown && v.missing.any()) undecided = true;
+      }
+    }
+    const char* status = !error.empty() ? "error" : undecided ? "unknown" : "ok";
+    if (!error.empty()) {
+      ++s.error;
+      if (s.errors.size() < 10) s.errors.emplace_back(r.row, error);
+    } else if (undecided) {
+      ++s.unknown;
+    } else {
+      ++s.ok;
+    }
+    if (options_.format == OutputFormat::csv) {
+      write_csv(s, r, evaluated, status, error);
+    } else {
+      write_jsonl(s, r, evaluated, status, error);
+    }
+  }
+
+  std::string cell_text(const Slot& s, const Value& v) const {
+    if (!v.known()) return {};
+    if (v.kind == model::Kind::text) return explain::fill_template({engine_.policy(), engine_.pack().zone}, s.outcome, v.str(), true);
+    return model::format_value(v, {engine_.policy().enums, s.outcome.list_arena, false});
+  }
+
+  void write_csv(Slot& s, const Record& r, bool evaluated, const char* status, const std::string& error) const {
+    for (std::size_t c = 0; c < layout_.headers.size(); ++c) {
+      if (c) s.out += ',';
+      if (c < r.size()) put_csv(s.out, r.field(c));
+    }
+    for (const auto oi : layout_.outputs) {
+      s.out += ',';
+      if (evaluated) put_csv(s.out, cell_text(s, s.outcome.output(oi)));
+    }
+    s.out += ',';
+    s.out += status;
+    s.out += ',';
+    put_csv(s.out, error);
+    s.out += "\r\n";
+  }
+
+  void write_jsonl(Slot& s, const Record& r, bool evaluated, const char* status, const std::string& error) const {
+    nlohmann::ordered_json j;
+    j["row"] = r.row;
+    j["status"] = status;
+    if (!error.empty()) j["error"] = error;
+    nlohmann::ordered_json values = nlohmann::ordered_json::object(), unknown = nlohmann::ordered_json::object();
+    const explain::RenderContext ctx{engine_.policy(), engine_.pack().zone};
+    for (const auto oi : layout_.outputs) {
+      const auto& name = engine_.pack().outputs[oi].name;
+      const Value& v = s.outcome.output(oi);
+      values[name] = evaluated ? nlohmann::ordered_json::parse(explain::value_json(ctx, s.outcome, v, {})) : nullptr;
+      if (evaluated && v.state == State::unknown && v.missing.any()) {
+        auto facts = nlohmann::ordered_json::array();
+        for (std::size_t f = 0; f < engine_.policy().facts.size(); ++f) {
+          if (v.missing.test(f)) facts.push_back(engine_.policy().facts[f].name);
+        }
+        unknown[name] = std::move(facts);
+      }
+    }
+    j["values"] = std::move(values);
+    j["unknown"] = std::move(unknown);
+    s.out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    s.out += '\n';
+  }
+
+  const engine::Engine& engine_;
+  const BatchOptions& options_;
+  const Layout& layout_;
+  CellOptions cell_options_;
+};
+
+/// Converts UTF-8 output to GB18030 when asked; otherwise passes it through.
+class Encoder {
+ public:
+  explicit Encoder(bool gb18030) {
+    if (gb18030) {
+      cd_ = iconv_open("GB18030", "UTF-8");
+      if (cd_ == reinterpret_cast<iconv_t>(-1)) throw std::runtime_error("this system's iconv has no GB18030");
+    }
+  }
+  ~Encoder() {
+    if (cd_ != reinterpret_cast<iconv_t>(-1)) iconv_close(cd_);
+  }
+  Encoder(const Encoder&) = delete;
+  Encoder& operator=(const Encoder&) = delete;
+
+  void write(std::ostream& out, const std::string& text) {
+    if (cd_ == reinterpret_cast<iconv_t>(-1)) {
+      out.write(text.data(), static_cast<std::streamsize>(text.size()));
+      return;
+    }
+    buffer_.resize(text.size() * 2 + 16);
+    char* in = const_cast<char*>(text.data());
+    std::size_t in_left = text.size();
+    char* o = buffer_.data();
+    std::size_t out_left = buffer_.size();
+    while (in_left > 0) {
+      if (iconv(cd_, &in, &in_left, &o, &out_left) != static_cast<std::size_t>(-1)) break;
+      if (errno == E2BIG) {
+        const std::size_t used = static_cast<std::size_t>(o - buffer_.data());
+        buffer_.resize(buffer_.size() * 2);
+        o = buffer_.data() + used;
+        out_left = buffer_.size() - used;
+      } else {
+        // GB18030 encodes all of Unicode; only invalid input bytes get here. Write a '?'.
+        if (out_left == 0) break;
+        *o++ = '?';
+        --out_left;
+        ++in;
+        --in_left;
+      }
+    }
+    out.write(buffer_.data(), o - buffer_.data());
+  }
+
+ private:
+  iconv_t cd_ = reinterpret_cast<iconv_t>(-1);
+  std::string buffer_;
+};
+
+}  // namespace
+
+std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engine::Engine& engine, std::istream& in,
+                                                                      const std::string& input_name, std::ostream& out,
+                                                                      const BatchOptions& options,
+                                                                      const Progress& progress) {
+  RosterReader reader(in, options.encoding);
+  Layout layout;
+  std::vector<source::Diagnostic> diags;
+  // Outputs to write.
+  if (options.outputs.empty()) {
+    // Every output but guidance prose: a roster column carries data; prose is for one student
+    // at a time (policy eval), and would multiply the output's size. --outputs names any output.
+    for (std::uint32_t i = 0; i < engine.pack().outputs.size(); ++i) {
+      if (engine.pack().outputs[i].decl(engine.policy()).type.kind != model::Kind::text) layout.outputs.push_back(i);
+    }
+  } else {
+    for (const auto& name : options.outputs) {
+      const auto oi = engine.pack().find_output(name);
+      if (!oi) {
+        diags.push_back(source::diagnostic_at("batch_unknown_output", "--outputs", {}, "'" + name + "' is not an output of pack " +
+                                                                                          engine.policy().header.id));
+      } else {
+        layout.outputs.push_back(*oi);
+      }
+    }
+  }
+  Record header;
+  if (!reader.next(header)) {
+    diags.push_back(source::diagnostic_at("batch_bad_header", input_name, {}, "the roster is empty: no header row"));
+    return diags;
+  }
+  if (header.decode_error) {
+    diags.push_back(source::diagnostic_at("batch_bad_header", input_name, {1, 1}, "the header row " + *header.decode_error));
+    return diags;
+  }
+  auto header_diags = map_header(engine, header, input_name, reader.encoding(), layout);
+  diags.insert(diags.end(), header_diags.begin(), header_diags.end());
+  if (!diags.empty()) return diags;
+
+  BatchSummary summary;
+  summary.encoding = reader.encoding();
+  const bool gb = options.output_encoding == OutputEncoding::gb18030;
+  const bool bom = options.output_encoding == OutputEncoding::utf8_bom ||
+                   (options.output_encoding == OutputEncoding::automatic && (reader.had_bom() || reader.encoding() == Encoding::gb18030));
+  Encoder encoder(gb);
+  if (bom) out << "\xEF\xBB\xBF";
+  if (options.format == OutputFormat::csv) {
+    std::string line;
+    for (std::size_t c = 0; c < layout.headers.size(); ++c) {
+      if (c) line += ',';
+      put_csv(line, layout.headers[c]);
+    }
+    for (const auto oi : layout.outputs) {
+      line += ',';
+      put_csv(line, engine.pack().outputs[oi].name);
+    }
+    line += ",status,error\r\n";
+    encoder.write(out, line);
+  }
+
+  const unsigned jobs = std::max(1u, options.jobs);
+  const std::size_t block_rows = std::max<std::size_t>(1, options.block_rows);
+  Runner runner(engine, options, layout);
+  std::vector<Slot> slots(jobs);
+  for (auto& s : slots) s.records.resize(block_rows);
+  // Rounds: read up to `jobs` blocks, process them in parallel, write them in order. The output
+  // therefore never depends on the number of jobs.
+  for (bool more = true; more;) {
+    std::size_t filled = 0;
+    for (; filled < jobs && more; ++filled) {
+      auto& s = slots[filled];
+      s.count = 0;
+      while (s.count < block_rows && (more = reader.next(s.records[s.count]))) ++s.count;
+      if (s.count == 0) break;
+    }
+    if (filled > 0 && slots[filled - 1].count == 0) --filled;
+    if (filled == 0) break;
+    std::vector<std::thread> threads;
+    for (std::size_t k = 1; k < filled; ++k) threads.emplace_back([&runner, &slots, k] { runner.process(slots[k]); });
+    runner.process(slots[0]);
+    for (auto& t : threads) t.join();
+    for (std::size_t k = 0; k < filled; ++k) {
+      auto& s = slots[k];
+      encoder.write(out, s.out);
+      summary.rows += s.count;
+      summary.ok += s.ok;
+      summary.unknown += s.unknown;
+      summary.error += s.error;
+      for (auto& e : s.errors) {
+        if (summary.first_errors.size() < 10) summary.first_errors.push_back(std::move(e));
+      }
+    }
+    if (progress) progress(summary.rows, reader.bytes_read());
+  }
+  out.flush();
+  return summary;
+}
+
+}  // namespace rules::batch

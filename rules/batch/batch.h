@@ -1,0 +1,64 @@
+#pragma once
+/// `policy batch`: evaluate a pack for every row of a roster. Every input row gives exactly one
+/// output row, in input order; a bad row never stops the run. Streaming: memory is bounded by
+/// the block size times the number of jobs, whatever the roster's length. Output is identical
+/// whatever the number of jobs.
+
+#include <cstddef>
+#include <functional>
+#include <istream>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "batch/roster_reader.h"
+#include "calendar/date.h"
+#include "engine/engine.h"
+#include "source/diagnostic.h"
+
+namespace rules::batch {
+
+/// How results are written.
+enum class OutputFormat {
+  csv,    ///< the input columns, one column per output, then `status` and `error`
+  jsonl,  ///< one JSON object per row: row, status, error, values, unknown, errors
+};
+
+/// The output's character encoding. By default UTF-8, with a BOM when the input had one or was
+/// GB18030 (so that Excel opens it correctly).
+enum class OutputEncoding { automatic, utf8, utf8_bom, gb18030 };
+
+/// Options of a batch run.
+struct BatchOptions {
+  Encoding encoding = Encoding::automatic;
+  bool excel_serial_dates = false;     ///< read bare numbers in date columns as Excel 1900 serials
+  OutputFormat format = OutputFormat::csv;
+  OutputEncoding output_encoding = OutputEncoding::automatic;
+  unsigned jobs = 1;                   ///< worker threads (output is the same for any number)
+  calendar::Date as_of;                ///< evaluation date in the policy time zone
+  std::vector<std::string> outputs;    ///< outputs to write (when empty: all but text guidance); status is over these
+  std::size_t block_rows = 4096;       ///< rows handed to a worker at a time
+};
+
+/// What happened to the rows.
+struct BatchSummary {
+  std::size_t rows = 0, ok = 0, unknown = 0, error = 0;
+  std::vector<std::pair<std::size_t, std::string>> first_errors;  ///< (row, message), at most 10
+  Encoding encoding = Encoding::utf8;                              ///< the input's, after detection
+};
+
+/// Progress: rows done so far and bytes read (called from the reading thread after each round).
+using Progress = std::function<void(std::size_t rows, std::uint64_t bytes)>;
+
+/// Runs the batch. Returns the summary, or diagnostics when the pack's outputs named in
+/// `options.outputs` do not exist or the header cannot be used (no column maps to a fact, two
+/// columns map to one fact, a column without a header): codes `batch_bad_header`,
+/// `batch_duplicate_column`, `batch_empty_header`, `batch_unknown_output`. Nothing is written then.
+std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engine::Engine& engine, std::istream& in,
+                                                                      const std::string& input_name, std::ostream& out,
+                                                                      const BatchOptions& options,
+                                                                      const Progress& progress = {});
+
+}  // namespace rules::batch

@@ -1,0 +1,78 @@
+#pragma once
+/// Reading one cell of a roster (a CSV exported from Excel, issue 4) as a value of a fact's type.
+/// The cell's text is already decoded to UTF-8 and CSV-unquoted; these functions know the
+/// spellings Excel and its users produce: five date forms, Excel serial dates, 是/否, numbers
+/// written as "12.0", resident ID numbers. Pure functions.
+///
+/// Every error message names the value in single quotes and says what was expected; a value that
+/// contains a run of 15 or more digits (which may be an ID or bank card number) is shown masked
+/// by `mask_resident_id`. Messages do not name the column: the caller adds it.
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "model/policy.h"
+#include "model/type.h"
+#include "model/value.h"
+
+namespace rules::batch {
+
+/// How cells are read, from the command line of `policy batch`.
+struct CellOptions {
+  /// `--excel-serial-dates`: a date cell may be an Excel 1900-system serial day number
+  /// (1 = 1900-01-01, 45838 = 2025-06-30). Off by default, because a number in a date column is
+  /// more often a mistake than a serial.
+  bool excel_serial_dates = false;
+};
+
+/// What a cell held.
+enum class CellStatus {
+  value,  ///< a value of the requested type, in `out`
+  empty,  ///< empty or only whitespace: the fact is unknown for this row
+  error,  ///< not a value of the type: `error` says why
+};
+
+/// `text` without the leading and trailing whitespace a spreadsheet cell may carry: ASCII
+/// whitespace (space, tab, CR, LF, VT, FF), U+00A0 no-break space and U+3000 ideographic space
+/// (全角空格). Inner whitespace is kept. The result views `text`.
+std::string_view trim_cell(std::string_view text);
+
+/// Parses one roster cell as a value of type `t`; `enums` are the pack's enum sets (for
+/// Kind::enumeration). The text is trimmed by `trim_cell` first, for every type.
+/// - empty after trimming: returns `empty` and sets `out` to an unknown value whose missing-fact
+///   set is empty (the caller adds the fact's bit);
+/// - date: 2025-06-30, 2025/6/30, 2025.6.30 (the month and day of these three may have 1 or 2
+///   digits), 2025年6月30日 (spaces allowed around the parts), 20250630 (exactly 8 digits); with
+///   `opt.excel_serial_dates` also an Excel serial day number 1..2958465 (1900-01-01 ..
+///   9999-12-31), optionally followed by a fraction of zeros ("45838.0"). Serial 60 is Excel's
+///   1900-02-29, a day that never existed, and an error. Impossible days (2023-02-29) and years
+///   outside 0001..9999 are errors with calendar::make_date's reason;
+/// - bool: 是/否, true/false, yes/no, Y/N (any letter case), 1/0;
+/// - enumeration: a value name or label of enum set `t.enum_id` (model::EnumDef::find);
+/// - integer: optional sign and decimal digits, optionally followed by a fraction of zeros as Excel
+///   writes "12.0"; no exponents, no thousands separators; must fit in 64 bits;
+/// - string and text: the trimmed text; `out` views `text`, which the caller keeps alive;
+/// - resident_id: as `parse_resident_id_cell`, with `normalized` as its buffer;
+/// - instant, period, time, month_day, window, list: model::parse_value on the trimmed text.
+/// `normalized` is used only by resident_id cells; pass one buffer per column and keep it alive
+/// as long as `out`.
+/// On `error`, `out` is unchanged and `error` holds the message, e.g.
+/// "'2025/13/01' is not a valid date: there is no month 13" or "'45838' is not a date (...); it
+/// looks like an Excel serial date number: run with --excel-serial-dates to read it as one".
+/// `error` is only written on failure. A successful parse of a date, bool, enum, integer, string,
+/// text or resident ID does not allocate (the last once `normalized` has grown to 18 bytes).
+CellStatus parse_cell(std::string_view text, model::Type t, std::span<const model::EnumDef> enums,
+                      const CellOptions& opt, model::Value& out, std::string& error, std::string& normalized);
+
+/// Parses one roster cell as a Chinese resident ID number (居民身份证号码, Kind::resident_id):
+/// trims like `parse_cell`, then checks with `check_resident_id` (resident_id.h). On `value`,
+/// `out` is a Kind::resident_id value (a string) of the 18 normalized characters: it views `text`
+/// when the text is already normalized, otherwise (a lowercase check 'x') it views `normalized`,
+/// which then holds the normalized copy; the caller keeps both alive as long as `out` and reuses
+/// `normalized` between cells so that it stops allocating. `empty` as for `parse_cell`. On
+/// `error`, `out` is unchanged and the message names the number only in masked form.
+CellStatus parse_resident_id_cell(std::string_view text, std::string& normalized, model::Value& out,
+                                  std::string& error);
+
+}  // namespace rules::batch

@@ -1,0 +1,217 @@
+#include "batch/roster_reader.h"
+
+#include <csv.h>
+#include <iconv.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace rules::batch {
+
+const char* encoding_name(Encoding e) {
+  switch (e) {
+    case Encoding::utf8: return "utf-8";
+    case Encoding::gb18030: return "gb18030";
+    case Encoding::automatic: return "auto";
+  }
+  return "?";
+}
+
+bool valid_utf8(std::string_view s, std::size_t* complete_prefix) {
+  std::size_t i = 0;
+  auto stop = [&](bool ok) {
+    if (complete_prefix) *complete_prefix = i;
+    return ok;
+  };
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    std::uint32_t min = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((c & 0xE0) == 0xC0) { n = 1; min = 0x80; }
+    else if ((c & 0xF0) == 0xE0) { n = 2; min = 0x800; }
+    else if ((c & 0xF8) == 0xF0 && c <= 0xF4) { n = 3; min = 0x10000; }
+    else return stop(false);
+    if (i + n >= s.size()) return stop(false);  // runs past the end (maybe only truncated)
+    std::uint32_t cp = c & (0x3Fu >> n);
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if ((b & 0xC0) != 0x80) return stop(false);
+      cp = (cp << 6) | (b & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return stop(false);
+    i += n + 1;
+  }
+  return stop(true);
+}
+
+namespace {
+
+/// Whether s[from..] is the start of a UTF-8 sequence cut short by the end of a chunk.
+bool truncated_tail(std::string_view s, std::size_t from) {
+  if (from >= s.size() || s.size() - from > 3) return false;
+  const auto c = static_cast<unsigned char>(s[from]);
+  const std::size_t need = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : ((c & 0xF8) == 0xF0 && c <= 0xF4) ? 4 : 0;
+  if (need == 0 || s.size() - from >= need) return false;
+  for (std::size_t k = from + 1; k < s.size(); ++k) {
+    if ((static_cast<unsigned char>(s[k]) & 0xC0) != 0x80) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct RosterReader::Parser {
+  csv_parser p{};
+};
+
+/// libcsv's callbacks: a field, then the end of a record.
+struct RosterCallbacks {
+  static void field(void* data, std::size_t len, void* self) {
+    auto& b = static_cast<RosterReader*>(self)->building_;
+    if (data) b.text.append(static_cast<const char*>(data), len);
+    b.ends.push_back(static_cast<std::uint32_t>(b.text.size()));
+  }
+  static void record(int, void* self) {
+    auto* r = static_cast<RosterReader*>(self);
+    auto& b = r->building_;
+    // Trailing empty columns (Excel writes a comma for each empty trailing cell) are ignored.
+    while (!b.ends.empty() && b.field(b.ends.size() - 1).empty()) b.ends.pop_back();
+    if (b.ends.empty()) {  // a blank line
+      b.clear();
+      return;
+    }
+    b.row = ++r->row_;
+    if (r->encoding_ != Encoding::gb18030 && !valid_utf8(b.text)) {
+      b.decode_error = "the bytes of this row are not valid UTF-8 (if the file is GBK, run with --encoding gb18030)";
+    }
+    // Hand the record to the ring by swapping, so buffers keep circulating instead of being freed.
+    if (r->ready_count_ == r->ready_.size()) {
+      // Grow the ring, keeping the order head..tail.
+      std::vector<Record> grown(r->ready_.size() * 2 + 4);
+      for (std::size_t k = 0; k < r->ready_count_; ++k) {
+        std::swap(grown[k], r->ready_[(r->ready_head_ + k) % r->ready_.size()]);
+      }
+      r->ready_.swap(grown);
+      r->ready_head_ = 0;
+    }
+    auto& slot = r->ready_[(r->ready_head_ + r->ready_count_) % r->ready_.size()];
+    std::swap(slot, b);
+    ++r->ready_count_;
+    b.clear();
+  }
+};
+
+RosterReader::RosterReader(std::istream& in, Encoding encoding, std::size_t chunk_size)
+    : in_(in), encoding_(encoding), chunk_size_(chunk_size), buffer_(chunk_size), parser_(std::make_unique<Parser>()) {
+  // Lenient quoting, as Excel writes it; blank lines are not records.
+  if (csv_init(&parser_->p, CSV_APPEND_NULL) != 0) throw std::runtime_error("cannot initialise the CSV parser");
+}
+
+RosterReader::~RosterReader() {
+  csv_free(&parser_->p);
+  if (iconv_) iconv_close(static_cast<iconv_t>(iconv_));
+}
+
+void RosterReader::feed(const char* data, std::size_t size, bool last) {
+  if (size > 0 && csv_parse(&parser_->p, data, size, RosterCallbacks::field, RosterCallbacks::record, this) != size) {
+    throw std::runtime_error(std::string("CSV: ") + csv_strerror(csv_error(&parser_->p)));
+  }
+  if (last) csv_fini(&parser_->p, RosterCallbacks::field, RosterCallbacks::record, this);
+}
+
+void RosterReader::decode_and_parse(const char* data, std::size_t size, bool last) {
+  if (encoding_ != Encoding::gb18030) {
+    feed(data, size, last);
+    return;
+  }
+  // GB18030 -> UTF-8 through iconv; an incomplete sequence at the end of a chunk waits for the
+  // next chunk, an invalid byte becomes U+FFFD and marks... the row cannot be known here, so the
+  // replacement character is left for the cell parsers and the header check to reject.
+  pending_.append(data, size);
+  decoded_.resize(pending_.size() * 2 + 16);
+  char* in = pending_.data();
+  std::size_t in_left = pending_.size();
+  char* out = decoded_.data();
+  std::size_t out_left = decoded_.size();
+  auto* cd = static_cast<iconv_t>(iconv_);
+  while (in_left > 0) {
+    const std::size_t r = iconv(cd, &in, &in_left, &out, &out_left);
+    if (r != static_cast<std::size_t>(-1)) break;
+    if (errno == E2BIG) {
+      const std::size_t used = static_cast<std::size_t>(out - decoded_.data());
+      decoded_.resize(decoded_.size() * 2);
+      out = decoded_.data() + used;
+      out_left = decoded_.size() - used;
+    } else if (errno == EINVAL && !last) {
+      break;  // incomplete sequence: keep it for the next chunk
+    } else {
+      // An invalid (or, at the very end, incomplete) byte: replace it, go on.
+      static constexpr char kReplacement[] = "\xEF\xBF\xBD";
+      if (out_left < 3) {
+        const std::size_t used = static_cast<std::size_t>(out - decoded_.data());
+        decoded_.resize(decoded_.size() * 2 + 3);
+        out = decoded_.data() + used;
+        out_left = decoded_.size() - used;
+      }
+      std::memcpy(out, kReplacement, 3);
+      out += 3;
+      out_left -= 3;
+      ++in;
+      --in_left;
+    }
+  }
+  const std::size_t produced = static_cast<std::size_t>(out - decoded_.data());
+  pending_.erase(0, pending_.size() - in_left);
+  feed(decoded_.data(), produced, last);
+}
+
+bool RosterReader::fill() {
+  if (finished_) return false;
+  in_.read(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+  std::size_t got = static_cast<std::size_t>(in_.gcount());
+  bytes_ += got;
+  const char* data = buffer_.data();
+  if (!started_) {
+    started_ = true;
+    if (got >= 3 && std::memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+      bom_ = true;
+      data += 3;
+      got -= 3;
+      if (encoding_ == Encoding::automatic) encoding_ = Encoding::utf8;
+    }
+    if (encoding_ == Encoding::automatic) {
+      // The first chunk decides: valid UTF-8 (a truncated last character allowed) means UTF-8.
+      std::size_t prefix = 0;
+      const std::string_view first(data, got);
+      const bool utf8 = valid_utf8(first, &prefix) || truncated_tail(first, prefix);
+      encoding_ = utf8 ? Encoding::utf8 : Encoding::gb18030;
+    }
+    if (encoding_ == Encoding::gb18030) {
+      const iconv_t cd = iconv_open("UTF-8", "GB18030");
+      if (cd == reinterpret_cast<iconv_t>(-1)) throw std::runtime_error("this system's iconv has no GB18030");
+      iconv_ = cd;
+    }
+  }
+  const bool last = in_.eof() || got == 0;
+  decode_and_parse(data, got, last);
+  if (last) finished_ = true;
+  return true;
+}
+
+bool RosterReader::next(Record& out) {
+  while (ready_count_ == 0) {
+    if (!fill()) return false;
+  }
+  std::swap(out, ready_[ready_head_]);
+  ready_[ready_head_].clear();
+  ready_head_ = (ready_head_ + 1) % ready_.size();
+  --ready_count_;
+  return true;
+}
+
+}  // namespace rules::batch

@@ -1,0 +1,99 @@
+#pragma once
+/// Reading a roster exported from Excel: bytes in UTF-8 (with or without BOM) or GB18030/GBK,
+/// CRLF or LF, RFC 4180 quoting (libcsv), decoded to UTF-8 records one at a time. Memory does
+/// not grow with the roster: input is read in fixed-size chunks.
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <istream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rules::batch {
+
+/// The character encoding of a roster.
+enum class Encoding {
+  automatic,  ///< a UTF-8 BOM means UTF-8; else valid UTF-8 means UTF-8; else GB18030
+  utf8,
+  gb18030,    ///< GB 18030-2005, a superset of GBK and GB2312 (Excel's CSV on Chinese Windows)
+};
+
+/// "utf-8" or "gb18030".
+const char* encoding_name(Encoding e);
+
+/// One CSV record: its fields as UTF-8 text in one buffer, and its number as a spreadsheet
+/// counts it (the header is row 1; blank lines are skipped and not counted). Records are reused:
+/// their buffers keep their capacity, so reading does not allocate per row once warmed up.
+struct Record {
+  std::size_t row = 0;
+  std::string text;                 ///< the fields, one after another
+  std::vector<std::uint32_t> ends;  ///< end offset of each field in `text`
+  /// Set when the record's bytes were not valid UTF-8; the row must be reported as an error.
+  std::optional<std::string> decode_error;
+
+  std::size_t size() const { return ends.size(); }
+  std::string_view field(std::size_t i) const {
+    const std::uint32_t b = i == 0 ? 0 : ends[i - 1];
+    return std::string_view(text).substr(b, ends[i] - b);
+  }
+  void clear() {
+    row = 0;
+    text.clear();
+    ends.clear();
+    decode_error.reset();
+  }
+};
+
+/// Streams records from `in`. Not thread-safe; one reader per roster.
+class RosterReader {
+ public:
+  /// `chunk_size` bytes are read at a time.
+  RosterReader(std::istream& in, Encoding encoding, std::size_t chunk_size = 1 << 16);
+  ~RosterReader();
+  RosterReader(const RosterReader&) = delete;
+  RosterReader& operator=(const RosterReader&) = delete;
+
+  /// The next record into `out` (its vectors are reused); false at the end of the input.
+  /// Throws std::runtime_error only if the CSV library cannot allocate.
+  bool next(Record& out);
+
+  /// The encoding in use (after detection) and whether the input started with a UTF-8 BOM.
+  Encoding encoding() const { return encoding_; }
+  bool had_bom() const { return bom_; }
+  /// Bytes read so far (for progress).
+  std::uint64_t bytes_read() const { return bytes_; }
+
+ private:
+  bool fill();
+  void feed(const char* data, std::size_t size, bool last);
+  void decode_and_parse(const char* data, std::size_t size, bool last);
+  friend struct RosterCallbacks;
+
+  std::istream& in_;
+  Encoding encoding_;
+  std::size_t chunk_size_;
+  bool started_ = false;
+  bool finished_ = false;
+  bool bom_ = false;
+  std::uint64_t bytes_ = 0;
+  std::size_t row_ = 0;
+  std::vector<char> buffer_;
+  std::string pending_;          // undecoded bytes carried to the next chunk (split sequences)
+  std::string decoded_;
+  struct Parser;
+  std::unique_ptr<Parser> parser_;
+  std::vector<Record> ready_;   // completed records, reused in a ring
+  std::size_t ready_head_ = 0;
+  std::size_t ready_count_ = 0;
+  Record building_;
+  void* iconv_ = nullptr;        // iconv_t when decoding GB18030
+};
+
+/// Whether `text` is valid UTF-8. `complete_prefix`, when given, receives the length of the
+/// longest valid prefix (where a bad or truncated sequence starts).
+bool valid_utf8(std::string_view text, std::size_t* complete_prefix = nullptr);
+
+}  // namespace rules::batch

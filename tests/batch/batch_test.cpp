@@ -1,0 +1,273 @@
+// policy batch on the built-in pack: every fixture kind of the issue, rows out == rows in, status
+// and values per row, encodings giving identical results, jobs giving identical bytes.
+#include <gtest/gtest.h>
+
+#include <iconv.h>
+
+#include <sstream>
+
+#include "batch/batch.h"
+#include "builtin_pack.h"
+#include "loader/load.h"
+
+namespace rules::batch {
+namespace {
+
+const engine::Engine& cn() {
+  static const auto engine = [] {
+    std::vector<loader::SourceFile> files;
+    for (const auto& f : policy_packs::builtin_cn_higher_ed()) files.push_back({std::string(f.path), std::string(f.text)});
+    auto r = loader::load_pack(files);
+    if (!r.ok()) throw std::runtime_error("the built-in pack does not load");
+    return std::make_unique<engine::Engine>(std::move(r.pack));
+  }();
+  return *engine;
+}
+
+std::string encode(const std::string& utf8, const char* to) {
+  iconv_t cd = iconv_open(to, "UTF-8");
+  std::string out(utf8.size() * 4 + 16, '\0');
+  char* in = const_cast<char*>(utf8.data());
+  std::size_t in_left = utf8.size(), out_left = out.size();
+  char* o = out.data();
+  iconv(cd, &in, &in_left, &o, &out_left);
+  iconv_close(cd);
+  out.resize(out.size() - out_left);
+  return out;
+}
+
+struct Result {
+  std::string output;
+  std::optional<BatchSummary> summary;
+  std::vector<source::Diagnostic> diags;
+};
+
+Result run(const std::string& roster, BatchOptions o = {}) {
+  if (o.as_of == calendar::Date()) o.as_of = *calendar::parse_date("2025-12-01");
+  if (o.outputs.empty()) o.outputs = {"retention_until", "reenroll_deadline", "degree_visible_from"};
+  std::istringstream in(roster);
+  std::ostringstream out;
+  Result r;
+  auto v = run_batch(cn(), in, "roster.csv", out, o);
+  if (auto* s = std::get_if<BatchSummary>(&v)) r.summary = *s;
+  else r.diags = std::get<std::vector<source::Diagnostic>>(v);
+  r.output = out.str();
+  return r;
+}
+
+/// The output's rows as fields (a small CSV splitter for test output without quoted newlines).
+std::vector<std::vector<std::string>> rows_of(std::string text) {
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::vector<std::string> fields;
+    std::string f;
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      const char c = line[i];
+      if (quoted) {
+        if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') { f += '"'; ++i; }
+        else if (c == '"') quoted = false;
+        else f += c;
+      } else if (c == '"') {
+        quoted = true;
+      } else if (c == ',') {
+        fields.push_back(f);
+        f.clear();
+      } else {
+        f += c;
+      }
+    }
+    fields.push_back(f);
+    rows.push_back(fields);
+  }
+  return rows;
+}
+
+const std::string kRoster =
+    "学号,姓名,身份证号,退役日期,入伍时身份,发证日期\r\n"
+    "1,王一,110101199003078515,2025-06-15,在校生,2025-06-30\r\n"
+    "2,李二,110101199003078515,2025/6/15,enrolled_student,\r\n"
+    "3,张三,,2025.6.15,新生,2025年6月30日\r\n"
+    "4,赵四,,2025年6月15日,,20250630\r\n"
+    "5,钱五,,20250615,,\r\n";
+
+TEST(Batch, EveryDateFormatGivesTheSameAnswer) {
+  const auto r = run(kRoster);
+  ASSERT_TRUE(r.summary) << (r.diags.empty() ? "" : r.diags[0].message);
+  const auto rows = rows_of(r.output);
+  ASSERT_EQ(rows.size(), 6u);  // header + every input row
+  EXPECT_EQ(rows[0].back(), "error");
+  EXPECT_EQ(rows[0][rows[0].size() - 2], "status");
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i][6], "2027-06-15") << i;  // retention_until
+    EXPECT_EQ(rows[i][7], "2026-09-30") << i;  // reenroll_deadline
+  }
+  EXPECT_EQ(rows[1][8], "2025-06-30T00:00:00+08:00");
+  EXPECT_EQ(rows[1][9], "ok");
+  EXPECT_EQ(rows[2][8], "");  // no certificate date: unknown, not a default
+  EXPECT_EQ(rows[2][9], "unknown");
+  EXPECT_EQ(r.summary->rows, 5u);
+  EXPECT_EQ(r.summary->ok, 3u);
+  EXPECT_EQ(r.summary->unknown, 2u);
+}
+
+TEST(Batch, TheSameRosterInUtf8BomAndGbkGivesIdenticalResults) {
+  const auto plain = run(kRoster);
+  const auto bom = run("\xEF\xBB\xBF" + kRoster);
+  const auto gbk = run(encode(kRoster, "GBK"));
+  ASSERT_TRUE(plain.summary && bom.summary && gbk.summary);
+  EXPECT_EQ(rows_of(plain.output), rows_of(bom.output));
+  EXPECT_EQ(rows_of(plain.output), rows_of(gbk.output));
+  EXPECT_EQ(gbk.summary->encoding, Encoding::gb18030);
+  // A BOM goes out when the input had one or was GB18030, so that Excel reads it as UTF-8.
+  EXPECT_FALSE(plain.output.starts_with("\xEF\xBB\xBF"));
+  EXPECT_TRUE(bom.output.starts_with("\xEF\xBB\xBF"));
+  EXPECT_TRUE(gbk.output.starts_with("\xEF\xBB\xBF"));
+}
+
+TEST(Batch, Gb18030FourByteNamesSurvive) {
+  const auto r = run(encode("姓名,退役日期\r\n王䶮,2025-06-15\r\n李𠌯,2025-06-15\r\n", "GB18030"));
+  ASSERT_TRUE(r.summary);
+  const auto rows = rows_of(r.output);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1][0], "王䶮");
+  EXPECT_EQ(rows[2][0], "李𠌯");
+}
+
+TEST(Batch, ABig5RosterIsRefusedAtTheHeader) {
+  const auto r = run(encode("退役日期,姓名\r\n2025-06-15,王小明\r\n", "BIG5"));
+  ASSERT_FALSE(r.summary);
+  ASSERT_EQ(r.diags.size(), 1u);
+  EXPECT_EQ(r.diags[0].code, "batch_bad_header");
+  EXPECT_NE(r.diags[0].message.find("--encoding"), std::string::npos);
+  EXPECT_TRUE(r.output.empty());  // nothing written
+}
+
+TEST(Batch, HeaderProblemsStopBeforeAnyRow) {
+  auto dup = run("退役日期,discharge_date\r\n2025-06-15,2025-06-15\r\n");
+  ASSERT_EQ(dup.diags.size(), 1u);
+  EXPECT_EQ(dup.diags[0].code, "batch_duplicate_column");
+  EXPECT_EQ(dup.diags[0].span.begin.column, 2u);
+  auto empty = run("退役日期,,姓名\r\n2025-06-15,x,王\r\n");
+  ASSERT_EQ(empty.diags.size(), 1u);
+  EXPECT_EQ(empty.diags[0].code, "batch_empty_header");
+  EXPECT_EQ(empty.diags[0].span.begin.column, 2u);
+  auto none = run("甲,乙\r\n1,2\r\n");
+  ASSERT_EQ(none.diags.size(), 1u);
+  EXPECT_EQ(none.diags[0].code, "batch_bad_header");
+  EXPECT_TRUE(run("").diags.size() == 1);
+}
+
+TEST(Batch, TrailingCommasQuotedLineBreaksAndBlankLines) {
+  const auto r = run("姓名,退役日期,,\r\n\"王\n一\",2025-06-15,,\r\n\r\n李二,2025-06-15\r\n");
+  ASSERT_TRUE(r.summary);
+  EXPECT_EQ(r.summary->rows, 2u);
+  EXPECT_NE(r.output.find("\"王\n一\",2025-06-15,2027-06-15"), std::string::npos) << r.output;
+}
+
+TEST(Batch, ExcelSerialDatesOnlyWithTheFlag) {
+  const std::string roster = "退役日期\r\n45838\r\n60\r\n";
+  const auto without = run(roster);
+  ASSERT_TRUE(without.summary);
+  EXPECT_EQ(without.summary->error, 2u);
+  EXPECT_NE(without.summary->first_errors[0].second.find("--excel-serial-dates"), std::string::npos);
+  BatchOptions o;
+  o.excel_serial_dates = true;
+  const auto with = run(roster, o);
+  ASSERT_TRUE(with.summary);
+  const auto rows = rows_of(with.output);
+  EXPECT_EQ(rows[1][1], "2027-06-30");  // serial 45838 = 2025-06-30
+  EXPECT_EQ(rows[2].back().empty(), false);  // serial 60, Excel's 1900-02-29, is an error
+  EXPECT_EQ(with.summary->error, 1u);
+  EXPECT_EQ(with.summary->first_errors[0].first, 3u);  // spreadsheet row: header is 1
+}
+
+TEST(Batch, DamagedIdNumbersAreRowErrorsThatNeverShowTheWholeNumber) {
+  const std::string roster =
+      "身份证号,退役日期\r\n"
+      "110101199003078515,2025-06-15\r\n"
+      "1.10101E+17,2025-06-15\r\n"
+      "110101199003078000,2025-06-15\r\n"
+      "11010119900307851x,2025-06-15\r\n"
+      "110101199003078516,2025-06-15\r\n";
+  const auto r = run(roster);
+  ASSERT_TRUE(r.summary);
+  const auto rows = rows_of(r.output);
+  ASSERT_EQ(rows.size(), 6u);
+  EXPECT_EQ(rows[1][rows[1].size() - 2], "unknown");
+  EXPECT_EQ(rows[2][rows[2].size() - 2], "error");
+  EXPECT_NE(rows[2].back().find("Excel"), std::string::npos);
+  EXPECT_EQ(rows[3][rows[3].size() - 2], "error");
+  EXPECT_EQ(rows[4][rows[4].size() - 2], "error");  // wrong check character (x, expected 5)
+  EXPECT_EQ(rows[5][rows[5].size() - 2], "error");
+  for (const auto& [row, message] : r.summary->first_errors) {
+    EXPECT_EQ(message.find("110101199003078"), std::string::npos) << message;
+  }
+  EXPECT_EQ(r.summary->error, 4u);
+}
+
+TEST(Batch, ABadRowNeverStopsTheRunAndNeverGetsValues) {
+  const auto r = run("退役日期,入伍时身份\r\n2023-02-29,在校生\r\n2025-06-15,老生\r\n2025-06-15,在校生\r\n,在校生\r\n");
+  ASSERT_TRUE(r.summary);
+  const auto rows = rows_of(r.output);
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows[1][2], "");  // no retention date from a bad row
+  EXPECT_NE(rows[1].back().find("退役日期"), std::string::npos);  // names the column
+  EXPECT_NE(rows[2].back().find("入伍时身份"), std::string::npos);
+  EXPECT_EQ(rows[3][2], "2027-06-15");
+  EXPECT_EQ(rows[4][2], "");  // an empty cell is unknown, not an error
+  EXPECT_EQ(rows[4][rows[4].size() - 2], "unknown");
+  EXPECT_EQ(r.summary->error, 2u);
+}
+
+TEST(Batch, JsonLines) {
+  BatchOptions o;
+  o.format = OutputFormat::jsonl;
+  const auto r = run("退役日期\r\n2025-06-15\r\n\r\n2023-02-29\r\n", o);
+  ASSERT_TRUE(r.summary);
+  std::istringstream in(r.output);
+  std::string a, b;
+  std::getline(in, a);
+  std::getline(in, b);
+  EXPECT_NE(a.find("\"row\":2"), std::string::npos) << a;
+  EXPECT_NE(a.find("\"retention_until\":\"2027-06-15\""), std::string::npos) << a;
+  EXPECT_NE(a.find("\"degree_visible_from\":[\"certificate_issue_date\"]"), std::string::npos) << a;
+  EXPECT_NE(b.find("\"row\":3"), std::string::npos) << b;
+  EXPECT_NE(b.find("\"status\":\"error\""), std::string::npos) << b;
+}
+
+TEST(Batch, JobsDoNotChangeTheBytes) {
+  // 100,000 rows of mixed formats and errors, in small blocks so every job gets many.
+  std::string roster = "学号,退役日期,入伍时身份,发证日期\r\n";
+  const char* formats[] = {"2025-06-%02d", "2025/6/%d", "2025.6.%d", "2025年6月%d日", "202506%02d", "2023-02-29", ""};
+  for (int i = 0; i < 100000; ++i) {
+    char date[32];
+    std::snprintf(date, sizeof date, formats[i % 7], 1 + i % 28);
+    roster += std::to_string(i) + "," + date + "," + (i % 3 ? "新生" : "在校生") + "," + (i % 5 ? "2024-07-01" : "") + "\r\n";
+  }
+  BatchOptions one, two;
+  one.jobs = 1;
+  two.jobs = 2;
+  one.block_rows = two.block_rows = 1000;
+  const auto a = run(roster, one);
+  const auto b = run(roster, two);
+  ASSERT_TRUE(a.summary && b.summary);
+  EXPECT_EQ(a.summary->rows, 100000u);
+  EXPECT_EQ(a.output, b.output);
+  EXPECT_EQ(a.summary->error, b.summary->error);
+  EXPECT_GT(a.summary->error, 14000u);  // the 2023-02-29 rows
+}
+
+TEST(Batch, UnknownOutputNamesAreRejected) {
+  BatchOptions o;
+  o.outputs = {"retention_untl"};
+  const auto r = run("退役日期\r\n2025-06-15\r\n", o);
+  ASSERT_EQ(r.diags.size(), 1u);
+  EXPECT_EQ(r.diags[0].code, "batch_unknown_output");
+}
+
+}  // namespace
+}  // namespace rules::batch

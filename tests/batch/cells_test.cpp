@@ -1,0 +1,489 @@
+#include "batch/cells.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/resident_id.h"
+#include "calendar/date.h"
+#include "calendar/period.h"
+
+namespace rules::batch {
+namespace {
+
+using model::check_resident_id;
+using model::mask_resident_id;
+using model::resident_id_check_char;
+
+using model::Kind;
+using model::Type;
+using model::Value;
+
+const Type kDate = Type::of(Kind::date);
+const Type kBool = Type::of(Kind::boolean);
+const Type kInt = Type::of(Kind::integer);
+const Type kString = Type::of(Kind::string);
+const Type kId = Type::of(Kind::resident_id);
+
+constexpr CellOptions kNoSerials{};
+constexpr CellOptions kSerials{true};
+
+// The parse of one cell, with what came out.
+struct Parsed {
+  CellStatus status;
+  Value value;
+  std::string error;
+  std::string normalized;  // the resident-ID buffer
+};
+
+Parsed parse(std::string_view text, Type t, const CellOptions& opt = kNoSerials,
+             std::span<const model::EnumDef> enums = {}) {
+  Parsed p{CellStatus::error, Value{}, "", ""};
+  p.status = parse_cell(text, t, enums, opt, p.value, p.error, p.normalized);
+  return p;
+}
+
+std::string date_text(const Parsed& p) {
+  if (p.status != CellStatus::value) return "<" + p.error + ">";
+  EXPECT_EQ(p.value.kind, Kind::date);
+  EXPECT_TRUE(p.value.known());
+  return calendar::format_date(p.value.date);
+}
+
+std::vector<model::EnumDef> status_enums() {
+  model::EnumDef e;
+  e.name = "student_status";
+  e.values = {{"new_student", "新生"}, {"enrolled_student", "在校生"}, {"graduate", ""}};
+  model::EnumDef other;
+  other.name = "other";
+  other.values = {{"a", "甲"}};
+  return {other, e};
+}
+
+// --- whitespace and empty cells ---
+
+TEST(TrimCell, AsciiNbspAndIdeographicSpace) {
+  EXPECT_EQ(trim_cell("  2025-06-30\t"), "2025-06-30");
+  EXPECT_EQ(trim_cell("\r\n\v\f x \r\n"), "x");
+  EXPECT_EQ(trim_cell("\xE3\x80\x80" "是" "\xE3\x80\x80"), "是");
+  EXPECT_EQ(trim_cell("\xC2\xA0" "12" "\xC2\xA0"), "12");
+  EXPECT_EQ(trim_cell(" \xE3\x80\x80\xC2\xA0 a b \xC2\xA0\xE3\x80\x80 "), "a b");  // inner space kept
+  EXPECT_EQ(trim_cell(""), "");
+  EXPECT_EQ(trim_cell(" \xE3\x80\x80 "), "");
+  // Half a U+3000 is not whitespace.
+  EXPECT_EQ(trim_cell("\xE3\x80"), "\xE3\x80");
+}
+
+TEST(ParseCell, EmptyAndWhitespaceOnlyCellsAreEmpty) {
+  const auto enums = status_enums();
+  for (std::string_view text : {"", " ", "\t", "\xE3\x80\x80", "\xC2\xA0", " \xE3\x80\x80\xE3\x80\x80 \r\n"}) {
+    for (Type t : {kDate, kBool, kInt, kString, kId, Type::enumeration(1), Type::of(Kind::period),
+                   Type::of(Kind::window)}) {
+      Value out = Value::make_int(7);
+      std::string error = "untouched";
+      std::string normalized;
+      EXPECT_EQ(parse_cell(text, t, enums, kSerials, out, error, normalized), CellStatus::empty)
+          << "'" << text << "' as " << model::kind_name(t.kind);
+      EXPECT_EQ(out.state, model::State::unknown);
+      EXPECT_TRUE(out.missing.none());
+      EXPECT_EQ(error, "untouched");
+    }
+  }
+}
+
+// --- dates ---
+
+TEST(DateCell, EveryForm) {
+  struct Case {
+    std::string_view text;
+    std::string_view date;
+  };
+  const Case cases[] = {
+      {"2025-06-30", "2025-06-30"},
+      {"2025-6-30", "2025-06-30"},
+      {"2025-6-3", "2025-06-03"},
+      {"2025-06-03", "2025-06-03"},
+      {"2025/6/30", "2025-06-30"},
+      {"2025/06/30", "2025-06-30"},
+      {"2025/1/1", "2025-01-01"},
+      {"2025/12/31", "2025-12-31"},
+      {"2025.6.30", "2025-06-30"},
+      {"2025.06.30", "2025-06-30"},
+      {"2025.1.5", "2025-01-05"},
+      {"2025年6月30日", "2025-06-30"},
+      {"2025年06月30日", "2025-06-30"},
+      {"2025年1月5日", "2025-01-05"},
+      {"2025 年 6 月 30 日", "2025-06-30"},
+      {"2025年\xE3\x80\x80" "6月 30日", "2025-06-30"},
+      {"20250630", "2025-06-30"},
+      {"20240229", "2024-02-29"},
+      {"  2025/6/30  ", "2025-06-30"},
+      {"\xE3\x80\x80" "2025年6月30日" "\xE3\x80\x80", "2025-06-30"},
+      {"0001-01-01", "0001-01-01"},
+      {"9999/12/31", "9999-12-31"},
+  };
+  for (const auto& c : cases) {
+    for (const auto& opt : {kNoSerials, kSerials}) {
+      EXPECT_EQ(date_text(parse(c.text, kDate, opt)), c.date) << c.text;
+    }
+  }
+}
+
+TEST(DateCell, LeapDays) {
+  EXPECT_EQ(date_text(parse("2024-02-29", kDate)), "2024-02-29");
+  EXPECT_EQ(date_text(parse("2000/2/29", kDate)), "2000-02-29");
+  EXPECT_EQ(date_text(parse("2024年2月29日", kDate)), "2024-02-29");
+  EXPECT_EQ(parse("2023-02-29", kDate).error, "'2023-02-29' is not a valid date: February 2023 has 28 days");
+  EXPECT_EQ(parse("2023/2/29", kDate).error, "'2023/2/29' is not a valid date: February 2023 has 28 days");
+  EXPECT_EQ(parse("1900.2.29", kDate).error, "'1900.2.29' is not a valid date: February 1900 has 28 days");
+  EXPECT_EQ(parse("2023年2月29日", kDate).error, "'2023年2月29日' is not a valid date: February 2023 has 28 days");
+  EXPECT_EQ(parse("20230229", kDate).error, "'20230229' is not a valid date: February 2023 has 28 days");
+}
+
+TEST(DateCell, InvalidDays) {
+  struct Case {
+    std::string_view text;
+    std::string_view error;
+  };
+  const Case cases[] = {
+      {"2025/13/01", "'2025/13/01' is not a valid date: there is no month 13"},
+      {"2025-0-10", "'2025-0-10' is not a valid date: there is no month 0"},
+      {"2025.4.31", "'2025.4.31' is not a valid date: April 2025 has 30 days"},
+      {"2025-01-00", "'2025-01-00' is not a valid date: there is no day 0"},
+      {"20251301", "'20251301' is not a valid date: there is no month 13"},
+      {"0000-01-01", "'0000-01-01' is out of range: supported dates are 0001-01-01 to 9999-12-31"},
+      {"10000-01-01", "'10000-01-01' is out of range: supported dates are 0001-01-01 to 9999-12-31"},
+      {"10000/1/1", "'10000/1/1' is out of range: supported dates are 0001-01-01 to 9999-12-31"},
+      {"0000年1月1日", "'0000年1月1日' is out of range: supported dates are 0001-01-01 to 9999-12-31"},
+      {"00000101", "'00000101' is out of range: supported dates are 0001-01-01 to 9999-12-31"},
+  };
+  for (const auto& c : cases) {
+    const auto p = parse(c.text, kDate);
+    EXPECT_EQ(p.status, CellStatus::error) << c.text;
+    EXPECT_EQ(p.error, c.error);
+  }
+}
+
+TEST(DateCell, Garbage) {
+  const std::string forms = " is not a date (2025-06-30, 2025/6/30, 2025.6.30, 2025年6月30日 or 20250630)";
+  for (std::string_view text :
+       {"yesterday", "2025", "2025-06", "2025-06-30-", "2025-06/30", "2025/6.30", "2025//6/30", "25/6/30",
+        "6/30/2025", "30.06.2025", "2025-006-30", "2025-06-030", "2025年6月30", "2025年6月", "6月30日",
+        "２０２５-06-30", "2025-06-30T00:00", "2025/6/30 0:00", "202506300", "2025063", "-2025-06-30", "+20250630",
+        "2025 06 30", "2025.6.30.", "1.2E+3", "45838.", "45838.5", "123456", "100000-01-01"}) {
+    const auto p = parse(text, kDate);
+    EXPECT_EQ(p.status, CellStatus::error) << text;
+    // Trailing whitespace is trimmed before the value is shown.
+    EXPECT_EQ(p.error, "'" + std::string(trim_cell(text)) + "'" + forms) << text;
+  }
+}
+
+TEST(DateCell, ExcelSerials) {
+  struct Case {
+    std::string_view text;
+    std::string_view date;
+  };
+  const Case cases[] = {
+      {"1", "1900-01-01"},
+      {"2", "1900-01-02"},
+      {"59", "1900-02-28"},
+      {"61", "1900-03-01"},
+      {"62", "1900-03-02"},
+      {"367", "1901-01-01"},
+      {"25569", "1970-01-01"},
+      {"45292", "2024-01-01"},
+      {"45658", "2025-01-01"},
+      {"45838", "2025-06-30"},
+      {"45839", "2025-07-01"},
+      {"45838.0", "2025-06-30"},
+      {"45838.000", "2025-06-30"},
+      {"0045838", "2025-06-30"},
+      {" 45838 ", "2025-06-30"},
+      {"2958465", "9999-12-31"},
+      {"20250630", "2025-06-30"},  // eight digits are always YYYYMMDD
+  };
+  for (const auto& c : cases) EXPECT_EQ(date_text(parse(c.text, kDate, kSerials)), c.date) << c.text;
+}
+
+TEST(DateCell, ExcelSerialErrors) {
+  EXPECT_EQ(parse("60", kDate, kSerials).error,
+            "'60' is Excel's serial number of 1900-02-29, a day that never existed (Excel counts 1900 as a leap "
+            "year); enter the intended date");
+  EXPECT_EQ(parse("60.0", kDate, kSerials).status, CellStatus::error);
+  const std::string range = " is not an Excel serial date: they run from 1 (1900-01-01) to 2958465 (9999-12-31)";
+  for (std::string_view text : {"0", "0.0", "2958466", "9999999", "123456789", "99999999999999"}) {
+    EXPECT_EQ(parse(text, kDate, kSerials).error, "'" + std::string(text) + "'" + range) << text;
+  }
+  // 15 digits or more may be an ID number: shown masked.
+  EXPECT_EQ(parse("99999999999999999999999", kDate, kSerials).error, "'999999*************9999'" + range);
+  EXPECT_EQ(parse("45838.5", kDate, kSerials).error,
+            "'45838.5' is not a date: an Excel serial number with a time of day; expected a whole day number");
+  // Not numbers at all: the list of forms, now with serials.
+  EXPECT_EQ(parse("-1", kDate, kSerials).error,
+            "'-1' is not a date (2025-06-30, 2025/6/30, 2025.6.30, 2025年6月30日, 20250630 or an Excel serial "
+            "number such as 45838)");
+  EXPECT_EQ(parse("45838.", kDate, kSerials).status, CellStatus::error);
+  EXPECT_EQ(parse("20250630.0", kDate, kSerials).status, CellStatus::error);
+  EXPECT_EQ(parse("20230229", kDate, kSerials).error, "'20230229' is not a valid date: February 2023 has 28 days");
+}
+
+TEST(DateCell, SerialsNeedTheFlag) {
+  const std::string hint =
+      "' is not a date (2025-06-30, 2025/6/30, 2025.6.30, 2025年6月30日 or 20250630); it looks like an Excel serial "
+      "date number: run with --excel-serial-dates to read it as one";
+  for (std::string_view text : {"45838", "45838.0", "10000", "99999"}) {
+    const auto p = parse(text, kDate);
+    EXPECT_EQ(p.status, CellStatus::error) << text;
+    EXPECT_EQ(p.error, "'" + std::string(text) + hint);
+  }
+  // Other numbers do not look like serials of a plausible date: no hint.
+  for (std::string_view text : {"1", "60", "2025", "123456", "45838.5"}) {
+    const auto p = parse(text, kDate);
+    EXPECT_EQ(p.status, CellStatus::error) << text;
+    EXPECT_EQ(p.error.find("--excel-serial-dates"), std::string::npos) << p.error;
+  }
+}
+
+TEST(DateCell, DoesNotPrintIdNumbers) {
+  const auto p = parse("110101199003070011", kDate);
+  EXPECT_EQ(p.status, CellStatus::error);
+  EXPECT_EQ(p.error,
+            "'110101********0011' is not a date (2025-06-30, 2025/6/30, 2025.6.30, 2025年6月30日 or 20250630)");
+  const auto s = parse("1.10101199003077E+17", kDate, kSerials);
+  EXPECT_EQ(s.error.find("1.10101199003077E+17"), std::string::npos) << s.error;
+}
+
+// --- booleans ---
+
+TEST(BoolCell, Spellings) {
+  struct Case {
+    std::string_view text;
+    bool value;
+  };
+  const Case cases[] = {
+      {"是", true},    {"否", false},   {"true", true},   {"false", false}, {"TRUE", true},  {"FALSE", false},
+      {"True", true},  {"False", false}, {"tRuE", true},  {"1", true},      {"0", false},    {"Y", true},
+      {"y", true},     {"N", false},    {"n", false},     {"yes", true},    {"no", false},   {"YES", true},
+      {"No", false},   {" 是 ", true},   {"\xE3\x80\x80否\xE3\x80\x80", false},
+  };
+  for (const auto& c : cases) {
+    const auto p = parse(c.text, kBool);
+    ASSERT_EQ(p.status, CellStatus::value) << c.text << ": " << p.error;
+    EXPECT_EQ(p.value.kind, Kind::boolean);
+    EXPECT_EQ(p.value.boolean, c.value) << c.text;
+  }
+}
+
+TEST(BoolCell, Rejected) {
+  for (std::string_view text : {"对", "错", "t", "f", "on", "off", "2", "1.0", "-1", "yes!", "是的", "truee", "Y N"}) {
+    const auto p = parse(text, kBool);
+    EXPECT_EQ(p.status, CellStatus::error) << text;
+    EXPECT_EQ(p.error, "'" + std::string(text) + "' is not a yes/no value (是/否, true/false, yes/no, Y/N or 1/0)");
+  }
+}
+
+// --- enums ---
+
+TEST(EnumCell, ByNameAndLabel) {
+  const auto enums = status_enums();
+  const Type t = Type::enumeration(1);
+  struct Case {
+    std::string_view text;
+    std::uint32_t index;
+  };
+  const Case cases[] = {{"new_student", 0}, {"新生", 0},  {"enrolled_student", 1}, {"在校生", 1},
+                        {"graduate", 2},    {" 新生 ", 0}, {"\xE3\x80\x80在校生", 1}};
+  for (const auto& c : cases) {
+    const auto p = parse(c.text, t, kNoSerials, enums);
+    ASSERT_EQ(p.status, CellStatus::value) << c.text << ": " << p.error;
+    EXPECT_EQ(p.value.kind, Kind::enumeration);
+    EXPECT_EQ(p.value.enum_id, 1u);
+    EXPECT_EQ(p.value.enum_index, c.index) << c.text;
+  }
+  // The other set's values are not values of this one.
+  const auto other = parse("甲", t, kNoSerials, enums);
+  EXPECT_EQ(other.status, CellStatus::error);
+  EXPECT_EQ(other.error, "'甲' is not one of new_student (新生), enrolled_student (在校生), graduate");
+  EXPECT_EQ(parse("New_Student", t, kNoSerials, enums).status, CellStatus::error);
+  EXPECT_EQ(parse("新 生", t, kNoSerials, enums).status, CellStatus::error);
+  EXPECT_EQ(parse("新生", Type::enumeration(9), kNoSerials, enums).error,
+            "'新生' cannot be read: the pack declares no enum set 9");
+}
+
+// --- integers ---
+
+TEST(IntegerCell, Accepted) {
+  struct Case {
+    std::string_view text;
+    std::int64_t value;
+  };
+  const Case cases[] = {
+      {"12", 12},   {"-3", -3},    {"+7", 7},     {"0", 0},     {"-0", 0},   {"12.0", 12},
+      {"12.00", 12}, {"-3.0", -3}, {"007", 7},    {" 42 ", 42}, {"\xC2\xA0" "5\xE3\x80\x80", 5},
+      {"9223372036854775807", INT64_MAX},         {"-9223372036854775808", INT64_MIN},
+  };
+  for (const auto& c : cases) {
+    const auto p = parse(c.text, kInt);
+    ASSERT_EQ(p.status, CellStatus::value) << c.text << ": " << p.error;
+    EXPECT_EQ(p.value.kind, Kind::integer);
+    EXPECT_EQ(p.value.integer, c.value) << c.text;
+  }
+}
+
+TEST(IntegerCell, Rejected) {
+  for (std::string_view text : {"1.2E+3", "1e3", "12.5", "12.", ".0", "1,234", "+-3", "-+3", "--3", "++3", "-", "+",
+                                "0x10", "12 3", "twelve", "１２", "12.0.0", "-.0"}) {
+    const auto p = parse(text, kInt);
+    EXPECT_EQ(p.status, CellStatus::error) << text;
+    EXPECT_EQ(p.error, "'" + std::string(text) + "' is not an integer (digits with an optional sign, such as 12 or -3)");
+  }
+  EXPECT_EQ(parse("92233720368547758080", kInt).error,  // 15 digits or more are shown masked
+            "'922337**********8080' is not an integer: it is too large (the limit is 9223372036854775807)");
+  EXPECT_EQ(parse("9223372036854775808", kInt).status, CellStatus::error);
+  EXPECT_EQ(parse("99999999999999", kInt).value.integer, 99999999999999);
+  EXPECT_EQ(parse("-9223372036854775809.0", kInt).status, CellStatus::error);
+  // An ID number in an integer column is not printed whole.
+  const auto id = parse("110101199003070011111", kInt);
+  EXPECT_EQ(id.status, CellStatus::error);
+  EXPECT_EQ(id.error.find("110101199003070011111"), std::string::npos) << id.error;
+}
+
+// --- strings and the types delegated to model::parse_value ---
+
+TEST(StringCell, TrimmedAndViewsTheText) {
+  const std::string cell = " \xE3\x80\x80张 三\xC2\xA0 ";
+  const auto p = parse(cell, kString);
+  ASSERT_EQ(p.status, CellStatus::value);
+  EXPECT_EQ(p.value.kind, Kind::string);
+  EXPECT_EQ(p.value.str(), "张 三");
+  EXPECT_EQ(p.value.str().data(), cell.data() + 4);  // a view into the cell
+  const auto t = parse(" {a} ", Type::of(Kind::text));
+  ASSERT_EQ(t.status, CellStatus::value);
+  EXPECT_EQ(t.value.kind, Kind::text);
+  EXPECT_EQ(t.value.str(), "{a}");
+}
+
+TEST(OtherCells, DelegatedToParseValue) {
+  const auto period = parse("\xE3\x80\x80P2Y ", Type::of(Kind::period));
+  ASSERT_EQ(period.status, CellStatus::value) << period.error;
+  EXPECT_EQ(period.value.kind, Kind::period);
+  EXPECT_EQ(calendar::format_period(period.value.period), "P2Y");
+
+  const auto time = parse(" 08:30 ", Type::of(Kind::time_of_day));
+  ASSERT_EQ(time.status, CellStatus::value) << time.error;
+  EXPECT_EQ(time.value.kind, Kind::time_of_day);
+
+  const auto md = parse("09-01", Type::of(Kind::month_day));
+  ASSERT_EQ(md.status, CellStatus::value) << md.error;
+  EXPECT_EQ(md.value.month_day.month, 9u);
+  EXPECT_EQ(md.value.month_day.day, 1u);
+
+  const auto w = parse("[2025-09-01 .. 2025-09-30]\xC2\xA0", Type::of(Kind::window));
+  ASSERT_EQ(w.status, CellStatus::value) << w.error;
+  EXPECT_EQ(calendar::format_date(w.value.window.start), "2025-09-01");
+  EXPECT_EQ(calendar::format_date(w.value.window.end), "2025-09-30");
+
+  const auto inst = parse("2025-06-30T08:00:00+08:00", Type::of(Kind::instant));
+  ASSERT_EQ(inst.status, CellStatus::value) << inst.error;
+  EXPECT_EQ(inst.value.kind, Kind::instant);
+
+  const auto bad = parse(" P2X ", Type::of(Kind::period));
+  EXPECT_EQ(bad.status, CellStatus::error);
+  EXPECT_EQ(bad.error.rfind("'P2X' is not an ISO 8601 period", 0), 0u) << bad.error;
+
+  const auto list = parse("[1, 2]", Type::list_of(kInt));
+  EXPECT_EQ(list.status, CellStatus::error);
+
+  // A number that may be an ID is masked even in messages made by parse_value.
+  const auto id = parse("110101199003070011", Type::of(Kind::period));
+  EXPECT_EQ(id.status, CellStatus::error);
+  EXPECT_EQ(id.error.find("110101199003070011"), std::string::npos) << id.error;
+  EXPECT_NE(id.error.find("110101********0011"), std::string::npos) << id.error;
+}
+
+TEST(ParseCell, ErrorLeavesOutUnchanged) {
+  Value out = Value::make_int(99);
+  std::string error;
+  std::string normalized;
+  EXPECT_EQ(parse_cell("2023-02-29", kDate, {}, kNoSerials, out, error, normalized), CellStatus::error);
+  EXPECT_EQ(out.kind, Kind::integer);
+  EXPECT_EQ(out.integer, 99);
+  EXPECT_EQ(parse_cell("x", kInt, {}, kNoSerials, out, error, normalized), CellStatus::error);
+  EXPECT_EQ(out.integer, 99);
+  EXPECT_EQ(parse_cell("110101199003070012", kId, {}, kNoSerials, out, error, normalized), CellStatus::error);
+  EXPECT_EQ(out.integer, 99);
+}
+
+// --- resident ID cells ---
+
+TEST(ResidentIdCell, ValidNumbersViewTheText) {
+  std::string normalized;
+  std::string error;
+  Value out;
+  const std::string cell = " 110101199003070011\xE3\x80\x80";
+  ASSERT_EQ(parse_resident_id_cell(cell, normalized, out, error), CellStatus::value) << error;
+  EXPECT_EQ(out.kind, Kind::resident_id);
+  EXPECT_EQ(out.str(), "110101199003070011");
+  EXPECT_EQ(out.str().data(), cell.data() + 1);
+  EXPECT_EQ(error, "");
+
+  const std::string upper = "11010120000229123X";
+  ASSERT_EQ(parse_resident_id_cell(upper, normalized, out, error), CellStatus::value) << error;
+  EXPECT_EQ(out.str().data(), upper.data());
+}
+
+TEST(ResidentIdCell, LowercaseXViewsTheNormalizedCopy) {
+  std::string normalized;
+  std::string error;
+  Value out;
+  const std::string cell = "11010120000229123x ";
+  ASSERT_EQ(parse_resident_id_cell(cell, normalized, out, error), CellStatus::value) << error;
+  EXPECT_EQ(out.str(), "11010120000229123X");
+  EXPECT_EQ(out.str().data(), normalized.data());
+}
+
+TEST(ResidentIdCell, EmptyAndErrors) {
+  std::string normalized;
+  std::string error;
+  Value out = Value::make_int(1);
+  EXPECT_EQ(parse_resident_id_cell(" \xE3\x80\x80 ", normalized, out, error), CellStatus::empty);
+  EXPECT_EQ(out.state, model::State::unknown);
+  EXPECT_TRUE(out.missing.none());
+
+  EXPECT_EQ(parse_resident_id_cell(" 1.10101E+17 ", normalized, out, error), CellStatus::error);
+  EXPECT_NE(error.find("scientific notation"), std::string::npos) << error;
+  EXPECT_EQ(parse_resident_id_cell("110101199003070012", normalized, out, error), CellStatus::error);
+  EXPECT_EQ(error,
+            "'110101********0012' is not a valid resident ID number: the check character is '2', but the first 17 "
+            "digits give '1'; a digit was probably mistyped");
+  EXPECT_EQ(parse_resident_id_cell("110101199003072000", normalized, out, error), CellStatus::error);
+  EXPECT_NE(error.find("15-digit precision"), std::string::npos) << error;
+}
+
+TEST(ResidentIdCell, ThroughParseCell) {
+  const std::string cell = "\xE3\x80\x80" "11010120000229123x";
+  const auto p = parse(cell, kId);
+  ASSERT_EQ(p.status, CellStatus::value) << p.error;
+  EXPECT_EQ(p.value.kind, Kind::resident_id);
+  EXPECT_EQ(p.value.str(), "11010120000229123X");
+  EXPECT_EQ(p.value.str().data(), p.normalized.data());
+
+  const std::string plain = "110101198512314569";
+  const auto q = parse(plain, kId);
+  ASSERT_EQ(q.status, CellStatus::value) << q.error;
+  EXPECT_EQ(q.value.kind, Kind::resident_id);
+  EXPECT_EQ(q.value.str().data(), plain.data());
+
+  const auto bad = parse("110101199002300014", kId);
+  EXPECT_EQ(bad.status, CellStatus::error);
+  EXPECT_EQ(bad.error,
+            "'110101********0014' is not a valid resident ID number: its birth date (digits 7-14) does not exist "
+            "(February 1990 has 28 days)");
+  EXPECT_EQ(parse("1.10101E+17", kId).status, CellStatus::error);
+  EXPECT_EQ(parse("110101900307001", kId).status, CellStatus::error);
+}
+
+}  // namespace
+}  // namespace rules::batch
