@@ -127,9 +127,7 @@ void add_batch(CLI::App& app, Action& action) {
       std::ifstream file;
       std::istream* in = &std::cin;
       if (o->roster != "-") {
-        std::error_code ec;
-        if (std::filesystem::is_regular_file(o->roster, ec)) file.open(o->roster, std::ios::binary);
-        if (!file.is_open()) {
+        if (!open_regular_file(o->roster, file)) {
           std::cerr << o->roster << ": error[batch_io]: cannot read the roster\n";
           return kExitInputError;
         }

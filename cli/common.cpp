@@ -1,5 +1,6 @@
 #include "common.h"
 
+#include <filesystem>
 #include <iostream>
 
 #include "builtin_pack.h"
@@ -47,6 +48,12 @@ std::optional<rules::calendar::Date> as_of_date(const std::string& text, const r
     return std::nullopt;
   }
   return *d;
+}
+
+bool open_regular_file(const std::string& path, std::ifstream& in) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(path, ec)) in.open(path, std::ios::binary);
+  return in.is_open();
 }
 
 void print_diagnostics(const std::vector<rules::source::Diagnostic>& ds, std::ostream& err) {

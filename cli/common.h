@@ -1,6 +1,7 @@
 #pragma once
 // Shared by the subcommands: loading the pack, reading --as-of, printing diagnostics.
 
+#include <fstream>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -32,6 +33,10 @@ std::unique_ptr<rules::engine::Engine> load_engine(const PackOptions& o, std::os
 /// Prints an error and returns nullopt when the text is not a date.
 std::optional<rules::calendar::Date> as_of_date(const std::string& text, const rules::engine::Engine& engine,
                                                 std::ostream& err);
+
+/// Opens `path` for binary reading when it is a regular file (a directory is not an input);
+/// false otherwise.
+bool open_regular_file(const std::string& path, std::ifstream& in);
 
 /// Prints diagnostics as file:line:col: error[code]: message, one per line.
 void print_diagnostics(const std::vector<rules::source::Diagnostic>& ds, std::ostream& err);

@@ -44,10 +44,8 @@ void add_eval(CLI::App& app, Action& action) {
         if (o->situation == "-") {
           ss << std::cin.rdbuf();
         } else {
-          std::error_code ec;
           std::ifstream in;
-          if (std::filesystem::is_regular_file(o->situation, ec)) in.open(o->situation, std::ios::binary);
-          if (!in.is_open()) {
+          if (!open_regular_file(o->situation, in)) {
             std::cerr << o->situation << ": error[situation_io]: cannot read the situation file\n";
             return kExitInputError;
           }

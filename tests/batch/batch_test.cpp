@@ -2,7 +2,7 @@
 // and values per row, encodings giving identical results, jobs giving identical bytes.
 #include <gtest/gtest.h>
 
-#include <iconv.h>
+#include "encode.h"
 
 #include <sstream>
 
@@ -24,17 +24,7 @@ const engine::Engine& cn() {
   return *engine;
 }
 
-std::string encode(const std::string& utf8, const char* to) {
-  iconv_t cd = iconv_open(to, "UTF-8");
-  std::string out(utf8.size() * 4 + 16, '\0');
-  char* in = const_cast<char*>(utf8.data());
-  std::size_t in_left = utf8.size(), out_left = out.size();
-  char* o = out.data();
-  iconv(cd, &in, &in_left, &o, &out_left);
-  iconv_close(cd);
-  out.resize(out.size() - out_left);
-  return out;
-}
+using testing::encode;
 
 struct Result {
   std::string output;

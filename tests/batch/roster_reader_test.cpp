@@ -1,7 +1,7 @@
 // The roster reader: encodings, CSV structure, row numbers, chunk boundaries.
 #include <gtest/gtest.h>
 
-#include <iconv.h>
+#include "encode.h"
 
 #include <sstream>
 
@@ -10,19 +10,7 @@
 namespace rules::batch {
 namespace {
 
-/// Converts UTF-8 test text to another encoding with the system's iconv (to make fixtures).
-std::string encode(const std::string& utf8, const char* to) {
-  iconv_t cd = iconv_open(to, "UTF-8");
-  EXPECT_NE(cd, reinterpret_cast<iconv_t>(-1)) << to;
-  std::string out(utf8.size() * 4 + 16, '\0');
-  char* in = const_cast<char*>(utf8.data());
-  std::size_t in_left = utf8.size(), out_left = out.size();
-  char* o = out.data();
-  EXPECT_NE(iconv(cd, &in, &in_left, &o, &out_left), static_cast<std::size_t>(-1)) << to;
-  iconv_close(cd);
-  out.resize(out.size() - out_left);
-  return out;
-}
+using testing::encode;
 
 struct Read {
   std::vector<std::vector<std::string>> rows;
