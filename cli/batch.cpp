@@ -147,13 +147,23 @@ void add_batch(CLI::App& app, Action& action) {
       const bool tty = isatty(STDERR_FILENO) != 0;
       const auto start = std::chrono::steady_clock::now();
       auto last = start;
-      const auto progress = [&](std::size_t rows, std::uint64_t) {
+      // The ETA comes from the bytes read against the file's size (unknown for standard input).
+      std::uint64_t total_bytes = 0;
+      if (o->roster != "-") {
+        std::error_code ec;
+        total_bytes = std::filesystem::file_size(o->roster, ec);
+      }
+      const auto progress = [&](std::size_t rows, std::uint64_t bytes) {
         if (!tty) return;
         const auto now = std::chrono::steady_clock::now();
         if (now - last < std::chrono::milliseconds(200)) return;
         last = now;
         const double secs = std::chrono::duration<double>(now - start).count();
-        std::fprintf(stderr, "\r%zu rows, %.0f rows/s   ", rows, secs > 0 ? static_cast<double>(rows) / secs : 0.0);
+        std::fprintf(stderr, "\r%zu rows, %.0f rows/s", rows, secs > 0 ? static_cast<double>(rows) / secs : 0.0);
+        if (total_bytes > 0 && bytes > 0 && bytes <= total_bytes) {
+          std::fprintf(stderr, ", ETA %.0f s", secs * static_cast<double>(total_bytes - bytes) / static_cast<double>(bytes));
+        }
+        std::fprintf(stderr, "   ");
       };
       const std::string name = o->roster == "-" ? "<stdin>" : o->roster;
       const auto result = rules::batch::run_batch(*engine, *in, name, *out, options, progress);
