@@ -1,5 +1,8 @@
 // policy batch: evaluate every row of a roster exported from Excel.
 #include <sys/stat.h>
+#include <csignal>
+#include <cerrno>
+#include <cstring>
 #include <unistd.h>
 
 #include <chrono>
@@ -20,20 +23,49 @@ namespace {
 /// Exit code when some rows had errors (README).
 constexpr int kExitRowErrors = 3;
 
-/// A file written under a temporary name and renamed into place only when complete, so an
-/// interrupted run never leaves a partial file under the final name.
+/// The temporary file being written, for the signal handler (a fixed buffer: handlers may only
+/// call async-signal-safe functions such as unlink).
+char g_temporary[4096] = {0};
+
+extern "C" void remove_temporary_and_die(int sig) {
+  if (g_temporary[0] != '\0') ::unlink(g_temporary);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+/// A file written under a temporary name beside the target and renamed into place only when
+/// complete, so an interrupted run (even by Ctrl-C or SIGTERM) never leaves a partial file under
+/// the final name, nor a stray copy of the roster's data. A symbolic link is followed: its target
+/// is replaced. An existing file keeps its permissions (a private roster result stays private).
 class AtomicFile {
  public:
-  explicit AtomicFile(const std::string& path) : path_(path) {
-    std::string tmpl = path + ".tmp-XXXXXX";
+  explicit AtomicFile(const std::string& path) {
+    std::error_code ec;
+    path_ = std::filesystem::is_symlink(path, ec) ? std::filesystem::canonical(path, ec).string() : path;
+    if (path_.empty()) path_ = path;
+    std::string tmpl = path_ + ".tmp-XXXXXX";
     const int fd = mkstemp(tmpl.data());
-    if (fd < 0) return;
-    // mkstemp creates the file 0600; give it the permissions any new file would get.
-    const mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
+    if (fd < 0) {
+      why_ = std::strerror(errno);
+      return;
+    }
+    struct stat existing{};
+    if (::stat(path_.c_str(), &existing) == 0) {
+      fchmod(fd, existing.st_mode & 07777);
+    } else {
+      // mkstemp creates the file 0600; give it the permissions any new file would get.
+      const mode_t mask = umask(0);
+      umask(mask);
+      fchmod(fd, 0666 & ~mask);
+    }
     ::close(fd);
     tmp_ = tmpl;
+    if (tmp_.size() < sizeof g_temporary) {
+      std::memcpy(g_temporary, tmp_.c_str(), tmp_.size() + 1);
+      ::signal(SIGINT, remove_temporary_and_die);
+      ::signal(SIGTERM, remove_temporary_and_die);
+      ::signal(SIGHUP, remove_temporary_and_die);
+    }
     stream_.open(tmp_, std::ios::binary | std::ios::trunc);
   }
   ~AtomicFile() {
@@ -41,8 +73,10 @@ class AtomicFile {
       std::error_code ec;
       std::filesystem::remove(tmp_, ec);
     }
+    g_temporary[0] = '\0';
   }
   bool ok() const { return stream_.is_open(); }
+  const std::string& why() const { return why_; }
   std::ostream& stream() { return stream_; }
   bool commit() {
     stream_.close();
@@ -50,11 +84,12 @@ class AtomicFile {
     std::error_code ec;
     std::filesystem::rename(tmp_, path_, ec);
     committed_ = !ec;
+    if (ec) why_ = ec.message();
     return committed_;
   }
 
  private:
-  std::string path_, tmp_;
+  std::string path_, tmp_, why_;
   std::ofstream stream_;
   bool committed_ = false;
 };
@@ -136,9 +171,19 @@ void add_batch(CLI::App& app, Action& action) {
       std::unique_ptr<AtomicFile> target;
       std::ostream* out = &std::cout;
       if (!o->output.empty()) {
+        std::error_code ec;
+        if (o->roster != "-" && std::filesystem::equivalent(o->roster, o->output, ec)) {
+          std::cerr << o->output << ": error[batch_io]: the output would replace the roster it is read from; "
+                                    "choose another -o\n";
+          return kExitInputError;
+        }
+        if (std::filesystem::is_directory(o->output, ec)) {
+          std::cerr << o->output << ": error[batch_io]: is a directory; -o takes a file name\n";
+          return kExitInputError;
+        }
         target = std::make_unique<AtomicFile>(o->output);
         if (!target->ok()) {
-          std::cerr << o->output << ": error[batch_io]: cannot write the output file\n";
+          std::cerr << o->output << ": error[batch_io]: cannot write the output file: " << target->why() << "\n";
           return kExitInputError;
         }
         out = &target->stream();
@@ -174,7 +219,7 @@ void add_batch(CLI::App& app, Action& action) {
       }
       const auto& summary = std::get<rules::batch::BatchSummary>(result);
       if (target && !target->commit()) {
-        std::cerr << o->output << ": error[batch_io]: the output could not be written\n";
+        std::cerr << o->output << ": error[batch_io]: the output could not be written: " << target->why() << "\n";
         return kExitInputError;
       }
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

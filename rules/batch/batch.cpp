@@ -3,6 +3,7 @@
 #include <iconv.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <thread>
 
@@ -44,11 +45,20 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
   std::vector<std::optional<std::size_t>> fact_column(facts.size());
   bool any = false;
   for (std::size_t c = 0; c < header.size(); ++c) {
-    const std::string_view h = trim(header.field(c));
+    // Headers match after trimming (also full-width spaces) and dropping a stray BOM; fact names
+    // match in any ASCII case (Discharge_Date), Chinese headers exactly.
+    std::string_view h = trim_cell(header.field(c));
+    while (h.starts_with("\xEF\xBB\xBF")) h = trim_cell(h.substr(3));
     layout.headers.emplace_back(header.field(c));
     std::optional<std::uint32_t> fact;
+    const auto same_ascii_case = [](std::string_view a, std::string_view b) {
+      return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+             });
+    };
     for (std::uint32_t f = 0; f < facts.size() && !fact; ++f) {
-      if (facts[f].name == h || std::find(facts[f].csv_headers.begin(), facts[f].csv_headers.end(), h) != facts[f].csv_headers.end()) {
+      if (same_ascii_case(facts[f].name, h) ||
+          std::find(facts[f].csv_headers.begin(), facts[f].csv_headers.end(), h) != facts[f].csv_headers.end()) {
         fact = f;
       }
     }
@@ -81,6 +91,22 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
     diags.push_back(std::move(d));
   }
   return diags;
+}
+
+/// `text` with every byte that is not part of valid UTF-8 replaced by U+FFFD.
+std::string sanitize_utf8(std::string_view text) {
+  std::string out;
+  while (!text.empty()) {
+    std::size_t good = 0;
+    if (valid_utf8(text, &good)) {
+      out += text;
+      break;
+    }
+    out += text.substr(0, good);
+    out += "\xEF\xBF\xBD";
+    text.remove_prefix(good + 1);
+  }
+  return out;
 }
 
 /// Appends a CSV field, quoted when it must be (RFC 4180: comma, quote, line break, edge spaces).
@@ -167,6 +193,12 @@ class Runner {
         if (v.state == State::unknown && v.missing.any()) undecided = true;
       }
     }
+    // A huge bad cell must not make a huge message.
+    if (error.size() > 300) {
+      std::size_t cut = 297;
+      while (cut > 0 && (static_cast<unsigned char>(error[cut]) & 0xC0) == 0x80) --cut;
+      error = error.substr(0, cut) + "…";
+    }
     const char* status = !error.empty() ? "error" : undecided ? "unknown" : "ok";
     if (!error.empty()) {
       ++s.error;
@@ -192,7 +224,11 @@ class Runner {
   void write_csv(Slot& s, const Record& r, bool evaluated, const char* status, const std::string& error) const {
     for (std::size_t c = 0; c < layout_.headers.size(); ++c) {
       if (c) s.out += ',';
-      if (c < r.size()) put_csv(s.out, r.field(c));
+      if (c >= r.size()) continue;
+      // A row that was not valid UTF-8 is passed through with its bad bytes replaced (U+FFFD),
+      // so that the output file stays valid UTF-8.
+      if (r.decode_error) put_csv(s.out, sanitize_utf8(r.field(c)));
+      else put_csv(s.out, r.field(c));
     }
     for (const auto oi : layout_.outputs) {
       s.out += ',';
@@ -224,8 +260,17 @@ class Runner {
         unknown[name] = std::move(facts);
       }
     }
+    nlohmann::ordered_json errors = nlohmann::ordered_json::object();
+    for (const auto oi : layout_.outputs) {
+      const Value& v = s.outcome.output(oi);
+      if (evaluated && v.state == State::error) {
+        errors[engine_.pack().outputs[oi].name] = {{"code", s.outcome.errors[v.error_index].code},
+                                                   {"message", s.outcome.errors[v.error_index].message}};
+      }
+    }
     j["values"] = std::move(values);
     j["unknown"] = std::move(unknown);
+    j["errors"] = std::move(errors);
     s.out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     s.out += '\n';
   }
@@ -302,8 +347,10 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
       if (engine.pack().outputs[i].decl(engine.policy()).type.kind != model::Kind::text) layout.outputs.push_back(i);
     }
   } else {
-    for (const auto& name : options.outputs) {
+    for (const auto& raw : options.outputs) {
+      const std::string name(trim(raw));
       const auto oi = engine.pack().find_output(name);
+      if (oi && std::find(layout.outputs.begin(), layout.outputs.end(), *oi) != layout.outputs.end()) continue;
       if (!oi) {
         diags.push_back(source::diagnostic_at("batch_unknown_output", "--outputs", {}, "'" + name + "' is not an output of pack " +
                                                                                           engine.policy().header.id));
@@ -314,11 +361,12 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   }
   Record header;
   if (!reader.next(header)) {
-    diags.push_back(source::diagnostic_at("batch_bad_header", input_name, {}, "the roster is empty: no header row"));
+    diags.push_back(source::diagnostic_at("batch_bad_header", input_name, {},
+                                          reader.error() ? *reader.error() : "the roster is empty: no header row"));
     return diags;
   }
   if (header.decode_error) {
-    diags.push_back(source::diagnostic_at("batch_bad_header", input_name, {1, 1}, "the header row " + *header.decode_error));
+    diags.push_back(source::diagnostic_at("batch_bad_header", input_name, {1, 1}, "header row: " + *header.decode_error));
     return diags;
   }
   auto header_diags = map_header(engine, header, input_name, reader.encoding(), layout);
@@ -328,8 +376,10 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   BatchSummary summary;
   summary.encoding = reader.encoding();
   const bool gb = options.output_encoding == OutputEncoding::gb18030;
-  const bool bom = options.output_encoding == OutputEncoding::utf8_bom ||
-                   (options.output_encoding == OutputEncoding::automatic && (reader.had_bom() || reader.encoding() == Encoding::gb18030));
+  // JSON text must not start with a BOM (RFC 8259), whatever the input had.
+  const bool bom = options.format == OutputFormat::csv &&
+                   (options.output_encoding == OutputEncoding::utf8_bom ||
+                    (options.output_encoding == OutputEncoding::automatic && (reader.had_bom() || reader.encoding() == Encoding::gb18030)));
   Encoder encoder(gb);
   if (bom) out << "\xEF\xBB\xBF";
   if (options.format == OutputFormat::csv) {
@@ -370,6 +420,10 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     for (std::size_t k = 0; k < filled; ++k) {
       auto& s = slots[k];
       encoder.write(out, s.out);
+      if (!out.good()) {
+        diags.push_back(source::diagnostic_at("batch_io", "<output>", {}, "writing the results failed (disk full?)"));
+        return diags;
+      }
       summary.rows += s.count;
       summary.ok += s.ok;
       summary.unknown += s.unknown;
@@ -381,6 +435,14 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     if (progress) progress(summary.rows, reader.bytes_read());
   }
   out.flush();
+  if (!out.good()) {
+    diags.push_back(source::diagnostic_at("batch_io", "<output>", {}, "writing the results failed (disk full?)"));
+    return diags;
+  }
+  if (reader.error()) {
+    diags.push_back(source::diagnostic_at("batch_bad_csv", input_name, {}, *reader.error()));
+    return diags;
+  }
   return summary;
 }
 

@@ -36,18 +36,20 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 bool is_ascii_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
 
-// Whether `s` holds a run of 15 or more digits (dots inside the run do not end it, so that
-// "1.10101199003077E+17" counts): possibly an ID or bank card number, not to be printed whole.
+// Whether `s` holds 15 or more digits in all, ASCII or full-width (０-９), whatever separates
+// them ("110101-19900307-8515", "1.10101199003077E+17"): possibly an ID or bank card number, not
+// to be printed whole.
 bool has_long_digit_run(std::string_view s) {
-  int run = 0;
-  for (char c : s) {
-    if (is_digit(c)) {
-      if (++run >= 15) return true;
-    } else if (c != '.') {
-      run = 0;
+  int digits = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (is_digit(s[i])) {
+      ++digits;
+    } else if (i + 2 < s.size() && s[i] == '\xEF' && s[i + 1] == '\xBC' && s[i + 2] >= '\x90' && s[i + 2] <= '\x99') {
+      ++digits;  // U+FF10..U+FF19
+      i += 2;
     }
   }
-  return false;
+  return digits >= 15;
 }
 
 // The cell's value as shown in messages: quoted, and masked when it may be an ID number.

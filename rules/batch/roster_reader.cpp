@@ -79,8 +79,11 @@ struct RosterCallbacks {
   static void record(int, void* self) {
     auto* r = static_cast<RosterReader*>(self);
     auto& b = r->building_;
-    // Trailing empty columns (Excel writes a comma for each empty trailing cell) are ignored.
-    while (!b.ends.empty() && b.field(b.ends.size() - 1).empty()) b.ends.pop_back();
+    // Trailing empty columns (Excel writes a comma for each empty trailing cell) are ignored; a
+    // line of nothing but spaces and commas is a blank line.
+    while (!b.ends.empty() && b.field(b.ends.size() - 1).find_first_not_of(" \t") == std::string_view::npos) {
+      b.ends.pop_back();
+    }
     if (b.ends.empty()) {  // a blank line
       b.clear();
       return;
@@ -108,8 +111,14 @@ struct RosterCallbacks {
 
 RosterReader::RosterReader(std::istream& in, Encoding encoding, std::size_t chunk_size)
     : in_(in), encoding_(encoding), chunk_size_(chunk_size), buffer_(chunk_size), parser_(std::make_unique<Parser>()) {
-  // Lenient quoting, as Excel writes it; blank lines are not records.
-  if (csv_init(&parser_->p, CSV_APPEND_NULL) != 0) throw std::runtime_error("cannot initialise the CSV parser");
+  // Strict quoting: Excel always closes its quotes, so a stray or unclosed quote means a damaged
+  // file whose later rows would otherwise be swallowed into one field.
+  if (csv_init(&parser_->p, CSV_APPEND_NULL | CSV_STRICT | CSV_STRICT_FINI) != 0) {
+    throw std::runtime_error("cannot initialise the CSV parser");
+  }
+  // Spaces in unquoted fields are data: pass-through columns must come out unchanged (cells
+  // trim where a value is parsed).
+  csv_set_space_func(&parser_->p, [](unsigned char) { return 0; });
 }
 
 RosterReader::~RosterReader() {
@@ -118,10 +127,17 @@ RosterReader::~RosterReader() {
 }
 
 void RosterReader::feed(const char* data, std::size_t size, bool last) {
+  if (error_) return;
+  const auto broken = [&] {
+    error_ = "row " + std::to_string(row_ + 1) + ": the CSV structure is broken (a quote that is never closed, or text "
+             "after a closing quote); the rows after it cannot be told apart. Fix the quoting and run again";
+    finished_ = true;
+  };
   if (size > 0 && csv_parse(&parser_->p, data, size, RosterCallbacks::field, RosterCallbacks::record, this) != size) {
-    throw std::runtime_error(std::string("CSV: ") + csv_strerror(csv_error(&parser_->p)));
+    if (csv_error(&parser_->p) != CSV_EPARSE) throw std::runtime_error(std::string("CSV: ") + csv_strerror(csv_error(&parser_->p)));
+    return broken();
   }
-  if (last) csv_fini(&parser_->p, RosterCallbacks::field, RosterCallbacks::record, this);
+  if (last && csv_fini(&parser_->p, RosterCallbacks::field, RosterCallbacks::record, this) != 0) broken();
 }
 
 void RosterReader::decode_and_parse(const char* data, std::size_t size, bool last) {
@@ -184,6 +200,11 @@ bool RosterReader::fill() {
       got -= 3;
       if (encoding_ == Encoding::automatic) encoding_ = Encoding::utf8;
     }
+    if (got >= 2 && ((data[0] == '\xFF' && data[1] == '\xFE') || (data[0] == '\xFE' && data[1] == '\xFF'))) {
+      error_ = "the file is UTF-16 (Excel's \"Unicode text\"); save it as \"CSV UTF-8\" or as CSV and run again";
+      finished_ = true;
+      return false;
+    }
     if (encoding_ == Encoding::automatic) {
       // The first chunk decides: valid UTF-8 (a truncated last character allowed) means UTF-8.
       std::size_t prefix = 0;
@@ -205,6 +226,7 @@ bool RosterReader::fill() {
 
 bool RosterReader::next(Record& out) {
   while (ready_count_ == 0) {
+    if (error_) return false;
     if (!fill()) return false;
   }
   std::swap(out, ready_[ready_head_]);

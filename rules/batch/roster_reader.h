@@ -66,6 +66,11 @@ class RosterReader {
   /// Bytes read so far (for progress).
   std::uint64_t bytes_read() const { return bytes_; }
 
+  /// Why reading stopped early, if it did: the roster's CSV structure is broken (a quote that is
+  /// never closed, or text after a closing quote), so the rows after it cannot be told apart;
+  /// or the file is UTF-16. Names the row. `next` returns false from then on.
+  const std::optional<std::string>& error() const { return error_; }
+
  private:
   bool fill();
   void feed(const char* data, std::size_t size, bool last);
@@ -90,6 +95,7 @@ class RosterReader {
   std::size_t ready_count_ = 0;
   Record building_;
   void* iconv_ = nullptr;        // iconv_t when decoding GB18030
+  std::optional<std::string> error_;
 };
 
 /// Whether `text` is valid UTF-8. `complete_prefix`, when given, receives the length of the

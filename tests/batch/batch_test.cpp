@@ -261,3 +261,105 @@ TEST(Batch, UnknownOutputNamesAreRejected) {
 
 }  // namespace
 }  // namespace rules::batch
+
+// ---- regressions from a registrar's trial -------------------------------------------------------
+
+namespace rules::batch {
+namespace {
+
+TEST(BatchTrial, ABrokenQuoteStopsTheRunInsteadOfSwallowingRows) {
+  const auto stray = run("学号,姓名,退役日期\r\n1,a,2024-02-29\r\n2,\"c\"d,2024-02-29\r\n3,e,2024-02-29\r\n");
+  ASSERT_FALSE(stray.summary);
+  ASSERT_EQ(stray.diags.size(), 1u);
+  EXPECT_EQ(stray.diags[0].code, "batch_bad_csv");
+  EXPECT_NE(stray.diags[0].message.find("row 3"), std::string::npos) << stray.diags[0].message;
+  const auto unclosed = run("学号,备注,退役日期\r\n1,a,2024-02-29\r\n2,\"unterminated\r\n3,e,2024-02-29\r\n");
+  ASSERT_FALSE(unclosed.summary);
+  EXPECT_EQ(unclosed.diags.at(0).code, "batch_bad_csv");
+}
+
+TEST(BatchTrial, PassThroughColumnsKeepTheirSpaces) {
+  const auto r = run("学号,退役日期\r\n 1 ,2025-06-15\r\n");
+  ASSERT_TRUE(r.summary);
+  EXPECT_NE(r.output.find("\" 1 \",2025-06-15,2027-06-15"), std::string::npos) << r.output;
+}
+
+TEST(BatchTrial, Utf16IsNamed) {
+  const auto r = run(std::string("\xFF\xFE", 2) + encode("退役日期\r\n", "UTF-16LE"));
+  ASSERT_EQ(r.diags.size(), 1u);
+  EXPECT_EQ(r.diags[0].code, "batch_bad_header");
+  EXPECT_NE(r.diags[0].message.find("UTF-16"), std::string::npos);
+}
+
+TEST(BatchTrial, HeadersMatchAfterFullWidthSpacesBomsAndAsciiCase) {
+  for (const std::string header : {"退役日期　", "\xEF\xBB\xBF\xEF\xBB\xBF退役日期", "Discharge_Date", " discharge_date "}) {
+    const auto r = run(header + "\r\n2025-06-15\r\n");
+    ASSERT_TRUE(r.summary) << header;
+    EXPECT_NE(r.output.find("2027-06-15"), std::string::npos) << header;
+  }
+}
+
+TEST(BatchTrial, JsonLinesHaveNoBomAndCarryErrorCodes) {
+  BatchOptions o;
+  o.format = OutputFormat::jsonl;
+  o.outputs = {"retention_until"};
+  const auto r = run("\xEF\xBB\xBF退役日期\r\n2004-06-01\r\n", o);
+  ASSERT_TRUE(r.summary);
+  EXPECT_FALSE(r.output.starts_with("\xEF\xBB\xBF"));
+  EXPECT_NE(r.output.find("\"errors\":{\"retention_until\":{\"code\":\"no_version_in_force\""), std::string::npos) << r.output;
+}
+
+TEST(BatchTrial, InvalidBytesAreReplacedInTheOutput) {
+  BatchOptions o;
+  o.encoding = Encoding::utf8;
+  const auto r = run("姓名,退役日期\r\n\xFF\xFE,2025-06-15\r\n", o);
+  ASSERT_TRUE(r.summary);
+  EXPECT_EQ(r.summary->error, 1u);
+  EXPECT_EQ(r.output.find("\xFF"), std::string::npos);
+  EXPECT_NE(r.output.find("\xEF\xBF\xBD\xEF\xBF\xBD,2025-06-15"), std::string::npos);
+}
+
+TEST(BatchTrial, OutputsAreTrimmedAndWrittenOnce) {
+  BatchOptions o;
+  o.outputs = {"retention_until", " retention_until ", "reenroll_deadline"};
+  const auto r = run("退役日期\r\n2025-06-15\r\n", o);
+  ASSERT_TRUE(r.summary);
+  EXPECT_TRUE(r.output.starts_with("退役日期,retention_until,reenroll_deadline,status,error\r\n")) << r.output;
+}
+
+TEST(BatchTrial, IdNumbersWithSeparatorsAreMaskedInMessages) {
+  const auto r = run("退役日期,入伍时身份\r\n110101-19900307-8515,在校生\r\n2025-06-15,110101 19900307 8515\r\n");
+  ASSERT_TRUE(r.summary);
+  ASSERT_EQ(r.summary->first_errors.size(), 2u);
+  for (const auto& [row, message] : r.summary->first_errors) {
+    EXPECT_EQ(message.find("19900307"), std::string::npos) << message;
+  }
+}
+
+TEST(BatchTrial, HugeBadCellsGiveShortMessages) {
+  const auto r = run("退役日期\r\n" + std::string(1 << 20, '9') + "x\r\n");
+  ASSERT_TRUE(r.summary);
+  ASSERT_EQ(r.summary->first_errors.size(), 1u);
+  EXPECT_LE(r.summary->first_errors[0].second.size(), 310u);
+}
+
+/// A stream whose every write fails, like a full disk.
+struct FullDisk : std::streambuf {
+  int overflow(int) override { return traits_type::eof(); }
+  std::streamsize xsputn(const char*, std::streamsize) override { return 0; }
+};
+
+TEST(BatchTrial, AWriteFailureIsAnError) {
+  FullDisk full;
+  std::ostream out(&full);
+  std::istringstream in("退役日期\r\n2025-06-15\r\n");
+  BatchOptions o;
+  o.as_of = *calendar::parse_date("2025-12-01");
+  const auto v = run_batch(cn(), in, "r.csv", out, o);
+  const auto* diags = std::get_if<std::vector<source::Diagnostic>>(&v);
+  ASSERT_NE(diags, nullptr);
+  EXPECT_EQ(diags->at(0).code, "batch_io");
+}
+
+}  // namespace
+}  // namespace rules::batch

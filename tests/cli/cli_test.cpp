@@ -1502,3 +1502,28 @@ TEST(BatchCli, GbkInputGivesUtf8WithBomAndGb18030OnRequest) {
   auto back = run({"batch", roster, "--as-of", "2025-12-01", "--outputs", "retention_until", "--output-encoding", "gb18030"});
   EXPECT_TRUE(back.out.starts_with("\xCD\xCB\xD2\xDB\xC8\xD5\xC6\xDA,\xD0\xD5\xC3\xFB,retention_until")) << back.describe();
 }
+
+TEST(BatchCli, OutputNeverReplacesTheRosterAndKeepsPermissionsAndLinks) {
+  TempDir tmp;
+  const auto roster = tmp.write("r.csv", "退役日期\r\n2025-06-15\r\n");
+  auto same = run({"batch", roster, "--as-of", "2025-12-01", "-o", roster});
+  EXPECT_EQ(same.code, 1) << same.describe();
+  EXPECT_EQ(read_file(roster), "退役日期\r\n2025-06-15\r\n");
+  const auto priv = tmp.write("private.csv", "old");
+  fs::permissions(priv, fs::perms::owner_read | fs::perms::owner_write);
+  auto p = run({"batch", roster, "--as-of", "2025-12-01", "-o", priv, "--outputs", "retention_until"});
+  EXPECT_EQ(p.code, 0) << p.describe();
+  EXPECT_EQ(fs::status(priv).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  const auto target = tmp.write("target.csv", "old");
+  const auto link = (tmp.path() / "link.csv").string();
+  fs::create_symlink(target, link);
+  auto l = run({"batch", roster, "--as-of", "2025-12-01", "-o", link, "--outputs", "retention_until"});
+  EXPECT_EQ(l.code, 0) << l.describe();
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_TRUE(contains(read_file(target), "2027-06-15"));
+  auto dir = run({"batch", roster, "--as-of", "2025-12-01", "-o", tmp.path().string()});
+  EXPECT_EQ(dir.code, 1) << dir.describe();
+  auto missing = run({"batch", roster, "--as-of", "2025-12-01", "-o", (tmp.path() / "no" / "such" / "out.csv").string()});
+  EXPECT_EQ(missing.code, 1) << missing.describe();
+  EXPECT_TRUE(contains(missing.err, "No such file or directory")) << missing.describe();
+}
