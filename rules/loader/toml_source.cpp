@@ -66,8 +66,8 @@ model::ExprSource TomlFile::expr_source(const toml::node& n) const {
     }
     ++at;
   };
-  // Columns count code points: a continuation byte does not start a new column, so undo the
-  // count made at the start byte when recording the position of a continuation byte.
+  // Columns count code points (advance() steps the column only at a character's first byte);
+  // continuation bytes are given their character's position at the end.
   auto here = [&] { return source::Position{line_no, col}; };
   if (at >= t.size()) return fallback();
   const bool literal = t[at] == '\'';
