@@ -226,6 +226,15 @@ void add_batch(CLI::App& app, Action& action) {
       std::fprintf(stderr, "%zu rows read (%s): %zu ok, %zu unknown, %zu error in %.2f s (%.0f rows/s)\n", summary.rows,
                    rules::batch::encoding_name(summary.encoding), summary.ok, summary.unknown, summary.error, secs,
                    secs > 0 ? static_cast<double>(summary.rows) / secs : 0.0);
+      // Which columns were read as which facts: a near-miss header (退伍时间) shows up here.
+      std::cerr << "  columns read as facts:";
+      for (const auto& [header, fact] : summary.mapped) std::cerr << " " << header << "→" << fact;
+      std::cerr << "\n";
+      if (!summary.passed_through.empty()) {
+        std::cerr << "  columns passed through unread:";
+        for (const auto& header : summary.passed_through) std::cerr << " " << header;
+        std::cerr << "\n";
+      }
       for (const auto& [row, message] : summary.first_errors) std::cerr << "  row " << row << ": " << message << "\n";
       if (summary.error > summary.first_errors.size()) {
         std::cerr << "  ... and " << summary.error - summary.first_errors.size() << " more rows with errors\n";

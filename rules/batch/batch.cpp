@@ -85,9 +85,15 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
   if (!any) {
     auto d = at(0);
     d.code = "batch_bad_header";
-    d.message = "no column of the header row names a fact of pack " + engine.policy().header.id +
-                " (read as " + encoding_name(encoding) + "); if the headers look garbled, the file is in another "
-                "encoding: try --encoding gb18030 or --encoding utf-8 (policy facts lists the accepted headers)";
+    const std::string_view first = header.size() > 0 ? header.field(0) : std::string_view();
+    const bool tabs = first.find('\t') != std::string_view::npos, semicolons = first.find(';') != std::string_view::npos;
+    d.message = "no column of the header row names a fact of pack " + engine.policy().header.id + " (read as " +
+                encoding_name(encoding) + "); " +
+                (tabs || semicolons ? std::string("the columns seem separated by ") + (tabs ? "tabs" : "semicolons") +
+                                          ": save the file as CSV (comma-separated) and run again"
+                                    : "if the headers look garbled, the file is in another encoding: try --encoding "
+                                      "gb18030 or --encoding utf-8") +
+                " (policy facts lists the accepted headers)";
     diags.push_back(std::move(d));
   }
   return diags;
@@ -375,6 +381,13 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
 
   BatchSummary summary;
   summary.encoding = reader.encoding();
+  for (std::size_t c = 0; c < layout.headers.size(); ++c) {
+    if (layout.column_fact[c]) {
+      summary.mapped.emplace_back(layout.headers[c], engine.policy().facts[*layout.column_fact[c]].name);
+    } else {
+      summary.passed_through.push_back(layout.headers[c]);
+    }
+  }
   const bool gb = options.output_encoding == OutputEncoding::gb18030;
   // JSON text must not start with a BOM (RFC 8259), whatever the input had.
   const bool bom = options.format == OutputFormat::csv &&

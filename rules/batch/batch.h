@@ -47,6 +47,8 @@ struct BatchSummary {
   std::size_t rows = 0, ok = 0, unknown = 0, error = 0;
   std::vector<std::pair<std::size_t, std::string>> first_errors;  ///< (row, message), at most 10
   Encoding encoding = Encoding::utf8;                              ///< the input's, after detection
+  std::vector<std::pair<std::string, std::string>> mapped;         ///< (column header, fact name)
+  std::vector<std::string> passed_through;                         ///< headers that name no fact
 };
 
 /// Progress: rows done so far and bytes read (called from the reading thread after each round).

@@ -349,6 +349,23 @@ struct FullDisk : std::streambuf {
   std::streamsize xsputn(const char*, std::streamsize) override { return 0; }
 };
 
+TEST(BatchTrial, TheSummarySaysWhichColumnsWereReadAsFacts) {
+  const auto r = run("学号,退伍时间,退役日期,备注\r\n1,2025-06-15,2025-06-15,x\r\n");
+  ASSERT_TRUE(r.summary);
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(r.summary->mapped, (Pairs{{"学号", "student_number"}, {"退役日期", "discharge_date"}}));
+  EXPECT_EQ(r.summary->passed_through, (std::vector<std::string>{"退伍时间", "备注"}));
+}
+
+TEST(BatchTrial, ATabOrSemicolonSeparatedFileIsNamedAsSuch) {
+  const auto tabs = run("退役日期\t姓名\r\n2025-06-15\t王\r\n");
+  ASSERT_EQ(tabs.diags.size(), 1u);
+  EXPECT_NE(tabs.diags[0].message.find("tabs"), std::string::npos) << tabs.diags[0].message;
+  const auto semis = run("退役日期;姓名\r\n2025-06-15;王\r\n");
+  ASSERT_EQ(semis.diags.size(), 1u);
+  EXPECT_NE(semis.diags[0].message.find("semicolons"), std::string::npos);
+}
+
 TEST(BatchTrial, AWriteFailureIsAnError) {
   FullDisk full;
   std::ostream out(&full);
