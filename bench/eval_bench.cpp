@@ -9,8 +9,7 @@
 namespace {
 
 rules::engine::Engine load_builtin() {
-  std::vector<rules::loader::SourceFile> files;
-  for (const auto& f : policy_packs::builtin_cn_higher_ed()) files.push_back({std::string(f.path), std::string(f.text)});
+  auto files = policy_packs::builtin_cn_higher_ed_files();
   auto r = rules::loader::load_pack(files);
   if (!r.ok()) std::abort();
   return rules::engine::Engine(std::move(r.pack));

@@ -21,7 +21,7 @@ std::unique_ptr<rules::engine::Engine> load_engine(const PackOptions& o, std::os
   std::vector<rules::source::Diagnostic> diags;
   std::vector<rules::loader::SourceFile> files;
   if (o.policy_path.empty()) {
-    for (const auto& f : policy_packs::builtin_cn_higher_ed()) files.push_back({std::string(f.path), std::string(f.text)});
+    files = policy_packs::builtin_cn_higher_ed_files();
   } else {
     files = rules::loader::read_pack_files(o.policy_path, diags);
   }

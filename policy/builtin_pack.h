@@ -3,6 +3,9 @@
 
 #include <span>
 #include <string_view>
+#include <vector>
+
+#include "loader/load.h"
 
 namespace policy_packs {
 
@@ -14,5 +17,8 @@ struct EmbeddedFile {
 
 /// The files of the built-in pack, sorted by path.
 std::span<const EmbeddedFile> builtin_cn_higher_ed();
+
+/// The same files as loader input, ready for rules::loader::load_pack.
+std::vector<rules::loader::SourceFile> builtin_cn_higher_ed_files();
 
 }  // namespace policy_packs

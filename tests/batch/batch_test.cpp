@@ -15,8 +15,7 @@ namespace {
 
 const engine::Engine& cn() {
   static const auto engine = [] {
-    std::vector<loader::SourceFile> files;
-    for (const auto& f : policy_packs::builtin_cn_higher_ed()) files.push_back({std::string(f.path), std::string(f.text)});
+    auto files = policy_packs::builtin_cn_higher_ed_files();
     auto r = loader::load_pack(files);
     if (!r.ok()) throw std::runtime_error("the built-in pack does not load");
     return std::make_unique<engine::Engine>(std::move(r.pack));

@@ -52,8 +52,7 @@ std::string trim(std::string s) {
 const std::string kDoc = std::string(POLICY_SOURCE_DIR) + "/docs/policy-language.md";
 
 TEST(PolicyLanguageDoc, CalcExamplesHold) {
-  std::vector<loader::SourceFile> files;
-  for (const auto& f : policy_packs::builtin_cn_higher_ed()) files.push_back({std::string(f.path), std::string(f.text)});
+  auto files = policy_packs::builtin_cn_higher_ed_files();
   auto loaded = loader::load_pack(files);
   ASSERT_TRUE(loaded.ok());
   Engine engine(std::move(loaded.pack));

@@ -50,11 +50,7 @@ void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); 
 namespace rules::engine {
 namespace {
 
-std::vector<loader::SourceFile> builtin_files() {
-  std::vector<loader::SourceFile> files;
-  for (const auto& f : policy_packs::builtin_cn_higher_ed()) files.push_back({std::string(f.path), std::string(f.text)});
-  return files;
-}
+std::vector<loader::SourceFile> builtin_files() { return policy_packs::builtin_cn_higher_ed_files(); }
 
 std::unique_ptr<Engine> load(std::vector<loader::SourceFile> files, const std::optional<loader::SourceFile>& params = {}) {
   auto r = loader::load_pack(files, params);

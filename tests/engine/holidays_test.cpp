@@ -21,8 +21,7 @@ Date D(const char* iso) { return *calendar::parse_date(iso); }
 
 const calendar::HolidayCalendar& builtin_holidays() {
   static const auto engine = [] {
-    std::vector<loader::SourceFile> files;
-    for (const auto& f : policy_packs::builtin_cn_higher_ed()) files.push_back({std::string(f.path), std::string(f.text)});
+    auto files = policy_packs::builtin_cn_higher_ed_files();
     auto r = loader::load_pack(files);
     if (!r.ok()) throw std::runtime_error("the built-in pack does not load");
     return std::make_unique<Engine>(std::move(r.pack));
@@ -155,8 +154,7 @@ TEST(Holidays, OutsideTheDataIsAnErrorNamingTheYear) {
 }
 
 TEST(Holidays, ASchoolAddsAYearWithoutRebuilding) {
-  std::vector<loader::SourceFile> files;
-  for (const auto& f : policy_packs::builtin_cn_higher_ed()) files.push_back({std::string(f.path), std::string(f.text)});
+  auto files = policy_packs::builtin_cn_higher_ed_files();
   const loader::SourceFile school{"school.toml",
                                   "[[calendar.years]]\n"
                                   "year = 2027\n"
