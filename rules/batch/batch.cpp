@@ -247,38 +247,37 @@ class Runner {
     s.out += "\r\n";
   }
 
+  /// A JSON string literal (escaped; invalid UTF-8 replaced).
+  static std::string json_string(std::string_view text) {
+    return nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+
+  /// One JSON object per row, written straight into the block's buffer: names are snake_case
+  /// (checked when the pack loads), so only values and messages need encoding.
   void write_jsonl(Slot& s, const Record& r, bool evaluated, const char* status, const std::string& error) const {
-    nlohmann::ordered_json j;
-    j["row"] = r.row;
-    j["status"] = status;
-    if (!error.empty()) j["error"] = error;
-    nlohmann::ordered_json values = nlohmann::ordered_json::object(), unknown = nlohmann::ordered_json::object();
     const explain::RenderContext ctx{engine_.policy(), engine_.pack().zone};
+    const auto& policy = engine_.policy();
+    s.out += "{\"row\":" + std::to_string(r.row) + ",\"status\":\"" + status + "\"";
+    if (!error.empty()) s.out += ",\"error\":" + json_string(error);
+    std::string values, unknown, errors;
     for (const auto oi : layout_.outputs) {
-      const auto& name = engine_.pack().outputs[oi].name;
+      const std::string key = "\"" + engine_.pack().outputs[oi].name + "\":";
       const Value& v = s.outcome.output(oi);
-      values[name] = evaluated ? nlohmann::ordered_json::parse(explain::value_json(ctx, s.outcome, v, {})) : nullptr;
-      if (evaluated && v.state == State::unknown && v.missing.any()) {
-        auto facts = nlohmann::ordered_json::array();
-        for (std::size_t f = 0; f < engine_.policy().facts.size(); ++f) {
-          if (v.missing.test(f)) facts.push_back(engine_.policy().facts[f].name);
+      values += (values.empty() ? "" : ",") + key + (evaluated ? explain::value_json(ctx, s.outcome, v, {}) : "null");
+      if (!evaluated) continue;
+      if (v.state == State::unknown && v.missing.any()) {
+        std::string facts;
+        for (std::size_t f = 0; f < policy.facts.size(); ++f) {
+          if (v.missing.test(f)) facts += (facts.empty() ? "\"" : ",\"") + policy.facts[f].name + "\"";
         }
-        unknown[name] = std::move(facts);
+        unknown += (unknown.empty() ? "" : ",") + key + "[" + facts + "]";
+      } else if (v.state == State::error) {
+        const auto& e = s.outcome.errors[v.error_index];
+        errors += (errors.empty() ? "" : ",") + key + "{\"code\":" + json_string(e.code) +
+                  ",\"message\":" + json_string(e.message) + "}";
       }
     }
-    nlohmann::ordered_json errors = nlohmann::ordered_json::object();
-    for (const auto oi : layout_.outputs) {
-      const Value& v = s.outcome.output(oi);
-      if (evaluated && v.state == State::error) {
-        errors[engine_.pack().outputs[oi].name] = {{"code", s.outcome.errors[v.error_index].code},
-                                                   {"message", s.outcome.errors[v.error_index].message}};
-      }
-    }
-    j["values"] = std::move(values);
-    j["unknown"] = std::move(unknown);
-    j["errors"] = std::move(errors);
-    s.out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    s.out += '\n';
+    s.out += ",\"values\":{" + values + "},\"unknown\":{" + unknown + "},\"errors\":{" + errors + "}}\n";
   }
 
   const engine::Engine& engine_;
