@@ -26,12 +26,6 @@ struct Layout {
   std::vector<std::uint32_t> outputs;                   // output indices to write
 };
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 std::string column_name(std::size_t index, std::string_view header) {
   return "column " + std::to_string(index + 1) + (header.empty() ? "" : " (" + std::string(header) + ")");
 }
@@ -181,7 +175,7 @@ class Runner {
       std::string why;
       const auto status = parse_cell(cell, policy.facts[*fact].type, policy.enums, cell_options_, v, why, s.normalized[c]);
       if (status == CellStatus::error) {
-        error = column_name(c, trim(layout_.headers[c])) + ": " + why;
+        error = column_name(c, trim_cell(layout_.headers[c])) + ": " + why;
       } else if (status == CellStatus::value) {
         s.situation.set_view(*fact, v);  // points into the record or `normalized`, alive for the row
       }
@@ -353,7 +347,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     }
   } else {
     for (const auto& raw : options.outputs) {
-      const std::string name(trim(raw));
+      const std::string name(trim_cell(raw));
       const auto oi = engine.pack().find_output(name);
       if (oi && std::find(layout.outputs.begin(), layout.outputs.end(), *oi) != layout.outputs.end()) continue;
       if (!oi) {

@@ -56,9 +56,6 @@ class Loader {
     for (auto& pf : parsed_) read_calendar(pf.root, pf.file);
     read_declarations();
     read_rules();
-    if (!pack_->policy.header.timezone.empty() && !zone_ok_) {
-      // Reported in read_header; evaluation would need the zone.
-    }
     assign_slots();
     compile_rules();
     order_outputs();
@@ -181,7 +178,6 @@ class Loader {
       auto z = calendar::TimeZone::locate(*tz);
       if (z) {
         pack_->zone = *z;
-        zone_ok_ = true;
       } else {
         r.error("load_bad_timezone", *r.node("timezone"),
                 "'" + *tz + "' is not an IANA time-zone name known to this system's tzdata (e.g. Asia/Shanghai)");
@@ -529,10 +525,6 @@ class Loader {
   void reject(const std::string& name) { rejected_.insert(name); }
 
   // ---- rules ----------------------------------------------------------------------------------
-
-  struct PendingExpr {
-    model::ExprSource src;
-  };
 
   void read_rules() {
     std::set<std::string> rule_ids;
@@ -1059,7 +1051,6 @@ class Loader {
   std::set<std::string> rejected_;
   std::vector<std::set<std::uint32_t>> deps_;
   bool syntax_failed_ = false;
-  bool zone_ok_ = false;
 };
 
 }  // namespace
