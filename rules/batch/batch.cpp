@@ -24,6 +24,7 @@ struct Layout {
   std::vector<std::string> headers;                     // as written (BOM stripped)
   std::vector<std::optional<std::uint32_t>> column_fact;
   std::vector<std::uint32_t> outputs;                   // output indices to write
+  std::vector<std::uint32_t> order;                     // those and what they read, in evaluation order
 };
 
 std::string column_name(std::size_t index, std::string_view header) {
@@ -146,6 +147,7 @@ class Runner {
  public:
   Runner(const engine::Engine& e, const BatchOptions& o, const Layout& l) : engine_(e), options_(o), layout_(l) {
     cell_options_.excel_serial_dates = o.excel_serial_dates;
+    eval_options_.only = &l.order;  // only what is written (guidance prose is not, by default)
   }
 
   void process(Slot& s) const {
@@ -181,7 +183,7 @@ class Runner {
       }
     }
     const bool evaluated = error.empty();  // a bad cell stops the row before evaluation
-    if (evaluated) engine_.evaluate(s.situation, options_.as_of, s.outcome);
+    if (evaluated) engine_.evaluate(s.situation, options_.as_of, s.outcome, eval_options_);
     // Status over the outputs written: an evaluation error is the row's error.
     bool undecided = false;
     if (error.empty()) {
@@ -278,6 +280,7 @@ class Runner {
   const BatchOptions& options_;
   const Layout& layout_;
   CellOptions cell_options_;
+  engine::EvalOptions eval_options_;
 };
 
 /// Converts UTF-8 output to GB18030 when asked; otherwise passes it through.
@@ -372,6 +375,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   diags.insert(diags.end(), header_diags.begin(), header_diags.end());
   if (!diags.empty()) return diags;
 
+  layout.order = engine.evaluation_order(layout.outputs);
   BatchSummary summary;
   summary.encoding = reader.encoding();
   for (std::size_t c = 0; c < layout.headers.size(); ++c) {

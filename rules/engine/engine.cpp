@@ -59,8 +59,8 @@ class Run {
     ctx_.slot_names = p.slot_names;
   }
 
-  void all() {
-    for (const auto oi : p_.order) output(oi);
+  void all(const std::vector<std::uint32_t>& order) {
+    for (const auto oi : order) output(oi);
   }
 
  private:
@@ -262,7 +262,24 @@ void Engine::evaluate(const model::Situation& situation, calendar::Date as_of, m
   std::copy(facts.begin(), facts.end(), out.env.begin());
   for (const auto& [index, value] : options.parameters) out.env[pack_->param_base + index] = value;
   Run run(*pack_, out, options.explain);
-  run.all();
+  run.all(options.only ? *options.only : pack_->order);
+}
+
+std::vector<std::uint32_t> Engine::evaluation_order(std::span<const std::uint32_t> outputs) const {
+  std::vector<bool> needed(pack_->outputs.size(), false);
+  std::vector<std::uint32_t> stack(outputs.begin(), outputs.end());
+  while (!stack.empty()) {
+    const auto oi = stack.back();
+    stack.pop_back();
+    if (oi >= needed.size() || needed[oi]) continue;
+    needed[oi] = true;
+    for (const auto d : pack_->output_deps[oi]) stack.push_back(d);
+  }
+  std::vector<std::uint32_t> order;
+  for (const auto oi : pack_->order) {
+    if (needed[oi]) order.push_back(oi);
+  }
+  return order;
 }
 
 Value Engine::calculate(const expr::Expr& e, calendar::Date as_of, model::Outcome& scratch,

@@ -22,6 +22,9 @@ struct EvalOptions {
   bool explain = false;  ///< record each rule's computation steps (slower; allocates)
   /// Parameter values replacing the pack's for this evaluation: (parameter index, value).
   std::span<const std::pair<std::uint32_t, model::Value>> parameters;
+  /// Outputs to compute, in order: a list from Engine::evaluation_order. Null: every output.
+  /// Outputs left out stay unknown (not applicable) in the Outcome and must not be read.
+  const std::vector<std::uint32_t>* only = nullptr;
 
   /// Options that only say whether to explain.
   static EvalOptions explaining(bool on) {
@@ -52,6 +55,11 @@ class Engine {
   /// date leaving 0001..9999) become error values in `out`, never exceptions.
   void evaluate(const model::Situation& situation, calendar::Date as_of, model::Outcome& out,
                 const EvalOptions& options = {}) const;
+
+  /// The order in which to compute `outputs` (indices into pack().outputs) and, before them,
+  /// every output they read, transitively: the pack's evaluation order restricted to those.
+  /// For EvalOptions::only, when a caller (policy batch) needs a few outputs of a large pack.
+  std::vector<std::uint32_t> evaluation_order(std::span<const std::uint32_t> outputs) const;
 
   /// Evaluates a compiled standalone expression (policy calc) as of `as_of`.
   model::Value calculate(const expr::Expr& e, calendar::Date as_of, model::Outcome& scratch,

@@ -59,6 +59,10 @@ class Loader {
     assign_slots();
     compile_rules();
     order_outputs();
+    for (std::uint32_t i = 0; i < deps_.size(); ++i) {
+      auto& d = pack_->output_deps.emplace_back(deps_[i].begin(), deps_[i].end());
+      std::erase(d, i);
+    }
     if (params) apply_params(*params);
     read_tests();
     // String parameter values view their parameter's text; point them there now that the

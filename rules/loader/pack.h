@@ -50,6 +50,9 @@ struct CompiledPack {
   std::vector<CompiledRule> rules;         ///< parallel to policy.rules
   std::vector<CompiledOutput> outputs;     ///< in declaration order (file, then position)
   std::vector<std::uint32_t> order;        ///< evaluation order: indices into outputs, dependencies first
+  /// Per output: the other outputs it reads (in any version's expression, `when`, `version_date`
+  /// or rollover condition), ascending. What evaluating a subset of the outputs must include.
+  std::vector<std::vector<std::uint32_t>> output_deps;
   std::vector<std::string> slot_names;     ///< name of each environment slot
   std::uint32_t param_base = 0;
   std::uint32_t output_base = 0;

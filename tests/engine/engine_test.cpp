@@ -207,6 +207,61 @@ TEST_F(CnPack, OutcomeIsReusableWithoutStaleValues) {
   EXPECT_EQ(output("reenroll_windows").state, model::State::unknown);
 }
 
+TEST_F(CnPack, EvaluationOrderOfASubsetHasItsDependenciesFirst) {
+  const auto& pack = engine->pack();
+  const auto passed = *pack.find_output("reenroll_deadline_passed");
+  const auto order = engine->evaluation_order(std::vector<std::uint32_t>{passed});
+  auto position = [&](const char* name) {
+    const auto oi = *pack.find_output(name);
+    return std::find(order.begin(), order.end(), oi) - order.begin();
+  };
+  const auto n = static_cast<std::ptrdiff_t>(order.size());
+  // reenroll_deadline_passed reads reenroll_deadline, which reads the intake windows and the
+  // retention period; guidance prose and the certificate outputs are not needed.
+  EXPECT_EQ(order.back(), passed);
+  EXPECT_LT(position("reenroll_deadline"), position("reenroll_deadline_passed"));
+  EXPECT_LT(position("retention_period"), position("reenroll_deadline"));
+  EXPECT_EQ(position("reenroll_guidance"), n);
+  EXPECT_EQ(position("degree_visible_from"), n);
+  EXPECT_LT(order.size(), pack.order.size());
+  // Everything is the whole order.
+  std::vector<std::uint32_t> all(pack.outputs.size());
+  for (std::uint32_t i = 0; i < all.size(); ++i) all[i] = i;
+  EXPECT_EQ(engine->evaluation_order(all), pack.order);
+}
+
+TEST_F(CnPack, EvaluatingASubsetGivesTheSameValuesAsEvaluatingAll) {
+  const auto& pack = engine->pack();
+  std::vector<std::uint32_t> wanted;
+  for (const char* name : {"reenroll_deadline_passed", "degree_queryable_now", "registration_status"}) {
+    wanted.push_back(*pack.find_output(name));
+  }
+  const auto order = engine->evaluation_order(wanted);
+  EvalOptions only;
+  only.only = &order;
+  for (const char* discharge : {"2025-06-15", "2017-08-31", "2004-05-01", ""}) {
+    auto s = engine->new_situation();
+    if (*discharge) set(s, "discharge_date", discharge);
+    set(s, "certificate_issue_date", "2025-06-30");
+    set(s, "admission_date", "2025-08-20");
+    model::Outcome all;
+    engine->evaluate(s, date("2026-10-01"), all);
+    engine->evaluate(s, date("2026-10-01"), out, only);
+    for (const auto oi : order) {
+      const std::string name = pack.outputs[oi].name;
+      const auto& a = all.output(oi);
+      EXPECT_EQ(text(name), a.state == model::State::error
+                                ? "error:" + all.errors[a.error_index].code
+                                : model::format_value(a, {engine->policy().enums, all.list_arena, false}))
+          << name << " with discharge " << discharge;
+    }
+    // Outputs outside the order are not computed.
+    EXPECT_EQ(output("reenroll_guidance").state, model::State::unknown);
+    EXPECT_TRUE(output("reenroll_guidance").missing.none());
+  }
+  EXPECT_EQ(text("registration_status"), "closed");
+}
+
 TEST_F(CnPack, EvaluationDoesNotAllocateAfterWarmUp) {
   auto a = engine->new_situation();
   set(a, "discharge_date", "2025-06-15");
