@@ -3,6 +3,7 @@
 #include <iconv.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <thread>
@@ -139,6 +140,7 @@ struct Slot {
   model::Outcome outcome;
   std::vector<std::string> normalized;  // per column, for cells the parser rewrote
   std::string out;
+  std::string cell;                     // one output value's text, reused
   std::size_t ok = 0, unknown = 0, error = 0;
   std::vector<std::pair<std::size_t, std::string>> errors;
 };
@@ -217,10 +219,15 @@ class Runner {
     }
   }
 
-  std::string cell_text(const Slot& s, const Value& v) const {
-    if (!v.known()) return {};
-    if (v.kind == model::Kind::text) return explain::fill_template({engine_.policy(), engine_.pack().zone}, s.outcome, v.str(), true);
-    return model::format_value(v, {engine_.policy().enums, s.outcome.list_arena, false});
+  /// The CSV text of one output value into `s.cell` (empty when not known).
+  void cell_text(Slot& s, const Value& v) const {
+    s.cell.clear();
+    if (!v.known()) return;
+    if (v.kind == model::Kind::text) {
+      s.cell = explain::fill_template({engine_.policy(), engine_.pack().zone}, s.outcome, v.str(), true);
+      return;
+    }
+    model::append_value(s.cell, v, {engine_.policy().enums, s.outcome.list_arena, false});
   }
 
   void write_csv(Slot& s, const Record& r, bool evaluated, const char* status, const std::string& error) const {
@@ -234,7 +241,9 @@ class Runner {
     }
     for (const auto oi : layout_.outputs) {
       s.out += ',';
-      if (evaluated) put_csv(s.out, cell_text(s, s.outcome.output(oi)));
+      if (!evaluated) continue;
+      cell_text(s, s.outcome.output(oi));
+      put_csv(s.out, s.cell);
     }
     s.out += ',';
     s.out += status;
@@ -409,31 +418,34 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   const unsigned jobs = std::max(1u, options.jobs);
   const std::size_t block_rows = std::max<std::size_t>(1, options.block_rows);
   Runner runner(engine, options, layout);
-  std::vector<Slot> slots(jobs);
-  for (auto& s : slots) s.records.resize(block_rows);
-  // Rounds: read up to `jobs` blocks, process them in parallel, write them in order. The output
-  // therefore never depends on the number of jobs.
-  for (bool more = true; more;) {
-    std::size_t filled = 0;
-    for (; filled < jobs && more; ++filled) {
-      auto& s = slots[filled];
+  // A round is up to `jobs` blocks of rows. Two rounds take turns: while worker threads evaluate
+  // one, this thread writes the one before it and reads the one after it, so reading and writing
+  // overlap evaluation. Rounds are written in order, so the output never depends on `jobs`.
+  struct Round {
+    std::vector<Slot> slots;
+    std::size_t filled = 0;  // blocks holding rows
+  };
+  std::array<Round, 2> rounds;
+  for (auto& r : rounds) {
+    r.slots.resize(jobs);
+    for (auto& s : r.slots) s.records.resize(block_rows);
+  }
+  bool more = true;
+  const auto read_round = [&](Round& r) {
+    r.filled = 0;
+    while (r.filled < jobs && more) {
+      auto& s = r.slots[r.filled];
       s.count = 0;
       while (s.count < block_rows && (more = reader.next(s.records[s.count]))) ++s.count;
       if (s.count == 0) break;
+      ++r.filled;
     }
-    if (filled > 0 && slots[filled - 1].count == 0) --filled;
-    if (filled == 0) break;
-    std::vector<std::thread> threads;
-    for (std::size_t k = 1; k < filled; ++k) threads.emplace_back([&runner, &slots, k] { runner.process(slots[k]); });
-    runner.process(slots[0]);
-    for (auto& t : threads) t.join();
-    for (std::size_t k = 0; k < filled; ++k) {
-      auto& s = slots[k];
+  };
+  const auto write_round = [&](Round& r) {
+    for (std::size_t k = 0; k < r.filled; ++k) {
+      auto& s = r.slots[k];
       encoder.write(out, s.out);
-      if (!out.good()) {
-        diags.push_back(source::diagnostic_at("batch_io", "<output>", {}, "writing the results failed (disk full?)"));
-        return diags;
-      }
+      if (!out.good()) return false;
       summary.rows += s.count;
       summary.ok += s.ok;
       summary.unknown += s.unknown;
@@ -443,12 +455,34 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
       }
     }
     if (progress) progress(summary.rows, reader.bytes_read());
-  }
-  out.flush();
-  if (!out.good()) {
+    return true;
+  };
+  const auto write_failed = [&] {
     diags.push_back(source::diagnostic_at("batch_io", "<output>", {}, "writing the results failed (disk full?)"));
     return diags;
+  };
+  Round* current = &rounds[0];
+  Round* previous = nullptr;  // evaluated, not yet written
+  read_round(*current);
+  while (current->filled > 0) {
+    bool written = true;
+    {
+      std::vector<std::jthread> workers;  // joined at the end of this scope, whatever happens
+      for (std::size_t k = 0; k < current->filled; ++k) {
+        workers.emplace_back([&runner, current, k] { runner.process(current->slots[k]); });
+      }
+      Round& other = current == &rounds[0] ? rounds[1] : rounds[0];
+      if (previous) written = write_round(*previous);
+      if (written) read_round(other);
+      else other.filled = 0;
+    }
+    if (!written) return write_failed();
+    previous = current;
+    current = current == &rounds[0] ? &rounds[1] : &rounds[0];
   }
+  if (previous && !write_round(*previous)) return write_failed();
+  out.flush();
+  if (!out.good()) return write_failed();
   if (reader.error()) {
     diags.push_back(source::diagnostic_at("batch_bad_csv", input_name, {}, *reader.error()));
     return diags;

@@ -36,7 +36,7 @@ struct BatchOptions {
   bool excel_serial_dates = false;     ///< read bare numbers in date columns as Excel 1900 serials
   OutputFormat format = OutputFormat::csv;
   OutputEncoding output_encoding = OutputEncoding::automatic;
-  unsigned jobs = 1;                   ///< worker threads (output is the same for any number)
+  unsigned jobs = 1;                   ///< threads evaluating rows, besides the one reading and writing (output is the same for any number)
   calendar::Date as_of;                ///< evaluation date in the policy time zone
   std::vector<std::string> outputs;    ///< outputs to write (when empty: all but text guidance); status is over these
   std::size_t block_rows = 4096;       ///< rows handed to a worker at a time

@@ -117,21 +117,22 @@ Expected<Date> parse_date(std::string_view text) {
   return make_date(to_int(text.substr(0, 4)), to_int(text.substr(5, 2)), to_int(text.substr(8, 2)));
 }
 
-std::string format_date(Date d) {
+void append_date(std::string& out, Date d) {
   // Digits written directly: this runs for every date of every roster row.
   const auto ymd = ymd_of(d);
   const auto y = static_cast<unsigned>(static_cast<int>(ymd.year()));
   const auto m = static_cast<unsigned>(ymd.month());
   const auto day = static_cast<unsigned>(ymd.day());
-  std::string s(10, '-');
-  s[0] = static_cast<char>('0' + y / 1000);
-  s[1] = static_cast<char>('0' + y / 100 % 10);
-  s[2] = static_cast<char>('0' + y / 10 % 10);
-  s[3] = static_cast<char>('0' + y % 10);
-  s[5] = static_cast<char>('0' + m / 10);
-  s[6] = static_cast<char>('0' + m % 10);
-  s[8] = static_cast<char>('0' + day / 10);
-  s[9] = static_cast<char>('0' + day % 10);
+  const char text[10] = {static_cast<char>('0' + y / 1000), static_cast<char>('0' + y / 100 % 10),
+                         static_cast<char>('0' + y / 10 % 10), static_cast<char>('0' + y % 10), '-',
+                         static_cast<char>('0' + m / 10), static_cast<char>('0' + m % 10), '-',
+                         static_cast<char>('0' + day / 10), static_cast<char>('0' + day % 10)};
+  out.append(text, sizeof text);
+}
+
+std::string format_date(Date d) {
+  std::string s;
+  append_date(s, d);
   return s;
 }
 

@@ -55,6 +55,9 @@ Expected<Date> parse_date(std::string_view text);
 /// `YYYY-MM-DD`.
 std::string format_date(Date d);
 
+/// Appends `YYYY-MM-DD` to `out` (no allocation once `out` has room: for writers of many rows).
+void append_date(std::string& out, Date d);
+
 /// d + n days (n may be negative). Error: `out_of_range` if the result leaves the range.
 Expected<Date> add_days(Date d, std::int64_t n);
 

@@ -4,6 +4,7 @@
 #include <date/tz.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -153,7 +154,7 @@ Expected<Instant> parse_instant(std::string_view text) {
   return Instant{local - offset, static_cast<std::int32_t>(offset)};
 }
 
-std::string format_instant(const Instant& i) {
+void append_instant(std::string& out, const Instant& i) {
   // RFC 3339 offsets have no seconds. Local mean time (Shanghai +08:05:43 before 1901) is shown
   // with the offset rounded to the minute and the local time moved with it: the same instant.
   std::int32_t shown_offset = i.offset_seconds;
@@ -173,9 +174,8 @@ std::string format_instant(const Instant& i) {
     secs += kDay;
     --days;
   }
-  std::string day_text;
   if (days >= min_date().days_since_epoch() && days <= max_date().days_since_epoch()) {
-    day_text = format_date(Date::from_days_unchecked(static_cast<std::int32_t>(days)));
+    append_date(out, Date::from_days_unchecked(static_cast<std::int32_t>(days)));
   } else {
     std::int64_t y = 0;
     unsigned m = 0;
@@ -183,12 +183,29 @@ std::string format_instant(const Instant& i) {
     civil_from_days(days, y, m, d);
     char buf[64];
     std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(y), m, d);
-    day_text = buf;
+    out += buf;
   }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "T%02lld:%02lld:%02lld", static_cast<long long>(secs / 3600),
-                static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
-  return day_text + buf + offset_text(shown_offset);
+  // Digits written directly (every instant of every roster row goes through here).
+  const auto two = [](std::int64_t v) { return std::array<char, 2>{static_cast<char>('0' + v / 10), static_cast<char>('0' + v % 10)}; };
+  const auto h = two(secs / 3600), mi = two(secs / 60 % 60), se = two(secs % 60);
+  const std::int64_t a = shown_offset < 0 ? -std::int64_t{shown_offset} : shown_offset;  // whole minutes
+  if (a / 3600 > 99) {  // only hand-built offsets (real ones are within ±26 hours)
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "T%c%c:%c%c:%c%c", h[0], h[1], mi[0], mi[1], se[0], se[1]);
+    out += buf;
+    out += offset_text(shown_offset);
+    return;
+  }
+  const auto oh = two(a / 3600), om = two(a / 60 % 60);
+  const char text[15] = {'T', h[0], h[1], ':', mi[0], mi[1], ':', se[0], se[1],
+                         shown_offset < 0 ? '-' : '+', oh[0], oh[1], ':', om[0], om[1]};
+  out.append(text, sizeof text);
+}
+
+std::string format_instant(const Instant& i) {
+  std::string s;
+  append_instant(s, i);
+  return s;
 }
 
 std::string format_utc_offset(std::int32_t offset_seconds) { return "UTC" + offset_text(offset_seconds); }

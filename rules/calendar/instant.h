@@ -31,6 +31,9 @@ Expected<Instant> parse_instant(std::string_view text);
 /// the minute and the local time shown for it, so the text still denotes the same instant.
 std::string format_instant(const Instant& i);
 
+/// Appends format_instant(i) to `out` (no allocation once `out` has room: for writers of many rows).
+void append_instant(std::string& out, const Instant& i);
+
 /// `UTC+08:00` style label of an offset in seconds.
 std::string format_utc_offset(std::int32_t offset_seconds);
 

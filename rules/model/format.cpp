@@ -1,39 +1,69 @@
 #include "model/format.h"
 
+#include <charconv>
+
 namespace rules::model {
 
-std::string format_value(const Value& v, const FormatContext& ctx) {
-  if (v.state == State::unknown) return "unknown";
-  if (v.state == State::error) return "error";
+void append_value(std::string& out, const Value& v, const FormatContext& ctx) {
+  if (v.state == State::unknown) {
+    out += "unknown";
+    return;
+  }
+  if (v.state == State::error) {
+    out += "error";
+    return;
+  }
   switch (v.kind) {
-    case Kind::boolean: return v.boolean ? "true" : "false";
-    case Kind::integer: return std::to_string(v.integer);
+    case Kind::boolean: out += v.boolean ? "true" : "false"; return;
+    case Kind::integer: {
+      char digits[24];
+      const auto r = std::to_chars(digits, digits + sizeof digits, v.integer);
+      out.append(digits, r.ptr);
+      return;
+    }
     case Kind::string:
     case Kind::resident_id:
-    case Kind::text: return std::string(v.str());
-    case Kind::date: return calendar::format_date(v.date);
-    case Kind::instant: return calendar::format_instant(v.instant);
-    case Kind::period: return calendar::format_period(v.period);
-    case Kind::time_of_day: return calendar::format_time_of_day(v.time_of_day);
-    case Kind::month_day: return calendar::format_month_day(v.month_day);
+    case Kind::text: out += v.str(); return;
+    case Kind::date: calendar::append_date(out, v.date); return;
+    case Kind::instant: calendar::append_instant(out, v.instant); return;
+    case Kind::period: out += calendar::format_period(v.period); return;
+    case Kind::time_of_day: out += calendar::format_time_of_day(v.time_of_day); return;
+    case Kind::month_day: out += calendar::format_month_day(v.month_day); return;
     case Kind::window:
-      return "[" + calendar::format_date(v.window.start) + " .. " + calendar::format_date(v.window.end) + "]";
+      out += '[';
+      calendar::append_date(out, v.window.start);
+      out += " .. ";
+      calendar::append_date(out, v.window.end);
+      out += ']';
+      return;
     case Kind::enumeration: {
-      if (v.enum_id >= ctx.enums.size() || v.enum_index >= ctx.enums[v.enum_id].values.size()) return "?";
+      if (v.enum_id >= ctx.enums.size() || v.enum_index >= ctx.enums[v.enum_id].values.size()) {
+        out += '?';
+        return;
+      }
       const auto& ev = ctx.enums[v.enum_id].values[v.enum_index];
-      return ctx.enum_labels && !ev.label.empty() ? ev.label : ev.name;
+      out += ctx.enum_labels && !ev.label.empty() ? ev.label : ev.name;
+      return;
     }
     case Kind::list: {
-      std::string out = "[";
+      out += '[';
       for (std::uint32_t k = 0; k < v.list.count; ++k) {
         if (k) out += ", ";
         const std::size_t at = std::size_t{v.list.offset} + k;
-        out += at < ctx.list_arena.size() ? format_value(ctx.list_arena[at], ctx) : "?";
+        if (at < ctx.list_arena.size()) append_value(out, ctx.list_arena[at], ctx);
+        else out += '?';
       }
-      return out + "]";
+      out += ']';
+      return;
     }
   }
-  return "?";
+  out += '?';
+}
+
+std::string format_value(const Value& v, const FormatContext& ctx) {
+  std::string out;
+  append_value(out, v, ctx);
+  return out;
 }
 
 }  // namespace rules::model

@@ -22,4 +22,8 @@ struct FormatContext {
 /// errors `error`.
 std::string format_value(const Value& v, const FormatContext& ctx);
 
+/// Appends format_value(v, ctx) to `out`; allocation-free once `out` has room (for writers of
+/// many rows).
+void append_value(std::string& out, const Value& v, const FormatContext& ctx);
+
 }  // namespace rules::model

@@ -377,5 +377,45 @@ TEST(BatchTrial, AWriteFailureIsAnError) {
   EXPECT_EQ(diags->at(0).code, "batch_io");
 }
 
+/// Accepts `room` bytes, then fails like a full disk.
+struct DiskFillingUp : std::streambuf {
+  explicit DiskFillingUp(std::size_t bytes) : room(bytes) {}
+  int overflow(int c) override {
+    if (room == 0) return traits_type::eof();
+    --room;
+    kept += static_cast<char>(c);
+    return c;
+  }
+  std::streamsize xsputn(const char* p, std::streamsize n) override {
+    const auto take = std::min<std::size_t>(room, static_cast<std::size_t>(n));
+    kept.append(p, take);
+    room -= take;
+    return static_cast<std::streamsize>(take);
+  }
+  std::size_t room;
+  std::string kept;
+};
+
+TEST(BatchTrial, AWriteFailureMidwayStopsTheRunWhileRowsAreBeingEvaluated) {
+  // Small blocks, so that the disk fills while later blocks are still being evaluated and read.
+  std::string roster = "退役日期\r\n";
+  for (int i = 0; i < 2000; ++i) roster += "2025-06-15\r\n";
+  for (const unsigned jobs : {1u, 2u}) {
+    DiskFillingUp disk(5000);
+    std::ostream out(&disk);
+    std::istringstream in(roster);
+    BatchOptions o;
+    o.as_of = *calendar::parse_date("2025-12-01");
+    o.jobs = jobs;
+    o.block_rows = 7;
+    const auto v = run_batch(cn(), in, "r.csv", out, o);
+    const auto* diags = std::get_if<std::vector<source::Diagnostic>>(&v);
+    ASSERT_NE(diags, nullptr) << "jobs " << jobs;
+    EXPECT_EQ(diags->at(0).code, "batch_io");
+    EXPECT_EQ(disk.kept.size(), 5000u);
+    EXPECT_TRUE(disk.kept.starts_with("\xEF\xBB\xBF") || disk.kept.starts_with("退役日期")) << disk.kept.substr(0, 20);
+  }
+}
+
 }  // namespace
 }  // namespace rules::batch
