@@ -50,6 +50,29 @@ void BM_EvaluateMissingFacts(benchmark::State& state) {
 }
 BENCHMARK(BM_EvaluateMissingFacts);
 
+// What policy batch does by default: only the outputs that are not guidance prose (and what
+// they read), for a roster-like situation.
+void BM_EvaluateBatchOutputs(benchmark::State& state) {
+  const auto engine = load_builtin();
+  std::vector<std::uint32_t> wanted;
+  for (std::uint32_t i = 0; i < engine.pack().outputs.size(); ++i) {
+    if (engine.pack().outputs[i].decl(engine.policy()).type.kind != rules::model::Kind::text) wanted.push_back(i);
+  }
+  const auto order = engine.evaluation_order(wanted);
+  rules::engine::EvalOptions options;
+  options.only = &order;
+  const auto s = situation(engine, {"enlisted_as=new_student", "certificate_issue_date=2018-06-22",
+                                    "admission_date=2013-08-25"});
+  const auto as_of = *rules::calendar::parse_date("2025-12-01");
+  rules::model::Outcome out;
+  for (auto _ : state) {
+    engine.evaluate(s, as_of, out, options);
+    benchmark::DoNotOptimize(out.env.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EvaluateBatchOutputs);
+
 void BM_EvaluateWithExplanation(benchmark::State& state) {
   const auto engine = load_builtin();
   const auto s = situation(engine, {"discharge_date=2025-06-15", "certificate_issue_date=2025-06-30"});

@@ -52,6 +52,7 @@ class Run {
   Run(const loader::CompiledPack& p, model::Outcome& out, bool explain) : p_(p), out_(out), explain_(explain) {
     ctx_.env = out.env;
     ctx_.list_arena = &out.list_arena;
+    ctx_.scratch = &out.scratch;
     ctx_.errors = &out.errors;
     ctx_.zone = &p.zone;
     ctx_.holidays = &p.holidays;
@@ -116,7 +117,7 @@ class Run {
     Value& slot = out_.env[co.slot];
     model::FactSet missing;
     bool undecided = false;
-    std::optional<Value> failure;
+    const Value* failure = nullptr;  // the first version whose applicability failed
     using loader::OutputCandidate;
     out_.output_sources[oi] = {co.candidates.front().rule, co.candidates.front().rule_output};
     // Decide every version's applicability (in-force periods are disjoint, so at most one holds);
@@ -130,7 +131,7 @@ class Run {
         undecided = true;
         missing |= a.missing;
       } else if (a.state == State::error && !failure) {
-        failure = a;
+        failure = &a;
       }
     }
     if (chosen) {
@@ -145,10 +146,11 @@ class Run {
       if (slot.state == State::error) note(c.rule, co.name + ": " + out_.errors[slot.error_index].message);
       return;
     }
+    // Unknown values are set in place: building one and copying it costs more than the rest.
     if (failure) {
       slot = *failure;
     } else if (undecided) {
-      slot = Value::make_unknown(missing);
+      slot.set_unknown(missing);
     } else if (co.candidates.size() > 1 || p_.policy.rules[co.candidates.front().rule].in_force) {
       // Every version is known not to apply: if that is because none is in force, say so.
       bool in_force_somewhere = false;
@@ -164,10 +166,10 @@ class Run {
                                                           first.version_date->text});
         slot = Value::make_error(static_cast<std::uint32_t>(out_.errors.size() - 1));
       } else {
-        slot = Value::make_unknown({});
+        slot.set_unknown({});
       }
     } else {
-      slot = Value::make_unknown({});  // not applicable
+      slot.set_unknown({});  // not applicable
     }
   }
 
@@ -288,6 +290,7 @@ Value Engine::calculate(const expr::Expr& e, calendar::Date as_of, model::Outcom
   expr::EvalContext ctx;
   ctx.env = scratch.env;
   ctx.list_arena = &scratch.list_arena;
+  ctx.scratch = &scratch.scratch;
   ctx.errors = &scratch.errors;
   ctx.zone = &pack_->zone;
   ctx.holidays = &pack_->holidays;

@@ -13,43 +13,50 @@ using model::Kind;
 using model::State;
 using model::Value;
 
+// Results are returned by reference: a name's value is its environment slot, a literal's is the
+// node's own, and a computed value is written to the node's scratch slot (each node runs at most
+// once per evaluation, so a child's result stays put while its parent reads it). Returning
+// 48-byte values by copy cost more than the arithmetic: every copy re-read a value just written
+// field by field, which the processor cannot forward from its store buffer.
 class Eval {
  public:
-  Eval(const Expr& e, EvalContext& ctx) : e_(e), ctx_(ctx) {}
+  Eval(const Expr& e, EvalContext& ctx, Value* scratch) : e_(e), ctx_(ctx), scratch_(scratch) {}
 
-  Value run(std::uint32_t i) {
+  const Value& run(std::uint32_t i) {
     const Node& n = e_.nodes[i];
+    Value& out = scratch_[i];
     switch (n.op) {
       case Op::literal:
-        return n.literal.kind == Kind::text ? text(n) : n.literal;
+        if (n.literal.kind != Kind::text) return n.literal;
+        return text(n, out);
       case Op::name: {
         const Value& v = ctx_.env[n.slot];
         if (ctx_.trace) record(TraceStep::Kind::input, std::string(ctx_.slot_names[n.slot]) + " = " + show(v));
         return v;
       }
       case Op::neg: {
-        const Value x = run(kid(n, 0));
+        const Value& x = run(kid(n, 0));
         if (!x.known()) return x;
-        if (x.integer == INT64_MIN) return fail("integer_overflow", "-" + show(x) + " overflows");
-        return Value::make_int(-x.integer);
+        if (x.integer == INT64_MIN) return fail(out, "integer_overflow", "-" + show(x) + " overflows");
+        return out = Value::make_int(-x.integer);
       }
       case Op::add:
       case Op::sub:
-        return arith(n);
+        return arith(n, out);
       case Op::eq: case Op::ne: case Op::lt: case Op::le: case Op::gt: case Op::ge:
-        return compare(n);
+        return compare(n, out);
       case Op::and_:
       case Op::or_:
-        return logic(n);
+        return logic(n, out);
       case Op::not_: {
-        const Value x = run(kid(n, 0));
+        const Value& x = run(kid(n, 0));
         if (!x.known()) return x;
-        return Value::make_bool(!x.boolean);
+        return out = Value::make_bool(!x.boolean);
       }
       case Op::if_: {
-        const Value c = run(kid(n, 0));
+        const Value& c = run(kid(n, 0));
         if (!c.known()) return c;
-        const Value r = run(kid(n, c.boolean ? 1 : 2));
+        const Value& r = run(kid(n, c.boolean ? 1 : 2));
         if (ctx_.trace) {
           record(TraceStep::Kind::step, "if " + brief(e_.nodes[kid(n, 0)]) + ": " +
                                             (c.boolean ? "true, then " : "false, else ") + show(r));
@@ -57,24 +64,24 @@ class Eval {
         return r;
       }
       case Op::in:
-        return in(n);
+        return in(n, out);
       case Op::window: {
-        const Value a = run(kid(n, 0));
-        const Value b = run(kid(n, 1));
-        if (auto bad = combine(a, b)) return *bad;
+        const Value& a = run(kid(n, 0));
+        const Value& b = run(kid(n, 1));
+        if (const Value* bad = combine(a, b, out)) return *bad;
         if (b.date < a.date) {
           // Almost always a parameter mix-up (an intake period 09-20 .. 09-01): never an empty window.
-          return fail("window_reversed", "the window [" + show(a) + " .. " + show(b) + "] (" + brief(n) +
-                                             ") ends before it starts");
+          return fail(out, "window_reversed", "the window [" + show(a) + " .. " + show(b) + "] (" + brief(n) +
+                                                  ") ends before it starts");
         }
-        return Value::make_window({a.date, b.date});
+        return out = Value::make_window({a.date, b.date});
       }
       case Op::list:
-        return list(n);
+        return list(n, out);
       case Op::call:
-        return call(n);
+        return call(n, out);
     }
-    return Value::make_unknown({});
+    return out = Value::make_unknown({});
   }
 
  private:
@@ -107,40 +114,42 @@ class Eval {
     record(TraceStep::Kind::step, std::move(line));
   }
 
-  Value fail(const char* code, std::string message) {
+  const Value& fail(Value& out, const char* code, std::string message) {
     ctx_.errors->push_back({code, std::move(message)});
-    return Value::make_error(static_cast<std::uint32_t>(ctx_.errors->size() - 1));
+    return out = Value::make_error(static_cast<std::uint32_t>(ctx_.errors->size() - 1));
   }
 
-  Value fail(const calendar::CalendarError& err) { return fail(calendar::code_name(err.code), err.message); }
-
-  /// The value to return when an operand is not known: the first error, else the union of the
-  /// missing facts. nullopt when every operand is known.
-  static std::optional<Value> combine(const Value& a, const Value& b) {
-    if (a.state == State::error) return a;
-    if (b.state == State::error) return b;
-    if (a.known() && b.known()) return std::nullopt;
-    model::FactSet m;
-    if (!a.known()) m |= a.missing;
-    if (!b.known()) m |= b.missing;
-    return Value::make_unknown(m);
+  const Value& fail(Value& out, const calendar::CalendarError& err) {
+    return fail(out, calendar::code_name(err.code), err.message);
   }
 
-  Value text(const Node& n) {
+  /// The value to return when an operand is not known: the first error, else the one unknown
+  /// operand, else (both unknown) the union of their missing facts, written to `out`. Null when
+  /// both operands are known.
+  static const Value* combine(const Value& a, const Value& b, Value& out) {
+    if (a.state == State::error) return &a;
+    if (b.state == State::error) return &b;
+    if (a.known()) return b.known() ? nullptr : &b;
+    if (b.known()) return &a;
+    out = Value::make_unknown(a.missing | b.missing);
+    return &out;
+  }
+
+  const Value& text(const Node& n, Value& out) {
     // A template is known when all its placeholders are.
-    Value acc = n.literal;
+    const Value* acc = &n.literal;
     for (std::uint32_t k = 0; k < n.child_count; ++k) {
       const Value& p = ctx_.env[e_.placeholder_slots[n.first_child + k]];
       if (p.known()) continue;
-      if (auto bad = combine(acc, p)) acc = *bad;
+      if (const Value* bad = combine(*acc, p, out)) acc = bad;
     }
-    return acc;
+    return *acc;
   }
 
-  Value arith(const Node& n) {
-    const Value a = run(kid(n, 0));
-    const Value b = run(kid(n, 1));
-    if (auto bad = combine(a, b)) return *bad;
+  const Value& arith(const Node& n, Value& out) {
+    const Value& a = run(kid(n, 0));
+    const Value& b = run(kid(n, 1));
+    if (const Value* bad = combine(a, b, out)) return *bad;
     const bool plus = n.op == Op::add;
     if (a.kind == Kind::list) {
       // Concatenation: copy both lists to the end of the arena, a's items first.
@@ -154,23 +163,23 @@ class Eval {
         const Value v = item(b, k);
         ctx_.list_arena->push_back(v);
       }
-      return Value::make_list(n.type.element_type(), offset, a.list.count + b.list.count);
+      return out = Value::make_list(n.type.element_type(), offset, a.list.count + b.list.count);
     }
     if (a.kind == Kind::integer) {
       std::int64_t r;
       if (plus ? __builtin_add_overflow(a.integer, b.integer, &r) : __builtin_sub_overflow(a.integer, b.integer, &r))
-        return fail("integer_overflow", show(a) + (plus ? " + " : " - ") + show(b) + " overflows");
-      return Value::make_int(r);
+        return fail(out, "integer_overflow", show(a) + (plus ? " + " : " - ") + show(b) + " overflows");
+      return out = Value::make_int(r);
     }
     if (b.kind == Kind::date) {  // date - date: days
-      const Value r = Value::make_int(calendar::days_between(b.date, a.date));
-      if (ctx_.trace) step(n, show(a) + " - " + show(b), r, "days");
-      return r;
+      out = Value::make_int(calendar::days_between(b.date, a.date));
+      if (ctx_.trace) step(n, show(a) + " - " + show(b), out, "days");
+      return out;
     }
     // Civil Code Art. 202: periods apply from their anchor, month ends handled by the calendar.
     const auto r = plus ? calendar::add_period(a.date, b.period) : calendar::subtract_period(a.date, b.period);
-    if (!r) return fail(r.error());
-    const Value out = Value::make_date(r->date);
+    if (!r) return fail(out, r.error());
+    out = Value::make_date(r->date);
     if (ctx_.trace) {
       step(n, show(a) + (plus ? " + " : " - ") + show(b), out, calendar::explain_period_step(a.date, b.period, *r));
     }
@@ -200,10 +209,10 @@ class Eval {
     }
   }
 
-  Value compare(const Node& n) {
-    const Value a = run(kid(n, 0));
-    const Value b = run(kid(n, 1));
-    if (auto bad = combine(a, b)) return *bad;
+  const Value& compare(const Node& n, Value& out) {
+    const Value& a = run(kid(n, 0));
+    const Value& b = run(kid(n, 1));
+    if (const Value* bad = combine(a, b, out)) return *bad;
     bool r = false;
     switch (n.op) {
       case Op::eq: r = equal(a, b); break;
@@ -214,31 +223,31 @@ class Eval {
       case Op::ge: r = order(a, b) >= 0; break;
       default: break;
     }
-    const Value out = Value::make_bool(r);
+    out = Value::make_bool(r);
     if (ctx_.trace && (a.kind == Kind::date || a.kind == Kind::instant)) {
       step(n, show(a) + " " + std::string(op_symbol(n.op)) + " " + show(b), out);
     }
     return out;
   }
 
-  Value logic(const Node& n) {
+  const Value& logic(const Node& n, Value& out) {
     // Kleene three-valued logic: a decisive operand (false for and, true for or) wins even
     // when the other is unknown or failed.
     const bool is_and = n.op == Op::and_;
-    const Value a = run(kid(n, 0));
+    const Value& a = run(kid(n, 0));
     if (a.known() && a.boolean != is_and) return a;
-    const Value b = run(kid(n, 1));
+    const Value& b = run(kid(n, 1));
     if (b.known() && b.boolean != is_and) return b;
-    if (auto bad = combine(a, b)) return *bad;
-    return Value::make_bool(is_and);
+    if (const Value* bad = combine(a, b, out)) return *bad;
+    return out = Value::make_bool(is_and);
   }
 
   const Value& item(const Value& list, std::uint32_t k) const { return (*ctx_.list_arena)[list.list.offset + k]; }
 
-  Value in(const Node& n) {
-    const Value a = run(kid(n, 0));
-    const Value b = run(kid(n, 1));
-    if (auto bad = combine(a, b)) return *bad;
+  const Value& in(const Node& n, Value& out) {
+    const Value& a = run(kid(n, 0));
+    const Value& b = run(kid(n, 1));
+    if (const Value* bad = combine(a, b, out)) return *bad;
     bool r = false;
     if (b.kind == Kind::window) {
       r = b.window.contains(a.date);
@@ -248,165 +257,174 @@ class Eval {
         r = x.kind == Kind::window && a.kind == Kind::date ? x.window.contains(a.date) : equal(a, x);
       }
     }
-    const Value out = Value::make_bool(r);
+    out = Value::make_bool(r);
     if (ctx_.trace) step(n, show(a) + " in " + show(b), out, b.kind == Kind::window ? "both ends included" : "");
     return out;
   }
 
-  Value list(const Node& n) {
-    // Items are evaluated first (they may use the arena themselves), then stored contiguously.
+  const Value& list(const Node& n, Value& out) {
+    // Items are evaluated first (they may use the arena themselves; their results stay in their
+    // own nodes' slots), then copied to the arena contiguously.
     constexpr std::uint32_t kInline = 16;
-    std::array<Value, kInline> inline_items;
-    std::vector<Value> spill;
-    Value acc = Value::make_bool(true);
+    std::array<const Value*, kInline> inline_items;
+    std::vector<const Value*> spill;
+    const Value* acc = nullptr;  // the first failure or the unknown so far
     for (std::uint32_t k = 0; k < n.child_count; ++k) {
-      const Value v = run(kid(n, k));
-      if (!v.known()) {
-        if (auto bad = combine(acc, v)) acc = *bad;
-      }
-      if (k < kInline) inline_items[k] = v; else spill.push_back(v);
+      const Value& v = run(kid(n, k));
+      if (!v.known()) acc = acc ? combine(*acc, v, out) : &v;
+      if (k < kInline) inline_items[k] = &v; else spill.push_back(&v);
     }
-    if (!acc.known()) return acc;
+    if (acc) return *acc;
     const auto offset = static_cast<std::uint32_t>(ctx_.list_arena->size());
     for (std::uint32_t k = 0; k < n.child_count; ++k) {
-      ctx_.list_arena->push_back(k < kInline ? inline_items[k] : spill[k - kInline]);
+      const Value v = *(k < kInline ? inline_items[k] : spill[k - kInline]);  // push_back may move the arena
+      ctx_.list_arena->push_back(v);
     }
-    return Value::make_list(n.type.element_type(), offset, n.child_count);
+    return out = Value::make_list(n.type.element_type(), offset, n.child_count);
   }
 
-  Value call(const Node& n) {
+  const Value& call(const Node& n, Value& out) {
     if (n.fn == Fn::if_unknown) {
-      const Value x = run(kid(n, 0));
+      const Value& x = run(kid(n, 0));
       if (x.state != State::unknown) return x;
-      const Value v = run(kid(n, 1));
+      const Value& v = run(kid(n, 1));
       if (ctx_.trace) step(n, brief(e_.nodes[kid(n, 0)]) + " is unknown", v, "taken as the fallback");
       return v;
     }
     if (n.fn == Fn::has) {
       const bool present = ctx_.env[n.slot].state != State::unknown;
-      const Value r = Value::make_bool(present);
-      if (ctx_.trace) step(n, "", r, present ? "fact given" : "fact absent");
-      return r;
+      out = Value::make_bool(present);
+      if (ctx_.trace) step(n, "", out, present ? "fact given" : "fact absent");
+      return out;
     }
-    std::array<Value, 3> fixed;
     const std::uint32_t argc = n.child_count;
-    Value acc = Value::make_bool(true);
+    const Value* acc = nullptr;  // the first failure or the unknown so far
     // min/max may take many arguments; fold them as they come.
     if (n.fn == Fn::min || n.fn == Fn::max) {
-      Value best;
+      const Value* best = nullptr;
       for (std::uint32_t k = 0; k < argc; ++k) {
-        const Value v = run(kid(n, k));
+        const Value& v = run(kid(n, k));
         if (!v.known()) {
-          if (auto bad = combine(acc, v)) acc = *bad;
+          acc = acc ? combine(*acc, v, out) : &v;
           continue;
         }
-        if (k == 0 || (n.fn == Fn::min ? order(v, best) < 0 : order(v, best) > 0)) best = v;
+        if (!best || (n.fn == Fn::min ? order(v, *best) < 0 : order(v, *best) > 0)) best = &v;
       }
-      if (!acc.known()) return acc;
-      if (ctx_.trace) step(n, "", best);
-      return best;
+      if (acc) return *acc;
+      if (ctx_.trace) step(n, "", *best);
+      return *best;
     }
-    for (std::uint32_t k = 0; k < argc && k < fixed.size(); ++k) {
-      fixed[k] = run(kid(n, k));
-      if (!fixed[k].known()) {
-        if (auto bad = combine(acc, fixed[k])) acc = *bad;
-      }
+    std::array<const Value*, 3> args{};
+    for (std::uint32_t k = 0; k < argc && k < args.size(); ++k) {
+      const Value& v = run(kid(n, k));
+      args[k] = &v;
+      if (!v.known()) acc = acc ? combine(*acc, v, out) : &v;
     }
-    if (!acc.known()) return acc;
-    const Value& a = fixed[0];
-    Value r;
-    std::string note;
+    if (acc) return *acc;
+    const Value& a = *args[0];
     switch (n.fn) {
-      case Fn::year: r = Value::make_int(a.date.year()); break;
-      case Fn::month: r = Value::make_int(a.date.month()); break;
-      case Fn::day: r = Value::make_int(a.date.day()); break;
-      case Fn::weekday: r = Value::make_int(a.date.iso_weekday()); note = "1 = Monday .. 7 = Sunday"; break;
+      case Fn::year: out = Value::make_int(a.date.year()); break;
+      case Fn::month: out = Value::make_int(a.date.month()); break;
+      case Fn::day: out = Value::make_int(a.date.day()); break;
+      case Fn::weekday: out = Value::make_int(a.date.iso_weekday()); break;
       case Fn::date_ymd: {
-        const auto y = a.integer, m = fixed[1].integer, d = fixed[2].integer;
+        const auto y = a.integer, m = args[1]->integer, d = args[2]->integer;
         if (y < calendar::kMinYear || y > calendar::kMaxYear || m < 1 || m > 12 || d < 1 || d > 31) {
           const bool range = y < calendar::kMinYear || y > calendar::kMaxYear;
-          return fail(range ? "date_out_of_range" : "date_invalid",
+          return fail(out, range ? "date_out_of_range" : "date_invalid",
                       "date(" + std::to_string(y) + ", " + std::to_string(m) + ", " + std::to_string(d) +
                           ") is not a date" + (range ? " in the supported years 1..9999" : ""));
         }
         const auto dt = calendar::make_date(static_cast<int>(y), static_cast<int>(m), static_cast<int>(d));
-        if (!dt) return fail(dt.error());
-        r = Value::make_date(*dt);
+        if (!dt) return fail(out, dt.error());
+        out = Value::make_date(*dt);
         break;
       }
       case Fn::date_month_day: {
         if (a.integer < calendar::kMinYear || a.integer > calendar::kMaxYear)
-          return fail("date_out_of_range", "year " + std::to_string(a.integer) + " is outside 1..9999");
-        const auto dt = calendar::in_year(fixed[1].month_day, static_cast<int>(a.integer));
-        if (!dt) return fail(dt.error());
-        r = Value::make_date(*dt);
+          return fail(out, "date_out_of_range", "year " + std::to_string(a.integer) + " is outside 1..9999");
+        const auto dt = calendar::in_year(args[1]->month_day, static_cast<int>(a.integer));
+        if (!dt) return fail(out, dt.error());
+        out = Value::make_date(*dt);
         break;
       }
-      case Fn::days_between: r = Value::make_int(calendar::days_between(a.date, fixed[1].date)); break;
+      case Fn::days_between: out = Value::make_int(calendar::days_between(a.date, args[1]->date)); break;
       case Fn::start_of_day:
       case Fn::end_of_day:
       case Fn::instant_at: {
         const auto i = n.fn == Fn::start_of_day ? ctx_.zone->start_of_day(a.date)
                        : n.fn == Fn::end_of_day ? ctx_.zone->end_of_day(a.date)
-                                                : ctx_.zone->at(a.date, fixed[1].time_of_day);
-        if (!i) return fail(i.error());
-        r = Value::make_instant(*i);
-        if (ctx_.trace) {
-          note = std::string(n.fn == Fn::start_of_day ? "00:00" : n.fn == Fn::end_of_day ? "24:00, the next day's 00:00"
-                                                                                         : show(fixed[1])) +
-                 " in " + std::string(ctx_.zone->name()) + ", " + calendar::format_utc_offset(i->offset_seconds);
-        }
+                                                : ctx_.zone->at(a.date, args[1]->time_of_day);
+        if (!i) return fail(out, i.error());
+        out = Value::make_instant(*i);
         break;
       }
       case Fn::date_of: {
         const auto d = ctx_.zone->date_of(a.instant);
-        if (!d) return fail(d.error());
-        r = Value::make_date(*d);
+        if (!d) return fail(out, d.error());
+        out = Value::make_date(*d);
         break;
       }
       case Fn::is_rest_day:
       case Fn::is_workday: {
         const auto rest = holidays().is_rest_day(a.date);
-        if (!rest) return fail(rest.error());
-        r = Value::make_bool(n.fn == Fn::is_rest_day ? *rest : !*rest);
-        if (ctx_.trace) note = day_kind(a.date, *rest);
+        if (!rest) return fail(out, rest.error());
+        out = Value::make_bool(n.fn == Fn::is_rest_day ? *rest : !*rest);
         break;
       }
       case Fn::next_workday: {
         const auto d = holidays().next_workday(a.date);
-        if (!d) return fail(d.error());
-        r = Value::make_date(*d);
-        if (ctx_.trace) {
-          note = *d == a.date ? show(a) + " is a working day"
-                              : day_kind(a.date, true) + "; the first working day after the rest (Civil Code Art. 203)";
-        }
+        if (!d) return fail(out, d.error());
+        out = Value::make_date(*d);
         break;
       }
       case Fn::add_workdays: {
-        const auto d = holidays().add_workdays(a.date, fixed[1].integer);
-        if (!d) return fail(d.error());
-        r = Value::make_date(*d);
-        if (ctx_.trace) note = "statutory rest days skipped";
+        const auto d = holidays().add_workdays(a.date, args[1]->integer);
+        if (!d) return fail(out, d.error());
+        out = Value::make_date(*d);
         break;
       }
-      case Fn::start: r = Value::make_date(a.window.start); break;
-      case Fn::end: r = Value::make_date(a.window.end); break;
-      case Fn::count: r = Value::make_int(a.list.count); break;
+      case Fn::start: out = Value::make_date(a.window.start); break;
+      case Fn::end: out = Value::make_date(a.window.end); break;
+      case Fn::count: out = Value::make_int(a.list.count); break;
       case Fn::first:
       case Fn::last:
-        if (a.list.count == 0) return fail("empty_list", std::string(e_.source_of(n)) + ": the list is empty");
-        r = item(a, n.fn == Fn::first ? 0 : a.list.count - 1);
+        if (a.list.count == 0) return fail(out, "empty_list", std::string(e_.source_of(n)) + ": the list is empty");
+        out = item(a, n.fn == Fn::first ? 0 : a.list.count - 1);  // copied: the arena may move later
         break;
       default:
-        return Value::make_unknown({});
+        return out = Value::make_unknown({});
     }
-    if (ctx_.trace) {
-      std::string args;
-      for (std::uint32_t k = 0; k < argc; ++k) args += (k ? ", " : "") + show(fixed[k]);
-      const std::string name(e_.names[n.name_index]);
-      step(n, name + "(" + args + ")", r, note);
+    if (ctx_.trace) trace_call(n, args, out);
+    return out;
+  }
+
+  /// The explanation step of a function call: `name(arguments) -> result (note)`.
+  void trace_call(const Node& n, const std::array<const Value*, 3>& args, const Value& r) {
+    const Value& a = *args[0];
+    std::string note;
+    switch (n.fn) {
+      case Fn::weekday: note = "1 = Monday .. 7 = Sunday"; break;
+      case Fn::start_of_day:
+      case Fn::end_of_day:
+      case Fn::instant_at:
+        note = std::string(n.fn == Fn::start_of_day ? "00:00" : n.fn == Fn::end_of_day ? "24:00, the next day's 00:00"
+                                                                                       : show(*args[1])) +
+               " in " + std::string(ctx_.zone->name()) + ", " + calendar::format_utc_offset(r.instant.offset_seconds);
+        break;
+      case Fn::is_rest_day: note = day_kind(a.date, r.boolean); break;
+      case Fn::is_workday: note = day_kind(a.date, !r.boolean); break;
+      case Fn::next_workday:
+        note = r.date == a.date ? show(a) + " is a working day"
+                                : day_kind(a.date, true) + "; the first working day after the rest (Civil Code Art. 203)";
+        break;
+      case Fn::add_workdays: note = "statutory rest days skipped"; break;
+      default: break;
     }
-    return r;
+    std::string text;
+    for (std::uint32_t k = 0; k < n.child_count && k < args.size(); ++k) text += (k ? ", " : "") + show(*args[k]);
+    const std::string name(e_.names[n.name_index]);
+    step(n, name + "(" + text + ")", r, note);
   }
 
   const calendar::HolidayCalendar& holidays() const {
@@ -431,12 +449,16 @@ class Eval {
 
   const Expr& e_;
   EvalContext& ctx_;
+  Value* scratch_;  // one slot per node of e_
 };
 
 }  // namespace
 
 model::Value evaluate(const Expr& e, EvalContext& ctx) {
-  Eval ev(e, ctx);
+  std::vector<Value> local;
+  std::vector<Value>& scratch = ctx.scratch ? *ctx.scratch : local;
+  if (scratch.size() < e.nodes.size()) scratch.resize(e.nodes.size());
+  Eval ev(e, ctx, scratch.data());
   return ev.run(e.root);
 }
 

@@ -23,6 +23,9 @@ using model::TraceStep;
 struct EvalContext {
   std::span<model::Value> env;                 ///< slots: facts, parameters, outputs, as_of
   std::vector<model::Value>* list_arena = nullptr;
+  /// Working space: one value per node of the expression (grown on demand, then reused; null:
+  /// a temporary one per evaluation).
+  std::vector<model::Value>* scratch = nullptr;
   std::vector<EvalError>* errors = nullptr;
   const calendar::TimeZone* zone = nullptr;    ///< the policy time zone
   const calendar::HolidayCalendar* holidays = nullptr;  ///< statutory rest days (may be empty)

@@ -47,6 +47,7 @@ struct Outcome {
   std::vector<RuleOutcome> rules;           ///< per rule of the policy
   std::vector<Value> list_arena;            ///< where list values point
   std::vector<EvalError> errors;            ///< where error values point
+  std::vector<Value> scratch;               ///< the evaluator's working space, kept for reuse (not a result)
 
   const Value& output(std::uint32_t i) const { return env[output_base + i]; }
 };

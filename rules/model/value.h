@@ -86,6 +86,11 @@ struct Value {
   }
   /// Unknown because the facts in `missing` are absent (empty set: not applicable).
   static Value make_unknown(const FactSet& missing) { Value v; v.state = State::unknown; v.missing = missing; return v; }
+  /// Makes this value unknown, in place (no temporary: for the evaluator's hot paths).
+  void set_unknown(const FactSet& facts) {
+    state = State::unknown;
+    missing = facts;
+  }
   static Value make_error(std::uint32_t index) { Value v; v.state = State::error; v.error_index = index; return v; }
 
   bool known() const { return state == State::known; }
