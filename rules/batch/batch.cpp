@@ -164,23 +164,28 @@ class Runner {
     const auto& policy = engine_.policy();
     std::string error;
     for (std::size_t f = 0; f < policy.facts.size(); ++f) s.situation.clear(f);
-    if (r.decode_error) error = *r.decode_error;
-    for (std::size_t c = 0; c < r.size() && error.empty(); ++c) {
-      const std::string_view cell = r.field(c);
-      if (c >= layout_.column_fact.size()) {
-        error = column_name(c, "") + " has a value but the header row has no column for it";
-        break;
+    // Every bad cell is reported, in column order, so that one round of corrections fixes the row.
+    const auto add_error = [&error](std::string_view e) {
+      if (!error.empty()) error += "; ";
+      error += e;
+    };
+    if (r.decode_error) {
+      error = *r.decode_error;  // the cells' bytes are not text: reading them would say nothing more
+    } else {
+      const std::size_t named = std::min(r.size(), layout_.column_fact.size());
+      for (std::size_t c = 0; c < named; ++c) {
+        const auto fact = layout_.column_fact[c];
+        if (!fact) continue;
+        Value v;
+        std::string why;
+        const auto status = parse_cell(r.field(c), policy.facts[*fact].type, policy.enums, cell_options_, v, why, s.normalized[c]);
+        if (status == CellStatus::error) {
+          add_error(column_name(c, trim_cell(layout_.headers[c])) + ": " + why);
+        } else if (status == CellStatus::value) {
+          s.situation.set_view(*fact, v);  // points into the record or `normalized`, alive for the row
+        }
       }
-      const auto fact = layout_.column_fact[c];
-      if (!fact) continue;
-      Value v;
-      std::string why;
-      const auto status = parse_cell(cell, policy.facts[*fact].type, policy.enums, cell_options_, v, why, s.normalized[c]);
-      if (status == CellStatus::error) {
-        error = column_name(c, trim_cell(layout_.headers[c])) + ": " + why;
-      } else if (status == CellStatus::value) {
-        s.situation.set_view(*fact, v);  // points into the record or `normalized`, alive for the row
-      }
+      if (r.size() > named) add_error(column_name(named, "") + " has a value but the header row has no column for it");
     }
     const bool evaluated = error.empty();  // a bad cell stops the row before evaluation
     if (evaluated) engine_.evaluate(s.situation, options_.as_of, s.outcome, eval_options_);
@@ -195,7 +200,8 @@ class Runner {
         if (v.state == State::unknown && v.missing.any()) undecided = true;
       }
     }
-    // A huge bad cell must not make a huge message.
+    // A huge bad cell, or many, must not make a huge message: at most 300 bytes, cut between
+    // characters (a cut inside a UTF-8 sequence would make the output file invalid UTF-8).
     if (error.size() > 300) {
       std::size_t cut = 297;
       while (cut > 0 && (static_cast<unsigned char>(error[cut]) & 0xC0) == 0x80) --cut;

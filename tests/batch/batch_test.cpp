@@ -212,6 +212,51 @@ TEST(Batch, ABadRowNeverStopsTheRunAndNeverGetsValues) {
   EXPECT_EQ(r.summary->error, 2u);
 }
 
+TEST(Batch, EveryBadCellOfARowIsReportedInColumnOrder) {
+  const std::string roster = "退役日期,学号,入伍时身份,发证日期\r\n2023-02-29,7,老生,2025/13/01\r\n2025-06-15,8,在校生,\r\n";
+  const std::string expected =
+      "column 1 (退役日期): '2023-02-29' is not a valid date: February 2023 has 28 days; "
+      "column 3 (入伍时身份): '老生' is not one of new_student (新生), enrolled_student (在校生); "
+      "column 4 (发证日期): '2025/13/01' is not a valid date: there is no month 13";
+  const auto r = run(roster);
+  ASSERT_TRUE(r.summary);
+  const auto rows = rows_of(r.output);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"2023-02-29", "7", "老生", "2025/13/01", "", "", "", "error", expected}));
+  EXPECT_EQ(rows[2][4], "2027-06-15");  // the next row is not affected
+  ASSERT_EQ(r.summary->first_errors.size(), 1u);
+  EXPECT_EQ(r.summary->first_errors[0], (std::pair<std::size_t, std::string>{2, expected}));
+  EXPECT_EQ(r.summary->error, 1u);
+  BatchOptions o;
+  o.format = OutputFormat::jsonl;
+  const auto j = run(roster, o);
+  ASSERT_TRUE(j.summary);
+  EXPECT_TRUE(j.output.starts_with("{\"row\":2,\"status\":\"error\",\"error\":\"" + expected +
+                                   "\",\"values\":{\"retention_until\":null,\"reenroll_deadline\":null,"
+                                   "\"degree_visible_from\":null},\"unknown\":{},\"errors\":{}}\n"))
+      << j.output;
+}
+
+TEST(Batch, ManyBadCellsAreCutTo300BytesBetweenCharacters) {
+  // The second cell's message starts at byte 115 and shows 老 (3 bytes each): byte 297 falls
+  // inside the 61st 老, so the cut goes back to its start.
+  const std::string prefix =
+      "column 1 (退役日期): '2023-02-29' is not a valid date: February 2023 has 28 days; column 2 (入伍时身份): '";
+  ASSERT_EQ(prefix.size(), 115u);
+  std::string many;
+  for (int i = 0; i < 100; ++i) many += "老";
+  const auto r = run("退役日期,入伍时身份\r\n2023-02-29," + many + "\r\n");
+  ASSERT_TRUE(r.summary);
+  ASSERT_EQ(r.summary->first_errors.size(), 1u);
+  std::string cut = prefix;
+  for (int i = 0; i < 60; ++i) cut += "老";
+  cut += "…";
+  EXPECT_EQ(r.summary->first_errors[0].second, cut);
+  EXPECT_EQ(cut.size(), 298u);
+  EXPECT_TRUE(valid_utf8(cut));
+  EXPECT_EQ(rows_of(r.output).at(1).back(), cut);
+}
+
 TEST(Batch, JsonLines) {
   BatchOptions o;
   o.format = OutputFormat::jsonl;
