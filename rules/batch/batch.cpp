@@ -36,7 +36,9 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
                                            Encoding encoding, Layout& layout) {
   std::vector<source::Diagnostic> diags;
   const auto& facts = engine.policy().facts;
-  auto at = [&](std::size_t column) { return source::diagnostic_at("", name, {1, static_cast<std::uint32_t>(column + 1)}, ""); };
+  auto at = [&](std::size_t column) {
+    return source::diagnostic_at("", name, {static_cast<std::uint32_t>(header.row), static_cast<std::uint32_t>(column + 1)}, "");
+  };
   std::vector<std::optional<std::size_t>> fact_column(facts.size());
   bool any = false;
   for (std::size_t c = 0; c < header.size(); ++c) {
@@ -374,7 +376,8 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     return diags;
   }
   if (header.decode_error) {
-    diags.push_back(source::diagnostic_at("batch_bad_header", input_name, {1, 1}, "header row: " + *header.decode_error));
+    diags.push_back(source::diagnostic_at("batch_bad_header", input_name, {static_cast<std::uint32_t>(header.row), 1},
+                                          "header row: " + *header.decode_error));
     return diags;
   }
   auto header_diags = map_header(engine, header, input_name, reader.encoding(), layout);

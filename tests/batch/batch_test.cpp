@@ -257,6 +257,32 @@ TEST(Batch, ManyBadCellsAreCutTo300BytesBetweenCharacters) {
   EXPECT_EQ(rows_of(r.output).at(1).back(), cut);
 }
 
+TEST(Batch, RowNumbersAreTheRowsExcelShows) {
+  // Excel shows a blank line of a CSV as an empty row, and a quoted line break inside its cell.
+  for (const std::string br : {"\r\n", "\n"}) {
+    const auto blank = run("退役日期" + br + "2025-06-15" + br + br + br + "2023-02-29" + br);
+    ASSERT_TRUE(blank.summary);
+    EXPECT_EQ(blank.summary->rows, 2u);  // rows out = non-blank rows in
+    ASSERT_EQ(blank.summary->first_errors.size(), 1u);
+    EXPECT_EQ(blank.summary->first_errors[0].first, 5u);
+    EXPECT_EQ(rows_of(blank.output).size(), 3u);
+  }
+  const auto quoted = run("姓名,退役日期\r\n\"王\r\n一\r\n\",2025-06-15\r\n李二,2023-02-29\r\n");
+  ASSERT_TRUE(quoted.summary);
+  ASSERT_EQ(quoted.summary->first_errors.size(), 1u);
+  EXPECT_EQ(quoted.summary->first_errors[0].first, 3u);
+  BatchOptions o;
+  o.format = OutputFormat::jsonl;
+  const auto j = run("\r\n退役日期\r\n,\r\n2023-02-29\r\n", o);
+  ASSERT_TRUE(j.summary);
+  EXPECT_TRUE(j.output.starts_with("{\"row\":4,\"status\":\"error\"")) << j.output;
+  // The header's diagnostics use the same numbering.
+  const auto header = run("\n\n退役日期,discharge_date\n2025-06-15,2025-06-15\n");
+  ASSERT_EQ(header.diags.size(), 1u);
+  EXPECT_EQ(header.diags[0].span.begin.line, 3u);
+  EXPECT_EQ(header.diags[0].span.begin.column, 2u);
+}
+
 TEST(Batch, JsonLines) {
   BatchOptions o;
   o.format = OutputFormat::jsonl;
@@ -269,7 +295,7 @@ TEST(Batch, JsonLines) {
   EXPECT_NE(a.find("\"row\":2"), std::string::npos) << a;
   EXPECT_NE(a.find("\"retention_until\":\"2027-06-15\""), std::string::npos) << a;
   EXPECT_NE(a.find("\"degree_visible_from\":[\"certificate_issue_date\"]"), std::string::npos) << a;
-  EXPECT_NE(b.find("\"row\":3"), std::string::npos) << b;
+  EXPECT_NE(b.find("\"row\":4"), std::string::npos) << b;  // the blank line is row 3
   EXPECT_NE(b.find("\"status\":\"error\""), std::string::npos) << b;
 }
 
@@ -317,6 +343,10 @@ TEST(BatchTrial, ABrokenQuoteStopsTheRunInsteadOfSwallowingRows) {
   ASSERT_EQ(stray.diags.size(), 1u);
   EXPECT_EQ(stray.diags[0].code, "batch_bad_csv");
   EXPECT_NE(stray.diags[0].message.find("row 3"), std::string::npos) << stray.diags[0].message;
+  // Blank lines before it count, as in the spreadsheet.
+  const auto after_blank = run("学号,姓名,退役日期\r\n\r\n1,a,2024-02-29\r\n\n2,\"c\"d,2024-02-29\r\n");
+  ASSERT_EQ(after_blank.diags.size(), 1u);
+  EXPECT_TRUE(after_blank.diags[0].message.starts_with("row 5: the CSV structure is broken")) << after_blank.diags[0].message;
   const auto unclosed = run("学号,备注,退役日期\r\n1,a,2024-02-29\r\n2,\"unterminated\r\n3,e,2024-02-29\r\n");
   ASSERT_FALSE(unclosed.summary);
   EXPECT_EQ(unclosed.diags.at(0).code, "batch_bad_csv");

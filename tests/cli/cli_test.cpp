@@ -1460,6 +1460,17 @@ TEST(BatchCli, ExitCodesAndTheSummary) {
   EXPECT_EQ(missing.code, 1) << missing.describe();
 }
 
+TEST(BatchCli, RowNumbersCountBlankLinesLikeASpreadsheet) {
+  RunOptions o;
+  o.stdin_data = "退役日期\r\n\r\n2025-06-15\n\n2023-02-29\r\n";
+  auto r = run({"batch", "-", "--as-of", "2025-12-01", "--outputs", "retention_until"}, o);
+  EXPECT_EQ(r.code, 3) << r.describe();
+  EXPECT_EQ(r.out, "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n"
+                   "2023-02-29,,error,column 1 (退役日期): '2023-02-29' is not a valid date: February 2023 has 28 days\r\n");
+  EXPECT_TRUE(contains(r.err, "2 rows read")) << r.describe();
+  EXPECT_TRUE(contains(r.err, "  row 5: column 1 (退役日期): '2023-02-29'")) << r.describe();
+}
+
 TEST(BatchCli, OutputFileIsWrittenAtomically) {
   TempDir tmp;
   const auto roster = tmp.write("r.csv", "退役日期\r\n2025-06-15\r\n");
