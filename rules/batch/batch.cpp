@@ -32,8 +32,10 @@ std::string column_name(std::size_t index, std::string_view header) {
 }
 
 /// Maps the header row to facts by fact name or by any CSV header the pack declares for it.
+/// `layout.outputs` must be set: with `csv`, a header equal to a column batch adds (an output
+/// written, `status`, `error`) is an error.
 std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const Record& header, const std::string& name,
-                                           Encoding encoding, Layout& layout) {
+                                           Encoding encoding, bool csv, Layout& layout) {
   std::vector<source::Diagnostic> diags;
   const auto& facts = engine.policy().facts;
   auto at = [&](std::size_t column) {
@@ -65,6 +67,21 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
       d.code = "batch_empty_header";
       d.message = column_name(c, h) + " has no header, so its values could not be read";
       diags.push_back(std::move(d));
+    }
+    // The CSV output is the input columns followed by the columns batch adds: an input column of
+    // the same name (typically a result column of an earlier run) would make two of one name.
+    if (csv && !h.empty()) {
+      const bool result = h == "status" || h == "error";
+      const bool output = std::any_of(layout.outputs.begin(), layout.outputs.end(),
+                                      [&](std::uint32_t oi) { return engine.pack().outputs[oi].name == h; });
+      if (result || output) {
+        auto d = at(c);
+        d.code = "batch_column_clash";
+        d.message = column_name(c, h) + ": batch adds a column of this name to its output, which would then have "
+                    "two; remove the old result columns (a file batch wrote ends with its outputs, status and error)" +
+                    (output ? " or choose other outputs with --outputs" : " or rename this column");
+        diags.push_back(std::move(d));
+      }
     }
     if (fact) {
       any = true;
@@ -380,7 +397,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
                                           "header row: " + *header.decode_error));
     return diags;
   }
-  auto header_diags = map_header(engine, header, input_name, reader.encoding(), layout);
+  auto header_diags = map_header(engine, header, input_name, reader.encoding(), options.format == OutputFormat::csv, layout);
   diags.insert(diags.end(), header_diags.begin(), header_diags.end());
   if (!diags.empty()) return diags;
 

@@ -150,6 +150,47 @@ TEST(Batch, HeaderProblemsStopBeforeAnyRow) {
   EXPECT_TRUE(run("").diags.size() == 1);
 }
 
+TEST(Batch, AColumnNamedLikeAnAddedColumnStopsTheCsvRun) {
+  const std::string roster = "学号,退役日期, status ,retention_until,retention_period\r\n1,2025-06-15,ok,2027-06-15,P2Y\r\n";
+  const auto r = run(roster);  // writes retention_until, reenroll_deadline, degree_visible_from
+  ASSERT_FALSE(r.summary);
+  ASSERT_EQ(r.diags.size(), 2u);
+  EXPECT_EQ(r.diags[0].code, "batch_column_clash");
+  EXPECT_EQ(r.diags[0].span.begin.line, 1u);
+  EXPECT_EQ(r.diags[0].span.begin.column, 3u);
+  EXPECT_EQ(r.diags[0].message,
+            "column 3 (status): batch adds a column of this name to its output, which would then have two; remove "
+            "the old result columns (a file batch wrote ends with its outputs, status and error) or rename this column");
+  EXPECT_EQ(r.diags[1].code, "batch_column_clash");
+  EXPECT_EQ(r.diags[1].span.begin.column, 4u);
+  EXPECT_EQ(r.diags[1].message,
+            "column 4 (retention_until): batch adds a column of this name to its output, which would then have two; "
+            "remove the old result columns (a file batch wrote ends with its outputs, status and error) or choose "
+            "other outputs with --outputs");
+  EXPECT_TRUE(r.output.empty());  // nothing written
+  // An output that is not written is no clash (retention_period above); nor is any column in JSON
+  // Lines, which do not repeat the input columns.
+  BatchOptions o;
+  o.format = OutputFormat::jsonl;
+  const auto j = run(roster, o);
+  ASSERT_TRUE(j.summary) << j.diags.at(0).message;
+  EXPECT_EQ(j.summary->rows, 1u);
+  EXPECT_TRUE(j.output.starts_with("{\"row\":2,\"status\":\"unknown\",\"values\":{\"retention_until\":\"2027-06-15\"")) << j.output;
+}
+
+TEST(Batch, RunningAgainOnItsOwnOutputIsRefused) {
+  const auto first = run("退役日期\r\n2025-06-15\r\n");
+  ASSERT_TRUE(first.summary);
+  const auto again = run(first.output);
+  ASSERT_FALSE(again.summary);
+  std::vector<std::pair<std::uint32_t, std::string>> clashes;
+  for (const auto& d : again.diags) clashes.emplace_back(d.span.begin.column, d.code);
+  using Clashes = std::vector<std::pair<std::uint32_t, std::string>>;
+  EXPECT_EQ(clashes, (Clashes{{2, "batch_column_clash"}, {3, "batch_column_clash"}, {4, "batch_column_clash"},
+                              {5, "batch_column_clash"}, {6, "batch_column_clash"}}));
+  EXPECT_TRUE(again.output.empty());
+}
+
 TEST(Batch, TrailingCommasQuotedLineBreaksAndBlankLines) {
   const auto r = run("姓名,退役日期,,\r\n\"王\n一\",2025-06-15,,\r\n\r\n李二,2025-06-15\r\n");
   ASSERT_TRUE(r.summary);
