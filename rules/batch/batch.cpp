@@ -31,6 +31,15 @@ std::string column_name(std::size_t index, std::string_view header) {
   return "column " + std::to_string(index + 1) + (header.empty() ? "" : " (" + std::string(header) + ")");
 }
 
+/// A column's letters as a spreadsheet names it: 0 -> A, 25 -> Z, 26 -> AA.
+std::string column_letters(std::size_t index) {
+  std::string letters;
+  for (std::size_t n = index + 1; n > 0; n = (n - 1) / 26) {
+    letters.insert(letters.begin(), static_cast<char>('A' + (n - 1) % 26));
+  }
+  return letters;
+}
+
 /// Maps the header row to facts by fact name or by any CSV header the pack declares for it.
 /// `layout.outputs` must be set: with `csv`, a header equal to a column batch adds (an output
 /// written, `status`, `error`) is an error.
@@ -204,7 +213,13 @@ class Runner {
           s.situation.set_view(*fact, v);  // points into the record or `normalized`, alive for the row
         }
       }
-      if (r.size() > named) add_error(column_name(named, "") + " has a value but the header row has no column for it");
+      // A value right of the last header has no column in the output, which stays rectangular: the
+      // row is an error and the message carries the value, so that it is seen and not lost.
+      for (std::size_t c = named; c < r.size(); ++c) {
+        if (trim_cell(r.field(c)).empty()) continue;
+        add_error(column_name(c, column_letters(c)) + " has a value but the header row has no name for it: " +
+                  quote_cell(r.field(c)));
+      }
     }
     const bool evaluated = error.empty();  // a bad cell stops the row before evaluation
     if (evaluated) engine_.evaluate(s.situation, options_.as_of, s.outcome, eval_options_);

@@ -298,6 +298,40 @@ TEST(Batch, ManyBadCellsAreCutTo300BytesBetweenCharacters) {
   EXPECT_EQ(rows_of(r.output).at(1).back(), cut);
 }
 
+TEST(Batch, AValueRightOfTheLastHeaderIsARowErrorThatCarriesTheValue) {
+  // Column 3 is empty, so the first value without a header is in column 4 (D); 27 is AA.
+  const std::string roster = "学号,退役日期\r\n"
+                             "1,2025-06-15,,额外 值\r\n"
+                             "2,2023-02-29,x\r\n"
+                             "3,2025-06-15" + std::string(25, ',') + "y,\"z,\"\"w\"\"\"\r\n"
+                             "4,2025-06-15,110101199003078515\r\n"
+                             "5,2025-06-15\r\n";
+  const auto r = run(roster);
+  ASSERT_TRUE(r.summary);
+  EXPECT_EQ(r.summary->rows, 5u);  // rows out = rows in
+  EXPECT_EQ(r.summary->error, 4u);
+  const auto rows = rows_of(r.output);
+  ASSERT_EQ(rows.size(), 6u);
+  for (const auto& row : rows) EXPECT_EQ(row.size(), 7u);  // rectangular: 2 input columns, 3 outputs, status, error
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"1", "2025-06-15", "", "", "", "error",
+                                               "column 4 (D) has a value but the header row has no name for it: '额外 值'"}));
+  EXPECT_EQ(rows[2][6],
+            "column 2 (退役日期): '2023-02-29' is not a valid date: February 2023 has 28 days; "
+            "column 3 (C) has a value but the header row has no name for it: 'x'");
+  EXPECT_EQ(rows[3][6],
+            "column 27 (AA) has a value but the header row has no name for it: 'y'; "
+            "column 28 (AB) has a value but the header row has no name for it: 'z,\"w\"'");
+  // Like every value in a message, one that may be an ID number is masked.
+  EXPECT_EQ(rows[4][6], "column 3 (C) has a value but the header row has no name for it: '110101********8515'");
+  EXPECT_EQ(rows[5][2], "2027-06-15");
+  EXPECT_EQ(rows[5][5], "unknown");
+  // A long value is cut with the message, at 300 bytes.
+  const auto big = run("退役日期\r\n2025-06-15," + std::string(400, 'v') + "\r\n");
+  ASSERT_TRUE(big.summary);
+  const std::string start = "column 2 (B) has a value but the header row has no name for it: '";
+  EXPECT_EQ(big.summary->first_errors.at(0).second, start + std::string(297 - start.size(), 'v') + "…");
+}
+
 TEST(Batch, RowNumbersAreTheRowsExcelShows) {
   // Excel shows a blank line of a CSV as an empty row, and a quoted line break inside its cell.
   for (const std::string br : {"\r\n", "\n"}) {
