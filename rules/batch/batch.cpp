@@ -32,12 +32,25 @@ std::string column_name(std::size_t index, std::string_view header) {
   return "column " + std::to_string(index + 1) + (header.empty() ? "" : " (" + std::string(header) + ")");
 }
 
+/// A column's letters as a spreadsheet names it: 0 -> A, 25 -> Z, 26 -> AA.
+std::string column_letters(std::size_t index) {
+  std::string letters;
+  for (std::size_t n = index + 1; n > 0; n = (n - 1) / 26) {
+    letters.insert(letters.begin(), static_cast<char>('A' + (n - 1) % 26));
+  }
+  return letters;
+}
+
 /// Maps the header row to facts by fact name or by any CSV header the pack declares for it.
+/// `layout.outputs` must be set: with `csv`, a header equal to a column batch adds (an output
+/// written, `status`, `error`) is an error.
 std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const Record& header, const std::string& name,
-                                           Encoding encoding, Layout& layout) {
+                                           Encoding encoding, bool csv, Layout& layout) {
   std::vector<source::Diagnostic> diags;
   const auto& facts = engine.policy().facts;
-  auto at = [&](std::size_t column) { return source::diagnostic_at("", name, {1, static_cast<std::uint32_t>(column + 1)}, ""); };
+  auto at = [&](std::size_t column) {
+    return source::diagnostic_at("", name, {static_cast<std::uint32_t>(header.row), static_cast<std::uint32_t>(column + 1)}, "");
+  };
   std::vector<std::optional<std::size_t>> fact_column(facts.size());
   bool any = false;
   for (std::size_t c = 0; c < header.size(); ++c) {
@@ -64,6 +77,21 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
       d.code = "batch_empty_header";
       d.message = column_name(c, h) + " has no header, so its values could not be read";
       diags.push_back(std::move(d));
+    }
+    // The CSV output is the input columns followed by the columns batch adds: an input column of
+    // the same name (typically a result column of an earlier run) would make two of one name.
+    if (csv && !h.empty()) {
+      const bool result = h == "status" || h == "error";
+      const bool output = std::any_of(layout.outputs.begin(), layout.outputs.end(),
+                                      [&](std::uint32_t oi) { return engine.pack().outputs[oi].name == h; });
+      if (result || output) {
+        auto d = at(c);
+        d.code = "batch_column_clash";
+        d.message = column_name(c, h) + ": batch adds a column of this name to its output, which would then have "
+                    "two; remove the old result columns (a file batch wrote ends with its outputs, status and error)" +
+                    (output ? " or choose other outputs with --outputs" : " or rename this column");
+        diags.push_back(std::move(d));
+      }
     }
     if (fact) {
       any = true;
@@ -166,22 +194,33 @@ class Runner {
     const auto& policy = engine_.policy();
     std::string error;
     for (std::size_t f = 0; f < policy.facts.size(); ++f) s.situation.clear(f);
-    if (r.decode_error) error = *r.decode_error;
-    for (std::size_t c = 0; c < r.size() && error.empty(); ++c) {
-      const std::string_view cell = r.field(c);
-      if (c >= layout_.column_fact.size()) {
-        error = column_name(c, "") + " has a value but the header row has no column for it";
-        break;
+    // Every bad cell is reported, in column order, so that one round of corrections fixes the row.
+    const auto add_error = [&error](std::string_view e) {
+      if (!error.empty()) error += "; ";
+      error += e;
+    };
+    if (r.decode_error) {
+      error = *r.decode_error;  // the cells' bytes are not text: reading them would say nothing more
+    } else {
+      const std::size_t named = std::min(r.size(), layout_.column_fact.size());
+      for (std::size_t c = 0; c < named; ++c) {
+        const auto fact = layout_.column_fact[c];
+        if (!fact) continue;
+        Value v;
+        std::string why;
+        const auto status = parse_cell(r.field(c), policy.facts[*fact].type, policy.enums, cell_options_, v, why, s.normalized[c]);
+        if (status == CellStatus::error) {
+          add_error(column_name(c, trim_cell(layout_.headers[c])) + ": " + why);
+        } else if (status == CellStatus::value) {
+          s.situation.set_view(*fact, v);  // points into the record or `normalized`, alive for the row
+        }
       }
-      const auto fact = layout_.column_fact[c];
-      if (!fact) continue;
-      Value v;
-      std::string why;
-      const auto status = parse_cell(cell, policy.facts[*fact].type, policy.enums, cell_options_, v, why, s.normalized[c]);
-      if (status == CellStatus::error) {
-        error = column_name(c, trim_cell(layout_.headers[c])) + ": " + why;
-      } else if (status == CellStatus::value) {
-        s.situation.set_view(*fact, v);  // points into the record or `normalized`, alive for the row
+      // A value right of the last header has no column in the output, which stays rectangular: the
+      // row is an error and the message carries the value, so that it is seen and not lost.
+      for (std::size_t c = named; c < r.size(); ++c) {
+        if (trim_cell(r.field(c)).empty()) continue;
+        add_error(column_name(c, column_letters(c)) + " has a value but the header row has no name for it: " +
+                  quote_cell(r.field(c)));
       }
     }
     const bool evaluated = error.empty();  // a bad cell stops the row before evaluation
@@ -197,7 +236,8 @@ class Runner {
         if (v.state == State::unknown && v.missing.any()) undecided = true;
       }
     }
-    // A huge bad cell must not make a huge message.
+    // A huge bad cell, or many, must not make a huge message: at most 300 bytes, cut between
+    // characters (a cut inside a UTF-8 sequence would make the output file invalid UTF-8).
     if (error.size() > 300) {
       std::size_t cut = 297;
       while (cut > 0 && (static_cast<unsigned char>(error[cut]) & 0xC0) == 0x80) --cut;
@@ -377,10 +417,11 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     return diags;
   }
   if (header.decode_error) {
-    diags.push_back(source::diagnostic_at("batch_bad_header", input_name, {1, 1}, "header row: " + *header.decode_error));
+    diags.push_back(source::diagnostic_at("batch_bad_header", input_name, {static_cast<std::uint32_t>(header.row), 1},
+                                          "header row: " + *header.decode_error));
     return diags;
   }
-  auto header_diags = map_header(engine, header, input_name, reader.encoding(), layout);
+  auto header_diags = map_header(engine, header, input_name, reader.encoding(), options.format == OutputFormat::csv, layout);
   diags.insert(diags.end(), header_diags.begin(), header_diags.end());
   if (!diags.empty()) return diags;
 

@@ -56,8 +56,9 @@ using Progress = std::function<void(std::size_t rows, std::uint64_t bytes)>;
 
 /// Runs the batch. Returns the summary, or diagnostics when the pack's outputs named in
 /// `options.outputs` do not exist or the header cannot be used (no column maps to a fact, two
-/// columns map to one fact, a column without a header): codes `batch_bad_header`,
-/// `batch_duplicate_column`, `batch_empty_header`, `batch_unknown_output` (nothing is written
+/// columns map to one fact, a column without a header, a column named like one the CSV output
+/// adds): codes `batch_bad_header`, `batch_duplicate_column`, `batch_empty_header`,
+/// `batch_column_clash`, `batch_unknown_output` (nothing is written
 /// then); `batch_bad_csv` when the CSV structure breaks mid-file and `batch_io` when writing
 /// fails (the rows before it may have been written: the CLI's -o never keeps such a file).
 std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engine::Engine& engine, std::istream& in,

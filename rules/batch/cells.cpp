@@ -52,10 +52,13 @@ bool has_long_digit_run(std::string_view s) {
   return digits >= 15;
 }
 
-// The cell's value as shown in messages: quoted, and masked when it may be an ID number.
+}  // namespace
+
 std::string quote_cell(std::string_view s) {
   return "'" + (has_long_digit_run(s) ? mask_resident_id(s) : std::string(s)) + "'";
 }
+
+namespace {
 
 bool equals_ascii_ci(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

@@ -65,6 +65,10 @@ std::string_view trim_cell(std::string_view text);
 CellStatus parse_cell(std::string_view text, model::Type t, std::span<const model::EnumDef> enums,
                       const CellOptions& opt, model::Value& out, std::string& error, std::string& normalized);
 
+/// `text` as a message shows a cell's value: in single quotes, masked by `mask_resident_id` when
+/// it holds 15 or more digits (it may be an ID or bank card number).
+std::string quote_cell(std::string_view text);
+
 /// Parses one roster cell as a Chinese resident ID number (居民身份证号码, Kind::resident_id):
 /// trims like `parse_cell`, then checks with `check_resident_id` (resident_id.h). On `value`,
 /// `out` is a Kind::resident_id value (a string) of the 18 normalized characters: it views `text`

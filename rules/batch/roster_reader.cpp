@@ -76,19 +76,30 @@ struct RosterCallbacks {
     if (data) b.text.append(static_cast<const char*>(data), len);
     b.ends.push_back(static_cast<std::uint32_t>(b.text.size()));
   }
-  static void record(int, void* self) {
+  static void record(int c, void* self) {
     auto* r = static_cast<RosterReader*>(self);
     auto& b = r->building_;
+    // Row numbers are the rows a spreadsheet shows: every line break outside quotes (CRLF, LF or a
+    // lone CR) starts a row, blank lines included; a quoted line break stays inside its cell. A
+    // record always has a field, so a call without one is CSV_REPALL_NL reporting a line break
+    // outside any record: a blank line, or the LF of a CRLF whose CR ended the line before.
+    const bool lf_of_crlf = b.ends.empty() && c == CSV_LF && r->last_break_ == CSV_CR;
+    r->last_break_ = lf_of_crlf ? 0 : c;
+    if (b.ends.empty()) {
+      if (!lf_of_crlf) ++r->row_;
+      return;
+    }
+    const std::size_t row = r->row_++;  // the record's own line break, or the end of the input
     // Trailing empty columns (Excel writes a comma for each empty trailing cell) are ignored; a
     // line of nothing but spaces and commas is a blank line.
     while (!b.ends.empty() && b.field(b.ends.size() - 1).find_first_not_of(" \t") == std::string_view::npos) {
       b.ends.pop_back();
     }
-    if (b.ends.empty()) {  // a blank line
+    if (b.ends.empty()) {  // a blank line: it has a row number but is not a record
       b.clear();
       return;
     }
-    b.row = ++r->row_;
+    b.row = row;
     if (r->encoding_ != Encoding::gb18030 && !valid_utf8(b.text)) {
       b.decode_error = "the bytes of this row are not valid UTF-8 (if the file is GBK, run with --encoding gb18030)";
     }
@@ -113,7 +124,8 @@ RosterReader::RosterReader(std::istream& in, Encoding encoding, std::size_t chun
     : in_(in), encoding_(encoding), chunk_size_(chunk_size), buffer_(chunk_size), parser_(std::make_unique<Parser>()) {
   // Strict quoting: Excel always closes its quotes, so a stray or unclosed quote means a damaged
   // file whose later rows would otherwise be swallowed into one field.
-  if (csv_init(&parser_->p, CSV_APPEND_NULL | CSV_STRICT | CSV_STRICT_FINI) != 0) {
+  // CSV_REPALL_NL: blank lines are reported too, so that row numbers count them.
+  if (csv_init(&parser_->p, CSV_APPEND_NULL | CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) != 0) {
     throw std::runtime_error("cannot initialise the CSV parser");
   }
   // Spaces in unquoted fields are data: pass-through columns must come out unchanged (cells
@@ -129,7 +141,8 @@ RosterReader::~RosterReader() {
 void RosterReader::feed(const char* data, std::size_t size, bool last) {
   if (error_) return;
   const auto broken = [&] {
-    error_ = "row " + std::to_string(row_ + 1) + ": the CSV structure is broken (a quote that is never closed, or text "
+    // The record being read when the structure broke starts on row_.
+    error_ = "row " + std::to_string(row_) + ": the CSV structure is broken (a quote that is never closed, or text "
              "after a closing quote); the rows after it cannot be told apart. Fix the quoting and run again";
     finished_ = true;
   };

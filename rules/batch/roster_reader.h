@@ -24,9 +24,11 @@ enum class Encoding {
 /// "utf-8" or "gb18030".
 const char* encoding_name(Encoding e);
 
-/// One CSV record: its fields as UTF-8 text in one buffer, and its number as a spreadsheet
-/// counts it (the header is row 1; blank lines are skipped and not counted). Records are reused:
-/// their buffers keep their capacity, so reading does not allocate per row once warmed up.
+/// One CSV record: its fields as UTF-8 text in one buffer, and the row a spreadsheet shows it on:
+/// every line break outside quotes (CRLF, LF or a lone CR) starts a row, so blank lines (nothing
+/// but commas and spaces) count although they give no record; a line break inside a quoted field
+/// stays in its cell. Records are reused: their buffers keep their capacity, so reading does not
+/// allocate per row once warmed up.
 struct Record {
   std::size_t row = 0;
   std::string text;                 ///< the fields, one after another
@@ -68,7 +70,8 @@ class RosterReader {
 
   /// Why reading stopped early, if it did: the roster's CSV structure is broken (a quote that is
   /// never closed, or text after a closing quote), so the rows after it cannot be told apart;
-  /// or the file is UTF-16. Names the row. `next` returns false from then on.
+  /// or the file is UTF-16. Names the row where the broken record starts, numbered as
+  /// Record::row. `next` returns false from then on.
   const std::optional<std::string>& error() const { return error_; }
 
  private:
@@ -84,7 +87,8 @@ class RosterReader {
   bool finished_ = false;
   bool bom_ = false;
   std::uint64_t bytes_ = 0;
-  std::size_t row_ = 0;
+  std::size_t row_ = 1;          // the spreadsheet row the next line starts
+  int last_break_ = 0;           // the line break just read (CSV_CR, CSV_LF), for CRLF; 0 otherwise
   std::vector<char> buffer_;
   std::string pending_;          // undecoded bytes carried to the next chunk (split sequences)
   std::string decoded_;

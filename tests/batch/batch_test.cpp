@@ -150,6 +150,47 @@ TEST(Batch, HeaderProblemsStopBeforeAnyRow) {
   EXPECT_TRUE(run("").diags.size() == 1);
 }
 
+TEST(Batch, AColumnNamedLikeAnAddedColumnStopsTheCsvRun) {
+  const std::string roster = "学号,退役日期, status ,retention_until,retention_period\r\n1,2025-06-15,ok,2027-06-15,P2Y\r\n";
+  const auto r = run(roster);  // writes retention_until, reenroll_deadline, degree_visible_from
+  ASSERT_FALSE(r.summary);
+  ASSERT_EQ(r.diags.size(), 2u);
+  EXPECT_EQ(r.diags[0].code, "batch_column_clash");
+  EXPECT_EQ(r.diags[0].span.begin.line, 1u);
+  EXPECT_EQ(r.diags[0].span.begin.column, 3u);
+  EXPECT_EQ(r.diags[0].message,
+            "column 3 (status): batch adds a column of this name to its output, which would then have two; remove "
+            "the old result columns (a file batch wrote ends with its outputs, status and error) or rename this column");
+  EXPECT_EQ(r.diags[1].code, "batch_column_clash");
+  EXPECT_EQ(r.diags[1].span.begin.column, 4u);
+  EXPECT_EQ(r.diags[1].message,
+            "column 4 (retention_until): batch adds a column of this name to its output, which would then have two; "
+            "remove the old result columns (a file batch wrote ends with its outputs, status and error) or choose "
+            "other outputs with --outputs");
+  EXPECT_TRUE(r.output.empty());  // nothing written
+  // An output that is not written is no clash (retention_period above); nor is any column in JSON
+  // Lines, which do not repeat the input columns.
+  BatchOptions o;
+  o.format = OutputFormat::jsonl;
+  const auto j = run(roster, o);
+  ASSERT_TRUE(j.summary) << j.diags.at(0).message;
+  EXPECT_EQ(j.summary->rows, 1u);
+  EXPECT_TRUE(j.output.starts_with("{\"row\":2,\"status\":\"unknown\",\"values\":{\"retention_until\":\"2027-06-15\"")) << j.output;
+}
+
+TEST(Batch, RunningAgainOnItsOwnOutputIsRefused) {
+  const auto first = run("退役日期\r\n2025-06-15\r\n");
+  ASSERT_TRUE(first.summary);
+  const auto again = run(first.output);
+  ASSERT_FALSE(again.summary);
+  std::vector<std::pair<std::uint32_t, std::string>> clashes;
+  for (const auto& d : again.diags) clashes.emplace_back(d.span.begin.column, d.code);
+  using Clashes = std::vector<std::pair<std::uint32_t, std::string>>;
+  EXPECT_EQ(clashes, (Clashes{{2, "batch_column_clash"}, {3, "batch_column_clash"}, {4, "batch_column_clash"},
+                              {5, "batch_column_clash"}, {6, "batch_column_clash"}}));
+  EXPECT_TRUE(again.output.empty());
+}
+
 TEST(Batch, TrailingCommasQuotedLineBreaksAndBlankLines) {
   const auto r = run("姓名,退役日期,,\r\n\"王\n一\",2025-06-15,,\r\n\r\n李二,2025-06-15\r\n");
   ASSERT_TRUE(r.summary);
@@ -212,6 +253,111 @@ TEST(Batch, ABadRowNeverStopsTheRunAndNeverGetsValues) {
   EXPECT_EQ(r.summary->error, 2u);
 }
 
+TEST(Batch, EveryBadCellOfARowIsReportedInColumnOrder) {
+  const std::string roster = "退役日期,学号,入伍时身份,发证日期\r\n2023-02-29,7,老生,2025/13/01\r\n2025-06-15,8,在校生,\r\n";
+  const std::string expected =
+      "column 1 (退役日期): '2023-02-29' is not a valid date: February 2023 has 28 days; "
+      "column 3 (入伍时身份): '老生' is not one of new_student (新生), enrolled_student (在校生); "
+      "column 4 (发证日期): '2025/13/01' is not a valid date: there is no month 13";
+  const auto r = run(roster);
+  ASSERT_TRUE(r.summary);
+  const auto rows = rows_of(r.output);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"2023-02-29", "7", "老生", "2025/13/01", "", "", "", "error", expected}));
+  EXPECT_EQ(rows[2][4], "2027-06-15");  // the next row is not affected
+  ASSERT_EQ(r.summary->first_errors.size(), 1u);
+  EXPECT_EQ(r.summary->first_errors[0], (std::pair<std::size_t, std::string>{2, expected}));
+  EXPECT_EQ(r.summary->error, 1u);
+  BatchOptions o;
+  o.format = OutputFormat::jsonl;
+  const auto j = run(roster, o);
+  ASSERT_TRUE(j.summary);
+  EXPECT_TRUE(j.output.starts_with("{\"row\":2,\"status\":\"error\",\"error\":\"" + expected +
+                                   "\",\"values\":{\"retention_until\":null,\"reenroll_deadline\":null,"
+                                   "\"degree_visible_from\":null},\"unknown\":{},\"errors\":{}}\n"))
+      << j.output;
+}
+
+TEST(Batch, ManyBadCellsAreCutTo300BytesBetweenCharacters) {
+  // The second cell's message starts at byte 115 and shows 老 (3 bytes each): byte 297 falls
+  // inside the 61st 老, so the cut goes back to its start.
+  const std::string prefix =
+      "column 1 (退役日期): '2023-02-29' is not a valid date: February 2023 has 28 days; column 2 (入伍时身份): '";
+  ASSERT_EQ(prefix.size(), 115u);
+  std::string many;
+  for (int i = 0; i < 100; ++i) many += "老";
+  const auto r = run("退役日期,入伍时身份\r\n2023-02-29," + many + "\r\n");
+  ASSERT_TRUE(r.summary);
+  ASSERT_EQ(r.summary->first_errors.size(), 1u);
+  std::string cut = prefix;
+  for (int i = 0; i < 60; ++i) cut += "老";
+  cut += "…";
+  EXPECT_EQ(r.summary->first_errors[0].second, cut);
+  EXPECT_EQ(cut.size(), 298u);
+  EXPECT_TRUE(valid_utf8(cut));
+  EXPECT_EQ(rows_of(r.output).at(1).back(), cut);
+}
+
+TEST(Batch, AValueRightOfTheLastHeaderIsARowErrorThatCarriesTheValue) {
+  // Column 3 is empty, so the first value without a header is in column 4 (D); 27 is AA.
+  const std::string roster = "学号,退役日期\r\n"
+                             "1,2025-06-15,,额外 值\r\n"
+                             "2,2023-02-29,x\r\n"
+                             "3,2025-06-15" + std::string(25, ',') + "y,\"z,\"\"w\"\"\"\r\n"
+                             "4,2025-06-15,110101199003078515\r\n"
+                             "5,2025-06-15\r\n";
+  const auto r = run(roster);
+  ASSERT_TRUE(r.summary);
+  EXPECT_EQ(r.summary->rows, 5u);  // rows out = rows in
+  EXPECT_EQ(r.summary->error, 4u);
+  const auto rows = rows_of(r.output);
+  ASSERT_EQ(rows.size(), 6u);
+  for (const auto& row : rows) EXPECT_EQ(row.size(), 7u);  // rectangular: 2 input columns, 3 outputs, status, error
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"1", "2025-06-15", "", "", "", "error",
+                                               "column 4 (D) has a value but the header row has no name for it: '额外 值'"}));
+  EXPECT_EQ(rows[2][6],
+            "column 2 (退役日期): '2023-02-29' is not a valid date: February 2023 has 28 days; "
+            "column 3 (C) has a value but the header row has no name for it: 'x'");
+  EXPECT_EQ(rows[3][6],
+            "column 27 (AA) has a value but the header row has no name for it: 'y'; "
+            "column 28 (AB) has a value but the header row has no name for it: 'z,\"w\"'");
+  // Like every value in a message, one that may be an ID number is masked.
+  EXPECT_EQ(rows[4][6], "column 3 (C) has a value but the header row has no name for it: '110101********8515'");
+  EXPECT_EQ(rows[5][2], "2027-06-15");
+  EXPECT_EQ(rows[5][5], "unknown");
+  // A long value is cut with the message, at 300 bytes.
+  const auto big = run("退役日期\r\n2025-06-15," + std::string(400, 'v') + "\r\n");
+  ASSERT_TRUE(big.summary);
+  const std::string start = "column 2 (B) has a value but the header row has no name for it: '";
+  EXPECT_EQ(big.summary->first_errors.at(0).second, start + std::string(297 - start.size(), 'v') + "…");
+}
+
+TEST(Batch, RowNumbersAreTheRowsExcelShows) {
+  // Excel shows a blank line of a CSV as an empty row, and a quoted line break inside its cell.
+  for (const std::string br : {"\r\n", "\n"}) {
+    const auto blank = run("退役日期" + br + "2025-06-15" + br + br + br + "2023-02-29" + br);
+    ASSERT_TRUE(blank.summary);
+    EXPECT_EQ(blank.summary->rows, 2u);  // rows out = non-blank rows in
+    ASSERT_EQ(blank.summary->first_errors.size(), 1u);
+    EXPECT_EQ(blank.summary->first_errors[0].first, 5u);
+    EXPECT_EQ(rows_of(blank.output).size(), 3u);
+  }
+  const auto quoted = run("姓名,退役日期\r\n\"王\r\n一\r\n\",2025-06-15\r\n李二,2023-02-29\r\n");
+  ASSERT_TRUE(quoted.summary);
+  ASSERT_EQ(quoted.summary->first_errors.size(), 1u);
+  EXPECT_EQ(quoted.summary->first_errors[0].first, 3u);
+  BatchOptions o;
+  o.format = OutputFormat::jsonl;
+  const auto j = run("\r\n退役日期\r\n,\r\n2023-02-29\r\n", o);
+  ASSERT_TRUE(j.summary);
+  EXPECT_TRUE(j.output.starts_with("{\"row\":4,\"status\":\"error\"")) << j.output;
+  // The header's diagnostics use the same numbering.
+  const auto header = run("\n\n退役日期,discharge_date\n2025-06-15,2025-06-15\n");
+  ASSERT_EQ(header.diags.size(), 1u);
+  EXPECT_EQ(header.diags[0].span.begin.line, 3u);
+  EXPECT_EQ(header.diags[0].span.begin.column, 2u);
+}
+
 TEST(Batch, JsonLines) {
   BatchOptions o;
   o.format = OutputFormat::jsonl;
@@ -224,7 +370,7 @@ TEST(Batch, JsonLines) {
   EXPECT_NE(a.find("\"row\":2"), std::string::npos) << a;
   EXPECT_NE(a.find("\"retention_until\":\"2027-06-15\""), std::string::npos) << a;
   EXPECT_NE(a.find("\"degree_visible_from\":[\"certificate_issue_date\"]"), std::string::npos) << a;
-  EXPECT_NE(b.find("\"row\":3"), std::string::npos) << b;
+  EXPECT_NE(b.find("\"row\":4"), std::string::npos) << b;  // the blank line is row 3
   EXPECT_NE(b.find("\"status\":\"error\""), std::string::npos) << b;
 }
 
@@ -272,6 +418,10 @@ TEST(BatchTrial, ABrokenQuoteStopsTheRunInsteadOfSwallowingRows) {
   ASSERT_EQ(stray.diags.size(), 1u);
   EXPECT_EQ(stray.diags[0].code, "batch_bad_csv");
   EXPECT_NE(stray.diags[0].message.find("row 3"), std::string::npos) << stray.diags[0].message;
+  // Blank lines before it count, as in the spreadsheet.
+  const auto after_blank = run("学号,姓名,退役日期\r\n\r\n1,a,2024-02-29\r\n\n2,\"c\"d,2024-02-29\r\n");
+  ASSERT_EQ(after_blank.diags.size(), 1u);
+  EXPECT_TRUE(after_blank.diags[0].message.starts_with("row 5: the CSV structure is broken")) << after_blank.diags[0].message;
   const auto unclosed = run("学号,备注,退役日期\r\n1,a,2024-02-29\r\n2,\"unterminated\r\n3,e,2024-02-29\r\n");
   ASSERT_FALSE(unclosed.summary);
   EXPECT_EQ(unclosed.diags.at(0).code, "batch_bad_csv");

@@ -55,8 +55,48 @@ TEST(RosterReader, Utf8WithBomAndCrlf) {
   EXPECT_EQ(r.rows, kRows);
   EXPECT_TRUE(r.bom);
   EXPECT_EQ(r.encoding, Encoding::utf8);
-  // Row numbers count records as a spreadsheet does: header 1; the blank line is not a row.
-  EXPECT_EQ(r.numbers, (std::vector<std::size_t>{1, 2, 3, 4}));
+  // Row numbers are the rows a spreadsheet shows: header 1; the blank line is row 4 (not a record).
+  EXPECT_EQ(r.numbers, (std::vector<std::size_t>{1, 2, 3, 5}));
+}
+
+TEST(RosterReader, BlankLinesCountAsRowsAndQuotedLineBreaksDoNot) {
+  // Every line break outside quotes starts a row, as Excel shows the file: CRLF, LF and a lone CR
+  // each once; a line of commas or spaces is a row without a record; a quoted line break stays
+  // in its cell.
+  const std::string text =
+      "\r\n"              // 1: blank
+      "a,b\r\n"           // 2
+      "\n"                // 3: blank
+      "\r"                // 4: blank
+      "\r\n"              // 5: blank
+      ",,\n"              // 6: blank
+      " \r"               // 7: blank
+      "1,\"x\r\ny\nz\"\r\n"  // 8: one row, whatever the line breaks in its cell
+      "2,w\r"             // 9
+      "\r\n"              // 10: blank
+      "3,v";               // 11, without a final line break
+  const Rows rows = {{"a", "b"}, {"1", "x\r\ny\nz"}, {"2", "w"}, {"3", "v"}};
+  const std::vector<std::size_t> numbers = {2, 8, 9, 11};
+  for (std::size_t chunk : {1u, 2u, 3u, 1024u}) {  // a CRLF split between chunks is still one break
+    const auto r = read_all(text, Encoding::automatic, chunk);
+    EXPECT_EQ(r.rows, rows) << "chunk " << chunk;
+    EXPECT_EQ(r.numbers, numbers) << "chunk " << chunk;
+    const auto g = read_all(encode(text, "GB18030"), Encoding::gb18030, chunk);
+    EXPECT_EQ(g.rows, rows) << "gb18030, chunk " << chunk;
+    EXPECT_EQ(g.numbers, numbers) << "gb18030, chunk " << chunk;
+  }
+}
+
+TEST(RosterReader, ABrokenQuoteNamesTheRowItsRecordStartsOn) {
+  // The blank lines before it count; the quoted line break does not.
+  std::istringstream in("a,b\r\n\r\n\n1,\"x\r\ny\"\r\n2,\"c\"d\r\n3,e\r\n");
+  RosterReader reader(in, Encoding::utf8);
+  Record rec;
+  std::vector<std::size_t> numbers;
+  while (reader.next(rec)) numbers.push_back(rec.row);
+  EXPECT_EQ(numbers, (std::vector<std::size_t>{1, 4}));
+  ASSERT_TRUE(reader.error());
+  EXPECT_TRUE(reader.error()->starts_with("row 5: the CSV structure is broken")) << *reader.error();
 }
 
 TEST(RosterReader, PlainUtf8AndLf) {

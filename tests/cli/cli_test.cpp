@@ -1460,6 +1460,37 @@ TEST(BatchCli, ExitCodesAndTheSummary) {
   EXPECT_EQ(missing.code, 1) << missing.describe();
 }
 
+TEST(BatchCli, RowNumbersCountBlankLinesLikeASpreadsheet) {
+  RunOptions o;
+  o.stdin_data = "退役日期\r\n\r\n2025-06-15\n\n2023-02-29\r\n";
+  auto r = run({"batch", "-", "--as-of", "2025-12-01", "--outputs", "retention_until"}, o);
+  EXPECT_EQ(r.code, 3) << r.describe();
+  EXPECT_EQ(r.out, "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n"
+                   "2023-02-29,,error,column 1 (退役日期): '2023-02-29' is not a valid date: February 2023 has 28 days\r\n");
+  EXPECT_TRUE(contains(r.err, "2 rows read")) << r.describe();
+  EXPECT_TRUE(contains(r.err, "  row 5: column 1 (退役日期): '2023-02-29'")) << r.describe();
+}
+
+TEST(BatchCli, ARosterWithResultColumnsIsRefusedForCsvOnly) {
+  TempDir tmp;
+  const auto roster = tmp.write("r.csv", "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n");
+  const auto out = (tmp.path() / "out.csv").string();
+  auto csv = run({"batch", roster, "--as-of", "2025-12-01", "--outputs", "retention_until", "-o", out});
+  EXPECT_EQ(csv.code, 1) << csv.describe();
+  EXPECT_TRUE(contains(csv.err, roster + ":1:2: error[batch_column_clash]: column 2 (retention_until): batch adds a "
+                                         "column of this name")) << csv.describe();
+  EXPECT_TRUE(contains(csv.err, roster + ":1:3: error[batch_column_clash]: column 3 (status)")) << csv.describe();
+  EXPECT_TRUE(contains(csv.err, roster + ":1:4: error[batch_column_clash]: column 4 (error)")) << csv.describe();
+  EXPECT_FALSE(fs::exists(out));
+  auto other = run({"batch", roster, "--as-of", "2025-12-01", "--outputs", "reenroll_deadline"});
+  EXPECT_EQ(other.code, 1) << other.describe();
+  EXPECT_FALSE(contains(other.err, "column 2 (retention_until)")) << other.describe();  // not written: no clash
+  EXPECT_TRUE(contains(other.err, "column 3 (status)")) << other.describe();
+  auto jsonl = run({"batch", roster, "--as-of", "2025-12-01", "--outputs", "retention_until", "--format", "jsonl"});
+  EXPECT_EQ(jsonl.code, 0) << jsonl.describe();
+  EXPECT_EQ(json::parse(lines_of(jsonl.out).at(0))["values"]["retention_until"], "2027-06-15");
+}
+
 TEST(BatchCli, OutputFileIsWrittenAtomically) {
   TempDir tmp;
   const auto roster = tmp.write("r.csv", "退役日期\r\n2025-06-15\r\n");
