@@ -101,7 +101,10 @@ class Run {
                     " the period in force [" + (f.from ? calendar::format_date(*f.from) : "..") + " .. " +
                     (f.until ? calendar::format_date(*f.until) : "") + "]");
       }
-      if (!in) return result = Value::make_bool(false);
+      if (!in) {
+        result.set_bool(false);
+        return result;
+      }
     }
     if (cr.when) {
       const std::size_t mark = explain_ ? out_.rules[r].explanation.size() : 0;
@@ -109,7 +112,8 @@ class Run {
       if (explain_) summarize(r, mark, "when " + one_line(rule.when->text) + " -> " + show(result));
       return result;
     }
-    return result = Value::make_bool(true);
+    result.set_bool(true);
+    return result;
   }
 
   void output(std::uint32_t oi) {
@@ -247,7 +251,7 @@ void prepare(const loader::CompiledPack& p, const std::vector<Value>& env_templa
   out.output_sources.resize(p.outputs.size());
   out.rules.resize(p.rules.size());
   for (auto& r : out.rules) {
-    r.applies = Value::make_unknown({});
+    r.applies.set_unknown({});
     r.evaluated = false;
     r.explanation.clear();
   }

@@ -50,8 +50,7 @@ class Situation {
 
   /// Marks fact `index` absent (unknown).
   void clear(std::size_t index) {
-    facts_[index] = Value{};
-    facts_[index].missing.set(index);
+    facts_[index].set_absent_fact(index);
   }
 
   const std::vector<Value>& facts() const { return facts_; }
