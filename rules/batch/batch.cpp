@@ -270,6 +270,20 @@ class Runner {
     model::append_value(s.cell, v, {engine_.policy().enums, s.outcome.list_arena, false});
   }
 
+  /// Whether values of `kind` never contain a comma, quote, line break or edge space, so that
+  /// they go into the CSV as they are: dates, instants, numbers, periods, times, windows
+  /// (`[a .. b]`) and enum names (snake_case, checked at load).
+  static bool never_quoted(model::Kind kind) {
+    using model::Kind;
+    switch (kind) {
+      case Kind::boolean: case Kind::integer: case Kind::date: case Kind::instant: case Kind::period:
+      case Kind::time_of_day: case Kind::month_day: case Kind::window: case Kind::enumeration:
+        return true;
+      default:
+        return false;
+    }
+  }
+
   void write_csv(Slot& s, const Record& r, bool evaluated, const char* status, const std::string& error) const {
     for (std::size_t c = 0; c < layout_.headers.size(); ++c) {
       if (c) s.out += ',';
@@ -282,7 +296,12 @@ class Runner {
     for (const auto oi : layout_.outputs) {
       s.out += ',';
       if (!evaluated) continue;
-      cell_text(s, s.outcome.output(oi));
+      const Value& v = s.outcome.output(oi);
+      if (v.known() && never_quoted(v.kind)) {
+        model::append_value(s.out, v, {engine_.policy().enums, s.outcome.list_arena, false});
+        continue;
+      }
+      cell_text(s, v);
       put_csv(s.out, s.cell);
     }
     s.out += ',';
