@@ -28,6 +28,9 @@ struct Layout {
   std::vector<std::uint32_t> order;                     // those and what they read, in evaluation order
 };
 
+/// Bytes of a row's error message past which further bad cells are named by column only.
+constexpr std::size_t kRowMessageBudget = 1000;
+
 std::string column_name(std::size_t index, std::string_view header) {
   return "column " + std::to_string(index + 1) + (header.empty() ? "" : " (" + std::string(header) + ")");
 }
@@ -195,9 +198,13 @@ class Runner {
     std::string error;
     for (std::size_t f = 0; f < policy.facts.size(); ++f) s.situation.clear(f);
     // Every bad cell is reported, in column order, so that one round of corrections fixes the row.
-    const auto add_error = [&error](std::string_view e) {
+    // Each message quotes at most 100 bytes of its cell; past kRowMessageBudget bytes the later
+    // cells are named by column only, so that a row with many bad cells still names them all.
+    const auto add_error = [&error](const std::string& column, std::string_view detail) {
       if (!error.empty()) error += "; ";
-      error += e;
+      error += column;
+      if (error.size() + detail.size() <= kRowMessageBudget) error += detail;
+      else error += ": …";
     };
     if (r.decode_error) {
       error = *r.decode_error;  // the cells' bytes are not text: reading them would say nothing more
@@ -210,7 +217,7 @@ class Runner {
         std::string why;
         const auto status = parse_cell(r.field(c), policy.facts[*fact].type, policy.enums, cell_options_, v, why, s.normalized[c]);
         if (status == CellStatus::error) {
-          add_error(column_name(c, trim_cell(layout_.headers[c])) + ": " + why);
+          add_error(column_name(c, trim_cell(layout_.headers[c])), ": " + why);
         } else if (status == CellStatus::value) {
           s.situation.set_view(*fact, v);  // points into the record or `normalized`, alive for the row
         }
@@ -219,8 +226,8 @@ class Runner {
       // row is an error and the message carries the value, so that it is seen and not lost.
       for (std::size_t c = named; c < r.size(); ++c) {
         if (trim_cell(r.field(c)).empty()) continue;
-        add_error(column_name(c, column_letters(c)) + " has a value but the header row has no name for it: " +
-                  quote_cell(r.field(c)));
+        add_error(column_name(c, column_letters(c)),
+                  " has a value but the header row has no name for it: " + quote_cell(r.field(c)));
       }
     }
     const bool evaluated = error.empty();  // a bad cell stops the row before evaluation
@@ -235,13 +242,6 @@ class Runner {
         }
         if (v.state == State::unknown && v.missing.any()) undecided = true;
       }
-    }
-    // A huge bad cell, or many, must not make a huge message: at most 300 bytes, cut between
-    // characters (a cut inside a UTF-8 sequence would make the output file invalid UTF-8).
-    if (error.size() > 300) {
-      std::size_t cut = 297;
-      while (cut > 0 && (static_cast<unsigned char>(error[cut]) & 0xC0) == 0x80) --cut;
-      error = error.substr(0, cut) + "…";
     }
     const char* status = !error.empty() ? "error" : undecided ? "unknown" : "ok";
     if (!error.empty()) {

@@ -55,7 +55,15 @@ bool has_long_digit_run(std::string_view s) {
 }  // namespace
 
 std::string quote_cell(std::string_view s) {
-  return "'" + (has_long_digit_run(s) ? mask_resident_id(s) : std::string(s)) + "'";
+  std::string shown = has_long_digit_run(s) ? mask_resident_id(s) : std::string(s);
+  if (shown.size() > kQuotedCellMax) {
+    // Cut between characters: a cut inside a UTF-8 sequence would make the output invalid UTF-8.
+    std::size_t cut = kQuotedCellMax;
+    while (cut > 0 && (static_cast<unsigned char>(shown[cut]) & 0xC0) == 0x80) --cut;
+    shown.resize(cut);
+    shown += "…";
+  }
+  return "'" + shown + "'";
 }
 
 namespace {

@@ -65,8 +65,12 @@ std::string_view trim_cell(std::string_view text);
 CellStatus parse_cell(std::string_view text, model::Type t, std::span<const model::EnumDef> enums,
                       const CellOptions& opt, model::Value& out, std::string& error, std::string& normalized);
 
+/// At most this many bytes of a cell's value are quoted in a message (then `…`).
+inline constexpr std::size_t kQuotedCellMax = 100;
+
 /// `text` as a message shows a cell's value: in single quotes, masked by `mask_resident_id` when
-/// it holds 15 or more digits (it may be an ID or bank card number).
+/// it holds 15 or more digits (it may be an ID or bank card number), cut after kQuotedCellMax
+/// bytes (between characters) with `…`.
 std::string quote_cell(std::string_view text);
 
 /// Parses one roster cell as a Chinese resident ID number (居民身份证号码, Kind::resident_id):

@@ -278,24 +278,39 @@ TEST(Batch, EveryBadCellOfARowIsReportedInColumnOrder) {
       << j.output;
 }
 
-TEST(Batch, ManyBadCellsAreCutTo300BytesBetweenCharacters) {
-  // The second cell's message starts at byte 115 and shows 老 (3 bytes each): byte 297 falls
-  // inside the 61st 老, so the cut goes back to its start.
-  const std::string prefix =
-      "column 1 (退役日期): '2023-02-29' is not a valid date: February 2023 has 28 days; column 2 (入伍时身份): '";
-  ASSERT_EQ(prefix.size(), 115u);
+TEST(Batch, ALongCellIsQuotedInPartAndEveryBadCellIsStillNamed) {
+  // A long bad value is quoted up to 100 bytes, cut between characters (老 is 3 bytes: 33 of them
+  // fit), and the bad cells after it are named too: a trial found a 300-byte cut of the whole
+  // message hiding the bad ID number in column 5.
   std::string many;
   for (int i = 0; i < 100; ++i) many += "老";
-  const auto r = run("退役日期,入伍时身份\r\n2023-02-29," + many + "\r\n");
+  std::string shown;
+  for (int i = 0; i < 33; ++i) shown += "老";
+  const auto r = run("退役日期,入伍时身份,发证日期,录取日期,身份证号\r\n2025/6/31," + many +
+                     ",2025/2/30,2025/13/1,110101199003078514\r\n");
   ASSERT_TRUE(r.summary);
   ASSERT_EQ(r.summary->first_errors.size(), 1u);
-  std::string cut = prefix;
-  for (int i = 0; i < 60; ++i) cut += "老";
-  cut += "…";
-  EXPECT_EQ(r.summary->first_errors[0].second, cut);
-  EXPECT_EQ(cut.size(), 298u);
-  EXPECT_TRUE(valid_utf8(cut));
-  EXPECT_EQ(rows_of(r.output).at(1).back(), cut);
+  const std::string& e = r.summary->first_errors[0].second;
+  EXPECT_TRUE(e.starts_with("column 1 (退役日期): '2025/6/31' is not a valid date: June 2025 has 30 days; "
+                            "column 2 (入伍时身份): '" + shown + "…' is not one of ")) << e;
+  EXPECT_NE(e.find("; column 3 (发证日期): '2025/2/30' is not a valid date: February 2025 has 28 days; "
+                   "column 4 (录取日期): '2025/13/1' is not a valid date: there is no month 13; "
+                   "column 5 (身份证号): '110101********8514' "), std::string::npos) << e;
+  EXPECT_TRUE(valid_utf8(e));
+  EXPECT_EQ(rows_of(r.output).at(1).back(), e);
+  // Past 1000 bytes, further bad cells are named by their column only.
+  const auto wide = run("退役日期,入伍时身份,发证日期,录取日期,身份证号,学号,姓名\r\n" + std::string(120, 'a') + "," +
+                        std::string(120, 'b') + "," + std::string(120, 'c') + "," + std::string(120, 'd') + "," +
+                        std::string(120, 'e') + ",1,王," + std::string(120, 'f') + "," + std::string(120, 'g') + "," +
+                        std::string(120, 'h') + "\r\n");
+  ASSERT_TRUE(wide.summary);
+  const std::string& w = wide.summary->first_errors.at(0).second;
+  EXPECT_LE(w.size(), 1100u) << w;
+  for (const char* column : {"column 1 (退役日期): '", "column 2 (入伍时身份): '", "column 3 (发证日期): '",
+                             "column 4 (录取日期): '"}) {
+    EXPECT_NE(w.find(column), std::string::npos) << column << " in " << w;
+  }
+  EXPECT_TRUE(w.ends_with("; column 5 (身份证号): …; column 8 (H): …; column 9 (I): …; column 10 (J): …")) << w;
 }
 
 TEST(Batch, AValueRightOfTheLastHeaderIsARowErrorThatCarriesTheValue) {
@@ -325,11 +340,11 @@ TEST(Batch, AValueRightOfTheLastHeaderIsARowErrorThatCarriesTheValue) {
   EXPECT_EQ(rows[4][6], "column 3 (C) has a value but the header row has no name for it: '110101********8515'");
   EXPECT_EQ(rows[5][2], "2027-06-15");
   EXPECT_EQ(rows[5][5], "unknown");
-  // A long value is cut with the message, at 300 bytes.
+  // A long value is quoted up to 100 bytes.
   const auto big = run("退役日期\r\n2025-06-15," + std::string(400, 'v') + "\r\n");
   ASSERT_TRUE(big.summary);
-  const std::string start = "column 2 (B) has a value but the header row has no name for it: '";
-  EXPECT_EQ(big.summary->first_errors.at(0).second, start + std::string(297 - start.size(), 'v') + "…");
+  EXPECT_EQ(big.summary->first_errors.at(0).second,
+            "column 2 (B) has a value but the header row has no name for it: '" + std::string(100, 'v') + "…'");
 }
 
 TEST(Batch, RowNumbersAreTheRowsExcelShows) {
