@@ -23,6 +23,7 @@ constexpr std::string_view kIdeographicSpace = "\xE3\x80\x80";  // U+3000
 constexpr std::string_view kYear = "年";
 constexpr std::string_view kMonth = "月";
 constexpr std::string_view kDay = "日";
+constexpr std::string_view kDayColloquial = "号";  // 2025年6月30号
 
 // Excel's 1900 date system: serial 1 is 1900-01-01 and serial 60 the nonexistent 1900-02-29, so
 // from serial 61 on the serial counts one day too many. 1899-12-31 is 25568 days before
@@ -182,7 +183,34 @@ bool serial_date(std::string_view text, const Numeral& n, calendar::Date& out, s
   return true;
 }
 
+// A time of day after a date, as Excel writes a date-time cell: "0:00", "00:00:00", "8:30".
+bool is_time_of_day(std::string_view t, bool& midnight) {
+  const std::size_t colon = t.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon > 2) return false;
+  const std::string_view rest = t.substr(colon + 1);
+  if (!(rest.size() == 2 || (rest.size() == 5 && rest[2] == ':'))) return false;
+  midnight = true;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (i == colon || (rest.size() == 5 && i == colon + 3)) continue;
+    if (!is_digit(t[i])) return false;
+    if (t[i] != '0') midnight = false;
+  }
+  return true;
+}
+
 bool parse_date_cell(std::string_view text, const CellOptions& opt, calendar::Date& out, std::string& error) {
+  // Excel exports a date-time cell as "2025/6/30 0:00": midnight is the day itself; another time
+  // of day is an error (the fact is a calendar date, and which day was meant is not certain).
+  if (const std::size_t space = text.rfind(' '); space != std::string_view::npos) {
+    bool midnight = false;
+    if (is_time_of_day(text.substr(space + 1), midnight)) {
+      if (!midnight) {
+        error = quote_cell(text) + " is a date with a time of day; this column takes a date only (such as 2025-06-30)";
+        return false;
+      }
+      return parse_date_cell(trim_cell(text.substr(0, space)), opt, out, error);
+    }
+  }
   const auto not_a_date = [&](std::string_view hint = {}) {
     error = quote_cell(text) + " is not a date " + date_forms(opt);
     error += hint;
@@ -221,7 +249,7 @@ bool parse_date_cell(std::string_view text, const CellOptions& opt, calendar::Da
       }
     }
   }
-  // 2025年6月30日, spaces allowed around the parts.
+  // 2025年6月30日 (or 号), spaces allowed around the parts.
   {
     Cursor c{text};
     int y = 0;
@@ -229,7 +257,7 @@ bool parse_date_cell(std::string_view text, const CellOptions& opt, calendar::Da
     int d = 0;
     const bool ok = c.digits(4, 5, y) && (c.skip_spaces(), c.literal(kYear)) && (c.skip_spaces(), c.digits(1, 2, m)) &&
                     (c.skip_spaces(), c.literal(kMonth)) && (c.skip_spaces(), c.digits(1, 2, d)) &&
-                    (c.skip_spaces(), c.literal(kDay)) && c.done();
+                    (c.skip_spaces(), c.literal(kDay) || c.literal(kDayColloquial)) && c.done();
     if (ok) return make_cell_date(text, y, m, d, out, error);
   }
   return not_a_date();
@@ -356,7 +384,11 @@ CellStatus parse_cell(std::string_view raw, model::Type t, std::span<const model
         error = quote_cell(text) + " cannot be read: the pack declares no enum set " + std::to_string(t.enum_id);
         return CellStatus::error;
       }
-      const auto idx = enums[t.enum_id].find(text);
+      const auto& set = enums[t.enum_id];
+      auto idx = set.find(text);
+      for (std::uint32_t i = 0; !idx && i < set.values.size(); ++i) {
+        if (equals_ascii_ci(set.values[i].name, text)) idx = i;  // Enrolled_Student, as typed in Excel
+      }
       if (!idx) {
         error = quote_cell(text) + " is not " + model::expected_form(t, enums);
         return CellStatus::error;

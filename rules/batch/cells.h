@@ -43,13 +43,16 @@ std::string_view trim_cell(std::string_view text);
 /// - empty after trimming: returns `empty` and sets `out` to an unknown value whose missing-fact
 ///   set is empty (the caller adds the fact's bit);
 /// - date: 2025-06-30, 2025/6/30, 2025.6.30 (the month and day of these three may have 1 or 2
-///   digits), 2025年6月30日 (spaces allowed around the parts), 20250630 (exactly 8 digits); with
+///   digits), 2025年6月30日 or 2025年6月30号 (spaces allowed around the parts), 20250630 (exactly
+///   8 digits); any of these followed by a midnight time of day as Excel writes date-time cells
+///   ("2025/6/30 0:00", "2025-06-30 00:00:00"; another time of day is an error); with
 ///   `opt.excel_serial_dates` also an Excel serial day number 1..2958465 (1900-01-01 ..
 ///   9999-12-31), optionally followed by a fraction of zeros ("45838.0"). Serial 60 is Excel's
 ///   1900-02-29, a day that never existed, and an error. Impossible days (2023-02-29) and years
 ///   outside 0001..9999 are errors with calendar::make_date's reason;
 /// - bool: 是/否, true/false, yes/no, Y/N (any letter case), 1/0;
-/// - enumeration: a value name or label of enum set `t.enum_id` (model::EnumDef::find);
+/// - enumeration: a value name (in any ASCII letter case: Enrolled_Student) or label of enum set
+///   `t.enum_id` (model::EnumDef::find);
 /// - integer: optional sign and decimal digits, optionally followed by a fraction of zeros as Excel
 ///   writes "12.0"; no exponents, no thousands separators; must fit in 64 bits;
 /// - string and text: the trimmed text; `out` views `text`, which the caller keeps alive;

@@ -123,6 +123,13 @@ TEST(DateCell, EveryForm) {
       {"\xE3\x80\x80" "2025年6月30日" "\xE3\x80\x80", "2025-06-30"},
       {"0001-01-01", "0001-01-01"},
       {"9999/12/31", "9999-12-31"},
+      // Excel date-time cells at midnight (a trial's roster), and the colloquial 号.
+      {"2025/6/30 0:00", "2025-06-30"},
+      {"2025/6/30 00:00", "2025-06-30"},
+      {"2025-06-30 00:00:00", "2025-06-30"},
+      {"2025年6月30日 0:00", "2025-06-30"},
+      {"20250630  0:00:00", "2025-06-30"},
+      {"2025年6月30号", "2025-06-30"},
   };
   for (const auto& c : cases) {
     for (const auto& opt : {kNoSerials, kSerials}) {
@@ -171,13 +178,29 @@ TEST(DateCell, Garbage) {
   for (std::string_view text :
        {"yesterday", "2025", "2025-06", "2025-06-30-", "2025-06/30", "2025/6.30", "2025//6/30", "25/6/30",
         "6/30/2025", "30.06.2025", "2025-006-30", "2025-06-030", "2025年6月30", "2025年6月", "6月30日",
-        "２０２５-06-30", "2025-06-30T00:00", "2025/6/30 0:00", "202506300", "2025063", "-2025-06-30", "+20250630",
+        "２０２５-06-30", "2025-06-30T00:00", "202506300", "2025063", "-2025-06-30", "+20250630",
         "2025 06 30", "2025.6.30.", "1.2E+3", "45838.", "45838.5", "123456", "100000-01-01"}) {
     const auto p = parse(text, kDate);
     EXPECT_EQ(p.status, CellStatus::error) << text;
     // Trailing whitespace is trimmed before the value is shown.
     EXPECT_EQ(p.error, "'" + std::string(trim_cell(text)) + "'" + forms) << text;
   }
+}
+
+TEST(DateCell, ATimeOfDayOtherThanMidnightIsAnError) {
+  for (std::string_view text : {"2025/6/30 8:30", "2025-06-30 00:00:01", "2025年6月30日 12:00"}) {
+    const auto p = parse(text, kDate);
+    EXPECT_EQ(p.status, CellStatus::error) << text;
+    EXPECT_EQ(p.error, "'" + std::string(text) + "' is a date with a time of day; this column takes a date only (such as "
+                       "2025-06-30)");
+  }
+  // The day part's own problem is named.
+  EXPECT_EQ(parse("2025/13/1 0:00", kDate).error, "'2025/13/1' is not a valid date: there is no month 13");
+  EXPECT_EQ(parse("someday 0:00", kDate).error,
+            "'someday' is not a date (2025-06-30, 2025/6/30, 2025.6.30, 2025年6月30日 or 20250630)");
+  // Not a time: the whole text is not a date.
+  EXPECT_EQ(parse("2025/6/30 0:0", kDate).status, CellStatus::error);
+  EXPECT_EQ(parse("2025/6/30 123:00", kDate).status, CellStatus::error);
 }
 
 TEST(DateCell, ExcelSerials) {
@@ -306,7 +329,10 @@ TEST(EnumCell, ByNameAndLabel) {
   const auto other = parse("甲", t, kNoSerials, enums);
   EXPECT_EQ(other.status, CellStatus::error);
   EXPECT_EQ(other.error, "'甲' is not one of new_student (新生), enrolled_student (在校生), graduate");
-  EXPECT_EQ(parse("New_Student", t, kNoSerials, enums).status, CellStatus::error);
+  // Value names in any ASCII letter case (as typed in Excel); labels exactly.
+  EXPECT_EQ(parse("New_Student", t, kNoSerials, enums).value.enum_index, 0u);
+  EXPECT_EQ(parse("ENROLLED_STUDENT", t, kNoSerials, enums).value.enum_index, 1u);
+  EXPECT_EQ(parse("New_Students", t, kNoSerials, enums).status, CellStatus::error);
   EXPECT_EQ(parse("新 生", t, kNoSerials, enums).status, CellStatus::error);
   EXPECT_EQ(parse("新生", Type::enumeration(9), kNoSerials, enums).error,
             "'新生' cannot be read: the pack declares no enum set 9");
