@@ -69,7 +69,8 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
              });
     };
     for (std::uint32_t f = 0; f < facts.size() && !fact; ++f) {
-      if (same_ascii_case(facts[f].name, h) ||
+      // The label too: `policy facts` shows it first, and a registrar may well copy it.
+      if (same_ascii_case(facts[f].name, h) || (!facts[f].label.empty() && facts[f].label == h) ||
           std::find(facts[f].csv_headers.begin(), facts[f].csv_headers.end(), h) != facts[f].csv_headers.end()) {
         fact = f;
       }
@@ -496,7 +497,11 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     while (r.filled < jobs && more) {
       auto& s = r.slots[r.filled];
       s.count = 0;
-      while (s.count < block_rows && (more = reader.next(s.records[s.count]))) ++s.count;
+      std::size_t bytes = 0;
+      while (s.count < block_rows && bytes < options.block_bytes && (more = reader.next(s.records[s.count]))) {
+        bytes += s.records[s.count].text.size();
+        ++s.count;
+      }
       if (s.count == 0) break;
       ++r.filled;
     }

@@ -39,7 +39,10 @@ struct BatchOptions {
   unsigned jobs = 1;                   ///< threads evaluating rows, besides the one reading and writing (output is the same for any number)
   calendar::Date as_of;                ///< evaluation date in the policy time zone
   std::vector<std::string> outputs;    ///< outputs to write (when empty: all but text guidance); status is over these
-  std::size_t block_rows = 4096;       ///< rows handed to a worker at a time
+  std::size_t block_rows = 4096;       ///< rows handed to a worker at a time, at most
+  /// A block also ends once its rows hold this many bytes, so that memory stays bounded for wide
+  /// rosters too (hundreds of columns): about 2 rounds x jobs x (this + its output).
+  std::size_t block_bytes = std::size_t{1} << 20;
 };
 
 /// What happened to the rows.

@@ -347,6 +347,39 @@ TEST(Batch, AValueRightOfTheLastHeaderIsARowErrorThatCarriesTheValue) {
             "column 2 (B) has a value but the header row has no name for it: '" + std::string(100, 'v') + "…'");
 }
 
+TEST(Batch, AColumnMayBeHeadedByTheFactsLabel) {
+  // `policy facts` shows each fact's label first (属国家承认学历的高等教育); a trial copied it.
+  const auto r = run("学号,属国家承认学历的高等教育,退役日期\r\n1,否,2025-06-15\r\n");
+  ASSERT_TRUE(r.summary) << (r.diags.empty() ? "" : r.diags[0].message);
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(r.summary->mapped, (Pairs{{"学号", "student_number"},
+                                      {"属国家承认学历的高等教育", "programme_accredited"},
+                                      {"退役日期", "discharge_date"}}));
+  // With a CSV header of the same fact, it is the same fact twice.
+  const auto twice = run("国家承认学历,属国家承认学历的高等教育\r\n是,是\r\n");
+  ASSERT_EQ(twice.diags.size(), 1u);
+  EXPECT_EQ(twice.diags[0].code, "batch_duplicate_column");
+}
+
+TEST(Batch, WideRowsMakeSmallerBlocksAndTheSameOutput) {
+  // 200 wide rows: with blocks capped at 2 KB a block holds a few rows; the output is the same.
+  std::string roster = "学号,退役日期,备注\r\n";
+  for (int i = 0; i < 200; ++i) {
+    roster += std::to_string(i) + "," + (i % 3 ? "2025-06-15" : "2023-02-29") + "," + std::string(500 + i, 'x') + "\r\n";
+  }
+  BatchOptions small;
+  small.block_bytes = 2048;
+  small.jobs = 2;
+  const auto a = run(roster, small);
+  const auto b = run(roster);
+  ASSERT_TRUE(a.summary);
+  ASSERT_TRUE(b.summary);
+  EXPECT_EQ(a.summary->rows, 200u);
+  EXPECT_EQ(a.summary->error, 67u);
+  EXPECT_EQ(a.output, b.output);
+  EXPECT_EQ(rows_of(a.output).size(), 201u);
+}
+
 TEST(Batch, RowNumbersAreTheRowsExcelShows) {
   // Excel shows a blank line of a CSV as an empty row, and a quoted line break inside its cell.
   for (const std::string br : {"\r\n", "\n"}) {
