@@ -142,8 +142,10 @@ void RosterReader::feed(const char* data, std::size_t size, bool last) {
   if (error_) return;
   const auto broken = [&] {
     // The record being read when the structure broke starts on row_.
-    error_ = "row " + std::to_string(row_) + ": the CSV structure is broken (a quote that is never closed, or text "
-             "after a closing quote); the rows after it cannot be told apart. Fix the quoting and run again";
+    error_ = "row " + std::to_string(row_) + ": the CSV structure is broken (a quote inside a cell that does not "
+             "start with one, such as ab\"c; a quote that is never closed; or text after a closing quote); the rows "
+             "after it cannot be told apart. In a CSV file a cell holding a quote is itself quoted and its quotes "
+             "doubled (\"ab\"\"c\"), as Excel saves it: fix the quoting and run again";
     finished_ = true;
   };
   if (size > 0 && csv_parse(&parser_->p, data, size, RosterCallbacks::field, RosterCallbacks::record, this) != size) {
