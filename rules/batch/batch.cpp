@@ -240,6 +240,7 @@ class Runner {
         const Value& v = s.outcome.output(oi);
         if (v.state == State::error && error.empty()) {
           error = engine_.pack().outputs[oi].name + ": " + s.outcome.errors[v.error_index].message;
+          cite_cells(r, error);
         }
         if (v.state == State::unknown && v.missing.any()) undecided = true;
       }
@@ -258,6 +259,25 @@ class Runner {
     } else {
       write_jsonl(s, r, evaluated, status, error);
     }
+  }
+
+  /// Appends, for each fact an evaluation error's message names, the cell it came from, so that
+  /// the registrar sees where to look: "… given by discharge_date (column 4 退役日期: '2005/8/31')".
+  void cite_cells(const Record& r, std::string& error) const {
+    const auto& facts = engine_.policy().facts;
+    const auto is_name_char = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; };
+    std::string cited;
+    for (std::size_t c = 0; c < layout_.column_fact.size() && c < r.size(); ++c) {
+      if (!layout_.column_fact[c]) continue;
+      const std::string& name = facts[*layout_.column_fact[c]].name;
+      for (std::size_t at = error.find(name); at != std::string::npos; at = error.find(name, at + 1)) {
+        const std::size_t end = at + name.size();
+        if ((at > 0 && is_name_char(error[at - 1])) || (end < error.size() && is_name_char(error[end]))) continue;
+        cited += (cited.empty() ? "" : "; ") + column_name(c, trim_cell(layout_.headers[c])) + ": " + quote_cell(r.field(c));
+        break;
+      }
+    }
+    if (!cited.empty()) error += " (" + cited + ")";
   }
 
   /// The CSV text of one output value into `s.cell` (empty when not known).

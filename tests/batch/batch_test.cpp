@@ -513,6 +513,16 @@ TEST(BatchTrial, JsonLinesHaveNoBomAndCarryErrorCodes) {
   EXPECT_NE(r.output.find("\"errors\":{\"retention_until\":{\"code\":\"no_version_in_force\""), std::string::npos) << r.output;
 }
 
+TEST(BatchTrial, AnEvaluationErrorCitesTheCellsOfTheFactsItNames) {
+  // A trial: "no version ... in force on the date given by discharge_date" did not say where.
+  const auto r = run("学号,退役日期,入伍时身份\r\n1,2005/8/31,在校生\r\n");
+  ASSERT_TRUE(r.summary);
+  ASSERT_EQ(r.summary->first_errors.size(), 1u);
+  EXPECT_EQ(r.summary->first_errors[0].second,
+            "retention_until: no version of retention_until is in force on the date given by discharge_date "
+            "(column 2 (退役日期): '2005/8/31')");
+}
+
 TEST(BatchTrial, InvalidBytesAreReplacedInTheOutput) {
   BatchOptions o;
   o.encoding = Encoding::utf8;
