@@ -1,4 +1,5 @@
 // policy batch: evaluate every row of a roster exported from Excel.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <csignal>
 #include <cerrno>
@@ -12,6 +13,7 @@
 #include <iostream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "batch/batch.h"
 #include "common.h"
@@ -33,13 +35,109 @@ extern "C" void remove_temporary_and_die(int sig) {
   ::raise(sig);
 }
 
-/// A file written under a temporary name beside the target and renamed into place only when
-/// complete, so an interrupted run (even by Ctrl-C or SIGTERM) never leaves a partial file under
-/// the final name, nor a stray copy of the roster's data. A symbolic link is followed: its target
-/// is replaced. An existing file keeps its permissions (a private roster result stays private).
-class AtomicFile {
+/// An output stream over a file descriptor that remembers why a write failed (errno), which
+/// std::ofstream does not say. Large writes (batch writes whole blocks of rows) go straight to
+/// the descriptor.
+class FdBuf : public std::streambuf {
  public:
-  explicit AtomicFile(const std::string& path) {
+  FdBuf() : buffer_(1 << 16) { setp(buffer_.data(), buffer_.data() + buffer_.size()); }
+  ~FdBuf() override { close(); }
+  FdBuf(const FdBuf&) = delete;
+  FdBuf& operator=(const FdBuf&) = delete;
+
+  void attach(int fd) { fd_ = fd; }
+  bool is_open() const { return fd_ >= 0; }
+  /// Writes what is buffered and closes the descriptor; false (and error() set) when any write
+  /// or the close failed.
+  bool close() {
+    if (fd_ < 0) return error_ == 0;
+    flush_buffer();
+    if (::close(fd_) != 0 && error_ == 0) error_ = errno;
+    fd_ = -1;
+    return error_ == 0;
+  }
+  /// errno of the first failure, 0 when none.
+  int error() const { return error_; }
+
+ protected:
+  int overflow(int ch) override {
+    if (!flush_buffer()) return traits_type::eof();
+    if (!traits_type::eq_int_type(ch, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(ch);
+      pbump(1);
+    }
+    return traits_type::not_eof(ch);
+  }
+  int sync() override { return flush_buffer() ? 0 : -1; }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    const auto room = epptr() - pptr();
+    if (n <= room) {
+      std::memcpy(pptr(), s, static_cast<std::size_t>(n));
+      pbump(static_cast<int>(n));
+      return n;
+    }
+    if (!flush_buffer()) return 0;
+    if (n < static_cast<std::streamsize>(buffer_.size())) {
+      std::memcpy(pptr(), s, static_cast<std::size_t>(n));
+      pbump(static_cast<int>(n));
+      return n;
+    }
+    return write_all(s, static_cast<std::size_t>(n)) ? n : 0;
+  }
+
+ private:
+  bool write_all(const char* p, std::size_t n) {
+    if (error_ != 0) return false;
+    if (fd_ < 0) {
+      error_ = EBADF;
+      return false;
+    }
+    while (n > 0) {
+      const ssize_t w = ::write(fd_, p, n);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        error_ = errno;
+        return false;
+      }
+      p += w;
+      n -= static_cast<std::size_t>(w);
+    }
+    return true;
+  }
+  bool flush_buffer() {
+    const bool ok = write_all(pbase(), static_cast<std::size_t>(pptr() - pbase()));
+    setp(buffer_.data(), buffer_.data() + buffer_.size());
+    return ok;
+  }
+
+  std::vector<char> buffer_;
+  int fd_ = -1;
+  int error_ = 0;
+};
+
+/// Where -o writes. A regular file (or a new one) is written under a temporary name beside the
+/// target and renamed into place only when complete, so an interrupted run (even by Ctrl-C or
+/// SIGTERM) never leaves a partial file under the final name, nor a stray copy of the roster's
+/// data. A symbolic link is followed: its target is replaced. An existing file keeps its
+/// permissions (a private roster result stays private). Anything else that exists — a device
+/// such as /dev/null, a named pipe, also through a symbolic link — is opened and written in
+/// place, like a shell's `>`: renaming a file onto it would destroy it.
+class OutputFile {
+ public:
+  explicit OutputFile(const std::string& path) {
+    struct stat existing{};
+    const bool exists = ::stat(path.c_str(), &existing) == 0;  // follows symbolic links
+    if (exists && !S_ISREG(existing.st_mode)) {
+      in_place_ = true;
+      path_ = path;
+      const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0) {
+        why_ = std::strerror(errno);
+        return;
+      }
+      buf_.attach(fd);
+      return;
+    }
     std::error_code ec;
     path_ = std::filesystem::is_symlink(path, ec) ? std::filesystem::canonical(path, ec).string() : path;
     if (path_.empty()) path_ = path;
@@ -49,8 +147,7 @@ class AtomicFile {
       why_ = std::strerror(errno);
       return;
     }
-    struct stat existing{};
-    if (::stat(path_.c_str(), &existing) == 0) {
+    if (exists) {
       fchmod(fd, existing.st_mode & 07777);
     } else {
       // mkstemp creates the file 0600; give it the permissions any new file would get.
@@ -58,7 +155,6 @@ class AtomicFile {
       umask(mask);
       fchmod(fd, 0666 & ~mask);
     }
-    ::close(fd);
     tmp_ = tmpl;
     if (tmp_.size() < sizeof g_temporary) {
       std::memcpy(g_temporary, tmp_.c_str(), tmp_.size() + 1);
@@ -66,21 +162,33 @@ class AtomicFile {
       ::signal(SIGTERM, remove_temporary_and_die);
       ::signal(SIGHUP, remove_temporary_and_die);
     }
-    stream_.open(tmp_, std::ios::binary | std::ios::trunc);
+    buf_.attach(fd);
   }
-  ~AtomicFile() {
+  ~OutputFile() {
+    buf_.close();
     if (!committed_ && !tmp_.empty()) {
       std::error_code ec;
       std::filesystem::remove(tmp_, ec);
     }
     g_temporary[0] = '\0';
   }
-  bool ok() const { return stream_.is_open(); }
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  bool ok() const { return buf_.is_open(); }
   const std::string& why() const { return why_; }
   std::ostream& stream() { return stream_; }
+  /// Finishes the file: writes what is buffered, closes it and, unless written in place,
+  /// renames it into place. False, with why(), when any of it failed.
   bool commit() {
-    stream_.close();
-    if (stream_.fail()) return false;
+    if (!buf_.close()) {
+      why_ = std::strerror(buf_.error());
+      return false;
+    }
+    if (in_place_) {
+      committed_ = true;
+      return true;
+    }
     std::error_code ec;
     std::filesystem::rename(tmp_, path_, ec);
     committed_ = !ec;
@@ -90,7 +198,9 @@ class AtomicFile {
 
  private:
   std::string path_, tmp_, why_;
-  std::ofstream stream_;
+  FdBuf buf_;
+  std::ostream stream_{&buf_};
+  bool in_place_ = false;
   bool committed_ = false;
 };
 
@@ -127,7 +237,7 @@ void add_batch(CLI::App& app, Action& action) {
       "Example:\n"
       "  policy batch examples/rosters/veterans.csv --as-of 2025-12-01 -o results.csv");
   cmd->add_option("ROSTER", o->roster, "The roster (.csv), or - for standard input")->required();
-  cmd->add_option("-o,--output", o->output, "Write here (atomically) instead of standard output");
+  cmd->add_option("-o,--output", o->output, "Write here instead of standard output: a file atomically (a temporary renamed into place when complete); a device or named pipe in place");
   cmd->add_option("--format", o->format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
   cmd->add_option("--encoding", o->encoding, "auto, utf-8 or gb18030 (GBK files are GB18030)")
       ->check(CLI::IsMember({"auto", "utf-8", "gb18030", "gbk"}));
@@ -168,7 +278,7 @@ void add_batch(CLI::App& app, Action& action) {
         }
         in = &file;
       }
-      std::unique_ptr<AtomicFile> target;
+      std::unique_ptr<OutputFile> target;
       std::ostream* out = &std::cout;
       if (!o->output.empty()) {
         std::error_code ec;
@@ -181,7 +291,7 @@ void add_batch(CLI::App& app, Action& action) {
           std::cerr << o->output << ": error[batch_io]: is a directory; -o takes a file name\n";
           return kExitInputError;
         }
-        target = std::make_unique<AtomicFile>(o->output);
+        target = std::make_unique<OutputFile>(o->output);
         if (!target->ok()) {
           std::cerr << o->output << ": error[batch_io]: cannot write the output file: " << target->why() << "\n";
           return kExitInputError;

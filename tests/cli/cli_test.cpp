@@ -11,10 +11,15 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <chrono>
@@ -28,6 +33,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -1557,4 +1563,107 @@ TEST(BatchCli, OutputNeverReplacesTheRosterAndKeepsPermissionsAndLinks) {
   auto missing = run({"batch", roster, "--as-of", "2025-12-01", "-o", (tmp.path() / "no" / "such" / "out.csv").string()});
   EXPECT_EQ(missing.code, 1) << missing.describe();
   EXPECT_TRUE(contains(missing.err, "No such file or directory")) << missing.describe();
+}
+
+/// The file type bits of `path` after following symbolic links (0 when it does not exist).
+mode_t file_type(const std::string& path) {
+  struct stat st{};
+  return ::stat(path.c_str(), &st) == 0 ? (st.st_mode & S_IFMT) : 0;
+}
+
+TEST(BatchCli, DevicesAreWrittenInPlaceNeverReplaced) {
+  // Renaming a temporary onto a device destroyed /dev/full when run as root. Copies of the
+  // devices in a temporary directory go first, so that a regression breaks only those.
+  TempDir tmp;
+  const auto roster = tmp.write("r.csv", "退役日期\r\n2025-06-15\r\n");
+  std::vector<std::pair<std::string, std::string>> devices;  // (null, full)
+  const auto null_copy = (tmp.path() / "null").string(), full_copy = (tmp.path() / "full").string();
+  if (::mknod(null_copy.c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0 &&
+      ::mknod(full_copy.c_str(), S_IFCHR | 0666, makedev(1, 7)) == 0) {
+    devices.emplace_back(null_copy, full_copy);
+  }
+  devices.emplace_back("/dev/null", "/dev/full");
+  for (const auto& [null_dev, full_dev] : devices) {
+    ASSERT_EQ(file_type(null_dev), S_IFCHR) << null_dev;
+    ASSERT_EQ(file_type(full_dev), S_IFCHR) << full_dev;
+    auto n = run({"batch", roster, "--as-of", "2025-12-01", "-o", null_dev, "--outputs", "retention_until"});
+    ASSERT_EQ(file_type(null_dev), S_IFCHR) << null_dev << " was replaced\n" << n.describe();
+    EXPECT_EQ(n.code, 0) << n.describe();
+    EXPECT_TRUE(n.out.empty()) << n.describe();
+    EXPECT_TRUE(contains(n.err, "1 rows read (utf-8): 1 ok")) << n.describe();
+    auto f = run({"batch", roster, "--as-of", "2025-12-01", "-o", full_dev, "--outputs", "retention_until"});
+    ASSERT_EQ(file_type(full_dev), S_IFCHR) << full_dev << " was replaced\n" << f.describe();
+    EXPECT_EQ(f.code, 1) << f.describe();
+    EXPECT_TRUE(contains(f.err, "error[batch_io]")) << f.describe();
+    EXPECT_FALSE(contains(f.err, "rows read")) << f.describe();
+  }
+  // Through a symbolic link: the link stays, the device is written.
+  const auto link = (tmp.path() / "link").string();
+  fs::create_symlink(devices.front().first, link);
+  auto l = run({"batch", roster, "--as-of", "2025-12-01", "-o", link, "--outputs", "retention_until"});
+  EXPECT_EQ(l.code, 0) << l.describe();
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_EQ(file_type(link), S_IFCHR);
+  // No temporary was left beside any of them.
+  for (const auto& e : fs::directory_iterator(tmp.path())) {
+    EXPECT_FALSE(contains(e.path().filename().string(), ".tmp-")) << e.path();
+  }
+}
+
+TEST(BatchCli, ANamedPipeReceivesTheOutputAndStaysAPipe) {
+  TempDir tmp;
+  const auto roster = tmp.write("r.csv", "退役日期\r\n2025-06-15\r\n");
+  const auto fifo = (tmp.path() / "results.fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  // A second name for the pipe, to open it from here if the run does not (or replaces the name).
+  TempDir keep;
+  const auto fifo_again = (keep.path() / "same.fifo").string();
+  ASSERT_EQ(::link(fifo.c_str(), fifo_again.c_str()), 0) << std::strerror(errno);
+  std::string received;
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    const int fd = ::open(fifo.c_str(), O_RDONLY | O_CLOEXEC);  // blocks until a writer opens it
+    if (fd >= 0) {
+      char buf[4096];
+      for (ssize_t got; (got = ::read(fd, buf, sizeof buf)) != 0;) {
+        if (got > 0) received.append(buf, static_cast<std::size_t>(got));
+        else if (errno != EINTR) break;
+      }
+      ::close(fd);
+    }
+    done = true;
+  });
+  auto r = run({"batch", roster, "--as-of", "2025-12-01", "-o", fifo, "--outputs", "retention_until"});
+  // Should the run not have opened the pipe, open it here so that the reader's open returns.
+  while (!done) {
+    const int fd = ::open(fifo_again.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) ::close(fd);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  reader.join();
+  EXPECT_EQ(r.code, 0) << r.describe();
+  EXPECT_EQ(received, "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n");
+  EXPECT_EQ(file_type(fifo), S_IFIFO);
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(tmp.path())) ++entries;
+  EXPECT_EQ(entries, 2u);  // r.csv and the pipe: no temporary
+}
+
+TEST(BatchCli, ASocketIsNotReplaced) {
+  TempDir tmp;
+  const auto roster = tmp.write("r.csv", "退役日期\r\n2025-06-15\r\n");
+  const auto path = (tmp.path() / "s.sock").string();
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  ASSERT_LT(path.size(), sizeof addr.sun_path);
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0) << std::strerror(errno);
+  auto r = run({"batch", roster, "--as-of", "2025-12-01", "-o", path});
+  ::close(fd);
+  EXPECT_EQ(r.code, 1) << r.describe();
+  EXPECT_TRUE(contains(r.err, path + ": error[batch_io]: cannot write the output file: No such device or address"))
+      << r.describe();
+  EXPECT_EQ(file_type(path), S_IFSOCK);
 }
