@@ -204,6 +204,14 @@ class OutputFile {
   bool committed_ = false;
 };
 
+/// Whether standard input is the regular file `path` names (after symbolic links): then -o
+/// would replace the roster being read, as `policy batch - -o r.csv < r.csv` did.
+bool stdin_is(const std::string& path) {
+  struct stat in{}, target{};
+  return ::fstat(STDIN_FILENO, &in) == 0 && S_ISREG(in.st_mode) && ::stat(path.c_str(), &target) == 0 &&
+         in.st_dev == target.st_dev && in.st_ino == target.st_ino;
+}
+
 std::vector<std::string> split_commas(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream ss(s);
@@ -282,7 +290,7 @@ void add_batch(CLI::App& app, Action& action) {
       std::ostream* out = &std::cout;
       if (!o->output.empty()) {
         std::error_code ec;
-        if (o->roster != "-" && std::filesystem::equivalent(o->roster, o->output, ec)) {
+        if (o->roster != "-" ? std::filesystem::equivalent(o->roster, o->output, ec) : stdin_is(o->output)) {
           std::cerr << o->output << ": error[batch_io]: the output would replace the roster it is read from; "
                                     "choose another -o\n";
           return kExitInputError;

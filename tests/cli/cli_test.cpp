@@ -61,7 +61,9 @@ fs::path builtin_pack_dir() { return source_dir() / "policy" / "cn-higher-ed"; }
 struct RunOptions {
   std::string stdin_data;
   /// Environment overrides; TZ defaults to America/New_York.
-  std::vector<std::pair<std::string, std::string>> env;
+  std::vector<std::pair<std::string, std::string>> env = {};
+  /// When set, standard input is this file (opened read-only) instead of a pipe of stdin_data.
+  std::string stdin_file = {};
 };
 
 struct Result {
@@ -123,7 +125,8 @@ Result run(const std::vector<std::string>& args, const RunOptions& opts = {}) {
   }
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+  if (opts.stdin_file.empty()) posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+  else posix_spawn_file_actions_addopen(&fa, 0, opts.stdin_file.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
   pid_t pid = -1;
@@ -141,7 +144,7 @@ Result run(const std::vector<std::string>& args, const RunOptions& opts = {}) {
   }
 
   std::size_t written = 0;
-  if (opts.stdin_data.empty()) close_fd(in[1]);
+  if (opts.stdin_data.empty() || !opts.stdin_file.empty()) close_fd(in[1]);
   else ::fcntl(in[1], F_SETFL, O_NONBLOCK);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   bool timed_out = false;
@@ -1666,4 +1669,32 @@ TEST(BatchCli, ASocketIsNotReplaced) {
   EXPECT_TRUE(contains(r.err, path + ": error[batch_io]: cannot write the output file: No such device or address"))
       << r.describe();
   EXPECT_EQ(file_type(path), S_IFSOCK);
+}
+
+TEST(BatchCli, OutputNeverReplacesARosterReadFromStandardInput) {
+  TempDir tmp;
+  const std::string text = "退役日期\r\n2025-06-15\r\n";
+  const auto roster = tmp.write("r.csv", text);
+  const auto link = (tmp.path() / "link.csv").string();
+  fs::create_symlink(roster, link);
+  const auto hard = (tmp.path() / "hard.csv").string();
+  fs::create_hard_link(roster, hard);
+  RunOptions from_roster;
+  from_roster.stdin_file = roster;
+  for (const auto& out : {roster, link, hard}) {
+    auto r = run({"batch", "-", "--as-of", "2025-12-01", "-o", out}, from_roster);
+    EXPECT_EQ(r.code, 1) << r.describe();
+    EXPECT_TRUE(contains(r.err, out + ": error[batch_io]: the output would replace the roster it is read from; "
+                                      "choose another -o")) << r.describe();
+    EXPECT_EQ(read_file(roster), text);
+    EXPECT_TRUE(fs::is_symlink(link));
+  }
+  // Another file on standard input, or a copy of the roster: written as usual.
+  const auto copy = tmp.write("copy.csv", text);
+  const auto out = (tmp.path() / "out.csv").string();
+  RunOptions from_copy;
+  from_copy.stdin_file = copy;
+  auto other = run({"batch", "-", "--as-of", "2025-12-01", "-o", roster, "--outputs", "retention_until"}, from_copy);
+  EXPECT_EQ(other.code, 0) << other.describe();
+  EXPECT_EQ(read_file(roster), "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n");
 }
