@@ -245,7 +245,7 @@ void add_batch(CLI::App& app, Action& action) {
       "Example:\n"
       "  policy batch examples/rosters/veterans.csv --as-of 2025-12-01 -o results.csv");
   cmd->add_option("ROSTER", o->roster, "The roster (.csv), or - for standard input")->required();
-  cmd->add_option("-o,--output", o->output, "Write here instead of standard output: a file atomically (a temporary renamed into place when complete); a device or named pipe in place");
+  cmd->add_option("-o,--output", o->output, "Write here instead of standard output (- is standard output): a file atomically (a temporary renamed into place when complete); a device or named pipe in place");
   cmd->add_option("--format", o->format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
   cmd->add_option("--encoding", o->encoding, "auto, utf-8 or gb18030 (GBK files are GB18030)")
       ->check(CLI::IsMember({"auto", "utf-8", "gb18030", "gbk"}));
@@ -259,6 +259,7 @@ void add_batch(CLI::App& app, Action& action) {
   o->pack.add_to(*cmd);
   cmd->callback([o, &action] {
     action = [o] {
+      if (o->output == "-") o->output.clear();  // -o - is standard output, as for the roster
       auto engine = load_engine(o->pack, std::cerr);
       if (!engine) return kExitInputError;
       const auto as_of = as_of_date(o->as_of, *engine, std::cerr);

@@ -1698,3 +1698,16 @@ TEST(BatchCli, OutputNeverReplacesARosterReadFromStandardInput) {
   EXPECT_EQ(other.code, 0) << other.describe();
   EXPECT_EQ(read_file(roster), "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n");
 }
+
+TEST(BatchCli, OutputDashIsStandardOutput) {
+  TempDir tmp;
+  const auto roster = tmp.write("r.csv", "退役日期\r\n2025-06-15\r\n");
+  const fs::path dash = fs::current_path() / "-";
+  ASSERT_FALSE(fs::exists(dash)) << dash << " exists before the run";
+  auto r = run({"batch", roster, "--as-of", "2025-12-01", "-o", "-", "--outputs", "retention_until"});
+  const bool created = fs::exists(dash);
+  if (created) fs::remove(dash);
+  EXPECT_FALSE(created) << "-o - created a file named -";
+  EXPECT_EQ(r.code, 0) << r.describe();
+  EXPECT_EQ(r.out, "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n");
+}
