@@ -249,7 +249,7 @@ void add_batch(CLI::App& app, Action& action) {
   cmd->add_option("--format", o->format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
   cmd->add_option("--encoding", o->encoding, "auto, utf-8 or gb18030 (GBK files are GB18030)")
       ->check(CLI::IsMember({"auto", "utf-8", "gb18030", "gbk"}));
-  cmd->add_option("--output-encoding", o->output_encoding, "auto (UTF-8, with a BOM when the input had one or was GB18030), utf-8, utf-8-bom or gb18030")
+  cmd->add_option("--output-encoding", o->output_encoding, "auto (UTF-8, with a BOM when the input had one or was GB18030), utf-8, utf-8-bom or gb18030 (CSV only: JSON Lines output is always UTF-8 without a BOM; utf-8-bom is ignored there)")
       ->check(CLI::IsMember({"auto", "utf-8", "utf-8-bom", "gb18030"}));
   cmd->add_flag("--excel-serial-dates", o->excel_serial_dates, "Read bare numbers in date columns as Excel 1900-system serial dates");
   cmd->add_option("--jobs", o->jobs, "Threads evaluating rows (default: the number of cores; reading and writing run alongside them); the output does not depend on it")
@@ -258,6 +258,12 @@ void add_batch(CLI::App& app, Action& action) {
   cmd->add_option("--as-of", o->as_of, "Evaluation date YYYY-MM-DD (default: today in the policy time zone)");
   o->pack.add_to(*cmd);
   cmd->callback([o, &action] {
+    // JSON text is UTF-8 (RFC 8259): GB18030 bytes in JSON Lines would be read as broken UTF-8.
+    // (A BOM is never written before JSON either: rules/batch drops it for jsonl.)
+    if (o->format == "jsonl" && o->output_encoding == "gb18030") {
+      throw CLI::ValidationError("--output-encoding gb18030",
+                                 "JSON Lines output is always UTF-8; use --format csv for a GB18030 file");
+    }
     action = [o] {
       if (o->output == "-") o->output.clear();  // -o - is standard output, as for the roster
       auto engine = load_engine(o->pack, std::cerr);

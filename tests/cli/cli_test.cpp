@@ -1711,3 +1711,30 @@ TEST(BatchCli, OutputDashIsStandardOutput) {
   EXPECT_EQ(r.code, 0) << r.describe();
   EXPECT_EQ(r.out, "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n");
 }
+
+TEST(BatchCli, JsonLinesAreAlwaysUtf8) {
+  TempDir tmp;
+  // 退役日期 / 王 in GBK bytes: a GB18030 roster.
+  const auto roster = tmp.write("gbk.csv", "\xCD\xCB\xD2\xDB\xC8\xD5\xC6\xDA,\xD0\xD5\xC3\xFB\r\n2025-06-15,\xCD\xF5\r\n");
+  const auto out = (tmp.path() / "out.jsonl").string();
+  auto gb = run({"batch", roster, "--as-of", "2025-12-01", "--format", "jsonl", "--output-encoding", "gb18030", "-o", out});
+  EXPECT_EQ(gb.code, 2) << gb.describe();
+  EXPECT_TRUE(contains(gb.err, "--output-encoding gb18030: JSON Lines output is always UTF-8")) << gb.describe();
+  EXPECT_TRUE(gb.out.empty()) << gb.describe();
+  EXPECT_FALSE(fs::exists(out));
+  // A BOM is never written before JSON (RFC 8259), even when asked for (the help says so).
+  for (const char* encoding : {"utf-8-bom", "auto", "utf-8"}) {
+    auto r = run({"batch", roster, "--as-of", "2025-12-01", "--format", "jsonl", "--output-encoding", encoding,
+                  "--outputs", "retention_until"});
+    EXPECT_EQ(r.code, 0) << r.describe();
+    ASSERT_TRUE(r.out.starts_with("{\"row\":2,")) << r.describe();
+    EXPECT_EQ(json::parse(lines_of(r.out).at(0))["values"]["retention_until"], "2027-06-15") << r.describe();
+  }
+  auto help = run({"batch", "--help"});
+  EXPECT_TRUE(contains(help.out, "JSON Lines output is always UTF-8 without a BOM; utf-8-bom is ignored there"))
+      << help.describe();
+  // CSV in GB18030 is still there.
+  auto csv = run({"batch", roster, "--as-of", "2025-12-01", "--output-encoding", "gb18030", "--outputs", "retention_until"});
+  EXPECT_EQ(csv.code, 0) << csv.describe();
+  EXPECT_TRUE(csv.out.starts_with("\xCD\xCB\xD2\xDB\xC8\xD5\xC6\xDA,\xD0\xD5\xC3\xFB,retention_until")) << csv.describe();
+}
