@@ -6,6 +6,7 @@
 #include <cstring>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -340,7 +341,10 @@ void add_batch(CLI::App& app, Action& action) {
       if (tty) std::fprintf(stderr, "\r%60s\r", "");
       if (const auto* diags = std::get_if<std::vector<rules::source::Diagnostic>>(&result)) {
         print_diagnostics(*diags, std::cerr);
-        return kExitInputError;
+        // An output name the pack lacks is a mistake in the command, not in the roster.
+        const bool usage = std::any_of(diags->begin(), diags->end(),
+                                       [](const auto& d) { return d.code == "batch_unknown_output"; });
+        return usage ? kExitUsage : kExitInputError;
       }
       const auto& summary = std::get<rules::batch::BatchSummary>(result);
       if (target && !target->commit()) {

@@ -1738,3 +1738,20 @@ TEST(BatchCli, JsonLinesAreAlwaysUtf8) {
   EXPECT_EQ(csv.code, 0) << csv.describe();
   EXPECT_TRUE(csv.out.starts_with("\xCD\xCB\xD2\xDB\xC8\xD5\xC6\xDA,\xD0\xD5\xC3\xFB,retention_until")) << csv.describe();
 }
+
+TEST(BatchCli, AnUnknownOutputIsAUsageError) {
+  TempDir tmp;
+  const auto roster = tmp.write("r.csv", "退役日期\r\n2025-06-15\r\n");
+  const auto out = (tmp.path() / "out.csv").string();
+  auto r = run({"batch", roster, "--as-of", "2025-12-01", "--outputs", "retention_until,retention_untill", "-o", out});
+  EXPECT_EQ(r.code, 2) << r.describe();
+  EXPECT_TRUE(contains(r.err, "--outputs: error[batch_unknown_output]: 'retention_untill' is not an output of pack "
+                              "cn-higher-ed\n")) << r.describe();
+  EXPECT_FALSE(fs::exists(out));
+  // Also when the header is unusable too: the command is wrong whatever the roster.
+  const auto header = tmp.write("h.csv", "甲\r\n1\r\n");
+  auto both = run({"batch", header, "--as-of", "2025-12-01", "--outputs", "nope"});
+  EXPECT_EQ(both.code, 2) << both.describe();
+  EXPECT_TRUE(contains(both.err, "error[batch_unknown_output]")) << both.describe();
+  EXPECT_TRUE(contains(both.err, "error[batch_bad_header]")) << both.describe();
+}
