@@ -178,6 +178,8 @@ class OutputFile {
 
   bool ok() const { return buf_.is_open(); }
   const std::string& why() const { return why_; }
+  /// errno of the first failed write, 0 when none.
+  int error() const { return buf_.error(); }
   std::ostream& stream() { return stream_; }
   /// Finishes the file: writes what is buffered, closes it and, unless written in place,
   /// renames it into place. False, with why(), when any of it failed.
@@ -337,9 +339,16 @@ void add_batch(CLI::App& app, Action& action) {
         std::fprintf(stderr, "   ");
       };
       const std::string name = o->roster == "-" ? "<stdin>" : o->roster;
-      const auto result = rules::batch::run_batch(*engine, *in, name, *out, options, progress);
+      auto result = rules::batch::run_batch(*engine, *in, name, *out, options, progress);
       if (tty) std::fprintf(stderr, "\r%60s\r", "");
-      if (const auto* diags = std::get_if<std::vector<rules::source::Diagnostic>>(&result)) {
+      if (auto* diags = std::get_if<std::vector<rules::source::Diagnostic>>(&result)) {
+        // rules/batch does not know where its stream goes and names it <output>: say where, and
+        // why the write failed when the file said so.
+        for (auto& d : *diags) {
+          if (d.span.file != "<output>") continue;
+          d.span.file = o->output.empty() ? "standard output" : o->output;
+          if (target && target->error() != 0) d.notes.push_back(std::strerror(target->error()));
+        }
         print_diagnostics(*diags, std::cerr);
         // An output name the pack lacks is a mistake in the command, not in the roster.
         const bool usage = std::any_of(diags->begin(), diags->end(),

@@ -64,6 +64,8 @@ struct RunOptions {
   std::vector<std::pair<std::string, std::string>> env = {};
   /// When set, standard input is this file (opened read-only) instead of a pipe of stdin_data.
   std::string stdin_file = {};
+  /// When set, standard output is this file (opened write-only) instead of a pipe read into out.
+  std::string stdout_file = {};
 };
 
 struct Result {
@@ -127,7 +129,8 @@ Result run(const std::vector<std::string>& args, const RunOptions& opts = {}) {
   posix_spawn_file_actions_init(&fa);
   if (opts.stdin_file.empty()) posix_spawn_file_actions_adddup2(&fa, in[0], 0);
   else posix_spawn_file_actions_addopen(&fa, 0, opts.stdin_file.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  if (opts.stdout_file.empty()) posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  else posix_spawn_file_actions_addopen(&fa, 1, opts.stdout_file.c_str(), O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
   pid_t pid = -1;
   const int rc = ::posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), envp.data());
@@ -1754,4 +1757,28 @@ TEST(BatchCli, AnUnknownOutputIsAUsageError) {
   EXPECT_EQ(both.code, 2) << both.describe();
   EXPECT_TRUE(contains(both.err, "error[batch_unknown_output]")) << both.describe();
   EXPECT_TRUE(contains(both.err, "error[batch_bad_header]")) << both.describe();
+}
+
+TEST(BatchCli, AWriteFailureNamesTheOutput) {
+  TempDir tmp;
+  std::string text = "退役日期\r\n";
+  for (int i = 0; i < 3000; ++i) text += "2025-06-15\r\n";  // more than one buffer of output
+  const auto roster = tmp.write("r.csv", text);
+  // A copy of /dev/full where mknod is allowed (see DevicesAreWrittenInPlaceNeverReplaced).
+  std::string full = (tmp.path() / "full").string();
+  if (::mknod(full.c_str(), S_IFCHR | 0666, makedev(1, 7)) != 0) full = "/dev/full";
+  for (const auto& rows : {roster, tmp.write("one.csv", "退役日期\r\n2025-06-15\r\n")}) {
+    auto r = run({"batch", rows, "--as-of", "2025-12-01", "-o", full});
+    ASSERT_EQ(file_type(full), S_IFCHR) << r.describe();
+    EXPECT_EQ(r.code, 1) << r.describe();
+    EXPECT_TRUE(contains(r.err, full + ": error[batch_io]: writing the results failed (disk full?)\n"
+                                "    note: No space left on device\n")) << r.describe();
+    EXPECT_FALSE(contains(r.err, "<output>")) << r.describe();
+    RunOptions full_stdout;
+    full_stdout.stdout_file = "/dev/full";
+    auto s = run({"batch", rows, "--as-of", "2025-12-01"}, full_stdout);
+    EXPECT_EQ(s.code, 1) << s.describe();
+    EXPECT_TRUE(contains(s.err, "standard output: error[batch_io]: writing the results failed (disk full?)\n"))
+        << s.describe();
+  }
 }
