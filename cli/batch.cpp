@@ -290,8 +290,9 @@ void add_batch(CLI::App& app, Action& action) {
       std::ifstream file;
       std::istream* in = &std::cin;
       if (o->roster != "-") {
-        if (!open_regular_file(o->roster, file)) {
-          std::cerr << o->roster << ": error[batch_io]: cannot read the roster\n";
+        std::string why;
+        if (!open_regular_file(o->roster, file, &why)) {
+          std::cerr << o->roster << ": error[batch_io]: cannot read the roster: " << why << "\n";
           return kExitInputError;
         }
         in = &file;

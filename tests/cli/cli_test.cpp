@@ -29,6 +29,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -66,6 +67,8 @@ struct RunOptions {
   std::string stdin_file = {};
   /// When set, standard output is this file (opened write-only) instead of a pipe read into out.
   std::string stdout_file = {};
+  /// When set, a command (absolute path first) that runs the binary: `prefix... policy args...`.
+  std::vector<std::string> prefix = {};
 };
 
 struct Result {
@@ -100,8 +103,10 @@ Result run(const std::vector<std::string>& args, const RunOptions& opts = {}) {
   r.args = args;
   const std::string bin = policy_bin();
 
-  std::vector<std::string> argv_s{bin};
+  std::vector<std::string> argv_s = opts.prefix;
+  argv_s.push_back(bin);
   argv_s.insert(argv_s.end(), args.begin(), args.end());
+  const std::string program = argv_s.front();
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -133,7 +138,7 @@ Result run(const std::vector<std::string>& args, const RunOptions& opts = {}) {
   else posix_spawn_file_actions_addopen(&fa, 1, opts.stdout_file.c_str(), O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
   pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), envp.data());
+  const int rc = ::posix_spawn(&pid, program.c_str(), &fa, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   close_fd(in[0]);
   close_fd(out[1]);
@@ -142,7 +147,7 @@ Result run(const std::vector<std::string>& args, const RunOptions& opts = {}) {
     close_fd(in[1]);
     close_fd(out[0]);
     close_fd(err[0]);
-    ADD_FAILURE() << "cannot run " << bin << ": " << std::strerror(rc);
+    ADD_FAILURE() << "cannot run " << program << ": " << std::strerror(rc);
     return r;
   }
 
@@ -1577,6 +1582,16 @@ mode_t file_type(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 ? (st.st_mode & S_IFMT) : 0;
 }
 
+/// How to run the binary as a user without root's powers over file permissions: directly when
+/// the tests are not root, else through setpriv as nobody; nullopt when neither is possible.
+std::optional<RunOptions> as_unprivileged_user() {
+  if (::geteuid() != 0) return RunOptions{};
+  if (::access("/usr/bin/setpriv", X_OK) != 0) return std::nullopt;
+  RunOptions o;
+  o.prefix = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"};
+  return o;
+}
+
 TEST(BatchCli, DevicesAreWrittenInPlaceNeverReplaced) {
   // Renaming a temporary onto a device destroyed /dev/full when run as root. Copies of the
   // devices in a temporary directory go first, so that a regression breaks only those.
@@ -1781,4 +1796,33 @@ TEST(BatchCli, AWriteFailureNamesTheOutput) {
     EXPECT_TRUE(contains(s.err, "standard output: error[batch_io]: writing the results failed (disk full?)\n"))
         << s.describe();
   }
+}
+
+TEST(BatchCli, AnUnreadableRosterSaysWhy) {
+  TempDir tmp;
+  const auto missing = (tmp.path() / "nope.csv").string();
+  auto m = run({"batch", missing, "--as-of", "2025-12-01"});
+  EXPECT_EQ(m.code, 1) << m.describe();
+  EXPECT_EQ(m.err, missing + ": error[batch_io]: cannot read the roster: No such file or directory\n") << m.describe();
+  auto d = run({"batch", tmp.path().string(), "--as-of", "2025-12-01"});
+  EXPECT_EQ(d.code, 1) << d.describe();
+  EXPECT_EQ(d.err, tmp.path().string() + ": error[batch_io]: cannot read the roster: Is a directory\n") << d.describe();
+  const auto fifo = (tmp.path() / "r.fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto f = run({"batch", fifo, "--as-of", "2025-12-01"});
+  EXPECT_EQ(f.code, 1) << f.describe();
+  EXPECT_EQ(f.err, fifo + ": error[batch_io]: cannot read the roster: not a regular file\n") << f.describe();
+  const auto below_a_file = tmp.write("file.csv", "x") + "/r.csv";
+  auto n = run({"batch", below_a_file, "--as-of", "2025-12-01"});
+  EXPECT_EQ(n.code, 1) << n.describe();
+  EXPECT_EQ(n.err, below_a_file + ": error[batch_io]: cannot read the roster: Not a directory\n") << n.describe();
+  // A roster its user may not read.
+  const auto user = as_unprivileged_user();
+  if (!user) GTEST_SKIP() << "running as root without setpriv: cannot test an unreadable roster";
+  fs::permissions(tmp.path(), fs::perms::all);  // the directory, for whoever runs the binary
+  const auto secret = tmp.write("secret.csv", "退役日期\r\n2025-06-15\r\n");
+  fs::permissions(secret, fs::perms::none);
+  auto p = run({"batch", secret, "--as-of", "2025-12-01"}, *user);
+  EXPECT_EQ(p.code, 1) << p.describe();
+  EXPECT_EQ(p.err, secret + ": error[batch_io]: cannot read the roster: Permission denied\n") << p.describe();
 }
