@@ -119,7 +119,8 @@ class FdBuf : public std::streambuf {
 /// Where -o writes. A regular file (or a new one) is written under a temporary name beside the
 /// target and renamed into place only when complete, so an interrupted run (even by Ctrl-C or
 /// SIGTERM) never leaves a partial file under the final name, nor a stray copy of the roster's
-/// data. A symbolic link is followed: its target is replaced. An existing file keeps its
+/// data (SIGINT, SIGTERM, SIGHUP and SIGPIPE remove the temporary). A symbolic link is followed:
+/// its target is replaced. An existing file keeps its
 /// permissions (a private roster result stays private). Anything else that exists — a device
 /// such as /dev/null, a named pipe, also through a symbolic link — is opened and written in
 /// place, like a shell's `>`: renaming a file onto it would destroy it.
@@ -162,6 +163,7 @@ class OutputFile {
       ::signal(SIGINT, remove_temporary_and_die);
       ::signal(SIGTERM, remove_temporary_and_die);
       ::signal(SIGHUP, remove_temporary_and_die);
+      ::signal(SIGPIPE, remove_temporary_and_die);  // e.g. standard error piped to a reader that quit
     }
     buf_.attach(fd);
   }

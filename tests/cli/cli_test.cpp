@@ -1826,3 +1826,117 @@ TEST(BatchCli, AnUnreadableRosterSaysWhy) {
   EXPECT_EQ(p.code, 1) << p.describe();
   EXPECT_EQ(p.err, secret + ": error[batch_io]: cannot read the roster: Permission denied\n") << p.describe();
 }
+
+/// `policy batch - -o OUT ...` started in the background, reading its roster from a pipe that
+/// stays open until `finish`: the run waits on it with its temporary file open.
+class BackgroundBatch {
+ public:
+  /// `wrapper` (an absolute path such as /usr/bin/nohup, or empty) runs the binary.
+  BackgroundBatch(const std::string& out, const std::string& wrapper = "") {
+    std::vector<std::string> argv_s;
+    if (!wrapper.empty()) argv_s.push_back(wrapper);
+    for (const std::string& a : {policy_bin(), std::string("batch"), std::string("-"), std::string("--as-of"),
+                                 std::string("2025-12-01"), std::string("--outputs"), std::string("retention_until"),
+                                 std::string("-o"), out}) {
+      argv_s.push_back(a);
+    }
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    int in[2];
+    if (::pipe2(in, O_CLOEXEC) != 0) {
+      ADD_FAILURE() << "pipe2: " << std::strerror(errno);
+      return;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    // The signals this test sends act as they would from a shell (run() ignores SIGPIPE).
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t defaults, none;
+    sigemptyset(&defaults);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaddset(&defaults, sig);
+    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    const int rc = ::posix_spawn(&pid_, argv_s.front().c_str(), &fa, &attr, argv.data(), environ);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(in[0]);
+    stdin_ = in[1];
+    if (rc != 0) {
+      ADD_FAILURE() << "cannot run " << argv_s.front() << ": " << std::strerror(rc);
+      pid_ = -1;
+    }
+  }
+  ~BackgroundBatch() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      wait();
+    }
+    if (stdin_ >= 0) ::close(stdin_);
+  }
+  BackgroundBatch(const BackgroundBatch&) = delete;
+  BackgroundBatch& operator=(const BackgroundBatch&) = delete;
+
+  pid_t pid() const { return pid_; }
+  /// Writes the roster, closes standard input and waits: the exit code, or 128 + signal.
+  int finish(const std::string& roster) {
+    if (::write(stdin_, roster.data(), roster.size()) != static_cast<ssize_t>(roster.size())) {
+      ADD_FAILURE() << "write: " << std::strerror(errno);
+    }
+    ::close(stdin_);
+    stdin_ = -1;
+    return wait();
+  }
+  int wait() {
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int stdin_ = -1;
+};
+
+/// The names in `dir` that start with `prefix`.
+std::vector<std::string> names_starting(const fs::path& dir, const std::string& prefix) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().filename().string().starts_with(prefix)) out.push_back(e.path().filename().string());
+  }
+  return out;
+}
+
+/// Waits (up to 20 s) until `dir` holds the temporary of -o `name`; false if it never appears.
+bool wait_for_temporary(const fs::path& dir, const std::string& name) {
+  for (int i = 0; i < 2000; ++i) {
+    if (!names_starting(dir, name + ".tmp-").empty()) {
+      // The run records the temporary for its signal handlers right after creating it.
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+TEST(BatchCli, ASignalRemovesTheTemporaryFile) {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) {
+    SCOPED_TRACE(strsignal(sig));
+    TempDir tmp;
+    BackgroundBatch run_in_background((tmp.path() / "out.csv").string());
+    ASSERT_GT(run_in_background.pid(), 0);
+    ASSERT_TRUE(wait_for_temporary(tmp.path(), "out.csv"));
+    ASSERT_EQ(::kill(run_in_background.pid(), sig), 0);
+    EXPECT_EQ(run_in_background.wait(), 128 + sig);  // and it still dies of the signal
+    EXPECT_EQ(names_starting(tmp.path(), "out.csv"), std::vector<std::string>{});
+  }
+}
