@@ -160,10 +160,13 @@ class OutputFile {
     tmp_ = tmpl;
     if (tmp_.size() < sizeof g_temporary) {
       std::memcpy(g_temporary, tmp_.c_str(), tmp_.size() + 1);
-      ::signal(SIGINT, remove_temporary_and_die);
-      ::signal(SIGTERM, remove_temporary_and_die);
-      ::signal(SIGHUP, remove_temporary_and_die);
-      ::signal(SIGPIPE, remove_temporary_and_die);  // e.g. standard error piped to a reader that quit
+      // SIGPIPE: e.g. standard error piped to a reader that quit. A signal the run was started
+      // with ignored stays ignored: under nohup, a hang-up must not end the run.
+      for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) {
+        struct sigaction current{};
+        if (::sigaction(sig, nullptr, &current) == 0 && current.sa_handler == SIG_IGN) continue;
+        ::signal(sig, remove_temporary_and_die);
+      }
     }
     buf_.attach(fd);
   }

@@ -1886,6 +1886,7 @@ class BackgroundBatch {
   pid_t pid() const { return pid_; }
   /// Writes the roster, closes standard input and waits: the exit code, or 128 + signal.
   int finish(const std::string& roster) {
+    std::signal(SIGPIPE, SIG_IGN);  // should the run have died, a failed write, not our death
     if (::write(stdin_, roster.data(), roster.size()) != static_cast<ssize_t>(roster.size())) {
       ADD_FAILURE() << "write: " << std::strerror(errno);
     }
@@ -1939,4 +1940,18 @@ TEST(BatchCli, ASignalRemovesTheTemporaryFile) {
     EXPECT_EQ(run_in_background.wait(), 128 + sig);  // and it still dies of the signal
     EXPECT_EQ(names_starting(tmp.path(), "out.csv"), std::vector<std::string>{});
   }
+}
+
+TEST(BatchCli, AnIgnoredSignalStaysIgnored) {
+  // nohup starts the run with SIGHUP ignored: a hang-up must neither end it nor lose the output.
+  if (::access("/usr/bin/nohup", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/nohup";
+  TempDir tmp;
+  const auto out = (tmp.path() / "out.csv").string();
+  BackgroundBatch run_in_background(out, "/usr/bin/nohup");
+  ASSERT_GT(run_in_background.pid(), 0);
+  ASSERT_TRUE(wait_for_temporary(tmp.path(), "out.csv"));
+  ASSERT_EQ(::kill(run_in_background.pid(), SIGHUP), 0);
+  EXPECT_EQ(run_in_background.finish("退役日期\r\n2025-06-15\r\n"), 0);
+  EXPECT_EQ(read_file(out), "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n");
+  EXPECT_EQ(names_starting(tmp.path(), "out.csv"), std::vector<std::string>{"out.csv"});
 }
