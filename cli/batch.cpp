@@ -120,10 +120,10 @@ class FdBuf : public std::streambuf {
 /// target and renamed into place only when complete, so an interrupted run (even by Ctrl-C or
 /// SIGTERM) never leaves a partial file under the final name, nor a stray copy of the roster's
 /// data (SIGINT, SIGTERM, SIGHUP and SIGPIPE remove the temporary). A symbolic link is followed:
-/// its target is replaced. An existing file keeps its
-/// permissions (a private roster result stays private). Anything else that exists — a device
-/// such as /dev/null, a named pipe, also through a symbolic link — is opened and written in
-/// place, like a shell's `>`: renaming a file onto it would destroy it.
+/// its target is replaced. An existing file keeps its permissions (a private roster result stays
+/// private), and one its user may not write is refused, not replaced. Anything else that exists —
+/// a device such as /dev/null, a named pipe, also through a symbolic link — is opened and written
+/// in place, like a shell's `>`: renaming a file onto it would destroy it.
 class OutputFile {
  public:
   explicit OutputFile(const std::string& path) {
@@ -138,6 +138,13 @@ class OutputFile {
         return;
       }
       buf_.attach(fd);
+      return;
+    }
+    // Replacing a file by renaming needs only the directory's permission; like cp, do not
+    // replace a file its user may not write (root may: access() says so).
+    if (exists && ::access(path.c_str(), W_OK) != 0) {
+      why_ = errno == EACCES ? "the file is read-only (no write permission); make it writable or choose another -o"
+                             : std::strerror(errno);
       return;
     }
     std::error_code ec;

@@ -1955,3 +1955,30 @@ TEST(BatchCli, AnIgnoredSignalStaysIgnored) {
   EXPECT_EQ(read_file(out), "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n");
   EXPECT_EQ(names_starting(tmp.path(), "out.csv"), std::vector<std::string>{"out.csv"});
 }
+
+TEST(BatchCli, AReadOnlyOutputFileIsNotReplaced) {
+  TempDir tmp;
+  fs::permissions(tmp.path(), fs::perms::all);  // the directory would let anyone replace it
+  const auto roster = tmp.write("r.csv", "退役日期\r\n2025-06-15\r\n");
+  const auto out = tmp.write("out.csv", "keep me");
+  const auto user = as_unprivileged_user();
+  if (!user) GTEST_SKIP() << "running as root without setpriv: access() lets root write any file";
+  if (::geteuid() == 0) {
+    ASSERT_EQ(::chown(out.c_str(), 65534, 65534), 0) << std::strerror(errno);  // nobody's own file
+  }
+  fs::permissions(out, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);  // 0444
+  auto r = run({"batch", roster, "--as-of", "2025-12-01", "-o", out}, *user);
+  EXPECT_EQ(r.code, 1) << r.describe();
+  EXPECT_EQ(r.err, out + ": error[batch_io]: cannot write the output file: the file is read-only (no write "
+                         "permission); make it writable or choose another -o\n") << r.describe();
+  EXPECT_EQ(read_file(out), "keep me");
+  EXPECT_EQ(names_starting(tmp.path(), "out.csv"), std::vector<std::string>{"out.csv"});
+  if (::geteuid() == 0) {
+    // Root may write any file (access() says so): the file is replaced and keeps its mode.
+    auto root = run({"batch", roster, "--as-of", "2025-12-01", "-o", out, "--outputs", "retention_until"});
+    EXPECT_EQ(root.code, 0) << root.describe();
+    EXPECT_EQ(read_file(out), "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n");
+    EXPECT_EQ(fs::status(out).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  }
+}
