@@ -1,10 +1,12 @@
 // policy batch: evaluate every row of a roster exported from Excel.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <csignal>
 #include <cerrno>
 #include <cstring>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +14,7 @@
 #include <iostream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "batch/batch.h"
 #include "common.h"
@@ -33,13 +36,117 @@ extern "C" void remove_temporary_and_die(int sig) {
   ::raise(sig);
 }
 
-/// A file written under a temporary name beside the target and renamed into place only when
-/// complete, so an interrupted run (even by Ctrl-C or SIGTERM) never leaves a partial file under
-/// the final name, nor a stray copy of the roster's data. A symbolic link is followed: its target
-/// is replaced. An existing file keeps its permissions (a private roster result stays private).
-class AtomicFile {
+/// An output stream over a file descriptor that remembers why a write failed (errno), which
+/// std::ofstream does not say. Large writes (batch writes whole blocks of rows) go straight to
+/// the descriptor.
+class FdBuf : public std::streambuf {
  public:
-  explicit AtomicFile(const std::string& path) {
+  FdBuf() : buffer_(1 << 16) { setp(buffer_.data(), buffer_.data() + buffer_.size()); }
+  ~FdBuf() override { close(); }
+  FdBuf(const FdBuf&) = delete;
+  FdBuf& operator=(const FdBuf&) = delete;
+
+  void attach(int fd) { fd_ = fd; }
+  bool is_open() const { return fd_ >= 0; }
+  /// Writes what is buffered and closes the descriptor; false (and error() set) when any write
+  /// or the close failed.
+  bool close() {
+    if (fd_ < 0) return error_ == 0;
+    flush_buffer();
+    if (::close(fd_) != 0 && error_ == 0) error_ = errno;
+    fd_ = -1;
+    return error_ == 0;
+  }
+  /// errno of the first failure, 0 when none.
+  int error() const { return error_; }
+
+ protected:
+  int overflow(int ch) override {
+    if (!flush_buffer()) return traits_type::eof();
+    if (!traits_type::eq_int_type(ch, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(ch);
+      pbump(1);
+    }
+    return traits_type::not_eof(ch);
+  }
+  int sync() override { return flush_buffer() ? 0 : -1; }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    const auto room = epptr() - pptr();
+    if (n <= room) {
+      std::memcpy(pptr(), s, static_cast<std::size_t>(n));
+      pbump(static_cast<int>(n));
+      return n;
+    }
+    if (!flush_buffer()) return 0;
+    if (n < static_cast<std::streamsize>(buffer_.size())) {
+      std::memcpy(pptr(), s, static_cast<std::size_t>(n));
+      pbump(static_cast<int>(n));
+      return n;
+    }
+    return write_all(s, static_cast<std::size_t>(n)) ? n : 0;
+  }
+
+ private:
+  bool write_all(const char* p, std::size_t n) {
+    if (error_ != 0) return false;
+    if (fd_ < 0) {
+      error_ = EBADF;
+      return false;
+    }
+    while (n > 0) {
+      const ssize_t w = ::write(fd_, p, n);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        error_ = errno;
+        return false;
+      }
+      p += w;
+      n -= static_cast<std::size_t>(w);
+    }
+    return true;
+  }
+  bool flush_buffer() {
+    const bool ok = write_all(pbase(), static_cast<std::size_t>(pptr() - pbase()));
+    setp(buffer_.data(), buffer_.data() + buffer_.size());
+    return ok;
+  }
+
+  std::vector<char> buffer_;
+  int fd_ = -1;
+  int error_ = 0;
+};
+
+/// Where -o writes. A regular file (or a new one) is written under a temporary name beside the
+/// target and renamed into place only when complete, so an interrupted run (even by Ctrl-C or
+/// SIGTERM) never leaves a partial file under the final name, nor a stray copy of the roster's
+/// data (SIGINT, SIGTERM, SIGHUP and SIGPIPE remove the temporary). A symbolic link is followed:
+/// its target is replaced. An existing file keeps its permissions (a private roster result stays
+/// private), and one its user may not write is refused, not replaced. Anything else that exists —
+/// a device such as /dev/null, a named pipe, also through a symbolic link — is opened and written
+/// in place, like a shell's `>`: renaming a file onto it would destroy it.
+class OutputFile {
+ public:
+  explicit OutputFile(const std::string& path) {
+    struct stat existing{};
+    const bool exists = ::stat(path.c_str(), &existing) == 0;  // follows symbolic links
+    if (exists && !S_ISREG(existing.st_mode)) {
+      in_place_ = true;
+      path_ = path;
+      const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0) {
+        why_ = std::strerror(errno);
+        return;
+      }
+      buf_.attach(fd);
+      return;
+    }
+    // Replacing a file by renaming needs only the directory's permission; like cp, do not
+    // replace a file its user may not write (root may: access() says so).
+    if (exists && ::access(path.c_str(), W_OK) != 0) {
+      why_ = errno == EACCES ? "the file is read-only (no write permission); make it writable or choose another -o"
+                             : std::strerror(errno);
+      return;
+    }
     std::error_code ec;
     path_ = std::filesystem::is_symlink(path, ec) ? std::filesystem::canonical(path, ec).string() : path;
     if (path_.empty()) path_ = path;
@@ -49,8 +156,7 @@ class AtomicFile {
       why_ = std::strerror(errno);
       return;
     }
-    struct stat existing{};
-    if (::stat(path_.c_str(), &existing) == 0) {
+    if (exists) {
       fchmod(fd, existing.st_mode & 07777);
     } else {
       // mkstemp creates the file 0600; give it the permissions any new file would get.
@@ -58,29 +164,46 @@ class AtomicFile {
       umask(mask);
       fchmod(fd, 0666 & ~mask);
     }
-    ::close(fd);
     tmp_ = tmpl;
     if (tmp_.size() < sizeof g_temporary) {
       std::memcpy(g_temporary, tmp_.c_str(), tmp_.size() + 1);
-      ::signal(SIGINT, remove_temporary_and_die);
-      ::signal(SIGTERM, remove_temporary_and_die);
-      ::signal(SIGHUP, remove_temporary_and_die);
+      // SIGPIPE: e.g. standard error piped to a reader that quit. A signal the run was started
+      // with ignored stays ignored: under nohup, a hang-up must not end the run.
+      for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) {
+        struct sigaction current{};
+        if (::sigaction(sig, nullptr, &current) == 0 && current.sa_handler == SIG_IGN) continue;
+        ::signal(sig, remove_temporary_and_die);
+      }
     }
-    stream_.open(tmp_, std::ios::binary | std::ios::trunc);
+    buf_.attach(fd);
   }
-  ~AtomicFile() {
+  ~OutputFile() {
+    buf_.close();
     if (!committed_ && !tmp_.empty()) {
       std::error_code ec;
       std::filesystem::remove(tmp_, ec);
     }
     g_temporary[0] = '\0';
   }
-  bool ok() const { return stream_.is_open(); }
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  bool ok() const { return buf_.is_open(); }
   const std::string& why() const { return why_; }
+  /// errno of the first failed write, 0 when none.
+  int error() const { return buf_.error(); }
   std::ostream& stream() { return stream_; }
+  /// Finishes the file: writes what is buffered, closes it and, unless written in place,
+  /// renames it into place. False, with why(), when any of it failed.
   bool commit() {
-    stream_.close();
-    if (stream_.fail()) return false;
+    if (!buf_.close()) {
+      why_ = std::strerror(buf_.error());
+      return false;
+    }
+    if (in_place_) {
+      committed_ = true;
+      return true;
+    }
     std::error_code ec;
     std::filesystem::rename(tmp_, path_, ec);
     committed_ = !ec;
@@ -90,9 +213,19 @@ class AtomicFile {
 
  private:
   std::string path_, tmp_, why_;
-  std::ofstream stream_;
+  FdBuf buf_;
+  std::ostream stream_{&buf_};
+  bool in_place_ = false;
   bool committed_ = false;
 };
+
+/// Whether standard input is the regular file `path` names (after symbolic links): then -o
+/// would replace the roster being read, as `policy batch - -o r.csv < r.csv` did.
+bool stdin_is(const std::string& path) {
+  struct stat in{}, target{};
+  return ::fstat(STDIN_FILENO, &in) == 0 && S_ISREG(in.st_mode) && ::stat(path.c_str(), &target) == 0 &&
+         in.st_dev == target.st_dev && in.st_ino == target.st_ino;
+}
 
 std::vector<std::string> split_commas(const std::string& s) {
   std::vector<std::string> out;
@@ -127,11 +260,11 @@ void add_batch(CLI::App& app, Action& action) {
       "Example:\n"
       "  policy batch examples/rosters/veterans.csv --as-of 2025-12-01 -o results.csv");
   cmd->add_option("ROSTER", o->roster, "The roster (.csv), or - for standard input")->required();
-  cmd->add_option("-o,--output", o->output, "Write here (atomically) instead of standard output");
+  cmd->add_option("-o,--output", o->output, "Write here instead of standard output (- is standard output): a file atomically (a temporary renamed into place when complete); a device or named pipe in place");
   cmd->add_option("--format", o->format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
   cmd->add_option("--encoding", o->encoding, "auto, utf-8 or gb18030 (GBK files are GB18030)")
       ->check(CLI::IsMember({"auto", "utf-8", "gb18030", "gbk"}));
-  cmd->add_option("--output-encoding", o->output_encoding, "auto (UTF-8, with a BOM when the input had one or was GB18030), utf-8, utf-8-bom or gb18030")
+  cmd->add_option("--output-encoding", o->output_encoding, "auto (UTF-8, with a BOM when the input had one or was GB18030), utf-8, utf-8-bom or gb18030 (CSV only: JSON Lines output is always UTF-8 without a BOM; utf-8-bom is ignored there)")
       ->check(CLI::IsMember({"auto", "utf-8", "utf-8-bom", "gb18030"}));
   cmd->add_flag("--excel-serial-dates", o->excel_serial_dates, "Read bare numbers in date columns as Excel 1900-system serial dates");
   cmd->add_option("--jobs", o->jobs, "Threads evaluating rows (default: the number of cores; reading and writing run alongside them); the output does not depend on it")
@@ -140,7 +273,14 @@ void add_batch(CLI::App& app, Action& action) {
   cmd->add_option("--as-of", o->as_of, "Evaluation date YYYY-MM-DD (default: today in the policy time zone)");
   o->pack.add_to(*cmd);
   cmd->callback([o, &action] {
+    // JSON text is UTF-8 (RFC 8259): GB18030 bytes in JSON Lines would be read as broken UTF-8.
+    // (A BOM is never written before JSON either: rules/batch drops it for jsonl.)
+    if (o->format == "jsonl" && o->output_encoding == "gb18030") {
+      throw CLI::ValidationError("--output-encoding gb18030",
+                                 "JSON Lines output is always UTF-8; use --format csv for a GB18030 file");
+    }
     action = [o] {
+      if (o->output == "-") o->output.clear();  // -o - is standard output, as for the roster
       auto engine = load_engine(o->pack, std::cerr);
       if (!engine) return kExitInputError;
       const auto as_of = as_of_date(o->as_of, *engine, std::cerr);
@@ -162,17 +302,18 @@ void add_batch(CLI::App& app, Action& action) {
       std::ifstream file;
       std::istream* in = &std::cin;
       if (o->roster != "-") {
-        if (!open_regular_file(o->roster, file)) {
-          std::cerr << o->roster << ": error[batch_io]: cannot read the roster\n";
+        std::string why;
+        if (!open_regular_file(o->roster, file, &why)) {
+          std::cerr << o->roster << ": error[batch_io]: cannot read the roster: " << why << "\n";
           return kExitInputError;
         }
         in = &file;
       }
-      std::unique_ptr<AtomicFile> target;
+      std::unique_ptr<OutputFile> target;
       std::ostream* out = &std::cout;
       if (!o->output.empty()) {
         std::error_code ec;
-        if (o->roster != "-" && std::filesystem::equivalent(o->roster, o->output, ec)) {
+        if (o->roster != "-" ? std::filesystem::equivalent(o->roster, o->output, ec) : stdin_is(o->output)) {
           std::cerr << o->output << ": error[batch_io]: the output would replace the roster it is read from; "
                                     "choose another -o\n";
           return kExitInputError;
@@ -181,7 +322,7 @@ void add_batch(CLI::App& app, Action& action) {
           std::cerr << o->output << ": error[batch_io]: is a directory; -o takes a file name\n";
           return kExitInputError;
         }
-        target = std::make_unique<AtomicFile>(o->output);
+        target = std::make_unique<OutputFile>(o->output);
         if (!target->ok()) {
           std::cerr << o->output << ": error[batch_io]: cannot write the output file: " << target->why() << "\n";
           return kExitInputError;
@@ -211,11 +352,21 @@ void add_batch(CLI::App& app, Action& action) {
         std::fprintf(stderr, "   ");
       };
       const std::string name = o->roster == "-" ? "<stdin>" : o->roster;
-      const auto result = rules::batch::run_batch(*engine, *in, name, *out, options, progress);
+      auto result = rules::batch::run_batch(*engine, *in, name, *out, options, progress);
       if (tty) std::fprintf(stderr, "\r%60s\r", "");
-      if (const auto* diags = std::get_if<std::vector<rules::source::Diagnostic>>(&result)) {
+      if (auto* diags = std::get_if<std::vector<rules::source::Diagnostic>>(&result)) {
+        // rules/batch does not know where its stream goes and names it <output>: say where, and
+        // why the write failed when the file said so.
+        for (auto& d : *diags) {
+          if (d.span.file != "<output>") continue;
+          d.span.file = o->output.empty() ? "standard output" : o->output;
+          if (target && target->error() != 0) d.notes.push_back(std::strerror(target->error()));
+        }
         print_diagnostics(*diags, std::cerr);
-        return kExitInputError;
+        // An output name the pack lacks is a mistake in the command, not in the roster.
+        const bool usage = std::any_of(diags->begin(), diags->end(),
+                                       [](const auto& d) { return d.code == "batch_unknown_output"; });
+        return usage ? kExitUsage : kExitInputError;
       }
       const auto& summary = std::get<rules::batch::BatchSummary>(result);
       if (target && !target->commit()) {

@@ -1,5 +1,9 @@
 #include "common.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -50,10 +54,24 @@ std::optional<rules::calendar::Date> as_of_date(const std::string& text, const r
   return *d;
 }
 
-bool open_regular_file(const std::string& path, std::ifstream& in) {
-  std::error_code ec;
-  if (std::filesystem::is_regular_file(path, ec)) in.open(path, std::ios::binary);
-  return in.is_open();
+bool open_regular_file(const std::string& path, std::ifstream& in, std::string* why) {
+  struct stat st{};
+  int error = 0;
+  if (::stat(path.c_str(), &st) != 0) {
+    error = errno;
+  } else if (S_ISDIR(st.st_mode)) {
+    error = EISDIR;
+  } else if (!S_ISREG(st.st_mode)) {
+    if (why) *why = "not a regular file";
+    return false;
+  } else {
+    errno = 0;
+    in.open(path, std::ios::binary);
+    if (in.is_open()) return true;
+    error = errno != 0 ? errno : EIO;
+  }
+  if (why) *why = std::strerror(error);
+  return false;
 }
 
 void print_diagnostics(const std::vector<rules::source::Diagnostic>& ds, std::ostream& err) {

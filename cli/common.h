@@ -35,8 +35,9 @@ std::optional<rules::calendar::Date> as_of_date(const std::string& text, const r
                                                 std::ostream& err);
 
 /// Opens `path` for binary reading when it is a regular file (a directory is not an input);
-/// false otherwise.
-bool open_regular_file(const std::string& path, std::ifstream& in);
+/// false otherwise, and then `why` (when given) says why: the system's message (No such file or
+/// directory, Permission denied, Is a directory) or "not a regular file".
+bool open_regular_file(const std::string& path, std::ifstream& in, std::string* why = nullptr);
 
 /// Prints diagnostics as file:line:col: error[code]: message, one per line.
 void print_diagnostics(const std::vector<rules::source::Diagnostic>& ds, std::ostream& err);

@@ -11,10 +11,15 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <chrono>
@@ -24,10 +29,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -55,7 +62,13 @@ fs::path builtin_pack_dir() { return source_dir() / "policy" / "cn-higher-ed"; }
 struct RunOptions {
   std::string stdin_data;
   /// Environment overrides; TZ defaults to America/New_York.
-  std::vector<std::pair<std::string, std::string>> env;
+  std::vector<std::pair<std::string, std::string>> env = {};
+  /// When set, standard input is this file (opened read-only) instead of a pipe of stdin_data.
+  std::string stdin_file = {};
+  /// When set, standard output is this file (opened write-only) instead of a pipe read into out.
+  std::string stdout_file = {};
+  /// When set, a command (absolute path first) that runs the binary: `prefix... policy args...`.
+  std::vector<std::string> prefix = {};
 };
 
 struct Result {
@@ -90,8 +103,10 @@ Result run(const std::vector<std::string>& args, const RunOptions& opts = {}) {
   r.args = args;
   const std::string bin = policy_bin();
 
-  std::vector<std::string> argv_s{bin};
+  std::vector<std::string> argv_s = opts.prefix;
+  argv_s.push_back(bin);
   argv_s.insert(argv_s.end(), args.begin(), args.end());
+  const std::string program = argv_s.front();
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -117,11 +132,13 @@ Result run(const std::vector<std::string>& args, const RunOptions& opts = {}) {
   }
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  if (opts.stdin_file.empty()) posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+  else posix_spawn_file_actions_addopen(&fa, 0, opts.stdin_file.c_str(), O_RDONLY, 0);
+  if (opts.stdout_file.empty()) posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  else posix_spawn_file_actions_addopen(&fa, 1, opts.stdout_file.c_str(), O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
   pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), envp.data());
+  const int rc = ::posix_spawn(&pid, program.c_str(), &fa, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   close_fd(in[0]);
   close_fd(out[1]);
@@ -130,12 +147,12 @@ Result run(const std::vector<std::string>& args, const RunOptions& opts = {}) {
     close_fd(in[1]);
     close_fd(out[0]);
     close_fd(err[0]);
-    ADD_FAILURE() << "cannot run " << bin << ": " << std::strerror(rc);
+    ADD_FAILURE() << "cannot run " << program << ": " << std::strerror(rc);
     return r;
   }
 
   std::size_t written = 0;
-  if (opts.stdin_data.empty()) close_fd(in[1]);
+  if (opts.stdin_data.empty() || !opts.stdin_file.empty()) close_fd(in[1]);
   else ::fcntl(in[1], F_SETFL, O_NONBLOCK);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   bool timed_out = false;
@@ -1557,4 +1574,411 @@ TEST(BatchCli, OutputNeverReplacesTheRosterAndKeepsPermissionsAndLinks) {
   auto missing = run({"batch", roster, "--as-of", "2025-12-01", "-o", (tmp.path() / "no" / "such" / "out.csv").string()});
   EXPECT_EQ(missing.code, 1) << missing.describe();
   EXPECT_TRUE(contains(missing.err, "No such file or directory")) << missing.describe();
+}
+
+/// The file type bits of `path` after following symbolic links (0 when it does not exist).
+mode_t file_type(const std::string& path) {
+  struct stat st{};
+  return ::stat(path.c_str(), &st) == 0 ? (st.st_mode & S_IFMT) : 0;
+}
+
+/// How to run the binary as a user without root's powers over file permissions: directly when
+/// the tests are not root, else through setpriv as nobody; nullopt when neither is possible.
+std::optional<RunOptions> as_unprivileged_user() {
+  if (::geteuid() != 0) return RunOptions{};
+  if (::access("/usr/bin/setpriv", X_OK) != 0) return std::nullopt;
+  RunOptions o;
+  o.prefix = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"};
+  return o;
+}
+
+TEST(BatchCli, DevicesAreWrittenInPlaceNeverReplaced) {
+  // Renaming a temporary onto a device destroyed /dev/full when run as root. Copies of the
+  // devices in a temporary directory go first, so that a regression breaks only those.
+  TempDir tmp;
+  const auto roster = tmp.write("r.csv", "退役日期\r\n2025-06-15\r\n");
+  std::vector<std::pair<std::string, std::string>> devices;  // (null, full)
+  const auto null_copy = (tmp.path() / "null").string(), full_copy = (tmp.path() / "full").string();
+  if (::mknod(null_copy.c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0 &&
+      ::mknod(full_copy.c_str(), S_IFCHR | 0666, makedev(1, 7)) == 0) {
+    devices.emplace_back(null_copy, full_copy);
+  }
+  devices.emplace_back("/dev/null", "/dev/full");
+  for (const auto& [null_dev, full_dev] : devices) {
+    ASSERT_EQ(file_type(null_dev), S_IFCHR) << null_dev;
+    ASSERT_EQ(file_type(full_dev), S_IFCHR) << full_dev;
+    auto n = run({"batch", roster, "--as-of", "2025-12-01", "-o", null_dev, "--outputs", "retention_until"});
+    ASSERT_EQ(file_type(null_dev), S_IFCHR) << null_dev << " was replaced\n" << n.describe();
+    EXPECT_EQ(n.code, 0) << n.describe();
+    EXPECT_TRUE(n.out.empty()) << n.describe();
+    EXPECT_TRUE(contains(n.err, "1 rows read (utf-8): 1 ok")) << n.describe();
+    auto f = run({"batch", roster, "--as-of", "2025-12-01", "-o", full_dev, "--outputs", "retention_until"});
+    ASSERT_EQ(file_type(full_dev), S_IFCHR) << full_dev << " was replaced\n" << f.describe();
+    EXPECT_EQ(f.code, 1) << f.describe();
+    EXPECT_TRUE(contains(f.err, "error[batch_io]")) << f.describe();
+    EXPECT_FALSE(contains(f.err, "rows read")) << f.describe();
+  }
+  // Through a symbolic link: the link stays, the device is written.
+  const auto link = (tmp.path() / "link").string();
+  fs::create_symlink(devices.front().first, link);
+  auto l = run({"batch", roster, "--as-of", "2025-12-01", "-o", link, "--outputs", "retention_until"});
+  EXPECT_EQ(l.code, 0) << l.describe();
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_EQ(file_type(link), S_IFCHR);
+  // No temporary was left beside any of them.
+  for (const auto& e : fs::directory_iterator(tmp.path())) {
+    EXPECT_FALSE(contains(e.path().filename().string(), ".tmp-")) << e.path();
+  }
+}
+
+TEST(BatchCli, ANamedPipeReceivesTheOutputAndStaysAPipe) {
+  TempDir tmp;
+  const auto roster = tmp.write("r.csv", "退役日期\r\n2025-06-15\r\n");
+  const auto fifo = (tmp.path() / "results.fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  // A second name for the pipe, to open it from here if the run does not (or replaces the name).
+  TempDir keep;
+  const auto fifo_again = (keep.path() / "same.fifo").string();
+  ASSERT_EQ(::link(fifo.c_str(), fifo_again.c_str()), 0) << std::strerror(errno);
+  std::string received;
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    const int fd = ::open(fifo.c_str(), O_RDONLY | O_CLOEXEC);  // blocks until a writer opens it
+    if (fd >= 0) {
+      char buf[4096];
+      for (ssize_t got; (got = ::read(fd, buf, sizeof buf)) != 0;) {
+        if (got > 0) received.append(buf, static_cast<std::size_t>(got));
+        else if (errno != EINTR) break;
+      }
+      ::close(fd);
+    }
+    done = true;
+  });
+  auto r = run({"batch", roster, "--as-of", "2025-12-01", "-o", fifo, "--outputs", "retention_until"});
+  // Should the run not have opened the pipe, open it here so that the reader's open returns.
+  while (!done) {
+    const int fd = ::open(fifo_again.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) ::close(fd);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  reader.join();
+  EXPECT_EQ(r.code, 0) << r.describe();
+  EXPECT_EQ(received, "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n");
+  EXPECT_EQ(file_type(fifo), S_IFIFO);
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(tmp.path())) ++entries;
+  EXPECT_EQ(entries, 2u);  // r.csv and the pipe: no temporary
+}
+
+TEST(BatchCli, ASocketIsNotReplaced) {
+  TempDir tmp;
+  const auto roster = tmp.write("r.csv", "退役日期\r\n2025-06-15\r\n");
+  const auto path = (tmp.path() / "s.sock").string();
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  ASSERT_LT(path.size(), sizeof addr.sun_path);
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0) << std::strerror(errno);
+  auto r = run({"batch", roster, "--as-of", "2025-12-01", "-o", path});
+  ::close(fd);
+  EXPECT_EQ(r.code, 1) << r.describe();
+  EXPECT_TRUE(contains(r.err, path + ": error[batch_io]: cannot write the output file: No such device or address"))
+      << r.describe();
+  EXPECT_EQ(file_type(path), S_IFSOCK);
+}
+
+TEST(BatchCli, OutputNeverReplacesARosterReadFromStandardInput) {
+  TempDir tmp;
+  const std::string text = "退役日期\r\n2025-06-15\r\n";
+  const auto roster = tmp.write("r.csv", text);
+  const auto link = (tmp.path() / "link.csv").string();
+  fs::create_symlink(roster, link);
+  const auto hard = (tmp.path() / "hard.csv").string();
+  fs::create_hard_link(roster, hard);
+  RunOptions from_roster;
+  from_roster.stdin_file = roster;
+  for (const auto& out : {roster, link, hard}) {
+    auto r = run({"batch", "-", "--as-of", "2025-12-01", "-o", out}, from_roster);
+    EXPECT_EQ(r.code, 1) << r.describe();
+    EXPECT_TRUE(contains(r.err, out + ": error[batch_io]: the output would replace the roster it is read from; "
+                                      "choose another -o")) << r.describe();
+    EXPECT_EQ(read_file(roster), text);
+    EXPECT_TRUE(fs::is_symlink(link));
+  }
+  // Another file on standard input, or a copy of the roster: written as usual.
+  const auto copy = tmp.write("copy.csv", text);
+  const auto out = (tmp.path() / "out.csv").string();
+  RunOptions from_copy;
+  from_copy.stdin_file = copy;
+  auto other = run({"batch", "-", "--as-of", "2025-12-01", "-o", roster, "--outputs", "retention_until"}, from_copy);
+  EXPECT_EQ(other.code, 0) << other.describe();
+  EXPECT_EQ(read_file(roster), "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n");
+}
+
+TEST(BatchCli, OutputDashIsStandardOutput) {
+  TempDir tmp;
+  const auto roster = tmp.write("r.csv", "退役日期\r\n2025-06-15\r\n");
+  const fs::path dash = fs::current_path() / "-";
+  ASSERT_FALSE(fs::exists(dash)) << dash << " exists before the run";
+  auto r = run({"batch", roster, "--as-of", "2025-12-01", "-o", "-", "--outputs", "retention_until"});
+  const bool created = fs::exists(dash);
+  if (created) fs::remove(dash);
+  EXPECT_FALSE(created) << "-o - created a file named -";
+  EXPECT_EQ(r.code, 0) << r.describe();
+  EXPECT_EQ(r.out, "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n");
+}
+
+TEST(BatchCli, JsonLinesAreAlwaysUtf8) {
+  TempDir tmp;
+  // 退役日期 / 王 in GBK bytes: a GB18030 roster.
+  const auto roster = tmp.write("gbk.csv", "\xCD\xCB\xD2\xDB\xC8\xD5\xC6\xDA,\xD0\xD5\xC3\xFB\r\n2025-06-15,\xCD\xF5\r\n");
+  const auto out = (tmp.path() / "out.jsonl").string();
+  auto gb = run({"batch", roster, "--as-of", "2025-12-01", "--format", "jsonl", "--output-encoding", "gb18030", "-o", out});
+  EXPECT_EQ(gb.code, 2) << gb.describe();
+  EXPECT_TRUE(contains(gb.err, "--output-encoding gb18030: JSON Lines output is always UTF-8")) << gb.describe();
+  EXPECT_TRUE(gb.out.empty()) << gb.describe();
+  EXPECT_FALSE(fs::exists(out));
+  // A BOM is never written before JSON (RFC 8259), even when asked for (the help says so).
+  for (const char* encoding : {"utf-8-bom", "auto", "utf-8"}) {
+    auto r = run({"batch", roster, "--as-of", "2025-12-01", "--format", "jsonl", "--output-encoding", encoding,
+                  "--outputs", "retention_until"});
+    EXPECT_EQ(r.code, 0) << r.describe();
+    ASSERT_TRUE(r.out.starts_with("{\"row\":2,")) << r.describe();
+    EXPECT_EQ(json::parse(lines_of(r.out).at(0))["values"]["retention_until"], "2027-06-15") << r.describe();
+  }
+  auto help = run({"batch", "--help"});
+  EXPECT_TRUE(contains(help.out, "JSON Lines output is always UTF-8 without a BOM; utf-8-bom is ignored there"))
+      << help.describe();
+  // CSV in GB18030 is still there.
+  auto csv = run({"batch", roster, "--as-of", "2025-12-01", "--output-encoding", "gb18030", "--outputs", "retention_until"});
+  EXPECT_EQ(csv.code, 0) << csv.describe();
+  EXPECT_TRUE(csv.out.starts_with("\xCD\xCB\xD2\xDB\xC8\xD5\xC6\xDA,\xD0\xD5\xC3\xFB,retention_until")) << csv.describe();
+}
+
+TEST(BatchCli, AnUnknownOutputIsAUsageError) {
+  TempDir tmp;
+  const auto roster = tmp.write("r.csv", "退役日期\r\n2025-06-15\r\n");
+  const auto out = (tmp.path() / "out.csv").string();
+  auto r = run({"batch", roster, "--as-of", "2025-12-01", "--outputs", "retention_until,retention_untill", "-o", out});
+  EXPECT_EQ(r.code, 2) << r.describe();
+  EXPECT_TRUE(contains(r.err, "--outputs: error[batch_unknown_output]: 'retention_untill' is not an output of pack "
+                              "cn-higher-ed\n")) << r.describe();
+  EXPECT_FALSE(fs::exists(out));
+  // Also when the header is unusable too: the command is wrong whatever the roster.
+  const auto header = tmp.write("h.csv", "甲\r\n1\r\n");
+  auto both = run({"batch", header, "--as-of", "2025-12-01", "--outputs", "nope"});
+  EXPECT_EQ(both.code, 2) << both.describe();
+  EXPECT_TRUE(contains(both.err, "error[batch_unknown_output]")) << both.describe();
+  EXPECT_TRUE(contains(both.err, "error[batch_bad_header]")) << both.describe();
+}
+
+TEST(BatchCli, AWriteFailureNamesTheOutput) {
+  TempDir tmp;
+  std::string text = "退役日期\r\n";
+  for (int i = 0; i < 3000; ++i) text += "2025-06-15\r\n";  // more than one buffer of output
+  const auto roster = tmp.write("r.csv", text);
+  // A copy of /dev/full where mknod is allowed (see DevicesAreWrittenInPlaceNeverReplaced).
+  std::string full = (tmp.path() / "full").string();
+  if (::mknod(full.c_str(), S_IFCHR | 0666, makedev(1, 7)) != 0) full = "/dev/full";
+  for (const auto& rows : {roster, tmp.write("one.csv", "退役日期\r\n2025-06-15\r\n")}) {
+    auto r = run({"batch", rows, "--as-of", "2025-12-01", "-o", full});
+    ASSERT_EQ(file_type(full), S_IFCHR) << r.describe();
+    EXPECT_EQ(r.code, 1) << r.describe();
+    EXPECT_TRUE(contains(r.err, full + ": error[batch_io]: writing the results failed (disk full?)\n"
+                                "    note: No space left on device\n")) << r.describe();
+    EXPECT_FALSE(contains(r.err, "<output>")) << r.describe();
+    RunOptions full_stdout;
+    full_stdout.stdout_file = "/dev/full";
+    auto s = run({"batch", rows, "--as-of", "2025-12-01"}, full_stdout);
+    EXPECT_EQ(s.code, 1) << s.describe();
+    EXPECT_TRUE(contains(s.err, "standard output: error[batch_io]: writing the results failed (disk full?)\n"))
+        << s.describe();
+  }
+}
+
+TEST(BatchCli, AnUnreadableRosterSaysWhy) {
+  TempDir tmp;
+  const auto missing = (tmp.path() / "nope.csv").string();
+  auto m = run({"batch", missing, "--as-of", "2025-12-01"});
+  EXPECT_EQ(m.code, 1) << m.describe();
+  EXPECT_EQ(m.err, missing + ": error[batch_io]: cannot read the roster: No such file or directory\n") << m.describe();
+  auto d = run({"batch", tmp.path().string(), "--as-of", "2025-12-01"});
+  EXPECT_EQ(d.code, 1) << d.describe();
+  EXPECT_EQ(d.err, tmp.path().string() + ": error[batch_io]: cannot read the roster: Is a directory\n") << d.describe();
+  const auto fifo = (tmp.path() / "r.fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto f = run({"batch", fifo, "--as-of", "2025-12-01"});
+  EXPECT_EQ(f.code, 1) << f.describe();
+  EXPECT_EQ(f.err, fifo + ": error[batch_io]: cannot read the roster: not a regular file\n") << f.describe();
+  const auto below_a_file = tmp.write("file.csv", "x") + "/r.csv";
+  auto n = run({"batch", below_a_file, "--as-of", "2025-12-01"});
+  EXPECT_EQ(n.code, 1) << n.describe();
+  EXPECT_EQ(n.err, below_a_file + ": error[batch_io]: cannot read the roster: Not a directory\n") << n.describe();
+  // A roster its user may not read.
+  const auto user = as_unprivileged_user();
+  if (!user) GTEST_SKIP() << "running as root without setpriv: cannot test an unreadable roster";
+  fs::permissions(tmp.path(), fs::perms::all);  // the directory, for whoever runs the binary
+  const auto secret = tmp.write("secret.csv", "退役日期\r\n2025-06-15\r\n");
+  fs::permissions(secret, fs::perms::none);
+  auto p = run({"batch", secret, "--as-of", "2025-12-01"}, *user);
+  EXPECT_EQ(p.code, 1) << p.describe();
+  EXPECT_EQ(p.err, secret + ": error[batch_io]: cannot read the roster: Permission denied\n") << p.describe();
+}
+
+/// `policy batch - -o OUT ...` started in the background, reading its roster from a pipe that
+/// stays open until `finish`: the run waits on it with its temporary file open.
+class BackgroundBatch {
+ public:
+  /// `wrapper` (an absolute path such as /usr/bin/nohup, or empty) runs the binary.
+  BackgroundBatch(const std::string& out, const std::string& wrapper = "") {
+    std::vector<std::string> argv_s;
+    if (!wrapper.empty()) argv_s.push_back(wrapper);
+    for (const std::string& a : {policy_bin(), std::string("batch"), std::string("-"), std::string("--as-of"),
+                                 std::string("2025-12-01"), std::string("--outputs"), std::string("retention_until"),
+                                 std::string("-o"), out}) {
+      argv_s.push_back(a);
+    }
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    int in[2];
+    if (::pipe2(in, O_CLOEXEC) != 0) {
+      ADD_FAILURE() << "pipe2: " << std::strerror(errno);
+      return;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    // The signals this test sends act as they would from a shell (run() ignores SIGPIPE).
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t defaults, none;
+    sigemptyset(&defaults);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaddset(&defaults, sig);
+    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    const int rc = ::posix_spawn(&pid_, argv_s.front().c_str(), &fa, &attr, argv.data(), environ);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(in[0]);
+    stdin_ = in[1];
+    if (rc != 0) {
+      ADD_FAILURE() << "cannot run " << argv_s.front() << ": " << std::strerror(rc);
+      pid_ = -1;
+    }
+  }
+  ~BackgroundBatch() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      wait();
+    }
+    if (stdin_ >= 0) ::close(stdin_);
+  }
+  BackgroundBatch(const BackgroundBatch&) = delete;
+  BackgroundBatch& operator=(const BackgroundBatch&) = delete;
+
+  pid_t pid() const { return pid_; }
+  /// Writes the roster, closes standard input and waits: the exit code, or 128 + signal.
+  int finish(const std::string& roster) {
+    std::signal(SIGPIPE, SIG_IGN);  // should the run have died, a failed write, not our death
+    if (::write(stdin_, roster.data(), roster.size()) != static_cast<ssize_t>(roster.size())) {
+      ADD_FAILURE() << "write: " << std::strerror(errno);
+    }
+    ::close(stdin_);
+    stdin_ = -1;
+    return wait();
+  }
+  int wait() {
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int stdin_ = -1;
+};
+
+/// The names in `dir` that start with `prefix`.
+std::vector<std::string> names_starting(const fs::path& dir, const std::string& prefix) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().filename().string().starts_with(prefix)) out.push_back(e.path().filename().string());
+  }
+  return out;
+}
+
+/// Waits (up to 20 s) until `dir` holds the temporary of -o `name`; false if it never appears.
+bool wait_for_temporary(const fs::path& dir, const std::string& name) {
+  for (int i = 0; i < 2000; ++i) {
+    if (!names_starting(dir, name + ".tmp-").empty()) {
+      // The run records the temporary for its signal handlers right after creating it.
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+TEST(BatchCli, ASignalRemovesTheTemporaryFile) {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) {
+    SCOPED_TRACE(strsignal(sig));
+    TempDir tmp;
+    BackgroundBatch run_in_background((tmp.path() / "out.csv").string());
+    ASSERT_GT(run_in_background.pid(), 0);
+    ASSERT_TRUE(wait_for_temporary(tmp.path(), "out.csv"));
+    ASSERT_EQ(::kill(run_in_background.pid(), sig), 0);
+    EXPECT_EQ(run_in_background.wait(), 128 + sig);  // and it still dies of the signal
+    EXPECT_EQ(names_starting(tmp.path(), "out.csv"), std::vector<std::string>{});
+  }
+}
+
+TEST(BatchCli, AnIgnoredSignalStaysIgnored) {
+  // nohup starts the run with SIGHUP ignored: a hang-up must neither end it nor lose the output.
+  if (::access("/usr/bin/nohup", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/nohup";
+  TempDir tmp;
+  const auto out = (tmp.path() / "out.csv").string();
+  BackgroundBatch run_in_background(out, "/usr/bin/nohup");
+  ASSERT_GT(run_in_background.pid(), 0);
+  ASSERT_TRUE(wait_for_temporary(tmp.path(), "out.csv"));
+  ASSERT_EQ(::kill(run_in_background.pid(), SIGHUP), 0);
+  EXPECT_EQ(run_in_background.finish("退役日期\r\n2025-06-15\r\n"), 0);
+  EXPECT_EQ(read_file(out), "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n");
+  EXPECT_EQ(names_starting(tmp.path(), "out.csv"), std::vector<std::string>{"out.csv"});
+}
+
+TEST(BatchCli, AReadOnlyOutputFileIsNotReplaced) {
+  TempDir tmp;
+  fs::permissions(tmp.path(), fs::perms::all);  // the directory would let anyone replace it
+  const auto roster = tmp.write("r.csv", "退役日期\r\n2025-06-15\r\n");
+  const auto out = tmp.write("out.csv", "keep me");
+  const auto user = as_unprivileged_user();
+  if (!user) GTEST_SKIP() << "running as root without setpriv: access() lets root write any file";
+  if (::geteuid() == 0) {
+    ASSERT_EQ(::chown(out.c_str(), 65534, 65534), 0) << std::strerror(errno);  // nobody's own file
+  }
+  fs::permissions(out, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);  // 0444
+  auto r = run({"batch", roster, "--as-of", "2025-12-01", "-o", out}, *user);
+  EXPECT_EQ(r.code, 1) << r.describe();
+  EXPECT_EQ(r.err, out + ": error[batch_io]: cannot write the output file: the file is read-only (no write "
+                         "permission); make it writable or choose another -o\n") << r.describe();
+  EXPECT_EQ(read_file(out), "keep me");
+  EXPECT_EQ(names_starting(tmp.path(), "out.csv"), std::vector<std::string>{"out.csv"});
+  if (::geteuid() == 0) {
+    // Root may write any file (access() says so): the file is replaced and keeps its mode.
+    auto root = run({"batch", roster, "--as-of", "2025-12-01", "-o", out, "--outputs", "retention_until"});
+    EXPECT_EQ(root.code, 0) << root.describe();
+    EXPECT_EQ(read_file(out), "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n");
+    EXPECT_EQ(fs::status(out).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  }
 }
