@@ -45,8 +45,8 @@ void add_eval(CLI::App& app, Action& action) {
           ss << std::cin.rdbuf();
         } else {
           std::ifstream in;
-          if (!open_regular_file(o->situation, in)) {
-            std::cerr << o->situation << ": error[situation_io]: cannot read the situation file\n";
+          if (std::string why; !open_regular_file(o->situation, in, &why)) {
+            std::cerr << o->situation << ": error[situation_io]: cannot read the situation file: " << why << "\n";
             return kExitInputError;
           }
           ss << in.rdbuf();

@@ -689,7 +689,8 @@ TEST_F(Situation, EnumByLabel) {
 TEST_F(Situation, MissingFileIsAnInputError) {
   const auto r = run({"eval", (tmp.path() / "no-such-situation.toml").string(), "--as-of", "2025-12-01"});
   EXPECT_EQ(r.code, 1) << r.describe();
-  EXPECT_TRUE(contains(r.err, "error[situation_io]")) << r.describe();
+  EXPECT_TRUE(contains(r.err, "error[situation_io]: cannot read the situation file: No such file or directory"))
+      << r.describe();
 }
 
 // ============================================================================================
@@ -1433,7 +1434,7 @@ TEST(Regressions, ADirectoryIsNotASituationOrParametersFile) {
   const auto dir = std::filesystem::temp_directory_path().string();
   const auto a = run({"eval", dir, "--as-of", "2025-12-01"});
   EXPECT_EQ(a.code, 1) << a.describe();
-  EXPECT_TRUE(contains(a.err, "error[situation_io]")) << a.describe();
+  EXPECT_TRUE(contains(a.err, "error[situation_io]: cannot read the situation file: Is a directory")) << a.describe();
   const auto b = run({"eval", "--params", dir, "--set", "discharge_date=2025-06-15", "--as-of", "2025-12-01"});
   EXPECT_EQ(b.code, 1) << b.describe();
   EXPECT_TRUE(contains(b.err, "error[load_io]")) << b.describe();
