@@ -1,8 +1,8 @@
 #pragma once
 /// `policy batch`: evaluate a pack for every row of a roster. Every input row gives exactly one
 /// output row, in input order; a bad row never stops the run. Streaming: memory is bounded by
-/// the block size times the number of jobs, whatever the roster's length. Output is identical
-/// whatever the number of jobs.
+/// two rounds of `jobs` blocks (a block: at most block_rows rows and about block_bytes bytes),
+/// whatever the roster's length or width. Output is identical whatever the number of jobs.
 
 #include <cstddef>
 #include <functional>
