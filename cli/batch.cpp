@@ -227,11 +227,20 @@ bool stdin_is(const std::string& path) {
          in.st_dev == target.st_dev && in.st_ino == target.st_ino;
 }
 
+/// Whether standard output is the regular file the roster is read from (`policy batch r.csv >>
+/// r.csv`, or `- < r.csv > r.csv`): the run would read its own output and grow without end.
+bool stdout_is_roster(const std::string& roster) {
+  struct stat out{}, in{};
+  if (::fstat(STDOUT_FILENO, &out) != 0 || !S_ISREG(out.st_mode)) return false;
+  const int got = roster == "-" ? ::fstat(STDIN_FILENO, &in) : ::stat(roster.c_str(), &in);
+  return got == 0 && S_ISREG(in.st_mode) && in.st_dev == out.st_dev && in.st_ino == out.st_ino;
+}
+
 std::vector<std::string> split_commas(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream ss(s);
   for (std::string item; std::getline(ss, item, ',');) {
-    if (!item.empty()) out.push_back(item);
+    if (item.find_first_not_of(" \t") != std::string::npos) out.push_back(item);  // skip empty and blank items
   }
   return out;
 }
@@ -272,7 +281,14 @@ void add_batch(CLI::App& app, Action& action) {
   cmd->add_option("--outputs", o->outputs, "Comma-separated outputs to write (default: all but guidance text); status is computed over these");
   cmd->add_option("--as-of", o->as_of, "Evaluation date YYYY-MM-DD (default: today in the policy time zone)");
   o->pack.add_to(*cmd);
-  cmd->callback([o, &action] {
+  cmd->callback([o, cmd, &action] {
+    // An empty value is most likely an unset shell variable (-o "$OUT"): never a silent default.
+    if (cmd->count("--output") > 0 && o->output.empty()) {
+      throw CLI::ValidationError("-o", "the output file name is empty (use -o - for standard output)");
+    }
+    if (cmd->count("--outputs") > 0 && split_commas(o->outputs).empty()) {
+      throw CLI::ValidationError("--outputs", "names no output (give output names separated by commas)");
+    }
     // JSON text is UTF-8 (RFC 8259): GB18030 bytes in JSON Lines would be read as broken UTF-8.
     // (A BOM is never written before JSON either: rules/batch drops it for jsonl.)
     if (o->format == "jsonl" && o->output_encoding == "gb18030") {
@@ -311,6 +327,11 @@ void add_batch(CLI::App& app, Action& action) {
       }
       std::unique_ptr<OutputFile> target;
       std::ostream* out = &std::cout;
+      if (o->output.empty() && stdout_is_roster(o->roster)) {
+        std::cerr << "standard output: error[batch_io]: standard output is the roster being read, so the run would "
+                     "read its own results; write elsewhere (-o FILE)\n";
+        return kExitInputError;
+      }
       if (!o->output.empty()) {
         std::error_code ec;
         if (o->roster != "-" ? std::filesystem::equivalent(o->roster, o->output, ec) : stdin_is(o->output)) {

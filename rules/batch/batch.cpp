@@ -26,6 +26,7 @@ struct Layout {
   std::vector<std::optional<std::uint32_t>> column_fact;
   std::vector<std::uint32_t> outputs;                   // output indices to write
   std::vector<std::uint32_t> order;                     // those and what they read, in evaluation order
+  std::vector<std::vector<std::uint32_t>> output_facts; // per output written: the facts it reads
 };
 
 /// Bytes of a row's error message past which further bad cells are named by column only.
@@ -235,12 +236,13 @@ class Runner {
     if (evaluated) engine_.evaluate(s.situation, options_.as_of, s.outcome, eval_options_);
     // Status over the outputs written: an evaluation error is the row's error.
     bool undecided = false;
-    if (error.empty()) {
-      for (const auto oi : layout_.outputs) {
-        const Value& v = s.outcome.output(oi);
-        if (v.state == State::error && error.empty()) {
-          error = engine_.pack().outputs[oi].name + ": " + s.outcome.errors[v.error_index].message;
-          cite_cells(r, error);
+    if (evaluated) {
+      // Every output that failed, each with the cells of the facts it reads.
+      for (std::size_t k = 0; k < layout_.outputs.size(); ++k) {
+        const Value& v = s.outcome.output(layout_.outputs[k]);
+        if (v.state == State::error) {
+          add_error(engine_.pack().outputs[layout_.outputs[k]].name,
+                    ": " + s.outcome.errors[v.error_index].message + cited_cells(r, layout_.output_facts[k]));
         }
         if (v.state == State::unknown && v.missing.any()) undecided = true;
       }
@@ -261,23 +263,16 @@ class Runner {
     }
   }
 
-  /// Appends, for each fact an evaluation error's message names, the cell it came from, so that
-  /// the registrar sees where to look: "… given by discharge_date (column 4 退役日期: '2005/8/31')".
-  void cite_cells(const Record& r, std::string& error) const {
-    const auto& facts = engine_.policy().facts;
-    const auto is_name_char = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; };
+  /// " (column 2 (退役日期): '2005/8/31'; ...)": the non-empty cells of the row holding `facts`,
+  /// so that a failed output points the registrar at the cells to check. Empty when none.
+  std::string cited_cells(const Record& r, const std::vector<std::uint32_t>& facts) const {
     std::string cited;
     for (std::size_t c = 0; c < layout_.column_fact.size() && c < r.size(); ++c) {
-      if (!layout_.column_fact[c]) continue;
-      const std::string& name = facts[*layout_.column_fact[c]].name;
-      for (std::size_t at = error.find(name); at != std::string::npos; at = error.find(name, at + 1)) {
-        const std::size_t end = at + name.size();
-        if ((at > 0 && is_name_char(error[at - 1])) || (end < error.size() && is_name_char(error[end]))) continue;
-        cited += (cited.empty() ? "" : "; ") + column_name(c, trim_cell(layout_.headers[c])) + ": " + quote_cell(r.field(c));
-        break;
-      }
+      const auto fact = layout_.column_fact[c];
+      if (!fact || !std::binary_search(facts.begin(), facts.end(), *fact) || trim_cell(r.field(c)).empty()) continue;
+      cited += (cited.empty() ? " (" : "; ") + column_name(c, trim_cell(layout_.headers[c])) + ": " + quote_cell(r.field(c));
     }
-    if (!cited.empty()) error += " (" + cited + ")";
+    return cited.empty() ? cited : cited + ")";
   }
 
   /// The CSV text of one output value into `s.cell` (empty when not known).
@@ -466,6 +461,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   if (!diags.empty()) return diags;
 
   layout.order = engine.evaluation_order(layout.outputs);
+  for (const auto oi : layout.outputs) layout.output_facts.push_back(engine.facts_read(oi));
   BatchSummary summary;
   summary.encoding = reader.encoding();
   for (std::size_t c = 0; c < layout.headers.size(); ++c) {

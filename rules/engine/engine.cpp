@@ -271,6 +271,38 @@ void Engine::evaluate(const model::Situation& situation, calendar::Date as_of, m
   run.all(options.only ? *options.only : pack_->order);
 }
 
+std::vector<std::uint32_t> Engine::facts_read(std::uint32_t output) const {
+  const auto& p = *pack_;
+  const auto fact_count = static_cast<std::uint32_t>(p.policy.facts.size());
+  std::vector<bool> read(fact_count, false);
+  const auto scan = [&](const expr::Expr& e) {
+    for (const auto& n : e.nodes) {
+      if ((n.op == expr::Op::name || (n.op == expr::Op::call && n.fn == expr::Fn::has)) && n.slot < fact_count) {
+        read[n.slot] = true;
+      }
+      if (n.op == expr::Op::literal && n.literal.kind == Kind::text) {
+        for (std::uint32_t k = 0; k < n.child_count; ++k) {
+          const auto slot = e.placeholder_slots[n.first_child + k];
+          if (slot < fact_count) read[slot] = true;
+        }
+      }
+    }
+  };
+  for (const auto oi : evaluation_order(std::span<const std::uint32_t>(&output, 1))) {
+    for (const auto& c : p.outputs[oi].candidates) {
+      scan(c.expr);
+      if (c.rollover) scan(*c.rollover);
+      if (p.rules[c.rule].when) scan(*p.rules[c.rule].when);
+      if (p.rules[c.rule].version_date) scan(*p.rules[c.rule].version_date);
+    }
+  }
+  std::vector<std::uint32_t> facts;
+  for (std::uint32_t f = 0; f < fact_count; ++f) {
+    if (read[f]) facts.push_back(f);
+  }
+  return facts;
+}
+
 std::vector<std::uint32_t> Engine::evaluation_order(std::span<const std::uint32_t> outputs) const {
   std::vector<bool> needed(pack_->outputs.size(), false);
   std::vector<std::uint32_t> stack(outputs.begin(), outputs.end());

@@ -61,6 +61,12 @@ class Engine {
   /// For EvalOptions::only, when a caller (policy batch) needs a few outputs of a large pack.
   std::vector<std::uint32_t> evaluation_order(std::span<const std::uint32_t> outputs) const;
 
+  /// The facts (indices into policy().facts, ascending) that output `output` may read: in any
+  /// version's expression, `when`, `version_date` or rollover condition, in text placeholders and
+  /// `has()`, and through the outputs it reads. For pointing a registrar at the cells behind a
+  /// failed output.
+  std::vector<std::uint32_t> facts_read(std::uint32_t output) const;
+
   /// Evaluates a compiled standalone expression (policy calc) as of `as_of`.
   model::Value calculate(const expr::Expr& e, calendar::Date as_of, model::Outcome& scratch,
                          std::vector<model::TraceStep>* trace = nullptr) const;

@@ -513,14 +513,24 @@ TEST(BatchTrial, JsonLinesHaveNoBomAndCarryErrorCodes) {
   EXPECT_NE(r.output.find("\"errors\":{\"retention_until\":{\"code\":\"no_version_in_force\""), std::string::npos) << r.output;
 }
 
-TEST(BatchTrial, AnEvaluationErrorCitesTheCellsOfTheFactsItNames) {
-  // A trial: "no version ... in force on the date given by discharge_date" did not say where.
-  const auto r = run("学号,退役日期,入伍时身份\r\n1,2005/8/31,在校生\r\n");
+TEST(BatchTrial, EveryFailedOutputIsNamedWithTheCellsOfTheFactsItReads) {
+  // Trials: "no version ... in force on the date given by discharge_date" did not say where, and
+  // only the first failed output was named.
+  const auto r = run("学号,退役日期,发证日期\r\n1,2005/8/31,2025-06-30\r\n2,9999-12-31,2025-06-30\r\n");
   ASSERT_TRUE(r.summary);
-  ASSERT_EQ(r.summary->first_errors.size(), 1u);
+  ASSERT_EQ(r.summary->first_errors.size(), 2u);
+  const std::string cell = " (column 2 (退役日期): '2005/8/31')";
   EXPECT_EQ(r.summary->first_errors[0].second,
-            "retention_until: no version of retention_until is in force on the date given by discharge_date "
-            "(column 2 (退役日期): '2005/8/31')");
+            "retention_until: no version of retention_until is in force on the date given by discharge_date" + cell +
+                "; reenroll_deadline: no version of retention_period is in force on the date given by "
+                "discharge_date" + cell);
+  // An error whose message names no fact still cites its cells; 发证日期 is not read by it.
+  EXPECT_TRUE(r.summary->first_errors[1].second.starts_with("retention_until: 9999-12-31 + P2Y is out of range"))
+      << r.summary->first_errors[1].second;
+  EXPECT_NE(r.summary->first_errors[1].second.find("(column 2 (退役日期): '9999-12-31')"), std::string::npos);
+  EXPECT_EQ(r.summary->first_errors[1].second.find("发证日期"), std::string::npos);
+  const auto rows = rows_of(r.output);
+  EXPECT_EQ(rows.at(1).at(5), "2025-06-30T00:00:00+08:00");  // the outputs that could be computed are written
 }
 
 TEST(BatchTrial, InvalidBytesAreReplacedInTheOutput) {

@@ -1758,6 +1758,44 @@ TEST(BatchCli, JsonLinesAreAlwaysUtf8) {
   EXPECT_TRUE(csv.out.starts_with("\xCD\xCB\xD2\xDB\xC8\xD5\xC6\xDA,\xD0\xD5\xC3\xFB,retention_until")) << csv.describe();
 }
 
+TEST(BatchCli, StandardOutputOntoTheRosterIsRefused) {
+  // A second trial: `policy batch b.csv >> b.csv` read its own results and grew until the disk was full.
+  TempDir tmp;
+  const std::string text = "学号,退役日期\r\n1,2025-06-15\r\n";
+  const auto roster = tmp.write("b.csv", text);
+  RunOptions onto;
+  onto.stdout_file = roster;
+  const auto named = run({"batch", roster, "--as-of", "2025-12-01"}, onto);
+  EXPECT_EQ(named.code, 1) << named.describe();
+  EXPECT_TRUE(contains(named.err, "standard output: error[batch_io]: standard output is the roster being read"))
+      << named.describe();
+  onto.stdin_file = roster;
+  const auto piped = run({"batch", "-", "--as-of", "2025-12-01"}, onto);
+  EXPECT_EQ(piped.code, 1) << piped.describe();
+  std::ifstream in(roster, std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), text);  // untouched
+  // Another file on standard output is written as usual.
+  const auto other = tmp.write("out.csv", "");
+  RunOptions elsewhere;
+  elsewhere.stdout_file = other;
+  EXPECT_EQ(run({"batch", roster, "--as-of", "2025-12-01"}, elsewhere).code, 0);
+}
+
+TEST(BatchCli, EmptyOptionValuesAreUsageErrors) {
+  // -o "$OUT" with OUT unset must not quietly write to standard output; --outputs '' not mean all.
+  TempDir tmp;
+  const auto roster = tmp.write("r.csv", "退役日期\r\n2025-06-15\r\n");
+  const auto empty_o = run({"batch", roster, "--as-of", "2025-12-01", "-o", ""});
+  EXPECT_EQ(empty_o.code, 2) << empty_o.describe();
+  EXPECT_TRUE(contains(empty_o.err, "the output file name is empty")) << empty_o.describe();
+  EXPECT_TRUE(empty_o.out.empty());
+  for (const char* none : {"", ",", " , "}) {
+    const auto r = run({"batch", roster, "--as-of", "2025-12-01", "--outputs", none});
+    EXPECT_EQ(r.code, 2) << "'" << none << "' " << r.describe();
+    EXPECT_TRUE(contains(r.err, "--outputs: names no output")) << r.describe();
+  }
+}
+
 TEST(BatchCli, AnUnknownOutputIsAUsageError) {
   TempDir tmp;
   const auto roster = tmp.write("r.csv", "退役日期\r\n2025-06-15\r\n");

@@ -262,6 +262,21 @@ TEST_F(CnPack, EvaluatingASubsetGivesTheSameValuesAsEvaluatingAll) {
   EXPECT_EQ(text("registration_status"), "closed");
 }
 
+TEST_F(CnPack, FactsReadByAnOutputIncludeThoseOfTheOutputsItReads) {
+  const auto& pack = engine->pack();
+  auto names = [&](const char* output) {
+    std::vector<std::string> facts;
+    for (const auto f : engine->facts_read(*pack.find_output(output))) facts.push_back(engine->policy().facts[f].name);
+    return facts;
+  };
+  EXPECT_EQ(names("retention_until"), (std::vector<std::string>{"discharge_date"}));
+  EXPECT_EQ(names("degree_visible_from"), (std::vector<std::string>{"certificate_issue_date"}));
+  // reenroll_deadline_passed reads reenroll_deadline, which reads the discharge date.
+  const auto passed = names("reenroll_deadline_passed");
+  EXPECT_NE(std::find(passed.begin(), passed.end(), "discharge_date"), passed.end());
+  EXPECT_EQ(std::find(passed.begin(), passed.end(), "certificate_issue_date"), passed.end());
+}
+
 TEST_F(CnPack, EvaluationDoesNotAllocateAfterWarmUp) {
   auto a = engine->new_situation();
   set(a, "discharge_date", "2025-06-15");
