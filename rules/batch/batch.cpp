@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cerrno>
 #include <thread>
 
@@ -64,14 +63,9 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
     while (h.starts_with("\xEF\xBB\xBF")) h = trim_cell(h.substr(3));
     layout.headers.emplace_back(header.field(c));
     std::optional<std::uint32_t> fact;
-    const auto same_ascii_case = [](std::string_view a, std::string_view b) {
-      return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-             });
-    };
     for (std::uint32_t f = 0; f < facts.size() && !fact; ++f) {
       // The label too: `policy facts` shows it first, and a registrar may well copy it.
-      if (same_ascii_case(facts[f].name, h) || (!facts[f].label.empty() && facts[f].label == h) ||
+      if (equals_ascii_ci(facts[f].name, h) || (!facts[f].label.empty() && facts[f].label == h) ||
           std::find(facts[f].csv_headers.begin(), facts[f].csv_headers.end(), h) != facts[f].csv_headers.end()) {
         fact = f;
       }

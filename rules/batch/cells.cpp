@@ -67,8 +67,6 @@ std::string quote_cell(std::string_view s) {
   return "'" + shown + "'";
 }
 
-namespace {
-
 bool equals_ascii_ci(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -77,6 +75,8 @@ bool equals_ascii_ci(std::string_view a, std::string_view b) {
   }
   return true;
 }
+
+namespace {
 
 // A cursor over the trimmed cell text.
 struct Cursor {

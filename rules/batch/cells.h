@@ -38,6 +38,10 @@ enum class CellStatus {
 /// (全角空格). Inner whitespace is kept. The result views `text`.
 std::string_view trim_cell(std::string_view text);
 
+/// Whether `a` and `b` are equal ignoring the case of ASCII letters (other bytes, such as
+/// Chinese characters, must match exactly): `TRUE`, `Discharge_Date`, `Enrolled_Student`.
+bool equals_ascii_ci(std::string_view a, std::string_view b);
+
 /// Parses one roster cell as a value of type `t`; `enums` are the pack's enum sets (for
 /// Kind::enumeration). The text is trimmed by `trim_cell` first, for every type.
 /// - empty after trimming: returns `empty` and sets `out` to an unknown value whose missing-fact

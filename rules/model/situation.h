@@ -28,10 +28,7 @@ class Situation {
   /// Marks every fact absent again.
   void reset(std::size_t fact_count) {
     facts_.assign(fact_count, Value{});
-    for (std::size_t i = 0; i < fact_count; ++i) {
-      facts_[i].missing.reset();
-      facts_[i].missing.set(i);
-    }
+    for (std::size_t i = 0; i < fact_count; ++i) facts_[i].set_absent_fact(i);
     strings_.clear();
   }
 
