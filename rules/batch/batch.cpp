@@ -179,17 +179,20 @@ class Runner {
     eval_options_.only = &l.order;  // only what is written (guidance prose is not, by default)
   }
 
-  void process(Slot& s) const {
+  /// Evaluates the rows of `s`; `memo` is the calling worker's own (memo.h).
+  void process(Slot& s, engine::Memo& memo) const {
     s.out.clear();
     s.ok = s.unknown = s.error = 0;
     s.errors.clear();
     if (s.situation.facts().size() != engine_.policy().facts.size()) s.situation.reset(engine_.policy().facts.size());
     s.normalized.resize(layout_.column_fact.size());
-    for (std::size_t i = 0; i < s.count; ++i) row(s, s.records[i]);
+    engine::EvalOptions eval = eval_options_;
+    eval.memo = &memo;
+    for (std::size_t i = 0; i < s.count; ++i) row(s, s.records[i], eval);
   }
 
  private:
-  void row(Slot& s, const Record& r) const {
+  void row(Slot& s, const Record& r, const engine::EvalOptions& eval) const {
     const auto& policy = engine_.policy();
     std::string error;
     for (std::size_t f = 0; f < policy.facts.size(); ++f) s.situation.clear(f);
@@ -227,7 +230,7 @@ class Runner {
       }
     }
     const bool evaluated = error.empty();  // a bad cell stops the row before evaluation
-    if (evaluated) engine_.evaluate(s.situation, options_.as_of, s.outcome, eval_options_);
+    if (evaluated) engine_.evaluate(s.situation, options_.as_of, s.outcome, eval);
     // Status over the outputs written: an evaluation error is the row's error.
     bool undecided = false;
     if (evaluated) {
@@ -489,6 +492,10 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   const unsigned jobs = std::max(1u, options.jobs);
   const std::size_t block_rows = std::max<std::size_t>(1, options.block_rows);
   Runner runner(engine, options, layout);
+  // One memo per worker: the k-th block of every round is evaluated by the k-th worker, and
+  // rounds never overlap, so no memo is used by two threads at once.
+  std::vector<engine::Memo> memos;
+  for (unsigned k = 0; k < jobs; ++k) memos.emplace_back(engine.memo_plan());
   // A round is up to `jobs` blocks of rows. Two rounds take turns: while worker threads evaluate
   // one, this thread writes the one before it and reads the one after it, so reading and writing
   // overlap evaluation. Rounds are written in order, so the output never depends on `jobs`.
@@ -544,7 +551,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     {
       std::vector<std::jthread> workers;  // joined at the end of this scope, whatever happens
       for (std::size_t k = 0; k < current->filled; ++k) {
-        workers.emplace_back([&runner, current, k] { runner.process(current->slots[k]); });
+        workers.emplace_back([&runner, &memos, current, k] { runner.process(current->slots[k], memos[k]); });
       }
       Round& other = current == &rounds[0] ? rounds[1] : rounds[0];
       if (previous) written = write_round(*previous);

@@ -21,6 +21,9 @@ Engine::Engine(std::unique_ptr<loader::CompiledPack> pack) : pack_(std::move(pac
   for (std::uint32_t i = 0; i < p.policy.parameters.size(); ++i) {
     env_template_[p.param_base + i] = p.policy.parameters[i].value;
   }
+  std::vector<std::vector<std::uint32_t>> inputs;
+  for (std::uint32_t oi = 0; oi < p.outputs.size(); ++oi) inputs.push_back(inputs_read(oi));
+  memo_plan_ = MemoPlan::build(p, inputs);
 }
 
 calendar::Date Engine::today() const {
@@ -49,7 +52,8 @@ std::string one_line(std::string_view text) {
 
 class Run {
  public:
-  Run(const loader::CompiledPack& p, model::Outcome& out, bool explain) : p_(p), out_(out), explain_(explain) {
+  Run(const loader::CompiledPack& p, model::Outcome& out, bool explain, Memo* memo)
+      : p_(p), out_(out), explain_(explain), memo_(memo) {
     ctx_.env = out.env;
     ctx_.list_arena = &out.list_arena;
     ctx_.scratch = &out.scratch;
@@ -117,6 +121,18 @@ class Run {
   }
 
   void output(std::uint32_t oi) {
+    if (!memo_) return compute(oi);
+    Value& slot = out_.env[p_.outputs[oi].slot];
+    if (const Value* v = memo_->find(oi, out_.env, out_.output_sources[oi])) {
+      slot = *v;
+      return;
+    }
+    compute(oi);
+    memo_->keep(oi, slot, out_.output_sources[oi]);
+  }
+
+  /// Computes output `oi` into its slot, and which version produced it.
+  void compute(std::uint32_t oi) {
     const auto& co = p_.outputs[oi];
     Value& slot = out_.env[co.slot];
     model::FactSet missing;
@@ -238,6 +254,7 @@ class Run {
   const loader::CompiledPack& p_;
   model::Outcome& out_;
   bool explain_;
+  Memo* memo_;  // null: compute every output
   expr::EvalContext ctx_;
 };
 
@@ -267,23 +284,31 @@ void Engine::evaluate(const model::Situation& situation, calendar::Date as_of, m
   const auto& facts = situation.facts();
   std::copy(facts.begin(), facts.end(), out.env.begin());
   for (const auto& [index, value] : options.parameters) out.env[pack_->param_base + index] = value;
-  Run run(*pack_, out, options.explain);
+  Memo* memo = options.memo && !options.explain && &options.memo->plan() == &memo_plan_ ? options.memo : nullptr;
+  if (memo) memo->begin();
+  Run run(*pack_, out, options.explain, memo);
   run.all(options.only ? *options.only : pack_->order);
 }
 
 std::vector<std::uint32_t> Engine::facts_read(std::uint32_t output) const {
+  std::vector<std::uint32_t> facts = inputs_read(output);
+  std::erase_if(facts, [&](std::uint32_t slot) { return slot >= pack_->param_base; });
+  return facts;
+}
+
+std::vector<std::uint32_t> Engine::inputs_read(std::uint32_t output) const {
   const auto& p = *pack_;
-  const auto fact_count = static_cast<std::uint32_t>(p.policy.facts.size());
-  std::vector<bool> read(fact_count, false);
+  std::vector<bool> read(p.slot_count, false);
+  const auto input = [&](std::uint32_t slot) { return slot < p.output_base || slot == p.as_of_slot; };
   const auto scan = [&](const expr::Expr& e) {
     for (const auto& n : e.nodes) {
-      if ((n.op == expr::Op::name || (n.op == expr::Op::call && n.fn == expr::Fn::has)) && n.slot < fact_count) {
+      if ((n.op == expr::Op::name || (n.op == expr::Op::call && n.fn == expr::Fn::has)) && input(n.slot)) {
         read[n.slot] = true;
       }
       if (n.op == expr::Op::literal && n.literal.kind == Kind::text) {
         for (std::uint32_t k = 0; k < n.child_count; ++k) {
           const auto slot = e.placeholder_slots[n.first_child + k];
-          if (slot < fact_count) read[slot] = true;
+          if (input(slot)) read[slot] = true;
         }
       }
     }
@@ -296,11 +321,11 @@ std::vector<std::uint32_t> Engine::facts_read(std::uint32_t output) const {
       if (p.rules[c.rule].version_date) scan(*p.rules[c.rule].version_date);
     }
   }
-  std::vector<std::uint32_t> facts;
-  for (std::uint32_t f = 0; f < fact_count; ++f) {
-    if (read[f]) facts.push_back(f);
+  std::vector<std::uint32_t> slots;
+  for (std::uint32_t s = 0; s < p.slot_count; ++s) {
+    if (read[s]) slots.push_back(s);
   }
-  return facts;
+  return slots;
 }
 
 std::vector<std::uint32_t> Engine::evaluation_order(std::span<const std::uint32_t> outputs) const {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "calendar/date.h"
+#include "engine/memo.h"
 #include "loader/load.h"
 #include "loader/pack.h"
 #include "model/outcome.h"
@@ -25,6 +26,10 @@ struct EvalOptions {
   /// Outputs to compute, in order: a list from Engine::evaluation_order. Null: every output.
   /// Outputs left out stay unknown (not applicable) in the Outcome and must not be read.
   const std::vector<std::uint32_t>* only = nullptr;
+  /// Output values remembered from earlier evaluations of this engine (one Memo per thread;
+  /// see memo.h). Ignored when explaining, and when the memo was made for another engine.
+  /// Outputs taken from it leave their rules' `Outcome::rules` entries unevaluated.
+  Memo* memo = nullptr;
 
   /// Options that only say whether to explain.
   static EvalOptions explaining(bool on) {
@@ -67,6 +72,9 @@ class Engine {
   /// failed output.
   std::vector<std::uint32_t> facts_read(std::uint32_t output) const;
 
+  /// Which outputs a Memo remembers, and by which inputs (for constructing a Memo).
+  const MemoPlan& memo_plan() const { return memo_plan_; }
+
   /// Evaluates a compiled standalone expression (policy calc) as of `as_of`.
   model::Value calculate(const expr::Expr& e, calendar::Date as_of, model::Outcome& scratch,
                          std::vector<model::TraceStep>* trace = nullptr) const;
@@ -74,6 +82,11 @@ class Engine {
  private:
   std::unique_ptr<loader::CompiledPack> pack_;
   std::vector<model::Value> env_template_;  ///< parameters filled in, facts and outputs unknown
+  MemoPlan memo_plan_;
+
+  /// The environment slots of the facts, parameters and `as_of` that `output` reads, directly
+  /// or through the outputs it reads, ascending.
+  std::vector<std::uint32_t> inputs_read(std::uint32_t output) const;
 };
 
 /// Loads a pack from `path` (or the built-in pack when `path` is empty and `builtin` is given)

@@ -295,6 +295,26 @@ TEST_F(CnPack, EvaluationDoesNotAllocateAfterWarmUp) {
   EXPECT_EQ(text("retention_until"), "2027-06-15");
 }
 
+TEST_F(CnPack, EvaluationWithAMemoDoesNotAllocate) {
+  // Situations with new discharge dates add entries to the memo: its storage is reserved.
+  std::vector<model::Situation> rows;
+  for (int day = 1; day <= 28; ++day) {
+    rows.push_back(engine->new_situation());
+    set(rows.back(), "discharge_date", "2025-02-" + std::string(day < 10 ? "0" : "") + std::to_string(day));
+  }
+  Memo memo(engine->memo_plan());
+  EvalOptions options;
+  options.memo = &memo;
+  engine->evaluate(rows[0], date("2025-12-01"), out, options);  // warm-up: the outcome takes its capacity
+  const long before = g_allocations.load();
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& s : rows) engine->evaluate(s, date("2025-12-01"), out, options);
+  }
+  EXPECT_EQ(g_allocations.load() - before, 0);
+  EXPECT_EQ(text("retention_until"), "2027-02-28");
+  EXPECT_GT(memo.hits(), 0u);
+}
+
 TEST_F(CnPack, JsonFollowsTheContract) {
   auto s = engine->new_situation();
   set(s, "certificate_issue_date", "2025-06-30");

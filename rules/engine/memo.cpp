@@ -1,0 +1,204 @@
+#include "engine/memo.h"
+
+#include <algorithm>
+#include <array>
+#include <iterator>
+#include <map>
+
+#include "loader/pack.h"
+
+namespace rules::engine {
+
+using model::Kind;
+using model::State;
+using model::Value;
+
+namespace {
+
+/// Kinds whose known values are plain numbers (no pointer into a row or an arena).
+bool scalar(Kind k) {
+  switch (k) {
+    case Kind::boolean: case Kind::integer: case Kind::date: case Kind::instant: case Kind::period:
+    case Kind::time_of_day: case Kind::month_day: case Kind::window: case Kind::enumeration:
+      return true;
+    case Kind::string: case Kind::resident_id: case Kind::text: case Kind::list:
+      return false;
+  }
+  return false;
+}
+
+/// The type of environment slot `slot`: a fact, a parameter or as_of (a date).
+model::Type slot_type(const loader::CompiledPack& p, std::uint32_t slot) {
+  if (slot < p.param_base) return p.policy.facts[slot].type;
+  if (slot < p.output_base) return p.policy.parameters[slot - p.param_base].type;
+  return model::Type::of(Kind::date);  // as_of
+}
+
+/// Two words that identify `v` among values of its slot; false when it cannot be a key (an
+/// error, or an unknown fact that is not simply absent). `fact` is the slot's fact index, or
+/// -1 for a parameter or as_of.
+bool key_words(const Value& v, std::int64_t fact, std::uint64_t* w) {
+  w[0] = static_cast<std::uint64_t>(v.state) | static_cast<std::uint64_t>(v.kind) << 8;
+  w[1] = 0;
+  if (v.state == State::unknown) {
+    // An absent fact waits for itself (Situation); any other unknown input is not a key.
+    if (fact < 0 || !v.missing.test(static_cast<std::size_t>(fact))) return false;
+    return model::FactSet(v.missing).reset(static_cast<std::size_t>(fact)).none();
+  }
+  if (v.state != State::known) return false;
+  const auto u32 = [](std::int64_t x) { return static_cast<std::uint64_t>(static_cast<std::uint32_t>(x)); };
+  switch (v.kind) {
+    case Kind::boolean: w[1] = v.boolean ? 1 : 0; return true;
+    case Kind::integer: w[1] = static_cast<std::uint64_t>(v.integer); return true;
+    case Kind::date: w[1] = u32(v.date.days_since_epoch()); return true;
+    case Kind::instant:
+      w[1] = static_cast<std::uint64_t>(v.instant.utc_seconds);
+      w[0] |= u32(v.instant.offset_seconds) << 32;  // the offset is displayed: part of the value
+      return true;
+    case Kind::period:
+      w[1] = u32(v.period.years) | u32(v.period.months) << 32;
+      w[0] |= u32(v.period.days) << 32;
+      return true;
+    case Kind::time_of_day: w[1] = u32(v.time_of_day.seconds); return true;
+    case Kind::month_day: w[1] = u32(v.month_day.month) | u32(v.month_day.day) << 32; return true;
+    case Kind::window:
+      w[1] = u32(v.window.start.days_since_epoch()) | u32(v.window.end.days_since_epoch()) << 32;
+      return true;
+    case Kind::enumeration: w[1] = v.enum_index; w[0] |= std::uint64_t{v.enum_id} << 16; return true;
+    default: return false;
+  }
+}
+
+std::uint64_t hash_words(const std::uint64_t* w, std::size_t n) {
+  std::uint64_t h = 0x9E3779B97F4A7C15ull;
+  for (std::size_t i = 0; i < n; ++i) {
+    h ^= w[i];
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 31;
+  }
+  return h;
+}
+
+/// Whether `v` can be remembered: it points into no evaluation's storage.
+bool storable(const Value& v) { return v.state == State::unknown || (v.state == State::known && scalar(v.kind)); }
+
+}  // namespace
+
+MemoPlan MemoPlan::build(const loader::CompiledPack& p, const std::vector<std::vector<std::uint32_t>>& inputs) {
+  MemoPlan plan;
+  plan.fact_count = p.param_base;
+  plan.group_of.assign(p.outputs.size(), kNone);
+  plan.position.assign(p.outputs.size(), 0);
+  // Outputs reading the same facts share a group (one lookup per evaluation for all of them),
+  // keyed by every input any of them reads: parameters and as_of are the same for a whole
+  // roster, so adding them costs no hits.
+  std::map<std::vector<std::uint32_t>, std::uint32_t> by_facts;
+  for (std::uint32_t oi = 0; oi < p.outputs.size(); ++oi) {
+    const auto& slots = inputs[oi];
+    if (!scalar(p.outputs[oi].decl(p.policy).type.kind)) continue;
+    if (!std::all_of(slots.begin(), slots.end(), [&](std::uint32_t s) { return scalar(slot_type(p, s).kind); })) continue;
+    std::vector<std::uint32_t> facts;
+    std::copy_if(slots.begin(), slots.end(), std::back_inserter(facts), [&](std::uint32_t s) { return s < p.param_base; });
+    auto [it, added] = by_facts.try_emplace(facts, static_cast<std::uint32_t>(plan.groups.size()));
+    if (added) plan.groups.push_back({});
+    auto& group = plan.groups[it->second];
+    std::vector<std::uint32_t> key;
+    std::set_union(group.key_slots.begin(), group.key_slots.end(), slots.begin(), slots.end(), std::back_inserter(key));
+    if (key.size() > kMaxKeySlots || group.outputs.size() == kMaxGroupOutputs) continue;
+    group.key_slots = std::move(key);
+    plan.group_of[oi] = it->second;
+    plan.position[oi] = static_cast<std::uint32_t>(group.outputs.size());
+    group.outputs.push_back(oi);
+  }
+  return plan;
+}
+
+Memo::Memo(const MemoPlan& plan, std::size_t entries_per_group)
+    : plan_(&plan), capacity_(std::max<std::size_t>(1, entries_per_group)), tables_(plan.groups.size()) {
+  std::size_t index_size = 1;
+  while (index_size < 2 * capacity_) index_size *= 2;  // at most half full: short probes
+  for (std::size_t g = 0; g < tables_.size(); ++g) {
+    auto& t = tables_[g];
+    t.key_words = static_cast<std::uint32_t>(2 * plan.groups[g].key_slots.size());
+    t.width = static_cast<std::uint32_t>(plan.groups[g].outputs.size());
+    t.index.assign(index_size, 0);
+    // Reserved, not touched: the pages a roster never reaches stay unmapped, and adding an
+    // entry never allocates (evaluation makes no heap allocation in the hot path).
+    t.keys.reserve(capacity_ * t.key_words);
+    t.values.reserve(capacity_ * t.width);
+    t.sources.reserve(capacity_ * t.width);
+    t.present.reserve(capacity_);
+  }
+}
+
+std::uint32_t Memo::resolve(Table& t, const MemoPlan::Group& g, std::span<const Value> env) {
+  std::array<std::uint64_t, 2 * MemoPlan::kMaxKeySlots> key{};
+  for (std::size_t k = 0; k < g.key_slots.size(); ++k) {
+    const auto slot = g.key_slots[k];
+    const std::int64_t fact = slot < plan_->fact_count ? static_cast<std::int64_t>(slot) : -1;
+    if (!key_words(env[slot], fact, &key[2 * k])) return kNoEntry;
+  }
+  ++t.lookups;
+  const std::size_t n = t.key_words;
+  const std::size_t mask = t.index.size() - 1;
+  for (std::size_t i = hash_words(key.data(), n) & mask;; i = (i + 1) & mask) {
+    const std::uint32_t e = t.index[i];
+    if (e == 0) {
+      if (t.count == capacity_) {
+        // Full: remember no more combinations. When most lookups found nothing, the inputs
+        // rarely repeat (two dates that vary independently): stop looking.
+        if (2 * t.found < t.lookups) t.off = true;
+        return kNoEntry;
+      }
+      const std::uint32_t entry = t.count++;
+      t.index[i] = entry + 1;
+      t.keys.insert(t.keys.end(), key.begin(), key.begin() + static_cast<std::ptrdiff_t>(n));
+      t.values.resize(t.values.size() + t.width);
+      t.sources.resize(t.sources.size() + t.width);
+      t.present.push_back(0);
+      return entry;
+    }
+    const std::uint64_t* stored = &t.keys[std::size_t{e - 1} * n];
+    std::size_t w = 0;
+    while (w < n && stored[w] == key[w]) ++w;
+    if (w == n) {
+      ++t.found;
+      return e - 1;
+    }
+  }
+}
+
+const Value* Memo::find(std::uint32_t output, std::span<const Value> env, model::OutputSource& source) {
+  const auto g = plan_->group_of[output];
+  if (g == MemoPlan::kNone) return nullptr;
+  Table& t = tables_[g];
+  if (t.off) return nullptr;
+  if (t.generation != generation_) {
+    t.generation = generation_;
+    t.current = resolve(t, plan_->groups[g], env);
+  }
+  if (t.current == kNoEntry) return nullptr;
+  const auto k = plan_->position[output];
+  if (!(t.present[t.current] >> k & 1)) {
+    ++misses_;
+    return nullptr;
+  }
+  ++hits_;
+  const std::size_t at = std::size_t{t.current} * t.width + k;
+  source = t.sources[at];
+  return &t.values[at];
+}
+
+void Memo::keep(std::uint32_t output, const Value& value, const model::OutputSource& source) {
+  const auto g = plan_->group_of[output];
+  if (g == MemoPlan::kNone || !storable(value)) return;
+  Table& t = tables_[g];
+  if (t.generation != generation_ || t.current == kNoEntry) return;
+  const auto k = plan_->position[output];
+  const std::size_t at = std::size_t{t.current} * t.width + k;
+  t.values[at] = value;
+  t.sources[at] = source;
+  t.present[t.current] |= std::uint64_t{1} << k;
+}
+
+}  // namespace rules::engine

@@ -1,0 +1,106 @@
+#pragma once
+/// Remembering output values across evaluations of one pack (policy batch). An output's value
+/// is a function of the facts, parameters and `as_of` it reads, directly or through the outputs
+/// it reads: rows of a roster that agree on those inputs get the same value. A cohort shares a
+/// handful of admission and certificate dates, so most rows repeat an earlier row's inputs.
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "model/outcome.h"
+#include "model/value.h"
+
+namespace rules::loader {
+struct CompiledPack;
+}
+
+namespace rules::engine {
+
+/// Which outputs may be remembered, grouped by the inputs they read. Built once per engine.
+/// Outputs that read strings or ID numbers (values pointing into a row's text), and outputs
+/// whose values are strings, text or lists (pointing into the row or the evaluation's arena),
+/// are not remembered.
+struct MemoPlan {
+  static constexpr std::uint32_t kNone = UINT32_MAX;
+  /// At most this many inputs for a group (more: its outputs are not remembered).
+  static constexpr std::size_t kMaxKeySlots = 8;
+  /// At most this many outputs in a group (a 64-bit set says which are remembered).
+  static constexpr std::size_t kMaxGroupOutputs = 64;
+
+  /// Outputs reading exactly the same inputs.
+  struct Group {
+    std::vector<std::uint32_t> key_slots;  ///< environment slots of the inputs read, ascending
+    std::vector<std::uint32_t> outputs;    ///< indices into CompiledPack::outputs
+  };
+  std::vector<Group> groups;
+  std::uint32_t fact_count = 0;         ///< slots below this are facts
+  std::vector<std::uint32_t> group_of;  ///< per output: its group, or kNone when not remembered
+  std::vector<std::uint32_t> position;  ///< per output: its index in its group's `outputs`
+
+  /// The plan for `pack`; `inputs[output]` lists the environment slots of the facts,
+  /// parameters and `as_of` that the output reads, transitively, ascending.
+  static MemoPlan build(const loader::CompiledPack& pack, const std::vector<std::vector<std::uint32_t>>& inputs);
+};
+
+/// Output values remembered by their inputs, for one thread: pass it in EvalOptions::memo to
+/// every evaluation of the engine it was made for. Not thread-safe; one per worker thread.
+/// Values are remembered only when they do not point into an evaluation's storage: known values
+/// of the scalar kinds (bool, integer, date, instant, period, time, month_day, window, enum) and
+/// unknown values (with the facts they wait for); errors are computed again each time.
+/// Memory is bounded: each group remembers at most `entries_per_group` input combinations and
+/// then stops adding (the first ones seen stay: a roster's cohorts appear early and repeat).
+class Memo {
+ public:
+  /// Default bound per group: 4096 combinations of inputs (a few hundred KiB per group).
+  static constexpr std::size_t kDefaultEntries = 4096;
+
+  /// A memo following `plan` (Engine::memo_plan()).
+  explicit Memo(const MemoPlan& plan, std::size_t entries_per_group = kDefaultEntries);
+
+  /// The plan this memo follows (the engine checks it is its own).
+  const MemoPlan& plan() const { return *plan_; }
+
+  /// Outputs taken from the memo, and outputs computed while the memo was in use (computed
+  /// values of remembered groups are then kept), since construction.
+  std::uint64_t hits() const { return hits_; }
+  std::uint64_t misses() const { return misses_; }
+
+  // For Engine::evaluate.
+
+  /// Starts an evaluation: the inputs of each group are looked up again on first use.
+  void begin() { ++generation_; }
+  /// The remembered value of `output` for the inputs in `env` (the evaluation's environment), or
+  /// null; `source` receives the rule version that produced it.
+  const model::Value* find(std::uint32_t output, std::span<const model::Value> env, model::OutputSource& source);
+  /// Keeps `value` (computed for the inputs last looked up by find() for `output`) when it can
+  /// be remembered.
+  void keep(std::uint32_t output, const model::Value& value, const model::OutputSource& source);
+
+ private:
+  static constexpr std::uint32_t kNoEntry = UINT32_MAX;
+  struct Table {
+    std::uint32_t key_words = 0;  // two per input
+    std::uint32_t width = 0;      // outputs in the group
+    std::vector<std::uint64_t> keys;            // entry-major
+    std::vector<model::Value> values;           // entry-major, `width` each
+    std::vector<model::OutputSource> sources;   // likewise
+    std::vector<std::uint64_t> present;         // per entry: which outputs are remembered
+    std::vector<std::uint32_t> index;           // open addressing: entry + 1, 0 empty
+    std::uint32_t count = 0;
+    std::uint64_t generation = 0;               // evaluation in which `current` was found
+    std::uint32_t current = kNoEntry;           // the entry of this evaluation's inputs
+    std::uint64_t lookups = 0, found = 0;       // inputs looked up, and found remembered
+    bool off = false;                           // full, and its inputs rarely repeat: not used
+  };
+  std::uint32_t resolve(Table& t, const MemoPlan::Group& g, std::span<const model::Value> env);
+
+  const MemoPlan* plan_;
+  std::size_t capacity_;
+  std::vector<Table> tables_;
+  std::uint64_t generation_ = 0;
+  std::uint64_t hits_ = 0;
+  std::uint64_t misses_ = 0;
+};
+
+}  // namespace rules::engine

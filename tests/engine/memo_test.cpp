@@ -1,0 +1,194 @@
+// Remembered output values (engine/memo.h): the same values as computing, for any mix of rows,
+// parameters, as_of dates and failures; bounded; never used when explaining.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "builtin_pack.h"
+#include "engine/engine.h"
+#include "model/format.h"
+#include "model/value_parse.h"
+
+namespace rules::engine {
+namespace {
+
+calendar::Date date(const char* iso) { return *calendar::parse_date(iso); }
+
+class Memoised : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto r = loader::load_pack(policy_packs::builtin_cn_higher_ed_files());
+    ASSERT_TRUE(r.pack);
+    engine = std::make_unique<Engine>(std::move(r.pack));
+  }
+
+  void set(model::Situation& s, const std::string& fact, const std::string& text) const {
+    const auto fi = engine->pack().find_fact(fact);
+    ASSERT_TRUE(fi) << fact;
+    model::Value v;
+    std::string why;
+    ASSERT_TRUE(model::parse_value(text, engine->policy().facts[*fi].type, engine->policy().enums, v, why)) << why;
+    s.set(*fi, v);
+  }
+
+  /// Every output of `o` as text: value (or error code, or the facts it waits for) and the
+  /// rule version that produced it.
+  std::vector<std::string> describe(const model::Outcome& o) const {
+    std::vector<std::string> lines;
+    for (std::uint32_t i = 0; i < o.output_count; ++i) {
+      const auto& v = o.output(i);
+      std::string line = engine->pack().outputs[i].name + " = ";
+      if (v.state == model::State::error) {
+        line += "error " + o.errors[v.error_index].code + ": " + o.errors[v.error_index].message;
+      } else if (v.state == model::State::unknown) {
+        line += "unknown, waiting for " + v.missing.to_string().substr(v.missing.size() - 32);
+      } else {
+        line += model::format_value(v, {engine->policy().enums, o.list_arena, false});
+      }
+      line += " by rule " + std::to_string(o.output_sources[i].rule) + "." + std::to_string(o.output_sources[i].rule_output);
+      lines.push_back(std::move(line));
+    }
+    return lines;
+  }
+
+  std::uint32_t output(const char* name) const { return *engine->pack().find_output(name); }
+
+  std::unique_ptr<Engine> engine;
+};
+
+TEST_F(Memoised, GroupsOutputsByTheFactsTheyRead) {
+  const auto& plan = engine->memo_plan();
+  // The veteran outputs all read the discharge date (and parameters): one lookup for all.
+  const auto g = plan.group_of[output("retention_until")];
+  ASSERT_NE(g, MemoPlan::kNone);
+  EXPECT_EQ(plan.group_of[output("reenroll_deadline")], g);
+  EXPECT_EQ(plan.group_of[output("reenroll_deadline_passed")], g);
+  // The key has the discharge date, the parameters read and as_of.
+  const auto& key = plan.groups[g].key_slots;
+  const auto& pack = engine->pack();
+  EXPECT_NE(std::find(key.begin(), key.end(), *pack.find_fact("discharge_date")), key.end());
+  EXPECT_NE(std::find(key.begin(), key.end(), pack.as_of_slot), key.end());
+  EXPECT_EQ(std::count_if(key.begin(), key.end(), [&](auto s) { return s >= pack.param_base && s < pack.output_base; }), 3);
+  // The certificate outputs read another fact: another group.
+  EXPECT_NE(plan.group_of[output("degree_visible_from")], g);
+  // Lists and text point into an evaluation's storage: not remembered.
+  EXPECT_EQ(plan.group_of[output("record_lookup_causes")], MemoPlan::kNone);
+  EXPECT_EQ(plan.group_of[output("reenroll_windows")], MemoPlan::kNone);
+  EXPECT_EQ(plan.group_of[output("reenroll_guidance")], MemoPlan::kNone);
+}
+
+TEST_F(Memoised, GivesTheSameValuesAsComputingForAMixedRoster) {
+  // Rows drawn from few values (so they repeat, as cohorts do) with every kind of outcome:
+  // both versions of the veteran rules, no version in force, a date out of range, unknown facts.
+  const char* discharges[] = {"", "2025-06-15", "2017-08-31", "2017-09-01", "2004-05-01", "9999-12-31", "2024-02-29"};
+  const char* certificates[] = {"", "2025-06-30", "2000-12-31", "2026-01-01"};
+  const char* admissions[] = {"", "2025-08-20", "2026-07-20"};
+  const char* enlisted[] = {"", "new_student", "enrolled_student"};
+  const char* as_ofs[] = {"2025-12-01", "2026-09-15"};
+  std::mt19937 rng(7);
+  Memo memo(engine->memo_plan());
+  model::Outcome computed, remembered;
+  EvalOptions with_memo;
+  with_memo.memo = &memo;
+  for (int i = 0; i < 600; ++i) {
+    auto s = engine->new_situation();
+    const auto pick = [&](const auto& options) { return options[rng() % std::size(options)]; };
+    const auto maybe = [&](const char* fact, const char* value) {
+      if (*value) set(s, fact, value);
+    };
+    maybe("discharge_date", pick(discharges));
+    maybe("certificate_issue_date", pick(certificates));
+    maybe("admission_date", pick(admissions));
+    maybe("enlisted_as", pick(enlisted));
+    if (rng() % 2) set(s, "photo_check_flagged", rng() % 2 ? "true" : "false");
+    const auto as_of = date(pick(as_ofs));
+    engine->evaluate(s, as_of, computed);
+    engine->evaluate(s, as_of, remembered, with_memo);
+    ASSERT_EQ(describe(remembered), describe(computed)) << "row " << i;
+  }
+  // Most outputs of most rows came from the memo.
+  EXPECT_GT(memo.hits(), 4 * memo.misses());
+}
+
+TEST_F(Memoised, ParametersGivenPerEvaluationAreTakenIntoAccount) {
+  auto s = engine->new_situation();
+  set(s, "discharge_date", "2025-06-15");
+  const auto& params = engine->policy().parameters;
+  const auto intake_end = static_cast<std::uint32_t>(
+      std::find_if(params.begin(), params.end(), [](const auto& p) { return p.name == "intake_end"; }) - params.begin());
+  ASSERT_LT(intake_end, params.size());
+  const std::pair<std::uint32_t, model::Value> early[] = {{intake_end, model::Value::make_month_day({9, 20})}};
+  Memo memo(engine->memo_plan());
+  EvalOptions plain, school;
+  plain.memo = school.memo = &memo;
+  school.parameters = early;
+  model::Outcome out;
+  for (int round = 0; round < 2; ++round) {
+    engine->evaluate(s, date("2025-12-01"), out, plain);
+    EXPECT_EQ(model::format_value(out.output(output("reenroll_deadline")), {}), "2026-09-30");
+    engine->evaluate(s, date("2025-12-01"), out, school);
+    EXPECT_EQ(model::format_value(out.output(output("reenroll_deadline")), {}), "2026-09-20");
+  }
+  EXPECT_GT(memo.hits(), 0u);
+}
+
+TEST_F(Memoised, FailuresAreComputedEachTime) {
+  auto s = engine->new_situation();
+  set(s, "discharge_date", "9999-12-31");
+  Memo memo(engine->memo_plan());
+  EvalOptions options;
+  options.memo = &memo;
+  model::Outcome out;
+  for (int i = 0; i < 3; ++i) {
+    engine->evaluate(s, date("2025-12-01"), out, options);
+    const auto& v = out.output(output("retention_until"));
+    ASSERT_EQ(v.state, model::State::error);
+    EXPECT_EQ(out.errors[v.error_index].code, "date_out_of_range");
+  }
+}
+
+TEST_F(Memoised, IsNotUsedWhenExplainingOrForAnotherEngine) {
+  auto s = engine->new_situation();
+  set(s, "discharge_date", "2024-02-29");
+  Memo memo(engine->memo_plan());
+  EvalOptions options;
+  options.memo = &memo;
+  model::Outcome out;
+  engine->evaluate(s, date("2025-01-01"), out, options);
+  const auto hits = memo.hits();
+  options.explain = true;
+  engine->evaluate(s, date("2025-01-01"), out, options);
+  EXPECT_EQ(memo.hits(), hits);
+  const auto rule = out.output_sources[output("retention_until")].rule;
+  EXPECT_FALSE(out.rules[rule].explanation.empty());
+
+  auto other = loader::load_pack(policy_packs::builtin_cn_higher_ed_files());
+  ASSERT_TRUE(other.pack);
+  const Engine second(std::move(other.pack));
+  options.explain = false;
+  second.evaluate(s, date("2025-01-01"), out, options);  // s has the same facts: same layout
+  EXPECT_EQ(memo.hits(), hits);
+  EXPECT_EQ(model::format_value(out.output(output("retention_until")), {}), "2026-02-28");
+}
+
+TEST_F(Memoised, StaysCorrectWhenFull) {
+  Memo memo(engine->memo_plan(), 2);  // two combinations per group, then none added
+  EvalOptions options;
+  options.memo = &memo;
+  model::Outcome computed, remembered;
+  const char* discharges[] = {"2025-06-15", "2017-08-31", "2019-03-01", "2025-06-15", "2021-01-31", "2017-08-31"};
+  for (int round = 0; round < 2; ++round) {
+    for (const char* d : discharges) {
+      auto s = engine->new_situation();
+      set(s, "discharge_date", d);
+      engine->evaluate(s, date("2025-12-01"), computed);
+      engine->evaluate(s, date("2025-12-01"), remembered, options);
+      ASSERT_EQ(describe(remembered), describe(computed)) << d;
+    }
+  }
+  EXPECT_GT(memo.hits(), 0u);
+}
+
+}  // namespace
+}  // namespace rules::engine
