@@ -285,7 +285,7 @@ void Engine::evaluate(const model::Situation& situation, calendar::Date as_of, m
   std::copy(facts.begin(), facts.end(), out.env.begin());
   for (const auto& [index, value] : options.parameters) out.env[pack_->param_base + index] = value;
   Memo* memo = options.memo && !options.explain && &options.memo->plan() == &memo_plan_ ? options.memo : nullptr;
-  if (memo) memo->begin();
+  if (memo) memo->begin(out.env, options.parameters.empty());
   Run run(*pack_, out, options.explain, memo);
   run.all(options.only ? *options.only : pack_->order);
 }

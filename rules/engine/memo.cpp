@@ -90,22 +90,25 @@ MemoPlan MemoPlan::build(const loader::CompiledPack& p, const std::vector<std::v
   plan.group_of.assign(p.outputs.size(), kNone);
   plan.position.assign(p.outputs.size(), 0);
   // Outputs reading the same facts share a group (one lookup per evaluation for all of them),
-  // keyed by every input any of them reads: parameters and as_of are the same for a whole
-  // roster, so adding them costs no hits.
+  // keyed by those facts. Parameters and as_of are the same for a whole roster: they are the
+  // context, compared once per evaluation rather than once per group.
+  for (std::uint32_t s = p.param_base; s < p.output_base; ++s) {
+    if (scalar(slot_type(p, s).kind)) plan.context_slots.push_back(s);
+  }
+  plan.context_slots.push_back(p.as_of_slot);
   std::map<std::vector<std::uint32_t>, std::uint32_t> by_facts;
   for (std::uint32_t oi = 0; oi < p.outputs.size(); ++oi) {
     const auto& slots = inputs[oi];
     if (!scalar(p.outputs[oi].decl(p.policy).type.kind)) continue;
+    // Every input a plain value (not text pointing into a row), and every parameter read in the context.
     if (!std::all_of(slots.begin(), slots.end(), [&](std::uint32_t s) { return scalar(slot_type(p, s).kind); })) continue;
     std::vector<std::uint32_t> facts;
     std::copy_if(slots.begin(), slots.end(), std::back_inserter(facts), [&](std::uint32_t s) { return s < p.param_base; });
     auto [it, added] = by_facts.try_emplace(facts, static_cast<std::uint32_t>(plan.groups.size()));
     if (added) plan.groups.push_back({});
     auto& group = plan.groups[it->second];
-    std::vector<std::uint32_t> key;
-    std::set_union(group.key_slots.begin(), group.key_slots.end(), slots.begin(), slots.end(), std::back_inserter(key));
-    if (key.size() > kMaxKeySlots || group.outputs.size() == kMaxGroupOutputs) continue;
-    group.key_slots = std::move(key);
+    if (facts.size() > kMaxKeySlots || group.outputs.size() == kMaxGroupOutputs) continue;
+    group.key_slots = facts;
     plan.group_of[oi] = it->second;
     plan.position[oi] = static_cast<std::uint32_t>(group.outputs.size());
     group.outputs.push_back(oi);
@@ -121,13 +124,66 @@ Memo::Memo(const MemoPlan& plan, std::size_t entries_per_group)
     auto& t = tables_[g];
     t.key_words = static_cast<std::uint32_t>(2 * plan.groups[g].key_slots.size());
     t.width = static_cast<std::uint32_t>(plan.groups[g].outputs.size());
-    t.index.assign(index_size, 0);
     // Reserved, not touched: the pages a roster never reaches stay unmapped, and adding an
     // entry never allocates (evaluation makes no heap allocation in the hot path).
+    t.index.assign(index_size, 0);
     t.keys.reserve(capacity_ * t.key_words);
     t.values.reserve(capacity_ * t.width);
     t.sources.reserve(capacity_ * t.width);
     t.present.reserve(capacity_);
+  }
+  context_.reserve(2 * plan.context_slots.size());
+  scratch_.reserve(2 * plan.context_slots.size());
+  clear();
+}
+
+void Memo::clear() {
+  for (auto& t : tables_) {
+    // The index in use starts small (a group with a few distinct inputs stays in a few cache
+    // lines) and doubles as entries are added.
+    t.mask = std::min<std::size_t>(63, t.index.size() - 1);
+    std::fill(t.index.begin(), t.index.begin() + static_cast<std::ptrdiff_t>(t.mask + 1), 0);
+    t.keys.clear();
+    t.values.clear();
+    t.sources.clear();
+    t.present.clear();
+    t.count = 0;
+    t.lookups = t.found = 0;
+    t.off = false;
+    t.current = kNoEntry;
+  }
+}
+
+void Memo::begin(std::span<const Value> env, bool default_context) {
+  ++generation_;
+  const Value& as_of = env[plan_->context_slots.back()];
+  if (started_ && default_context && default_context_ && !context_.empty() &&
+      context_[context_.size() - 1] == static_cast<std::uint64_t>(static_cast<std::uint32_t>(as_of.date.days_since_epoch()))) {
+    return;  // the same parameters and as_of as the previous evaluation
+  }
+  scratch_.clear();
+  for (const auto slot : plan_->context_slots) {
+    std::uint64_t w[2];
+    if (!key_words(env[slot], -1, w)) w[0] = w[1] = ~std::uint64_t{0};  // not a plain value: never equal
+    scratch_.push_back(w[0]);
+    scratch_.push_back(w[1]);
+  }
+  if (!started_ || scratch_ != context_ || scratch_.back() == ~std::uint64_t{0}) {
+    if (started_) clear();
+    context_ = scratch_;  // same size: no allocation
+    started_ = true;
+  }
+  default_context_ = default_context;
+}
+
+void Memo::grow(Table& t) {
+  t.mask = t.mask * 2 + 1;
+  std::fill(t.index.begin(), t.index.begin() + static_cast<std::ptrdiff_t>(t.mask + 1), 0);
+  const std::size_t n = t.key_words;
+  for (std::uint32_t e = 0; e < t.count; ++e) {
+    std::size_t i = hash_words(&t.keys[std::size_t{e} * n], n) & t.mask;
+    while (t.index[i] != 0) i = (i + 1) & t.mask;
+    t.index[i] = e + 1;
   }
 }
 
@@ -135,13 +191,11 @@ std::uint32_t Memo::resolve(Table& t, const MemoPlan::Group& g, std::span<const 
   std::array<std::uint64_t, 2 * MemoPlan::kMaxKeySlots> key{};
   for (std::size_t k = 0; k < g.key_slots.size(); ++k) {
     const auto slot = g.key_slots[k];
-    const std::int64_t fact = slot < plan_->fact_count ? static_cast<std::int64_t>(slot) : -1;
-    if (!key_words(env[slot], fact, &key[2 * k])) return kNoEntry;
+    if (!key_words(env[slot], slot, &key[2 * k])) return kNoEntry;
   }
   ++t.lookups;
   const std::size_t n = t.key_words;
-  const std::size_t mask = t.index.size() - 1;
-  for (std::size_t i = hash_words(key.data(), n) & mask;; i = (i + 1) & mask) {
+  for (std::size_t i = hash_words(key.data(), n) & t.mask;; i = (i + 1) & t.mask) {
     const std::uint32_t e = t.index[i];
     if (e == 0) {
       if (t.count == capacity_) {
@@ -156,6 +210,7 @@ std::uint32_t Memo::resolve(Table& t, const MemoPlan::Group& g, std::span<const 
       t.values.resize(t.values.size() + t.width);
       t.sources.resize(t.sources.size() + t.width);
       t.present.push_back(0);
+      if (2 * t.count > t.mask + 1 && t.mask + 1 < t.index.size()) grow(t);  // keep it at most half full
       return entry;
     }
     const std::uint64_t* stored = &t.keys[std::size_t{e - 1} * n];

@@ -17,23 +17,27 @@ struct CompiledPack;
 
 namespace rules::engine {
 
-/// Which outputs may be remembered, grouped by the inputs they read. Built once per engine.
+/// Which outputs may be remembered, grouped by the facts they read. Built once per engine.
 /// Outputs that read strings or ID numbers (values pointing into a row's text), and outputs
 /// whose values are strings, text or lists (pointing into the row or the evaluation's arena),
 /// are not remembered.
 struct MemoPlan {
   static constexpr std::uint32_t kNone = UINT32_MAX;
-  /// At most this many inputs for a group (more: its outputs are not remembered).
+  /// At most this many facts read by a group (more: its outputs are not remembered).
   static constexpr std::size_t kMaxKeySlots = 8;
   /// At most this many outputs in a group (a 64-bit set says which are remembered).
   static constexpr std::size_t kMaxGroupOutputs = 64;
 
-  /// Outputs reading exactly the same inputs.
+  /// Outputs reading exactly the same facts.
   struct Group {
-    std::vector<std::uint32_t> key_slots;  ///< environment slots of the inputs read, ascending
+    std::vector<std::uint32_t> key_slots;  ///< environment slots (= indices) of the facts read, ascending
     std::vector<std::uint32_t> outputs;    ///< indices into CompiledPack::outputs
   };
   std::vector<Group> groups;
+  /// The other inputs, the same for every row of a roster: the parameters and as_of. Every
+  /// remembered value was computed with the values these slots had when the memo last started
+  /// over; a change of any of them starts it over.
+  std::vector<std::uint32_t> context_slots;
   std::uint32_t fact_count = 0;         ///< slots below this are facts
   std::vector<std::uint32_t> group_of;  ///< per output: its group, or kNone when not remembered
   std::vector<std::uint32_t> position;  ///< per output: its index in its group's `outputs`
@@ -68,8 +72,10 @@ class Memo {
 
   // For Engine::evaluate.
 
-  /// Starts an evaluation: the inputs of each group are looked up again on first use.
-  void begin() { ++generation_; }
+  /// Starts an evaluation with environment `env`: the inputs of each group are looked up again
+  /// on first use. `default_context`: the parameters are the engine's own (no per-evaluation
+  /// override), so that only as_of needs comparing with the previous evaluation's.
+  void begin(std::span<const model::Value> env, bool default_context);
   /// The remembered value of `output` for the inputs in `env` (the evaluation's environment), or
   /// null; `source` receives the rule version that produced it.
   const model::Value* find(std::uint32_t output, std::span<const model::Value> env, model::OutputSource& source);
@@ -87,6 +93,7 @@ class Memo {
     std::vector<model::OutputSource> sources;   // likewise
     std::vector<std::uint64_t> present;         // per entry: which outputs are remembered
     std::vector<std::uint32_t> index;           // open addressing: entry + 1, 0 empty
+    std::size_t mask = 0;                       // of the part of `index` in use (grows with count)
     std::uint32_t count = 0;
     std::uint64_t generation = 0;               // evaluation in which `current` was found
     std::uint32_t current = kNoEntry;           // the entry of this evaluation's inputs
@@ -94,11 +101,17 @@ class Memo {
     bool off = false;                           // full, and its inputs rarely repeat: not used
   };
   std::uint32_t resolve(Table& t, const MemoPlan::Group& g, std::span<const model::Value> env);
+  void grow(Table& t);
+  void clear();
 
   const MemoPlan* plan_;
   std::size_t capacity_;
   std::vector<Table> tables_;
   std::uint64_t generation_ = 0;
+  std::vector<std::uint64_t> context_;  // key words of the context slots the values hold for
+  std::vector<std::uint64_t> scratch_;  // the same for the evaluation starting
+  bool default_context_ = false;        // context_ holds the engine's own parameters
+  bool started_ = false;                // context_ is set
   std::uint64_t hits_ = 0;
   std::uint64_t misses_ = 0;
 };

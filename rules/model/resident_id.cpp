@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstddef>
+#include <optional>
 
 #include "calendar/date.h"
 
@@ -110,6 +111,26 @@ std::string describe_bad_char(const BadChar& bad) {
   return what;
 }
 
+/// Why `text` does not have the shape of an ID number (18 characters, 17 digits then a digit or
+/// X), naming Excel's damage where it shows; nothing when it has that shape.
+std::optional<std::string> shape_problem(std::string_view text) {
+  if (text.empty()) return "the cell is empty";
+  if (is_scientific(text)) {
+    return "the ID number was turned into a number by Excel (scientific notation), which keeps only "
+           "15 digits; format the column as text, enter or import the numbers again and export again";
+  }
+  if (text.size() == 15 && all_digits(text)) {
+    return "it has 15 digits, the form of a first-generation ID number; 15-digit numbers must be "
+           "converted to the 18-digit number of GB 11643-1999";
+  }
+  const std::size_t chars = count_chars(text);
+  if (chars != kIdLength) {
+    return "it has " + std::to_string(chars) + (chars == 1 ? " character" : " characters") + ", expected 18";
+  }
+  if (const BadChar bad = first_bad_char(text); bad.place != 0) return describe_bad_char(bad);
+  return std::nullopt;
+}
+
 }  // namespace
 
 char resident_id_check_char(std::string_view first17) {
@@ -147,20 +168,12 @@ bool check_resident_id(std::string_view text, std::string& normalized, std::stri
     error = masked_quoted(text) + " is not a valid resident ID number: " + why;
     return false;
   };
-  if (text.empty()) return fail("the cell is empty");
-  if (is_scientific(text)) {
-    return fail("the ID number was turned into a number by Excel (scientific notation), which keeps only "
-                "15 digits; format the column as text, enter or import the numbers again and export again");
+  // The common case: 17 digits and a digit or X. Everything else is diagnosed below.
+  const bool shaped = text.size() == kIdLength && all_digits(text.substr(0, 17)) &&
+                      (is_digit(text[17]) || text[17] == 'X' || text[17] == 'x');
+  if (!shaped) {
+    if (const auto why = shape_problem(text)) return fail(*why);
   }
-  if (text.size() == 15 && all_digits(text)) {
-    return fail("it has 15 digits, the form of a first-generation ID number; 15-digit numbers must be "
-                "converted to the 18-digit number of GB 11643-1999");
-  }
-  const std::size_t chars = count_chars(text);
-  if (chars != kIdLength) {
-    return fail("it has " + std::to_string(chars) + (chars == 1 ? " character" : " characters") + ", expected 18");
-  }
-  if (const BadChar bad = first_bad_char(text); bad.place != 0) return fail(describe_bad_char(bad));
 
   // 18 ASCII characters from here on.
   const char expected = resident_id_check_char(text.substr(0, 17));

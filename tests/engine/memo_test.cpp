@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <random>
 
 #include "builtin_pack.h"
@@ -54,6 +55,8 @@ class Memoised : public ::testing::Test {
 
   std::uint32_t output(const char* name) const { return *engine->pack().find_output(name); }
 
+  void compare_roster(Memo& memo, int rows, const std::function<const char*(int)>& as_of);
+
   std::unique_ptr<Engine> engine;
 };
 
@@ -64,12 +67,15 @@ TEST_F(Memoised, GroupsOutputsByTheFactsTheyRead) {
   ASSERT_NE(g, MemoPlan::kNone);
   EXPECT_EQ(plan.group_of[output("reenroll_deadline")], g);
   EXPECT_EQ(plan.group_of[output("reenroll_deadline_passed")], g);
-  // The key has the discharge date, the parameters read and as_of.
-  const auto& key = plan.groups[g].key_slots;
+  // The key is the discharge date; parameters and as_of are the context of every group.
   const auto& pack = engine->pack();
-  EXPECT_NE(std::find(key.begin(), key.end(), *pack.find_fact("discharge_date")), key.end());
-  EXPECT_NE(std::find(key.begin(), key.end(), pack.as_of_slot), key.end());
-  EXPECT_EQ(std::count_if(key.begin(), key.end(), [&](auto s) { return s >= pack.param_base && s < pack.output_base; }), 3);
+  EXPECT_EQ(plan.groups[g].key_slots, (std::vector<std::uint32_t>{*pack.find_fact("discharge_date")}));
+  const auto& context = plan.context_slots;
+  EXPECT_NE(std::find(context.begin(), context.end(), pack.as_of_slot), context.end());
+  for (const char* parameter : {"intake_start", "intake_end", "deadline_rest_day_rollover"}) {
+    EXPECT_NE(std::find_if(context.begin(), context.end(), [&](auto s) { return pack.slot_names[s] == parameter; }), context.end())
+        << parameter;
+  }
   // The certificate outputs read another fact: another group.
   EXPECT_NE(plan.group_of[output("degree_visible_from")], g);
   // Lists and text point into an evaluation's storage: not remembered.
@@ -78,20 +84,20 @@ TEST_F(Memoised, GroupsOutputsByTheFactsTheyRead) {
   EXPECT_EQ(plan.group_of[output("reenroll_guidance")], MemoPlan::kNone);
 }
 
-TEST_F(Memoised, GivesTheSameValuesAsComputingForAMixedRoster) {
-  // Rows drawn from few values (so they repeat, as cohorts do) with every kind of outcome:
-  // both versions of the veteran rules, no version in force, a date out of range, unknown facts.
+/// Evaluates `rows` situations drawn from few values (so that they repeat, as cohorts do) with
+/// every kind of outcome: both versions of the veteran rules, no version in force, a date out
+/// of range, unknown facts. Each row with and without `memo`, as of as_of(row); every output
+/// must be the same.
+void Memoised::compare_roster(Memo& memo, int rows, const std::function<const char*(int)>& as_of) {
   const char* discharges[] = {"", "2025-06-15", "2017-08-31", "2017-09-01", "2004-05-01", "9999-12-31", "2024-02-29"};
   const char* certificates[] = {"", "2025-06-30", "2000-12-31", "2026-01-01"};
   const char* admissions[] = {"", "2025-08-20", "2026-07-20"};
   const char* enlisted[] = {"", "new_student", "enrolled_student"};
-  const char* as_ofs[] = {"2025-12-01", "2026-09-15"};
   std::mt19937 rng(7);
-  Memo memo(engine->memo_plan());
   model::Outcome computed, remembered;
   EvalOptions with_memo;
   with_memo.memo = &memo;
-  for (int i = 0; i < 600; ++i) {
+  for (int i = 0; i < rows; ++i) {
     auto s = engine->new_situation();
     const auto pick = [&](const auto& options) { return options[rng() % std::size(options)]; };
     const auto maybe = [&](const char* fact, const char* value) {
@@ -102,13 +108,25 @@ TEST_F(Memoised, GivesTheSameValuesAsComputingForAMixedRoster) {
     maybe("admission_date", pick(admissions));
     maybe("enlisted_as", pick(enlisted));
     if (rng() % 2) set(s, "photo_check_flagged", rng() % 2 ? "true" : "false");
-    const auto as_of = date(pick(as_ofs));
-    engine->evaluate(s, as_of, computed);
-    engine->evaluate(s, as_of, remembered, with_memo);
+    const auto day = date(as_of(i));
+    engine->evaluate(s, day, computed);
+    engine->evaluate(s, day, remembered, with_memo);
     ASSERT_EQ(describe(remembered), describe(computed)) << "row " << i;
   }
+}
+
+TEST_F(Memoised, GivesTheSameValuesAsComputingForAMixedRoster) {
+  Memo memo(engine->memo_plan());
+  compare_roster(memo, 600, [](int) { return "2025-12-01"; });
   // Most outputs of most rows came from the memo.
   EXPECT_GT(memo.hits(), 4 * memo.misses());
+  // A second roster as of another day: the memo starts over.
+  compare_roster(memo, 300, [](int) { return "2026-09-15"; });
+}
+
+TEST_F(Memoised, StartsOverWhenAsOfChanges) {
+  Memo memo(engine->memo_plan());
+  compare_roster(memo, 300, [](int row) { return row % 3 ? "2025-12-01" : "2026-09-15"; });
 }
 
 TEST_F(Memoised, ParametersGivenPerEvaluationAreTakenIntoAccount) {
@@ -124,13 +142,20 @@ TEST_F(Memoised, ParametersGivenPerEvaluationAreTakenIntoAccount) {
   plain.memo = school.memo = &memo;
   school.parameters = early;
   model::Outcome out;
+  // Alternating parameters: each evaluation gives its own parameters' value, and repeating
+  // one takes the value just remembered.
+  const auto deadline = [&](const EvalOptions& o) {
+    engine->evaluate(s, date("2025-12-01"), out, o);
+    return model::format_value(out.output(output("reenroll_deadline")), {});
+  };
   for (int round = 0; round < 2; ++round) {
-    engine->evaluate(s, date("2025-12-01"), out, plain);
-    EXPECT_EQ(model::format_value(out.output(output("reenroll_deadline")), {}), "2026-09-30");
-    engine->evaluate(s, date("2025-12-01"), out, school);
-    EXPECT_EQ(model::format_value(out.output(output("reenroll_deadline")), {}), "2026-09-20");
+    EXPECT_EQ(deadline(plain), "2026-09-30");
+    EXPECT_EQ(deadline(school), "2026-09-20");
+    const auto hits = memo.hits();
+    EXPECT_EQ(deadline(school), "2026-09-20");
+    EXPECT_GT(memo.hits(), hits);
+    EXPECT_EQ(deadline(plain), "2026-09-30");
   }
-  EXPECT_GT(memo.hits(), 0u);
 }
 
 TEST_F(Memoised, FailuresAreComputedEachTime) {
