@@ -34,37 +34,46 @@ model::Type slot_type(const loader::CompiledPack& p, std::uint32_t slot) {
   return model::Type::of(Kind::date);  // as_of
 }
 
-/// Two words that identify `v` among values of its slot; false when it cannot be a key (an
-/// error, or an unknown fact that is not simply absent). `fact` is the slot's fact index, or
-/// -1 for a parameter or as_of.
-bool key_words(const Value& v, std::int64_t fact, std::uint64_t* w) {
-  w[0] = static_cast<std::uint64_t>(v.state) | static_cast<std::uint64_t>(v.kind) << 8;
-  w[1] = 0;
+/// Words a value of kind `k` takes in a key: one for kinds that fit 32 bits, two for the others.
+std::size_t words_for(Kind k) {
+  switch (k) {
+    case Kind::integer: case Kind::instant: case Kind::period: case Kind::window: return 2;
+    default: return 1;
+  }
+}
+
+/// The words_for(kind) words that identify `v` among the values of a slot of kind `kind`;
+/// false when `v` cannot be a key (an error, or an unknown fact that is not simply absent).
+/// `fact` is the slot's fact index, or -1 for a parameter or as_of.
+bool key_words(const Value& v, Kind kind, std::int64_t fact, std::uint64_t* w) {
+  const auto u32 = [](std::int64_t x) { return static_cast<std::uint64_t>(static_cast<std::uint32_t>(x)); };
+  const std::uint64_t state = static_cast<std::uint64_t>(v.state) << 32;
+  w[0] = state;
+  if (words_for(kind) == 2) w[1] = 0;
   if (v.state == State::unknown) {
     // An absent fact waits for itself (Situation); any other unknown input is not a key.
     if (fact < 0 || !v.missing.test(static_cast<std::size_t>(fact))) return false;
     return model::FactSet(v.missing).reset(static_cast<std::size_t>(fact)).none();
   }
-  if (v.state != State::known) return false;
-  const auto u32 = [](std::int64_t x) { return static_cast<std::uint64_t>(static_cast<std::uint32_t>(x)); };
-  switch (v.kind) {
-    case Kind::boolean: w[1] = v.boolean ? 1 : 0; return true;
+  if (v.state != State::known || v.kind != kind) return false;
+  switch (kind) {
+    case Kind::boolean: w[0] |= v.boolean ? 1 : 0; return true;
+    case Kind::date: w[0] |= u32(v.date.days_since_epoch()); return true;
+    case Kind::time_of_day: w[0] |= u32(v.time_of_day.seconds); return true;
+    case Kind::month_day: w[0] |= v.month_day.month << 8 | v.month_day.day; return true;  // 1..12, 1..31
+    case Kind::enumeration: w[0] |= v.enum_index; return true;  // the enum set is the slot's type
     case Kind::integer: w[1] = static_cast<std::uint64_t>(v.integer); return true;
-    case Kind::date: w[1] = u32(v.date.days_since_epoch()); return true;
     case Kind::instant:
+      w[0] = u32(v.instant.offset_seconds);  // the offset is displayed: part of the value
       w[1] = static_cast<std::uint64_t>(v.instant.utc_seconds);
-      w[0] |= u32(v.instant.offset_seconds) << 32;  // the offset is displayed: part of the value
       return true;
     case Kind::period:
+      w[0] = u32(v.period.days);
       w[1] = u32(v.period.years) | u32(v.period.months) << 32;
-      w[0] |= u32(v.period.days) << 32;
       return true;
-    case Kind::time_of_day: w[1] = u32(v.time_of_day.seconds); return true;
-    case Kind::month_day: w[1] = u32(v.month_day.month) | u32(v.month_day.day) << 32; return true;
     case Kind::window:
       w[1] = u32(v.window.start.days_since_epoch()) | u32(v.window.end.days_since_epoch()) << 32;
       return true;
-    case Kind::enumeration: w[1] = v.enum_index; w[0] |= std::uint64_t{v.enum_id} << 16; return true;
     default: return false;
   }
 }
@@ -96,6 +105,7 @@ MemoPlan MemoPlan::build(const loader::CompiledPack& p, const std::vector<std::v
     if (scalar(slot_type(p, s).kind)) plan.context_slots.push_back(s);
   }
   plan.context_slots.push_back(p.as_of_slot);
+  for (const auto s : plan.context_slots) plan.context_kinds.push_back(slot_type(p, s).kind);
   std::map<std::vector<std::uint32_t>, std::uint32_t> by_facts;
   for (std::uint32_t oi = 0; oi < p.outputs.size(); ++oi) {
     const auto& slots = inputs[oi];
@@ -108,7 +118,10 @@ MemoPlan MemoPlan::build(const loader::CompiledPack& p, const std::vector<std::v
     if (added) plan.groups.push_back({});
     auto& group = plan.groups[it->second];
     if (facts.size() > kMaxKeySlots || group.outputs.size() == kMaxGroupOutputs) continue;
-    group.key_slots = facts;
+    if (group.outputs.empty()) {
+      group.key_slots = facts;
+      for (const auto f : facts) group.key_kinds.push_back(slot_type(p, f).kind);
+    }
     plan.group_of[oi] = it->second;
     plan.position[oi] = static_cast<std::uint32_t>(group.outputs.size());
     group.outputs.push_back(oi);
@@ -122,7 +135,7 @@ Memo::Memo(const MemoPlan& plan, std::size_t entries_per_group)
   while (index_size < 2 * capacity_) index_size *= 2;  // at most half full: short probes
   for (std::size_t g = 0; g < tables_.size(); ++g) {
     auto& t = tables_[g];
-    t.key_words = static_cast<std::uint32_t>(2 * plan.groups[g].key_slots.size());
+    for (const auto k : plan.groups[g].key_kinds) t.key_words += static_cast<std::uint32_t>(words_for(k));
     t.width = static_cast<std::uint32_t>(plan.groups[g].outputs.size());
     // Reserved, not touched: the pages a roster never reaches stay unmapped, and adding an
     // entry never allocates (evaluation makes no heap allocation in the hot path).
@@ -132,7 +145,7 @@ Memo::Memo(const MemoPlan& plan, std::size_t entries_per_group)
     t.sources.reserve(capacity_ * t.width);
     t.present.reserve(capacity_);
   }
-  context_.reserve(2 * plan.context_slots.size());
+  context_.reserve(2 * plan.context_slots.size());  // two words at most per slot
   scratch_.reserve(2 * plan.context_slots.size());
   clear();
 }
@@ -157,18 +170,20 @@ void Memo::clear() {
 void Memo::begin(std::span<const Value> env, bool default_context) {
   ++generation_;
   const Value& as_of = env[plan_->context_slots.back()];
-  if (started_ && default_context && default_context_ && !context_.empty() &&
-      context_[context_.size() - 1] == static_cast<std::uint64_t>(static_cast<std::uint32_t>(as_of.date.days_since_epoch()))) {
+  std::uint64_t as_of_word;
+  const bool plain_as_of = key_words(as_of, Kind::date, -1, &as_of_word);
+  if (started_ && default_context && default_context_ && plain_as_of && context_.back() == as_of_word) {
     return;  // the same parameters and as_of as the previous evaluation
   }
   scratch_.clear();
-  for (const auto slot : plan_->context_slots) {
+  bool plain = true;
+  for (std::size_t k = 0; k < plan_->context_slots.size(); ++k) {
     std::uint64_t w[2];
-    if (!key_words(env[slot], -1, w)) w[0] = w[1] = ~std::uint64_t{0};  // not a plain value: never equal
-    scratch_.push_back(w[0]);
-    scratch_.push_back(w[1]);
+    const auto kind = plan_->context_kinds[k];
+    plain = key_words(env[plan_->context_slots[k]], kind, -1, w) && plain;
+    scratch_.insert(scratch_.end(), w, w + words_for(kind));
   }
-  if (!started_ || scratch_ != context_ || scratch_.back() == ~std::uint64_t{0}) {
+  if (!started_ || scratch_ != context_ || !plain) {  // a value that is not plain is never the same
     if (started_) clear();
     context_ = scratch_;  // same size: no allocation
     started_ = true;
@@ -188,10 +203,13 @@ void Memo::grow(Table& t) {
 }
 
 std::uint32_t Memo::resolve(Table& t, const MemoPlan::Group& g, std::span<const Value> env) {
-  std::array<std::uint64_t, 2 * MemoPlan::kMaxKeySlots> key{};
+  std::array<std::uint64_t, 2 * MemoPlan::kMaxKeySlots> key;  // the first t.key_words are used
+  std::size_t used = 0;
   for (std::size_t k = 0; k < g.key_slots.size(); ++k) {
     const auto slot = g.key_slots[k];
-    if (!key_words(env[slot], slot, &key[2 * k])) return kNoEntry;
+    const auto kind = g.key_kinds[k];
+    if (!key_words(env[slot], kind, slot, &key[used])) return kNoEntry;
+    used += words_for(kind);
   }
   ++t.lookups;
   const std::size_t n = t.key_words;

@@ -31,6 +31,7 @@ struct MemoPlan {
   /// Outputs reading exactly the same facts.
   struct Group {
     std::vector<std::uint32_t> key_slots;  ///< environment slots (= indices) of the facts read, ascending
+    std::vector<model::Kind> key_kinds;    ///< their kinds
     std::vector<std::uint32_t> outputs;    ///< indices into CompiledPack::outputs
   };
   std::vector<Group> groups;
@@ -38,6 +39,7 @@ struct MemoPlan {
   /// remembered value was computed with the values these slots had when the memo last started
   /// over; a change of any of them starts it over.
   std::vector<std::uint32_t> context_slots;
+  std::vector<model::Kind> context_kinds;  ///< their kinds
   std::uint32_t fact_count = 0;         ///< slots below this are facts
   std::vector<std::uint32_t> group_of;  ///< per output: its group, or kNone when not remembered
   std::vector<std::uint32_t> position;  ///< per output: its index in its group's `outputs`

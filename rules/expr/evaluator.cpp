@@ -35,7 +35,7 @@ class Eval {
         return v;
       }
       case Op::neg: {
-        const Value& x = run(kid(n, 0));
+        const Value& x = arg(kid(n, 0));
         if (!x.known()) return x;
         if (x.integer == INT64_MIN) return fail(out, "integer_overflow", "-" + show(x) + " overflows");
         return out = Value::make_int(-x.integer);
@@ -49,14 +49,14 @@ class Eval {
       case Op::or_:
         return logic(n, out);
       case Op::not_: {
-        const Value& x = run(kid(n, 0));
+        const Value& x = arg(kid(n, 0));
         if (!x.known()) return x;
         return out = Value::make_bool(!x.boolean);
       }
       case Op::if_: {
-        const Value& c = run(kid(n, 0));
+        const Value& c = arg(kid(n, 0));
         if (!c.known()) return c;
-        const Value& r = run(kid(n, c.boolean ? 1 : 2));
+        const Value& r = arg(kid(n, c.boolean ? 1 : 2));
         if (ctx_.trace) {
           record(TraceStep::Kind::step, "if " + brief(e_.nodes[kid(n, 0)]) + ": " +
                                             (c.boolean ? "true, then " : "false, else ") + show(r));
@@ -66,8 +66,8 @@ class Eval {
       case Op::in:
         return in(n, out);
       case Op::window: {
-        const Value& a = run(kid(n, 0));
-        const Value& b = run(kid(n, 1));
+        const Value& a = arg(kid(n, 0));
+        const Value& b = arg(kid(n, 1));
         if (const Value* bad = combine(a, b, out)) return *bad;
         if (b.date < a.date) {
           // Almost always a parameter mix-up (an intake period 09-20 .. 09-01): never an empty window.
@@ -86,6 +86,15 @@ class Eval {
 
  private:
   std::uint32_t kid(const Node& n, std::uint32_t k) const { return e_.children[n.first_child + k]; }
+
+  /// The value of child node `i`: names and literals (half the nodes) without entering run(),
+  /// whose frame is large; everything else, and names when tracing, through run().
+  const Value& arg(std::uint32_t i) {
+    const Node& n = e_.nodes[i];
+    if (n.op == Op::name && !ctx_.trace) return ctx_.env[n.slot];
+    if (n.op == Op::literal && n.literal.kind != Kind::text) return n.literal;
+    return run(i);
+  }
 
   std::string show(const Value& v) const {
     model::FormatContext f{ctx_.enums, *ctx_.list_arena, false};
@@ -147,8 +156,8 @@ class Eval {
   }
 
   const Value& arith(const Node& n, Value& out) {
-    const Value& a = run(kid(n, 0));
-    const Value& b = run(kid(n, 1));
+    const Value& a = arg(kid(n, 0));
+    const Value& b = arg(kid(n, 1));
     if (const Value* bad = combine(a, b, out)) return *bad;
     const bool plus = n.op == Op::add;
     if (a.kind == Kind::list) {
@@ -210,8 +219,8 @@ class Eval {
   }
 
   const Value& compare(const Node& n, Value& out) {
-    const Value& a = run(kid(n, 0));
-    const Value& b = run(kid(n, 1));
+    const Value& a = arg(kid(n, 0));
+    const Value& b = arg(kid(n, 1));
     if (const Value* bad = combine(a, b, out)) return *bad;
     bool r = false;
     switch (n.op) {
@@ -234,9 +243,9 @@ class Eval {
     // Kleene three-valued logic: a decisive operand (false for and, true for or) wins even
     // when the other is unknown or failed.
     const bool is_and = n.op == Op::and_;
-    const Value& a = run(kid(n, 0));
+    const Value& a = arg(kid(n, 0));
     if (a.known() && a.boolean != is_and) return a;
-    const Value& b = run(kid(n, 1));
+    const Value& b = arg(kid(n, 1));
     if (b.known() && b.boolean != is_and) return b;
     if (const Value* bad = combine(a, b, out)) return *bad;
     return out = Value::make_bool(is_and);
@@ -245,8 +254,8 @@ class Eval {
   const Value& item(const Value& list, std::uint32_t k) const { return (*ctx_.list_arena)[list.list.offset + k]; }
 
   const Value& in(const Node& n, Value& out) {
-    const Value& a = run(kid(n, 0));
-    const Value& b = run(kid(n, 1));
+    const Value& a = arg(kid(n, 0));
+    const Value& b = arg(kid(n, 1));
     if (const Value* bad = combine(a, b, out)) return *bad;
     bool r = false;
     if (b.kind == Kind::window) {
@@ -270,7 +279,7 @@ class Eval {
     std::vector<const Value*> spill;
     const Value* acc = nullptr;  // the first failure or the unknown so far
     for (std::uint32_t k = 0; k < n.child_count; ++k) {
-      const Value& v = run(kid(n, k));
+      const Value& v = arg(kid(n, k));
       if (!v.known()) acc = acc ? combine(*acc, v, out) : &v;
       if (k < kInline) inline_items[k] = &v; else spill.push_back(&v);
     }
@@ -285,9 +294,9 @@ class Eval {
 
   const Value& call(const Node& n, Value& out) {
     if (n.fn == Fn::if_unknown) {
-      const Value& x = run(kid(n, 0));
+      const Value& x = arg(kid(n, 0));
       if (x.state != State::unknown) return x;
-      const Value& v = run(kid(n, 1));
+      const Value& v = arg(kid(n, 1));
       if (ctx_.trace) step(n, brief(e_.nodes[kid(n, 0)]) + " is unknown", v, "taken as the fallback");
       return v;
     }
@@ -303,7 +312,7 @@ class Eval {
     if (n.fn == Fn::min || n.fn == Fn::max) {
       const Value* best = nullptr;
       for (std::uint32_t k = 0; k < argc; ++k) {
-        const Value& v = run(kid(n, k));
+        const Value& v = arg(kid(n, k));
         if (!v.known()) {
           acc = acc ? combine(*acc, v, out) : &v;
           continue;
@@ -316,7 +325,7 @@ class Eval {
     }
     std::array<const Value*, 3> args{};
     for (std::uint32_t k = 0; k < argc && k < args.size(); ++k) {
-      const Value& v = run(kid(n, k));
+      const Value& v = arg(kid(n, k));
       args[k] = &v;
       if (!v.known()) acc = acc ? combine(*acc, v, out) : &v;
     }
