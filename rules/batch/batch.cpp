@@ -3,6 +3,7 @@
 #include <iconv.h>
 
 #include <algorithm>
+#include <cstring>
 #include <array>
 #include <cerrno>
 #include <thread>
@@ -138,6 +139,27 @@ std::string sanitize_utf8(std::string_view text) {
   return out;
 }
 
+/// Whether `text` holds a comma, a quote or a line break (a CSV field holding one is quoted).
+/// Eight bytes at a time: a row is mostly digits and dates.
+bool has_csv_special(std::string_view text) {
+  constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  const auto has_byte = [&](std::uint64_t w, unsigned char b) {
+    const std::uint64_t x = w ^ (ones * b);
+    return ((x - ones) & ~x & highs) != 0;  // some byte of x is zero
+  };
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, text.data() + i, 8);
+    if (has_byte(w, ',') || has_byte(w, '"') || has_byte(w, '\r') || has_byte(w, '\n')) return true;
+  }
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == ',' || c == '"' || c == '\r' || c == '\n') return true;
+  }
+  return false;
+}
+
 /// Appends a CSV field, quoted when it must be (RFC 4180: comma, quote, line break, edge spaces).
 void put_csv(std::string& out, std::string_view f) {
   bool quote = !f.empty() && (f.front() == ' ' || f.back() == ' ');
@@ -195,7 +217,10 @@ class Runner {
   void row(Slot& s, const Record& r, const engine::EvalOptions& eval) const {
     const auto& policy = engine_.policy();
     std::string error;
-    for (std::size_t f = 0; f < policy.facts.size(); ++f) s.situation.clear(f);
+    // Only facts with a column are ever set: the others stay absent from row to row.
+    for (const auto& fact : layout_.column_fact) {
+      if (fact) s.situation.clear(*fact);
+    }
     // Every bad cell is reported, in column order, so that one round of corrections fixes the row.
     // Each message quotes at most 100 bytes of its cell; past kRowMessageBudget bytes the later
     // cells are named by column only, so that a row with many bad cells still names them all.
@@ -298,13 +323,18 @@ class Runner {
   }
 
   void write_csv(Slot& s, const Record& r, bool evaluated, const char* status, const std::string& error) const {
+    // Most rows have no comma, quote or line break in any cell: one scan of the row's text
+    // finds that, and then only each cell's edges decide whether it is quoted.
+    const bool plain = !r.decode_error && !has_csv_special(r.text);
     for (std::size_t c = 0; c < layout_.headers.size(); ++c) {
       if (c) s.out += ',';
       if (c >= r.size()) continue;
+      const std::string_view f = r.field(c);
       // A row that was not valid UTF-8 is passed through with its bad bytes replaced (U+FFFD),
       // so that the output file stays valid UTF-8.
-      if (r.decode_error) put_csv(s.out, sanitize_utf8(r.field(c)));
-      else put_csv(s.out, r.field(c));
+      if (r.decode_error) put_csv(s.out, sanitize_utf8(f));
+      else if (plain && (f.empty() || (f.front() != ' ' && f.back() != ' '))) s.out += f;
+      else put_csv(s.out, f);
     }
     for (const auto oi : layout_.outputs) {
       s.out += ',';

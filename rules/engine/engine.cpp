@@ -258,10 +258,15 @@ class Run {
   expr::EvalContext ctx_;
 };
 
+/// Readies `out` for an evaluation: the environment from the template (facts included, unless
+/// `facts` is given: then they are copied from it instead), no rule evaluated, nothing recorded.
 void prepare(const loader::CompiledPack& p, const std::vector<Value>& env_template, calendar::Date as_of,
-             model::Outcome& out) {
+             model::Outcome& out, const std::vector<Value>* facts = nullptr) {
   out.as_of = as_of;
-  out.env.assign(env_template.begin(), env_template.end());
+  out.env.resize(env_template.size());
+  const auto given = static_cast<std::ptrdiff_t>(facts ? std::min<std::size_t>(facts->size(), p.param_base) : 0);
+  if (facts) std::copy(facts->begin(), facts->begin() + given, out.env.begin());
+  std::copy(env_template.begin() + given, env_template.end(), out.env.begin() + given);
   out.env[p.as_of_slot] = Value::make_date(as_of);
   out.output_base = p.output_base;
   out.output_count = static_cast<std::uint32_t>(p.outputs.size());
@@ -280,9 +285,7 @@ void prepare(const loader::CompiledPack& p, const std::vector<Value>& env_templa
 
 void Engine::evaluate(const model::Situation& situation, calendar::Date as_of, model::Outcome& out,
                       const EvalOptions& options) const {
-  prepare(*pack_, env_template_, as_of, out);
-  const auto& facts = situation.facts();
-  std::copy(facts.begin(), facts.end(), out.env.begin());
+  prepare(*pack_, env_template_, as_of, out, &situation.facts());
   for (const auto& [index, value] : options.parameters) out.env[pack_->param_base + index] = value;
   Memo* memo = options.memo && !options.explain && &options.memo->plan() == &memo_plan_ ? options.memo : nullptr;
   if (memo) memo->begin(out.env, options.parameters.empty());

@@ -488,6 +488,26 @@ TEST(BatchTrial, PassThroughColumnsKeepTheirSpaces) {
   EXPECT_NE(r.output.find("\" 1 \",2025-06-15,2027-06-15"), std::string::npos) << r.output;
 }
 
+TEST(Batch, PassThroughCellsAreQuotedExactlyWhenTheyMustBe) {
+  // A comma, quote or line break at every position of a 20-byte row (the row's text is scanned
+  // eight bytes at a time), with a plain cell beside it that must stay unquoted.
+  for (const std::string special : {",", "\"", "\n", "\r"}) {
+    for (std::size_t at = 0; at <= 9; ++at) {
+      std::string note = std::string(at, 'a') + special + std::string(9 - at, 'b');
+      std::string written = "\"";
+      for (char c : note) written += c == '"' ? std::string("\"\"") : std::string(1, c);
+      written += "\"";
+      const auto r = run("备注,学号,退役日期\r\n" + written + ",2020001,2025-06-15\r\n");
+      ASSERT_TRUE(r.summary) << written;
+      EXPECT_NE(r.output.find("\r\n" + written + ",2020001,2025-06-15,2027-06-15"), std::string::npos)
+          << written << " in " << r.output;
+    }
+  }
+  // Without any, no cell is quoted.
+  const auto plain = run("备注,学号,退役日期\r\naaaaaaaaabbbbbbbbb,2020001,2025-06-15\r\n");
+  EXPECT_NE(plain.output.find("\r\naaaaaaaaabbbbbbbbb,2020001,2025-06-15,2027-06-15"), std::string::npos) << plain.output;
+}
+
 TEST(BatchTrial, Utf16IsNamed) {
   const auto r = run(std::string("\xFF\xFE", 2) + encode("退役日期\r\n", "UTF-16LE"));
   ASSERT_EQ(r.diags.size(), 1u);
