@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <thread>
 
@@ -28,6 +29,10 @@ struct Layout {
   std::vector<std::uint32_t> order;                     // those and what they read, in evaluation order
   std::vector<std::vector<std::uint32_t>> output_facts; // per output written: the facts it reads
 };
+
+/// Blocks in a round per job: small blocks let the reading thread, once it has read and written,
+/// take blocks the workers have not reached, and keep the threads evenly loaded.
+constexpr std::size_t kBlocksPerJob = 4;
 
 /// Bytes of a row's error message past which further bad cells are named by column only.
 constexpr std::size_t kRowMessageBudget = 1000;
@@ -521,27 +526,33 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
 
   const unsigned jobs = std::max(1u, options.jobs);
   const std::size_t block_rows = std::max<std::size_t>(1, options.block_rows);
+  const std::size_t round_blocks = std::size_t{jobs} * kBlocksPerJob;
   Runner runner(engine, options, layout);
-  // One memo per worker: the k-th block of every round is evaluated by the k-th worker, and
-  // rounds never overlap, so no memo is used by two threads at once.
+  // One memo per evaluating thread (the workers and this one): a thread keeps its memo from
+  // round to round, and no memo is used by two threads.
   std::vector<engine::Memo> memos;
-  for (unsigned k = 0; k < jobs; ++k) memos.emplace_back(engine.memo_plan());
-  // A round is up to `jobs` blocks of rows. Two rounds take turns: while worker threads evaluate
-  // one, this thread writes the one before it and reads the one after it, so reading and writing
-  // overlap evaluation. Rounds are written in order, so the output never depends on `jobs`.
+  for (unsigned k = 0; k <= jobs; ++k) memos.emplace_back(engine.memo_plan());
+  // A round is up to `round_blocks` blocks of rows. Two rounds take turns: while worker threads
+  // evaluate one, this thread writes the one before it and reads the one after it, then joins
+  // the workers on the blocks left, so that no core idles while the slower side finishes.
+  // Rounds are written in order, so the output never depends on `jobs`.
   struct Round {
     std::vector<Slot> slots;
-    std::size_t filled = 0;  // blocks holding rows
+    std::size_t filled = 0;              // blocks holding rows
+    std::atomic<std::size_t> next{0};    // the next block to evaluate
   };
   std::array<Round, 2> rounds;
   for (auto& r : rounds) {
-    r.slots.resize(jobs);
+    r.slots.resize(round_blocks);
     for (auto& s : r.slots) s.records.resize(block_rows);
   }
+  const auto evaluate_blocks = [&runner](Round& r, engine::Memo& memo) {
+    for (std::size_t k; (k = r.next.fetch_add(1)) < r.filled;) runner.process(r.slots[k], memo);
+  };
   bool more = true;
   const auto read_round = [&](Round& r) {
     r.filled = 0;
-    while (r.filled < jobs && more) {
+    while (r.filled < round_blocks && more) {
       auto& s = r.slots[r.filled];
       s.count = 0;
       std::size_t bytes = 0;
@@ -578,15 +589,17 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   read_round(*current);
   while (current->filled > 0) {
     bool written = true;
+    current->next = 0;
     {
       std::vector<std::jthread> workers;  // joined at the end of this scope, whatever happens
-      for (std::size_t k = 0; k < current->filled; ++k) {
-        workers.emplace_back([&runner, &memos, current, k] { runner.process(current->slots[k], memos[k]); });
+      for (unsigned k = 0; k < jobs && k < current->filled; ++k) {
+        workers.emplace_back([&evaluate_blocks, &memos, current, k] { evaluate_blocks(*current, memos[k]); });
       }
       Round& other = current == &rounds[0] ? rounds[1] : rounds[0];
       if (previous) written = write_round(*previous);
       if (written) read_round(other);
       else other.filled = 0;
+      evaluate_blocks(*current, memos[jobs]);  // help with the blocks no worker has taken yet
     }
     if (!written) return write_failed();
     previous = current;

@@ -1,8 +1,8 @@
 #pragma once
 /// `policy batch`: evaluate a pack for every row of a roster. Every input row gives exactly one
 /// output row, in input order; a bad row never stops the run. Streaming: memory is bounded by
-/// two rounds of `jobs` blocks (a block: at most block_rows rows and about block_bytes bytes),
-/// whatever the roster's length or width. Output is identical whatever the number of jobs.
+/// two rounds of 4 x `jobs` blocks (a block: at most block_rows rows and about block_bytes
+/// bytes), whatever the roster's length or width. Output is identical whatever the number of jobs.
 
 #include <cstddef>
 #include <functional>
@@ -36,13 +36,13 @@ struct BatchOptions {
   bool excel_serial_dates = false;     ///< read bare numbers in date columns as Excel 1900 serials
   OutputFormat format = OutputFormat::csv;
   OutputEncoding output_encoding = OutputEncoding::automatic;
-  unsigned jobs = 1;                   ///< threads evaluating rows, besides the one reading and writing (output is the same for any number)
+  unsigned jobs = 1;                   ///< threads evaluating rows, besides the one reading and writing, which helps once its reading and writing is done (output is the same for any number)
   calendar::Date as_of;                ///< evaluation date in the policy time zone
   std::vector<std::string> outputs;    ///< outputs to write (when empty: all but text guidance); status is over these
-  std::size_t block_rows = 4096;       ///< rows handed to a worker at a time, at most
+  std::size_t block_rows = 1024;       ///< rows handed to a thread at a time, at most
   /// A block also ends once its rows hold this many bytes, so that memory stays bounded for wide
-  /// rosters too (hundreds of columns): about 2 rounds x jobs x (this + its output).
-  std::size_t block_bytes = std::size_t{1} << 20;
+  /// rosters too (hundreds of columns): about 2 rounds x 4 x jobs x (this + its output).
+  std::size_t block_bytes = std::size_t{1} << 18;
 };
 
 /// What happened to the rows.
