@@ -345,7 +345,8 @@ class Runner {
       s.out += ',';
       if (!evaluated) continue;
       const Value& v = s.outcome.output(oi);
-      if (v.known() && never_quoted(v.kind)) {
+      if (!v.known()) continue;  // unknown or failed: an empty cell
+      if (never_quoted(v.kind)) {
         model::append_value(s.out, v, {engine_.policy().enums, s.outcome.list_arena, false});
         continue;
       }

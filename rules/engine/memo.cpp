@@ -109,8 +109,8 @@ MemoPlan MemoPlan::build(const loader::CompiledPack& p, const std::vector<std::v
   std::map<std::vector<std::uint32_t>, std::uint32_t> by_facts;
   for (std::uint32_t oi = 0; oi < p.outputs.size(); ++oi) {
     const auto& slots = inputs[oi];
-    if (!scalar(p.outputs[oi].decl(p.policy).type.kind)) continue;
-    // Every input a plain value (not text pointing into a row), and every parameter read in the context.
+    // Every input a plain value (not text pointing into a row); parameters read are in the context.
+    // Outputs of any type: a list, text or string is remembered only while unknown (keep()).
     if (!std::all_of(slots.begin(), slots.end(), [&](std::uint32_t s) { return scalar(slot_type(p, s).kind); })) continue;
     std::vector<std::uint32_t> facts;
     std::copy_if(slots.begin(), slots.end(), std::back_inserter(facts), [&](std::uint32_t s) { return s < p.param_base; });

@@ -18,9 +18,9 @@ struct CompiledPack;
 namespace rules::engine {
 
 /// Which outputs may be remembered, grouped by the facts they read. Built once per engine.
-/// Outputs that read strings or ID numbers (values pointing into a row's text), and outputs
-/// whose values are strings, text or lists (pointing into the row or the evaluation's arena),
-/// are not remembered.
+/// Outputs that read strings or ID numbers (values pointing into a row's text) are not
+/// remembered; values of strings, text or lists (pointing into the row or the evaluation's
+/// arena) are remembered only while unknown (Memo::keep).
 struct MemoPlan {
   static constexpr std::uint32_t kNone = UINT32_MAX;
   /// At most this many facts read by a group (more: its outputs are not remembered).

@@ -78,10 +78,10 @@ TEST_F(Memoised, GroupsOutputsByTheFactsTheyRead) {
   }
   // The certificate outputs read another fact: another group.
   EXPECT_NE(plan.group_of[output("degree_visible_from")], g);
-  // Lists and text point into an evaluation's storage: not remembered.
-  EXPECT_EQ(plan.group_of[output("record_lookup_causes")], MemoPlan::kNone);
-  EXPECT_EQ(plan.group_of[output("reenroll_windows")], MemoPlan::kNone);
-  EXPECT_EQ(plan.group_of[output("reenroll_guidance")], MemoPlan::kNone);
+  // Lists and text are in groups too (remembered while unknown: known values point into an
+  // evaluation's storage).
+  EXPECT_EQ(plan.group_of[output("reenroll_windows")], g);
+  EXPECT_NE(plan.group_of[output("reenroll_guidance")], MemoPlan::kNone);
 }
 
 /// Evaluates `rows` situations drawn from few values (so that they repeat, as cohorts do) with
@@ -156,6 +156,32 @@ TEST_F(Memoised, ParametersGivenPerEvaluationAreTakenIntoAccount) {
     EXPECT_GT(memo.hits(), hits);
     EXPECT_EQ(deadline(plain), "2026-09-30");
   }
+}
+
+TEST_F(Memoised, KnownListsAreComputedEachTimeAndUnknownOnesRemembered) {
+  Memo memo(engine->memo_plan());
+  EvalOptions options;
+  options.memo = &memo;
+  model::Outcome out;
+  const std::vector<std::uint32_t> windows_only = engine->evaluation_order(std::vector<std::uint32_t>{output("reenroll_windows")});
+  options.only = &windows_only;
+  auto veteran = engine->new_situation();
+  set(veteran, "discharge_date", "2025-06-15");
+  for (int i = 0; i < 3; ++i) {
+    // A list points into the outcome's arena: computed again for every evaluation.
+    const auto misses = memo.misses();
+    engine->evaluate(veteran, date("2025-12-01"), out, options);
+    EXPECT_EQ(model::format_value(out.output(output("reenroll_windows")), {engine->policy().enums, out.list_arena, false}),
+              "[[2025-09-01 .. 2025-09-30], [2026-09-01 .. 2026-09-30]]");
+    // The first time every output is computed; then only the list.
+    EXPECT_EQ(memo.misses(), misses + (i == 0 ? windows_only.size() : 1)) << i;
+  }
+  const auto hits = memo.hits();
+  for (int i = 0; i < 2; ++i) {
+    engine->evaluate(engine->new_situation(), date("2025-12-01"), out, options);
+    EXPECT_EQ(out.output(output("reenroll_windows")).state, model::State::unknown);
+  }
+  EXPECT_EQ(memo.hits(), hits + windows_only.size());  // the second time, every output remembered
 }
 
 TEST_F(Memoised, FailuresAreComputedEachTime) {
