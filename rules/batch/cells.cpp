@@ -67,15 +67,6 @@ std::string quote_cell(std::string_view s) {
   return "'" + shown + "'";
 }
 
-bool equals_ascii_ci(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 namespace {
 
 // A cursor over the trimmed cell text.
@@ -385,10 +376,7 @@ CellStatus parse_cell(std::string_view raw, model::Type t, std::span<const model
         return CellStatus::error;
       }
       const auto& set = enums[t.enum_id];
-      auto idx = set.find(text);
-      for (std::uint32_t i = 0; !idx && i < set.values.size(); ++i) {
-        if (equals_ascii_ci(set.values[i].name, text)) idx = i;  // Enrolled_Student, as typed in Excel
-      }
+      const auto idx = set.find_any_case(text);  // Enrolled_Student, as typed in Excel
       if (!idx) {
         error = quote_cell(text) + " is not " + model::expected_form(t, enums);
         return CellStatus::error;

@@ -38,9 +38,8 @@ enum class CellStatus {
 /// (全角空格). Inner whitespace is kept. The result views `text`.
 std::string_view trim_cell(std::string_view text);
 
-/// Whether `a` and `b` are equal ignoring the case of ASCII letters (other bytes, such as
-/// Chinese characters, must match exactly): `TRUE`, `Discharge_Date`, `Enrolled_Student`.
-bool equals_ascii_ci(std::string_view a, std::string_view b);
+/// Headers and yes/no cells match in any ASCII letter case (model/policy.h).
+using model::equals_ascii_ci;
 
 /// Parses one roster cell as a value of type `t`; `enums` are the pack's enum sets (for
 /// Kind::enumeration). The text is trimmed by `trim_cell` first, for every type.
@@ -56,7 +55,7 @@ bool equals_ascii_ci(std::string_view a, std::string_view b);
 ///   outside 0001..9999 are errors with calendar::make_date's reason;
 /// - bool: 是/否, true/false, yes/no, Y/N (any letter case), 1/0;
 /// - enumeration: a value name (in any ASCII letter case: Enrolled_Student) or label of enum set
-///   `t.enum_id` (model::EnumDef::find);
+///   `t.enum_id` (model::EnumDef::find_any_case, as for --set);
 /// - integer: optional sign and decimal digits, optionally followed by a fraction of zeros as Excel
 ///   writes "12.0"; no exponents, no thousands separators; must fit in 64 bits;
 /// - string and text: the trimmed text; `out` views `text`, which the caller keeps alive;

@@ -686,6 +686,29 @@ TEST_F(Situation, EnumByLabel) {
   EXPECT_EQ(beta_name["values"]["kind_out"], "b");
 }
 
+TEST_F(Situation, SetTakesEnumValueNamesInAnyCaseLikeBatch) {
+  // A registrar types Enrolled_Student into a roster cell and into --set alike: both read it.
+  auto lower = eval_with({"--set", "discharge_date=2025-06-15", "--set", "enlisted_as=enrolled_student"});
+  for (const char* typed : {"Enrolled_Student", "ENROLLED_STUDENT"}) {
+    auto mixed = eval_with({"--set", "discharge_date=2025-06-15", "--set", std::string("enlisted_as=") + typed});
+    EXPECT_EQ(results_of(mixed), results_of(lower)) << typed;
+  }
+  const auto pack = tmp.write("tiny.toml", std::string(kTinyHeader) + kTinyRules);
+  EXPECT_EQ(eval_with({"--policy", pack, "--set", "start_date=2024-01-31", "--set", "kind=Beta"})["values"]["kind_out"], "b");
+  EXPECT_EQ(eval_with({"--policy", pack, "--set", "start_date=2024-01-31", "--set", "kind=ALPHA"})["values"]["kind_out"], "a");
+  // The same cell in a roster gives the same value.
+  RunOptions roster;
+  roster.stdin_data = "start_date,kind\r\n2024-01-31,Beta\r\n";
+  const auto b = run({"batch", "-", "--policy", pack, "--as-of", "2025-12-01", "--outputs", "kind_out"}, roster);
+  EXPECT_EQ(b.code, 0) << b.describe();
+  EXPECT_EQ(b.out, "start_date,kind,kind_out,status,error\r\n2024-01-31,Beta,b,ok,\r\n") << b.describe();
+  // Still not a near miss, and labels only exactly.
+  const auto bad = run({"eval", "--policy", pack, "--set", "kind=Betas", "--as-of", "2025-12-01"});
+  EXPECT_EQ(bad.code, 1) << bad.describe();
+  EXPECT_TRUE(contains(bad.err, "error[situation_bad_value]: fact kind (类别): 'Betas' is not one of alpha (甲), beta (乙)"))
+      << bad.describe();
+}
+
 TEST_F(Situation, MissingFileIsAnInputError) {
   const auto r = run({"eval", (tmp.path() / "no-such-situation.toml").string(), "--as-of", "2025-12-01"});
   EXPECT_EQ(r.code, 1) << r.describe();
