@@ -56,6 +56,11 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
   };
   std::vector<std::optional<std::size_t>> fact_column(facts.size());
   bool any = false;
+  // Columns named like one batch adds: one diagnostic for all of them (a file batch wrote has a
+  // dozen or more), at the first of them and in column order among the other diagnostics.
+  std::vector<std::string> clashes;  // column_name of each
+  std::size_t first_clash = 0, clash_at = 0;
+  bool output_clash = false;
   for (std::size_t c = 0; c < header.size(); ++c) {
     // Headers match after trimming (also full-width spaces) and dropping a stray BOM; fact names
     // match in any ASCII case (Discharge_Date), Chinese headers exactly.
@@ -84,12 +89,12 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
       const bool output = std::any_of(layout.outputs.begin(), layout.outputs.end(),
                                       [&](std::uint32_t oi) { return engine.pack().outputs[oi].name == h; });
       if (result || output) {
-        auto d = at(c);
-        d.code = "batch_column_clash";
-        d.message = column_name(c, h) + ": batch adds a column of this name to its output, which would then have "
-                    "two; remove the old result columns (a file batch wrote ends with its outputs, status and error)" +
-                    (output ? " or choose other outputs with --outputs" : " or rename this column");
-        diags.push_back(std::move(d));
+        if (clashes.empty()) {
+          first_clash = c;
+          clash_at = diags.size();
+        }
+        clashes.push_back(column_name(c, h));
+        output_clash = output_clash || output;
       }
     }
     if (fact) {
@@ -104,6 +109,24 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
       fact_column[*fact] = c;
     }
     layout.column_fact.push_back(fact);
+  }
+  if (!clashes.empty()) {
+    constexpr std::size_t kNamed = 3;  // then "and N more"
+    const bool one = clashes.size() == 1;
+    std::string named;
+    for (std::size_t k = 0; k < clashes.size() && k < kNamed; ++k) {
+      const bool last = k + 1 == clashes.size();
+      named += (k == 0 ? "" : last ? " and " : ", ") + clashes[k];
+    }
+    if (clashes.size() > kNamed) named += " and " + std::to_string(clashes.size() - kNamed) + " more";
+    auto d = at(first_clash);
+    d.code = "batch_column_clash";
+    d.message = named + (one ? ": batch adds a column of this name to its output, which would then have two"
+                             : ": batch adds columns of these names to its output, which would then have two of each") +
+                "; remove the old result columns (a file batch wrote ends with its outputs, status and error)" +
+                (output_clash ? " or choose other outputs with --outputs"
+                              : one ? " or rename this column" : " or rename these columns");
+    diags.insert(diags.begin() + static_cast<std::ptrdiff_t>(clash_at), std::move(d));
   }
   if (!any) {
     auto d = at(0);

@@ -1518,18 +1518,46 @@ TEST(BatchCli, ARosterWithResultColumnsIsRefusedForCsvOnly) {
   const auto out = (tmp.path() / "out.csv").string();
   auto csv = run({"batch", roster, "--as-of", "2025-12-01", "--outputs", "retention_until", "-o", out});
   EXPECT_EQ(csv.code, 1) << csv.describe();
-  EXPECT_TRUE(contains(csv.err, roster + ":1:2: error[batch_column_clash]: column 2 (retention_until): batch adds a "
-                                         "column of this name")) << csv.describe();
-  EXPECT_TRUE(contains(csv.err, roster + ":1:3: error[batch_column_clash]: column 3 (status)")) << csv.describe();
-  EXPECT_TRUE(contains(csv.err, roster + ":1:4: error[batch_column_clash]: column 4 (error)")) << csv.describe();
+  EXPECT_EQ(csv.err, roster + ":1:2: error[batch_column_clash]: column 2 (retention_until), column 3 (status) and "
+                               "column 4 (error): batch adds columns of these names to its output, which would then "
+                               "have two of each; remove the old result columns (a file batch wrote ends with its "
+                               "outputs, status and error) or choose other outputs with --outputs\n")
+      << csv.describe();
   EXPECT_FALSE(fs::exists(out));
   auto other = run({"batch", roster, "--as-of", "2025-12-01", "--outputs", "reenroll_deadline"});
   EXPECT_EQ(other.code, 1) << other.describe();
   EXPECT_FALSE(contains(other.err, "column 2 (retention_until)")) << other.describe();  // not written: no clash
-  EXPECT_TRUE(contains(other.err, "column 3 (status)")) << other.describe();
+  EXPECT_TRUE(contains(other.err, ":1:3: error[batch_column_clash]: column 3 (status) and column 4 (error): "))
+      << other.describe();
   auto jsonl = run({"batch", roster, "--as-of", "2025-12-01", "--outputs", "retention_until", "--format", "jsonl"});
   EXPECT_EQ(jsonl.code, 0) << jsonl.describe();
   EXPECT_EQ(json::parse(lines_of(jsonl.out).at(0))["values"]["retention_until"], "2027-06-15");
+}
+
+TEST(BatchCli, RunningOnItsOwnOutputSaysSoInOneLine) {
+  // With every output written, a result file has a column for each output, status and error,
+  // all of them named like the columns batch adds: one message for them, not one each.
+  TempDir tmp;
+  const auto roster = tmp.write("r.csv", "学号,退役日期\r\n1,2025-06-15\r\n");
+  const auto results = (tmp.path() / "results.csv").string();
+  auto first = run({"batch", roster, "--as-of", "2025-12-01", "-o", results});
+  ASSERT_EQ(first.code, 0) << first.describe();
+  std::vector<std::string> added;  // the header of the results after 学号 and 退役日期
+  std::istringstream header(lines_of(read_file(results)).at(0));
+  for (std::string column; std::getline(header, column, ',');) added.push_back(column);
+  added.back().erase(added.back().find_last_not_of('\r') + 1);
+  added.erase(added.begin(), added.begin() + 2);
+  ASSERT_GT(added.size(), 20u);
+  ASSERT_EQ(added.back(), "error");
+  auto again = run({"batch", results, "--as-of", "2025-12-01"});
+  EXPECT_EQ(again.code, 1) << again.describe();
+  EXPECT_TRUE(again.out.empty()) << again.describe();
+  EXPECT_EQ(again.err, results + ":1:3: error[batch_column_clash]: column 3 (" + added[0] + "), column 4 (" + added[1] +
+                           "), column 5 (" + added[2] + ") and " + std::to_string(added.size() - 3) +
+                           " more: batch adds columns of these names to its output, which would then have two of "
+                           "each; remove the old result columns (a file batch wrote ends with its outputs, status "
+                           "and error) or choose other outputs with --outputs\n")
+      << again.describe();
 }
 
 TEST(BatchCli, OutputFileIsWrittenAtomically) {
