@@ -26,6 +26,11 @@ namespace {
 /// Exit code when some rows had errors (README).
 constexpr int kExitRowErrors = 3;
 
+/// The signals whose default action ends the run and that it may be sent while writing -o: they
+/// remove the temporary file first. SIGPIPE: e.g. standard error piped to a reader that quit;
+/// SIGQUIT: Ctrl-\; SIGUSR1, SIGUSR2, SIGALRM: sent by scripts and schedulers (timeout -s).
+constexpr int kRemovingSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM};
+
 /// The temporary file being written, for the signal handler (a fixed buffer: handlers may only
 /// call async-signal-safe functions such as unlink).
 char g_temporary[4096] = {0};
@@ -119,7 +124,7 @@ class FdBuf : public std::streambuf {
 /// Where -o writes. A regular file (or a new one) is written under a temporary name beside the
 /// target and renamed into place only when complete, so an interrupted run (even by Ctrl-C or
 /// SIGTERM) never leaves a partial file under the final name, nor a stray copy of the roster's
-/// data (SIGINT, SIGTERM, SIGHUP and SIGPIPE remove the temporary). A symbolic link is followed:
+/// data (kRemovingSignals remove the temporary). A symbolic link is followed:
 /// its target is replaced. An existing file keeps its permissions (a private roster result stays
 /// private), and one its user may not write is refused, not replaced. Anything else that exists —
 /// a device such as /dev/null, a named pipe, also through a symbolic link — is opened and written
@@ -167,9 +172,9 @@ class OutputFile {
     tmp_ = tmpl;
     if (tmp_.size() < sizeof g_temporary) {
       std::memcpy(g_temporary, tmp_.c_str(), tmp_.size() + 1);
-      // SIGPIPE: e.g. standard error piped to a reader that quit. A signal the run was started
-      // with ignored stays ignored: under nohup, a hang-up must not end the run.
-      for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) {
+      // A signal the run was started with ignored stays ignored: under nohup, a hang-up must not
+      // end the run.
+      for (const int sig : kRemovingSignals) {
         struct sigaction current{};
         if (::sigaction(sig, nullptr, &current) == 0 && current.sa_handler == SIG_IGN) continue;
         ::signal(sig, remove_temporary_and_die);

@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -1948,7 +1949,7 @@ class BackgroundBatch {
     posix_spawnattr_init(&attr);
     sigset_t defaults, none;
     sigemptyset(&defaults);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaddset(&defaults, sig);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM}) sigaddset(&defaults, sig);
     sigemptyset(&none);
     posix_spawnattr_setsigdefault(&attr, &defaults);
     posix_spawnattr_setsigmask(&attr, &none);
@@ -2020,7 +2021,12 @@ bool wait_for_temporary(const fs::path& dir, const std::string& name) {
 }
 
 TEST(BatchCli, ASignalRemovesTheTemporaryFile) {
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) {
+  // SIGQUIT's default action dumps core: not here (the run inherits this soft limit).
+  rlimit core{};
+  ASSERT_EQ(::getrlimit(RLIMIT_CORE, &core), 0) << std::strerror(errno);
+  core.rlim_cur = 0;
+  ASSERT_EQ(::setrlimit(RLIMIT_CORE, &core), 0) << std::strerror(errno);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM}) {
     SCOPED_TRACE(strsignal(sig));
     TempDir tmp;
     BackgroundBatch run_in_background((tmp.path() / "out.csv").string());
