@@ -462,8 +462,13 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
       }
     }
   }
+  const auto read_failed = [&] {
+    diags.push_back(source::diagnostic_at("batch_io", input_name, {}, "cannot read the roster: " + *reader.read_error()));
+    return diags;
+  };
   Record header;
   if (!reader.next(header)) {
+    if (reader.read_error()) return read_failed();
     diags.push_back(source::diagnostic_at("batch_bad_header", input_name, {},
                                           reader.error() ? *reader.error() : "the roster is empty: no header row"));
     return diags;
@@ -581,6 +586,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   if (previous && !write_round(*previous)) return write_failed();
   out.flush();
   if (!out.good()) return write_failed();
+  if (reader.read_error()) return read_failed();  // the rows before it were written
   if (reader.error()) {
     diags.push_back(source::diagnostic_at("batch_bad_csv", input_name, {}, *reader.error()));
     return diags;

@@ -4,7 +4,9 @@
 
 #include "encode.h"
 
+#include <cerrno>
 #include <sstream>
+#include <system_error>
 
 #include "batch/batch.h"
 #include "builtin_pack.h"
@@ -614,6 +616,49 @@ TEST(BatchTrial, AWriteFailureIsAnError) {
   const auto* diags = std::get_if<std::vector<source::Diagnostic>>(&v);
   ASSERT_NE(diags, nullptr);
   EXPECT_EQ(diags->at(0).code, "batch_io");
+}
+
+/// Gives `text`, then throws like a failed read(2) (as std::filebuf and the CLI's InputFile do).
+struct ReadFailsAfter : std::streambuf {
+  explicit ReadFailsAfter(std::string t) : text(std::move(t)) {}
+  int_type underflow() override {
+    if (gptr() != nullptr && gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    if (given || text.empty()) throw std::system_error(EIO, std::generic_category());
+    given = true;
+    setg(text.data(), text.data(), text.data() + text.size());
+    return traits_type::to_int_type(*gptr());
+  }
+  std::string text;
+  bool given = false;
+};
+
+TEST(BatchTrial, AFailedReadIsBatchIoWithTheReasonNotAnEmptyOrShortRoster) {
+  BatchOptions o;
+  o.as_of = *calendar::parse_date("2025-12-01");
+  o.outputs = {"retention_until"};
+  // Before the header: not "the roster is empty".
+  ReadFailsAfter nothing("");
+  std::istream in(&nothing);
+  std::ostringstream out;
+  auto v = run_batch(cn(), in, "<stdin>", out, o);
+  const auto* diags = std::get_if<std::vector<source::Diagnostic>>(&v);
+  ASSERT_NE(diags, nullptr);
+  ASSERT_EQ(diags->size(), 1u);
+  EXPECT_EQ(diags->at(0).code, "batch_io");
+  EXPECT_EQ(diags->at(0).span.file, "<stdin>");
+  EXPECT_EQ(diags->at(0).message, "cannot read the roster: Input/output error");
+  EXPECT_EQ(out.str(), "");
+  // Midway: the rows read are written, and the run still fails rather than pass for complete.
+  ReadFailsAfter some("退役日期\r\n2025-06-15\r\n");
+  std::istream in2(&some);
+  std::ostringstream out2;
+  v = run_batch(cn(), in2, "r.csv", out2, o);
+  diags = std::get_if<std::vector<source::Diagnostic>>(&v);
+  ASSERT_NE(diags, nullptr);
+  ASSERT_EQ(diags->size(), 1u);
+  EXPECT_EQ(diags->at(0).code, "batch_io");
+  EXPECT_EQ(diags->at(0).message, "cannot read the roster: Input/output error");
+  EXPECT_EQ(out2.str(), "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n");
 }
 
 /// Accepts `room` bytes, then fails like a full disk.
