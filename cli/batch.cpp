@@ -10,7 +10,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -224,21 +223,13 @@ class OutputFile {
   bool committed_ = false;
 };
 
-/// Whether standard input is the regular file `path` names (after symbolic links): then -o
-/// would replace the roster being read, as `policy batch - -o r.csv < r.csv` did.
-bool stdin_is(const std::string& path) {
-  struct stat in{}, target{};
-  return ::fstat(STDIN_FILENO, &in) == 0 && S_ISREG(in.st_mode) && ::stat(path.c_str(), &target) == 0 &&
-         in.st_dev == target.st_dev && in.st_ino == target.st_ino;
-}
-
-/// Whether standard output is the regular file the roster is read from (`policy batch r.csv >>
-/// r.csv`, or `- < r.csv > r.csv`): the run would read its own output and grow without end.
-bool stdout_is_roster(const std::string& roster) {
-  struct stat out{}, in{};
-  if (::fstat(STDOUT_FILENO, &out) != 0 || !S_ISREG(out.st_mode)) return false;
-  const int got = roster == "-" ? ::fstat(STDIN_FILENO, &in) : ::stat(roster.c_str(), &in);
-  return got == 0 && S_ISREG(in.st_mode) && in.st_dev == out.st_dev && in.st_ino == out.st_ino;
+/// Whether writing to `out` would feed the roster read from `in`: the same regular file (-o would
+/// replace it, as `policy batch - -o r.csv < r.csv` did; standard output appended to it, as in
+/// `policy batch r.csv >> r.csv`, made the run read its own results and grow until the disk was
+/// full) or the same named pipe (the run would read its own results). Not a character device: a
+/// terminal may well be both.
+bool feeds_roster(const struct stat& in, const struct stat& out) {
+  return (S_ISREG(in.st_mode) || S_ISFIFO(in.st_mode)) && in.st_dev == out.st_dev && in.st_ino == out.st_ino;
 }
 
 std::vector<std::string> split_commas(const std::string& s) {
@@ -273,7 +264,7 @@ void add_batch(CLI::App& app, Action& action) {
       "or the header row is unusable, 2 for usage errors.\n"
       "Example:\n"
       "  policy batch examples/rosters/veterans.csv --as-of 2025-12-01 -o results.csv");
-  cmd->add_option("ROSTER", o->roster, "The roster (.csv), or - for standard input")->required();
+  cmd->add_option("ROSTER", o->roster, "The roster (.csv, or a pipe such as <(cmd)), or - for standard input")->required();
   cmd->add_option("-o,--output", o->output, "Write here instead of standard output (- is standard output): a file atomically (a temporary renamed into place when complete); a device or named pipe in place");
   cmd->add_option("--format", o->format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
   cmd->add_option("--encoding", o->encoding, "auto, utf-8 or gb18030 (GBK files are GB18030)")
@@ -320,30 +311,33 @@ void add_batch(CLI::App& app, Action& action) {
                                                                     : rules::batch::OutputEncoding::automatic;
       options.outputs = split_commas(o->outputs);
 
-      std::ifstream file;
-      std::istream* in = &std::cin;
-      if (o->roster != "-") {
-        std::string why;
-        if (!open_regular_file(o->roster, file, &why)) {
-          std::cerr << o->roster << ": error[batch_io]: cannot read the roster: " << why << "\n";
-          return kExitInputError;
-        }
-        in = &file;
+      // The name diagnostics give the roster, as run_batch is told it.
+      const std::string name = o->roster == "-" ? "<stdin>" : o->roster;
+      InputFile roster;
+      if (!roster.open(o->roster)) {
+        std::cerr << name << ": error[batch_io]: cannot read the roster: " << roster.why() << "\n";
+        return kExitInputError;
       }
       std::unique_ptr<OutputFile> target;
       std::ostream* out = &std::cout;
-      if (o->output.empty() && stdout_is_roster(o->roster)) {
-        std::cerr << "standard output: error[batch_io]: standard output is the roster being read, so the run would "
-                     "read its own results; write elsewhere (-o FILE)\n";
-        return kExitInputError;
-      }
-      if (!o->output.empty()) {
-        std::error_code ec;
-        if (o->roster != "-" ? std::filesystem::equivalent(o->roster, o->output, ec) : stdin_is(o->output)) {
-          std::cerr << o->output << ": error[batch_io]: the output would replace the roster it is read from; "
-                                    "choose another -o\n";
+      if (o->output.empty()) {
+        struct stat destination{};
+        if (::fstat(STDOUT_FILENO, &destination) == 0 && feeds_roster(roster.status(), destination)) {
+          std::cerr << "standard output: error[batch_io]: standard output is the roster being read, so the run "
+                       "would read its own results; write elsewhere (-o FILE)\n";
           return kExitInputError;
         }
+      } else {
+        struct stat destination{};
+        if (::stat(o->output.c_str(), &destination) == 0 && feeds_roster(roster.status(), destination)) {  // follows links
+          std::cerr << o->output << ": error[batch_io]: "
+                    << (S_ISFIFO(destination.st_mode) ? "the output is the pipe the roster is read from, so the run would "
+                                                "read its own results; choose another -o\n"
+                                              : "the output would replace the roster it is read from; choose "
+                                                "another -o\n");
+          return kExitInputError;
+        }
+        std::error_code ec;
         if (std::filesystem::is_directory(o->output, ec)) {
           std::cerr << o->output << ": error[batch_io]: is a directory; -o takes a file name\n";
           return kExitInputError;
@@ -355,16 +349,14 @@ void add_batch(CLI::App& app, Action& action) {
         }
         out = &target->stream();
       }
+      const std::string output_name = o->output.empty() ? "standard output" : o->output;
 
       const bool tty = isatty(STDERR_FILENO) != 0;
       const auto start = std::chrono::steady_clock::now();
       auto last = start;
-      // The ETA comes from the bytes read against the file's size (unknown for standard input).
-      std::uint64_t total_bytes = 0;
-      if (o->roster != "-") {
-        std::error_code ec;
-        total_bytes = std::filesystem::file_size(o->roster, ec);
-      }
+      // The ETA comes from the bytes read against the file's size (unknown for a pipe or terminal).
+      const std::uint64_t total_bytes =
+          S_ISREG(roster.status().st_mode) ? static_cast<std::uint64_t>(roster.status().st_size) : 0;
       const auto progress = [&](std::size_t rows, std::uint64_t bytes) {
         if (!tty) return;
         const auto now = std::chrono::steady_clock::now();
@@ -377,15 +369,15 @@ void add_batch(CLI::App& app, Action& action) {
         }
         std::fprintf(stderr, "   ");
       };
-      const std::string name = o->roster == "-" ? "<stdin>" : o->roster;
-      auto result = rules::batch::run_batch(*engine, *in, name, *out, options, progress);
+      std::istream in(&roster);
+      auto result = rules::batch::run_batch(*engine, in, name, *out, options, progress);
       if (tty) std::fprintf(stderr, "\r%60s\r", "");
       if (auto* diags = std::get_if<std::vector<rules::source::Diagnostic>>(&result)) {
         // rules/batch does not know where its stream goes and names it <output>: say where, and
         // why the write failed when the file said so.
         for (auto& d : *diags) {
           if (d.span.file != "<output>") continue;
-          d.span.file = o->output.empty() ? "standard output" : o->output;
+          d.span.file = output_name;
           if (target && target->error() != 0) d.notes.push_back(std::strerror(target->error()));
         }
         print_diagnostics(*diags, std::cerr);
@@ -396,7 +388,7 @@ void add_batch(CLI::App& app, Action& action) {
       }
       const auto& summary = std::get<rules::batch::BatchSummary>(result);
       if (target && !target->commit()) {
-        std::cerr << o->output << ": error[batch_io]: the output could not be written: " << target->why() << "\n";
+        std::cerr << output_name << ": error[batch_io]: the output could not be written: " << target->why() << "\n";
         return kExitInputError;
       }
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

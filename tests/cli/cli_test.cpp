@@ -66,6 +66,10 @@ struct RunOptions {
   std::vector<std::pair<std::string, std::string>> env = {};
   /// When set, standard input is this file (opened read-only) instead of a pipe of stdin_data.
   std::string stdin_file = {};
+  /// How stdin_file is opened: O_WRONLY makes a standard input that every read fails on (EBADF).
+  int stdin_flags = O_RDONLY;
+  /// Standard input closed, as by `<&-`.
+  bool close_stdin = false;
   /// When set, standard output is this file (opened write-only) instead of a pipe read into out.
   std::string stdout_file = {};
   /// When set, a command (absolute path first) that runs the binary: `prefix... policy args...`.
@@ -133,8 +137,9 @@ Result run(const std::vector<std::string>& args, const RunOptions& opts = {}) {
   }
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  if (opts.stdin_file.empty()) posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-  else posix_spawn_file_actions_addopen(&fa, 0, opts.stdin_file.c_str(), O_RDONLY, 0);
+  if (opts.close_stdin) posix_spawn_file_actions_addclose(&fa, 0);
+  else if (opts.stdin_file.empty()) posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+  else posix_spawn_file_actions_addopen(&fa, 0, opts.stdin_file.c_str(), opts.stdin_flags, 0);
   if (opts.stdout_file.empty()) posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   else posix_spawn_file_actions_addopen(&fa, 1, opts.stdout_file.c_str(), O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
@@ -153,7 +158,7 @@ Result run(const std::vector<std::string>& args, const RunOptions& opts = {}) {
   }
 
   std::size_t written = 0;
-  if (opts.stdin_data.empty() || !opts.stdin_file.empty()) close_fd(in[1]);
+  if (opts.stdin_data.empty() || !opts.stdin_file.empty() || opts.close_stdin) close_fd(in[1]);
   else ::fcntl(in[1], F_SETFL, O_NONBLOCK);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   bool timed_out = false;
@@ -1881,7 +1886,7 @@ TEST(BatchCli, AWriteFailureNamesTheOutput) {
                                 "    note: No space left on device\n")) << r.describe();
     EXPECT_FALSE(contains(r.err, "<output>")) << r.describe();
     RunOptions full_stdout;
-    full_stdout.stdout_file = "/dev/full";
+    full_stdout.stdout_file = full;
     auto s = run({"batch", rows, "--as-of", "2025-12-01"}, full_stdout);
     EXPECT_EQ(s.code, 1) << s.describe();
     EXPECT_TRUE(contains(s.err, "standard output: error[batch_io]: writing the results failed (disk full?)\n"))
@@ -1898,11 +1903,6 @@ TEST(BatchCli, AnUnreadableRosterSaysWhy) {
   auto d = run({"batch", tmp.path().string(), "--as-of", "2025-12-01"});
   EXPECT_EQ(d.code, 1) << d.describe();
   EXPECT_EQ(d.err, tmp.path().string() + ": error[batch_io]: cannot read the roster: Is a directory\n") << d.describe();
-  const auto fifo = (tmp.path() / "r.fifo").string();
-  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  auto f = run({"batch", fifo, "--as-of", "2025-12-01"});
-  EXPECT_EQ(f.code, 1) << f.describe();
-  EXPECT_EQ(f.err, fifo + ": error[batch_io]: cannot read the roster: not a regular file\n") << f.describe();
   const auto below_a_file = tmp.write("file.csv", "x") + "/r.csv";
   auto n = run({"batch", below_a_file, "--as-of", "2025-12-01"});
   EXPECT_EQ(n.code, 1) << n.describe();
@@ -2018,6 +2018,121 @@ bool wait_for_temporary(const fs::path& dir, const std::string& name) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return false;
+}
+
+TEST(BatchCli, AReadErrorOnStandardInputSaysWhy) {
+  // It used to be "the roster is empty": a failed read passed for the end of the input.
+  TempDir tmp;
+  const auto out = (tmp.path() / "out.csv").string();
+  const auto no_output_left = [&] { return names_starting(tmp.path(), "out.csv").empty(); };
+  RunOptions directory;
+  directory.stdin_file = tmp.path().string();  // policy batch - < somedir
+  auto d = run({"batch", "-", "--as-of", "2025-12-01", "-o", out}, directory);
+  EXPECT_EQ(d.code, 1) << d.describe();
+  EXPECT_EQ(d.err, "<stdin>: error[batch_io]: cannot read the roster: Is a directory\n") << d.describe();
+  EXPECT_TRUE(no_output_left());
+  RunOptions closed;
+  closed.close_stdin = true;  // policy batch - <&-
+  auto c = run({"batch", "-", "--as-of", "2025-12-01", "-o", out}, closed);
+  EXPECT_EQ(c.code, 1) << c.describe();
+  EXPECT_EQ(c.err, "<stdin>: error[batch_io]: cannot read the roster: Bad file descriptor\n") << c.describe();
+  EXPECT_TRUE(no_output_left());
+  // A descriptor that is open but fails every read: the failure comes from reading, mid-run.
+  RunOptions unreadable;
+  unreadable.stdin_file = tmp.write("r.csv", "退役日期\r\n2025-06-15\r\n");
+  unreadable.stdin_flags = O_WRONLY;
+  for (const std::string& to : {out, std::string("-")}) {
+    auto u = run({"batch", "-", "--as-of", "2025-12-01", "-o", to}, unreadable);
+    EXPECT_EQ(u.code, 1) << u.describe();
+    EXPECT_EQ(u.err, "<stdin>: error[batch_io]: cannot read the roster: Bad file descriptor\n") << u.describe();
+    EXPECT_EQ(u.out, "") << u.describe();
+    EXPECT_TRUE(no_output_left());
+  }
+  // policy eval - reads its situation the same way.
+  auto e = run({"eval", "-", "--as-of", "2025-12-01"}, directory);
+  EXPECT_EQ(e.code, 1) << e.describe();
+  EXPECT_EQ(e.err, "<stdin>: error[situation_io]: cannot read the situation file: Is a directory\n") << e.describe();
+  auto eu = run({"eval", "-", "--as-of", "2025-12-01"}, unreadable);
+  EXPECT_EQ(eu.code, 1) << eu.describe();
+  EXPECT_EQ(eu.err, "<stdin>: error[situation_io]: cannot read the situation file: Bad file descriptor\n")
+      << eu.describe();
+}
+
+/// Writes `text` into the named pipe `fifo` from a thread, as `cat r.csv > fifo` would.
+class PipeWriter {
+ public:
+  PipeWriter(std::string fifo, std::string text) : fifo_(std::move(fifo)) {
+    std::signal(SIGPIPE, SIG_IGN);  // a run that refuses the roster closes the pipe unread
+    thread_ = std::thread([this, text = std::move(text)] {
+      const int fd = ::open(fifo_.c_str(), O_WRONLY | O_CLOEXEC);  // blocks until a reader opens it
+      if (fd >= 0) {
+        for (std::size_t done = 0; done < text.size();) {
+          const ssize_t w = ::write(fd, text.data() + done, text.size() - done);
+          if (w < 0 && errno == EINTR) continue;
+          if (w <= 0) break;
+          done += static_cast<std::size_t>(w);
+        }
+        ::close(fd);
+      }
+      done_ = true;
+    });
+  }
+  /// Waits for the writer; should the run never have opened the pipe, opens it here to release it.
+  ~PipeWriter() {
+    while (!done_) {
+      const int fd = ::open(fifo_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (fd >= 0) ::close(fd);
+    }
+    thread_.join();
+  }
+  PipeWriter(const PipeWriter&) = delete;
+  PipeWriter& operator=(const PipeWriter&) = delete;
+
+ private:
+  std::string fifo_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+TEST(BatchCli, ARosterMayBeANamedPipe) {
+  // policy batch <(cat r.csv): the roster is a pipe, read as it streams, like standard input.
+  TempDir tmp;
+  const std::string text = "退役日期\r\n2025-06-15\r\n";
+  const std::string expected = "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n";
+  const auto fifo = (tmp.path() / "r.fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  const auto out = (tmp.path() / "out.csv").string();
+  {
+    PipeWriter writer(fifo, text);
+    auto r = run({"batch", fifo, "--as-of", "2025-12-01", "--outputs", "retention_until"});
+    EXPECT_EQ(r.code, 0) << r.describe();
+    EXPECT_EQ(r.out, expected) << r.describe();
+    EXPECT_TRUE(contains(r.err, "1 rows read (utf-8): 1 ok")) << r.describe();
+  }
+  {
+    PipeWriter writer(fifo, text);
+    auto r = run({"batch", fifo, "--as-of", "2025-12-01", "--outputs", "retention_until", "-o", out});
+    EXPECT_EQ(r.code, 0) << r.describe();
+    EXPECT_EQ(read_file(out), expected);
+  }
+  {
+    // -o onto the pipe being read would feed the run its own results: refused, as for a file.
+    PipeWriter writer(fifo, text);
+    auto r = run({"batch", fifo, "--as-of", "2025-12-01", "-o", fifo});
+    EXPECT_EQ(r.code, 1) << r.describe();
+    EXPECT_EQ(r.err, fifo + ": error[batch_io]: the output is the pipe the roster is read from, so the run would "
+                            "read its own results; choose another -o\n") << r.describe();
+  }
+  EXPECT_EQ(file_type(fifo), S_IFIFO);
+  // The shell's own form, a /dev/fd/N path.
+  if (::access("/bin/bash", X_OK) != 0) GTEST_SKIP() << "no /bin/bash for <(...)";
+  const auto roster = tmp.write("r.csv", text);
+  RunOptions through_bash;
+  through_bash.prefix = {"/bin/bash", "-c", R"(exec "$0" batch <(cat "$1") "${@:2}")"};
+  auto b = run({roster, "--as-of", "2025-12-01", "--outputs", "retention_until"}, through_bash);
+  EXPECT_EQ(b.code, 0) << b.describe();
+  EXPECT_EQ(b.out, expected) << b.describe();
 }
 
 TEST(BatchCli, ASignalRemovesTheTemporaryFile) {
