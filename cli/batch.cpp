@@ -1,5 +1,6 @@
 // policy batch: evaluate every row of a roster exported from Excel.
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <csignal>
 #include <cerrno>
@@ -50,14 +51,18 @@ class FdBuf : public std::streambuf {
   FdBuf(const FdBuf&) = delete;
   FdBuf& operator=(const FdBuf&) = delete;
 
-  void attach(int fd) { fd_ = fd; }
+  /// Writes to `fd` from now on; `owned`: close it in close() (standard output is not).
+  void attach(int fd, bool owned = true) {
+    fd_ = fd;
+    owned_ = owned;
+  }
   bool is_open() const { return fd_ >= 0; }
-  /// Writes what is buffered and closes the descriptor; false (and error() set) when any write
-  /// or the close failed.
+  /// Writes what is buffered and closes the descriptor (if owned); false (and error() set) when
+  /// any write or the close failed.
   bool close() {
     if (fd_ < 0) return error_ == 0;
     flush_buffer();
-    if (::close(fd_) != 0 && error_ == 0) error_ = errno;
+    if (owned_ && ::close(fd_) != 0 && error_ == 0) error_ = errno;
     fd_ = -1;
     return error_ == 0;
   }
@@ -101,6 +106,11 @@ class FdBuf : public std::streambuf {
       const ssize_t w = ::write(fd_, p, n);
       if (w < 0) {
         if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {  // a descriptor left non-blocking by whoever shares it
+          pollfd ready{fd_, POLLOUT, 0};
+          ::poll(&ready, 1, -1);
+          continue;
+        }
         error_ = errno;
         return false;
       }
@@ -117,19 +127,25 @@ class FdBuf : public std::streambuf {
 
   std::vector<char> buffer_;
   int fd_ = -1;
+  bool owned_ = true;
   int error_ = 0;
 };
 
-/// Where -o writes. A regular file (or a new one) is written under a temporary name beside the
-/// target and renamed into place only when complete, so an interrupted run (even by Ctrl-C or
-/// SIGTERM) never leaves a partial file under the final name, nor a stray copy of the roster's
-/// data (kRemovingSignals remove the temporary). A symbolic link is followed:
-/// its target is replaced. An existing file keeps its permissions (a private roster result stays
-/// private), and one its user may not write is refused, not replaced. Anything else that exists —
-/// a device such as /dev/null, a named pipe, also through a symbolic link — is opened and written
-/// in place, like a shell's `>`: renaming a file onto it would destroy it.
+/// Where the results go: standard output, or -o. Standard output is written as it is, through
+/// its descriptor, so that a failed write says why (std::cout does not). A regular file (or a new
+/// one) given to -o is written under a temporary name beside the target and renamed into place
+/// only when complete, so an interrupted run (even by Ctrl-C or SIGTERM) never leaves a partial
+/// file under the final name, nor a stray copy of the roster's data (kRemovingSignals remove the
+/// temporary). A symbolic link is followed: its target is replaced. An existing file keeps its
+/// permissions (a private roster result stays private), and one its user may not write is
+/// refused, not replaced. Anything else that exists — a device such as /dev/null, a named pipe,
+/// also through a symbolic link — is opened and written in place, like a shell's `>`: renaming a
+/// file onto it would destroy it.
 class OutputFile {
  public:
+  /// Standard output (not closed here).
+  OutputFile() : in_place_(true) { buf_.attach(STDOUT_FILENO, false); }
+  /// -o `path`.
   explicit OutputFile(const std::string& path) {
     struct stat existing{};
     const bool exists = ::stat(path.c_str(), &existing) == 0;  // follows symbolic links
@@ -319,7 +335,6 @@ void add_batch(CLI::App& app, Action& action) {
         return kExitInputError;
       }
       std::unique_ptr<OutputFile> target;
-      std::ostream* out = &std::cout;
       if (o->output.empty()) {
         struct stat destination{};
         if (::fstat(STDOUT_FILENO, &destination) == 0 && feeds_roster(roster.status(), destination)) {
@@ -327,6 +342,7 @@ void add_batch(CLI::App& app, Action& action) {
                        "would read its own results; write elsewhere (-o FILE)\n";
           return kExitInputError;
         }
+        target = std::make_unique<OutputFile>();
       } else {
         struct stat destination{};
         if (::stat(o->output.c_str(), &destination) == 0 && feeds_roster(roster.status(), destination)) {  // follows links
@@ -347,7 +363,6 @@ void add_batch(CLI::App& app, Action& action) {
           std::cerr << o->output << ": error[batch_io]: cannot write the output file: " << target->why() << "\n";
           return kExitInputError;
         }
-        out = &target->stream();
       }
       const std::string output_name = o->output.empty() ? "standard output" : o->output;
 
@@ -370,15 +385,15 @@ void add_batch(CLI::App& app, Action& action) {
         std::fprintf(stderr, "   ");
       };
       std::istream in(&roster);
-      auto result = rules::batch::run_batch(*engine, in, name, *out, options, progress);
+      auto result = rules::batch::run_batch(*engine, in, name, target->stream(), options, progress);
       if (tty) std::fprintf(stderr, "\r%60s\r", "");
       if (auto* diags = std::get_if<std::vector<rules::source::Diagnostic>>(&result)) {
         // rules/batch does not know where its stream goes and names it <output>: say where, and
-        // why the write failed when the file said so.
+        // why the write failed.
         for (auto& d : *diags) {
           if (d.span.file != "<output>") continue;
           d.span.file = output_name;
-          if (target && target->error() != 0) d.notes.push_back(std::strerror(target->error()));
+          if (target->error() != 0) d.message += std::string(": ") + std::strerror(target->error());
         }
         print_diagnostics(*diags, std::cerr);
         // An output name the pack lacks is a mistake in the command, not in the roster.
@@ -387,7 +402,7 @@ void add_batch(CLI::App& app, Action& action) {
         return usage ? kExitUsage : kExitInputError;
       }
       const auto& summary = std::get<rules::batch::BatchSummary>(result);
-      if (target && !target->commit()) {
+      if (!target->commit()) {
         std::cerr << output_name << ": error[batch_io]: the output could not be written: " << target->why() << "\n";
         return kExitInputError;
       }

@@ -561,7 +561,8 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     return true;
   };
   const auto write_failed = [&] {
-    diags.push_back(source::diagnostic_at("batch_io", "<output>", {}, "writing the results failed (disk full?)"));
+    // The stream does not say why; the caller, who knows where it goes, may (the CLI adds errno).
+    diags.push_back(source::diagnostic_at("batch_io", "<output>", {}, "writing the results failed"));
     return diags;
   };
   Round* current = &rounds[0];
