@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "batch/batch.h"
+#include "batch/cells.h"
 #include "common.h"
 
 namespace policy_cli {
@@ -411,12 +412,15 @@ void add_batch(CLI::App& app, Action& action) {
                    rules::batch::encoding_name(summary.encoding), summary.ok, summary.unknown, summary.error, secs,
                    secs > 0 ? static_cast<double>(summary.rows) / secs : 0.0);
       // Which columns were read as which facts: a near-miss header (退伍时间) shows up here.
+      // Headers are roster text: escaped like the cells messages quote (a line break, ESC).
       std::cerr << "  columns read as facts:";
-      for (const auto& [header, fact] : summary.mapped) std::cerr << " " << header << "→" << fact;
+      for (const auto& [header, fact] : summary.mapped) {
+        std::cerr << " " << rules::batch::escape_controls(header) << "→" << fact;
+      }
       std::cerr << "\n";
       if (!summary.passed_through.empty()) {
         std::cerr << "  columns passed through unread:";
-        for (const auto& header : summary.passed_through) std::cerr << " " << header;
+        for (const auto& header : summary.passed_through) std::cerr << " " << rules::batch::escape_controls(header);
         std::cerr << "\n";
       }
       for (const auto& [row, message] : summary.first_errors) std::cerr << "  row " << row << ": " << message << "\n";

@@ -32,7 +32,7 @@ struct Layout {
 constexpr std::size_t kRowMessageBudget = 1000;
 
 std::string column_name(std::size_t index, std::string_view header) {
-  return "column " + std::to_string(index + 1) + (header.empty() ? "" : " (" + std::string(header) + ")");
+  return "column " + std::to_string(index + 1) + (header.empty() ? "" : " (" + escape_controls(header) + ")");
 }
 
 /// A column's letters as a spreadsheet names it: 0 -> A, 25 -> Z, 26 -> AA.

@@ -632,6 +632,34 @@ struct ReadFailsAfter : std::streambuf {
   bool given = false;
 };
 
+TEST(BatchTrial, ControlCharactersInCellsAndHeadersAreEscapedInMessages) {
+  // A quoted cell may hold a line break, and any cell an ESC sequence: the error names them
+  // escaped, in the CSV and JSON Lines alike, and the columns pass through as they are.
+  const std::string roster = "退役日期,\"备\x1b[0m注\"\r\n\"2025-06-30\n\x1b[2J\",\"a\tb\"\r\n";
+  BatchOptions o;
+  o.outputs = {"retention_until"};
+  const auto csv = run(roster, o);
+  ASSERT_TRUE(csv.summary) << csv.diags.at(0).message;
+  const std::string message = "column 1 (退役日期): '2025-06-30\\n\\x1b[2J' is not a date (2025-06-30, 2025/6/30, "
+                              "2025.6.30, 2025年6月30日 or 20250630)";
+  EXPECT_EQ(csv.output, "退役日期,备\x1b[0m注,retention_until,status,error\r\n"
+                        "\"2025-06-30\n\x1b[2J\",a\tb,,error,\"" + message + "\"\r\n");  // quoted for its commas
+  ASSERT_EQ(csv.summary->first_errors.size(), 1u);
+  EXPECT_EQ(csv.summary->first_errors[0].second, message);
+  // The summary keeps the headers themselves (the CLI escapes them as it prints them).
+  EXPECT_EQ(csv.summary->passed_through, (std::vector<std::string>{"备\x1b[0m注"}));
+  o.format = OutputFormat::jsonl;
+  const auto jsonl = run(roster, o);
+  ASSERT_TRUE(jsonl.summary);
+  EXPECT_TRUE(jsonl.output.starts_with("{\"row\":2,\"status\":\"error\",\"error\":\"column 1 (退役日期): "
+                                       "'2025-06-30\\\\n\\\\x1b[2J' is not a date")) << jsonl.output;
+  // Header diagnostics name columns escaped too.
+  const auto twice = run("退役日期\t,discharge_date\r\n2025-06-30,2025-06-30\r\n", o);
+  ASSERT_EQ(twice.diags.size(), 1u);
+  EXPECT_EQ(twice.diags[0].message,
+            "column 1 (退役日期\\t) and column 2 (discharge_date) both give fact discharge_date (退役日期)");
+}
+
 TEST(BatchTrial, AFailedReadIsBatchIoWithTheReasonNotAnEmptyOrShortRoster) {
   BatchOptions o;
   o.as_of = *calendar::parse_date("2025-12-01");

@@ -1566,6 +1566,29 @@ TEST(BatchCli, RunningOnItsOwnOutputSaysSoInOneLine) {
       << again.describe();
 }
 
+TEST(BatchCli, RosterTextInTheSummaryIsEscapedOneLineEach) {
+  // Cells and headers echoed on standard error can hold line breaks and ESC sequences (clear the
+  // screen, retitle the terminal): they are shown escaped, one line per message.
+  RunOptions o;
+  o.stdin_data = "退役日期,\"备\x1b]0;pwned\x07注\",\"姓\n名\"\r\n"
+                 "\"2023-02-29\x1b[2J\xC2\x9B" "31m\",x,\"王\n一\"\r\n"
+                 "\"2025-06-15\r\n\",y,李\r\n";  // trimmed, a date
+  auto r = run({"batch", "-", "--as-of", "2025-12-01", "--outputs", "retention_until"}, o);
+  EXPECT_EQ(r.code, 3) << r.describe();
+  const auto summary = lines_of(r.err);
+  ASSERT_EQ(summary.size(), 4u) << r.describe();
+  EXPECT_TRUE(summary[0].starts_with("2 rows read (utf-8): 1 ok, 0 unknown, 1 error in ")) << r.describe();
+  EXPECT_EQ(summary[1], "  columns read as facts: 退役日期→discharge_date");
+  EXPECT_EQ(summary[2], "  columns passed through unread: 备\\x1b]0;pwned\\x07注 姓\\n名");
+  EXPECT_EQ(summary[3], "  row 2: column 1 (退役日期): '2023-02-29\\x1b[2J\\u009b31m' is not a date (2025-06-30, "
+                        "2025/6/30, 2025.6.30, 2025年6月30日 or 20250630)");
+  for (const char c : r.err) EXPECT_FALSE(c == '\x1b' || c == '\x07' || c == '\r') << r.describe();
+  EXPECT_FALSE(contains(r.err, "\xC2\x9B")) << r.describe();
+  // The error column holds the same escaped text; the cells themselves pass through unchanged.
+  EXPECT_TRUE(contains(r.out, "2023-02-29\x1b[2J\xC2\x9B" "31m,x,\"王\n一\",,error,\"column 1 (退役日期): "
+                              "'2023-02-29\\x1b[2J\\u009b31m' is not a date")) << r.describe();
+}
+
 TEST(BatchCli, OutputFileIsWrittenAtomically) {
   TempDir tmp;
   const auto roster = tmp.write("r.csv", "退役日期\r\n2025-06-15\r\n");
