@@ -100,6 +100,7 @@ InputFile::int_type InputFile::underflow() {
       continue;
     }
     error_ = errno;
+    why_ = std::strerror(error_);
     throw std::system_error(error_, std::generic_category());
   }
 }

@@ -4,9 +4,9 @@
 #include <sys/stat.h>
 
 #include <iosfwd>
-#include <streambuf>
 #include <memory>
 #include <optional>
+#include <streambuf>
 #include <string>
 #include <vector>
 
@@ -39,11 +39,14 @@ std::optional<rules::calendar::Date> as_of_date(const std::string& text, const r
 /// An input read through its file descriptor: a regular file, a named pipe or a character device
 /// (the /dev/fd/N of a shell's `<(cmd)`, a terminal), or standard input. A read that fails throws
 /// std::system_error with the system's reason out of the stream buffer: std::istream turns that
-/// into badbit, and a reader calling sgetn (rules/batch's RosterReader) catches it and says why;
-/// error() keeps the errno either way. Interrupted and would-block reads are retried.
+/// into badbit, and a reader of the stream buffer itself (rules/batch's RosterReader) catches it
+/// and says why; error() and why() keep it either way. Interrupted and would-block reads are
+/// retried.
 class InputFile : public std::streambuf {
  public:
+  /// Not open yet: see open().
   InputFile();
+  /// Closes the file (never standard input).
   ~InputFile() override;
   InputFile(const InputFile&) = delete;
   InputFile& operator=(const InputFile&) = delete;
@@ -53,7 +56,7 @@ class InputFile : public std::streambuf {
   /// file or directory, Permission denied, Is a directory; Bad file descriptor for a closed
   /// standard input).
   bool open(const std::string& path);
-  /// Why open failed.
+  /// Why open or a read failed (the system's message); empty when neither did.
   const std::string& why() const { return why_; }
   /// The input's file status (fstat), after a successful open: its type, size and identity.
   const struct stat& status() const { return status_; }
@@ -61,6 +64,7 @@ class InputFile : public std::streambuf {
   int error() const { return error_; }
 
  protected:
+  /// Reads the next block from the descriptor; throws std::system_error when the read fails.
   int_type underflow() override;
 
  private:

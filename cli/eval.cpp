@@ -1,5 +1,4 @@
 // policy eval: evaluate the pack for one situation.
-#include <cstring>
 #include <iostream>
 #include <sstream>
 
@@ -42,10 +41,9 @@ void add_eval(CLI::App& app, Action& action) {
         const std::string name = o->situation == "-" ? "<stdin>" : o->situation;
         InputFile in;
         std::ostringstream ss;
-        if (in.open(o->situation)) ss << &in;  // a failed read ends the copy; in.error() says why
-        if (!in.why().empty() || in.error() != 0) {
-          std::cerr << name << ": error[situation_io]: cannot read the situation file: "
-                    << (in.error() != 0 ? std::strerror(in.error()) : in.why()) << "\n";
+        if (in.open(o->situation)) ss << &in;  // a failed read ends the copy, and why() says why
+        if (!in.why().empty()) {
+          std::cerr << name << ": error[situation_io]: cannot read the situation file: " << in.why() << "\n";
           return kExitInputError;
         }
         rules::loader::read_situation(engine->pack(), {name, ss.str()}, situation, diags);
