@@ -1,5 +1,6 @@
 // policy batch: evaluate every row of a roster exported from Excel.
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <csignal>
 #include <cerrno>
@@ -10,13 +11,13 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <thread>
 #include <vector>
 
 #include "batch/batch.h"
+#include "batch/cells.h"
 #include "common.h"
 
 namespace policy_cli {
@@ -25,6 +26,11 @@ namespace {
 
 /// Exit code when some rows had errors (README).
 constexpr int kExitRowErrors = 3;
+
+/// The signals whose default action ends the run and that it may be sent while writing -o: they
+/// remove the temporary file first. SIGPIPE: e.g. standard error piped to a reader that quit;
+/// SIGQUIT: Ctrl-\; SIGUSR1, SIGUSR2, SIGALRM: sent by scripts and schedulers (timeout -s).
+constexpr int kRemovingSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM};
 
 /// The temporary file being written, for the signal handler (a fixed buffer: handlers may only
 /// call async-signal-safe functions such as unlink).
@@ -46,14 +52,18 @@ class FdBuf : public std::streambuf {
   FdBuf(const FdBuf&) = delete;
   FdBuf& operator=(const FdBuf&) = delete;
 
-  void attach(int fd) { fd_ = fd; }
+  /// Writes to `fd` from now on; `owned`: close it in close() (standard output is not).
+  void attach(int fd, bool owned = true) {
+    fd_ = fd;
+    owned_ = owned;
+  }
   bool is_open() const { return fd_ >= 0; }
-  /// Writes what is buffered and closes the descriptor; false (and error() set) when any write
-  /// or the close failed.
+  /// Writes what is buffered and closes the descriptor (if owned); false (and error() set) when
+  /// any write or the close failed.
   bool close() {
     if (fd_ < 0) return error_ == 0;
     flush_buffer();
-    if (::close(fd_) != 0 && error_ == 0) error_ = errno;
+    if (owned_ && ::close(fd_) != 0 && error_ == 0) error_ = errno;
     fd_ = -1;
     return error_ == 0;
   }
@@ -97,6 +107,11 @@ class FdBuf : public std::streambuf {
       const ssize_t w = ::write(fd_, p, n);
       if (w < 0) {
         if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {  // a descriptor left non-blocking by whoever shares it
+          pollfd ready{fd_, POLLOUT, 0};
+          ::poll(&ready, 1, -1);
+          continue;
+        }
         error_ = errno;
         return false;
       }
@@ -113,19 +128,25 @@ class FdBuf : public std::streambuf {
 
   std::vector<char> buffer_;
   int fd_ = -1;
+  bool owned_ = true;
   int error_ = 0;
 };
 
-/// Where -o writes. A regular file (or a new one) is written under a temporary name beside the
-/// target and renamed into place only when complete, so an interrupted run (even by Ctrl-C or
-/// SIGTERM) never leaves a partial file under the final name, nor a stray copy of the roster's
-/// data (SIGINT, SIGTERM, SIGHUP and SIGPIPE remove the temporary). A symbolic link is followed:
-/// its target is replaced. An existing file keeps its permissions (a private roster result stays
-/// private), and one its user may not write is refused, not replaced. Anything else that exists —
-/// a device such as /dev/null, a named pipe, also through a symbolic link — is opened and written
-/// in place, like a shell's `>`: renaming a file onto it would destroy it.
+/// Where the results go: standard output, or -o. Standard output is written as it is, through
+/// its descriptor, so that a failed write says why (std::cout does not). A regular file (or a new
+/// one) given to -o is written under a temporary name beside the target and renamed into place
+/// only when complete, so an interrupted run (even by Ctrl-C or SIGTERM) never leaves a partial
+/// file under the final name, nor a stray copy of the roster's data (kRemovingSignals remove the
+/// temporary). A symbolic link is followed: its target is replaced. An existing file keeps its
+/// permissions (a private roster result stays private), and one its user may not write is
+/// refused, not replaced. Anything else that exists — a device such as /dev/null, a named pipe,
+/// also through a symbolic link — is opened and written in place, like a shell's `>`: renaming a
+/// file onto it would destroy it.
 class OutputFile {
  public:
+  /// Standard output (not closed here).
+  OutputFile() : in_place_(true) { buf_.attach(STDOUT_FILENO, false); }
+  /// -o `path`.
   explicit OutputFile(const std::string& path) {
     struct stat existing{};
     const bool exists = ::stat(path.c_str(), &existing) == 0;  // follows symbolic links
@@ -167,9 +188,9 @@ class OutputFile {
     tmp_ = tmpl;
     if (tmp_.size() < sizeof g_temporary) {
       std::memcpy(g_temporary, tmp_.c_str(), tmp_.size() + 1);
-      // SIGPIPE: e.g. standard error piped to a reader that quit. A signal the run was started
-      // with ignored stays ignored: under nohup, a hang-up must not end the run.
-      for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) {
+      // A signal the run was started with ignored stays ignored: under nohup, a hang-up must not
+      // end the run.
+      for (const int sig : kRemovingSignals) {
         struct sigaction current{};
         if (::sigaction(sig, nullptr, &current) == 0 && current.sa_handler == SIG_IGN) continue;
         ::signal(sig, remove_temporary_and_die);
@@ -219,21 +240,13 @@ class OutputFile {
   bool committed_ = false;
 };
 
-/// Whether standard input is the regular file `path` names (after symbolic links): then -o
-/// would replace the roster being read, as `policy batch - -o r.csv < r.csv` did.
-bool stdin_is(const std::string& path) {
-  struct stat in{}, target{};
-  return ::fstat(STDIN_FILENO, &in) == 0 && S_ISREG(in.st_mode) && ::stat(path.c_str(), &target) == 0 &&
-         in.st_dev == target.st_dev && in.st_ino == target.st_ino;
-}
-
-/// Whether standard output is the regular file the roster is read from (`policy batch r.csv >>
-/// r.csv`, or `- < r.csv > r.csv`): the run would read its own output and grow without end.
-bool stdout_is_roster(const std::string& roster) {
-  struct stat out{}, in{};
-  if (::fstat(STDOUT_FILENO, &out) != 0 || !S_ISREG(out.st_mode)) return false;
-  const int got = roster == "-" ? ::fstat(STDIN_FILENO, &in) : ::stat(roster.c_str(), &in);
-  return got == 0 && S_ISREG(in.st_mode) && in.st_dev == out.st_dev && in.st_ino == out.st_ino;
+/// Whether writing to `out` would feed the roster read from `in`: the same regular file (-o would
+/// replace it, as `policy batch - -o r.csv < r.csv` did; standard output appended to it, as in
+/// `policy batch r.csv >> r.csv`, made the run read its own results and grow until the disk was
+/// full) or the same named pipe (the run would read its own results). Not a character device: a
+/// terminal may well be both.
+bool feeds_roster(const struct stat& in, const struct stat& out) {
+  return (S_ISREG(in.st_mode) || S_ISFIFO(in.st_mode)) && in.st_dev == out.st_dev && in.st_ino == out.st_ino;
 }
 
 std::vector<std::string> split_commas(const std::string& s) {
@@ -268,7 +281,7 @@ void add_batch(CLI::App& app, Action& action) {
       "or the header row is unusable, 2 for usage errors.\n"
       "Example:\n"
       "  policy batch examples/rosters/veterans.csv --as-of 2025-12-01 -o results.csv");
-  cmd->add_option("ROSTER", o->roster, "The roster (.csv), or - for standard input")->required();
+  cmd->add_option("ROSTER", o->roster, "The roster (.csv, or a pipe such as <(cmd)), or - for standard input")->required();
   cmd->add_option("-o,--output", o->output, "Write here instead of standard output (- is standard output): a file atomically (a temporary renamed into place when complete); a device or named pipe in place");
   cmd->add_option("--format", o->format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
   cmd->add_option("--encoding", o->encoding, "auto, utf-8 or gb18030 (GBK files are GB18030)")
@@ -315,30 +328,33 @@ void add_batch(CLI::App& app, Action& action) {
                                                                     : rules::batch::OutputEncoding::automatic;
       options.outputs = split_commas(o->outputs);
 
-      std::ifstream file;
-      std::istream* in = &std::cin;
-      if (o->roster != "-") {
-        std::string why;
-        if (!open_regular_file(o->roster, file, &why)) {
-          std::cerr << o->roster << ": error[batch_io]: cannot read the roster: " << why << "\n";
-          return kExitInputError;
-        }
-        in = &file;
-      }
-      std::unique_ptr<OutputFile> target;
-      std::ostream* out = &std::cout;
-      if (o->output.empty() && stdout_is_roster(o->roster)) {
-        std::cerr << "standard output: error[batch_io]: standard output is the roster being read, so the run would "
-                     "read its own results; write elsewhere (-o FILE)\n";
+      // The name diagnostics give the roster, as run_batch is told it.
+      const std::string name = o->roster == "-" ? "<stdin>" : o->roster;
+      InputFile roster;
+      if (!roster.open(o->roster)) {
+        std::cerr << name << ": error[batch_io]: cannot read the roster: " << roster.why() << "\n";
         return kExitInputError;
       }
-      if (!o->output.empty()) {
-        std::error_code ec;
-        if (o->roster != "-" ? std::filesystem::equivalent(o->roster, o->output, ec) : stdin_is(o->output)) {
-          std::cerr << o->output << ": error[batch_io]: the output would replace the roster it is read from; "
-                                    "choose another -o\n";
+      std::unique_ptr<OutputFile> target;
+      if (o->output.empty()) {
+        struct stat destination{};
+        if (::fstat(STDOUT_FILENO, &destination) == 0 && feeds_roster(roster.status(), destination)) {
+          std::cerr << "standard output: error[batch_io]: standard output is the roster being read, so the run "
+                       "would read its own results; write elsewhere (-o FILE)\n";
           return kExitInputError;
         }
+        target = std::make_unique<OutputFile>();
+      } else {
+        struct stat destination{};
+        if (::stat(o->output.c_str(), &destination) == 0 && feeds_roster(roster.status(), destination)) {  // follows links
+          std::cerr << o->output << ": error[batch_io]: "
+                    << (S_ISFIFO(destination.st_mode) ? "the output is the pipe the roster is read from, so the run would "
+                                                "read its own results; choose another -o\n"
+                                              : "the output would replace the roster it is read from; choose "
+                                                "another -o\n");
+          return kExitInputError;
+        }
+        std::error_code ec;
         if (std::filesystem::is_directory(o->output, ec)) {
           std::cerr << o->output << ": error[batch_io]: is a directory; -o takes a file name\n";
           return kExitInputError;
@@ -348,18 +364,15 @@ void add_batch(CLI::App& app, Action& action) {
           std::cerr << o->output << ": error[batch_io]: cannot write the output file: " << target->why() << "\n";
           return kExitInputError;
         }
-        out = &target->stream();
       }
+      const std::string output_name = o->output.empty() ? "standard output" : o->output;
 
       const bool tty = isatty(STDERR_FILENO) != 0;
       const auto start = std::chrono::steady_clock::now();
       auto last = start;
-      // The ETA comes from the bytes read against the file's size (unknown for standard input).
-      std::uint64_t total_bytes = 0;
-      if (o->roster != "-") {
-        std::error_code ec;
-        total_bytes = std::filesystem::file_size(o->roster, ec);
-      }
+      // The ETA comes from the bytes read against the file's size (unknown for a pipe or terminal).
+      const std::uint64_t total_bytes =
+          S_ISREG(roster.status().st_mode) ? static_cast<std::uint64_t>(roster.status().st_size) : 0;
       const auto progress = [&](std::size_t rows, std::uint64_t bytes) {
         if (!tty) return;
         const auto now = std::chrono::steady_clock::now();
@@ -372,16 +385,16 @@ void add_batch(CLI::App& app, Action& action) {
         }
         std::fprintf(stderr, "   ");
       };
-      const std::string name = o->roster == "-" ? "<stdin>" : o->roster;
-      auto result = rules::batch::run_batch(*engine, *in, name, *out, options, progress);
+      std::istream in(&roster);
+      auto result = rules::batch::run_batch(*engine, in, name, target->stream(), options, progress);
       if (tty) std::fprintf(stderr, "\r%60s\r", "");
       if (auto* diags = std::get_if<std::vector<rules::source::Diagnostic>>(&result)) {
         // rules/batch does not know where its stream goes and names it <output>: say where, and
-        // why the write failed when the file said so.
+        // why the write failed.
         for (auto& d : *diags) {
           if (d.span.file != "<output>") continue;
-          d.span.file = o->output.empty() ? "standard output" : o->output;
-          if (target && target->error() != 0) d.notes.push_back(std::strerror(target->error()));
+          d.span.file = output_name;
+          if (target->error() != 0) d.message += std::string(": ") + std::strerror(target->error());
         }
         print_diagnostics(*diags, std::cerr);
         // An output name the pack lacks is a mistake in the command, not in the roster.
@@ -390,8 +403,8 @@ void add_batch(CLI::App& app, Action& action) {
         return usage ? kExitUsage : kExitInputError;
       }
       const auto& summary = std::get<rules::batch::BatchSummary>(result);
-      if (target && !target->commit()) {
-        std::cerr << o->output << ": error[batch_io]: the output could not be written: " << target->why() << "\n";
+      if (!target->commit()) {
+        std::cerr << output_name << ": error[batch_io]: the output could not be written: " << target->why() << "\n";
         return kExitInputError;
       }
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -399,12 +412,15 @@ void add_batch(CLI::App& app, Action& action) {
                    rules::batch::encoding_name(summary.encoding), summary.ok, summary.unknown, summary.error, secs,
                    secs > 0 ? static_cast<double>(summary.rows) / secs : 0.0);
       // Which columns were read as which facts: a near-miss header (退伍时间) shows up here.
+      // Headers are roster text: escaped like the cells messages quote (a line break, ESC).
       std::cerr << "  columns read as facts:";
-      for (const auto& [header, fact] : summary.mapped) std::cerr << " " << header << "→" << fact;
+      for (const auto& [header, fact] : summary.mapped) {
+        std::cerr << " " << rules::batch::escape_controls(header) << "→" << fact;
+      }
       std::cerr << "\n";
       if (!summary.passed_through.empty()) {
         std::cerr << "  columns passed through unread:";
-        for (const auto& header : summary.passed_through) std::cerr << " " << header;
+        for (const auto& header : summary.passed_through) std::cerr << " " << rules::batch::escape_controls(header);
         std::cerr << "\n";
       }
       for (const auto& [row, message] : summary.first_errors) std::cerr << "  row " << row << ": " << message << "\n";

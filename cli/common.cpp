@@ -1,11 +1,14 @@
 #include "common.h"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <iostream>
+#include <system_error>
 
 #include "builtin_pack.h"
 #include "calendar/date.h"
@@ -54,24 +57,52 @@ std::optional<rules::calendar::Date> as_of_date(const std::string& text, const r
   return *d;
 }
 
-bool open_regular_file(const std::string& path, std::ifstream& in, std::string* why) {
-  struct stat st{};
+InputFile::InputFile() : buffer_(1 << 16) {}
+
+InputFile::~InputFile() {
+  if (owned_) ::close(fd_);
+}
+
+bool InputFile::open(const std::string& path) {
+  const bool standard_input = path == "-";
+  const int fd = standard_input ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   int error = 0;
-  if (::stat(path.c_str(), &st) != 0) {
+  if (fd < 0) {
     error = errno;
-  } else if (S_ISDIR(st.st_mode)) {
-    error = EISDIR;
-  } else if (!S_ISREG(st.st_mode)) {
-    if (why) *why = "not a regular file";
-    return false;
-  } else {
-    errno = 0;
-    in.open(path, std::ios::binary);
-    if (in.is_open()) return true;
-    error = errno != 0 ? errno : EIO;
+  } else if (::fstat(fd, &status_) != 0) {  // standard input closed: EBADF
+    error = errno;
+  } else if (S_ISDIR(status_.st_mode)) {
+    error = EISDIR;  // open() takes a directory; read() would fail
   }
-  if (why) *why = std::strerror(error);
-  return false;
+  if (error != 0) {
+    if (fd >= 0 && !standard_input) ::close(fd);
+    why_ = std::strerror(error);
+    return false;
+  }
+  fd_ = fd;
+  owned_ = !standard_input;
+  return true;
+}
+
+InputFile::int_type InputFile::underflow() {
+  if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+  while (true) {
+    const ssize_t got = ::read(fd_, buffer_.data(), buffer_.size());
+    if (got > 0) {
+      setg(buffer_.data(), buffer_.data(), buffer_.data() + got);
+      return traits_type::to_int_type(*gptr());
+    }
+    if (got == 0) return traits_type::eof();
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {  // a descriptor left non-blocking by whoever shares it
+      pollfd ready{fd_, POLLIN, 0};
+      ::poll(&ready, 1, -1);
+      continue;
+    }
+    error_ = errno;
+    why_ = std::strerror(error_);
+    throw std::system_error(error_, std::generic_category());
+  }
 }
 
 void print_diagnostics(const std::vector<rules::source::Diagnostic>& ds, std::ostream& err) {

@@ -1,10 +1,12 @@
 #pragma once
-// Shared by the subcommands: loading the pack, reading --as-of, printing diagnostics.
+// Shared by the subcommands: loading the pack, reading --as-of and input files, printing diagnostics.
 
-#include <fstream>
+#include <sys/stat.h>
+
 #include <iosfwd>
 #include <memory>
 #include <optional>
+#include <streambuf>
 #include <string>
 #include <vector>
 
@@ -34,10 +36,45 @@ std::unique_ptr<rules::engine::Engine> load_engine(const PackOptions& o, std::os
 std::optional<rules::calendar::Date> as_of_date(const std::string& text, const rules::engine::Engine& engine,
                                                 std::ostream& err);
 
-/// Opens `path` for binary reading when it is a regular file (a directory is not an input);
-/// false otherwise, and then `why` (when given) says why: the system's message (No such file or
-/// directory, Permission denied, Is a directory) or "not a regular file".
-bool open_regular_file(const std::string& path, std::ifstream& in, std::string* why = nullptr);
+/// An input read through its file descriptor: a regular file, a named pipe or a character device
+/// (the /dev/fd/N of a shell's `<(cmd)`, a terminal), or standard input. A read that fails throws
+/// std::system_error with the system's reason out of the stream buffer: std::istream turns that
+/// into badbit, and a reader of the stream buffer itself (rules/batch's RosterReader) catches it
+/// and says why; error() and why() keep it either way. Interrupted and would-block reads are
+/// retried.
+class InputFile : public std::streambuf {
+ public:
+  /// Not open yet: see open().
+  InputFile();
+  /// Closes the file (never standard input).
+  ~InputFile() override;
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+
+  /// Opens `path`, or standard input for "-" (which is not closed here), for reading anything
+  /// but a directory. False when it cannot be: then why() holds the system's message (No such
+  /// file or directory, Permission denied, Is a directory; Bad file descriptor for a closed
+  /// standard input).
+  bool open(const std::string& path);
+  /// Why open or a read failed (the system's message); empty when neither did.
+  const std::string& why() const { return why_; }
+  /// The input's file status (fstat), after a successful open: its type, size and identity.
+  const struct stat& status() const { return status_; }
+  /// errno of a failed read, 0 when none.
+  int error() const { return error_; }
+
+ protected:
+  /// Reads the next block from the descriptor; throws std::system_error when the read fails.
+  int_type underflow() override;
+
+ private:
+  std::vector<char> buffer_;
+  int fd_ = -1;
+  bool owned_ = false;
+  int error_ = 0;
+  std::string why_;
+  struct stat status_{};
+};
 
 /// Prints diagnostics as file:line:col: error[code]: message, one per line.
 void print_diagnostics(const std::vector<rules::source::Diagnostic>& ds, std::ostream& err);

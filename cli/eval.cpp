@@ -1,6 +1,4 @@
 // policy eval: evaluate the pack for one situation.
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -40,19 +38,15 @@ void add_eval(CLI::App& app, Action& action) {
       auto situation = engine->new_situation();
       std::vector<rules::source::Diagnostic> diags;
       if (!o->situation.empty()) {
+        const std::string name = o->situation == "-" ? "<stdin>" : o->situation;
+        InputFile in;
         std::ostringstream ss;
-        if (o->situation == "-") {
-          ss << std::cin.rdbuf();
-        } else {
-          std::ifstream in;
-          if (std::string why; !open_regular_file(o->situation, in, &why)) {
-            std::cerr << o->situation << ": error[situation_io]: cannot read the situation file: " << why << "\n";
-            return kExitInputError;
-          }
-          ss << in.rdbuf();
+        if (in.open(o->situation)) ss << &in;  // a failed read ends the copy, and why() says why
+        if (!in.why().empty()) {
+          std::cerr << name << ": error[situation_io]: cannot read the situation file: " << in.why() << "\n";
+          return kExitInputError;
         }
-        rules::loader::read_situation(engine->pack(), {o->situation == "-" ? "<stdin>" : o->situation, ss.str()},
-                                      situation, diags);
+        rules::loader::read_situation(engine->pack(), {name, ss.str()}, situation, diags);
       }
       for (const auto& s : o->sets) rules::loader::set_fact(engine->pack(), s, situation, diags);
       if (!diags.empty()) {

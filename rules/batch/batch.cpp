@@ -38,7 +38,7 @@ constexpr std::size_t kBlocksPerJob = 4;
 constexpr std::size_t kRowMessageBudget = 1000;
 
 std::string column_name(std::size_t index, std::string_view header) {
-  return "column " + std::to_string(index + 1) + (header.empty() ? "" : " (" + std::string(header) + ")");
+  return "column " + std::to_string(index + 1) + (header.empty() ? "" : " (" + escape_controls(header) + ")");
 }
 
 /// A column's letters as a spreadsheet names it: 0 -> A, 25 -> Z, 26 -> AA.
@@ -62,6 +62,11 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
   };
   std::vector<std::optional<std::size_t>> fact_column(facts.size());
   bool any = false;
+  // Columns named like one batch adds: one diagnostic for all of them (a file batch wrote has a
+  // dozen or more), at the first of them and in column order among the other diagnostics.
+  std::vector<std::string> clashes;  // column_name of each
+  std::size_t first_clash = 0, clash_at = 0;
+  bool output_clash = false;
   for (std::size_t c = 0; c < header.size(); ++c) {
     // Headers match after trimming (also full-width spaces) and dropping a stray BOM; fact names
     // match in any ASCII case (Discharge_Date), Chinese headers exactly.
@@ -90,12 +95,12 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
       const bool output = std::any_of(layout.outputs.begin(), layout.outputs.end(),
                                       [&](std::uint32_t oi) { return engine.pack().outputs[oi].name == h; });
       if (result || output) {
-        auto d = at(c);
-        d.code = "batch_column_clash";
-        d.message = column_name(c, h) + ": batch adds a column of this name to its output, which would then have "
-                    "two; remove the old result columns (a file batch wrote ends with its outputs, status and error)" +
-                    (output ? " or choose other outputs with --outputs" : " or rename this column");
-        diags.push_back(std::move(d));
+        if (clashes.empty()) {
+          first_clash = c;
+          clash_at = diags.size();
+        }
+        clashes.push_back(column_name(c, h));
+        output_clash = output_clash || output;
       }
     }
     if (fact) {
@@ -110,6 +115,24 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
       fact_column[*fact] = c;
     }
     layout.column_fact.push_back(fact);
+  }
+  if (!clashes.empty()) {
+    constexpr std::size_t kNamed = 3;  // then "and N more"
+    const bool one = clashes.size() == 1;
+    std::string named;
+    for (std::size_t k = 0; k < clashes.size() && k < kNamed; ++k) {
+      const bool last = k + 1 == clashes.size();
+      named += (k == 0 ? "" : last ? " and " : ", ") + clashes[k];
+    }
+    if (clashes.size() > kNamed) named += " and " + std::to_string(clashes.size() - kNamed) + " more";
+    auto d = at(first_clash);
+    d.code = "batch_column_clash";
+    d.message = named + (one ? ": batch adds a column of this name to its output, which would then have two"
+                             : ": batch adds columns of these names to its output, which would then have two of each") +
+                "; remove the old result columns (a file batch wrote ends with its outputs, status and error)" +
+                (output_clash ? " or choose other outputs with --outputs"
+                              : one ? " or rename this column" : " or rename these columns");
+    diags.insert(diags.begin() + static_cast<std::ptrdiff_t>(clash_at), std::move(d));
   }
   if (!any) {
     auto d = at(0);
@@ -478,8 +501,13 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
       }
     }
   }
+  const auto read_failed = [&] {
+    diags.push_back(source::diagnostic_at("batch_io", input_name, {}, "cannot read the roster: " + *reader.read_error()));
+    return diags;
+  };
   Record header;
   if (!reader.next(header)) {
+    if (reader.read_error()) return read_failed();
     diags.push_back(source::diagnostic_at("batch_bad_header", input_name, {},
                                           reader.error() ? *reader.error() : "the roster is empty: no header row"));
     return diags;
@@ -582,7 +610,8 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     return true;
   };
   const auto write_failed = [&] {
-    diags.push_back(source::diagnostic_at("batch_io", "<output>", {}, "writing the results failed (disk full?)"));
+    // The stream does not say why; the caller, who knows where it goes, may (the CLI adds errno).
+    diags.push_back(source::diagnostic_at("batch_io", "<output>", {}, "writing the results failed"));
     return diags;
   };
   Round* current = &rounds[0];
@@ -609,6 +638,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   if (previous && !write_round(*previous)) return write_failed();
   out.flush();
   if (!out.good()) return write_failed();
+  if (reader.read_error()) return read_failed();  // the rows before it were written
   if (reader.error()) {
     diags.push_back(source::diagnostic_at("batch_bad_csv", input_name, {}, *reader.error()));
     return diags;

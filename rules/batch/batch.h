@@ -61,10 +61,11 @@ using Progress = std::function<void(std::size_t rows, std::uint64_t bytes)>;
 /// `options.outputs` do not exist or the header cannot be used (no column maps to a fact, two
 /// columns map to one fact, a column without a header, a column named like one the CSV output
 /// adds): codes `batch_bad_header`, `batch_duplicate_column`, `batch_empty_header`,
-/// `batch_column_clash`, `batch_unknown_output` (nothing is written
-/// then); `batch_bad_csv` when the CSV structure breaks mid-file and `batch_io` when writing
-/// fails (the rows before it may have been written: the CLI's -o keeps no such file, unless -o
-/// names a device or pipe, which is written in place).
+/// `batch_column_clash` (one for all such columns), `batch_unknown_output` (nothing is written
+/// then); `batch_bad_csv` when the CSV structure breaks mid-file and `batch_io` when reading
+/// `in` fails (RosterReader::read_error: the message gives the reason) or writing fails (the rows
+/// before it may have been written: the CLI's -o keeps no such file, unless -o names a device or
+/// pipe, which is written in place).
 std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engine::Engine& engine, std::istream& in,
                                                                       const std::string& input_name, std::ostream& out,
                                                                       const BatchOptions& options,

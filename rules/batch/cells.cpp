@@ -55,7 +55,42 @@ bool has_long_digit_run(std::string_view s) {
 
 }  // namespace
 
-std::string quote_cell(std::string_view s) {
+std::string escape_controls(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const auto hex = [](std::string& out, std::string_view prefix, unsigned value, int digits) {
+    out += prefix;
+    for (int d = digits - 1; d >= 0; --d) out += kHex[(value >> (4 * d)) & 0xF];
+  };
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const auto next = [&](std::size_t k) { return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0u; };
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7F) {
+      hex(out, "\\x", c, 2);
+    } else if (c == 0xC2 && next(1) >= 0x80 && next(1) <= 0x9F) {  // U+0080..U+009F: C1, 0x9B is CSI
+      hex(out, "\\u", next(1), 4);
+      ++i;
+    } else if (c == 0xE2 && next(1) == 0x80 && (next(2) == 0xA8 || next(2) == 0xA9)) {  // U+2028, U+2029
+      hex(out, "\\u", 0x2000u | (next(2) - 0x80u), 4);
+      i += 2;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// quote_cell without the quotes.
+std::string show_cell(std::string_view s) {
   std::string shown = has_long_digit_run(s) ? mask_resident_id(s) : std::string(s);
   if (shown.size() > kQuotedCellMax) {
     // Cut between characters: a cut inside a UTF-8 sequence would make the output invalid UTF-8.
@@ -64,17 +99,12 @@ std::string quote_cell(std::string_view s) {
     shown.resize(cut);
     shown += "…";
   }
-  return "'" + shown + "'";
+  return escape_controls(shown);
 }
 
-bool equals_ascii_ci(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
+}  // namespace
+
+std::string quote_cell(std::string_view s) { return "'" + show_cell(s) + "'"; }
 
 namespace {
 
@@ -385,10 +415,7 @@ CellStatus parse_cell(std::string_view raw, model::Type t, std::span<const model
         return CellStatus::error;
       }
       const auto& set = enums[t.enum_id];
-      auto idx = set.find(text);
-      for (std::uint32_t i = 0; !idx && i < set.values.size(); ++i) {
-        if (equals_ascii_ci(set.values[i].name, text)) idx = i;  // Enrolled_Student, as typed in Excel
-      }
+      const auto idx = set.find_any_case(text);  // Enrolled_Student, as typed in Excel
       if (!idx) {
         error = quote_cell(text) + " is not " + model::expected_form(t, enums);
         return CellStatus::error;
@@ -410,7 +437,10 @@ CellStatus parse_cell(std::string_view raw, model::Type t, std::span<const model
     case Kind::list: {
       Value v;
       if (!model::parse_value(text, t, enums, v, error)) {
-        if (has_long_digit_run(text)) replace_all(error, text, mask_resident_id(text));
+        // parse_value shows the text as it is: show it as quote_cell does (masked, cut, escaped),
+        // and escape what else of it the message holds (a part of a window, say).
+        if (const std::string shown = show_cell(text); shown != text) replace_all(error, text, shown);
+        error = escape_controls(error);
         return CellStatus::error;
       }
       out = v;
@@ -428,7 +458,10 @@ CellStatus parse_resident_id_cell(std::string_view raw, std::string& normalized,
     out = Value::make_unknown(model::FactSet{});
     return CellStatus::empty;
   }
-  if (!check_resident_id(text, normalized, error)) return CellStatus::error;
+  if (!check_resident_id(text, normalized, error)) {
+    error = escape_controls(error);  // the masked number keeps its first and last characters
+    return CellStatus::error;
+  }
   // A valid number is 18 ASCII characters; only a lowercase check 'x' differs from its normal form.
   out = Value::make_string(text.back() == 'x' ? std::string_view(normalized) : text, Kind::resident_id);
   return CellStatus::value;

@@ -6,7 +6,8 @@
 ///
 /// Every error message names the value in single quotes and says what was expected; a value that
 /// contains a run of 15 or more digits (which may be an ID or bank card number) is shown masked
-/// by `mask_resident_id`. Messages do not name the column: the caller adds it.
+/// by `mask_resident_id`, and control characters (line breaks, ESC) escaped by `escape_controls`.
+/// Messages do not name the column: the caller adds it.
 
 #include <span>
 #include <string>
@@ -38,9 +39,8 @@ enum class CellStatus {
 /// (全角空格). Inner whitespace is kept. The result views `text`.
 std::string_view trim_cell(std::string_view text);
 
-/// Whether `a` and `b` are equal ignoring the case of ASCII letters (other bytes, such as
-/// Chinese characters, must match exactly): `TRUE`, `Discharge_Date`, `Enrolled_Student`.
-bool equals_ascii_ci(std::string_view a, std::string_view b);
+/// Headers and yes/no cells match in any ASCII letter case (model/policy.h).
+using model::equals_ascii_ci;
 
 /// Parses one roster cell as a value of type `t`; `enums` are the pack's enum sets (for
 /// Kind::enumeration). The text is trimmed by `trim_cell` first, for every type.
@@ -56,7 +56,7 @@ bool equals_ascii_ci(std::string_view a, std::string_view b);
 ///   outside 0001..9999 are errors with calendar::make_date's reason;
 /// - bool: 是/否, true/false, yes/no, Y/N (any letter case), 1/0;
 /// - enumeration: a value name (in any ASCII letter case: Enrolled_Student) or label of enum set
-///   `t.enum_id` (model::EnumDef::find);
+///   `t.enum_id` (model::EnumDef::find_any_case, as for --set);
 /// - integer: optional sign and decimal digits, optionally followed by a fraction of zeros as Excel
 ///   writes "12.0"; no exponents, no thousands separators; must fit in 64 bits;
 /// - string and text: the trimmed text; `out` views `text`, which the caller keeps alive;
@@ -75,9 +75,17 @@ CellStatus parse_cell(std::string_view text, model::Type t, std::span<const mode
 /// At most this many bytes of a cell's value are quoted in a message (then `…`).
 inline constexpr std::size_t kQuotedCellMax = 100;
 
+/// `text` with its control characters written as escapes, so that a message quoting roster text
+/// stays on one line and cannot drive a terminal: line feed, carriage return and tab as `\n`,
+/// `\r`, `\t`; the other C0 controls and DEL as `\xHH` (ESC is `\x1b`); the C1 controls
+/// U+0080..U+009F and the line and paragraph separators U+2028, U+2029 as `\uHHHH`. Everything
+/// else, a backslash too, is kept as it is: messages are for reading, not for decoding. The
+/// result holds no control character, so escaping it again changes nothing.
+std::string escape_controls(std::string_view text);
+
 /// `text` as a message shows a cell's value: in single quotes, masked by `mask_resident_id` when
 /// it holds 15 or more digits (it may be an ID or bank card number), cut after kQuotedCellMax
-/// bytes (between characters) with `…`.
+/// bytes (between characters) with `…`, its control characters escaped by `escape_controls`.
 std::string quote_cell(std::string_view text);
 
 /// Parses one roster cell as a Chinese resident ID number (居民身份证号码, Kind::resident_id):

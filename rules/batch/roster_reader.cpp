@@ -3,9 +3,11 @@
 #include <csv.h>
 #include <iconv.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <system_error>
 
 namespace rules::batch {
 
@@ -211,8 +213,8 @@ void RosterReader::decode_and_parse(const char* data, std::size_t size, bool las
 
 bool RosterReader::fill() {
   if (finished_) return false;
-  in_.read(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
-  std::size_t got = static_cast<std::size_t>(in_.gcount());
+  const std::size_t got_total = read_chunk();
+  std::size_t got = got_total;
   bytes_ += got;
   const char* data = buffer_.data();
   if (!started_) {
@@ -241,15 +243,49 @@ bool RosterReader::fill() {
       iconv_ = cd;
     }
   }
-  const bool last = in_.eof() || got == 0;
+  // A chunk stops short only at the end of the input, or where a read failed: then the records
+  // complete before the failure are still given, but the one it cut is not.
+  const bool last = !read_error_ && got_total < buffer_.size();
   decode_and_parse(data, got, last);
-  if (last) finished_ = true;
+  if (last || read_error_) finished_ = true;
   return true;
+}
+
+std::size_t RosterReader::read_chunk() {
+  // From the stream buffer itself: std::istream::read takes a failed read for the end of the input
+  // (badbit, the reason swallowed), and a roster cut short must not pass for a whole one. What the
+  // buffer holds is copied before sgetc asks it for more, so that a read failing there (throwing,
+  // as std::filebuf and the CLI's input do) loses none of the bytes before it.
+  using traits = std::streambuf::traits_type;
+  std::size_t got = 0;
+  std::streambuf* source = in_.rdbuf();
+  try {
+    while (source != nullptr && got < buffer_.size()) {
+      const std::size_t room = buffer_.size() - got;
+      std::streamsize held = source->in_avail();
+      if (held < 0) break;
+      if (held == 0) {
+        if (traits::eq_int_type(source->sgetc(), traits::eof())) break;
+        held = source->in_avail();
+        // A source without a buffer (std::cin's) holds none even now: read on until full or the end.
+        if (held <= 0) held = static_cast<std::streamsize>(room);
+      }
+      const auto want = static_cast<std::streamsize>(std::min(static_cast<std::size_t>(held), room));
+      const std::streamsize n = source->sgetn(buffer_.data() + got, want);
+      if (n <= 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+  } catch (const std::system_error& e) {  // also std::ios_base::failure, which std::filebuf throws
+    read_error_ = e.code().message();
+  } catch (const std::exception& e) {
+    read_error_ = e.what();
+  }
+  return got;
 }
 
 bool RosterReader::next(Record& out) {
   while (ready_count_ == 0) {
-    if (error_) return false;
+    if (error_ || read_error_) return false;
     if (!fill()) return false;
   }
   std::swap(out, ready_[ready_head_]);

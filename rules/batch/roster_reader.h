@@ -58,8 +58,9 @@ class RosterReader {
   RosterReader(const RosterReader&) = delete;
   RosterReader& operator=(const RosterReader&) = delete;
 
-  /// The next record into `out` (its vectors are reused); false at the end of the input.
-  /// Throws std::runtime_error only if the CSV library cannot allocate.
+  /// The next record into `out` (its vectors are reused); false at the end of the input, or when
+  /// it stopped early (error(), read_error()). Throws std::runtime_error only if the CSV library
+  /// cannot allocate.
   bool next(Record& out);
 
   /// The encoding in use (after detection) and whether the input started with a UTF-8 BOM.
@@ -74,8 +75,15 @@ class RosterReader {
   /// Record::row. `next` returns false from then on.
   const std::optional<std::string>& error() const { return error_; }
 
+  /// Why reading the input itself failed, if it did: the system's reason ("Is a directory",
+  /// "Input/output error"), from the std::system_error its stream buffer threw (std::filebuf
+  /// throws std::ios_base::failure, one of them), or the what() of another exception. The
+  /// records before it were read; `next` returns false from then on.
+  const std::optional<std::string>& read_error() const { return read_error_; }
+
  private:
   bool fill();
+  std::size_t read_chunk();
   void feed(const char* data, std::size_t size, bool last);
   void decode_and_parse(const char* data, std::size_t size, bool last);
   friend struct RosterCallbacks;
@@ -100,6 +108,7 @@ class RosterReader {
   Record building_;
   void* iconv_ = nullptr;        // iconv_t when decoding GB18030
   std::optional<std::string> error_;
+  std::optional<std::string> read_error_;
 };
 
 /// Whether `text` is valid UTF-8. `complete_prefix`, when given, receives the length of the

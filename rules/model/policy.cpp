@@ -2,12 +2,29 @@
 
 namespace rules::model {
 
+bool equals_ascii_ci(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
 std::optional<std::uint32_t> EnumDef::find(std::string_view name_or_label) const {
   for (std::uint32_t i = 0; i < values.size(); ++i) {
     if (values[i].name == name_or_label) return i;
   }
   for (std::uint32_t i = 0; i < values.size(); ++i) {
     if (!values[i].label.empty() && values[i].label == name_or_label) return i;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::uint32_t> EnumDef::find_any_case(std::string_view text) const {
+  if (const auto exact = find(text)) return exact;
+  for (std::uint32_t i = 0; i < values.size(); ++i) {
+    if (equals_ascii_ci(values[i].name, text)) return i;
   }
   return std::nullopt;
 }

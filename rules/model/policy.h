@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "calendar/date.h"
@@ -38,13 +39,23 @@ struct EnumValue {
   std::string label;
 };
 
+/// Whether `a` and `b` are equal ignoring the case of ASCII letters (other bytes, such as
+/// Chinese characters, must match exactly): `TRUE`, `Discharge_Date`, `Enrolled_Student`.
+bool equals_ascii_ci(std::string_view a, std::string_view b);
+
 /// An enumeration type. Declared inline by the fact, parameter or output that uses it; its
 /// name is that item's name.
 struct EnumDef {
   std::string name;
   std::vector<EnumValue> values;
-  /// Index of the value called `name_or_label` (by value name, or by label), if any.
+  /// Index of the value called `name_or_label` (by value name, or by label), if any. Exact: the
+  /// checker reads enum literals of expressions with it.
   std::optional<std::uint32_t> find(std::string_view name_or_label) const;
+  /// Index of the value a person means by `text`: as `find`, else a value name in any ASCII
+  /// letter case (Enrolled_Student, as typed in Excel or on a command line; names are snake_case,
+  /// so this is never ambiguous). Labels match exactly. Does not allocate. What roster cells,
+  /// situations and --set accept (model::parse_value, batch::parse_cell).
+  std::optional<std::uint32_t> find_any_case(std::string_view text) const;
 };
 
 /// A school-adjustable value (`[parameters.NAME]`), such as the intake period.

@@ -126,7 +126,7 @@ bool parse_value(std::string_view raw, Type t, std::span<const EnumDef> enums, V
     }
     case Kind::enumeration: {
       if (t.enum_id >= enums.size()) return bad();
-      const auto idx = enums[t.enum_id].find(text);
+      const auto idx = enums[t.enum_id].find_any_case(text);  // as roster cells read it
       if (!idx) return bad();
       out = Value::make_enum(t.enum_id, *idx);
       return true;

@@ -15,7 +15,7 @@ namespace rules::model {
 /// Parses `text` as a value of type `t`. Accepted forms: bool `true/false` (also 是/否, yes/no,
 /// 1/0); integers in decimal; dates `YYYY-MM-DD`; instants RFC 3339 with offset; periods ISO
 /// 8601; times `HH:MM[:SS]`; month-days `MM-DD` or `--MM-DD`; windows `[YYYY-MM-DD .. YYYY-MM-DD]`;
-/// enums by value name or label; strings as given (the returned value points into `text`).
+/// enums by value name (in any ASCII letter case, EnumDef::find_any_case) or label; strings as given (the returned value points into `text`).
 /// On failure returns false and sets `error` to a message naming the value and what was
 /// expected (e.g. "'2023-02-29' is not a valid date: ...").
 bool parse_value(std::string_view text, Type t, std::span<const EnumDef> enums, Value& out, std::string& error);

@@ -4,7 +4,9 @@
 
 #include "encode.h"
 
+#include <cerrno>
 #include <sstream>
+#include <system_error>
 
 #include "batch/batch.h"
 #include "builtin_pack.h"
@@ -154,20 +156,30 @@ TEST(Batch, AColumnNamedLikeAnAddedColumnStopsTheCsvRun) {
   const std::string roster = "学号,退役日期, status ,retention_until,retention_period\r\n1,2025-06-15,ok,2027-06-15,P2Y\r\n";
   const auto r = run(roster);  // writes retention_until, reenroll_deadline, degree_visible_from
   ASSERT_FALSE(r.summary);
-  ASSERT_EQ(r.diags.size(), 2u);
+  // One diagnostic naming both columns, at the first.
+  ASSERT_EQ(r.diags.size(), 1u);
   EXPECT_EQ(r.diags[0].code, "batch_column_clash");
   EXPECT_EQ(r.diags[0].span.begin.line, 1u);
   EXPECT_EQ(r.diags[0].span.begin.column, 3u);
   EXPECT_EQ(r.diags[0].message,
+            "column 3 (status) and column 4 (retention_until): batch adds columns of these names to its output, which "
+            "would then have two of each; remove the old result columns (a file batch wrote ends with its outputs, "
+            "status and error) or choose other outputs with --outputs");
+  EXPECT_TRUE(r.output.empty());  // nothing written
+  // One column: said so, and a status column alone is not cured by --outputs.
+  const auto status = run("学号,退役日期,status\r\n1,2025-06-15,ok\r\n");
+  ASSERT_EQ(status.diags.size(), 1u);
+  EXPECT_EQ(status.diags[0].span.begin.column, 3u);
+  EXPECT_EQ(status.diags[0].message,
             "column 3 (status): batch adds a column of this name to its output, which would then have two; remove "
             "the old result columns (a file batch wrote ends with its outputs, status and error) or rename this column");
-  EXPECT_EQ(r.diags[1].code, "batch_column_clash");
-  EXPECT_EQ(r.diags[1].span.begin.column, 4u);
-  EXPECT_EQ(r.diags[1].message,
-            "column 4 (retention_until): batch adds a column of this name to its output, which would then have two; "
-            "remove the old result columns (a file batch wrote ends with its outputs, status and error) or choose "
-            "other outputs with --outputs");
-  EXPECT_TRUE(r.output.empty());  // nothing written
+  // Among other header problems, in column order.
+  const auto mixed = run("status,退役日期,,discharge_date,error\r\nok,2025-06-15,x,2025-06-15,\r\n");
+  std::vector<std::pair<std::uint32_t, std::string>> found;
+  for (const auto& d : mixed.diags) found.emplace_back(d.span.begin.column, d.code);
+  EXPECT_EQ(found, (std::vector<std::pair<std::uint32_t, std::string>>{
+                       {1, "batch_column_clash"}, {3, "batch_empty_header"}, {4, "batch_duplicate_column"}}));
+  EXPECT_EQ(mixed.diags.at(0).message.substr(0, 58), "column 1 (status) and column 5 (error): batch adds columns");
   // An output that is not written is no clash (retention_period above); nor is any column in JSON
   // Lines, which do not repeat the input columns.
   BatchOptions o;
@@ -183,11 +195,15 @@ TEST(Batch, RunningAgainOnItsOwnOutputIsRefused) {
   ASSERT_TRUE(first.summary);
   const auto again = run(first.output);
   ASSERT_FALSE(again.summary);
-  std::vector<std::pair<std::uint32_t, std::string>> clashes;
-  for (const auto& d : again.diags) clashes.emplace_back(d.span.begin.column, d.code);
-  using Clashes = std::vector<std::pair<std::uint32_t, std::string>>;
-  EXPECT_EQ(clashes, (Clashes{{2, "batch_column_clash"}, {3, "batch_column_clash"}, {4, "batch_column_clash"},
-                              {5, "batch_column_clash"}, {6, "batch_column_clash"}}));
+  // One message for the five result columns, not one each: the first three, then how many more.
+  ASSERT_EQ(again.diags.size(), 1u);
+  EXPECT_EQ(again.diags[0].code, "batch_column_clash");
+  EXPECT_EQ(again.diags[0].span.begin.column, 2u);
+  EXPECT_EQ(again.diags[0].message,
+            "column 2 (retention_until), column 3 (reenroll_deadline), column 4 (degree_visible_from) and 2 more: "
+            "batch adds columns of these names to its output, which would then have two of each; remove the old "
+            "result columns (a file batch wrote ends with its outputs, status and error) or choose other outputs "
+            "with --outputs");
   EXPECT_TRUE(again.output.empty());
 }
 
@@ -620,6 +636,77 @@ TEST(BatchTrial, AWriteFailureIsAnError) {
   const auto* diags = std::get_if<std::vector<source::Diagnostic>>(&v);
   ASSERT_NE(diags, nullptr);
   EXPECT_EQ(diags->at(0).code, "batch_io");
+}
+
+/// Gives `text`, then throws like a failed read(2) (as std::filebuf and the CLI's InputFile do).
+struct ReadFailsAfter : std::streambuf {
+  explicit ReadFailsAfter(std::string t) : text(std::move(t)) {}
+  int_type underflow() override {
+    if (gptr() != nullptr && gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    if (given || text.empty()) throw std::system_error(EIO, std::generic_category());
+    given = true;
+    setg(text.data(), text.data(), text.data() + text.size());
+    return traits_type::to_int_type(*gptr());
+  }
+  std::string text;
+  bool given = false;
+};
+
+TEST(BatchTrial, ControlCharactersInCellsAndHeadersAreEscapedInMessages) {
+  // A quoted cell may hold a line break, and any cell an ESC sequence: the error names them
+  // escaped, in the CSV and JSON Lines alike, and the columns pass through as they are.
+  const std::string roster = "退役日期,\"备\x1b[0m注\"\r\n\"2025-06-30\n\x1b[2J\",\"a\tb\"\r\n";
+  BatchOptions o;
+  o.outputs = {"retention_until"};
+  const auto csv = run(roster, o);
+  ASSERT_TRUE(csv.summary) << csv.diags.at(0).message;
+  const std::string message = "column 1 (退役日期): '2025-06-30\\n\\x1b[2J' is not a date (2025-06-30, 2025/6/30, "
+                              "2025.6.30, 2025年6月30日 or 20250630)";
+  EXPECT_EQ(csv.output, "退役日期,备\x1b[0m注,retention_until,status,error\r\n"
+                        "\"2025-06-30\n\x1b[2J\",a\tb,,error,\"" + message + "\"\r\n");  // quoted for its commas
+  ASSERT_EQ(csv.summary->first_errors.size(), 1u);
+  EXPECT_EQ(csv.summary->first_errors[0].second, message);
+  // The summary keeps the headers themselves (the CLI escapes them as it prints them).
+  EXPECT_EQ(csv.summary->passed_through, (std::vector<std::string>{"备\x1b[0m注"}));
+  o.format = OutputFormat::jsonl;
+  const auto jsonl = run(roster, o);
+  ASSERT_TRUE(jsonl.summary);
+  EXPECT_TRUE(jsonl.output.starts_with("{\"row\":2,\"status\":\"error\",\"error\":\"column 1 (退役日期): "
+                                       "'2025-06-30\\\\n\\\\x1b[2J' is not a date")) << jsonl.output;
+  // Header diagnostics name columns escaped too.
+  const auto twice = run("退役日期\t,discharge_date\r\n2025-06-30,2025-06-30\r\n", o);
+  ASSERT_EQ(twice.diags.size(), 1u);
+  EXPECT_EQ(twice.diags[0].message,
+            "column 1 (退役日期\\t) and column 2 (discharge_date) both give fact discharge_date (退役日期)");
+}
+
+TEST(BatchTrial, AFailedReadIsBatchIoWithTheReasonNotAnEmptyOrShortRoster) {
+  BatchOptions o;
+  o.as_of = *calendar::parse_date("2025-12-01");
+  o.outputs = {"retention_until"};
+  // Before the header: not "the roster is empty".
+  ReadFailsAfter nothing("");
+  std::istream in(&nothing);
+  std::ostringstream out;
+  auto v = run_batch(cn(), in, "<stdin>", out, o);
+  const auto* diags = std::get_if<std::vector<source::Diagnostic>>(&v);
+  ASSERT_NE(diags, nullptr);
+  ASSERT_EQ(diags->size(), 1u);
+  EXPECT_EQ(diags->at(0).code, "batch_io");
+  EXPECT_EQ(diags->at(0).span.file, "<stdin>");
+  EXPECT_EQ(diags->at(0).message, "cannot read the roster: Input/output error");
+  EXPECT_EQ(out.str(), "");
+  // Midway: the rows read are written, and the run still fails rather than pass for complete.
+  ReadFailsAfter some("退役日期\r\n2025-06-15\r\n");
+  std::istream in2(&some);
+  std::ostringstream out2;
+  v = run_batch(cn(), in2, "r.csv", out2, o);
+  diags = std::get_if<std::vector<source::Diagnostic>>(&v);
+  ASSERT_NE(diags, nullptr);
+  ASSERT_EQ(diags->size(), 1u);
+  EXPECT_EQ(diags->at(0).code, "batch_io");
+  EXPECT_EQ(diags->at(0).message, "cannot read the roster: Input/output error");
+  EXPECT_EQ(out2.str(), "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n");
 }
 
 /// Accepts `room` bytes, then fails like a full disk.

@@ -429,6 +429,72 @@ TEST(OtherCells, DelegatedToParseValue) {
   EXPECT_NE(id.error.find("110101********0011"), std::string::npos) << id.error;
 }
 
+// --- control characters in messages ---
+
+TEST(EscapeControls, EachControlCharacterBecomesAVisibleEscape) {
+  struct Case {
+    std::string_view text, shown;
+  };
+  const Case cases[] = {
+      {"2025-06-30", "2025-06-30"},                      // nothing to escape
+      {"退役日期 王一", "退役日期 王一"},                // nor in Chinese text
+      {"a\nb", "a\\nb"},
+      {"a\r\nb", "a\\r\\nb"},
+      {"a\tb", "a\\tb"},
+      {"\x1b[2J\x1b[31mred", "\\x1b[2J\\x1b[31mred"},  // ANSI: clear the screen, red
+      {std::string_view("\0x", 2), "\\x00x"},
+      {"\x07\x08\x0b\x0c\x1f\x7f", "\\x07\\x08\\x0b\\x0c\\x1f\\x7f"},
+      {"\xC2\x9B" "31m", "\\u009b31m"},             // C1 CSI, the one-character ESC [
+      {"\xC2\x85", "\\u0085"},                       // C1 next line
+      {"\xC2\xA0", "\xC2\xA0"},                      // U+00A0 no-break space is text
+      {"a\xE2\x80\xA8" "b\xE2\x80\xA9", "a\\u2028b\\u2029"},  // line and paragraph separators
+      {"\xE2\x80\x94", "\xE2\x80\x94"},            // U+2014 em dash is text
+      {"C:\\data\\n", "C:\\data\\n"},            // a backslash stays as it is
+      {"\xC2", "\xC2"},                                // a cut sequence is left alone
+  };
+  for (const auto& c : cases) {
+    const std::string once = escape_controls(c.text);
+    EXPECT_EQ(once, c.shown) << c.text;
+    EXPECT_EQ(escape_controls(once), once) << "escaping twice changes " << c.text;
+  }
+}
+
+TEST(EscapeControls, EveryMessageQuotingACellIsOneLineWithoutEscapeBytes) {
+  const auto clean = [](const std::string& m) {
+    for (const char c : m) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) return false;
+    }
+    return m.find("\xC2\x9B") == std::string::npos;
+  };
+  EXPECT_EQ(quote_cell("王\n一\x1b[0m"), "'王\\n一\\x1b[0m'");
+  // The cut comes before the escapes: at most kQuotedCellMax bytes of the value are quoted.
+  EXPECT_EQ(quote_cell(std::string(99, 'a') + "\n\n"), "'" + std::string(99, 'a') + "\\n…'");
+  const auto enums = status_enums();
+  const struct {
+    std::string_view text;
+    Type type;
+  } cells[] = {
+      {"2025-06-30\nx", kDate},
+      {"\x1b[31m2025/13/01", kDate},
+      {"yes\tno", kBool},
+      {"1\r2", kInt},
+      {"新生\x1b]0;title\x07", Type::enumeration(1)},
+      {"P2Y\x1b[2J", Type::of(Kind::period)},
+      {"[2025-09-01\x1b .. 2025-09-30]", Type::of(Kind::window)},
+      {"11010119900307851\x1b", kId},
+      {"\x1b[31m110101199003078515", kId},
+  };
+  for (const auto& c : cells) {
+    const auto p = parse(c.text, c.type, kNoSerials, enums);
+    ASSERT_EQ(p.status, CellStatus::error) << c.text;
+    EXPECT_TRUE(clean(p.error)) << p.error;
+    EXPECT_NE(p.error.find("\\"), std::string::npos) << "no escape in: " << p.error;
+  }
+  EXPECT_EQ(parse("2025-06-30\nx", kDate).error,
+            "'2025-06-30\\nx' is not a date (2025-06-30, 2025/6/30, 2025.6.30, 2025年6月30日 or 20250630)");
+  EXPECT_EQ(parse("P2Y\x1b[2J", Type::of(Kind::period)).error.rfind("'P2Y\\x1b[2J' is not an ISO 8601 period", 0), 0u);
+}
+
 TEST(ParseCell, ErrorLeavesOutUnchanged) {
   Value out = Value::make_int(99);
   std::string error;

@@ -3,7 +3,10 @@
 
 #include "encode.h"
 
+#include <cerrno>
+#include <cstring>
 #include <sstream>
+#include <system_error>
 
 #include "batch/roster_reader.h"
 
@@ -154,6 +157,46 @@ TEST(RosterReader, EmptyInputHasNoRecords) {
   EXPECT_TRUE(read_all("").rows.empty());
   EXPECT_TRUE(read_all("\xEF\xBB\xBF").rows.empty());
   EXPECT_TRUE(read_all("\r\n\r\n").rows.empty());
+}
+
+/// Gives `text`, then fails like a read(2) with `error` (a disk error, a directory on standard
+/// input), as the CLI's InputFile and std::filebuf do: by throwing std::system_error.
+struct FailingSource : std::streambuf {
+  FailingSource(std::string t, int e) : text(std::move(t)), error(e) {}
+  int_type underflow() override {
+    if (gptr() != nullptr && gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    if (given) throw std::system_error(error, std::generic_category());
+    given = true;
+    setg(text.data(), text.data(), text.data() + text.size());
+    return text.empty() ? underflow() : traits_type::to_int_type(*gptr());
+  }
+  std::string text;
+  int error;
+  bool given = false;
+};
+
+TEST(RosterReader, AFailedReadIsNotTheEndOfTheInput) {
+  for (const std::size_t chunk : {std::size_t{4}, std::size_t{1} << 16}) {
+    FailingSource source("学号,姓名\r\n1,王\r\n2,李", EIO);
+    std::istream in(&source);
+    RosterReader reader(in, Encoding::automatic, chunk);
+    Record rec;
+    std::vector<std::string> firsts;
+    while (reader.next(rec)) firsts.emplace_back(rec.field(0));
+    // The complete records before the failure; not the cut one ("2,李" may have been cut short).
+    EXPECT_EQ(firsts, (std::vector<std::string>{"学号", "1"})) << chunk;
+    ASSERT_TRUE(reader.read_error()) << chunk;
+    EXPECT_EQ(*reader.read_error(), std::strerror(EIO));
+    EXPECT_FALSE(reader.error());
+    EXPECT_FALSE(reader.next(rec));
+  }
+  FailingSource directory("", EISDIR);
+  std::istream in(&directory);
+  RosterReader reader(in, Encoding::automatic);
+  Record rec;
+  EXPECT_FALSE(reader.next(rec));
+  ASSERT_TRUE(reader.read_error());
+  EXPECT_EQ(*reader.read_error(), "Is a directory");
 }
 
 TEST(RosterReader, Utf8Validation) {

@@ -536,6 +536,12 @@ TEST_F(Situations, SetFact) {
   EXPECT_TRUE(fact("discharge_date").known());
   EXPECT_EQ(set("enlisted_as=新生", true), Ws{});
   EXPECT_EQ(fact("enlisted_as").enum_index, 0u);
+  // Value names in any ASCII letter case, as a roster cell reads them; labels exactly.
+  EXPECT_EQ(set("enlisted_as=Enrolled_Student", true), Ws{});
+  EXPECT_EQ(fact("enlisted_as").enum_index, 1u);
+  EXPECT_EQ(set("enlisted_as=NEW_STUDENT", true), Ws{});
+  EXPECT_EQ(fact("enlisted_as").enum_index, 0u);
+  EXPECT_EQ(set("enlisted_as=New_Students", false), Ws{"--set enlisted_as=New_Students:0:0 situation_bad_value"});
   // Diagnostics about --set name the option as their file, with no line.
   EXPECT_EQ(set("discharge_date", false), Ws{"--set discharge_date:0:0 situation_syntax"});
   EXPECT_EQ(set("discharge_dat=2025-06-15", false), Ws{"--set discharge_dat=2025-06-15:0:0 situation_unknown_fact"});
