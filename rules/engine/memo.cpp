@@ -114,14 +114,14 @@ MemoPlan MemoPlan::build(const loader::CompiledPack& p, const std::vector<std::v
     if (!std::all_of(slots.begin(), slots.end(), [&](std::uint32_t s) { return scalar(slot_type(p, s).kind); })) continue;
     std::vector<std::uint32_t> facts;
     std::copy_if(slots.begin(), slots.end(), std::back_inserter(facts), [&](std::uint32_t s) { return s < p.param_base; });
+    if (facts.size() > kMaxKeySlots) continue;
     auto [it, added] = by_facts.try_emplace(facts, static_cast<std::uint32_t>(plan.groups.size()));
-    if (added) plan.groups.push_back({});
-    auto& group = plan.groups[it->second];
-    if (facts.size() > kMaxKeySlots || group.outputs.size() == kMaxGroupOutputs) continue;
-    if (group.outputs.empty()) {
-      group.key_slots = facts;
-      for (const auto f : facts) group.key_kinds.push_back(slot_type(p, f).kind);
+    if (added) {
+      plan.groups.push_back({facts, {}, {}});
+      for (const auto f : facts) plan.groups.back().key_kinds.push_back(slot_type(p, f).kind);
     }
+    auto& group = plan.groups[it->second];
+    if (group.outputs.size() == kMaxGroupOutputs) continue;
     plan.group_of[oi] = it->second;
     plan.position[oi] = static_cast<std::uint32_t>(group.outputs.size());
     group.outputs.push_back(oi);
@@ -245,14 +245,12 @@ const Value* Memo::find(std::uint32_t output, std::span<const Value> env, model:
   const auto g = plan_->group_of[output];
   if (g == MemoPlan::kNone) return nullptr;
   Table& t = tables_[g];
-  if (t.off) return nullptr;
-  if (t.generation != generation_) {
+  if (!t.off && t.generation != generation_) {
     t.generation = generation_;
     t.current = resolve(t, plan_->groups[g], env);
   }
-  if (t.current == kNoEntry) return nullptr;
   const auto k = plan_->position[output];
-  if (!(t.present[t.current] >> k & 1)) {
+  if (t.off || t.current == kNoEntry || !(t.present[t.current] >> k & 1)) {
     ++misses_;
     return nullptr;
   }
@@ -266,7 +264,7 @@ void Memo::keep(std::uint32_t output, const Value& value, const model::OutputSou
   const auto g = plan_->group_of[output];
   if (g == MemoPlan::kNone || !storable(value)) return;
   Table& t = tables_[g];
-  if (t.generation != generation_ || t.current == kNoEntry) return;
+  if (t.off || t.generation != generation_ || t.current == kNoEntry) return;
   const auto k = plan_->position[output];
   const std::size_t at = std::size_t{t.current} * t.width + k;
   t.values[at] = value;

@@ -67,8 +67,8 @@ class Memo {
   /// The plan this memo follows (the engine checks it is its own).
   const MemoPlan& plan() const { return *plan_; }
 
-  /// Outputs taken from the memo, and outputs computed while the memo was in use (computed
-  /// values of remembered groups are then kept), since construction.
+  /// Since construction: outputs of remembered groups taken from the memo, and outputs of
+  /// remembered groups not found in it (computed, then kept when they can be).
   std::uint64_t hits() const { return hits_; }
   std::uint64_t misses() const { return misses_; }
 
@@ -88,7 +88,7 @@ class Memo {
  private:
   static constexpr std::uint32_t kNoEntry = UINT32_MAX;
   struct Table {
-    std::uint32_t key_words = 0;  // two per input
+    std::uint32_t key_words = 0;  // per entry: one or two per input (words_for)
     std::uint32_t width = 0;      // outputs in the group
     std::vector<std::uint64_t> keys;            // entry-major
     std::vector<model::Value> values;           // entry-major, `width` each
