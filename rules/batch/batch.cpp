@@ -3,10 +3,10 @@
 #include <iconv.h>
 
 #include <algorithm>
-#include <cstring>
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <thread>
 
 #include <nlohmann/json.hpp>
