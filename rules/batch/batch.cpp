@@ -398,9 +398,12 @@ class Runner {
     std::string values, unknown, errors;
     for (const auto oi : layout_.outputs) {
       const std::string key = "\"" + engine_.pack().outputs[oi].name + "\":";
+      if (!evaluated) {  // the outcome holds nothing for this row (maybe not even an environment)
+        values += (values.empty() ? "" : ",") + key + "null";
+        continue;
+      }
       const Value& v = s.outcome.output(oi);
-      values += (values.empty() ? "" : ",") + key + (evaluated ? explain::value_json(ctx, s.outcome, v, {}) : "null");
-      if (!evaluated) continue;
+      values += (values.empty() ? "" : ",") + key + explain::value_json(ctx, s.outcome, v, {});
       if (v.state == State::unknown && v.missing.any()) {
         std::string facts;
         for (std::size_t f = 0; f < policy.facts.size(); ++f) {

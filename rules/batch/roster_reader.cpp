@@ -110,8 +110,11 @@ struct RosterCallbacks {
       return;
     }
     b.row = row;
-    if (r->encoding_ != Encoding::gb18030 && !valid_utf8(b.text)) {
-      b.decode_error = "the bytes of this row are not valid UTF-8 (if the file is GBK, run with --encoding gb18030)";
+    if (!valid_utf8(b.text)) {
+      b.decode_error = r->encoding_ == Encoding::gb18030
+                           ? "the bytes of this row are not valid GB18030 (GBK): some could not be decoded (if the "
+                             "file is UTF-8, run with --encoding utf-8)"
+                           : "the bytes of this row are not valid UTF-8 (if the file is GBK, run with --encoding gb18030)";
     }
     // Hand the record to the ring by swapping, so buffers keep circulating instead of being freed.
     if (r->ready_count_ == r->ready_.size()) {
@@ -171,8 +174,9 @@ void RosterReader::decode_and_parse(const char* data, std::size_t size, bool las
     return;
   }
   // GB18030 -> UTF-8 through iconv; an incomplete sequence at the end of a chunk waits for the
-  // next chunk, an invalid byte becomes U+FFFD and marks... the row cannot be known here, so the
-  // replacement character is left for the cell parsers and the header check to reject.
+  // next chunk. An invalid byte becomes the byte 0xFF, which is never part of UTF-8 (nor of the
+  // CSV syntax): the row it lands in cannot be known here, so the record callback finds it and
+  // makes the row an error, and the output shows U+FFFD in its place.
   pending_.append(data, size);
   decoded_.resize(pending_.size() * 2 + 16);
   char* in = pending_.data();
@@ -191,17 +195,15 @@ void RosterReader::decode_and_parse(const char* data, std::size_t size, bool las
     } else if (errno == EINVAL && !last) {
       break;  // incomplete sequence: keep it for the next chunk
     } else {
-      // An invalid (or, at the very end, incomplete) byte: replace it, go on.
-      static constexpr char kReplacement[] = "\xEF\xBF\xBD";
-      if (out_left < 3) {
+      // An invalid (or, at the very end, incomplete) byte: mark it, go on.
+      if (out_left < 1) {
         const std::size_t used = static_cast<std::size_t>(out - decoded_.data());
-        decoded_.resize(decoded_.size() * 2 + 3);
+        decoded_.resize(decoded_.size() * 2 + 1);
         out = decoded_.data() + used;
         out_left = decoded_.size() - used;
       }
-      std::memcpy(out, kReplacement, 3);
-      out += 3;
-      out_left -= 3;
+      *out++ = '\xFF';
+      --out_left;
       ++in;
       --in_left;
     }

@@ -128,6 +128,40 @@ TEST(Batch, Gb18030FourByteNamesSurvive) {
   EXPECT_EQ(rows[2][0], "李𠌯");
 }
 
+TEST(Batch, UndecodableGb18030BytesMakeTheRowAnError) {
+  // A trial found a name with undecodable bytes written as U+FFFD in a row that was ok.
+  const auto r = run(encode("学号,姓名,退役日期\r\n", "GBK") + std::string("1,\xFF\xFE,2025-06-15\r\n") +
+                     encode("2,王,2025-06-15\r\n", "GBK"));
+  ASSERT_TRUE(r.summary);
+  EXPECT_EQ(r.summary->rows, 2u);
+  EXPECT_EQ(r.summary->error, 1u);
+  ASSERT_EQ(r.summary->first_errors.size(), 1u);
+  EXPECT_EQ(r.summary->first_errors[0].first, 2u);
+  EXPECT_NE(r.summary->first_errors[0].second.find("not valid GB18030"), std::string::npos) << r.summary->first_errors[0].second;
+  // The bad bytes show as U+FFFD in the passed-through cell; the good row is evaluated.
+  EXPECT_NE(r.output.find("1,\xEF\xBF\xBD\xEF\xBF\xBD,2025-06-15,,,,error,"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("2,王,2025-06-15,2027-06-15"), std::string::npos) << r.output;
+}
+
+TEST(Batch, JsonLinesOfARowWithABadCellHaveNullValues) {
+  // A trial found undefined behaviour (a reference into an outcome never evaluated) when the
+  // first row of a block had a bad cell; caught by UBSan in the sanitizer build.
+  // Every output (the default), so that the first is output 0.
+  BatchOptions o;
+  o.format = OutputFormat::jsonl;
+  o.as_of = *calendar::parse_date("2025-12-01");
+  std::istringstream in("学号,退役日期\r\n1,2023-02-29\r\n2,2025-06-15\r\n");
+  std::ostringstream out;
+  const auto v = run_batch(cn(), in, "roster.csv", out, o);
+  const auto* summary = std::get_if<BatchSummary>(&v);
+  ASSERT_NE(summary, nullptr);
+  EXPECT_EQ(summary->error, 1u);
+  const std::string text = out.str();
+  EXPECT_NE(text.find("{\"row\":2,\"status\":\"error\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\"retention_until\":null"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"retention_until\":\"2027-06-15\""), std::string::npos) << text;
+}
+
 TEST(Batch, ABig5RosterIsRefusedAtTheHeader) {
   const auto r = run(encode("退役日期,姓名\r\n2025-06-15,王小明\r\n", "BIG5"));
   ASSERT_FALSE(r.summary);

@@ -153,6 +153,15 @@ TEST(RosterReader, InvalidUtf8LaterInAUtf8FileMarksTheRow) {
   EXPECT_EQ(r.bad, (std::vector<bool>{false, false, true, false}));
 }
 
+TEST(RosterReader, UndecodableBytesInAGb18030FileMarkTheRow) {
+  // 0xFF 0xFE is no GB18030 character: the row is marked, not quietly given U+FFFD.
+  const auto r = read_all(encode("学号,姓名\r\n1,王\r\n", "GBK") + std::string("2,\xFF\xFE\r\n") + encode("3,李\r\n", "GBK"),
+                          Encoding::gb18030);
+  ASSERT_EQ(r.rows.size(), 4u);
+  EXPECT_EQ(r.bad, (std::vector<bool>{false, false, true, false}));
+  EXPECT_EQ(r.rows[3][1], "李");
+}
+
 TEST(RosterReader, EmptyInputHasNoRecords) {
   EXPECT_TRUE(read_all("").rows.empty());
   EXPECT_TRUE(read_all("\xEF\xBB\xBF").rows.empty());
