@@ -60,33 +60,22 @@ std::vector<std::uint32_t> batch_order(const rules::engine::Engine& engine) {
   return engine.evaluation_order(wanted);
 }
 
-void BM_EvaluateBatchOutputs(benchmark::State& state) {
-  const auto engine = load_builtin();
-  const auto order = batch_order(engine);
-  rules::engine::EvalOptions options;
-  options.only = &order;
-  evaluate_repeatedly(state, engine,
-                      situation(engine, {"enlisted_as=new_student", "certificate_issue_date=2018-06-22",
-                                         "admission_date=2013-08-25"}),
-                      options);
-}
-BENCHMARK(BM_EvaluateBatchOutputs);
-
-// The same with a memo whose groups have all seen these inputs (engine/memo.h): the cost of a
-// roster row whose dates repeat an earlier row's, which is most rows of a cohort.
-void BM_EvaluateBatchOutputsRemembered(benchmark::State& state) {
+// `remembered`: with a memo whose groups have all seen these inputs (engine/memo.h), the cost of
+// a roster row whose dates repeat an earlier row's, which is most rows of a cohort.
+void BM_EvaluateBatchOutputs(benchmark::State& state, bool remembered) {
   const auto engine = load_builtin();
   const auto order = batch_order(engine);
   rules::engine::Memo memo(engine.memo_plan());
   rules::engine::EvalOptions options;
   options.only = &order;
-  options.memo = &memo;
+  if (remembered) options.memo = &memo;
   evaluate_repeatedly(state, engine,
                       situation(engine, {"enlisted_as=new_student", "certificate_issue_date=2018-06-22",
                                          "admission_date=2013-08-25"}),
                       options);
 }
-BENCHMARK(BM_EvaluateBatchOutputsRemembered);
+BENCHMARK_CAPTURE(BM_EvaluateBatchOutputs, computed, false);
+BENCHMARK_CAPTURE(BM_EvaluateBatchOutputs, remembered, true);
 
 void BM_EvaluateWithExplanation(benchmark::State& state) {
   const auto engine = load_builtin();

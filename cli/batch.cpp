@@ -106,12 +106,7 @@ class FdBuf : public std::streambuf {
     while (n > 0) {
       const ssize_t w = ::write(fd_, p, n);
       if (w < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {  // a descriptor left non-blocking by whoever shares it
-          pollfd ready{fd_, POLLOUT, 0};
-          ::poll(&ready, 1, -1);
-          continue;
-        }
+        if (retry_io(fd_, POLLOUT)) continue;
         error_ = errno;
         return false;
       }

@@ -57,6 +57,14 @@ std::optional<rules::calendar::Date> as_of_date(const std::string& text, const r
   return *d;
 }
 
+bool retry_io(int fd, short events) {
+  if (errno == EINTR) return true;
+  if (errno != EAGAIN && errno != EWOULDBLOCK) return false;
+  pollfd ready{fd, events, 0};
+  ::poll(&ready, 1, -1);
+  return true;
+}
+
 InputFile::InputFile() : buffer_(1 << 16) {}
 
 InputFile::~InputFile() {
@@ -93,12 +101,7 @@ InputFile::int_type InputFile::underflow() {
       return traits_type::to_int_type(*gptr());
     }
     if (got == 0) return traits_type::eof();
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {  // a descriptor left non-blocking by whoever shares it
-      pollfd ready{fd_, POLLIN, 0};
-      ::poll(&ready, 1, -1);
-      continue;
-    }
+    if (retry_io(fd_, POLLIN)) continue;
     error_ = errno;
     why_ = std::strerror(error_);
     throw std::system_error(error_, std::generic_category());

@@ -36,6 +36,11 @@ std::unique_ptr<rules::engine::Engine> load_engine(const PackOptions& o, std::os
 std::optional<rules::calendar::Date> as_of_date(const std::string& text, const rules::engine::Engine& engine,
                                                 std::ostream& err);
 
+/// After a read or write on `fd` failed (errno set): whether to try it again. True for EINTR, and
+/// for EAGAIN/EWOULDBLOCK on a descriptor left non-blocking by whoever shares it, after waiting
+/// until `events` (POLLIN or POLLOUT) is ready.
+bool retry_io(int fd, short events);
+
 /// An input read through its file descriptor: a regular file, a named pipe or a character device
 /// (the /dev/fd/N of a shell's `<(cmd)`, a terminal), or standard input. A read that fails throws
 /// std::system_error with the system's reason out of the stream buffer: std::istream turns that

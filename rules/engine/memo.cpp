@@ -95,7 +95,6 @@ bool storable(const Value& v) { return v.state == State::unknown || (v.state == 
 
 MemoPlan MemoPlan::build(const loader::CompiledPack& p, const std::vector<std::vector<std::uint32_t>>& inputs) {
   MemoPlan plan;
-  plan.fact_count = p.param_base;
   plan.group_of.assign(p.outputs.size(), kNone);
   plan.position.assign(p.outputs.size(), 0);
   // Outputs reading the same facts share a group (one lookup per evaluation for all of them),

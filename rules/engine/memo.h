@@ -40,7 +40,6 @@ struct MemoPlan {
   /// over; a change of any of them starts it over.
   std::vector<std::uint32_t> context_slots;
   std::vector<model::Kind> context_kinds;  ///< their kinds
-  std::uint32_t fact_count = 0;         ///< slots below this are facts
   std::vector<std::uint32_t> group_of;  ///< per output: its group, or kNone when not remembered
   std::vector<std::uint32_t> position;  ///< per output: its index in its group's `outputs`
 

@@ -9,7 +9,7 @@
 #include "builtin_pack.h"
 #include "engine/engine.h"
 #include "model/format.h"
-#include "model/value_parse.h"
+#include "loader/situation_reader.h"
 
 namespace rules::engine {
 namespace {
@@ -25,12 +25,8 @@ class Memoised : public ::testing::Test {
   }
 
   void set(model::Situation& s, const std::string& fact, const std::string& text) const {
-    const auto fi = engine->pack().find_fact(fact);
-    ASSERT_TRUE(fi) << fact;
-    model::Value v;
-    std::string why;
-    ASSERT_TRUE(model::parse_value(text, engine->policy().facts[*fi].type, engine->policy().enums, v, why)) << why;
-    s.set(*fi, v);
+    std::vector<source::Diagnostic> diags;
+    ASSERT_TRUE(loader::set_fact(engine->pack(), fact + "=" + text, s, diags)) << fact << "=" << text;
   }
 
   /// Every output of `o` as text: value (or error code, or the facts it waits for) and the
