@@ -284,7 +284,7 @@ void add_batch(CLI::App& app, Action& action) {
   cmd->add_option("--output-encoding", o->output_encoding, "auto (UTF-8, with a BOM when the input had one or was GB18030), utf-8, utf-8-bom or gb18030 (CSV only: JSON Lines output is always UTF-8 without a BOM; utf-8-bom is ignored there)")
       ->check(CLI::IsMember({"auto", "utf-8", "utf-8-bom", "gb18030"}));
   cmd->add_flag("--excel-serial-dates", o->excel_serial_dates, "Read bare numbers in date columns as Excel 1900-system serial dates");
-  cmd->add_option("--jobs", o->jobs, "Threads evaluating rows (default: the number of cores), besides the thread reading and writing, which evaluates too once its reading and writing is done; the output does not depend on it")
+  cmd->add_option("--jobs", o->jobs, "Threads evaluating rows (default: the number of cores), the one reading and writing included (it evaluates once its reading and writing is done); the output does not depend on it")
       ->check(CLI::Range(1u, 256u));
   cmd->add_option("--outputs", o->outputs, "Comma-separated outputs to write (default: all but guidance text); status is computed over these");
   cmd->add_option("--as-of", o->as_of, "Evaluation date YYYY-MM-DD (default: today in the policy time zone)");

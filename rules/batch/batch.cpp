@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -28,6 +29,19 @@ struct Layout {
   std::vector<std::uint32_t> outputs;                   // output indices to write
   std::vector<std::uint32_t> order;                     // those and what they read, in evaluation order
   std::vector<std::vector<std::uint32_t>> output_facts; // per output written: the facts it reads
+  // CSV text remembered by group (TextMemo). The output columns in runs: consecutive columns of
+  // one engine::MemoPlan group, numbered below 64 (a 64-bit set of groups says which a row must
+  // evaluate), or single columns that no group remembers.
+  struct Run {
+    std::uint32_t group;           // or kNone
+    std::uint32_t first, last;     // its outputs written: [first, last) in `outputs`
+    std::uint32_t position;        // its index among its group's runs
+  };
+  std::vector<Run> runs;
+  std::vector<std::uint32_t> group_runs;  // per group: how many runs it has (0: none written)
+  std::vector<std::uint32_t> text_groups; // the groups with a run, ascending
+  std::vector<bool> group_constant;       // per group: no fact it reads has a column
+  bool all_remembered = false;            // every output written has a group
 };
 
 /// Blocks in a round per job: small blocks let the reading thread, once it has read and written,
@@ -167,6 +181,51 @@ std::string sanitize_utf8(std::string_view text) {
   return out;
 }
 
+/// A row block's output bytes. Appending is one capacity check and a copy: std::string's append
+/// checks lengths and capacity several times over, and a row makes some fifty appends.
+class OutputText {
+ public:
+  void clear() { size_ = 0; }
+  std::size_t size() const { return size_; }
+  std::string_view view() const { return {data_.get(), size_}; }
+  [[gnu::always_inline]] OutputText& operator+=(std::string_view t) {
+    const std::size_t n = t.size();
+    if (n > capacity_ - size_) grow(n);
+    char* to = data_.get() + size_;
+    const char* from = t.data();
+    // Most cells are short (a date, an enum name): two overlapping 8-byte copies instead of a
+    // call to memcpy.
+    if (n >= 8 && n <= 16) {
+      std::memcpy(to, from, 8);
+      std::memcpy(to + n - 8, from + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+      std::memcpy(to, from, 4);
+      std::memcpy(to + n - 4, from + n - 4, 4);
+    } else if (n < 4) {
+      for (std::size_t i = 0; i < n; ++i) to[i] = from[i];
+    } else {
+      std::memcpy(to, from, n);
+    }
+    size_ += n;
+    return *this;
+  }
+  OutputText& operator+=(char c) {
+    if (size_ == capacity_) grow(1);
+    data_[size_++] = c;
+    return *this;
+  }
+
+ private:
+  void grow(std::size_t more) {
+    capacity_ = std::max(2 * capacity_, std::max<std::size_t>(size_ + more, 1 << 12));
+    auto bigger = std::make_unique_for_overwrite<char[]>(capacity_);
+    if (size_ > 0) std::memcpy(bigger.get(), data_.get(), size_);
+    data_ = std::move(bigger);
+  }
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = 0, capacity_ = 0;
+};
+
 /// Whether `text` holds a comma, a quote or a line break (a CSV field holding one is quoted).
 /// Eight bytes at a time: a row is mostly digits and dates.
 bool has_csv_special(std::string_view text) {
@@ -189,7 +248,8 @@ bool has_csv_special(std::string_view text) {
 }
 
 /// Appends a CSV field, quoted when it must be (RFC 4180: comma, quote, line break, edge spaces).
-void put_csv(std::string& out, std::string_view f) {
+template <class Out>
+void put_csv(Out& out, std::string_view f) {
   bool quote = !f.empty() && (f.front() == ' ' || f.back() == ' ');
   for (const char c : f) {  // one pass; UTF-8 continuation bytes never match
     if (c == ',' || c == '"' || c == '\r' || c == '\n') {
@@ -209,14 +269,183 @@ void put_csv(std::string& out, std::string_view f) {
   out += '"';
 }
 
-/// One worker's reusable state and the results of the block it processed.
+/// The CSV text of a run of output columns (Layout::Run), each with its leading comma, in a
+/// TextMemo's arena.
+struct Piece {
+  std::uint32_t at = 0, size = 0;
+  bool undecided = false;  // some output is unknown, waiting for facts
+  bool ready = false;      // the text is set
+};
+
+/// The CSV text of output columns, remembered by the key of their engine::MemoPlan group: a row
+/// that repeats a group's facts repeats its columns' text, so the row is neither evaluated for
+/// that group nor formatted. One per evaluating thread, for one run: one as_of and one set of
+/// parameters, which keys leave out. Bounded like engine::Memo: per group, `entries` keys and a
+/// text arena, reserved up front; what does not fit is not remembered.
+class TextMemo {
+ public:
+  TextMemo(const engine::MemoPlan& plan, const Layout& layout, std::size_t entries)
+      : plan_(plan), layout_(layout), table_of_(plan.groups.size(), engine::MemoPlan::kNone) {
+    tables_.reserve(layout.text_groups.size());
+    for (const auto g : layout.text_groups) {
+      auto& t = tables_.emplace_back(plan.groups[g].key_words, entries);
+      t.width = layout.group_runs[g];
+      t.constant = layout.group_constant[g];
+      t.pieces.reserve(entries * t.width);
+      t.arena.reserve(std::max<std::size_t>(entries * t.width * kBytesPerRun, 1 << 12));
+      table_of_[g] = static_cast<std::uint32_t>(tables_.size() - 1);
+    }
+  }
+
+  /// Looks up the row's facts in each group: `entry[g]` is the group's entry (or kNoEntry);
+  /// returns the set of groups whose text is not remembered (the row must evaluate them).
+  std::uint64_t lookup(std::span<const Value> facts, std::vector<std::uint32_t>& entry) {
+    std::uint64_t need = 0;
+    std::array<std::uint64_t, 2 * engine::MemoPlan::kMaxKeySlots> key;
+    for (std::size_t i = 0; i < tables_.size(); ++i) {
+      const auto g = layout_.text_groups[i];
+      auto& t = tables_[i];
+      std::uint32_t e = t.fixed;  // a constant group's entry, once known: no key to look up
+      if (e == engine::MemoIndex::kNoEntry) {
+        if (!t.index.off() && engine::MemoPlan::key(plan_.groups[g], facts, key.data())) {
+          const auto found = t.index.find_or_add(key.data());
+          e = found.entry;
+          if (found.added) t.pieces.resize(t.pieces.size() + t.width);
+          if (t.constant) t.fixed = e;
+        }
+      }
+      entry[g] = e;
+      if (e == engine::MemoIndex::kNoEntry || !all_ready(t, e)) need |= std::uint64_t{1} << g;
+    }
+    return need;
+  }
+
+  /// The remembered text of `run` for the row whose group entry is `entry`.
+  const Piece& piece(const Layout::Run& run, std::uint32_t entry) const {
+    const auto& t = tables_[table_of_[run.group]];
+    return t.pieces[std::size_t{entry} * t.width + run.position];
+  }
+  std::string_view text(const Layout::Run& run, const Piece& p) const {
+    return std::string_view(tables_[table_of_[run.group]].arena).substr(p.at, p.size);
+  }
+
+  /// Remembers `text` as the text of `run` at `entry` of its group, unless the arena is full.
+  void keep(const Layout::Run& run, std::uint32_t entry, std::string_view text, bool undecided) {
+    auto& t = tables_[table_of_[run.group]];
+    if (t.arena.size() + text.size() > t.arena.capacity()) return;  // no allocation
+    Piece& p = t.pieces[std::size_t{entry} * t.width + run.position];
+    if (p.ready) return;  // remembered by an earlier row (the group had another run to evaluate)
+    p.at = static_cast<std::uint32_t>(t.arena.size());
+    p.size = static_cast<std::uint32_t>(text.size());
+    p.undecided = undecided;
+    p.ready = true;
+    t.arena += text;
+  }
+
+ private:
+  /// Arena bytes reserved per run and entry (three dates and their commas: 33).
+  static constexpr std::size_t kBytesPerRun = 40;
+  struct Table {
+    Table(std::size_t key_words, std::size_t entries) : index(key_words, entries) {}
+    engine::MemoIndex index;
+    std::size_t width = 0;              // runs of the group
+    bool constant = false;              // no fact of its key has a column: one key for the whole run
+    std::uint32_t fixed = engine::MemoIndex::kNoEntry;  // then its entry, once looked up
+    std::vector<Piece> pieces;          // entry-major, `width` each
+    std::string arena;                  // their text
+  };
+  static bool all_ready(const Table& t, std::uint32_t e) {
+    for (std::size_t p = 0; p < t.width; ++p) {
+      if (!t.pieces[e * t.width + p].ready) return false;
+    }
+    return true;
+  }
+  const engine::MemoPlan& plan_;
+  const Layout& layout_;
+  std::vector<Table> tables_;
+  std::vector<std::uint32_t> table_of_;  // per group: its index into tables_ (kNone: no run)
+};
+
+/// Values of date, yes/no, integer and enum cells by their text, per column: a roster repeats a
+/// cohort's dates and a handful of labels, and reading a date costs several times a lookup.
+/// Direct-mapped, fixed size: a cell's text replaces whatever shared its slot. Only cells that
+/// gave a value are kept (a bad cell's message is built each time).
+class CellMemo {
+ public:
+  /// Cells of at most this many bytes are remembered (2025年12月31日 is 17).
+  static constexpr std::size_t kMaxText = 23;
+
+  CellMemo(const engine::Engine& engine, const Layout& layout) {
+    std::vector<std::size_t> scalar;  // the columns of date, yes/no, integer and enum facts
+    for (std::size_t c = 0; c < layout.column_fact.size(); ++c) {
+      const auto fact = layout.column_fact[c];
+      if (!fact) continue;
+      switch (engine.policy().facts[*fact].type.kind) {
+        case model::Kind::date: case model::Kind::boolean: case model::Kind::integer: case model::Kind::enumeration:
+          scalar.push_back(c);
+          break;
+        default: break;
+      }
+    }
+    // The slots are shared out among those columns, so that a wide roster takes no more memory.
+    slots_ = kSlots;
+    while (slots_ > kMinSlots && slots_ * scalar.size() > kSlots * 4) slots_ /= 2;
+    columns_.resize(layout.column_fact.size());
+    for (const auto c : scalar) columns_[c].resize(slots_);
+  }
+
+  /// The remembered value of `text` in column c, or null.
+  const Value* find(std::size_t c, std::string_view text) const {
+    if (columns_[c].empty() || text.size() > kMaxText) return nullptr;
+    const Entry& e = columns_[c][slot(text)];
+    return e.size == text.size() && std::memcmp(e.text, text.data(), text.size()) == 0 ? &e.value : nullptr;
+  }
+  /// Remembers `value`, read from `text` in column c.
+  void keep(std::size_t c, std::string_view text, const Value& value) {
+    if (columns_[c].empty() || text.size() > kMaxText) return;
+    Entry& e = columns_[c][slot(text)];
+    e.size = static_cast<std::uint8_t>(text.size());
+    std::memcpy(e.text, text.data(), text.size());
+    e.value = value;
+  }
+
+ private:
+  static constexpr std::size_t kSlots = 4096;    // per column (a power of two), for up to 4 columns
+  static constexpr std::size_t kMinSlots = 256;  // per column, however many
+  struct Entry {
+    std::uint8_t size = UINT8_MAX;  // none
+    char text[kMaxText];
+    Value value;
+  };
+  std::size_t slot(std::string_view text) const {
+    std::uint64_t h = 0xCBF29CE484222325ull;  // FNV-1a
+    for (const char ch : text) h = (h ^ static_cast<unsigned char>(ch)) * 0x100000001B3ull;
+    return (h ^ h >> 29) & (slots_ - 1);
+  }
+  std::size_t slots_ = kSlots;               // per column
+  std::vector<std::vector<Entry>> columns_;  // per column: its slots, or none
+};
+
+/// An evaluating thread's own memory across blocks: what it remembered, and the evaluation
+/// order of each set of groups its rows had to evaluate.
+struct Worker {
+  Worker(const engine::Engine& engine, const Layout& layout, std::size_t entries)
+      : memo(engine.memo_plan(), entries), texts(engine.memo_plan(), layout, entries), cells(engine, layout) {}
+  engine::Memo memo;
+  TextMemo texts;
+  CellMemo cells;
+  std::vector<std::pair<std::uint64_t, std::vector<std::uint32_t>>> orders;
+};
+
+/// One block of rows: its records, the reusable state of the thread evaluating it, and its results.
 struct Slot {
   std::vector<Record> records;
   std::size_t count = 0;
   model::Situation situation;
   model::Outcome outcome;
   std::vector<std::string> normalized;  // per column, for cells the parser rewrote
-  std::string out;
+  std::vector<std::uint32_t> entry;     // per memo group: the row's TextMemo entry
+  OutputText out;
   std::string cell;                     // one output value's text, reused
   std::size_t ok = 0, unknown = 0, error = 0;
   std::vector<std::pair<std::size_t, std::string>> errors;
@@ -229,20 +458,31 @@ class Runner {
     eval_options_.only = &l.order;  // only what is written (guidance prose is not, by default)
   }
 
-  /// Evaluates the rows of `s`; `memo` is the calling worker's own (memo.h).
-  void process(Slot& s, engine::Memo& memo) const {
+  /// Evaluates the rows of `s` with the calling thread's own `worker`.
+  void process(Slot& s, Worker& worker) const {
     s.out.clear();
     s.ok = s.unknown = s.error = 0;
     s.errors.clear();
     if (s.situation.facts().size() != engine_.policy().facts.size()) s.situation.reset(engine_.policy().facts.size());
     s.normalized.resize(layout_.column_fact.size());
+    s.entry.resize(engine_.memo_plan().groups.size());
     engine::EvalOptions eval = eval_options_;
-    eval.memo = &memo;
-    for (std::size_t i = 0; i < s.count; ++i) row(s, s.records[i], eval);
+    if (options_.memo_entries > 0) eval.memo = &worker.memo;
+    for (std::size_t i = 0; i < s.count; ++i) row(s, s.records[i], worker, eval);
   }
 
  private:
-  void row(Slot& s, const Record& r, const engine::EvalOptions& eval) const {
+  /// Adds a bad cell or a failed output to a row's message. Each message quotes at most 100 bytes
+  /// of its cell; past kRowMessageBudget bytes the later ones are named by column only, so that
+  /// a row with many bad cells still names them all.
+  static void add_error(std::string& error, const std::string& column, std::string_view detail) {
+    if (!error.empty()) error += "; ";
+    error += column;
+    if (error.size() + detail.size() <= kRowMessageBudget) error += detail;
+    else error += ": …";
+  }
+
+  void row(Slot& s, const Record& r, Worker& worker, engine::EvalOptions& eval) const {
     const auto& policy = engine_.policy();
     std::string error;
     // Only facts with a column are ever set: the others stay absent from row to row.
@@ -250,14 +490,6 @@ class Runner {
       if (fact) s.situation.clear(*fact);
     }
     // Every bad cell is reported, in column order, so that one round of corrections fixes the row.
-    // Each message quotes at most 100 bytes of its cell; past kRowMessageBudget bytes the later
-    // cells are named by column only, so that a row with many bad cells still names them all.
-    const auto add_error = [&error](const std::string& column, std::string_view detail) {
-      if (!error.empty()) error += "; ";
-      error += column;
-      if (error.size() + detail.size() <= kRowMessageBudget) error += detail;
-      else error += ": …";
-    };
     if (r.decode_error) {
       error = *r.decode_error;  // the cells' bytes are not text: reading them would say nothing more
     } else {
@@ -265,35 +497,48 @@ class Runner {
       for (std::size_t c = 0; c < named; ++c) {
         const auto fact = layout_.column_fact[c];
         if (!fact) continue;
+        const std::string_view text = r.field(c);
+        if (const Value* known = options_.memo_entries > 0 ? worker.cells.find(c, text) : nullptr) {
+          s.situation.set_view(*fact, *known);  // a scalar: points nowhere
+          continue;
+        }
         Value v;
         std::string why;
-        const auto status = parse_cell(r.field(c), policy.facts[*fact].type, policy.enums, cell_options_, v, why, s.normalized[c]);
+        const auto status = parse_cell(text, policy.facts[*fact].type, policy.enums, cell_options_, v, why, s.normalized[c]);
         if (status == CellStatus::error) {
-          add_error(column_name(c, trim_cell(layout_.headers[c])), ": " + why);
+          add_error(error, column_name(c, trim_cell(layout_.headers[c])), ": " + why);
         } else if (status == CellStatus::value) {
           s.situation.set_view(*fact, v);  // points into the record or `normalized`, alive for the row
+          if (options_.memo_entries > 0) worker.cells.keep(c, text, v);
         }
       }
       // A value right of the last header has no column in the output, which stays rectangular: the
       // row is an error and the message carries the value, so that it is seen and not lost.
       for (std::size_t c = named; c < r.size(); ++c) {
         if (trim_cell(r.field(c)).empty()) continue;
-        add_error(column_name(c, column_letters(c)),
+        add_error(error, column_name(c, column_letters(c)),
                   " has a value but the header row has no name for it: " + quote_cell(r.field(c)));
       }
     }
     const bool evaluated = error.empty();  // a bad cell stops the row before evaluation
-    if (evaluated) engine_.evaluate(s.situation, options_.as_of, s.outcome, eval);
-    // Status over the outputs written: an evaluation error is the row's error.
-    bool undecided = false;
+    const bool csv = options_.format == OutputFormat::csv;
+    // Groups of outputs to evaluate: all, unless their CSV text is remembered for the row's facts.
+    std::uint64_t need = ~std::uint64_t{0};
     if (evaluated) {
-      // Every output that failed, each with the cells of the facts it reads.
+      if (csv && options_.memo_entries > 0) need = worker.texts.lookup(s.situation.facts(), s.entry);
+      if (need != 0 || !layout_.all_remembered) {
+        eval.only = &order_for(worker, need);
+        engine_.evaluate(s.situation, options_.as_of, s.outcome, eval);
+      }
+    }
+    bool undecided = false;  // over the outputs written
+    if (csv) {
+      write_inputs(s, r);
+      write_outputs(s, r, evaluated, need, worker, undecided, error);
+    } else if (evaluated) {
       for (std::size_t k = 0; k < layout_.outputs.size(); ++k) {
         const Value& v = s.outcome.output(layout_.outputs[k]);
-        if (v.state == State::error) {
-          add_error(engine_.pack().outputs[layout_.outputs[k]].name,
-                    ": " + s.outcome.errors[v.error_index].message + cited_cells(r, layout_.output_facts[k]));
-        }
+        if (v.state == State::error) add_output_error(s, r, k, error);
         if (v.state == State::unknown && v.missing.any()) undecided = true;
       }
     }
@@ -306,11 +551,41 @@ class Runner {
     } else {
       ++s.ok;
     }
-    if (options_.format == OutputFormat::csv) {
-      write_csv(s, r, evaluated, status, error);
+    if (csv) {
+      s.out += ',';
+      s.out += status;
+      s.out += ',';
+      put_csv(s.out, error);
+      s.out += "\r\n";
     } else {
       write_jsonl(s, r, evaluated, status, error);
     }
+  }
+
+  /// Output k (an index into Layout::outputs) failed: its message, with the cells of the facts
+  /// it reads, goes into the row's.
+  void add_output_error(const Slot& s, const Record& r, std::size_t k, std::string& error) const {
+    const auto oi = layout_.outputs[k];
+    const Value& v = s.outcome.output(oi);
+    add_error(error, engine_.pack().outputs[oi].name,
+              ": " + s.outcome.errors[v.error_index].message + cited_cells(r, layout_.output_facts[k]));
+  }
+
+  /// The evaluation order of the outputs written of the groups in `need` and of the outputs no
+  /// group remembers, with what they read. Kept per set of groups; past 64 sets, every output
+  /// written (no allocation).
+  const std::vector<std::uint32_t>& order_for(Worker& worker, std::uint64_t need) const {
+    if (need == ~std::uint64_t{0}) return layout_.order;
+    for (const auto& [set, order] : worker.orders) {
+      if (set == need) return order;
+    }
+    if (worker.orders.size() == 64) return layout_.order;
+    std::vector<std::uint32_t> outputs;
+    for (const auto& run : layout_.runs) {
+      if (run.group != engine::MemoPlan::kNone && !(need >> run.group & 1)) continue;
+      for (auto k = run.first; k < run.last; ++k) outputs.push_back(layout_.outputs[k]);
+    }
+    return worker.orders.emplace_back(need, engine_.evaluation_order(outputs)).second;
   }
 
   /// " (column 2 (退役日期): '2005/8/31'; ...)": the non-empty cells of the row holding `facts`,
@@ -350,7 +625,8 @@ class Runner {
     }
   }
 
-  void write_csv(Slot& s, const Record& r, bool evaluated, const char* status, const std::string& error) const {
+  /// The row's own columns, as they came (quoted where they must be).
+  void write_inputs(Slot& s, const Record& r) const {
     // Most rows have no comma, quote or line break in any cell: one scan of the row's text
     // finds that, and then only each cell's edges decide whether it is quoted.
     const bool plain = !r.decode_error && !has_csv_special(r.text);
@@ -364,23 +640,50 @@ class Runner {
       else if (plain && (f.empty() || (f.front() != ' ' && f.back() != ' '))) s.out += f;
       else put_csv(s.out, f);
     }
-    for (const auto oi : layout_.outputs) {
-      s.out += ',';
-      if (!evaluated) continue;
-      const Value& v = s.outcome.output(oi);
-      if (!v.known()) continue;  // unknown or failed: an empty cell
-      if (never_quoted(v.kind)) {
-        model::append_value(s.out, v, {engine_.policy().enums, s.outcome.list_arena, false});
+  }
+
+  /// The output columns, each with its leading comma: a run whose group's text is remembered
+  /// for the row is copied; the others are written from the outcome (empty cells when not known)
+  /// and then remembered, unless an output failed. Sets `undecided` when an output waits for
+  /// facts, and adds failed outputs to `error`.
+  void write_outputs(Slot& s, const Record& r, bool evaluated, std::uint64_t need, Worker& worker, bool& undecided,
+                     std::string& error) const {
+    for (const auto& run : layout_.runs) {
+      const bool grouped = run.group != engine::MemoPlan::kNone;
+      if (!evaluated) {  // the outcome holds nothing for this row
+        for (auto k = run.first; k < run.last; ++k) s.out += ',';
         continue;
       }
-      cell_text(s, v);
-      put_csv(s.out, s.cell);
+      if (grouped && !(need >> run.group & 1)) {
+        const Piece& piece = worker.texts.piece(run, s.entry[run.group]);
+        s.out += worker.texts.text(run, piece);
+        undecided = undecided || piece.undecided;
+        continue;
+      }
+      const std::size_t begin = s.out.size();
+      bool waits = false, failed = false;
+      for (auto k = run.first; k < run.last; ++k) {
+        s.out += ',';
+        const Value& v = s.outcome.output(layout_.outputs[k]);
+        if (v.state == State::error) {
+          add_output_error(s, r, k, error);
+          failed = true;
+        } else if (v.state == State::unknown) {
+          waits = waits || v.missing.any();
+        } else if (never_quoted(v.kind)) {
+          s.cell.clear();
+          model::append_value(s.cell, v, {engine_.policy().enums, s.outcome.list_arena, false});
+          s.out += s.cell;
+        } else {
+          cell_text(s, v);
+          put_csv(s.out, s.cell);
+        }
+      }
+      undecided = undecided || waits;
+      if (grouped && !failed && options_.memo_entries > 0 && s.entry[run.group] != engine::MemoIndex::kNoEntry) {
+        worker.texts.keep(run, s.entry[run.group], s.out.view().substr(begin), waits);
+      }
     }
-    s.out += ',';
-    s.out += status;
-    s.out += ',';
-    put_csv(s.out, error);
-    s.out += "\r\n";
   }
 
   /// A JSON string literal (escaped; invalid UTF-8 replaced).
@@ -441,7 +744,7 @@ class Encoder {
   Encoder(const Encoder&) = delete;
   Encoder& operator=(const Encoder&) = delete;
 
-  void write(std::ostream& out, const std::string& text) {
+  void write(std::ostream& out, std::string_view text) {
     if (cd_ == reinterpret_cast<iconv_t>(-1)) {
       out.write(text.data(), static_cast<std::streamsize>(text.size()));
       return;
@@ -526,6 +829,32 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
 
   layout.order = engine.evaluation_order(layout.outputs);
   for (const auto oi : layout.outputs) layout.output_facts.push_back(engine.facts_read(oi));
+  {
+    const auto& plan = engine.memo_plan();
+    layout.group_runs.assign(plan.groups.size(), 0);
+    for (const auto& group : plan.groups) {
+      // Facts without a column are absent in every row (never set): a group reading only such
+      // facts has one key for the whole run.
+      layout.group_constant.push_back(std::none_of(group.key_slots.begin(), group.key_slots.end(), [&](std::uint32_t f) {
+        return std::find(layout.column_fact.begin(), layout.column_fact.end(), f) != layout.column_fact.end();
+      }));
+    }
+    layout.all_remembered = true;
+    for (std::uint32_t k = 0; k < layout.outputs.size(); ++k) {
+      auto g = plan.group_of[layout.outputs[k]];
+      if (g >= 64) g = engine::MemoPlan::kNone;  // a row's groups to evaluate are a 64-bit set
+      if (g == engine::MemoPlan::kNone) {
+        layout.all_remembered = false;
+        layout.runs.push_back({g, k, k + 1, 0});
+      } else if (!layout.runs.empty() && layout.runs.back().group == g) {
+        layout.runs.back().last = k + 1;
+      } else {
+        if (layout.group_runs[g] == 0) layout.text_groups.push_back(g);
+        layout.runs.push_back({g, k, k + 1, layout.group_runs[g]++});
+      }
+    }
+    std::sort(layout.text_groups.begin(), layout.text_groups.end());
+  }
   BatchSummary summary;
   summary.encoding = reader.encoding();
   for (std::size_t c = 0; c < layout.headers.size(); ++c) {
@@ -560,13 +889,15 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   const std::size_t block_rows = std::max<std::size_t>(1, options.block_rows);
   const std::size_t round_blocks = std::size_t{jobs} * kBlocksPerJob;
   Runner runner(engine, options, layout);
-  // One memo per evaluating thread (the workers and this one): a thread keeps its memo from
-  // round to round, and no memo is used by two threads.
-  std::vector<engine::Memo> memos;
-  for (unsigned k = 0; k <= jobs; ++k) memos.emplace_back(engine.memo_plan());
-  // A round is up to `round_blocks` blocks of rows. Two rounds take turns: while worker threads
-  // evaluate one, this thread writes the one before it and reads the one after it, then joins
-  // the workers on the blocks left, so that no core idles while the slower side finishes.
+  // One Worker per evaluating thread (jobs - 1 workers and this one): a thread keeps its memos
+  // from round to round, and no memo is used by two threads.
+  std::vector<Worker> workers_state;
+  workers_state.reserve(jobs);
+  for (unsigned k = 0; k < jobs; ++k) workers_state.emplace_back(engine, layout, std::max<std::size_t>(1, options.memo_entries));
+  // A round is up to `round_blocks` blocks of rows. Two rounds take turns: while jobs - 1 worker
+  // threads evaluate one, this thread writes the one before it and reads the one after it, then
+  // evaluates the blocks left, so that no core idles while the slower side finishes (one job:
+  // this thread alone reads, evaluates and writes).
   // Rounds are written in order, so the output never depends on `jobs`.
   struct Round {
     std::vector<Slot> slots;
@@ -578,8 +909,8 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     r.slots.resize(round_blocks);
     for (auto& s : r.slots) s.records.resize(block_rows);
   }
-  const auto evaluate_blocks = [&runner](Round& r, engine::Memo& memo) {
-    for (std::size_t k; (k = r.next.fetch_add(1)) < r.filled;) runner.process(r.slots[k], memo);
+  const auto evaluate_blocks = [&runner](Round& r, Worker& worker) {
+    for (std::size_t k; (k = r.next.fetch_add(1)) < r.filled;) runner.process(r.slots[k], worker);
   };
   bool more = true;
   const auto read_round = [&](Round& r) {
@@ -599,7 +930,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   const auto write_round = [&](Round& r) {
     for (std::size_t k = 0; k < r.filled; ++k) {
       auto& s = r.slots[k];
-      encoder.write(out, s.out);
+      encoder.write(out, s.out.view());
       if (!out.good()) return false;
       summary.rows += s.count;
       summary.ok += s.ok;
@@ -625,14 +956,14 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     current->next = 0;
     {
       std::vector<std::jthread> workers;  // joined at the end of this scope, whatever happens
-      for (unsigned k = 0; k < jobs && k < current->filled; ++k) {
-        workers.emplace_back([&evaluate_blocks, &memos, current, k] { evaluate_blocks(*current, memos[k]); });
+      for (unsigned k = 0; k + 1 < jobs && k < current->filled; ++k) {
+        workers.emplace_back([&evaluate_blocks, &workers_state, current, k] { evaluate_blocks(*current, workers_state[k]); });
       }
       Round& other = current == &rounds[0] ? rounds[1] : rounds[0];
       if (previous) written = write_round(*previous);
       if (written) read_round(other);
       else other.filled = 0;
-      evaluate_blocks(*current, memos[jobs]);  // help with the blocks no worker has taken yet
+      evaluate_blocks(*current, workers_state[jobs - 1]);  // the blocks no worker has taken yet
     }
     if (!written) return write_failed();
     previous = current;

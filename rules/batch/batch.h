@@ -36,13 +36,19 @@ struct BatchOptions {
   bool excel_serial_dates = false;     ///< read bare numbers in date columns as Excel 1900 serials
   OutputFormat format = OutputFormat::csv;
   OutputEncoding output_encoding = OutputEncoding::automatic;
-  unsigned jobs = 1;                   ///< threads evaluating rows, besides the one reading and writing, which helps once its reading and writing is done (output is the same for any number)
+  /// Threads evaluating rows, the one reading and writing included: it evaluates once its
+  /// reading and writing is done, so that N jobs keep N cores busy. Output is the same for any number.
+  unsigned jobs = 1;
   calendar::Date as_of;                ///< evaluation date in the policy time zone
   std::vector<std::string> outputs;    ///< outputs to write (when empty: all but text guidance); status is over these
   std::size_t block_rows = 1024;       ///< rows handed to a thread at a time, at most
   /// A block also ends once its rows hold this many bytes, so that memory stays bounded for wide
   /// rosters too (hundreds of columns): about 2 rounds x 4 x jobs x (this + its output).
   std::size_t block_bytes = std::size_t{1} << 18;
+  /// Input combinations remembered per group of outputs reading the same facts (engine::Memo),
+  /// by each evaluating thread: the outputs' values, and their written text. 0: every row is
+  /// evaluated and written in full (the output is the same either way).
+  std::size_t memo_entries = engine::Memo::kDefaultEntries;
 };
 
 /// What happened to the rows.

@@ -116,8 +116,12 @@ MemoPlan MemoPlan::build(const loader::CompiledPack& p, const std::vector<std::v
     if (facts.size() > kMaxKeySlots) continue;
     auto [it, added] = by_facts.try_emplace(facts, static_cast<std::uint32_t>(plan.groups.size()));
     if (added) {
-      plan.groups.push_back({facts, {}, {}});
-      for (const auto f : facts) plan.groups.back().key_kinds.push_back(slot_type(p, f).kind);
+      plan.groups.push_back({facts, {}, {}, 0});
+      auto& group = plan.groups.back();
+      for (const auto f : facts) {
+        group.key_kinds.push_back(slot_type(p, f).kind);
+        group.key_words += static_cast<std::uint32_t>(words_for(group.key_kinds.back()));
+      }
     }
     auto& group = plan.groups[it->second];
     if (group.outputs.size() == kMaxGroupOutputs) continue;
@@ -128,18 +132,85 @@ MemoPlan MemoPlan::build(const loader::CompiledPack& p, const std::vector<std::v
   return plan;
 }
 
-Memo::Memo(const MemoPlan& plan, std::size_t entries_per_group)
-    : plan_(&plan), capacity_(std::max<std::size_t>(1, entries_per_group)), tables_(plan.groups.size()) {
+bool MemoPlan::key(const Group& g, std::span<const Value> facts, std::uint64_t* key) {
+  std::size_t used = 0;
+  for (std::size_t k = 0; k < g.key_slots.size(); ++k) {
+    const auto slot = g.key_slots[k];
+    const auto kind = g.key_kinds[k];
+    if (!key_words(facts[slot], kind, slot, key + used)) return false;
+    used += words_for(kind);
+  }
+  return true;
+}
+
+MemoIndex::MemoIndex(std::size_t key_words, std::size_t capacity)
+    : key_words_(static_cast<std::uint32_t>(key_words)), capacity_(std::max<std::size_t>(1, capacity)) {
   std::size_t index_size = 1;
   while (index_size < 2 * capacity_) index_size *= 2;  // at most half full: short probes
-  for (std::size_t g = 0; g < tables_.size(); ++g) {
-    auto& t = tables_[g];
-    for (const auto k : plan.groups[g].key_kinds) t.key_words += static_cast<std::uint32_t>(words_for(k));
-    t.width = static_cast<std::uint32_t>(plan.groups[g].outputs.size());
-    // Reserved, not touched: the pages a roster never reaches stay unmapped, and adding an
-    // entry never allocates (evaluation makes no heap allocation in the hot path).
-    t.index.assign(index_size, 0);
-    t.keys.reserve(capacity_ * t.key_words);
+  // Reserved, not touched: the pages a roster never reaches stay unmapped.
+  index_.assign(index_size, 0);
+  keys_.reserve(capacity_ * key_words_);
+  clear();
+}
+
+void MemoIndex::clear() {
+  // The index in use starts small (a group with a few distinct inputs stays in a few cache
+  // lines) and doubles as entries are added.
+  mask_ = std::min<std::size_t>(63, index_.size() - 1);
+  std::fill(index_.begin(), index_.begin() + static_cast<std::ptrdiff_t>(mask_ + 1), 0);
+  keys_.clear();
+  count_ = 0;
+  lookups_ = found_ = 0;
+  off_ = false;
+}
+
+void MemoIndex::grow() {
+  mask_ = mask_ * 2 + 1;
+  std::fill(index_.begin(), index_.begin() + static_cast<std::ptrdiff_t>(mask_ + 1), 0);
+  for (std::uint32_t e = 0; e < count_; ++e) {
+    std::size_t i = hash_words(&keys_[std::size_t{e} * key_words_], key_words_) & mask_;
+    while (index_[i] != 0) i = (i + 1) & mask_;
+    index_[i] = e + 1;
+  }
+}
+
+MemoIndex::Found MemoIndex::find_or_add(const std::uint64_t* key) {
+  if (off_) return {};
+  ++lookups_;
+  const std::size_t n = key_words_;
+  for (std::size_t i = hash_words(key, n) & mask_;; i = (i + 1) & mask_) {
+    const std::uint32_t e = index_[i];
+    if (e == 0) {
+      if (count_ == capacity_) {
+        // Full: remember no more combinations. When most lookups found nothing, the inputs
+        // rarely repeat: stop looking.
+        if (2 * found_ < lookups_) off_ = true;
+        return {};
+      }
+      const std::uint32_t entry = count_++;
+      index_[i] = entry + 1;
+      keys_.insert(keys_.end(), key, key + n);
+      if (2 * count_ > mask_ + 1 && mask_ + 1 < index_.size()) grow();  // keep it at most half full
+      return {entry, true};
+    }
+    const std::uint64_t* stored = &keys_[std::size_t{e - 1} * n];
+    std::size_t w = 0;
+    while (w < n && stored[w] == key[w]) ++w;
+    if (w == n) {
+      ++found_;
+      return {e - 1, false};
+    }
+  }
+}
+
+Memo::Memo(const MemoPlan& plan, std::size_t entries_per_group)
+    : plan_(&plan), capacity_(std::max<std::size_t>(1, entries_per_group)) {
+  tables_.reserve(plan.groups.size());
+  for (const auto& g : plan.groups) {
+    auto& t = tables_.emplace_back(g.key_words, capacity_);
+    t.width = static_cast<std::uint32_t>(g.outputs.size());
+    // Reserved up front: adding an entry never allocates (evaluation makes no heap allocation
+    // in the hot path).
     t.values.reserve(capacity_ * t.width);
     t.sources.reserve(capacity_ * t.width);
     t.present.reserve(capacity_);
@@ -151,17 +222,10 @@ Memo::Memo(const MemoPlan& plan, std::size_t entries_per_group)
 
 void Memo::clear() {
   for (auto& t : tables_) {
-    // The index in use starts small (a group with a few distinct inputs stays in a few cache
-    // lines) and doubles as entries are added.
-    t.mask = std::min<std::size_t>(63, t.index.size() - 1);
-    std::fill(t.index.begin(), t.index.begin() + static_cast<std::ptrdiff_t>(t.mask + 1), 0);
-    t.keys.clear();
+    t.index.clear();
     t.values.clear();
     t.sources.clear();
     t.present.clear();
-    t.count = 0;
-    t.lookups = t.found = 0;
-    t.off = false;
     t.current = kNoEntry;
   }
 }
@@ -190,66 +254,29 @@ void Memo::begin(std::span<const Value> env, bool default_context) {
   default_context_ = default_context;
 }
 
-void Memo::grow(Table& t) {
-  t.mask = t.mask * 2 + 1;
-  std::fill(t.index.begin(), t.index.begin() + static_cast<std::ptrdiff_t>(t.mask + 1), 0);
-  const std::size_t n = t.key_words;
-  for (std::uint32_t e = 0; e < t.count; ++e) {
-    std::size_t i = hash_words(&t.keys[std::size_t{e} * n], n) & t.mask;
-    while (t.index[i] != 0) i = (i + 1) & t.mask;
-    t.index[i] = e + 1;
-  }
-}
-
 std::uint32_t Memo::resolve(Table& t, const MemoPlan::Group& g, std::span<const Value> env) {
-  std::array<std::uint64_t, 2 * MemoPlan::kMaxKeySlots> key;  // the first t.key_words are used
-  std::size_t used = 0;
-  for (std::size_t k = 0; k < g.key_slots.size(); ++k) {
-    const auto slot = g.key_slots[k];
-    const auto kind = g.key_kinds[k];
-    if (!key_words(env[slot], kind, slot, &key[used])) return kNoEntry;
-    used += words_for(kind);
+  if (t.index.off()) return kNoEntry;
+  std::array<std::uint64_t, 2 * MemoPlan::kMaxKeySlots> key;  // the first g.key_words are used
+  if (!MemoPlan::key(g, env, key.data())) return kNoEntry;
+  const auto found = t.index.find_or_add(key.data());
+  if (found.added) {
+    t.values.resize(t.values.size() + t.width);
+    t.sources.resize(t.sources.size() + t.width);
+    t.present.push_back(0);
   }
-  ++t.lookups;
-  const std::size_t n = t.key_words;
-  for (std::size_t i = hash_words(key.data(), n) & t.mask;; i = (i + 1) & t.mask) {
-    const std::uint32_t e = t.index[i];
-    if (e == 0) {
-      if (t.count == capacity_) {
-        // Full: remember no more combinations. When most lookups found nothing, the inputs
-        // rarely repeat (two dates that vary independently): stop looking.
-        if (2 * t.found < t.lookups) t.off = true;
-        return kNoEntry;
-      }
-      const std::uint32_t entry = t.count++;
-      t.index[i] = entry + 1;
-      t.keys.insert(t.keys.end(), key.begin(), key.begin() + static_cast<std::ptrdiff_t>(n));
-      t.values.resize(t.values.size() + t.width);
-      t.sources.resize(t.sources.size() + t.width);
-      t.present.push_back(0);
-      if (2 * t.count > t.mask + 1 && t.mask + 1 < t.index.size()) grow(t);  // keep it at most half full
-      return entry;
-    }
-    const std::uint64_t* stored = &t.keys[std::size_t{e - 1} * n];
-    std::size_t w = 0;
-    while (w < n && stored[w] == key[w]) ++w;
-    if (w == n) {
-      ++t.found;
-      return e - 1;
-    }
-  }
+  return found.entry;
 }
 
 const Value* Memo::find(std::uint32_t output, std::span<const Value> env, model::OutputSource& source) {
   const auto g = plan_->group_of[output];
   if (g == MemoPlan::kNone) return nullptr;
   Table& t = tables_[g];
-  if (!t.off && t.generation != generation_) {
+  if (t.generation != generation_) {
     t.generation = generation_;
     t.current = resolve(t, plan_->groups[g], env);
   }
   const auto k = plan_->position[output];
-  if (t.off || t.current == kNoEntry || !(t.present[t.current] >> k & 1)) {
+  if (t.current == kNoEntry || !(t.present[t.current] >> k & 1)) {
     ++misses_;
     return nullptr;
   }
@@ -263,7 +290,7 @@ void Memo::keep(std::uint32_t output, const Value& value, const model::OutputSou
   const auto g = plan_->group_of[output];
   if (g == MemoPlan::kNone || !storable(value)) return;
   Table& t = tables_[g];
-  if (t.off || t.generation != generation_ || t.current == kNoEntry) return;
+  if (t.generation != generation_ || t.current == kNoEntry) return;
   const auto k = plan_->position[output];
   const std::size_t at = std::size_t{t.current} * t.width + k;
   t.values[at] = value;

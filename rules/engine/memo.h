@@ -4,6 +4,7 @@
 /// it reads: rows of a roster that agree on those inputs get the same value. A cohort shares a
 /// handful of admission and certificate dates, so most rows repeat an earlier row's inputs.
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -33,6 +34,7 @@ struct MemoPlan {
     std::vector<std::uint32_t> key_slots;  ///< environment slots (= indices) of the facts read, ascending
     std::vector<model::Kind> key_kinds;    ///< their kinds
     std::vector<std::uint32_t> outputs;    ///< indices into CompiledPack::outputs
+    std::uint32_t key_words = 0;           ///< words of a key (key()): one or two per fact, by kind
   };
   std::vector<Group> groups;
   /// The other inputs, the same for every row of a roster: the parameters and as_of. Every
@@ -46,6 +48,51 @@ struct MemoPlan {
   /// The plan for `pack`; `inputs[output]` lists the environment slots of the facts,
   /// parameters and `as_of` that the output reads, transitively, ascending.
   static MemoPlan build(const loader::CompiledPack& pack, const std::vector<std::vector<std::uint32_t>>& inputs);
+
+  /// The key of `group`'s inputs: the values of its facts in `facts` (an evaluation's
+  /// environment, or a Situation's facts: fact f is at index f) as group.key_words words into
+  /// `key`. False when some fact cannot be part of a key: an error, or unknown for another reason
+  /// than being absent. Two rows with equal keys give the group's outputs equal values, as long
+  /// as the parameters and as_of are the same.
+  static bool key(const Group& group, std::span<const model::Value> facts, std::uint64_t* key);
+};
+
+/// Entries identified by keys of a fixed number of words (MemoPlan::key), in an open-addressing
+/// table: at most `capacity` entries, numbered 0, 1, ... in the order they were added, all
+/// storage reserved up front, so that adding never allocates. Used by Memo for values and by
+/// policy batch for their written text.
+class MemoIndex {
+ public:
+  static constexpr std::uint32_t kNoEntry = UINT32_MAX;
+
+  MemoIndex(std::size_t key_words, std::size_t capacity);
+
+  /// The result of find_or_add: the entry, and whether it was added by this call.
+  struct Found {
+    std::uint32_t entry = kNoEntry;
+    bool added = false;
+  };
+  /// The entry with key `key` (key_words words): found, or added when there is room. kNoEntry
+  /// when it is absent and the index is full, or when the index is off: it switches itself off
+  /// once full when most lookups found nothing (inputs that rarely repeat, such as two dates
+  /// varying independently), so that no more time goes into looking.
+  Found find_or_add(const std::uint64_t* key);
+  /// Forgets every entry (and turns the index on again).
+  void clear();
+  bool off() const { return off_; }
+  std::uint32_t count() const { return count_; }
+
+ private:
+  void grow();
+
+  std::uint32_t key_words_;
+  std::size_t capacity_;
+  std::vector<std::uint64_t> keys_;   // entry-major
+  std::vector<std::uint32_t> index_;  // entry + 1, 0 empty
+  std::size_t mask_ = 0;              // of the part of `index_` in use (grows with count_)
+  std::uint32_t count_ = 0;
+  std::uint64_t lookups_ = 0, found_ = 0;
+  bool off_ = false;
 };
 
 /// Output values remembered by their inputs, for one thread: pass it in EvalOptions::memo to
@@ -85,24 +132,18 @@ class Memo {
   void keep(std::uint32_t output, const model::Value& value, const model::OutputSource& source);
 
  private:
-  static constexpr std::uint32_t kNoEntry = UINT32_MAX;
+  static constexpr std::uint32_t kNoEntry = MemoIndex::kNoEntry;
   struct Table {
-    std::uint32_t key_words = 0;  // per entry: one or two per input (words_for)
-    std::uint32_t width = 0;      // outputs in the group
-    std::vector<std::uint64_t> keys;            // entry-major
+    Table(std::size_t key_words, std::size_t capacity) : index(key_words, capacity) {}
+    MemoIndex index;
+    std::uint32_t width = 0;                    // outputs in the group
     std::vector<model::Value> values;           // entry-major, `width` each
     std::vector<model::OutputSource> sources;   // likewise
     std::vector<std::uint64_t> present;         // per entry: which outputs are remembered
-    std::vector<std::uint32_t> index;           // open addressing: entry + 1, 0 empty
-    std::size_t mask = 0;                       // of the part of `index` in use (grows with count)
-    std::uint32_t count = 0;
     std::uint64_t generation = 0;               // evaluation in which `current` was found
     std::uint32_t current = kNoEntry;           // the entry of this evaluation's inputs
-    std::uint64_t lookups = 0, found = 0;       // inputs looked up, and found remembered
-    bool off = false;                           // full, and its inputs rarely repeat: not used
   };
   std::uint32_t resolve(Table& t, const MemoPlan::Group& g, std::span<const model::Value> env);
-  void grow(Table& t);
   void clear();
 
   const MemoPlan* plan_;

@@ -481,17 +481,86 @@ TEST(Batch, JobsDoNotChangeTheBytes) {
     std::snprintf(date, sizeof date, formats[i % 7], 1 + i % 28);
     roster += std::to_string(i) + "," + date + "," + (i % 3 ? "新生" : "在校生") + "," + (i % 5 ? "2024-07-01" : "") + "\r\n";
   }
-  BatchOptions one, two;
-  one.jobs = 1;
+  BatchOptions one, two, three;
+  one.jobs = 1;  // the reading thread alone
   two.jobs = 2;
-  one.block_rows = two.block_rows = 1000;
+  three.jobs = 3;
+  one.block_rows = two.block_rows = three.block_rows = 1000;
   const auto a = run(roster, one);
   const auto b = run(roster, two);
-  ASSERT_TRUE(a.summary && b.summary);
+  const auto c = run(roster, three);
+  ASSERT_TRUE(a.summary && b.summary && c.summary);
   EXPECT_EQ(a.summary->rows, 100000u);
   EXPECT_EQ(a.output, b.output);
+  EXPECT_EQ(a.output, c.output);
   EXPECT_EQ(a.summary->error, b.summary->error);
   EXPECT_GT(a.summary->error, 14000u);  // the 2023-02-29 rows
+}
+
+TEST(Batch, RememberedTextIsTheTextComputedForEachRow) {
+  // Every output of the pack (prose included) over rows mixing every column kind the CN pack
+  // reads, with bad cells, absent facts, outputs that fail (a discharge before any version is in
+  // force), certificates after as_of, veterans of both kinds: the text remembered by fact values
+  // (TextMemo), the cells remembered by text (CellMemo) and the values remembered by the engine
+  // (engine::Memo) must give the bytes of evaluating and writing every row in full, with any
+  // number of jobs and with memos too small to hold a cohort (they fill up and switch off).
+  std::string roster =
+      "学号,退役日期,入伍时身份,发证日期,录取日期,查不到的记录,国家承认学历,账号身份信息一致,姓名身份证号变更日期,"
+      "修完教学计划,已退学,证书遗失或损坏\r\n";
+  std::uint64_t x = 42;
+  const auto pick = [&x](std::uint64_t n) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    return (x >> 33) % n;
+  };
+  const char* date_forms[] = {"%04d-%02d-%02d", "%04d/%d/%d", "%04d年%d月%d日", "%04d%02d%02d", "%04d.%d.%d"};
+  const auto date = [&](int first_year, int years) -> std::string {
+    if (pick(6) == 0) return "";
+    if (pick(40) == 0) return "2023-02-30";  // a bad cell
+    char text[32];
+    // A few days a year, so that rows repeat each other's dates as a cohort's do.
+    std::snprintf(text, sizeof text, date_forms[pick(5)], first_year + static_cast<int>(pick(years)),
+                  1 + 5 * static_cast<int>(pick(3)), 1 + 14 * static_cast<int>(pick(3)));
+    return text;
+  };
+  const auto one_of = [&](std::initializer_list<const char*> values) {
+    return std::string(*(values.begin() + pick(values.size())));
+  };
+  for (int i = 0; i < 2000; ++i) {
+    roster += std::to_string(i) + "," + date(1995, 32) + "," + one_of({"新生", "在校生", "enrolled_student", "", "新生", "在校生", "士兵"}) +
+              "," + date(2015, 14) + "," + date(2012, 14) + "," + one_of({"", "", "学籍", "xueli", "xueji"}) + "," +
+              one_of({"", "是", "否"}) + "," + one_of({"", "", "Y", "N"}) + "," + date(2014, 13) + "," +
+              one_of({"", "是", "否", "1"}) + "," + one_of({"", "否", "是"}) + "," + one_of({"", "", "否", "是", "", "否", "是", "也许"}) + "\r\n";
+  }
+  std::vector<std::string> every_output;
+  for (const auto& o : cn().pack().outputs) every_output.push_back(o.name);
+  BatchOptions full;
+  full.memo_entries = 0;  // every row evaluated and written in full
+  full.block_rows = 500;
+  // Every output; then a few (run()'s default), so that a row's status rests on remembered text.
+  for (const auto& outputs : {every_output, std::vector<std::string>{}}) {
+   for (const auto format : {OutputFormat::csv, OutputFormat::jsonl}) {
+    full.outputs = outputs;
+    full.format = format;
+    const auto expected = run(roster, full);
+    ASSERT_TRUE(expected.summary);
+    EXPECT_EQ(expected.summary->rows, 2000u);
+    EXPECT_GT(expected.summary->error, 100u);
+    EXPECT_GT(expected.summary->ok + expected.summary->unknown, 800u);
+    for (const std::size_t entries : {std::size_t{3}, engine::Memo::kDefaultEntries}) {
+      for (const unsigned jobs : {1u, 3u}) {
+        BatchOptions o = full;
+        o.memo_entries = entries;
+        o.jobs = jobs;
+        const auto got = run(roster, o);
+        ASSERT_TRUE(got.summary);
+        EXPECT_EQ(got.output, expected.output) << "entries " << entries << ", jobs " << jobs;
+        EXPECT_EQ(got.summary->first_errors, expected.summary->first_errors);
+        EXPECT_EQ(got.summary->ok, expected.summary->ok);
+        EXPECT_EQ(got.summary->unknown, expected.summary->unknown);
+      }
+    }
+   }
+  }
 }
 
 TEST(Batch, UnknownOutputNamesAreRejected) {
