@@ -29,19 +29,7 @@ struct Layout {
   std::vector<std::uint32_t> outputs;                   // output indices to write
   std::vector<std::uint32_t> order;                     // those and what they read, in evaluation order
   std::vector<std::vector<std::uint32_t>> output_facts; // per output written: the facts it reads
-  // CSV text remembered by group (TextMemo). The output columns in runs: consecutive columns of
-  // one engine::MemoPlan group, numbered below 64 (a 64-bit set of groups says which a row must
-  // evaluate), or single columns that no group remembers.
-  struct Run {
-    std::uint32_t group;           // or kNone
-    std::uint32_t first, last;     // its outputs written: [first, last) in `outputs`
-    std::uint32_t position;        // its index among its group's runs
-  };
-  std::vector<Run> runs;
-  std::vector<std::uint32_t> group_runs;  // per group: how many runs it has (0: none written)
-  std::vector<std::uint32_t> text_groups; // the groups with a run, ascending
-  std::vector<bool> group_constant;       // per group: no fact it reads has a column
-  bool all_remembered = false;            // every output written has a group
+  std::vector<bool> fact_has_column;                    // per fact: a column gives it
 };
 
 /// Blocks in a round per job: small blocks let the reading thread, once it has read and written,
@@ -269,101 +257,144 @@ void put_csv(Out& out, std::string_view f) {
   out += '"';
 }
 
-/// The CSV text of a run of output columns (Layout::Run), each with its leading comma, in a
-/// TextMemo's arena.
+/// The CSV text of one output column of a row, with its leading comma, in a TextMemo arena.
 struct Piece {
   std::uint32_t at = 0, size = 0;
-  bool undecided = false;  // some output is unknown, waiting for facts
+  bool undecided = false;  // unknown, waiting for facts
   bool ready = false;      // the text is set
 };
 
-/// The CSV text of output columns, remembered by the key of their engine::MemoPlan group: a row
-/// that repeats a group's facts repeats its columns' text, so the row is neither evaluated for
-/// that group nor formatted. One per evaluating thread, for one run: one as_of and one set of
-/// parameters, which keys leave out. Bounded like engine::Memo: per group, `entries` keys and a
-/// text arena, reserved up front; what does not fit is not remembered.
+/// The CSV text of output columns, remembered by the facts their evaluation read
+/// (EvalOptions::track_reads): a row agreeing with an earlier row on those facts gets the same
+/// text, without evaluating or formatting. Such sets of facts are often smaller than what an
+/// output can read: an `if` on an absent fact reads nothing else, so an output waiting for a
+/// fact no row gives is remembered once for the whole roster. One per evaluating thread, for one
+/// run: one as_of and one set of parameters, which keys leave out. Bounded: at most kMaxSpaces
+/// sets of facts, kMaxVariants per column, `entries` keys per set, a text arena per column
+/// reserved up front; what does not fit is not remembered.
 class TextMemo {
  public:
-  TextMemo(const engine::MemoPlan& plan, const Layout& layout, std::size_t entries)
-      : plan_(plan), layout_(layout), table_of_(plan.groups.size(), engine::MemoPlan::kNone) {
-    tables_.reserve(layout.text_groups.size());
-    for (const auto g : layout.text_groups) {
-      auto& t = tables_.emplace_back(plan.groups[g].key_words, entries);
-      t.width = layout.group_runs[g];
-      t.constant = layout.group_constant[g];
-      t.pieces.reserve(entries * t.width);
-      t.arena.reserve(std::max<std::size_t>(entries * t.width * kBytesPerRun, 1 << 12));
-      table_of_[g] = static_cast<std::uint32_t>(tables_.size() - 1);
+  TextMemo(const engine::Engine& engine, const Layout& layout, std::size_t entries)
+      : engine_(engine), layout_(layout), entries_(entries) {
+    spaces_.reserve(kMaxSpaces);  // never reallocated: no allocation once warm
+    columns_.resize(std::min<std::size_t>(layout.outputs.size(), kMaxColumns));
+    for (auto& c : columns_) {
+      c.variants.reserve(kMaxVariants);
+      c.arena.reserve(entries * kBytesPerText);
     }
   }
 
-  /// Looks up the row's facts in each group: `entry[g]` is the group's entry (or kNoEntry);
-  /// returns the set of groups whose text is not remembered (the row must evaluate them).
-  std::uint64_t lookup(std::span<const Value> facts, std::vector<std::uint32_t>& entry) {
-    std::uint64_t need = 0;
-    std::array<std::uint64_t, 2 * engine::MemoPlan::kMaxKeySlots> key;
-    for (std::size_t i = 0; i < tables_.size(); ++i) {
-      const auto g = layout_.text_groups[i];
-      auto& t = tables_[i];
-      std::uint32_t e = t.fixed;  // a constant group's entry, once known: no key to look up
-      if (e == engine::MemoIndex::kNoEntry) {
-        if (!t.index.off() && engine::MemoPlan::key(plan_.groups[g], facts, key.data())) {
-          const auto found = t.index.find_or_add(key.data());
-          e = found.entry;
-          if (found.added) t.pieces.resize(t.pieces.size() + t.width);
-          if (t.constant) t.fixed = e;
-        }
-      }
-      entry[g] = e;
-      if (e == engine::MemoIndex::kNoEntry || !all_ready(t, e)) need |= std::uint64_t{1} << g;
+  /// Columns the memo can hold: a row's columns to evaluate are a 64-bit set.
+  static constexpr std::size_t kMaxColumns = 64;
+
+  /// Starts a row with facts `facts` (kept until the row is done).
+  void begin(std::span<const Value> facts) {
+    facts_ = facts;
+    ++generation_;
+  }
+
+  /// The remembered text of output column k for the row, or null.
+  const Piece* find(std::size_t k) {
+    if (k >= columns_.size()) return nullptr;
+    for (auto& v : columns_[k].variants) {
+      const std::uint32_t e = entry(spaces_[v.space], false);
+      if (e < v.pieces.size() && v.pieces[e].ready) return &v.pieces[e];
     }
-    return need;
+    return nullptr;
   }
+  std::string_view text(std::size_t k, const Piece& p) const { return std::string_view(columns_[k].arena).substr(p.at, p.size); }
 
-  /// The remembered text of `run` for the row whose group entry is `entry`.
-  const Piece& piece(const Layout::Run& run, std::uint32_t entry) const {
-    const auto& t = tables_[table_of_[run.group]];
-    return t.pieces[std::size_t{entry} * t.width + run.position];
-  }
-  std::string_view text(const Layout::Run& run, const Piece& p) const {
-    return std::string_view(tables_[table_of_[run.group]].arena).substr(p.at, p.size);
-  }
-
-  /// Remembers `text` as the text of `run` at `entry` of its group, unless the arena is full.
-  void keep(const Layout::Run& run, std::uint32_t entry, std::string_view text, bool undecided) {
-    auto& t = tables_[table_of_[run.group]];
-    if (t.arena.size() + text.size() > t.arena.capacity()) return;  // no allocation
-    Piece& p = t.pieces[std::size_t{entry} * t.width + run.position];
-    if (p.ready) return;  // remembered by an earlier row (the group had another run to evaluate)
-    p.at = static_cast<std::uint32_t>(t.arena.size());
-    p.size = static_cast<std::uint32_t>(text.size());
-    p.undecided = undecided;
-    p.ready = true;
-    t.arena += text;
+  /// Remembers `text` as column k's for rows agreeing with this one on `reads`.
+  void keep(std::size_t k, const model::FactSet& reads, std::string_view text, bool undecided) {
+    if (k >= columns_.size()) return;
+    auto& column = columns_[k];
+    if (column.arena.size() + text.size() > column.arena.capacity()) return;  // no allocation
+    const std::uint32_t space = space_for(reads);
+    if (space == kNone) return;
+    Variant* variant = nullptr;
+    for (auto& v : column.variants) {
+      if (v.space == space) variant = &v;
+    }
+    if (!variant) {
+      if (column.variants.size() == kMaxVariants) return;
+      variant = &column.variants.emplace_back();
+      variant->space = space;
+      variant->pieces.reserve(entries_);
+    }
+    const std::uint32_t e = entry(spaces_[space], true);
+    if (e == engine::MemoIndex::kNoEntry) return;
+    if (variant->pieces.size() <= e) variant->pieces.resize(e + 1);  // within the reserve: entries_ at most
+    Piece& p = variant->pieces[e];
+    if (p.ready) return;
+    p = {static_cast<std::uint32_t>(column.arena.size()), static_cast<std::uint32_t>(text.size()), undecided, true};
+    column.arena += text;
   }
 
  private:
-  /// Arena bytes reserved per run and entry (three dates and their commas: 33).
-  static constexpr std::size_t kBytesPerRun = 40;
-  struct Table {
-    Table(std::size_t key_words, std::size_t entries) : index(key_words, entries) {}
+  static constexpr std::uint32_t kNone = UINT32_MAX;
+  static constexpr std::size_t kMaxSpaces = 64;
+  static constexpr std::size_t kMaxVariants = 4;
+  static constexpr std::size_t kBytesPerText = 64;  // per column and entry, reserved (touched as used): a date is 10, two windows 42
+
+  /// A set of facts some evaluation read, and the values they took in rows.
+  struct Space {
+    Space(model::FactSet f, engine::MemoPlan::Group k, std::size_t entries, bool c)
+        : facts(f), key(std::move(k)), index(key.key_words, entries), constant(c) {}
+    model::FactSet facts;
+    engine::MemoPlan::Group key;
     engine::MemoIndex index;
-    std::size_t width = 0;              // runs of the group
-    bool constant = false;              // no fact of its key has a column: one key for the whole run
-    std::uint32_t fixed = engine::MemoIndex::kNoEntry;  // then its entry, once looked up
-    std::vector<Piece> pieces;          // entry-major, `width` each
-    std::string arena;                  // their text
+    bool constant;                     // no fact of it has a column: the same key in every row
+    std::uint64_t generation = 0;      // the row `row_entry` is for
+    std::uint32_t row_entry = engine::MemoIndex::kNoEntry;
+    bool row_added = false;            // row_entry was looked up with adding allowed
   };
-  static bool all_ready(const Table& t, std::uint32_t e) {
-    for (std::size_t p = 0; p < t.width; ++p) {
-      if (!t.pieces[e * t.width + p].ready) return false;
+  /// Texts of one column for one Space, by its entries.
+  struct Variant {
+    std::uint32_t space = kNone;
+    std::vector<Piece> pieces;
+  };
+  struct Column {
+    std::vector<Variant> variants;
+    std::string arena;
+  };
+
+  /// The entry of the row's values of `space`'s facts (kNoEntry: none, or they cannot be a
+  /// key); with `add`, added when new and there is room. Looked up once per row.
+  std::uint32_t entry(Space& space, bool add) {
+    if (space.generation == generation_ && (space.row_added || !add || space.row_entry != engine::MemoIndex::kNoEntry)) {
+      return space.row_entry;
     }
-    return true;
+    if (space.constant && space.row_entry != engine::MemoIndex::kNoEntry) return space.row_entry;  // the same every row
+    space.generation = generation_;
+    space.row_added = add;
+    space.row_entry = engine::MemoIndex::kNoEntry;
+    std::array<std::uint64_t, 2 * engine::MemoPlan::kMaxKeySlots> key;
+    if (space.index.off() || !engine::MemoPlan::key(space.key, facts_, key.data())) return space.row_entry;
+    space.row_entry = add ? space.index.find_or_add(key.data()).entry : space.index.find(key.data());
+    return space.row_entry;
   }
-  const engine::MemoPlan& plan_;
+
+  /// The Space of `facts`, made when new and there is room; kNone otherwise.
+  std::uint32_t space_for(const model::FactSet& facts) {
+    for (std::uint32_t i = 0; i < spaces_.size(); ++i) {
+      if (spaces_[i].facts == facts) return i;
+    }
+    if (spaces_.size() == kMaxSpaces) return kNone;
+    auto key = engine::MemoPlan::key_for(engine_.pack(), facts);
+    if (!key) return kNone;
+    bool constant = true;
+    for (const auto f : key->key_slots) constant = constant && !layout_.fact_has_column[f];
+    spaces_.emplace_back(facts, std::move(*key), entries_, constant);
+    return static_cast<std::uint32_t>(spaces_.size() - 1);
+  }
+
+  const engine::Engine& engine_;
   const Layout& layout_;
-  std::vector<Table> tables_;
-  std::vector<std::uint32_t> table_of_;  // per group: its index into tables_ (kNone: no run)
+  std::size_t entries_;
+  std::vector<Space> spaces_;
+  std::vector<Column> columns_;  // per output written, up to kMaxColumns
+  std::span<const Value> facts_;  // the row's
+  std::uint64_t generation_ = 0;
 };
 
 /// Values of date, yes/no, integer and enum cells by their text, per column: a roster repeats a
@@ -430,7 +461,7 @@ class CellMemo {
 /// order of each set of groups its rows had to evaluate.
 struct Worker {
   Worker(const engine::Engine& engine, const Layout& layout, std::size_t entries)
-      : memo(engine.memo_plan(), entries), texts(engine.memo_plan(), layout, entries), cells(engine, layout) {}
+      : memo(engine.memo_plan(), entries), texts(engine, layout, entries), cells(engine, layout) {}
   engine::Memo memo;
   TextMemo texts;
   CellMemo cells;
@@ -444,7 +475,7 @@ struct Slot {
   model::Situation situation;
   model::Outcome outcome;
   std::vector<std::string> normalized;  // per column, for cells the parser rewrote
-  std::vector<std::uint32_t> entry;     // per memo group: the row's TextMemo entry
+  std::vector<const Piece*> remembered; // per output written: its text for the row, if remembered
   OutputText out;
   std::string cell;                     // one output value's text, reused
   std::size_t ok = 0, unknown = 0, error = 0;
@@ -465,7 +496,7 @@ class Runner {
     s.errors.clear();
     if (s.situation.facts().size() != engine_.policy().facts.size()) s.situation.reset(engine_.policy().facts.size());
     s.normalized.resize(layout_.column_fact.size());
-    s.entry.resize(engine_.memo_plan().groups.size());
+    s.remembered.resize(layout_.outputs.size());
     engine::EvalOptions eval = eval_options_;
     if (options_.memo_entries > 0) eval.memo = &worker.memo;
     for (std::size_t i = 0; i < s.count; ++i) row(s, s.records[i], worker, eval);
@@ -522,19 +553,30 @@ class Runner {
     }
     const bool evaluated = error.empty();  // a bad cell stops the row before evaluation
     const bool csv = options_.format == OutputFormat::csv;
-    // Groups of outputs to evaluate: all, unless their CSV text is remembered for the row's facts.
+    // Output columns to evaluate (bit k for column k): all, unless their CSV text is remembered
+    // for the row's facts. Columns past TextMemo::kMaxColumns are always evaluated.
     std::uint64_t need = ~std::uint64_t{0};
+    const bool remembering = csv && options_.memo_entries > 0;
+    std::fill(s.remembered.begin(), s.remembered.end(), nullptr);
     if (evaluated) {
-      if (csv && options_.memo_entries > 0) need = worker.texts.lookup(s.situation.facts(), s.entry);
-      if (need != 0 || !layout_.all_remembered) {
+      if (remembering) {
+        worker.texts.begin(s.situation.facts());
+        need = 0;
+        for (std::size_t k = 0; k < s.remembered.size() && k < TextMemo::kMaxColumns; ++k) {
+          s.remembered[k] = worker.texts.find(k);
+          if (!s.remembered[k]) need |= std::uint64_t{1} << k;
+        }
+      }
+      if (need != 0 || layout_.outputs.size() > TextMemo::kMaxColumns) {
         eval.only = &order_for(worker, need);
+        eval.track_reads = remembering;  // what each output rests on: the key of its text
         engine_.evaluate(s.situation, options_.as_of, s.outcome, eval);
       }
     }
     bool undecided = false;  // over the outputs written
     if (csv) {
       write_inputs(s, r);
-      write_outputs(s, r, evaluated, need, worker, undecided, error);
+      write_outputs(s, r, evaluated, worker, undecided, error);
     } else if (evaluated) {
       for (std::size_t k = 0; k < layout_.outputs.size(); ++k) {
         const Value& v = s.outcome.output(layout_.outputs[k]);
@@ -571,8 +613,8 @@ class Runner {
               ": " + s.outcome.errors[v.error_index].message + cited_cells(r, layout_.output_facts[k]));
   }
 
-  /// The evaluation order of the outputs written of the groups in `need` and of the outputs no
-  /// group remembers, with what they read. Kept per set of groups; past 64 sets, every output
+  /// The evaluation order of the output columns in `need` (bit k: column k) and of those past
+  /// TextMemo::kMaxColumns, with what they read. Kept per set; past 64 sets, every output
   /// written (no allocation).
   const std::vector<std::uint32_t>& order_for(Worker& worker, std::uint64_t need) const {
     if (need == ~std::uint64_t{0}) return layout_.order;
@@ -581,9 +623,8 @@ class Runner {
     }
     if (worker.orders.size() == 64) return layout_.order;
     std::vector<std::uint32_t> outputs;
-    for (const auto& run : layout_.runs) {
-      if (run.group != engine::MemoPlan::kNone && !(need >> run.group & 1)) continue;
-      for (auto k = run.first; k < run.last; ++k) outputs.push_back(layout_.outputs[k]);
+    for (std::size_t k = 0; k < layout_.outputs.size(); ++k) {
+      if (k >= TextMemo::kMaxColumns || (need >> k & 1)) outputs.push_back(layout_.outputs[k]);
     }
     return worker.orders.emplace_back(need, engine_.evaluation_order(outputs)).second;
   }
@@ -642,47 +683,40 @@ class Runner {
     }
   }
 
-  /// The output columns, each with its leading comma: a run whose group's text is remembered
-  /// for the row is copied; the others are written from the outcome (empty cells when not known)
-  /// and then remembered, unless an output failed. Sets `undecided` when an output waits for
-  /// facts, and adds failed outputs to `error`.
-  void write_outputs(Slot& s, const Record& r, bool evaluated, std::uint64_t need, Worker& worker, bool& undecided,
-                     std::string& error) const {
-    for (const auto& run : layout_.runs) {
-      const bool grouped = run.group != engine::MemoPlan::kNone;
-      if (!evaluated) {  // the outcome holds nothing for this row
-        for (auto k = run.first; k < run.last; ++k) s.out += ',';
+  /// The output columns, each with its leading comma: a column whose text is remembered for the
+  /// row is copied; the others are written from the outcome (empty cells when not known) and
+  /// then remembered by the facts their evaluation read, unless they failed. Sets `undecided`
+  /// when an output waits for facts, and adds failed outputs to `error`.
+  void write_outputs(Slot& s, const Record& r, bool evaluated, Worker& worker, bool& undecided, std::string& error) const {
+    const bool remembering = options_.memo_entries > 0;
+    for (std::size_t k = 0; k < layout_.outputs.size(); ++k) {
+      s.out += ',';
+      if (!evaluated) continue;  // the outcome holds nothing for this row
+      if (const Piece* piece = s.remembered[k]) {
+        s.out += worker.texts.text(k, *piece);
+        undecided = undecided || piece->undecided;
         continue;
       }
-      if (grouped && !(need >> run.group & 1)) {
-        const Piece& piece = worker.texts.piece(run, s.entry[run.group]);
-        s.out += worker.texts.text(run, piece);
-        undecided = undecided || piece.undecided;
-        continue;
-      }
+      const auto oi = layout_.outputs[k];
+      const Value& v = s.outcome.output(oi);
       const std::size_t begin = s.out.size();
-      bool waits = false, failed = false;
-      for (auto k = run.first; k < run.last; ++k) {
-        s.out += ',';
-        const Value& v = s.outcome.output(layout_.outputs[k]);
-        if (v.state == State::error) {
-          add_output_error(s, r, k, error);
-          failed = true;
-        } else if (v.state == State::unknown) {
-          waits = waits || v.missing.any();
-        } else if (never_quoted(v.kind)) {
-          s.cell.clear();
-          model::append_value(s.cell, v, {engine_.policy().enums, s.outcome.list_arena, false});
-          s.out += s.cell;
-        } else {
-          cell_text(s, v);
-          put_csv(s.out, s.cell);
-        }
+      if (v.state == State::error) {
+        add_output_error(s, r, k, error);
+        continue;  // never remembered: the message cites the row's cells
       }
+      const bool waits = v.state == State::unknown && v.missing.any();
       undecided = undecided || waits;
-      if (grouped && !failed && options_.memo_entries > 0 && s.entry[run.group] != engine::MemoIndex::kNoEntry) {
-        worker.texts.keep(run, s.entry[run.group], s.out.view().substr(begin), waits);
+      if (!v.known()) {
+        // an empty cell
+      } else if (never_quoted(v.kind)) {
+        s.cell.clear();
+        model::append_value(s.cell, v, {engine_.policy().enums, s.outcome.list_arena, false});
+        s.out += s.cell;
+      } else {
+        cell_text(s, v);
+        put_csv(s.out, s.cell);
       }
+      if (remembering) worker.texts.keep(k, s.outcome.output_reads[oi], s.out.view().substr(begin), waits);
     }
   }
 
@@ -829,31 +863,9 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
 
   layout.order = engine.evaluation_order(layout.outputs);
   for (const auto oi : layout.outputs) layout.output_facts.push_back(engine.facts_read(oi));
-  {
-    const auto& plan = engine.memo_plan();
-    layout.group_runs.assign(plan.groups.size(), 0);
-    for (const auto& group : plan.groups) {
-      // Facts without a column are absent in every row (never set): a group reading only such
-      // facts has one key for the whole run.
-      layout.group_constant.push_back(std::none_of(group.key_slots.begin(), group.key_slots.end(), [&](std::uint32_t f) {
-        return std::find(layout.column_fact.begin(), layout.column_fact.end(), f) != layout.column_fact.end();
-      }));
-    }
-    layout.all_remembered = true;
-    for (std::uint32_t k = 0; k < layout.outputs.size(); ++k) {
-      auto g = plan.group_of[layout.outputs[k]];
-      if (g >= 64) g = engine::MemoPlan::kNone;  // a row's groups to evaluate are a 64-bit set
-      if (g == engine::MemoPlan::kNone) {
-        layout.all_remembered = false;
-        layout.runs.push_back({g, k, k + 1, 0});
-      } else if (!layout.runs.empty() && layout.runs.back().group == g) {
-        layout.runs.back().last = k + 1;
-      } else {
-        if (layout.group_runs[g] == 0) layout.text_groups.push_back(g);
-        layout.runs.push_back({g, k, k + 1, layout.group_runs[g]++});
-      }
-    }
-    std::sort(layout.text_groups.begin(), layout.text_groups.end());
+  layout.fact_has_column.assign(engine.policy().facts.size(), false);
+  for (const auto& fact : layout.column_fact) {
+    if (fact) layout.fact_has_column[*fact] = true;
   }
   BatchSummary summary;
   summary.encoding = reader.encoding();

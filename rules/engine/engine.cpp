@@ -24,6 +24,12 @@ Engine::Engine(std::unique_ptr<loader::CompiledPack> pack) : pack_(std::move(pac
   std::vector<std::vector<std::uint32_t>> inputs;
   for (std::uint32_t oi = 0; oi < p.outputs.size(); ++oi) inputs.push_back(inputs_read(oi));
   memo_plan_ = MemoPlan::build(p, inputs);
+  for (const auto& slots : inputs) {
+    auto& facts = facts_read_.emplace_back();
+    for (const auto s : slots) {
+      if (s < p.param_base) facts.set(s);
+    }
+  }
 }
 
 calendar::Date Engine::today() const {
@@ -52,8 +58,10 @@ std::string one_line(std::string_view text) {
 
 class Run {
  public:
-  Run(const loader::CompiledPack& p, model::Outcome& out, bool explain, Memo* memo)
-      : p_(p), out_(out), explain_(explain), memo_(memo) {
+  /// `facts_read`: per output, every fact it can read; non-empty to track reads (EvalOptions::track_reads).
+  Run(const loader::CompiledPack& p, model::Outcome& out, bool explain, Memo* memo,
+      std::span<const model::FactSet> facts_read)
+      : p_(p), out_(out), explain_(explain), memo_(memo), facts_read_(facts_read) {
     ctx_.env = out.env;
     ctx_.list_arena = &out.list_arena;
     ctx_.scratch = &out.scratch;
@@ -62,6 +70,12 @@ class Run {
     ctx_.holidays = &p.holidays;
     ctx_.enums = p.policy.enums;
     ctx_.slot_names = p.slot_names;
+    if (!facts_read_.empty()) {
+      out.output_reads.resize(p.outputs.size());
+      ctx_.output_reads = out.output_reads;
+      ctx_.fact_count = p.param_base;
+      ctx_.output_base = p.output_base;
+    }
   }
 
   void all(const std::vector<std::uint32_t>& order) {
@@ -87,8 +101,24 @@ class Run {
   }
 
   /// Whether rule r applies: its version is in force on its version date, and its `when` holds.
+  /// When tracking reads, what that rests on is kept with the rule and added to the output's
+  /// each time (the rule's value is computed once per evaluation, for its first output).
   const Value& applies(std::uint32_t r) {
-    if (out_.rules[r].evaluated) return out_.rules[r].applies;
+    auto& ro = out_.rules[r];
+    if (!ctx_.reads) return ro.evaluated ? ro.applies : decide(r);
+    if (!ro.evaluated) {
+      model::FactSet* output = ctx_.reads;
+      ro.reads.reset();
+      ctx_.reads = &ro.reads;
+      decide(r);
+      ctx_.reads = output;
+    }
+    *ctx_.reads |= ro.reads;
+    return ro.applies;
+  }
+
+  /// Computes rule r's applicability (applies()).
+  const Value& decide(std::uint32_t r) {
     out_.rules[r].evaluated = true;
     const auto& rule = p_.policy.rules[r];
     const auto& cr = p_.rules[r];
@@ -121,14 +151,29 @@ class Run {
   }
 
   void output(std::uint32_t oi) {
-    if (!memo_) return compute(oi);
-    Value& slot = out_.env[p_.outputs[oi].slot];
-    if (const Value* v = memo_->find(oi, out_.env, out_.output_sources[oi])) {
-      slot = *v;
+    if (!facts_read_.empty()) {
+      auto& reads = out_.output_reads[oi];
+      reads.reset();
+      ctx_.reads = &reads;
+      if (!remembered(oi)) compute_and_keep(oi);
+      else reads = facts_read_[oi];  // what the remembered value rests on is not known: all it can read
+      ctx_.reads = nullptr;
       return;
     }
+    if (!remembered(oi)) compute_and_keep(oi);
+  }
+
+  /// Sets output oi from the memo, if it holds it.
+  bool remembered(std::uint32_t oi) {
+    if (!memo_) return false;
+    const Value* v = memo_->find(oi, out_.env, out_.output_sources[oi]);
+    if (v) out_.env[p_.outputs[oi].slot] = *v;
+    return v != nullptr;
+  }
+
+  void compute_and_keep(std::uint32_t oi) {
     compute(oi);
-    memo_->keep(oi, slot, out_.output_sources[oi]);
+    if (memo_) memo_->keep(oi, out_.env[p_.outputs[oi].slot], out_.output_sources[oi]);
   }
 
   /// Computes output `oi` into its slot, and which version produced it.
@@ -255,6 +300,7 @@ class Run {
   model::Outcome& out_;
   bool explain_;
   Memo* memo_;  // null: compute every output
+  std::span<const model::FactSet> facts_read_;  // empty: reads not tracked
   expr::EvalContext ctx_;
 };
 
@@ -289,7 +335,7 @@ void Engine::evaluate(const model::Situation& situation, calendar::Date as_of, m
   for (const auto& [index, value] : options.parameters) out.env[pack_->param_base + index] = value;
   Memo* memo = options.memo && !options.explain && &options.memo->plan() == &memo_plan_ ? options.memo : nullptr;
   if (memo) memo->begin(out.env, options.parameters.empty());
-  Run run(*pack_, out, options.explain, memo);
+  Run run(*pack_, out, options.explain, memo, options.track_reads ? std::span<const model::FactSet>(facts_read_) : std::span<const model::FactSet>());
   run.all(options.only ? *options.only : pack_->order);
 }
 

@@ -30,6 +30,9 @@ struct EvalOptions {
   /// see memo.h). Ignored when explaining, and when the memo was made for another engine.
   /// Outputs taken from it leave their rules' `Outcome::rules` entries unevaluated.
   Memo* memo = nullptr;
+  /// Record in Outcome::output_reads the facts each output computed rests on (policy batch
+  /// remembers written text by them).
+  bool track_reads = false;
 
   /// Options that only say whether to explain.
   static EvalOptions explaining(bool on) {
@@ -83,6 +86,7 @@ class Engine {
   std::unique_ptr<loader::CompiledPack> pack_;
   std::vector<model::Value> env_template_;  ///< parameters filled in, facts and outputs unknown
   MemoPlan memo_plan_;
+  std::vector<model::FactSet> facts_read_;  ///< per output: every fact it can read (facts_read)
 
   /// The environment slots of the facts, parameters and `as_of` that `output` reads, directly
   /// or through the outputs it reads, ascending.

@@ -143,6 +143,20 @@ bool MemoPlan::key(const Group& g, std::span<const Value> facts, std::uint64_t* 
   return true;
 }
 
+std::optional<MemoPlan::Group> MemoPlan::key_for(const loader::CompiledPack& p, const model::FactSet& facts) {
+  if (facts.count() > kMaxKeySlots) return std::nullopt;
+  Group g;
+  for (std::uint32_t f = 0; f < p.policy.facts.size(); ++f) {
+    if (!facts.test(f)) continue;
+    const auto kind = p.policy.facts[f].type.kind;
+    if (!scalar(kind)) return std::nullopt;
+    g.key_slots.push_back(f);
+    g.key_kinds.push_back(kind);
+    g.key_words += static_cast<std::uint32_t>(words_for(kind));
+  }
+  return g;
+}
+
 MemoIndex::MemoIndex(std::size_t key_words, std::size_t capacity)
     : key_words_(static_cast<std::uint32_t>(key_words)), capacity_(std::max<std::size_t>(1, capacity)) {
   std::size_t index_size = 1;
@@ -193,12 +207,23 @@ MemoIndex::Found MemoIndex::find_or_add(const std::uint64_t* key) {
       if (2 * count_ > mask_ + 1 && mask_ + 1 < index_.size()) grow();  // keep it at most half full
       return {entry, true};
     }
-    const std::uint64_t* stored = &keys_[std::size_t{e - 1} * n];
-    std::size_t w = 0;
-    while (w < n && stored[w] == key[w]) ++w;
-    if (w == n) {
+    if (std::equal(key, key + n, &keys_[std::size_t{e - 1} * n])) {
       ++found_;
       return {e - 1, false};
+    }
+  }
+}
+
+std::uint32_t MemoIndex::find(const std::uint64_t* key) {
+  if (off_) return kNoEntry;
+  ++lookups_;
+  const std::size_t n = key_words_;
+  for (std::size_t i = hash_words(key, n) & mask_;; i = (i + 1) & mask_) {
+    const std::uint32_t e = index_[i];
+    if (e == 0) return kNoEntry;
+    if (std::equal(key, key + n, &keys_[std::size_t{e - 1} * n])) {
+      ++found_;
+      return e - 1;
     }
   }
 }

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -55,6 +56,11 @@ struct MemoPlan {
   /// than being absent. Two rows with equal keys give the group's outputs equal values, as long
   /// as the parameters and as_of are the same.
   static bool key(const Group& group, std::span<const model::Value> facts, std::uint64_t* key);
+
+  /// A key over the facts in `facts` (a group without outputs): for remembering by the facts an
+  /// evaluation read (Outcome::output_reads). None when they are more than kMaxKeySlots, or one
+  /// is a string or an ID number (a value pointing into a row).
+  static std::optional<Group> key_for(const loader::CompiledPack& pack, const model::FactSet& facts);
 };
 
 /// Entries identified by keys of a fixed number of words (MemoPlan::key), in an open-addressing
@@ -77,6 +83,9 @@ class MemoIndex {
   /// once full when most lookups found nothing (inputs that rarely repeat, such as two dates
   /// varying independently), so that no more time goes into looking.
   Found find_or_add(const std::uint64_t* key);
+  /// The entry with key `key`, or kNoEntry (also when off); adds nothing, but counts as a
+  /// lookup for switching off.
+  std::uint32_t find(const std::uint64_t* key);
   /// Forgets every entry (and turns the index on again).
   void clear();
   bool off() const { return off_; }

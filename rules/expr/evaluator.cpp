@@ -31,6 +31,7 @@ class Eval {
         return text(n, out);
       case Op::name: {
         const Value& v = ctx_.env[n.slot];
+        if (ctx_.reads) note_read(n.slot);
         if (ctx_.trace) record(TraceStep::Kind::input, std::string(ctx_.slot_names[n.slot]) + " = " + show(v));
         return v;
       }
@@ -91,9 +92,21 @@ class Eval {
   /// whose frame is large; everything else, and names when tracing, through run().
   const Value& arg(std::uint32_t i) {
     const Node& n = e_.nodes[i];
-    if (n.op == Op::name && !ctx_.trace) return ctx_.env[n.slot];
+    if (n.op == Op::name && !ctx_.trace) {
+      if (ctx_.reads) note_read(n.slot);
+      return ctx_.env[n.slot];
+    }
     if (n.op == Op::literal && n.literal.kind != Kind::text) return n.literal;
     return run(i);
+  }
+
+  /// Records that slot `slot` was read (EvalContext::reads): a fact, or the facts an output rests on.
+  void note_read(std::uint32_t slot) {
+    if (slot < ctx_.fact_count) {
+      ctx_.reads->set(slot);
+    } else if (slot >= ctx_.output_base && slot - ctx_.output_base < ctx_.output_reads.size()) {
+      *ctx_.reads |= ctx_.output_reads[slot - ctx_.output_base];
+    }
   }
 
   std::string show(const Value& v) const {
@@ -148,7 +161,9 @@ class Eval {
     // A template is known when all its placeholders are.
     const Value* acc = &n.literal;
     for (std::uint32_t k = 0; k < n.child_count; ++k) {
-      const Value& p = ctx_.env[e_.placeholder_slots[n.first_child + k]];
+      const std::uint32_t slot = e_.placeholder_slots[n.first_child + k];
+      if (ctx_.reads) note_read(slot);
+      const Value& p = ctx_.env[slot];
       if (p.known()) continue;
       if (const Value* bad = combine(*acc, p, out)) acc = bad;
     }
@@ -301,6 +316,7 @@ class Eval {
       return v;
     }
     if (n.fn == Fn::has) {
+      if (ctx_.reads) note_read(n.slot);
       const bool present = ctx_.env[n.slot].state != State::unknown;
       out = Value::make_bool(present);
       if (ctx_.trace) step(n, "", out, present ? "fact given" : "fact absent");

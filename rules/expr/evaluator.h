@@ -32,6 +32,14 @@ struct EvalContext {
   std::vector<TraceStep>* trace = nullptr;     ///< null: no explanation (the fast path)
   std::span<const model::EnumDef> enums;       ///< for trace text
   std::span<const std::string> slot_names;     ///< for trace text
+  /// When set, receives the facts this evaluation read: each fact slot read (its value, or
+  /// whether it is present), and for each output slot read, the facts that output rests on
+  /// (`output_reads`). Parameters and as_of are not facts and are not recorded. Operators that
+  /// stop early (`false and x`, an `if` on an unknown condition) leave out what they did not read.
+  model::FactSet* reads = nullptr;
+  std::span<const model::FactSet> output_reads;  ///< per output
+  std::uint32_t fact_count = 0;                  ///< slots below this are facts
+  std::uint32_t output_base = 0;                 ///< the slot of output 0
 };
 
 /// Evaluates checked expression `e`. Unknown inputs propagate by Kleene logic (`false and x` is

@@ -29,6 +29,7 @@ struct RuleOutcome {
   Value applies;                      ///< bool, or unknown (missing facts), or error
   std::vector<TraceStep> explanation; ///< filled only when explaining
   bool evaluated = false;             ///< within the current evaluation
+  FactSet reads;                      ///< with EvalOptions::track_reads: the facts `applies` rests on
 };
 
 /// Which rule version produced an output's value (or, when none applied, its first version).
@@ -44,6 +45,11 @@ struct Outcome {
   std::uint32_t output_base = 0;            ///< slot of output 0
   std::uint32_t output_count = 0;
   std::vector<OutputSource> output_sources; ///< per output
+  /// Per output, with EvalOptions::track_reads: the facts its value rests on, those its
+  /// evaluation read (through the outputs it read too); for a value taken from a Memo, every
+  /// fact the output can read. Equal values of these facts (with the same parameters and
+  /// as_of) give the output the same value. Other outputs: not set.
+  std::vector<FactSet> output_reads;
   std::vector<RuleOutcome> rules;           ///< per rule of the policy
   std::vector<Value> list_arena;            ///< where list values point
   std::vector<EvalError> errors;            ///< where error values point
