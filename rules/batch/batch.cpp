@@ -448,9 +448,30 @@ class CellMemo {
     char text[kMaxText];
     Value value;
   };
+  /// The slot of `text` (at most kMaxText bytes): a hash of up to three 8-byte words, the last
+  /// overlapping the one before (the length is mixed in, so overlaps do not collide by it).
   std::size_t slot(std::string_view text) const {
-    std::uint64_t h = 0xCBF29CE484222325ull;  // FNV-1a
-    for (const char ch : text) h = (h ^ static_cast<unsigned char>(ch)) * 0x100000001B3ull;
+    const auto load = [&](std::size_t at, std::size_t n) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, text.data() + at, n);
+      return w;
+    };
+    const std::size_t n = text.size();
+    std::uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    const auto mix = [&h](std::uint64_t w) {
+      h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+      h ^= h >> 31;
+    };
+    if (n >= 8) {
+      for (std::size_t at = 0; at + 8 < n; at += 8) mix(load(at, 8));
+      mix(load(n - 8, 8));
+    } else if (n >= 4) {
+      mix(load(0, 4) | load(n - 4, 4) << 32);
+    } else {
+      std::uint64_t w = 0;
+      for (std::size_t i = 0; i < n; ++i) w = w << 8 | static_cast<unsigned char>(text[i]);
+      mix(w);
+    }
     return (h ^ h >> 29) & (slots_ - 1);
   }
   std::size_t slots_ = kSlots;               // per column
