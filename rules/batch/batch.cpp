@@ -259,9 +259,10 @@ void put_csv(Out& out, std::string_view f) {
 
 /// The CSV text of one output column of a row, with its leading comma, in a TextMemo arena.
 struct Piece {
-  std::uint32_t at = 0, size = 0;
-  bool undecided = false;  // unknown, waiting for facts
-  bool ready = false;      // the text is set
+  const char* text = nullptr;  // into the arena, which never reallocates (its capacity is reserved)
+  std::uint32_t size = 0;
+  bool undecided = false;      // unknown, waiting for facts
+  bool ready = false;          // the text is set
 };
 
 /// The CSV text of output columns, remembered by the facts their evaluation read
@@ -293,18 +294,18 @@ class TextMemo {
     ++generation_;
   }
 
-  /// The remembered text of output column k for the row, or null.
+  /// The remembered text of output column k (below kMaxColumns and the number of outputs
+  /// written) for the row, or null.
   const Piece* find(std::size_t k) {
-    if (k >= columns_.size()) return nullptr;
     for (auto& v : columns_[k].variants) {
-      const std::uint32_t e = entry(spaces_[v.space], false);
+      Space& space = spaces_[v.space];
+      const std::uint32_t e = space.generation == generation_ ? space.row_entry : entry(space, false);
       if (e < v.pieces.size() && v.pieces[e].ready) return &v.pieces[e];
     }
     return nullptr;
   }
-  std::string_view text(std::size_t k, const Piece& p) const { return std::string_view(columns_[k].arena).substr(p.at, p.size); }
 
-  /// Remembers `text` as column k's for rows agreeing with this one on `reads`.
+  /// Remembers `text` (with its leading comma) as column k's for rows agreeing with this one on `reads`.
   void keep(std::size_t k, const model::FactSet& reads, std::string_view text, bool undecided) {
     if (k >= columns_.size()) return;
     auto& column = columns_[k];
@@ -326,8 +327,8 @@ class TextMemo {
     if (variant->pieces.size() <= e) variant->pieces.resize(e + 1);  // within the reserve: entries_ at most
     Piece& p = variant->pieces[e];
     if (p.ready) return;
-    p = {static_cast<std::uint32_t>(column.arena.size()), static_cast<std::uint32_t>(text.size()), undecided, true};
-    column.arena += text;
+    p = {column.arena.data() + column.arena.size(), static_cast<std::uint32_t>(text.size()), undecided, true};
+    column.arena += text;  // within the capacity: `p.text` stays valid
   }
 
  private:
@@ -711,16 +712,19 @@ class Runner {
   void write_outputs(Slot& s, const Record& r, bool evaluated, Worker& worker, bool& undecided, std::string& error) const {
     const bool remembering = options_.memo_entries > 0;
     for (std::size_t k = 0; k < layout_.outputs.size(); ++k) {
-      s.out += ',';
-      if (!evaluated) continue;  // the outcome holds nothing for this row
+      if (!evaluated) {  // the outcome holds nothing for this row
+        s.out += ',';
+        continue;
+      }
       if (const Piece* piece = s.remembered[k]) {
-        s.out += worker.texts.text(k, *piece);
+        s.out += std::string_view(piece->text, piece->size);  // with its comma
         undecided = undecided || piece->undecided;
         continue;
       }
+      const std::size_t begin = s.out.size();
+      s.out += ',';
       const auto oi = layout_.outputs[k];
       const Value& v = s.outcome.output(oi);
-      const std::size_t begin = s.out.size();
       if (v.state == State::error) {
         add_output_error(s, r, k, error);
         continue;  // never remembered: the message cites the row's cells
