@@ -584,9 +584,11 @@ class Runner {
       if (remembering) {
         worker.texts.begin(s.situation.facts());
         need = 0;
-        for (std::size_t k = 0; k < s.remembered.size() && k < TextMemo::kMaxColumns; ++k) {
-          s.remembered[k] = worker.texts.find(k);
-          if (!s.remembered[k]) need |= std::uint64_t{1} << k;
+        const std::size_t columns = std::min(s.remembered.size(), TextMemo::kMaxColumns);
+        const Piece** remembered = s.remembered.data();
+        for (std::size_t k = 0; k < columns; ++k) {
+          remembered[k] = worker.texts.find(k);
+          if (!remembered[k]) need |= std::uint64_t{1} << k;
         }
       }
       if (need != 0 || layout_.outputs.size() > TextMemo::kMaxColumns) {
@@ -693,9 +695,12 @@ class Runner {
     // Most rows have no comma, quote or line break in any cell: one scan of the row's text
     // finds that, and then only each cell's edges decide whether it is quoted.
     const bool plain = !r.decode_error && !has_csv_special(r.text);
-    for (std::size_t c = 0; c < layout_.headers.size(); ++c) {
+    // Bounds and bases in locals: a store into the output buffer (a char*) may alias anything,
+    // so the compiler would load them again after each.
+    const std::size_t columns = layout_.headers.size(), cells = r.size();
+    for (std::size_t c = 0; c < columns; ++c) {
       if (c) s.out += ',';
-      if (c >= r.size()) continue;
+      if (c >= cells) continue;
       const std::string_view f = r.field(c);
       // A row that was not valid UTF-8 is passed through with its bad bytes replaced (U+FFFD),
       // so that the output file stays valid UTF-8.
@@ -711,12 +716,15 @@ class Runner {
   /// when an output waits for facts, and adds failed outputs to `error`.
   void write_outputs(Slot& s, const Record& r, bool evaluated, Worker& worker, bool& undecided, std::string& error) const {
     const bool remembering = options_.memo_entries > 0;
-    for (std::size_t k = 0; k < layout_.outputs.size(); ++k) {
+    // Bounds and bases in locals (see write_inputs).
+    const std::size_t columns = layout_.outputs.size();
+    const Piece* const* remembered = s.remembered.data();
+    for (std::size_t k = 0; k < columns; ++k) {
       if (!evaluated) {  // the outcome holds nothing for this row
         s.out += ',';
         continue;
       }
-      if (const Piece* piece = s.remembered[k]) {
+      if (const Piece* piece = remembered[k]) {
         s.out += std::string_view(piece->text, piece->size);  // with its comma
         undecided = undecided || piece->undecided;
         continue;
