@@ -216,6 +216,16 @@ TEST(RosterReader, Utf8Validation) {
   std::size_t prefix = 0;
   EXPECT_FALSE(valid_utf8("ab\xE5\xAD", &prefix));
   EXPECT_EQ(prefix, 2u);
+  // Three-byte sequences (their own fast path): the edges of the range, and each way to fail.
+  EXPECT_TRUE(valid_utf8("\xE0\xA0\x80"));             // U+0800, the first
+  EXPECT_TRUE(valid_utf8("\xEF\xBF\xBF"));             // U+FFFF
+  EXPECT_TRUE(valid_utf8("\xED\x9F\xBF\xEE\x80\x80"));  // U+D7FF and U+E000, around the surrogates
+  EXPECT_FALSE(valid_utf8("\xE0\x9F\xBF"));            // overlong (U+07FF in three bytes)
+  EXPECT_FALSE(valid_utf8("\xED\xBF\xBF"));            // U+DFFF, the last surrogate
+  EXPECT_FALSE(valid_utf8("\xE5\x41\x80"));            // a continuation byte missing
+  EXPECT_FALSE(valid_utf8("\xE5\xAD\xC0"));            // the third not a continuation byte
+  EXPECT_FALSE(valid_utf8("学号\xE5\xAD\xE5", &prefix));
+  EXPECT_EQ(prefix, 6u);
 }
 
 }  // namespace
