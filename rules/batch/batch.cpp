@@ -480,11 +480,12 @@ class CellMemo {
 };
 
 /// An evaluating thread's own memory across blocks: what it remembered, and the evaluation
-/// order of each set of groups its rows had to evaluate.
+/// order of each set of columns its rows had to evaluate. (The engine's value memo is not used:
+/// with the text remembered, rows that evaluate are those whose facts are new, and its values
+/// would rest on every fact an output can read, widening the text's keys.)
 struct Worker {
   Worker(const engine::Engine& engine, const Layout& layout, std::size_t entries)
-      : memo(engine.memo_plan(), entries), texts(engine, layout, entries), cells(engine, layout) {}
-  engine::Memo memo;
+      : texts(engine, layout, entries), cells(engine, layout) {}
   TextMemo texts;
   CellMemo cells;
   std::vector<std::pair<std::uint64_t, std::vector<std::uint32_t>>> orders;
@@ -520,7 +521,6 @@ class Runner {
     s.normalized.resize(layout_.column_fact.size());
     s.remembered.resize(layout_.outputs.size());
     engine::EvalOptions eval = eval_options_;
-    if (options_.memo_entries > 0) eval.memo = &worker.memo;
     for (std::size_t i = 0; i < s.count; ++i) row(s, s.records[i], worker, eval);
   }
 
@@ -934,8 +934,8 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   const std::size_t block_rows = std::max<std::size_t>(1, options.block_rows);
   const std::size_t round_blocks = std::size_t{jobs} * kBlocksPerJob;
   Runner runner(engine, options, layout);
-  // One Worker per evaluating thread (jobs - 1 workers and this one): a thread keeps its memos
-  // from round to round, and no memo is used by two threads.
+  // One Worker per evaluating thread (jobs - 1 workers and this one): a thread keeps what it
+  // remembered from round to round, and nothing remembered is used by two threads.
   std::vector<Worker> workers_state;
   workers_state.reserve(jobs);
   for (unsigned k = 0; k < jobs; ++k) workers_state.emplace_back(engine, layout, std::max<std::size_t>(1, options.memo_entries));

@@ -45,12 +45,11 @@ struct BatchOptions {
   /// A block also ends once its rows hold this many bytes, so that memory stays bounded for wide
   /// rosters too (hundreds of columns): about 2 rounds x 4 x jobs x (this + its output).
   std::size_t block_bytes = std::size_t{1} << 18;
-  /// Input combinations each evaluating thread remembers: output values per group of outputs
-  /// reading the same facts (engine::Memo), and each output column's CSV text per set of facts
-  /// its evaluation read (EvalOptions::track_reads). Date and enum cells are remembered by their
-  /// text as well. 0: every row is read, evaluated and written in full (the output is the same
-  /// either way).
-  std::size_t memo_entries = engine::Memo::kDefaultEntries;
+  /// Input combinations each evaluating thread remembers: each output column's CSV text per set
+  /// of facts its evaluation read (EvalOptions::track_reads). Date and enum cells are remembered
+  /// by their text as well. 0: every row is read, evaluated and written in full (the output is
+  /// the same either way).
+  std::size_t memo_entries = 4096;
 };
 
 /// What happened to the rows.

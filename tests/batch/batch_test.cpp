@@ -500,10 +500,10 @@ TEST(Batch, JobsDoNotChangeTheBytes) {
 TEST(Batch, RememberedTextIsTheTextComputedForEachRow) {
   // Every output of the pack (prose included) over rows mixing every column kind the CN pack
   // reads, with bad cells, absent facts, outputs that fail (a discharge before any version is in
-  // force), certificates after as_of, veterans of both kinds: the text remembered by fact values
-  // (TextMemo), the cells remembered by text (CellMemo) and the values remembered by the engine
-  // (engine::Memo) must give the bytes of evaluating and writing every row in full, with any
-  // number of jobs and with memos too small to hold a cohort (they fill up and switch off).
+  // force), certificates after as_of, veterans of both kinds: the text remembered by the facts
+  // each output read (TextMemo) and the cells remembered by their text (CellMemo) must give the
+  // bytes of evaluating and writing every row in full, with any number of jobs and with memos
+  // too small to hold a cohort (they fill up and switch off).
   std::string roster =
       "学号,退役日期,入伍时身份,发证日期,录取日期,查不到的记录,国家承认学历,账号身份信息一致,姓名身份证号变更日期,"
       "修完教学计划,已退学,证书遗失或损坏\r\n";
@@ -546,7 +546,7 @@ TEST(Batch, RememberedTextIsTheTextComputedForEachRow) {
     EXPECT_EQ(expected.summary->rows, 2000u);
     EXPECT_GT(expected.summary->error, 100u);
     EXPECT_GT(expected.summary->ok + expected.summary->unknown, 800u);
-    for (const std::size_t entries : {std::size_t{3}, engine::Memo::kDefaultEntries}) {
+    for (const std::size_t entries : {std::size_t{3}, BatchOptions{}.memo_entries}) {
       for (const unsigned jobs : {1u, 3u}) {
         BatchOptions o = full;
         o.memo_entries = entries;
