@@ -182,7 +182,7 @@ void MemoIndex::grow() {
   mask_ = mask_ * 2 + 1;
   std::fill(index_.begin(), index_.begin() + static_cast<std::ptrdiff_t>(mask_ + 1), 0);
   for (std::uint32_t e = 0; e < count_; ++e) {
-    std::size_t i = hash_words(&keys_[std::size_t{e} * key_words_], key_words_) & mask_;
+    std::size_t i = hash_words(keys_.data() + std::size_t{e} * key_words_, key_words_) & mask_;
     while (index_[i] != 0) i = (i + 1) & mask_;
     index_[i] = e + 1;
   }
@@ -207,7 +207,7 @@ MemoIndex::Found MemoIndex::find_or_add(const std::uint64_t* key) {
       if (2 * count_ > mask_ + 1 && mask_ + 1 < index_.size()) grow();  // keep it at most half full
       return {entry, true};
     }
-    if (std::equal(key, key + n, &keys_[std::size_t{e - 1} * n])) {
+    if (std::equal(key, key + n, keys_.data() + std::size_t{e - 1} * n)) {
       ++found_;
       return {e - 1, false};
     }
@@ -221,7 +221,7 @@ std::uint32_t MemoIndex::find(const std::uint64_t* key) {
   for (std::size_t i = hash_words(key, n) & mask_;; i = (i + 1) & mask_) {
     const std::uint32_t e = index_[i];
     if (e == 0) return kNoEntry;
-    if (std::equal(key, key + n, &keys_[std::size_t{e - 1} * n])) {
+    if (std::equal(key, key + n, keys_.data() + std::size_t{e - 1} * n)) {
       ++found_;
       return e - 1;
     }

@@ -298,5 +298,48 @@ TEST_F(Memoised, AnOutputDependsOnlyOnTheFactsItsEvaluationRead) {
   EXPECT_GT(narrower, 150);  // short-circuits are common: an if on an absent fact reads nothing else
 }
 
+TEST(MemoIndex, KeysOfNoWordsHaveOneEntry) {
+  // An output reading no fact (a constant period) has an empty key: one entry, found again
+  // (this once bound a reference to the empty key store's null data: UBSan).
+  MemoIndex index(0, 4);
+  const auto first = index.find_or_add(nullptr);
+  EXPECT_EQ(first.entry, 0u);
+  EXPECT_TRUE(first.added);
+  const auto again = index.find_or_add(nullptr);
+  EXPECT_EQ(again.entry, 0u);
+  EXPECT_FALSE(again.added);
+  EXPECT_EQ(index.find(nullptr), 0u);
+  EXPECT_EQ(index.count(), 1u);
+}
+
+TEST(MemoIndex, FindsWhatWasAddedAndStopsWhenFull) {
+  const std::uint64_t a[2] = {1, 2}, b[2] = {1, 3}, c[2] = {7, 7}, d[2] = {9, 9};
+  {
+    MemoIndex index(2, 3);
+    EXPECT_EQ(index.find(a), MemoIndex::kNoEntry);
+    EXPECT_EQ(index.find_or_add(a).entry, 0u);
+    EXPECT_EQ(index.find_or_add(b).entry, 1u);
+    EXPECT_EQ(index.find_or_add(c).entry, 2u);
+    for (int i = 0; i < 6; ++i) EXPECT_EQ(index.find(b), 1u);
+    // Full: nothing more is added; its keys are found often enough for it to stay on.
+    EXPECT_EQ(index.find_or_add(d).entry, MemoIndex::kNoEntry);
+    EXPECT_FALSE(index.off());
+    EXPECT_EQ(index.find(c), 2u);
+    index.clear();
+    EXPECT_EQ(index.find(a), MemoIndex::kNoEntry);
+    EXPECT_EQ(index.count(), 0u);
+  }
+  {
+    // Full while most lookups found nothing (inputs that rarely repeat): it switches off.
+    MemoIndex index(2, 3);
+    index.find_or_add(a);
+    index.find_or_add(b);
+    index.find_or_add(c);
+    EXPECT_EQ(index.find_or_add(d).entry, MemoIndex::kNoEntry);
+    EXPECT_TRUE(index.off());
+    EXPECT_EQ(index.find(a), MemoIndex::kNoEntry);
+  }
+}
+
 }  // namespace
 }  // namespace rules::engine
