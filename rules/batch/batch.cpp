@@ -423,7 +423,8 @@ class CellMemo {
     slots_ = kSlots;
     while (slots_ > kMinSlots && slots_ * scalar.size() > kSlots * 4) slots_ /= 2;
     columns_.resize(layout.column_fact.size());
-    for (const auto c : scalar) columns_[c].resize(slots_);
+    remembered_.assign(layout.column_fact.size(), false);
+    for (const auto c : scalar) remembered_[c] = true;
   }
 
   /// The remembered value of `text` in column c, or null.
@@ -434,7 +435,8 @@ class CellMemo {
   }
   /// Remembers `value`, read from `text` in column c.
   void keep(std::size_t c, std::string_view text, const Value& value) {
-    if (columns_[c].empty() || text.size() > kMaxText) return;
+    if (!remembered_[c] || text.size() > kMaxText) return;
+    if (columns_[c].empty()) columns_[c].resize(slots_);  // once, when the column's first value comes
     Entry& e = columns_[c][slot(text)];
     e.size = static_cast<std::uint8_t>(text.size());
     std::memcpy(e.text, text.data(), text.size());
@@ -476,7 +478,8 @@ class CellMemo {
     return (h ^ h >> 29) & (slots_ - 1);
   }
   std::size_t slots_ = kSlots;               // per column
-  std::vector<std::vector<Entry>> columns_;  // per column: its slots, or none
+  std::vector<bool> remembered_;             // per column: its values are remembered
+  std::vector<std::vector<Entry>> columns_;  // per column: its slots, or none (yet)
 };
 
 /// An evaluating thread's own memory across blocks: what it remembered, and the evaluation

@@ -77,7 +77,9 @@ Expected<Date> HolidayCalendar::add_workdays(Date d, std::int64_t n) const {
   if (!covers(d.year())) return no_data(d.year());
   const int step = n < 0 ? -1 : 1;
   Date x = d;
-  for (std::int64_t left = n < 0 ? -n : n; left > 0;) {
+  // The count's magnitude as unsigned: -n overflows for the most negative n.
+  for (std::uint64_t left = n < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(n) : static_cast<std::uint64_t>(n);
+       left > 0;) {
     const auto next = add_days(x, step);
     if (!next) return next.error();
     x = *next;

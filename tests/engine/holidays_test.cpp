@@ -2,6 +2,7 @@
 // independent oracle, the cases the notices make hard, and the limits of the data.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -151,6 +152,11 @@ TEST(Holidays, OutsideTheDataIsAnErrorNamingTheYear) {
   EXPECT_EQ(*cal.add_workdays(D("2024-02-09"), 1), D("2024-02-18"));
   EXPECT_EQ(*cal.add_workdays(D("2024-02-18"), -1), D("2024-02-09"));
   EXPECT_EQ(*cal.add_workdays(D("2024-02-12"), 0), D("2024-02-12"));
+  // The most extreme counts run off the data (their magnitude once overflowed: UBSan).
+  const auto back = cal.add_workdays(D("2024-02-12"), INT64_MIN);
+  ASSERT_FALSE(back.ok());
+  EXPECT_EQ(back.error().code, calendar::CalendarErrorCode::no_holiday_data);
+  EXPECT_FALSE(cal.add_workdays(D("2024-02-12"), INT64_MAX).ok());
 }
 
 TEST(Holidays, ASchoolAddsAYearWithoutRebuilding) {
