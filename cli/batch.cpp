@@ -327,36 +327,37 @@ void add_batch(CLI::App& app, Action& action) {
       const std::string name = o->roster == "-" ? "<stdin>" : o->roster;
       InputFile roster;
       if (!roster.open(o->roster)) {
-        std::cerr << name << ": error[batch_io]: cannot read the roster: " << roster.why() << "\n";
+        print_file_error(std::cerr, name, "batch_io", "cannot read the roster: " + roster.why());
         return kExitInputError;
       }
       std::unique_ptr<OutputFile> target;
       if (o->output.empty()) {
         struct stat destination{};
         if (::fstat(STDOUT_FILENO, &destination) == 0 && feeds_roster(roster.status(), destination)) {
-          std::cerr << "standard output: error[batch_io]: standard output is the roster being read, so the run "
-                       "would read its own results; write elsewhere (-o FILE)\n";
+          print_file_error(std::cerr, "standard output", "batch_io",
+                           "standard output is the roster being read, so the run would read its own results; write "
+                           "elsewhere (-o FILE)");
           return kExitInputError;
         }
         target = std::make_unique<OutputFile>();
       } else {
         struct stat destination{};
         if (::stat(o->output.c_str(), &destination) == 0 && feeds_roster(roster.status(), destination)) {  // follows links
-          std::cerr << o->output << ": error[batch_io]: "
-                    << (S_ISFIFO(destination.st_mode) ? "the output is the pipe the roster is read from, so the run would "
-                                                "read its own results; choose another -o\n"
-                                              : "the output would replace the roster it is read from; choose "
-                                                "another -o\n");
+          print_file_error(std::cerr, o->output, "batch_io",
+                           S_ISFIFO(destination.st_mode) ? "the output is the pipe the roster is read from, so the run "
+                                                           "would read its own results; choose another -o"
+                                                         : "the output would replace the roster it is read from; choose "
+                                                           "another -o");
           return kExitInputError;
         }
         std::error_code ec;
         if (std::filesystem::is_directory(o->output, ec)) {
-          std::cerr << o->output << ": error[batch_io]: is a directory; -o takes a file name\n";
+          print_file_error(std::cerr, o->output, "batch_io", "is a directory; -o takes a file name");
           return kExitInputError;
         }
         target = std::make_unique<OutputFile>(o->output);
         if (!target->ok()) {
-          std::cerr << o->output << ": error[batch_io]: cannot write the output file: " << target->why() << "\n";
+          print_file_error(std::cerr, o->output, "batch_io", "cannot write the output file: " + target->why());
           return kExitInputError;
         }
       }
@@ -399,7 +400,7 @@ void add_batch(CLI::App& app, Action& action) {
       }
       const auto& summary = std::get<rules::batch::BatchSummary>(result);
       if (!target->commit()) {
-        std::cerr << output_name << ": error[batch_io]: the output could not be written: " << target->why() << "\n";
+        print_file_error(std::cerr, output_name, "batch_io", "the output could not be written: " + target->why());
         return kExitInputError;
       }
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

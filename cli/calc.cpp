@@ -62,7 +62,7 @@ void add_calc(CLI::App& app, Action& action) {
                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                     << "\n";
         }
-        std::cerr << "<expression>: error[" << err.code << "]: " << err.message << "\n";
+        print_file_error(std::cerr, "<expression>", err.code, err.message);
         return kExitInputError;
       }
       if (o->format == "json") {

@@ -50,8 +50,8 @@ std::optional<rules::calendar::Date> as_of_date(const std::string& text, const r
   if (text.empty()) return engine.today();
   const auto d = rules::calendar::parse_date(text);
   if (!d) {
-    err << "<command line>: error[" << rules::calendar::code_name(d.error().code) << "]: --as-of: " << d.error().message
-        << "\n";
+    print_file_error(err, "<command line>", std::string(rules::calendar::code_name(d.error().code)),
+                     "--as-of: " + d.error().message);
     return std::nullopt;
   }
   return *d;
@@ -110,6 +110,10 @@ InputFile::int_type InputFile::underflow() {
 
 void print_diagnostics(const std::vector<rules::source::Diagnostic>& ds, std::ostream& err) {
   for (const auto& d : ds) err << rules::source::format_diagnostic(d) << "\n";
+}
+
+void print_file_error(std::ostream& err, const std::string& file, const std::string& code, const std::string& message) {
+  err << rules::source::format_diagnostic(rules::source::diagnostic_at(code, file, {}, message)) << "\n";
 }
 
 }  // namespace policy_cli

@@ -84,6 +84,10 @@ class InputFile : public std::streambuf {
 /// Prints diagnostics as file:line:col: error[code]: message, one per line.
 void print_diagnostics(const std::vector<rules::source::Diagnostic>& ds, std::ostream& err);
 
+/// Prints one problem with a file as a whole (`file: error[code]: message`), formatted like the
+/// diagnostics: control characters of the file name or message escaped.
+void print_file_error(std::ostream& err, const std::string& file, const std::string& code, const std::string& message);
+
 /// A subcommand: registers its options and sets the action to run when it is chosen.
 using Action = std::function<int()>;
 void add_eval(CLI::App& app, Action& action);

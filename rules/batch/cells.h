@@ -16,6 +16,7 @@
 #include "model/policy.h"
 #include "model/type.h"
 #include "model/value.h"
+#include "source/diagnostic.h"
 
 namespace rules::batch {
 
@@ -75,13 +76,8 @@ CellStatus parse_cell(std::string_view text, model::Type t, std::span<const mode
 /// At most this many bytes of a cell's value are quoted in a message (then `…`).
 inline constexpr std::size_t kQuotedCellMax = 100;
 
-/// `text` with its control characters written as escapes, so that a message quoting roster text
-/// stays on one line and cannot drive a terminal: line feed, carriage return and tab as `\n`,
-/// `\r`, `\t`; the other C0 controls and DEL as `\xHH` (ESC is `\x1b`); the C1 controls
-/// U+0080..U+009F and the line and paragraph separators U+2028, U+2029 as `\uHHHH`. Everything
-/// else, a backslash too, is kept as it is: messages are for reading, not for decoding. The
-/// result holds no control character, so escaping it again changes nothing.
-std::string escape_controls(std::string_view text);
+/// Control characters of roster text in messages are escaped by source::escape_controls.
+using source::escape_controls;
 
 /// `text` as a message shows a cell's value: in single quotes, masked by `mask_resident_id` when
 /// it holds 15 or more digits (it may be an ID or bank card number), cut after kQuotedCellMax

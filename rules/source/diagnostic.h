@@ -38,8 +38,20 @@ struct Diagnostic {
 Diagnostic diagnostic_at(std::string code, std::string file, Position at, std::string message);
 
 /// Renders `file:line:col: error[code]: message` (notes follow on indented lines).
-/// Without a line the position part is just `file:`.
+/// Without a line the position part is just `file:`. The file name, message and notes are
+/// shown through escape_controls: the only line breaks are those between notes, and a value
+/// quoted in a message (a --set value, a file name) cannot move the cursor or recolour the
+/// terminal.
 std::string format_diagnostic(const Diagnostic& d);
+
+/// `text` with its control characters written as escapes, so that a message quoting user text
+/// (a roster cell, a --set value, a file name) stays on one line and cannot drive a terminal:
+/// line feed, carriage return and tab as `\n`, `\r`, `\t`; the other C0 controls and DEL as
+/// `\xHH` (ESC is `\x1b`); the C1 controls U+0080..U+009F and the line and paragraph separators
+/// U+2028, U+2029 as `\uHHHH`. Everything else, a backslash too, is kept as it is: messages are
+/// for reading, not for decoding. The result holds no control character, so escaping it again
+/// changes nothing.
+std::string escape_controls(std::string_view text);
 
 /// Sorts by file, then position, then code, so a run reports in reading order.
 void sort_diagnostics(std::vector<Diagnostic>& ds);

@@ -564,6 +564,19 @@ TEST(EvalJson, RegistrationStatusFollowsAsOf) {
   }
 }
 
+TEST(EvalDiagnostics, ControlCharactersOfSetValuesAndFileNamesAreEscaped) {
+  // Diagnostics quote what the user typed; an escape sequence in it must reach the terminal
+  // as visible text, not as a command (here: red text, clear screen).
+  const auto bad = run({"eval", "--set", "enlisted_as=x\x1b[31my", "--as-of", "2025-12-01"});
+  EXPECT_EQ(bad.code, 1) << bad.describe();
+  EXPECT_EQ(bad.err.find('\x1b'), std::string::npos) << bad.describe();
+  EXPECT_NE(bad.err.find("x\\x1b[31my"), std::string::npos) << bad.describe();
+  const auto missing = run({"eval", "/nonexistent/a\x1b[2Jb.toml", "--as-of", "2025-12-01"});
+  EXPECT_EQ(missing.code, 1) << missing.describe();
+  EXPECT_EQ(missing.err.find('\x1b'), std::string::npos) << missing.describe();
+  EXPECT_NE(missing.err.find("a\\x1b[2Jb.toml"), std::string::npos) << missing.describe();
+}
+
 TEST(EvalJson, EvaluationErrorIsReportedNotUnknown) {
   // 9998-06-15 + P2Y leaves the supported range: an error for that output, not a value or unknown.
   const auto r = run({"eval", "--set", "discharge_date=9998-06-15", "--as-of", "2025-12-01", "--format", "json"});

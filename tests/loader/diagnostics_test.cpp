@@ -643,5 +643,17 @@ TEST(PackFiles, HiddenFilesInAPackDirectoryAreNotPartOfIt) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(FormatDiagnostic, ControlCharactersAreEscaped) {
+  // A --set value or a file name quoted in a message must not drive the terminal or forge a
+  // line: ESC, C1 controls and line breaks come out as visible escapes; notes keep their lines.
+  source::Diagnostic d = source::diagnostic_at("situation_bad_value", "dir/a\x1b[2Jb.toml", {3, 7},
+                                               "value 'x\x1b[31my\nerror[fake]: z\xC2\x9B' is not valid");
+  d.notes.push_back("see\rhere\t");
+  const std::string text = source::format_diagnostic(d);
+  EXPECT_EQ(text, "dir/a\\x1b[2Jb.toml:3:7: error[situation_bad_value]: value 'x\\x1b[31my\\nerror[fake]: z\\u009b' "
+                  "is not valid\n    note: see\\rhere\\t");
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1);
+}
+
 }  // namespace
 }  // namespace rules::loader
