@@ -17,7 +17,6 @@
 #include <vector>
 
 #include "batch/batch.h"
-#include "batch/cells.h"
 #include "common.h"
 
 namespace policy_cli {
@@ -411,12 +410,12 @@ void add_batch(CLI::App& app, Action& action) {
       // Headers are roster text: escaped like the cells messages quote (a line break, ESC).
       std::cerr << "  columns read as facts:";
       for (const auto& [header, fact] : summary.mapped) {
-        std::cerr << " " << rules::batch::escape_controls(header) << "→" << fact;
+        std::cerr << " " << rules::source::escape_controls(header) << "→" << fact;
       }
       std::cerr << "\n";
       if (!summary.passed_through.empty()) {
         std::cerr << "  columns passed through unread:";
-        for (const auto& header : summary.passed_through) std::cerr << " " << rules::batch::escape_controls(header);
+        for (const auto& header : summary.passed_through) std::cerr << " " << rules::source::escape_controls(header);
         std::cerr << "\n";
       }
       for (const auto& [row, message] : summary.first_errors) std::cerr << "  row " << row << ": " << message << "\n";

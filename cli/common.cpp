@@ -102,9 +102,9 @@ InputFile::int_type InputFile::underflow() {
     }
     if (got == 0) return traits_type::eof();
     if (retry_io(fd_, POLLIN)) continue;
-    error_ = errno;
-    why_ = std::strerror(error_);
-    throw std::system_error(error_, std::generic_category());
+    const int error = errno;
+    why_ = std::strerror(error);
+    throw std::system_error(error, std::generic_category());
   }
 }
 

@@ -45,7 +45,7 @@ bool retry_io(int fd, short events);
 /// (the /dev/fd/N of a shell's `<(cmd)`, a terminal), or standard input. A read that fails throws
 /// std::system_error with the system's reason out of the stream buffer: std::istream turns that
 /// into badbit, and a reader of the stream buffer itself (rules/batch's RosterReader) catches it
-/// and says why; error() and why() keep it either way. Interrupted and would-block reads are
+/// and says why; why() keeps it either way. Interrupted and would-block reads are
 /// retried.
 class InputFile : public std::streambuf {
  public:
@@ -65,8 +65,6 @@ class InputFile : public std::streambuf {
   const std::string& why() const { return why_; }
   /// The input's file status (fstat), after a successful open: its type, size and identity.
   const struct stat& status() const { return status_; }
-  /// errno of a failed read, 0 when none.
-  int error() const { return error_; }
 
  protected:
   /// Reads the next block from the descriptor; throws std::system_error when the read fails.
@@ -76,7 +74,6 @@ class InputFile : public std::streambuf {
   std::vector<char> buffer_;
   int fd_ = -1;
   bool owned_ = false;
-  int error_ = 0;
   std::string why_;
   struct stat status_{};
 };

@@ -238,13 +238,7 @@ bool has_csv_special(std::string_view text) {
 /// Appends a CSV field, quoted when it must be (RFC 4180: comma, quote, line break, edge spaces).
 template <class Out>
 void put_csv(Out& out, std::string_view f) {
-  bool quote = !f.empty() && (f.front() == ' ' || f.back() == ' ');
-  for (const char c : f) {  // one pass; UTF-8 continuation bytes never match
-    if (c == ',' || c == '"' || c == '\r' || c == '\n') {
-      quote = true;
-      break;
-    }
-  }
+  const bool quote = (!f.empty() && (f.front() == ' ' || f.back() == ' ')) || has_csv_special(f);
   if (!quote) {
     out += f;
     return;
@@ -398,8 +392,9 @@ class TextMemo {
   std::uint64_t generation_ = 0;
 };
 
-/// Values of date, yes/no, integer and enum cells by their text, per column: a roster repeats a
-/// cohort's dates and a handful of labels, and reading a date costs several times a lookup.
+/// Values of cells of plain kinds (dates, yes/no, enums, ...: model::is_plain) by their text, per
+/// column: a roster repeats a cohort's dates and a handful of labels, and reading a date costs
+/// several times a lookup.
 /// Direct-mapped, fixed size: a cell's text replaces whatever shared its slot. Only cells that
 /// gave a value are kept (a bad cell's message is built each time).
 class CellMemo {
@@ -408,16 +403,10 @@ class CellMemo {
   static constexpr std::size_t kMaxText = 23;
 
   CellMemo(const engine::Engine& engine, const Layout& layout) {
-    std::vector<std::size_t> scalar;  // the columns of date, yes/no, integer and enum facts
+    std::vector<std::size_t> scalar;  // the columns of facts whose values are plain (model::is_plain)
     for (std::size_t c = 0; c < layout.column_fact.size(); ++c) {
       const auto fact = layout.column_fact[c];
-      if (!fact) continue;
-      switch (engine.policy().facts[*fact].type.kind) {
-        case model::Kind::date: case model::Kind::boolean: case model::Kind::integer: case model::Kind::enumeration:
-          scalar.push_back(c);
-          break;
-        default: break;
-      }
+      if (fact && model::is_plain(engine.policy().facts[*fact].type.kind)) scalar.push_back(c);
     }
     // The slots are shared out among those columns, so that a wide roster takes no more memory.
     slots_ = kSlots;

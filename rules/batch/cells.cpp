@@ -55,7 +55,6 @@ bool has_long_digit_run(std::string_view s) {
 
 }  // namespace
 
-
 namespace {
 
 // quote_cell without the quotes.

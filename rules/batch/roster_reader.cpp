@@ -42,16 +42,6 @@ bool valid_utf8(std::string_view s, std::size_t* complete_prefix) {
       ++i;
       continue;
     }
-    // Three bytes, most of a Chinese roster's text (U+0800..U+FFFF less the surrogates): checked
-    // straight, without the general loop.
-    if ((c & 0xF0) == 0xE0 && i + 2 < s.size()) {
-      const auto b1 = static_cast<unsigned char>(s[i + 1]), b2 = static_cast<unsigned char>(s[i + 2]);
-      const std::uint32_t cp = (c & 0x0Fu) << 12 | (b1 & 0x3Fu) << 6 | (b2 & 0x3Fu);
-      if ((b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80 && cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
-        i += 3;
-        continue;
-      }
-    }
     if ((c & 0xE0) == 0xC0) { n = 1; min = 0x80; }
     else if ((c & 0xF0) == 0xE0) { n = 2; min = 0x800; }
     else if ((c & 0xF8) == 0xF0 && c <= 0xF4) { n = 3; min = 0x10000; }

@@ -15,18 +15,6 @@ using model::Value;
 
 namespace {
 
-/// Kinds whose known values are plain numbers (no pointer into a row or an arena).
-bool scalar(Kind k) {
-  switch (k) {
-    case Kind::boolean: case Kind::integer: case Kind::date: case Kind::instant: case Kind::period:
-    case Kind::time_of_day: case Kind::month_day: case Kind::window: case Kind::enumeration:
-      return true;
-    case Kind::string: case Kind::resident_id: case Kind::text: case Kind::list:
-      return false;
-  }
-  return false;
-}
-
 /// The type of environment slot `slot`: a fact, a parameter or as_of (a date).
 model::Type slot_type(const loader::CompiledPack& p, std::uint32_t slot) {
   if (slot < p.param_base) return p.policy.facts[slot].type;
@@ -89,7 +77,7 @@ std::uint64_t hash_words(const std::uint64_t* w, std::size_t n) {
 }
 
 /// Whether `v` can be remembered: it points into no evaluation's storage.
-bool storable(const Value& v) { return v.state == State::unknown || (v.state == State::known && scalar(v.kind)); }
+bool storable(const Value& v) { return v.state == State::unknown || (v.state == State::known && model::is_plain(v.kind)); }
 
 }  // namespace
 
@@ -101,7 +89,7 @@ MemoPlan MemoPlan::build(const loader::CompiledPack& p, const std::vector<std::v
   // keyed by those facts. Parameters and as_of are the same for a whole roster: they are the
   // context, compared once per evaluation rather than once per group.
   for (std::uint32_t s = p.param_base; s < p.output_base; ++s) {
-    if (scalar(slot_type(p, s).kind)) plan.context_slots.push_back(s);
+    if (model::is_plain(slot_type(p, s).kind)) plan.context_slots.push_back(s);
   }
   plan.context_slots.push_back(p.as_of_slot);
   for (const auto s : plan.context_slots) plan.context_kinds.push_back(slot_type(p, s).kind);
@@ -110,7 +98,7 @@ MemoPlan MemoPlan::build(const loader::CompiledPack& p, const std::vector<std::v
     const auto& slots = inputs[oi];
     // Every input a plain value (not text pointing into a row); parameters read are in the context.
     // Outputs of any type: a list, text or string is remembered only while unknown (keep()).
-    if (!std::all_of(slots.begin(), slots.end(), [&](std::uint32_t s) { return scalar(slot_type(p, s).kind); })) continue;
+    if (!std::all_of(slots.begin(), slots.end(), [&](std::uint32_t s) { return model::is_plain(slot_type(p, s).kind); })) continue;
     std::vector<std::uint32_t> facts;
     std::copy_if(slots.begin(), slots.end(), std::back_inserter(facts), [&](std::uint32_t s) { return s < p.param_base; });
     if (facts.size() > kMaxKeySlots) continue;
@@ -149,7 +137,7 @@ std::optional<MemoPlan::Group> MemoPlan::key_for(const loader::CompiledPack& p, 
   for (std::uint32_t f = 0; f < p.policy.facts.size(); ++f) {
     if (!facts.test(f)) continue;
     const auto kind = p.policy.facts[f].type.kind;
-    if (!scalar(kind)) return std::nullopt;
+    if (!model::is_plain(kind)) return std::nullopt;
     g.key_slots.push_back(f);
     g.key_kinds.push_back(kind);
     g.key_words += static_cast<std::uint32_t>(words_for(kind));

@@ -40,6 +40,17 @@ bool parse_type_name(std::string_view name, Type& out) {
   return false;
 }
 
+bool is_plain(Kind k) {
+  switch (k) {
+    case Kind::boolean: case Kind::integer: case Kind::date: case Kind::instant: case Kind::period:
+    case Kind::time_of_day: case Kind::month_day: case Kind::window: case Kind::enumeration:
+      return true;
+    case Kind::string: case Kind::resident_id: case Kind::text: case Kind::list:
+      return false;
+  }
+  return false;
+}
+
 bool is_ordered(Type t) {
   switch (t.kind) {
     case Kind::integer:

@@ -57,4 +57,10 @@ bool parse_type_name(std::string_view name, Type& out);
 /// Whether values of this type are ordered (`<`, `min`, `max`).
 bool is_ordered(Type t);
 
+/// Whether known values of kind `k` are plain numbers, pointing into no row, situation or
+/// evaluation arena (booleans, integers, dates, instants, periods, times, month-days, windows,
+/// enum values), so that a copy can be kept beyond the row or evaluation that made it. Strings,
+/// ID numbers, text and lists point elsewhere.
+bool is_plain(Kind k);
+
 }  // namespace rules::model

@@ -216,7 +216,7 @@ TEST(RosterReader, Utf8Validation) {
   std::size_t prefix = 0;
   EXPECT_FALSE(valid_utf8("ab\xE5\xAD", &prefix));
   EXPECT_EQ(prefix, 2u);
-  // Three-byte sequences (their own fast path): the edges of the range, and each way to fail.
+  // Three-byte sequences (most of a Chinese roster): the edges of the range, and each way to fail.
   EXPECT_TRUE(valid_utf8("\xE0\xA0\x80"));             // U+0800, the first
   EXPECT_TRUE(valid_utf8("\xEF\xBF\xBF"));             // U+FFFF
   EXPECT_TRUE(valid_utf8("\xED\x9F\xBF\xEE\x80\x80"));  // U+D7FF and U+E000, around the surrogates
