@@ -1,5 +1,7 @@
 // policy test: run the pack's own test cases.
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "common.h"
 #include "engine/pack_tests.h"
@@ -26,6 +28,16 @@ void add_test(CLI::App& app, Action& action) {
         std::cout << "FAIL " << r.name << " (" << r.span.file << ":" << r.span.begin.line << ")\n";
         for (const auto& f : r.failures) std::cout << "    " << f << "\n";
       }
+      // Which rules no case reaches: a pack author's first coverage question.
+      std::vector<std::size_t> cases(engine->policy().rules.size(), 0);
+      for (const auto& r : results) {
+        for (const auto rule : r.rules) ++cases[rule];
+      }
+      std::string unchecked;
+      for (std::size_t i = 0; i < cases.size(); ++i) {
+        if (cases[i] == 0) unchecked += (unchecked.empty() ? "" : ", ") + engine->policy().rules[i].id;
+      }
+      if (!unchecked.empty()) std::cout << "rules no case checks: " << unchecked << "\n";
       std::cout << (results.size() - failed) << " passed, " << failed << " failed\n";
       return failed == 0 ? kExitOk : kExitInputError;
     };

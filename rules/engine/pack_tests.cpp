@@ -1,5 +1,7 @@
 #include "engine/pack_tests.h"
 
+#include <algorithm>
+
 #include "explain/render.h"
 #include "model/format.h"
 #include "model/value_parse.h"
@@ -13,7 +15,7 @@ std::vector<PackTestResult> run_pack_tests(const Engine& engine, calendar::Date 
   model::Outcome out;
   const explain::RenderContext ctx{policy, pack.zone};
   for (const auto& tc : policy.tests) {
-    PackTestResult r{tc.name, tc.span, {}};
+    PackTestResult r{tc.name, tc.span, {}, {}};
     auto situation = engine.new_situation();
     for (const auto& [name, text] : tc.facts) {
       const auto fi = pack.find_fact(name);
@@ -41,6 +43,7 @@ std::vector<PackTestResult> run_pack_tests(const Engine& engine, calendar::Date 
     for (const auto& [name, expected] : tc.expect) {
       const auto oi = pack.find_output(name);
       if (!oi) continue;
+      r.rules.push_back(out.output_sources[*oi].rule);
       const model::Value& v = out.output(*oi);
       std::string actual;
       if (v.known()) {
@@ -53,6 +56,8 @@ std::vector<PackTestResult> run_pack_tests(const Engine& engine, calendar::Date 
       }
       if (actual != expected) r.failures.push_back(name + ": expected " + expected + ", got " + actual);
     }
+    std::sort(r.rules.begin(), r.rules.end());
+    r.rules.erase(std::unique(r.rules.begin(), r.rules.end()), r.rules.end());
     results.push_back(std::move(r));
   }
   return results;

@@ -14,6 +14,10 @@ struct PackTestResult {
   std::string name;
   source::Span span;
   std::vector<std::string> failures;  ///< "output: expected X, got Y"; empty when it passed
+  /// The rules (indices into Policy::rules, ascending, once each) whose outputs the case checked:
+  /// for each expected output, the rule version that produced it, or its first version when none
+  /// applied. How a pack author sees which rules their cases reach.
+  std::vector<std::uint32_t> rules;
 };
 
 /// Runs every test case of the engine's pack. A case without `as_of` uses `default_as_of`.

@@ -398,15 +398,15 @@ TEST(Batch, AValueRightOfTheLastHeaderIsARowErrorThatCarriesTheValue) {
 }
 
 TEST(Batch, AColumnMayBeHeadedByTheFactsLabel) {
-  // `policy facts` shows each fact's label first (属国家承认学历的高等教育); a trial copied it.
-  const auto r = run("学号,属国家承认学历的高等教育,退役日期\r\n1,否,2025-06-15\r\n");
+  // `policy facts` shows each fact's label first (就读高校具有颁发国家承认学历证书的资格); a trial copied it.
+  const auto r = run("学号,就读高校具有颁发国家承认学历证书的资格,退役日期\r\n1,否,2025-06-15\r\n");
   ASSERT_TRUE(r.summary) << (r.diags.empty() ? "" : r.diags[0].message);
   using Pairs = std::vector<std::pair<std::string, std::string>>;
   EXPECT_EQ(r.summary->mapped, (Pairs{{"学号", "student_number"},
-                                      {"属国家承认学历的高等教育", "programme_accredited"},
+                                      {"就读高校具有颁发国家承认学历证书的资格", "programme_accredited"},
                                       {"退役日期", "discharge_date"}}));
   // With a CSV header of the same fact, it is the same fact twice.
-  const auto twice = run("国家承认学历,属国家承认学历的高等教育\r\n是,是\r\n");
+  const auto twice = run("国家承认学历,就读高校具有颁发国家承认学历证书的资格\r\n是,是\r\n");
   ASSERT_EQ(twice.diags.size(), 1u);
   EXPECT_EQ(twice.diags[0].code, "batch_duplicate_column");
 }
@@ -646,23 +646,21 @@ TEST(BatchTrial, JsonLinesHaveNoBomAndCarryErrorCodes) {
   BatchOptions o;
   o.format = OutputFormat::jsonl;
   o.outputs = {"retention_until"};
-  const auto r = run("\xEF\xBB\xBF退役日期\r\n2004-06-01\r\n", o);
+  const auto r = run("\xEF\xBB\xBF退役日期\r\n9998-12-31\r\n", o);
   ASSERT_TRUE(r.summary);
   EXPECT_FALSE(r.output.starts_with("\xEF\xBB\xBF"));
-  EXPECT_NE(r.output.find("\"errors\":{\"retention_until\":{\"code\":\"no_version_in_force\""), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\"errors\":{\"retention_until\":{\"code\":\"date_out_of_range\""), std::string::npos) << r.output;
 }
 
 TEST(BatchTrial, EveryFailedOutputIsNamedWithTheCellsOfTheFactsItReads) {
   // Trials: "no version ... in force on the date given by discharge_date" did not say where, and
   // only the first failed output was named.
-  const auto r = run("学号,退役日期,发证日期\r\n1,2005/8/31,2025-06-30\r\n2,9999-12-31,2025-06-30\r\n");
+  const auto r = run("学号,退役日期,发证日期\r\n1,9998/12/31,2025-06-30\r\n2,9999-12-31,2025-06-30\r\n");
   ASSERT_TRUE(r.summary);
   ASSERT_EQ(r.summary->first_errors.size(), 2u);
-  const std::string cell = " (column 2 (退役日期): '2005/8/31')";
-  EXPECT_EQ(r.summary->first_errors[0].second,
-            "retention_until: no version of retention_until is in force on the date given by discharge_date" + cell +
-                "; reenroll_deadline: no version of retention_period is in force on the date given by "
-                "discharge_date" + cell);
+  const std::string cell = " (column 2 (退役日期): '9998/12/31')";
+  const std::string failure = "9998-12-31 + P2Y is out of range: supported dates are 0001-01-01 to 9999-12-31" + cell;
+  EXPECT_EQ(r.summary->first_errors[0].second, "retention_until: " + failure + "; reenroll_deadline: " + failure);
   // An error whose message names no fact still cites its cells; 发证日期 is not read by it.
   EXPECT_TRUE(r.summary->first_errors[1].second.starts_with("retention_until: 9999-12-31 + P2Y is out of range"))
       << r.summary->first_errors[1].second;

@@ -117,21 +117,34 @@ TEST_F(CnPack, MissingFactGivesUnknownWithTheFactNeeded) {
   EXPECT_TRUE(r.missing.test(discharge));
   EXPECT_EQ(r.missing.count(), 1u);
   // The guidance text waits for the deadline it quotes.
-  EXPECT_EQ(output("reenroll_guidance").state, model::State::unknown);
-  EXPECT_TRUE(output("reenroll_guidance").missing.test(discharge));
+  EXPECT_EQ(output("reenrolment_guidance").state, model::State::unknown);
+  EXPECT_TRUE(output("reenrolment_guidance").missing.test(discharge));
 }
 
 TEST_F(CnPack, VersionChosenByDischargeDate) {
   auto s = engine->new_situation();
-  set(s, "discharge_date", "2017-08-31");  // last day of order 21
-  engine->evaluate(s, date("2018-01-01"), out);
-  EXPECT_EQ(text("retention_until"), "2018-08-31");
-  set(s, "discharge_date", "2017-09-01");  // first day of order 41
+  set(s, "enlisted_as", "enrolled_student");
+  const auto rule_of = [&](const char* output) {
+    return engine->policy().rules[out.output_sources[*engine->pack().find_output(output)].rule].id;
+  };
+  set(s, "discharge_date", "2011-10-28");  // order 21, the day before the statute
+  engine->evaluate(s, date("2012-01-01"), out);
+  EXPECT_EQ(text("retention_until"), "2012-10-28");
+  EXPECT_EQ(rule_of("retention_until"), "veteran_retention_order_21");
+  set(s, "discharge_date", "2011-10-29");  // the Military Service Law's two years
+  engine->evaluate(s, date("2012-01-01"), out);
+  EXPECT_EQ(text("retention_until"), "2013-10-29");
+  EXPECT_EQ(rule_of("retention_until"), "veteran_retention_military_service_law");
+  set(s, "discharge_date", "2017-09-01");  // order 41
   engine->evaluate(s, date("2018-01-01"), out);
   EXPECT_EQ(text("retention_until"), "2019-09-01");
-  set(s, "discharge_date", "2004-05-01");  // before any version in the pack
+  EXPECT_EQ(rule_of("retention_until"), "veteran_retention_order_41");
+  // Before order 21 no national rule gives a period: no date and no error, a statement instead.
+  set(s, "discharge_date", "2004-05-01");
   engine->evaluate(s, date("2018-01-01"), out);
-  EXPECT_EQ(text("retention_until"), "error:no_version_in_force");
+  EXPECT_EQ(output("retention_until").state, model::State::unknown);
+  EXPECT_TRUE(output("retention_until").missing.none());
+  EXPECT_TRUE(output("retention_not_computed").known());
 }
 
 TEST_F(CnPack, RegistrationStatusAsOf) {
@@ -209,19 +222,20 @@ TEST_F(CnPack, OutcomeIsReusableWithoutStaleValues) {
 
 TEST_F(CnPack, EvaluationOrderOfASubsetHasItsDependenciesFirst) {
   const auto& pack = engine->pack();
-  const auto passed = *pack.find_output("reenroll_deadline_passed");
-  const auto order = engine->evaluation_order(std::vector<std::uint32_t>{passed});
+  const auto state = *pack.find_output("reenrolment_state");
+  const auto order = engine->evaluation_order(std::vector<std::uint32_t>{state});
   auto position = [&](const char* name) {
     const auto oi = *pack.find_output(name);
     return std::find(order.begin(), order.end(), oi) - order.begin();
   };
   const auto n = static_cast<std::ptrdiff_t>(order.size());
-  // reenroll_deadline_passed reads reenroll_deadline, which reads the intake windows and the
-  // retention period; guidance prose and the certificate outputs are not needed.
-  EXPECT_EQ(order.back(), passed);
-  EXPECT_LT(position("reenroll_deadline"), position("reenroll_deadline_passed"));
-  EXPECT_LT(position("retention_period"), position("reenroll_deadline"));
-  EXPECT_EQ(position("reenroll_guidance"), n);
+  // reenrolment_state reads reenroll_deadline, which reads the windows and the retention
+  // period; guidance prose and the certificate outputs are not needed.
+  EXPECT_EQ(order.back(), state);
+  EXPECT_LT(position("reenroll_deadline"), position("reenrolment_state"));
+  EXPECT_LT(position("reenroll_windows"), position("reenroll_deadline"));
+  EXPECT_LT(position("retention_period"), position("reenroll_windows"));
+  EXPECT_EQ(position("reenrolment_guidance"), n);
   EXPECT_EQ(position("degree_visible_from"), n);
   EXPECT_LT(order.size(), pack.order.size());
   // Everything is the whole order.
@@ -233,7 +247,7 @@ TEST_F(CnPack, EvaluationOrderOfASubsetHasItsDependenciesFirst) {
 TEST_F(CnPack, EvaluatingASubsetGivesTheSameValuesAsEvaluatingAll) {
   const auto& pack = engine->pack();
   std::vector<std::uint32_t> wanted;
-  for (const char* name : {"reenroll_deadline_passed", "degree_queryable_now", "registration_status"}) {
+  for (const char* name : {"reenrolment_state", "degree_queryable_now", "registration_status"}) {
     wanted.push_back(*pack.find_output(name));
   }
   const auto order = engine->evaluation_order(wanted);
@@ -256,8 +270,8 @@ TEST_F(CnPack, EvaluatingASubsetGivesTheSameValuesAsEvaluatingAll) {
           << name << " with discharge " << discharge;
     }
     // Outputs outside the order are not computed.
-    EXPECT_EQ(output("reenroll_guidance").state, model::State::unknown);
-    EXPECT_TRUE(output("reenroll_guidance").missing.none());
+    EXPECT_EQ(output("reenrolment_guidance").state, model::State::unknown);
+    EXPECT_TRUE(output("reenrolment_guidance").missing.none());
   }
   EXPECT_EQ(text("registration_status"), "closed");
 }
@@ -269,12 +283,11 @@ TEST_F(CnPack, FactsReadByAnOutputIncludeThoseOfTheOutputsItReads) {
     for (const auto f : engine->facts_read(*pack.find_output(output))) facts.push_back(engine->policy().facts[f].name);
     return facts;
   };
-  EXPECT_EQ(names("retention_until"), (std::vector<std::string>{"discharge_date"}));
+  EXPECT_EQ(names("retention_until"), (std::vector<std::string>{"discharge_date", "enlisted_as"}));
   EXPECT_EQ(names("degree_visible_from"), (std::vector<std::string>{"certificate_issue_date"}));
-  // reenroll_deadline_passed reads reenroll_deadline, which reads the discharge date.
-  const auto passed = names("reenroll_deadline_passed");
-  EXPECT_NE(std::find(passed.begin(), passed.end(), "discharge_date"), passed.end());
-  EXPECT_EQ(std::find(passed.begin(), passed.end(), "certificate_issue_date"), passed.end());
+  // reenrolment_state reads reenroll_deadline, which reads the discharge date, and the
+  // retention, whose order-21 version asks the identity at enlistment.
+  EXPECT_EQ(names("reenrolment_state"), (std::vector<std::string>{"discharge_date", "enlisted_as"}));
 }
 
 TEST_F(CnPack, EvaluationDoesNotAllocateAfterWarmUp) {

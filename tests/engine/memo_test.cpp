@@ -58,14 +58,16 @@ class Memoised : public ::testing::Test {
 
 TEST_F(Memoised, GroupsOutputsByTheFactsTheyRead) {
   const auto& plan = engine->memo_plan();
-  // The veteran outputs all read the discharge date (and parameters): one lookup for all.
+  // The veteran dates all read the discharge date and the identity at enlistment (the order-21
+  // version asks it), and parameters: one lookup for all.
   const auto g = plan.group_of[output("retention_until")];
   ASSERT_NE(g, MemoPlan::kNone);
   EXPECT_EQ(plan.group_of[output("reenroll_deadline")], g);
-  EXPECT_EQ(plan.group_of[output("reenroll_deadline_passed")], g);
-  // The key is the discharge date; parameters and as_of are the context of every group.
+  EXPECT_EQ(plan.group_of[output("reenrolment_state")], g);
+  // The key is those two facts; parameters and as_of are the context of every group.
   const auto& pack = engine->pack();
-  EXPECT_EQ(plan.groups[g].key_slots, (std::vector<std::uint32_t>{*pack.find_fact("discharge_date")}));
+  EXPECT_EQ(plan.groups[g].key_slots,
+            (std::vector<std::uint32_t>{*pack.find_fact("discharge_date"), *pack.find_fact("enlisted_as")}));
   const auto& context = plan.context_slots;
   EXPECT_NE(std::find(context.begin(), context.end(), pack.as_of_slot), context.end());
   for (const char* parameter : {"intake_start", "intake_end", "deadline_rest_day_rollover"}) {
@@ -77,7 +79,9 @@ TEST_F(Memoised, GroupsOutputsByTheFactsTheyRead) {
   // Lists and text are in groups too (remembered while unknown: known values point into an
   // evaluation's storage).
   EXPECT_EQ(plan.group_of[output("reenroll_windows")], g);
-  EXPECT_NE(plan.group_of[output("reenroll_guidance")], MemoPlan::kNone);
+  EXPECT_NE(plan.group_of[output("retention_basis")], MemoPlan::kNone);
+  // Text that quotes the office (a string parameter, not plain) is not.
+  EXPECT_EQ(plan.group_of[output("reenrolment_guidance")], MemoPlan::kNone);
 }
 
 /// Evaluates `rows` situations drawn from few values (so that they repeat, as cohorts do) with
@@ -103,7 +107,7 @@ void Memoised::compare_roster(Memo& memo, int rows, const std::function<const ch
     maybe("certificate_issue_date", pick(certificates));
     maybe("admission_date", pick(admissions));
     maybe("enlisted_as", pick(enlisted));
-    if (rng() % 2) set(s, "photo_check_flagged", rng() % 2 ? "true" : "false");
+    if (rng() % 2) set(s, "previously_queryable", rng() % 2 ? "true" : "false");
     const auto day = date(as_of(i));
     engine->evaluate(s, day, computed);
     engine->evaluate(s, day, remembered, with_memo);
