@@ -14,14 +14,20 @@ run() {
 }
 
 run "退役复学 returning veteran" eval examples/situations/returning-veteran.toml --as-of 2025-12-01
+run "问题5 学校办理期间已过、法定保留期未满 the school's period is over, the retention still runs (the handbook's school)" \
+  eval --set discharge_date=2024-02-29 --set enlisted_as=在校生 --as-of 2025-12-01 --params examples/params/handbook-school.toml
+run "问题5 保留期届满 the retention has ended" eval --set discharge_date=2024-02-29 --set enlisted_as=在校生 --as-of 2026-03-01 \
+  --params examples/params/handbook-school.toml
 run "学历可查询时间 degree visibility" eval examples/situations/degree-visibility.json --as-of 2025-07-01 --format json
 run "新生学籍注册 new student" eval examples/situations/new-student-registration.toml --as-of 2026-10-08
 run "缺少事实 missing fact" eval examples/situations/missing-fact.toml --as-of 2025-12-01
 run "问题2 学籍查不到 record not found" eval examples/situations/q02-xueji-not-found.toml --as-of 2026-11-05
 run "问题6 结业证书 completion certificate" eval examples/situations/q06-completion-certificate.toml --as-of 2025-06-20
 run "问题9 毕业后改名 name changed after graduation" eval examples/situations/q09-name-change-after-graduation.toml --as-of 2025-03-01
+run "问题10 考试报名信息错误 an exam-registration error" eval examples/situations/q10-xueli-registration-error.toml --as-of 2025-09-01 \
+  --params examples/params/handbook-school.toml
 run "花名册批量核对 roster batch (exit 3: two rows have errors)" batch examples/rosters/veterans.csv --as-of 2025-12-01 \
-  --outputs retention_until,reenroll_deadline,degree_visible_from,registration_status || [ $? -eq 3 ]
+  --outputs retention_until,reenroll_deadline,reenrolment_state,degree_visible_from,registration_status || [ $? -eq 3 ]
 run "Civil Code Art. 202 period arithmetic" calc "2024-02-29 + P2Y" --explain
 run "Civil Code Art. 203 next working day" calc "next_workday(2024-02-12)" --explain
 run "the pack's own tests" test

@@ -108,3 +108,75 @@ TEST(PolicyLanguageDoc, PackExamplesLoadAndPassTheirTests) {
 
 }  // namespace
 }  // namespace rules::engine
+
+namespace rules::engine {
+namespace {
+
+/// The cells of a Markdown table row ("| a | b |" -> {"a", "b"}).
+std::vector<std::string> cells_of(const std::string& row) {
+  std::vector<std::string> cells;
+  std::size_t p = 1;
+  while (p < row.size()) {
+    const auto bar = row.find(" | ", p);
+    const auto end = bar == std::string::npos ? row.rfind(" |") : bar;
+    if (end == std::string::npos || end < p) break;
+    cells.push_back(trim(row.substr(p, end - p)));
+    if (bar == std::string::npos) break;
+    p = bar + 2;
+  }
+  return cells;
+}
+
+// docs/cn-higher-ed.md maps every statement of the school's handbook to the rule that answers it
+// and a test that checks it: the tests named there must exist, and every rule of the pack must be
+// named in the document.
+TEST(CnPackDoc, CoverageTableNamesTestsThatExistAndEveryRule) {
+  auto loaded = loader::load_pack(policy_packs::builtin_cn_higher_ed_files());
+  ASSERT_TRUE(loaded.ok());
+  const auto& policy = loaded.pack->policy;
+  std::ifstream in(std::string(POLICY_SOURCE_DIR) + "/docs/cn-higher-ed.md");
+  std::stringstream whole;
+  whole << in.rdbuf();
+  const std::string doc = whole.str();
+  for (const auto& rule : policy.rules) EXPECT_NE(doc.find("`" + rule.id + "`"), std::string::npos) << rule.id;
+  std::istringstream lines(doc);
+  std::string line;
+  bool in_table = false;
+  int rows = 0;
+  while (std::getline(lines, line)) {
+    if (line.rfind("| # | the handbook says", 0) == 0) in_table = true;
+    if (!in_table) continue;
+    if (line.empty()) break;
+    const auto cells = cells_of(line);
+    if (cells.size() != 4 || cells[0] == "#" || cells[0].rfind("---", 0) == 0) continue;
+    ++rows;
+    // A statement is answered by a rule of the pack, or one of its outputs.
+    bool names_rule = false;
+    for (const auto& rule : policy.rules) {
+      names_rule = names_rule || cells[2].find("`" + rule.id + "`") != std::string::npos;
+      for (const auto& o : rule.outputs) names_rule = names_rule || cells[2].find("`" + o.name + "`") != std::string::npos;
+    }
+    EXPECT_TRUE(names_rule) << "row " << cells[0] << " names no rule or output: " << cells[2];
+    // Each test named (separated by "; ", possibly cut with "…") begins the name of a pack case.
+    std::size_t p = 0;
+    while (p <= cells[3].size()) {
+      auto q = cells[3].find("; ", p);
+      if (q == std::string::npos) q = cells[3].size();
+      std::string name = trim(cells[3].substr(p, q - p));
+      p = q + 2;
+      if (name == "guard" || name.rfind("as ", 0) == 0) continue;
+      for (const std::string cut : {" …", "…"}) {
+        if (name.size() >= cut.size() && name.compare(name.size() - cut.size(), cut.size(), cut) == 0) name.resize(name.size() - cut.size());
+      }
+      name = trim(name);
+      if (name.rfind("windows: … (", 0) == 0 || name.rfind("state 1 / state 2", 0) == 0) continue;
+      bool found = false;
+      for (const auto& tc : policy.tests) found = found || tc.name.rfind(name, 0) == 0;
+      EXPECT_TRUE(found) << "row " << cells[0] << " names a test that does not exist: '" << name << "'";
+    }
+  }
+  EXPECT_GE(rows, 61);
+}
+
+}  // namespace
+}  // namespace rules::engine
