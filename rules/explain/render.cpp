@@ -1,5 +1,7 @@
 #include "explain/render.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "model/format.h"
@@ -62,8 +64,68 @@ Json citation_json(const model::Citation& c) {
   if (!c.quote.empty()) j["quote"] = c.quote;
   if (c.verification != model::Verification::unspecified) j["verification"] = std::string(model::verification_name(c.verification));
   j["unverified"] = c.unverified();
+  if (const auto note = c.printable_note(); !note.empty()) j["note"] = std::string(note);
   return j;
 }
+
+/// The citations of one text report, each once, numbered in the order they first appear: rules
+/// refer to them by number and the report lists them at the end. Citations with equal document,
+/// article and summary are one; when such copies carry different notes, all are kept, so that a
+/// reservation is never dropped because a better-verified copy came first.
+class CitationList {
+ public:
+  /// The number (1-based) of `c`, giving it the next number when it is new.
+  std::size_t number(const model::Citation& c) {
+    std::size_t i = 0;
+    while (i < entries_.size() && !same(*entries_[i].citation, c)) ++i;
+    if (i == entries_.size()) entries_.push_back({&c, {}});
+    auto& notes = entries_[i].notes;
+    if (const auto note = c.printable_note(); !note.empty() && std::find(notes.begin(), notes.end(), note) == notes.end()) {
+      notes.push_back(note);
+    }
+    return i + 1;
+  }
+
+  /// The rule's line: "  依据: [1] [3]".
+  std::string refs(const std::vector<model::Citation>& cites) {
+    std::vector<std::size_t> numbers;
+    for (const auto& c : cites) {
+      const auto n = number(c);
+      if (std::find(numbers.begin(), numbers.end(), n) == numbers.end()) numbers.push_back(n);
+    }
+    std::string s = "  依据:";
+    for (const auto n : numbers) s += " [" + std::to_string(n) + "]";
+    return s + "\n";
+  }
+
+  /// The list closing the answers ("\n依据\n  [1] document article — summary（note）\n..."); empty
+  /// when no citation was numbered.
+  std::string text() const {
+    if (entries_.empty()) return {};
+    std::string s = "\n依据\n";
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      const auto& c = *entries_[i].citation;
+      s += "  [" + std::to_string(i + 1) + "] " + c.document + " " + c.article + " — " + c.summary;
+      for (std::size_t k = 0; k < entries_[i].notes.size(); ++k) {
+        s += (k ? "；" : "（");
+        s += entries_[i].notes[k];
+      }
+      if (!entries_[i].notes.empty()) s += "）";
+      s += "\n";
+    }
+    return s;
+  }
+
+ private:
+  static bool same(const model::Citation& a, const model::Citation& b) {
+    return a.document == b.document && a.article == b.article && a.summary == b.summary;
+  }
+  struct Entry {
+    const model::Citation* citation;     ///< the first appearance
+    std::vector<std::string_view> notes;  ///< distinct printable notes of all its copies
+  };
+  std::vector<Entry> entries_;
+};
 
 }  // namespace
 
@@ -187,6 +249,7 @@ std::string render_text(const RenderContext& ctx, const model::Outcome& out, boo
   // Without --explain, a registrar reads the answers first: rules that answered in full, then
   // one line per rule still waiting for facts, then the rules that do not apply.
   std::string waiting, not_applying;
+  CitationList citations;  // each citation once, by number, listed after the answers
   for (std::size_t r = 0; r < p.rules.size(); ++r) {
     const auto& rule = p.rules[r];
     const auto& ro = out.rules[r];
@@ -232,17 +295,14 @@ std::string render_text(const RenderContext& ctx, const model::Outcome& out, boo
       }
       s += line + "\n";
     }
-    for (const auto& c : rule.citations) {
-      s += "  依据 source: " + c.document + " " + c.article + " — " + c.summary;
-      if (c.unverified()) s += "（依据未经核实 citation unverified, level " + std::string(model::verification_name(c.verification)) + "）";
-      s += "\n";
-    }
+    s += citations.refs(rule.citations);
     if (explain) {
       for (const auto& step : ro.explanation) {
         s += std::string("    ") + (step.kind == model::TraceStep::Kind::input ? "输入 input: " : "· ") + step.text + "\n";
       }
     }
   }
+  s += citations.text();
   if (!waiting.empty()) s += "\n待补充信息 waiting for facts (policy facts lists them):\n" + waiting;
   if (!not_applying.empty()) s += "\n不适用 not applicable to this situation:\n" + not_applying;
   return s;

@@ -19,15 +19,18 @@ struct RenderContext {
 /// The JSON document of one evaluation:
 /// {"policy": {"id", "version"}, "as_of", "values": {name: value|null}, "unknown": {name: [fact]},
 ///  "errors": {name: {"code", "message"}}, "rules": [{"id", "title", "applies", "citations",
-///  "explanation"}]}. Dates "YYYY-MM-DD", instants RFC 3339 with offset, periods ISO 8601,
+///  "explanation"}]}; a citation is {"document", "article", "summary", "quote"?, "verification"?,
+///  "unverified", "note"?}, "note" being Citation::printable_note when there is one. Dates "YYYY-MM-DD", instants RFC 3339 with offset, periods ISO 8601,
 /// windows {"start","end"}, enums by value name; guidance text is prose for people, so its
 /// placeholders are filled as people read them (enum labels, deadlines with their cut-off). Pretty-printed
 /// with 2 spaces when `pretty`.
 std::string render_json(const RenderContext& ctx, const model::Outcome& out, bool pretty = true);
 
 /// A readable report for registrar staff: each rule with its title, whether it applies, its
-/// outputs with labels (deadlines as "2026-09-30 24:00 (UTC+08:00)"), its citations, and with
-/// `explain` every computation step.
+/// outputs with labels (deadlines as "2026-09-30 24:00 (UTC+08:00)"), its citations by number
+/// ("依据: [1] [3]"), and with `explain` every computation step. After the answers, one list
+/// headed 依据 gives each distinct citation once (equal document, article and summary), numbered
+/// by first appearance among the rules printed, with its printable note ("（原文待核实）").
 std::string render_text(const RenderContext& ctx, const model::Outcome& out, bool explain);
 
 /// The JSON encoding of one value of type `t` (as in "values"); null when not known.

@@ -642,18 +642,21 @@ class Loader {
           continue;
         }
         TableReader cr(*ct, f, diags_, "a citation of rule " + rule.id,
-                       {"document", "article", "summary", "quote", "verification"});
+                       {"document", "article", "summary", "quote", "verification", "note"});
         model::Citation cit;
         cit.document = cr.string("document", true).value_or("");
         cit.article = cr.string("article", true).value_or("");
         cit.summary = cr.string("summary", true).value_or("");
-        for (const char* field : {"document", "article", "summary"}) {
+        for (const char* field : {"document", "article", "summary", "note"}) {
           const auto* n = cr.node(field);
           if (n && n->is_string() && n->as_string()->get().find_first_not_of(" \t\n") == std::string::npos) {
-            cr.error("load_bad_value", *n, std::string("a citation's ") + field + " must not be empty");
+            cr.error("load_bad_value", *n,
+                     std::string("a citation's ") + field + " must not be empty" +
+                         (field == std::string_view("note") ? " (leave it out for the words of its verification level)" : ""));
           }
         }
         cit.quote = cr.string("quote", false).value_or("");
+        cit.note = cr.string("note", false).value_or("");  // absent: Citation::printable_note's default by level
         if (auto v = cr.string("verification", false)) {
           if (*v == "A") cit.verification = model::Verification::A;
           else if (*v == "B") cit.verification = model::Verification::B;

@@ -40,4 +40,16 @@ std::string_view verification_name(Verification v) {
   return "";
 }
 
+std::string_view Citation::printable_note() const {
+  if (!note.empty()) return note;
+  switch (verification) {
+    case Verification::C: return "原文待核实";  // a paraphrase, or the text without its number
+    case Verification::D: return "出处待核实";  // no source found
+    case Verification::A:
+    case Verification::B:
+    case Verification::unspecified: return {};
+  }
+  return {};
+}
+
 }  // namespace rules::model

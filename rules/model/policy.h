@@ -86,15 +86,22 @@ enum class Verification { A, B, C, D, unspecified };
 std::string_view verification_name(Verification v);
 
 /// Where a rule comes from: a document and article, our summary, optionally the quoted text.
-/// Levels below B are shown to users as unverified.
+/// Levels below B are shown to users in printable words (printable_note).
 struct Citation {
   std::string document;   ///< e.g. 普通高等学校学生管理规定（教育部令第41号）
   std::string article;    ///< e.g. 第二十七条
   std::string summary;
   std::string quote;      ///< optional exact text
   Verification verification = Verification::unspecified;
+  /// The pack's own words for how far the citation was verified (`note`, e.g. 条文序号待核实);
+  /// empty when the pack gives none (the loader refuses an empty note).
+  std::string note;
   /// Whether users must be told the citation is unverified (level C or D).
   bool unverified() const { return verification == Verification::C || verification == Verification::D; }
+  /// The words printed with the citation for a registrar: the pack's `note` when it has one,
+  /// else by level: C "原文待核实", D "出处待核实", A, B and unspecified none (empty). The one
+  /// place these defaults live; text and JSON output both use it.
+  std::string_view printable_note() const;
 };
 
 /// An expression as written in the pack, with where it starts in its file.

@@ -1344,6 +1344,111 @@ TEST(Text, ExplainShowsTheArt202StepForALeapDayDischarge) {
   EXPECT_FALSE(contains(plain.out, "no 29 February in 2026")) << plain.describe();
 }
 
+// ---- citations: each once, by number, with the words a registrar can print --------------------
+
+std::string citation_notes_pack() { return (source_dir() / "tests" / "packs" / "good" / "citation_notes.toml").string(); }
+
+std::size_t count_of(const std::string& haystack, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto p = haystack.find(needle); p != std::string::npos; p = haystack.find(needle, p + needle.size())) ++n;
+  return n;
+}
+
+TEST(CitationNotes, TextListsEachCitationOnceByNumberWithItsNote) {
+  const auto r = run({"eval", "--policy", citation_notes_pack(), "--set", "start_date=2024-01-31", "--as-of", "2025-01-01"});
+  EXPECT_EQ(r.code, 0) << r.describe();
+  EXPECT_EQ(r.err, "") << r.describe();
+  // Rule hidden waits for other_date and is not printed: its citation takes no number. Rule third
+  // cites 文件甲 第一条 again at level C, so [1] carries that level's words.
+  const std::string answers =
+      "依据测试 (citation-notes 1)\n"
+      "评估日期 as of 2025-01-01 (Asia/Shanghai)\n"
+      "\n"
+      "■ 第一条规则 [first] — 适用 applies\n"
+      "  一个月后 one_month: 2024-02-29\n"
+      "  依据: [1] [2]\n"
+      "\n"
+      "■ 第二条规则 [second] — 适用 applies\n"
+      "  两个月后 two_months: 2024-03-31\n"
+      "  依据: [2] [3]\n"
+      "\n"
+      "■ 第三条规则 [third] — 适用 applies\n"
+      "  三个月后 three_months: 2024-04-30\n"
+      "  依据: [4] [1]\n"
+      "\n"
+      "依据\n"
+      "  [1] 文件甲 第一条 — One month.（原文待核实）\n"
+      "  [2] 文件乙 第二条 — Shared by two rules.（原文待核实）\n"
+      "  [3] 文件丙 第三条 — Read in full, article number not re-confirmed.（条文序号待核实）\n"
+      "  [4] 文件丁 第四条 — Not found.（出处待核实）\n";
+  EXPECT_EQ(r.out.substr(0, answers.size()), answers) << r.describe();
+  EXPECT_TRUE(contains(r.out, "[hidden]")) << "listed as waiting\n" << r.describe();
+  EXPECT_FALSE(contains(r.out, "文件戊")) << r.describe();
+  EXPECT_FALSE(contains(r.out, "[5]")) << r.describe();
+  for (const char* doc : {"文件甲", "文件乙", "文件丙", "文件丁"}) EXPECT_EQ(count_of(r.out, doc), 1u) << doc << "\n" << r.describe();
+  EXPECT_FALSE(contains(r.out, "unverified")) << r.describe();
+  EXPECT_FALSE(contains(r.out, "level C")) << r.describe();
+}
+
+TEST(CitationNotes, ExplainNumbersTheCitationsOfEveryRule) {
+  const auto r = run({"eval", "--policy", citation_notes_pack(), "--set", "start_date=2024-01-31", "--as-of", "2025-01-01",
+                      "--explain"});
+  EXPECT_EQ(r.code, 0) << r.describe();
+  // With --explain every rule is printed, the waiting one too, in the pack's order.
+  std::vector<std::string> refs, list;
+  for (const auto& l : lines_of(r.out)) {
+    if (l.rfind("  依据:", 0) == 0) refs.push_back(l);
+    if (l.rfind("  [", 0) == 0) list.push_back(l);
+  }
+  EXPECT_EQ(refs, (std::vector<std::string>{"  依据: [1] [2]", "  依据: [3]", "  依据: [2] [4]", "  依据: [5] [1]"}))
+      << r.describe();
+  EXPECT_EQ(list, (std::vector<std::string>{"  [1] 文件甲 第一条 — One month.（原文待核实）",
+                                            "  [2] 文件乙 第二条 — Shared by two rules.（原文待核实）",
+                                            "  [3] 文件戊 第五条 — Cited only by a rule that waits.（出处待核实）",
+                                            "  [4] 文件丙 第三条 — Read in full, article number not re-confirmed.（条文序号待核实）",
+                                            "  [5] 文件丁 第四条 — Not found.（出处待核实）"}))
+      << r.describe();
+}
+
+TEST(CitationNotes, JsonKeepsVerificationAndUnverifiedAndAddsTheNote) {
+  const auto doc = eval_json({"--policy", citation_notes_pack(), "--set", "start_date=2024-01-31", "--as-of", "2025-01-01"});
+  expect_eval_contract(doc);
+  const auto cites = [&](const std::string& id) {
+    const auto* rule = find_rule(doc, id);
+    return rule ? (*rule)["citations"] : json();
+  };
+  EXPECT_EQ(cites("first"), json::parse(R"([
+    {"document": "文件甲", "article": "第一条", "summary": "One month.", "verification": "B", "unverified": false},
+    {"document": "文件乙", "article": "第二条", "summary": "Shared by two rules.", "verification": "C", "unverified": true,
+     "note": "原文待核实"}])"));
+  EXPECT_EQ(cites("hidden"), json::parse(R"([
+    {"document": "文件戊", "article": "第五条", "summary": "Cited only by a rule that waits.", "verification": "D",
+     "unverified": true, "note": "出处待核实"}])"));
+  // A note set by the pack, here on level A: the level and the unverified flag are unchanged.
+  ASSERT_EQ(cites("second").size(), 2u);
+  EXPECT_EQ(cites("second")[1], json::parse(R"(
+    {"document": "文件丙", "article": "第三条", "summary": "Read in full, article number not re-confirmed.",
+     "verification": "A", "unverified": false, "note": "条文序号待核实"})"));
+  ASSERT_EQ(cites("third").size(), 2u);
+  EXPECT_EQ(cites("third")[1]["note"], "原文待核实");
+}
+
+TEST(CitationNotes, TheBuiltinPackHasNoEnglishWarningPerLine) {
+  const auto r = run({"eval", "--set", "discharge_date=2025-06-15", "--set", "enlisted_as=enrolled_student", "--as-of",
+                      "2025-12-01"});
+  EXPECT_EQ(r.code, 0) << r.describe();
+  EXPECT_FALSE(contains(r.out, "citation unverified")) << r.describe();
+  EXPECT_FALSE(contains(r.out, "依据 source:")) << r.describe();
+  EXPECT_TRUE(contains(r.out, "\n依据\n  [1] ")) << r.describe();
+  // Each line of the list is a different citation.
+  std::set<std::string> seen;
+  for (const auto& l : lines_of(r.out)) {
+    if (l.rfind("  [", 0) != 0) continue;
+    const auto body = l.substr(l.find(']') + 1);
+    EXPECT_TRUE(seen.insert(body).second) << "listed twice: " << l << "\n" << r.describe();
+  }
+}
+
 TEST(Examples, SituationFilesOfTheReadmeEvaluate) {
   const fs::path dir = source_dir() / "examples" / "situations";
   if (!fs::exists(dir / "returning-veteran.toml")) GTEST_SKIP() << "no examples/situations";
