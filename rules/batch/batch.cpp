@@ -768,8 +768,8 @@ class Runner {
       values += (values.empty() ? "" : ",") + key + explain::value_json(ctx, s.outcome, v, {});
       if (v.state == State::unknown && v.missing.any()) {
         std::string facts;
-        for (std::size_t f = 0; f < policy.facts.size(); ++f) {
-          if (v.missing.test(f)) facts += (facts.empty() ? "\"" : ",\"") + policy.facts[f].name + "\"";
+        for (const auto f : model::ordered_missing(v)) {  // the one to ask first first
+          if (f < policy.facts.size()) facts += (facts.empty() ? "\"" : ",\"") + policy.facts[f].name + "\"";
         }
         unknown += (unknown.empty() ? "" : ",") + key + "[" + facts + "]";
       } else if (v.state == State::error) {

@@ -442,6 +442,43 @@ TEST_F(UnknownsPack, AnUnknownVersionDateListsWhatTheVersionsNeedToo) {
   EXPECT_EQ(waits("kept_until"), (Facts{"known"}));
 }
 
+TEST_F(UnknownsPack, JsonListsTheFactToAskFirstFirst) {
+  eval({"curriculum_completed=true"});
+  const auto doc = json();
+  EXPECT_NE(doc.find("\"certificate\":[\"withdrawn\",\"graduation_requirements_met\",\"within_study_period\"]"),
+            std::string::npos)
+      << doc;
+  EXPECT_NE(doc.find("\"first_answer\":[\"within_study_period\"]"), std::string::npos) << doc;
+  EXPECT_NE(doc.find("\"kept_until\":[\"discharge_date\",\"extended\",\"moves_to_workday\"]"), std::string::npos)
+      << doc;
+}
+
+TEST_F(UnknownsPack, TextListsTheFactToAskFirstFirst) {
+  eval({"curriculum_completed=true"});
+  const auto brief = text(false);
+  // Per rule, while waiting: the union of its outputs' facts, its first output's first.
+  for (const char* line : {
+           "  · 证书 [certificate] — 需要 needs: 已退学 withdrawn; 达到毕业要求 graduation_requirements_met; "
+           "在学习年限内 within_study_period\n",
+           "  · 两个问题 [two_questions] — 需要 needs: 在学习年限内 within_study_period; 达到毕业要求 "
+           "graduation_requirements_met\n",
+           "  · 保留1年 [retention_old] — 需要 needs: 退役日期 discharge_date; 延长保留 extended; 顺延 moves_to_workday\n",
+       }) {
+    EXPECT_NE(brief.find(line), std::string::npos) << line << "\n" << brief;
+  }
+  eval({"curriculum_completed=true"}, EvalOptions::explaining(true));
+  const auto full = text(true);
+  // Per output.
+  for (const char* line : {
+           "  证书 certificate: 未知 unknown — 需要 needs: 已退学 withdrawn; 达到毕业要求 graduation_requirements_met; "
+           "在学习年限内 within_study_period\n",
+           "  第一 first_answer: 未知 unknown — 需要 needs: 在学习年限内 within_study_period\n",
+           "  第二 second_answer: 未知 unknown — 需要 needs: 达到毕业要求 graduation_requirements_met\n",
+       }) {
+    EXPECT_NE(full.find(line), std::string::npos) << line << "\n" << full;
+  }
+}
+
 TEST_F(UnknownsPack, ReadsOfBothBranchesAreRecorded) {
   EvalOptions tracking;
   tracking.track_reads = true;
