@@ -502,6 +502,9 @@ class Runner {
   Runner(const engine::Engine& e, const BatchOptions& o, const Layout& l) : engine_(e), options_(o), layout_(l) {
     cell_options_.excel_serial_dates = o.excel_serial_dates;
     eval_options_.only = &l.order;  // only what is written (guidance prose is not, by default)
+    // CSV writes no lists of missing facts, only whether a row waits for one: evaluating the
+    // branches of undecided ifs would widen the facts each column's text is remembered by.
+    eval_options_.complete_missing = o.format != OutputFormat::csv;
   }
 
   /// Evaluates the rows of `s` with the calling thread's own `worker`.

@@ -59,9 +59,11 @@ std::string one_line(std::string_view text) {
 class Run {
  public:
   /// `facts_read`: per output, every fact it can read; non-empty to track reads (EvalOptions::track_reads).
+  /// `complete_missing`: EvalOptions::complete_missing.
   Run(const loader::CompiledPack& p, model::Outcome& out, bool explain, Memo* memo,
-      std::span<const model::FactSet> facts_read)
+      std::span<const model::FactSet> facts_read, bool complete_missing)
       : p_(p), out_(out), explain_(explain), memo_(memo), facts_read_(facts_read) {
+    ctx_.complete_missing = complete_missing;
     ctx_.env = out.env;
     ctx_.list_arena = &out.list_arena;
     ctx_.scratch = &out.scratch;
@@ -222,7 +224,7 @@ class Run {
       // waiting for no fact, which reads an output that does not apply, is never decided.)
       for (const auto& c : co.candidates) {
         const Value& a = out_.rules[c.rule].applies;
-        if (a.state == State::unknown && a.missing.any()) add_pending(c, missing, ask_first);
+        if (ctx_.complete_missing && a.state == State::unknown && a.missing.any()) add_pending(c, missing, ask_first);
       }
       slot.set_unknown(missing, ask_first);
     } else if (co.candidates.size() > 1 || p_.policy.rules[co.candidates.front().rule].in_force) {
@@ -269,7 +271,8 @@ class Run {
   /// unknown: an unknown last day waiting for facts also waits for those an unknown condition
   /// waits for (its own asked first); a failed condition matters only once the day is known.
   void roll_over(const loader::OutputCandidate& c, const std::string& name, Value& slot) {
-    if (slot.state == State::unknown && slot.missing.none()) return;  // never known: nothing to move
+    // Never known, or only its waiting matters (EvalOptions::complete_missing): nothing to add.
+    if (slot.state == State::unknown && (slot.missing.none() || !ctx_.complete_missing)) return;
     const std::size_t mark = explain_ ? out_.rules[c.rule].explanation.size() : 0;
     const Value on = eval(*c.rollover, c.rule);
     if (explain_) out_.rules[c.rule].explanation.resize(mark);
@@ -369,9 +372,12 @@ void Engine::evaluate(const model::Situation& situation, calendar::Date as_of, m
                       const EvalOptions& options) const {
   prepare(*pack_, env_template_, as_of, out, &situation.facts());
   for (const auto& [index, value] : options.parameters) out.env[pack_->param_base + index] = value;
-  Memo* memo = options.memo && !options.explain && &options.memo->plan() == &memo_plan_ ? options.memo : nullptr;
+  Memo* memo = options.memo && !options.explain && options.complete_missing && &options.memo->plan() == &memo_plan_
+                   ? options.memo
+                   : nullptr;
   if (memo) memo->begin(out.env, options.parameters.empty());
-  Run run(*pack_, out, options.explain, memo, options.track_reads ? std::span<const model::FactSet>(facts_read_) : std::span<const model::FactSet>());
+  Run run(*pack_, out, options.explain, memo, options.track_reads ? std::span<const model::FactSet>(facts_read_) : std::span<const model::FactSet>(),
+          options.complete_missing);
   run.all(options.only ? *options.only : pack_->order);
 }
 

@@ -57,7 +57,7 @@ class Eval {
       case Op::if_: {
         const Value& c = arg(kid(n, 0));
         if (c.state == State::error) return c;
-        if (c.state == State::unknown) return undecided_if(n, c, out);
+        if (c.state == State::unknown) return ctx_.complete_missing ? undecided_if(n, c, out) : c;
         const Value& r = arg(kid(n, c.boolean ? 1 : 2));
         if (ctx_.trace) {
           record(TraceStep::Kind::step, "if " + brief(e_.nodes[kid(n, 0)]) + ": " +

@@ -41,6 +41,11 @@ struct EvalContext {
   std::span<const model::FactSet> output_reads;  ///< per output
   std::uint32_t fact_count = 0;                  ///< slots below this are facts
   std::uint32_t output_base = 0;                 ///< the slot of output 0
+  /// Whether an unknown result lists every fact that can still change it (evaluate()). False:
+  /// an `if` on an unknown condition returns the condition without evaluating its branches, so
+  /// the list may stop at the condition's facts; whether a result waits for any fact is the same
+  /// either way, and less is read (engine::EvalOptions::complete_missing says who wants that).
+  bool complete_missing = true;
 };
 
 /// Evaluates checked expression `e`. Unknown inputs propagate by Kleene logic (`false and x` is

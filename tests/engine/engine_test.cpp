@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
+#include <random>
 
 #include "builtin_pack.h"
 #include "engine/engine.h"
@@ -499,6 +500,69 @@ TEST_F(UnknownsPack, ReadsOfBothBranchesAreRecorded) {
   // An undecided version date: the versions' expressions and roll-over conditions were read.
   eval({}, tracking);
   EXPECT_EQ(reads("kept_until"), (Facts{"extended", "moves_to_workday", "discharge_date"}));
+}
+
+TEST_F(UnknownsPack, IncompleteListsStopAtTheFirstUndecidedCondition) {
+  EvalOptions brief;
+  brief.complete_missing = false;
+  eval({"curriculum_completed=true"}, brief);
+  EXPECT_EQ(waits("certificate"), (Facts{"withdrawn"}));
+  eval({}, brief);
+  // The rule's `when` alone: its output's expression is not evaluated.
+  EXPECT_EQ(waits("certificate"), (Facts{"withdrawn", "within_study_period", "curriculum_completed"}));
+  EXPECT_EQ(waits("kept_until"), (Facts{"discharge_date"}));
+  EXPECT_EQ(waits("faulty_year"), (Facts{"withdrawn"}));
+  EXPECT_EQ(waits("follow_up"), (Facts{"withdrawn"}));
+}
+
+TEST_F(CnPack, IncompleteListsWaitExactlyWhenCompleteListsDo) {
+  // complete_missing = false (batch's CSV) may shorten a list, never empty it or change anything
+  // else: which outputs are known and their values, which wait, the fact asked first.
+  const auto& facts = engine->policy().facts;
+  std::mt19937 rng(5);
+  EvalOptions brief;
+  brief.complete_missing = false;
+  model::Outcome full, shorter;
+  int shortened = 0;
+  for (int i = 0; i < 300; ++i) {
+    auto s = engine->new_situation();
+    for (std::size_t f = 0; f < facts.size(); ++f) {
+      if (rng() % 2) continue;  // absent
+      switch (facts[f].type.kind) {
+        case model::Kind::boolean: set(s, facts[f].name, rng() % 2 ? "true" : "false"); break;
+        case model::Kind::date: {
+          const char* days[] = {"2000-12-31", "2017-08-31", "2017-09-01", "2024-09-30", "2025-06-15", "2026-07-20"};
+          set(s, facts[f].name, days[rng() % std::size(days)]);
+          break;
+        }
+        case model::Kind::enumeration: {
+          const auto& values = engine->policy().enums[facts[f].type.enum_id].values;
+          set(s, facts[f].name, values[rng() % values.size()].name);
+          break;
+        }
+        default: break;
+      }
+    }
+    engine->evaluate(s, date("2025-12-01"), full);
+    engine->evaluate(s, date("2025-12-01"), shorter, brief);
+    for (std::uint32_t oi = 0; oi < full.output_count; ++oi) {
+      const auto& a = full.output(oi);
+      const auto& b = shorter.output(oi);
+      const auto& name = engine->pack().outputs[oi].name;
+      ASSERT_EQ(a.state, b.state) << name << ", row " << i;
+      if (a.state == model::State::known) {
+        EXPECT_EQ(model::format_value(a, {engine->policy().enums, full.list_arena, false}),
+                  model::format_value(b, {engine->policy().enums, shorter.list_arena, false}))
+            << name;
+      } else if (a.state == model::State::unknown) {
+        EXPECT_EQ(a.missing.any(), b.missing.any()) << name << ", row " << i;
+        EXPECT_EQ(model::first_to_ask(a), model::first_to_ask(b)) << name << ", row " << i;
+        EXPECT_TRUE((b.missing & ~a.missing).none()) << name << ", row " << i;
+        if (a.missing != b.missing) ++shortened;
+      }
+    }
+  }
+  EXPECT_GT(shortened, 100);  // the lists do differ
 }
 
 TEST_F(CnPack, CertificateWaitsForEveryFactThatCanStillDecideIt) {
