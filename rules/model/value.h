@@ -46,6 +46,19 @@ enum class State : std::uint8_t {
 
 /// A value of the policy language, or the reason it has none.
 struct Value {
+  // The union's record members have named types declared here: a type declared inside an
+  // anonymous union is a GNU extension (clang -Wnested-anon-types), and the build is -Werror.
+  /// Where a string or text value's bytes are.
+  struct Bytes {
+    const char* data;
+    std::uint32_t size;
+  };
+  /// Where a list value's items are.
+  struct Items {
+    std::uint32_t offset;    ///< into the evaluation's list arena
+    std::uint32_t count;
+  };
+
   State state = State::unknown;
   Kind kind = Kind::boolean;
   std::uint16_t enum_id = 0;
@@ -65,14 +78,8 @@ struct Value {
     calendar::MonthDay month_day;
     Window window;
     std::uint32_t enum_index;  ///< index into the enum's values
-    struct {
-      const char* data;
-      std::uint32_t size;
-    } string;                  ///< string and text (text: the rendered template source)
-    struct {
-      std::uint32_t offset;    ///< into the evaluation's list arena
-      std::uint32_t count;
-    } list;
+    Bytes string;              ///< string and text (text: the rendered template source)
+    Items list;
     std::uint32_t error_index; ///< when state == error
   };
   FactSet missing;  ///< when state == unknown
