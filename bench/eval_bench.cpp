@@ -63,8 +63,11 @@ std::vector<std::uint32_t> batch_order(const rules::engine::Engine& engine) {
 // `remembered`: with a memo whose groups have all seen these inputs (engine/memo.h), the cost of
 // a roster row whose dates repeat an earlier row's, which is most rows of a cohort.
 // `tracking`: computed, recording the facts each output read (EvalOptions::track_reads), as
-// batch does for the columns whose text it has not seen yet.
-enum class Mode { computed, remembered, tracking };
+// batch's CSV does for the columns whose text it has not seen yet: without complete lists of
+// missing facts (EvalOptions::complete_missing), which it does not write.
+// `short_lists`: computed without complete lists, not tracking: against `computed`, the cost of
+// complete lists (undecided ifs evaluate both branches, undecided rules their outputs).
+enum class Mode { computed, short_lists, remembered, tracking };
 void BM_EvaluateBatchOutputs(benchmark::State& state, Mode mode) {
   const auto engine = load_builtin();
   const auto order = batch_order(engine);
@@ -73,12 +76,14 @@ void BM_EvaluateBatchOutputs(benchmark::State& state, Mode mode) {
   options.only = &order;
   if (mode == Mode::remembered) options.memo = &memo;
   options.track_reads = mode == Mode::tracking;
+  options.complete_missing = mode != Mode::tracking && mode != Mode::short_lists;
   evaluate_repeatedly(state, engine,
                       situation(engine, {"enlisted_as=new_student", "certificate_issue_date=2018-06-22",
                                          "admission_date=2013-08-25"}),
                       options);
 }
 BENCHMARK_CAPTURE(BM_EvaluateBatchOutputs, computed, Mode::computed);
+BENCHMARK_CAPTURE(BM_EvaluateBatchOutputs, short_lists, Mode::short_lists);
 BENCHMARK_CAPTURE(BM_EvaluateBatchOutputs, remembered, Mode::remembered);
 BENCHMARK_CAPTURE(BM_EvaluateBatchOutputs, tracking, Mode::tracking);
 

@@ -502,6 +502,9 @@ class Runner {
   Runner(const engine::Engine& e, const BatchOptions& o, const Layout& l) : engine_(e), options_(o), layout_(l) {
     cell_options_.excel_serial_dates = o.excel_serial_dates;
     eval_options_.only = &l.order;  // only what is written (guidance prose is not, by default)
+    // CSV writes no lists of missing facts, only whether a row waits for one: evaluating the
+    // branches of undecided ifs would widen the facts each column's text is remembered by.
+    eval_options_.complete_missing = o.format != OutputFormat::csv;
   }
 
   /// Evaluates the rows of `s` with the calling thread's own `worker`.
@@ -768,8 +771,8 @@ class Runner {
       values += (values.empty() ? "" : ",") + key + explain::value_json(ctx, s.outcome, v, {});
       if (v.state == State::unknown && v.missing.any()) {
         std::string facts;
-        for (std::size_t f = 0; f < policy.facts.size(); ++f) {
-          if (v.missing.test(f)) facts += (facts.empty() ? "\"" : ",\"") + policy.facts[f].name + "\"";
+        for (const auto f : model::ordered_missing(v)) {  // the one to ask first first
+          if (f < policy.facts.size()) facts += (facts.empty() ? "\"" : ",\"") + policy.facts[f].name + "\"";
         }
         unknown += (unknown.empty() ? "" : ",") + key + "[" + facts + "]";
       } else if (v.state == State::error) {

@@ -134,7 +134,7 @@ struct RosterCallbacks {
 };
 
 RosterReader::RosterReader(std::istream& in, Encoding encoding, std::size_t chunk_size)
-    : in_(in), encoding_(encoding), chunk_size_(chunk_size), buffer_(chunk_size), parser_(std::make_unique<Parser>()) {
+    : in_(in), encoding_(encoding), buffer_(chunk_size), parser_(std::make_unique<Parser>()) {
   // Strict quoting: Excel always closes its quotes, so a stray or unclosed quote means a damaged
   // file whose later rows would otherwise be swallowed into one field.
   // CSV_REPALL_NL: blank lines are reported too, so that row numbers count them.

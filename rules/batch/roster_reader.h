@@ -90,7 +90,6 @@ class RosterReader {
 
   std::istream& in_;
   Encoding encoding_;
-  std::size_t chunk_size_;
   bool started_ = false;
   bool finished_ = false;
   bool bom_ = false;

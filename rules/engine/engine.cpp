@@ -59,9 +59,11 @@ std::string one_line(std::string_view text) {
 class Run {
  public:
   /// `facts_read`: per output, every fact it can read; non-empty to track reads (EvalOptions::track_reads).
+  /// `complete_missing`: EvalOptions::complete_missing.
   Run(const loader::CompiledPack& p, model::Outcome& out, bool explain, Memo* memo,
-      std::span<const model::FactSet> facts_read)
+      std::span<const model::FactSet> facts_read, bool complete_missing)
       : p_(p), out_(out), explain_(explain), memo_(memo), facts_read_(facts_read) {
+    ctx_.complete_missing = complete_missing;
     ctx_.env = out.env;
     ctx_.list_arena = &out.list_arena;
     ctx_.scratch = &out.scratch;
@@ -181,6 +183,7 @@ class Run {
     const auto& co = p_.outputs[oi];
     Value& slot = out_.env[co.slot];
     model::FactSet missing;
+    std::uint8_t ask_first = model::kNoFact;  // of the first undecided version's applicability
     bool undecided = false;
     const Value* failure = nullptr;  // the first version whose applicability failed
     using loader::OutputCandidate;
@@ -195,6 +198,7 @@ class Run {
       } else if (a.state == State::unknown) {
         undecided = true;
         missing |= a.missing;
+        if (ask_first == model::kNoFact) ask_first = model::first_to_ask(a);
       } else if (a.state == State::error && !failure) {
         failure = &a;
       }
@@ -206,7 +210,7 @@ class Run {
       const std::size_t mark = explain_ ? out_.rules[c.rule].explanation.size() : 0;
       slot = eval(c.expr, c.rule);
       if (explain_) summarize(c.rule, mark, co.name + " = " + one_line(decl.expr.text));
-      if (slot.known() && c.rollover) roll_over(c, co.name, slot);
+      if (slot.state != State::error && c.rollover) roll_over(c, co.name, slot);
       if (slot.known() && decl.form == model::OutputForm::deadline) deadline_note(c.rule, co.name, slot.date);
       if (slot.state == State::error) note(c.rule, co.name + ": " + out_.errors[slot.error_index].message);
       return;
@@ -215,7 +219,14 @@ class Run {
     if (failure) {
       slot = *failure;
     } else if (undecided) {
-      slot.set_unknown(missing);
+      // Which version applies waits for facts; once it is decided, so may the value: the facts
+      // each undecided version's own expressions wait for are listed too. (An applicability
+      // waiting for no fact, which reads an output that does not apply, is never decided.)
+      for (const auto& c : co.candidates) {
+        const Value& a = out_.rules[c.rule].applies;
+        if (ctx_.complete_missing && a.state == State::unknown && a.missing.any()) add_pending(c, missing, ask_first);
+      }
+      slot.set_unknown(missing, ask_first);
     } else if (co.candidates.size() > 1 || p_.policy.rules[co.candidates.front().rule].in_force) {
       // Every version is known not to apply: if that is because none is in force, say so.
       bool in_force_somewhere = false;
@@ -238,12 +249,40 @@ class Run {
     }
   }
 
+  /// Adds to `missing` the facts version `c`'s expression (and roll-over condition) still wait
+  /// for while its rule's applicability is undecided; `first` is set when still kNoFact. Known
+  /// and failed values add nothing (the version may not be the one taken), nor does the roll-over
+  /// condition of a day that fails or waits for no fact; nothing is explained.
+  void add_pending(const loader::OutputCandidate& c, model::FactSet& missing, std::uint8_t& first) {
+    const std::size_t mark = explain_ ? out_.rules[c.rule].explanation.size() : 0;
+    const auto add = [&](const Value& v) {
+      if (v.state != State::unknown) return;
+      missing |= v.missing;
+      if (first == model::kNoFact) first = model::first_to_ask(v);
+    };
+    const Value v = eval(c.expr, c.rule);
+    add(v);
+    if (c.rollover && (v.known() || (v.state == State::unknown && v.missing.any()))) add(eval(*c.rollover, c.rule));
+    if (explain_) out_.rules[c.rule].explanation.resize(mark);
+  }
+
   /// Civil Code Art. 203: when the candidate's rollover condition holds, a last day that is a
-  /// statutory rest day moves to the first working day after the rest.
+  /// statutory rest day moves to the first working day after the rest. `slot` is known or
+  /// unknown: an unknown last day waiting for facts also waits for those an unknown condition
+  /// waits for (its own asked first); a failed condition matters only once the day is known.
   void roll_over(const loader::OutputCandidate& c, const std::string& name, Value& slot) {
+    // Never known, or only its waiting matters (EvalOptions::complete_missing): nothing to add.
+    if (slot.state == State::unknown && (slot.missing.none() || !ctx_.complete_missing)) return;
     const std::size_t mark = explain_ ? out_.rules[c.rule].explanation.size() : 0;
     const Value on = eval(*c.rollover, c.rule);
     if (explain_) out_.rules[c.rule].explanation.resize(mark);
+    if (slot.state == State::unknown) {
+      if (on.state == State::unknown) {
+        const std::uint8_t first = model::first_to_ask(slot);
+        slot.set_unknown(slot.missing | on.missing, first != model::kNoFact ? first : model::first_to_ask(on));
+      }
+      return;
+    }
     if (!on.known()) {
       slot = on;
       return;
@@ -333,9 +372,12 @@ void Engine::evaluate(const model::Situation& situation, calendar::Date as_of, m
                       const EvalOptions& options) const {
   prepare(*pack_, env_template_, as_of, out, &situation.facts());
   for (const auto& [index, value] : options.parameters) out.env[pack_->param_base + index] = value;
-  Memo* memo = options.memo && !options.explain && &options.memo->plan() == &memo_plan_ ? options.memo : nullptr;
+  Memo* memo = options.memo && !options.explain && options.complete_missing && &options.memo->plan() == &memo_plan_
+                   ? options.memo
+                   : nullptr;
   if (memo) memo->begin(out.env, options.parameters.empty());
-  Run run(*pack_, out, options.explain, memo, options.track_reads ? std::span<const model::FactSet>(facts_read_) : std::span<const model::FactSet>());
+  Run run(*pack_, out, options.explain, memo, options.track_reads ? std::span<const model::FactSet>(facts_read_) : std::span<const model::FactSet>(),
+          options.complete_missing);
   run.all(options.only ? *options.only : pack_->order);
 }
 

@@ -33,6 +33,13 @@ struct EvalOptions {
   /// Record in Outcome::output_reads the facts each output computed rests on (policy batch
   /// remembers written text by them).
   bool track_reads = false;
+  /// List every fact an unknown output can still change with (docs/policy-language.md, "Unknown
+  /// facts"). False, for callers that show no lists (batch's CSV): an undecided `if` or rule
+  /// does not evaluate its branches or its outputs' expressions, so the lists may be shorter,
+  /// but the same outputs are unknown, wait for some fact (Value::missing non-empty) and ask
+  /// first for the same fact; and fewer facts are read, which keeps track_reads' sets small.
+  /// The memo is not used then (it keeps complete lists).
+  bool complete_missing = true;
 
   /// Options that only say whether to explain.
   static EvalOptions explaining(bool on) {

@@ -51,10 +51,11 @@ Json json_value(const RenderContext& ctx, const model::Outcome& out, const Value
   }
 }
 
+/// The names of the facts `v` waits for, the one to ask first first (model::ordered_missing).
 std::vector<std::string> missing_names(const RenderContext& ctx, const Value& v) {
   std::vector<std::string> names;
-  for (std::size_t i = 0; i < ctx.policy.facts.size(); ++i) {
-    if (v.missing.test(i)) names.push_back(ctx.policy.facts[i].name);
+  for (const auto f : model::ordered_missing(v)) {
+    if (f < ctx.policy.facts.size()) names.push_back(ctx.policy.facts[f].name);
   }
   return names;
 }
@@ -239,10 +240,11 @@ std::string render_text(const RenderContext& ctx, const model::Outcome& out, boo
   std::string s;
   s += p.header.title + " (" + p.header.id + " " + p.header.version + ")\n";
   s += "评估日期 as of " + calendar::format_date(out.as_of) + " (" + std::string(ctx.zone.name()) + ")\n";
-  auto needs_text = [&](const model::FactSet& missing) {
+  // Facts in the order to ask for them (model::ordered_missing).
+  auto needs_text = [&](const std::vector<std::uint32_t>& facts) {
     std::string t;
-    for (std::size_t f = 0; f < p.facts.size(); ++f) {
-      if (missing.test(f)) t += (t.empty() ? "" : "; ") + p.facts[f].label + " " + p.facts[f].name;
+    for (const auto f : facts) {
+      if (f < p.facts.size()) t += (t.empty() ? "" : "; ") + p.facts[f].label + " " + p.facts[f].name;
     }
     return t;
   };
@@ -255,19 +257,23 @@ std::string render_text(const RenderContext& ctx, const model::Outcome& out, boo
     const auto& ro = out.rules[r];
     bool any_answer = false, any_error = false;
     model::FactSet missing;
+    std::uint8_t first = model::kNoFact;  // the first output's fact to ask first
     for (std::uint32_t i = 0; i < out.output_count; ++i) {
       if (out.output_sources[i].rule != r) continue;
       const Value& v = out.output(i);
       any_answer = any_answer || v.known();
       any_error = any_error || v.state == State::error;
-      if (v.state == State::unknown) missing |= v.missing;
+      if (v.state == State::unknown) {
+        missing |= v.missing;
+        if (first == model::kNoFact) first = model::first_to_ask(v);
+      }
     }
     if (!explain && !any_answer && !any_error) {
       if (ro.applies.known() && !ro.applies.boolean) {
         // Versions not in force say nothing to a reader; other rules are listed as not applying.
         if (!rule.in_force) not_applying += "  · " + rule.title + " [" + rule.id + "]\n";
       } else if (missing.any()) {
-        waiting += "  · " + rule.title + " [" + rule.id + "] — 需要 needs: " + needs_text(missing) + "\n";
+        waiting += "  · " + rule.title + " [" + rule.id + "] — 需要 needs: " + needs_text(model::ordered_missing(missing, first)) + "\n";
       } else {
         not_applying += "  · " + rule.title + " [" + rule.id + "]\n";
       }
@@ -289,7 +295,7 @@ std::string render_text(const RenderContext& ctx, const model::Outcome& out, boo
         const auto& e = out.errors[v.error_index];
         line += "错误 error[" + e.code + "]: " + e.message;
       } else if (v.missing.any()) {
-        line += "未知 unknown — 需要 needs: " + needs_text(v.missing);
+        line += "未知 unknown — 需要 needs: " + needs_text(model::ordered_missing(v));
       } else {
         line += "不适用 not applicable";
       }

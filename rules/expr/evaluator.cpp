@@ -56,7 +56,8 @@ class Eval {
       }
       case Op::if_: {
         const Value& c = arg(kid(n, 0));
-        if (!c.known()) return c;
+        if (c.state == State::error) return c;
+        if (c.state == State::unknown) return ctx_.complete_missing ? undecided_if(n, c, out) : c;
         const Value& r = arg(kid(n, c.boolean ? 1 : 2));
         if (ctx_.trace) {
           record(TraceStep::Kind::step, "if " + brief(e_.nodes[kid(n, 0)]) + ": " +
@@ -146,15 +147,42 @@ class Eval {
   }
 
   /// The value to return when an operand is not known: the first error, else the one unknown
-  /// operand, else (both unknown) the union of their missing facts, written to `out`. Null when
-  /// both operands are known.
+  /// operand, else (both unknown) the union of their missing facts, written to `out`, asking
+  /// first what `a` asks first. Null when both operands are known. `out` may be `a` (folds).
   static const Value* combine(const Value& a, const Value& b, Value& out) {
     if (a.state == State::error) return &a;
     if (b.state == State::error) return &b;
     if (a.known()) return b.known() ? nullptr : &b;
     if (b.known()) return &a;
-    out = Value::make_unknown(a.missing | b.missing);
+    std::uint8_t first = model::first_to_ask(a);
+    if (first == model::kNoFact) first = model::first_to_ask(b);
+    out.set_unknown(a.missing | b.missing, first);
     return &out;
+  }
+
+  /// `if c then a else b` with `c` unknown: which branch is taken is undecided, so the result
+  /// waits for c's facts and for those of each branch that is unknown itself (both branches are
+  /// evaluated; a known or failed branch adds nothing, its error not being the result's). The
+  /// condition's fact is asked first. A condition waiting for no fact (it reads an output that
+  /// does not apply) is never decided: then, as when the branches add no fact, `c` itself.
+  const Value& undecided_if(const Node& n, const Value& c, Value& out) {
+    if (c.missing.none()) return c;
+    const Value& a = arg(kid(n, 1));
+    const Value& b = arg(kid(n, 2));
+    model::FactSet missing = c.missing;
+    for (const Value* branch : {&a, &b}) {
+      if (branch->state == State::unknown) missing |= branch->missing;
+    }
+    const Value* r = &c;
+    if (missing != c.missing) {
+      out.set_unknown(missing, model::first_to_ask(c));
+      r = &out;
+    }
+    if (ctx_.trace) {
+      record(TraceStep::Kind::step, "if " + brief(e_.nodes[kid(n, 0)]) + ": unknown, then " + show(a) + ", else " +
+                                        show(b) + " -> " + show(*r));
+    }
+    return *r;
   }
 
   const Value& text(const Node& n, Value& out) {
@@ -312,8 +340,10 @@ class Eval {
       const Value& x = arg(kid(n, 0));
       if (x.state != State::unknown) return x;
       const Value& v = arg(kid(n, 1));
-      if (ctx_.trace) step(n, brief(e_.nodes[kid(n, 0)]) + " is unknown", v, "taken as the fallback");
-      return v;
+      // An unknown fallback waits for x's facts too: given them, x would be the value.
+      const Value& r = v.state == State::unknown ? *combine(x, v, out) : v;
+      if (ctx_.trace) step(n, brief(e_.nodes[kid(n, 0)]) + " is unknown", r, "taken as the fallback");
+      return r;
     }
     if (n.fn == Fn::has) {
       if (ctx_.reads) note_read(n.slot);

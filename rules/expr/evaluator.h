@@ -35,15 +35,25 @@ struct EvalContext {
   /// When set, receives the facts this evaluation read: each fact slot read (its value, or
   /// whether it is present), and for each output slot read, the facts that output rests on
   /// (`output_reads`). Parameters and as_of are not facts and are not recorded. Operators that
-  /// stop early (`false and x`, an `if` on an unknown condition) leave out what they did not read.
+  /// stop early (`false and x`, the branch an `if` on a known condition does not take) leave out
+  /// what they did not read; an `if` on an unknown condition reads both branches.
   model::FactSet* reads = nullptr;
   std::span<const model::FactSet> output_reads;  ///< per output
   std::uint32_t fact_count = 0;                  ///< slots below this are facts
   std::uint32_t output_base = 0;                 ///< the slot of output 0
+  /// Whether an unknown result lists every fact that can still change it (evaluate()). False:
+  /// an `if` on an unknown condition returns the condition without evaluating its branches, so
+  /// the list may stop at the condition's facts; whether a result waits for any fact is the same
+  /// either way, and less is read (engine::EvalOptions::complete_missing says who wants that).
+  bool complete_missing = true;
 };
 
 /// Evaluates checked expression `e`. Unknown inputs propagate by Kleene logic (`false and x` is
-/// false whatever x is); the first error wins over unknown.
+/// false whatever x is); the first error wins over unknown. An unknown result waits for every
+/// fact that can still change it: the union over its unknown operands, and for an `if` on an
+/// unknown condition the condition's facts and those of each unknown branch (both branches are
+/// evaluated; a known or failed branch adds nothing). Its Value::ask_first is the first unknown
+/// operand's, the condition's for an undecided `if`.
 model::Value evaluate(const Expr& e, EvalContext& ctx);
 
 }  // namespace rules::expr

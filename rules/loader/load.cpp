@@ -978,7 +978,9 @@ class Loader {
         if (const auto* params = r.table("params", false)) {
           for (auto&& [k, v] : *params) {
             const auto& ps = p.policy.parameters;
-            const auto it = std::find_if(ps.begin(), ps.end(), [&](const auto& x) { return x.name == k.str(); });
+            // A copy of the name: clang 14 cannot capture a structured binding in a lambda.
+            const std::string_view name = k.str();
+            const auto it = std::find_if(ps.begin(), ps.end(), [&](const auto& x) { return x.name == name; });
             const auto text = detail::scalar_text(v);
             model::Value val;
             std::string why;

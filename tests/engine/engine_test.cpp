@@ -6,11 +6,14 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
+#include <random>
 
 #include "builtin_pack.h"
 #include "engine/engine.h"
 #include "engine/pack_tests.h"
 #include "explain/render.h"
+#include "loader/load.h"
+#include "loader/situation_reader.h"
 #include "model/format.h"
 #include "model/value_parse.h"
 
@@ -338,6 +341,258 @@ TEST_F(CnPack, JsonFollowsTheContract) {
   EXPECT_NE(json.find("\"retention_until\":null"), std::string::npos);
   EXPECT_NE(json.find("\"retention_until\":[\"discharge_date\"]"), std::string::npos);
   EXPECT_NE(json.find("\"policy\":{\"id\":\"cn-higher-ed\""), std::string::npos);
+}
+
+/// tests/packs/good/unknowns.toml: outputs behind undecided ifs, rules and versions, with facts
+/// declared in an order other than the order to ask for them.
+class UnknownsPack : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::vector<source::Diagnostic> diags;
+    auto files = loader::read_pack_files(std::string(POLICY_TEST_PACKS_DIR) + "/good/unknowns.toml", diags);
+    ASSERT_TRUE(diags.empty());
+    engine = load(files);
+    ASSERT_NE(engine, nullptr);
+  }
+
+  /// Evaluates with `facts` ("name=value") given.
+  void eval(std::initializer_list<const char*> facts, EvalOptions options = {}) {
+    auto s = engine->new_situation();
+    for (const char* f : facts) {
+      std::vector<source::Diagnostic> diags;
+      ASSERT_TRUE(loader::set_fact(engine->pack(), f, s, diags)) << f;
+    }
+    engine->evaluate(s, date("2025-06-20"), out, options);
+  }
+
+  /// The facts output `name` waits for, in the order to ask for them; "known", or
+  /// "error:<code>", when it waits for none.
+  std::vector<std::string> waits(const std::string& name) const {
+    const auto& v = out.output(*engine->pack().find_output(name));
+    if (v.state == model::State::error) return {"error:" + out.errors[v.error_index].code};
+    if (v.known()) return {"known"};
+    std::vector<std::string> facts;
+    for (const auto f : model::ordered_missing(v)) facts.push_back(engine->policy().facts[f].name);
+    return facts;
+  }
+
+  std::string json() const { return explain::render_json({engine->policy(), engine->pack().zone}, out, false); }
+  std::string text(bool explain) const {
+    return explain::render_text({engine->policy(), engine->pack().zone}, out, explain);
+  }
+
+  std::unique_ptr<Engine> engine;
+  model::Outcome out;
+};
+
+using Facts = std::vector<std::string>;
+
+TEST_F(UnknownsPack, OwnTestsPass) {
+  const auto results = run_pack_tests(*engine, date("2026-01-01"));
+  EXPECT_EQ(results.size(), 3u);
+  for (const auto& r : results) {
+    for (const auto& f : r.failures) ADD_FAILURE() << r.name << ": " << f;
+  }
+}
+
+TEST_F(UnknownsPack, AnUndecidedIfListsEveryFactThatCanStillChangeTheOutput) {
+  // The rule applies (curriculum completed), but which certificate depends on three facts:
+  // withdrawn decides first, the others are asked after it, in declaration order.
+  eval({"curriculum_completed=true"});
+  EXPECT_EQ(waits("certificate"), (Facts{"withdrawn", "graduation_requirements_met", "within_study_period"}));
+  // An output reading it waits for the same facts, asked in the same order.
+  EXPECT_EQ(waits("certificate_note"), (Facts{"withdrawn", "graduation_requirements_met", "within_study_period"}));
+  // Once withdrawn is known to be false, the next condition decides first.
+  eval({"curriculum_completed=true", "withdrawn=false"});
+  EXPECT_EQ(waits("certificate"), (Facts{"within_study_period", "graduation_requirements_met"}));
+  eval({"curriculum_completed=true", "withdrawn=false", "within_study_period=true"});
+  EXPECT_EQ(waits("certificate"), (Facts{"graduation_requirements_met"}));
+  eval({"curriculum_completed=true", "withdrawn=true"});
+  EXPECT_EQ(waits("certificate"), (Facts{"known"}));
+}
+
+TEST_F(UnknownsPack, AnUndecidedRuleListsWhatItsOutputsNeedToo) {
+  // Nothing known: whether the rule applies waits for withdrawn (asked first: its `when` reads it
+  // first), curriculum_completed and within_study_period; once it applies, the certificate waits
+  // for graduation_requirements_met as well.
+  eval({});
+  EXPECT_EQ(waits("certificate"),
+            (Facts{"withdrawn", "graduation_requirements_met", "within_study_period", "curriculum_completed"}));
+  EXPECT_EQ(waits("certificate_note"),
+            (Facts{"withdrawn", "graduation_requirements_met", "within_study_period", "curriculum_completed"}));
+  // A rule whose `when` is one fact: its output's failing branch adds nothing, its other branch
+  // the discharge date.
+  EXPECT_EQ(waits("faulty_year"), (Facts{"withdrawn", "graduation_requirements_met", "discharge_date"}));
+  eval({"graduation_requirements_met=true"});
+  EXPECT_EQ(waits("faulty_year"), (Facts{"withdrawn"}));  // the expression fails: ignored while undecided
+  eval({"graduation_requirements_met=false", "discharge_date=2020-01-01"});
+  EXPECT_EQ(waits("faulty_year"), (Facts{"withdrawn"}));  // the expression is known: nothing to add
+  eval({"graduation_requirements_met=true", "withdrawn=true"});
+  EXPECT_EQ(waits("faulty_year"), (Facts{"error:date_invalid"}));
+  eval({"withdrawn=false"});
+  EXPECT_EQ(waits("faulty_year"), (Facts{}));  // does not apply: waits for nothing
+  // A rule whose `when` reads it is then never decided: what its output reads adds nothing.
+  EXPECT_EQ(waits("follow_up"), (Facts{}));
+  eval({"withdrawn=true", "graduation_requirements_met=false"});
+  EXPECT_EQ(waits("follow_up"), (Facts{"discharge_date", "within_study_period"}));
+  eval({});
+  EXPECT_EQ(waits("follow_up"),
+            (Facts{"withdrawn", "graduation_requirements_met", "within_study_period", "discharge_date"}));
+}
+
+TEST_F(UnknownsPack, AnUnknownVersionDateListsWhatTheVersionsNeedToo) {
+  // Which version applies waits for the discharge date (asked first); each version's own
+  // expression waits for `extended`, and its roll-over condition for moves_to_workday.
+  eval({});
+  EXPECT_EQ(waits("kept_until"), (Facts{"discharge_date", "extended", "moves_to_workday"}));
+  eval({"extended=true", "moves_to_workday=false"});
+  EXPECT_EQ(waits("kept_until"), (Facts{"discharge_date"}));
+  // Version decided: the undecided if asks for `extended` first, then the roll-over condition.
+  eval({"discharge_date=2018-03-01"});
+  EXPECT_EQ(waits("kept_until"), (Facts{"extended", "moves_to_workday"}));
+  eval({"discharge_date=2018-03-01", "extended=false"});
+  EXPECT_EQ(waits("kept_until"), (Facts{"moves_to_workday"}));
+  eval({"discharge_date=2018-03-01", "extended=false", "moves_to_workday=false"});
+  EXPECT_EQ(waits("kept_until"), (Facts{"known"}));
+}
+
+TEST_F(UnknownsPack, JsonListsTheFactToAskFirstFirst) {
+  eval({"curriculum_completed=true"});
+  const auto doc = json();
+  EXPECT_NE(doc.find("\"certificate\":[\"withdrawn\",\"graduation_requirements_met\",\"within_study_period\"]"),
+            std::string::npos)
+      << doc;
+  EXPECT_NE(doc.find("\"first_answer\":[\"within_study_period\"]"), std::string::npos) << doc;
+  EXPECT_NE(doc.find("\"kept_until\":[\"discharge_date\",\"extended\",\"moves_to_workday\"]"), std::string::npos)
+      << doc;
+}
+
+TEST_F(UnknownsPack, TextListsTheFactToAskFirstFirst) {
+  eval({"curriculum_completed=true"});
+  const auto brief = text(false);
+  // Per rule, while waiting: the union of its outputs' facts, its first output's first.
+  for (const char* line : {
+           "  · 证书 [certificate] — 需要 needs: 已退学 withdrawn; 达到毕业要求 graduation_requirements_met; "
+           "在学习年限内 within_study_period\n",
+           "  · 两个问题 [two_questions] — 需要 needs: 在学习年限内 within_study_period; 达到毕业要求 "
+           "graduation_requirements_met\n",
+           "  · 保留1年 [retention_old] — 需要 needs: 退役日期 discharge_date; 延长保留 extended; 顺延 moves_to_workday\n",
+       }) {
+    EXPECT_NE(brief.find(line), std::string::npos) << line << "\n" << brief;
+  }
+  eval({"curriculum_completed=true"}, EvalOptions::explaining(true));
+  const auto full = text(true);
+  // Per output.
+  for (const char* line : {
+           "  证书 certificate: 未知 unknown — 需要 needs: 已退学 withdrawn; 达到毕业要求 graduation_requirements_met; "
+           "在学习年限内 within_study_period\n",
+           "  第一 first_answer: 未知 unknown — 需要 needs: 在学习年限内 within_study_period\n",
+           "  第二 second_answer: 未知 unknown — 需要 needs: 达到毕业要求 graduation_requirements_met\n",
+       }) {
+    EXPECT_NE(full.find(line), std::string::npos) << line << "\n" << full;
+  }
+}
+
+TEST_F(UnknownsPack, ReadsOfBothBranchesAreRecorded) {
+  EvalOptions tracking;
+  tracking.track_reads = true;
+  const auto reads = [&](const char* output) {
+    std::vector<std::string> facts;
+    const auto& r = out.output_reads[*engine->pack().find_output(output)];
+    for (std::size_t f = 0; f < engine->policy().facts.size(); ++f) {
+      if (r.test(f)) facts.push_back(engine->policy().facts[f].name);
+    }
+    return facts;
+  };
+  eval({"curriculum_completed=true"}, tracking);
+  // withdrawn is unknown: both branches, all the way down, were read (and the rule's `when`).
+  EXPECT_EQ(reads("certificate"),
+            (Facts{"graduation_requirements_met", "within_study_period", "curriculum_completed", "withdrawn"}));
+  eval({"curriculum_completed=true", "withdrawn=true"}, tracking);
+  EXPECT_EQ(reads("certificate"), (Facts{"withdrawn"}));  // `true or ...`, then its branch
+  // An undecided version date: the versions' expressions and roll-over conditions were read.
+  eval({}, tracking);
+  EXPECT_EQ(reads("kept_until"), (Facts{"extended", "moves_to_workday", "discharge_date"}));
+}
+
+TEST_F(UnknownsPack, IncompleteListsStopAtTheFirstUndecidedCondition) {
+  EvalOptions brief;
+  brief.complete_missing = false;
+  eval({"curriculum_completed=true"}, brief);
+  EXPECT_EQ(waits("certificate"), (Facts{"withdrawn"}));
+  eval({}, brief);
+  // The rule's `when` alone: its output's expression is not evaluated.
+  EXPECT_EQ(waits("certificate"), (Facts{"withdrawn", "within_study_period", "curriculum_completed"}));
+  EXPECT_EQ(waits("kept_until"), (Facts{"discharge_date"}));
+  EXPECT_EQ(waits("faulty_year"), (Facts{"withdrawn"}));
+  EXPECT_EQ(waits("follow_up"), (Facts{"withdrawn"}));
+}
+
+TEST_F(CnPack, IncompleteListsWaitExactlyWhenCompleteListsDo) {
+  // complete_missing = false (batch's CSV) may shorten a list, never empty it or change anything
+  // else: which outputs are known and their values, which wait, the fact asked first.
+  const auto& facts = engine->policy().facts;
+  std::mt19937 rng(5);
+  EvalOptions brief;
+  brief.complete_missing = false;
+  model::Outcome full, shorter;
+  int shortened = 0;
+  for (int i = 0; i < 300; ++i) {
+    auto s = engine->new_situation();
+    for (std::size_t f = 0; f < facts.size(); ++f) {
+      if (rng() % 2) continue;  // absent
+      switch (facts[f].type.kind) {
+        case model::Kind::boolean: set(s, facts[f].name, rng() % 2 ? "true" : "false"); break;
+        case model::Kind::date: {
+          const char* days[] = {"2000-12-31", "2017-08-31", "2017-09-01", "2024-09-30", "2025-06-15", "2026-07-20"};
+          set(s, facts[f].name, days[rng() % std::size(days)]);
+          break;
+        }
+        case model::Kind::enumeration: {
+          const auto& values = engine->policy().enums[facts[f].type.enum_id].values;
+          set(s, facts[f].name, values[rng() % values.size()].name);
+          break;
+        }
+        default: break;
+      }
+    }
+    engine->evaluate(s, date("2025-12-01"), full);
+    engine->evaluate(s, date("2025-12-01"), shorter, brief);
+    for (std::uint32_t oi = 0; oi < full.output_count; ++oi) {
+      const auto& a = full.output(oi);
+      const auto& b = shorter.output(oi);
+      const auto& name = engine->pack().outputs[oi].name;
+      ASSERT_EQ(a.state, b.state) << name << ", row " << i;
+      if (a.state == model::State::known) {
+        EXPECT_EQ(model::format_value(a, {engine->policy().enums, full.list_arena, false}),
+                  model::format_value(b, {engine->policy().enums, shorter.list_arena, false}))
+            << name;
+      } else if (a.state == model::State::unknown) {
+        EXPECT_EQ(a.missing.any(), b.missing.any()) << name << ", row " << i;
+        EXPECT_EQ(model::first_to_ask(a), model::first_to_ask(b)) << name << ", row " << i;
+        EXPECT_TRUE((b.missing & ~a.missing).none()) << name << ", row " << i;
+        if (a.missing != b.missing) ++shortened;
+      }
+    }
+  }
+  EXPECT_GT(shortened, 100);  // the lists do differ
+}
+
+TEST_F(CnPack, CertificateWaitsForEveryFactThatCanStillDecideIt) {
+  // The example of the task: only curriculum_completed is known, so the rule applies (`... or
+  // curriculum_completed or ...`), and the certificate depends on withdrawn, then on
+  // within_study_period and graduation_requirements_met.
+  auto s = engine->new_situation();
+  set(s, "curriculum_completed", "true");
+  engine->evaluate(s, date("2025-06-20"), out);
+  const auto& v = output("certificate_entitlement");
+  ASSERT_EQ(v.state, model::State::unknown);
+  std::vector<std::string> facts;
+  for (const auto f : model::ordered_missing(v)) facts.push_back(engine->policy().facts[f].name);
+  ASSERT_FALSE(facts.empty());
+  EXPECT_EQ(facts.front(), "withdrawn");
+  std::sort(facts.begin(), facts.end());
+  EXPECT_EQ(facts, (std::vector<std::string>{"graduation_requirements_met", "withdrawn", "within_study_period"}));
 }
 
 }  // namespace

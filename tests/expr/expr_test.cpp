@@ -21,7 +21,7 @@ class ExprTest : public ::testing::Test {
     enums.push_back({"status", {{"active", "在读"}, {"left", "离校"}}});
     zone = *calendar::TimeZone::locate("Asia/Shanghai");
     env.assign(7, Value::make_unknown({}));
-    for (std::size_t i = 0; i < 5; ++i) env[i].missing.set(i);
+    for (std::size_t i = 0; i < 5; ++i) env[i].set_absent_fact(i);  // as model::Situation does
   }
 
   std::optional<NameInfo> resolve(std::string_view name) const {
@@ -74,6 +74,8 @@ class ExprTest : public ::testing::Test {
     ctx.zone = &zone;
     ctx.enums = enums;
     ctx.trace = trace;
+    static const std::string names[] = {"d", "s", "n", "flag", "w", "md", "as_of"};
+    ctx.slot_names = names;
     return ctx;
   }
 
@@ -81,6 +83,18 @@ class ExprTest : public ::testing::Test {
     const Value v = run(text);
     if (v.state == model::State::error) return "error:" + errors[v.error_index].code;
     return model::format_value(v, {enums, arena, false});
+  }
+
+  /// The facts `text` waits for, in the order to ask for them (model::ordered_missing), by
+  /// name; "known" or "error:<code>" when it does not wait.
+  std::vector<std::string> waits(const std::string& text) {
+    const Value v = run(text);
+    if (v.state == model::State::error) return {"error:" + errors[v.error_index].code};
+    if (v.known()) return {"known"};
+    static const char* const names[] = {"d", "s", "n", "flag", "w"};
+    std::vector<std::string> facts;
+    for (const auto f : model::ordered_missing(v)) facts.push_back(f < std::size(names) ? names[f] : "?");
+    return facts;
   }
 
   void set_date(std::size_t slot, const char* iso) { env[slot] = Value::make_date(*calendar::parse_date(iso)); }
@@ -199,6 +213,123 @@ TEST_F(ExprTest, KleeneLogic) {
 
 TEST_F(ExprTest, OnlyTheChosenBranchIsEvaluated) {
   EXPECT_EQ(show("if true then 1 else year(date(2023, 2, 29))"), "1");
+}
+
+using Facts = std::vector<std::string>;
+
+TEST_F(ExprTest, AnUndecidedIfWaitsForItsConditionAndBothBranches) {
+  // flag is unknown, so either branch may be the value: every fact that can still change it is
+  // listed, the condition's first (it decides which branch counts), then by fact index.
+  EXPECT_EQ(waits("if flag then year(d) else n"), (Facts{"flag", "d", "n"}));
+  EXPECT_EQ(waits("if flag then n else year(d)"), (Facts{"flag", "d", "n"}));
+  EXPECT_EQ(waits("if n > 0 then year(d) else 1"), (Facts{"n", "d"}));
+  // A known branch adds nothing; two known branches leave the condition's own facts.
+  EXPECT_EQ(waits("if flag then 1 else n"), (Facts{"flag", "n"}));
+  EXPECT_EQ(waits("if flag then 1 else 2"), (Facts{"flag"}));
+  // A failing branch adds nothing either: it may not be the one taken, so its error is not the
+  // result's.
+  EXPECT_EQ(waits("if flag then year(date(2023, 2, 29)) else n"), (Facts{"flag", "n"}));
+  EXPECT_EQ(waits("if flag then year(date(2023, 2, 29)) else 1"), (Facts{"flag"}));
+  // A condition waiting for no fact (md, like an output that does not apply, is unknown without
+  // one) is never decided: the branches' facts cannot change the result.
+  EXPECT_EQ(waits("if date(2025, md) < 2025-01-01 then n else year(d)"), (Facts{}));
+  // A failing condition fails the if, whatever the branches.
+  EXPECT_EQ(waits("if date(2023, 2, 29) < d then n else 1"), (Facts{"error:date_invalid"}));
+  // Nested ifs: each undecided condition asks first for its own fact, the outermost wins.
+  EXPECT_EQ(waits("if n > 0 then (if flag then year(d) else 1) else (if s == 'left' then 2 else 3)"),
+            (Facts{"n", "d", "s", "flag"}));
+  EXPECT_EQ(waits("if flag then 1 else if s == 'left' then 2 else if d < 2025-01-01 then 3 else n"),
+            (Facts{"flag", "d", "s", "n"}));
+  // A decided condition takes its branch only.
+  env[3] = Value::make_bool(true);
+  EXPECT_EQ(waits("if flag then year(d) else n"), (Facts{"d"}));
+  EXPECT_EQ(waits("if flag then 1 else n"), (Facts{"known"}));
+  EXPECT_EQ(waits("if not flag then 1 else if s == 'left' then 2 else year(d)"), (Facts{"s", "d"}));
+}
+
+TEST_F(ExprTest, SeveralUnknownOperandsWaitForAllTheirFactsTheFirstAskedFirst) {
+  EXPECT_EQ(waits("year(d) + n"), (Facts{"d", "n"}));
+  EXPECT_EQ(waits("n + year(d)"), (Facts{"n", "d"}));  // the left operand's fact first
+  EXPECT_EQ(waits("n - year(d) > 3"), (Facts{"n", "d"}));
+  EXPECT_EQ(waits("s == 'left' and n > 0"), (Facts{"s", "n"}));
+  EXPECT_EQ(waits("n > 0 or s == 'left' or flag"), (Facts{"n", "s", "flag"}));
+  EXPECT_EQ(waits("min(n, year(d), 3)"), (Facts{"n", "d"}));
+  EXPECT_EQ(waits("max(3, year(d), n)"), (Facts{"d", "n"}));
+  EXPECT_EQ(waits("date(n, month(d), 1)"), (Facts{"n", "d"}));
+  EXPECT_EQ(waits("days_between(d, date(n, 1, 1))"), (Facts{"d", "n"}));
+  EXPECT_EQ(waits("[n, year(d)]"), (Facts{"n", "d"}));
+  EXPECT_EQ(waits("date(n, 1, 1) in w"), (Facts{"n", "w"}));
+  EXPECT_EQ(waits("[date(n, 1, 1) .. d]"), (Facts{"n", "d"}));
+  EXPECT_EQ(waits("not (n > 0)"), (Facts{"n"}));
+  // An unknown fallback waits for the fact whose value would replace it as well.
+  EXPECT_EQ(waits("if_unknown(flag, n > 0)"), (Facts{"flag", "n"}));
+  EXPECT_EQ(waits("if_unknown(n > 0, flag)"), (Facts{"n", "flag"}));
+  EXPECT_EQ(waits("if_unknown(flag, true)"), (Facts{"known"}));
+  // Kleene logic still needs no more than the decisive operand.
+  EXPECT_EQ(waits("n > 0 and false"), (Facts{"known"}));
+  EXPECT_EQ(waits("true or n > 0"), (Facts{"known"}));
+  // An error still wins over unknown operands.
+  EXPECT_EQ(waits("n + year(date(2023, 2, 29))"), (Facts{"error:date_invalid"}));
+  EXPECT_EQ(waits("[n, year(date(2023, 2, 29)), year(d)]"), (Facts{"error:date_invalid"}));
+  // Text templates: placeholders in order.
+  check("'{n} by {d}'", Type::of(Kind::text));
+  auto ctx = context();
+  EXPECT_EQ(model::ordered_missing(evaluate(expr, ctx)), (std::vector<std::uint32_t>{2, 0}));
+}
+
+TEST_F(ExprTest, TheFactToAskFirstDefaultsToTheLowest) {
+  // A value built without one (make_unknown) asks for its lowest missing fact first; one whose
+  // ask_first is not among its facts, too. Known values and errors wait for nothing.
+  model::FactSet facts;
+  facts.set(5).set(2).set(9);
+  EXPECT_EQ(model::ordered_missing(Value::make_unknown(facts)), (std::vector<std::uint32_t>{2, 5, 9}));
+  EXPECT_EQ(model::first_to_ask(Value::make_unknown(facts)), 2u);
+  EXPECT_EQ(model::ordered_missing(Value::make_unknown(facts, 9)), (std::vector<std::uint32_t>{9, 2, 5}));
+  EXPECT_EQ(model::ordered_missing(Value::make_unknown(facts, 7)), (std::vector<std::uint32_t>{2, 5, 9}));
+  EXPECT_EQ(model::ordered_missing(facts, 5), (std::vector<std::uint32_t>{5, 2, 9}));
+  EXPECT_EQ(model::first_to_ask(Value::make_unknown({})), model::kNoFact);
+  EXPECT_TRUE(model::ordered_missing(Value::make_unknown({})).empty());
+  EXPECT_TRUE(model::ordered_missing(Value::make_int(1)).empty());
+  Value v;
+  v.set_unknown(facts, 9);
+  v.set_absent_fact(5);  // resets what was asked first
+  EXPECT_EQ(model::ordered_missing(v), (std::vector<std::uint32_t>{5}));
+  v.set_unknown(facts);
+  EXPECT_EQ(v.ask_first, model::kNoFact);
+  EXPECT_EQ(Value().ask_first, model::kNoFact);
+  EXPECT_EQ(Value::make_bool(true).ask_first, model::kNoFact);
+}
+
+TEST_F(ExprTest, AnUndecidedIfRecordsTheReadsOfBothBranches) {
+  model::FactSet reads;
+  const auto read = [&](const std::string& text) {
+    EXPECT_TRUE(check(text).empty()) << text;
+    auto ctx = context();
+    reads.reset();
+    ctx.reads = &reads;
+    ctx.fact_count = 5;
+    ctx.output_base = 7;
+    evaluate(expr, ctx);
+    std::vector<std::uint32_t> facts;
+    for (std::uint32_t f = 0; f < 5; ++f) {
+      if (reads.test(f)) facts.push_back(f);
+    }
+    return facts;
+  };
+  EXPECT_EQ(read("if flag then year(d) else n"), (std::vector<std::uint32_t>{0, 2, 3}));
+  EXPECT_EQ(read("false and flag"), (std::vector<std::uint32_t>{}));
+  env[3] = Value::make_bool(true);
+  EXPECT_EQ(read("if flag then year(d) else n"), (std::vector<std::uint32_t>{0, 3}));
+}
+
+TEST_F(ExprTest, AnUndecidedIfIsExplained) {
+  check("if flag then year(d) else 1");
+  std::vector<TraceStep> trace;
+  auto ctx = context(&trace);
+  evaluate(expr, ctx);
+  std::string all;
+  for (const auto& t : trace) all += t.text + "\n";
+  EXPECT_NE(all.find("if flag: unknown, then unknown, else 1 -> unknown"), std::string::npos) << all;
 }
 
 TEST_F(ExprTest, TypeErrors) {
