@@ -129,7 +129,17 @@ class Run {
       const std::size_t mark = explain_ ? out_.rules[r].explanation.size() : 0;
       const Value d = eval(*cr.version_date, r);
       if (explain_) out_.rules[r].explanation.resize(mark);  // the note below says it all
-      if (!d.known()) return result = d;
+      if (!d.known()) {
+        result = d;
+        // Undecided version: once the date is known, the rule's `when` decides too, so the facts
+        // it waits for can still change the outputs (the date's own facts are asked first).
+        if (d.state == State::unknown && cr.when && ctx_.complete_missing) {
+          const Value w = eval(*cr.when, r);
+          if (explain_) out_.rules[r].explanation.resize(mark);
+          if (w.state == State::unknown) result.missing |= w.missing;
+        }
+        return result;
+      }
       const bool in = rule.in_force->contains(d.date);
       if (explain_) {
         const auto& f = *rule.in_force;

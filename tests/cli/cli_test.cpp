@@ -281,20 +281,20 @@ std::string read_file(const fs::path& p) {
 
 const std::vector<std::string> kFacts = {"discharge_date", "enlisted_as", "certificate_issue_date", "admission_date"};
 
-/// Each output of cn-higher-ed and the facts it needs (enlisted_as feeds no output).
+/// Outputs of cn-higher-ed and, with no fact given, every fact each waits for, the one to ask
+/// first first (an undecided `if` or version waits for the facts of every way it can go).
 const std::map<std::string, std::vector<std::string>>& builtin_needs() {
   static const std::map<std::string, std::vector<std::string>> m = {
       {"degree_visible_from", {"certificate_issue_date"}},
       {"degree_online", {"certificate_issue_date"}},
-      {"registration_window_start", {"admission_date"}},
-      {"registration_window_end", {"admission_date"}},
-      {"registration_status", {"admission_date"}},
-      {"retention_until", {"discharge_date"}},
-      {"discharge_year_intake", {"discharge_date"}},
-      {"next_year_intake", {"discharge_date"}},
-      {"reenroll_windows", {"discharge_date"}},
-      {"reenroll_deadline", {"discharge_date"}},
-      {"reenroll_guidance", {"discharge_date"}},
+      {"registration_window_start", {"admission_date", "spring_intake"}},
+      {"registration_window_end", {"admission_date", "spring_intake"}},
+      {"registration_status", {"admission_date", "spring_intake"}},
+      {"retention_until", {"discharge_date", "enlisted_as"}},
+      {"reenroll_windows", {"discharge_date", "enlisted_as"}},
+      {"reenroll_deadline", {"discharge_date", "enlisted_as"}},
+      {"reenrolment_state", {"discharge_date", "enlisted_as"}},
+      {"reenrolment_guidance", {"discharge_date", "enlisted_as"}},
   };
   return m;
 }
@@ -328,10 +328,23 @@ void expect_eval_contract(json doc) {  // a copy: operator[] on a missing key mu
     EXPECT_TRUE(values[name].is_null()) << "errors lists '" << name << "', which has a value";
     EXPECT_TRUE(e.is_object() && e.contains("code") && e["code"].is_string() && e.contains("message")) << e.dump();
   }
+  // A null value waits for facts, failed, or is not applicable: no rule giving it applies.
+  const auto not_applicable = [&](const std::string& output) {
+    bool defined = false;
+    for (const auto& rule : doc["rules"]) {
+      if (!rule.contains("outputs")) continue;
+      for (const auto& o : rule["outputs"]) {
+        if (o != output) continue;
+        defined = true;
+        if (rule["applies"] != false) return false;
+      }
+    }
+    return defined;
+  };
   for (const auto& [name, v] : values.items()) {
     if (v.is_null()) {
-      EXPECT_TRUE(doc["unknown"].contains(name) || doc["errors"].contains(name))
-          << "values." << name << " is null but neither unknown nor an error";
+      EXPECT_TRUE(doc["unknown"].contains(name) || doc["errors"].contains(name) || not_applicable(name))
+          << "values." << name << " is null but neither unknown, nor an error, nor not applicable";
     }
   }
   for (auto& rule : doc["rules"]) {
@@ -450,10 +463,10 @@ TEST(EvalJson, VeteranRetentionAndReenrolment) {
     EXPECT_TRUE(w.is_object() && w.size() == 2 && w.contains("start") && w.contains("end")) << w.dump();
   }
   EXPECT_EQ(v["reenroll_windows"], windows);
-  EXPECT_EQ(v["discharge_year_intake"], windows[0]);
-  EXPECT_EQ(v["next_year_intake"], windows[1]);
-  ASSERT_TRUE(v["reenroll_guidance"].is_string());
-  EXPECT_TRUE(contains(v["reenroll_guidance"].get<std::string>(), "2026-09-30")) << v["reenroll_guidance"];
+  EXPECT_EQ(v["reenrolment_state"], "window_period");  // between the 2025 and the 2026 window
+  ASSERT_TRUE(v["reenrolment_guidance"].is_string());
+  EXPECT_TRUE(contains(v["reenrolment_guidance"].get<std::string>(), "2026-09-30")) << v["reenrolment_guidance"];
+  EXPECT_TRUE(v["missed_deadline_consequence"].is_null());
   EXPECT_TRUE(doc["errors"].empty()) << doc["errors"].dump();
   // The discharge date selects the version of the retention rule: order 41 (2017-), not 21.
   const auto* r41 = find_rule(doc, "veteran_retention_order_41");
@@ -474,7 +487,7 @@ TEST(EvalJson, CertificateOnly) {
   EXPECT_EQ(doc["values"]["degree_visible_from"], "2025-06-30T00:00:00+08:00");
   EXPECT_EQ(doc["values"]["degree_online"], true);
   EXPECT_TRUE(doc["values"]["retention_until"].is_null());
-  EXPECT_EQ(doc["unknown"]["retention_until"], json::array({"discharge_date"}));
+  EXPECT_EQ(doc["unknown"]["retention_until"], json::array({"discharge_date", "enlisted_as"}));
   EXPECT_FALSE(doc["unknown"].contains("degree_visible_from"));
   EXPECT_FALSE(doc["unknown"].contains("degree_online"));
 }
@@ -519,16 +532,20 @@ TEST(EvalJson, MissingFactNeverYieldsAValue) {
     }
     auto doc = eval_json(args);
     expect_eval_contract(doc);
+    int waiting = 0;
     for (const auto& [name, needs] : builtin_needs()) {
-      const bool needs_missing = std::find(needs.begin(), needs.end(), missing) != needs.end();
-      if (needs_missing) {
-        EXPECT_TRUE(doc["values"][name].is_null()) << name << " was computed without " << missing;
+      const bool may_need = std::find(needs.begin(), needs.end(), missing) != needs.end();
+      if (may_need && doc["values"][name].is_null()) {
+        // Waiting, and the fact taken away is the one to ask first.
+        ++waiting;
         ASSERT_TRUE(doc["unknown"].contains(name)) << name;
-        EXPECT_EQ(doc["unknown"][name], json::array({missing})) << name;
+        EXPECT_EQ(doc["unknown"][name][0], missing) << name << ": " << doc["unknown"][name];
       } else {
+        // Not needed here (the 2025 discharge decides the retention without the identity).
         EXPECT_EQ(doc["values"][name], full["values"][name]) << name;
       }
     }
+    EXPECT_GT(waiting, 0);
   }
 }
 
@@ -538,14 +555,21 @@ TEST(EvalJson, LeapDayDischargeAndOrder21) {
   EXPECT_EQ(leap["values"]["retention_until"], "2026-02-28");  // no 29 February 2026 (Civil Code Art. 202)
   EXPECT_EQ(leap["values"]["reenroll_deadline"], "2025-09-30");
 
-  auto old = eval_json({"--set", "discharge_date=2016-05-10", "--as-of", "2016-12-01"});
+  auto old = eval_json({"--set", "discharge_date=2010-05-10", "--set", "enlisted_as=在校生", "--as-of", "2010-12-01"});
   expect_eval_contract(old);
-  EXPECT_EQ(old["values"]["retention_until"], "2017-05-10");  // order 21: one year
+  EXPECT_EQ(old["values"]["retention_until"], "2011-05-10");  // order 21: an enrolled student, one year
   const auto* r41 = find_rule(old, "veteran_retention_order_41");
   const auto* r21 = find_rule(old, "veteran_retention_order_21");
-  ASSERT_TRUE(r41 && r21);
+  const auto* law = find_rule(old, "veteran_retention_military_service_law");
+  ASSERT_TRUE(r41 && r21 && law);
   EXPECT_EQ((*r41)["applies"], false);
+  EXPECT_EQ((*law)["applies"], false);
   EXPECT_EQ((*r21)["applies"], true);
+  // From 2011-10-29 the Military Service Law's two years, whatever 21号令 said.
+  auto statute = eval_json({"--set", "discharge_date=2016-05-10", "--as-of", "2016-12-01"});
+  expect_eval_contract(statute);
+  EXPECT_EQ(statute["values"]["retention_until"], "2018-05-10");
+  EXPECT_EQ((*find_rule(statute, "veteran_retention_military_service_law"))["applies"], true);
 
   // Discharged after the intake period: only next year's window.
   auto late = eval_json({"--set", "discharge_date=2025-10-20", "--as-of", "2025-12-01"});
@@ -587,7 +611,7 @@ TEST(EvalJson, EvaluationErrorIsReportedNotUnknown) {
   ASSERT_TRUE(doc["errors"].contains("retention_until")) << r.describe();
   EXPECT_EQ(doc["errors"]["retention_until"]["code"], "date_out_of_range");
   // Outputs that do not need the failed one are still computed; those that do fail with it.
-  EXPECT_EQ(doc["values"]["next_year_intake"]["end"], "9999-09-30");
+  EXPECT_EQ(doc["values"]["retention_period"], "P2Y");
   ASSERT_TRUE(doc["errors"].contains("reenroll_deadline")) << r.describe();
   EXPECT_EQ(doc["errors"]["reenroll_deadline"]["code"], "date_out_of_range");
 }
@@ -635,14 +659,14 @@ TEST_F(Situation, SetOverridesTheFile) {
   // Also over stdin, and --set with an empty value makes the fact unknown again.
   auto cleared = eval_with({"-", "--set", "discharge_date="}, {"discharge_date = 2025-06-15\n", {}});
   EXPECT_TRUE(cleared["values"]["retention_until"].is_null());
-  EXPECT_EQ(cleared["unknown"]["retention_until"], json::array({"discharge_date"}));
+  EXPECT_EQ(cleared["unknown"]["retention_until"], json::array({"discharge_date", "enlisted_as"}));
 }
 
 TEST_F(Situation, JsonNullLeavesAFactUnknown) {
   auto doc = eval_with({tmp.write("s.json", R"({"discharge_date": null, "certificate_issue_date": "2025-06-30"})")});
   expect_eval_contract(doc);
   EXPECT_TRUE(doc["values"]["retention_until"].is_null());
-  EXPECT_EQ(doc["unknown"]["retention_until"], json::array({"discharge_date"}));
+  EXPECT_EQ(doc["unknown"]["retention_until"], json::array({"discharge_date", "enlisted_as"}));
   EXPECT_EQ(doc["values"]["degree_visible_from"], "2025-06-30T00:00:00+08:00");
 }
 
@@ -1319,10 +1343,10 @@ TEST(Text, DefaultFormatShowsLabelsAndDeadlines) {
   EXPECT_EQ(run(with_format).out, r.out) << "text is the default format";
   for (const char* needle : {"评估日期 as of 2025-12-01 (Asia/Shanghai)",
                              "入学资格/学籍保留至 retention_until: 2027-06-15 24:00 (UTC+08:00)",
-                             "复学/入学截止日 reenroll_deadline: 2026-09-30 24:00 (UTC+08:00)",
-                             "可办理复学/入学的期间 reenroll_windows: 2025-09-01 至 2025-09-30；2026-09-01 至 2026-09-30",
+                             "学校规定的最后办理日 reenroll_deadline: 2026-09-30 24:00 (UTC+08:00)",
+                             "学校规定的办理期间 reenroll_windows: 2025-09-01 至 2025-09-30；2026-09-01 至 2026-09-30",
                              "[veteran_retention_order_41]", "第二十七条",
-                             "学历证书电子注册信息自发证日起可查询 [degree_visibility] — 需要 needs: 发证日期 certificate_issue_date"}) {
+                             "学历注册信息自发证日期零时起可查 [degree_visibility] — 需要 needs: 发证日期 certificate_issue_date"}) {
     EXPECT_TRUE(contains(r.out, needle)) << "missing: " << needle << "\n" << r.describe();
   }
   EXPECT_FALSE(contains(r.out, "Civil Code Art. 202")) << "computation steps only with --explain\n" << r.describe();
@@ -1588,9 +1612,26 @@ TEST(Regressions, ADirectoryIsNotASituationOrParametersFile) {
 }
 
 TEST(Regressions, TextOutputShowsAnOutputThatNoVersionCovers) {
-  const auto r = run({"eval", "--set", "discharge_date=2004-06-01", "--as-of", "2025-12-01"});
+  // A date before the first version in force: the output is an error, and the text says so.
+  TempDir tmp;
+  const auto pack = tmp.write("versioned.toml", std::string(kTinyHeader) + R"(
+[[rules]]
+id = "kept_new"
+title = "保留2年"
+in_force = { from = 2017-09-01 }
+version_date = "start_date"
+  [rules.outputs.kept_until]
+  type = "deadline"
+  label = "保留至"
+  expr = "start_date + P2Y"
+  [[rules.citations]]
+  document = "Tiny doc"
+  article = "Art. 2"
+  summary = "Kept two years."
+)");
+  const auto r = run({"eval", "--policy", pack, "--set", "start_date=2004-06-01", "--as-of", "2025-12-01"});
   EXPECT_EQ(r.code, 0) << r.describe();
-  EXPECT_TRUE(contains(r.out, "retention_until: 错误 error[no_version_in_force]")) << r.describe();
+  EXPECT_TRUE(contains(r.out, "kept_until: 错误 error[no_version_in_force]")) << r.describe();
 }
 
 TEST(Regressions, DeepExpressionsFailCleanly) {

@@ -117,8 +117,13 @@ TEST_F(CnPack, MissingFactGivesUnknownWithTheFactNeeded) {
   const auto& r = output("retention_until");
   ASSERT_EQ(r.state, model::State::unknown);
   const auto discharge = *engine->pack().find_fact("discharge_date");
+  const auto enlisted = *engine->pack().find_fact("enlisted_as");
+  // The discharge date chooses the version (asked first); the order-21 version also asks the
+  // identity at enlistment, so that can still change the answer too.
   EXPECT_TRUE(r.missing.test(discharge));
-  EXPECT_EQ(r.missing.count(), 1u);
+  EXPECT_TRUE(r.missing.test(enlisted));
+  EXPECT_EQ(r.missing.count(), 2u);
+  EXPECT_EQ(model::first_to_ask(r), discharge);
   // The guidance text waits for the deadline it quotes.
   EXPECT_EQ(output("reenrolment_guidance").state, model::State::unknown);
   EXPECT_TRUE(output("reenrolment_guidance").missing.test(discharge));
@@ -339,7 +344,7 @@ TEST_F(CnPack, JsonFollowsTheContract) {
   EXPECT_NE(json.find("\"as_of\":\"2025-07-01\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"degree_visible_from\":\"2025-06-30T00:00:00+08:00\""), std::string::npos);
   EXPECT_NE(json.find("\"retention_until\":null"), std::string::npos);
-  EXPECT_NE(json.find("\"retention_until\":[\"discharge_date\"]"), std::string::npos);
+  EXPECT_NE(json.find("\"retention_until\":[\"discharge_date\",\"enlisted_as\"]"), std::string::npos) << json;
   EXPECT_NE(json.find("\"policy\":{\"id\":\"cn-higher-ed\""), std::string::npos);
 }
 
@@ -454,6 +459,20 @@ TEST_F(UnknownsPack, AnUnknownVersionDateListsWhatTheVersionsNeedToo) {
   EXPECT_EQ(waits("kept_until"), (Facts{"moves_to_workday"}));
   eval({"discharge_date=2018-03-01", "extended=false", "moves_to_workday=false"});
   EXPECT_EQ(waits("kept_until"), (Facts{"known"}));
+}
+
+TEST_F(UnknownsPack, AnUnknownVersionDateListsWhatAVersionsWhenNeedsToo) {
+  // The old version applies only when `not withdrawn`: without the discharge date, that fact can
+  // still change the output (a date, or nothing), so it is listed after the date.
+  eval({});
+  EXPECT_EQ(waits("kept_while_studying"), (Facts{"discharge_date", "withdrawn"}));
+  eval({"withdrawn=false"});
+  EXPECT_EQ(waits("kept_while_studying"), (Facts{"discharge_date"}));
+  // The date decides the version: the new one has no `when`, the old one asks it.
+  eval({"discharge_date=2018-03-01"});
+  EXPECT_EQ(waits("kept_while_studying"), (Facts{"known"}));
+  eval({"discharge_date=2016-03-01"});
+  EXPECT_EQ(waits("kept_while_studying"), (Facts{"withdrawn"}));
 }
 
 TEST_F(UnknownsPack, JsonListsTheFactToAskFirstFirst) {
