@@ -169,6 +169,8 @@ std::string value_text(const RenderContext& ctx, const model::Outcome& out, cons
   if (!v.known()) return "未知 unknown";
   if (v.kind == Kind::text) return fill_template(ctx, out, v.str(), true);
   if (v.kind == Kind::window) {
+    // A one-day window reads as its day ("2025-09-30", not "2025-09-30 至 2025-09-30").
+    if (v.window.start == v.window.end) return calendar::format_date(v.window.start);
     return calendar::format_date(v.window.start) + " 至 " + calendar::format_date(v.window.end);
   }
   if (v.kind == Kind::period) {
@@ -267,6 +269,12 @@ std::string render_text(const RenderContext& ctx, const model::Outcome& out, boo
         missing |= v.missing;
         if (first == model::kNoFact) first = model::first_to_ask(v);
       }
+    }
+    // A version whose outputs are attributed to another version (the first) still waits when its
+    // own applicability does: it is undecided, not "not applicable".
+    if (ro.applies.state == State::unknown && ro.applies.missing.any()) {
+      missing |= ro.applies.missing;
+      if (first == model::kNoFact) first = model::first_to_ask(ro.applies);
     }
     if (!explain && !any_answer && !any_error) {
       if (ro.applies.known() && !ro.applies.boolean) {

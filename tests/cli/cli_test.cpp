@@ -1239,6 +1239,28 @@ TEST(PackTests, FailingCaseExits1) {
   EXPECT_EQ(lines_of(r.out).back(), "0 passed, 1 failed") << r.describe();
 }
 
+TEST(PackTests, RulesNoCaseChecksAreNamed) {
+  // A pack author sees which rules their cases never reach (the built-in pack has none).
+  TempDir tmp;
+  const auto pack = tmp.write("tiny.toml", std::string(kTinyHeader) + kTinyRules + R"(
+[[rules]]
+id = "untested_rule"
+title = "无用例的规则"
+  [rules.outputs.doubled_grace]
+  type = "period"
+  label = "双倍宽限"
+  expr = "P2M"
+  [[rules.citations]]
+  document = "Tiny doc"
+  article = "Art. 3"
+  summary = "Not checked by any case."
+)");
+  const auto r = run({"test", "--policy", pack});
+  EXPECT_EQ(r.code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.out, "rules no case checks: untested_rule\n")) << r.describe();
+  EXPECT_FALSE(contains(run({"test"}).out, "rules no case checks")) << "the built-in pack checks every rule";
+}
+
 // ============================================================================================
 // 9. --params
 // ============================================================================================
