@@ -28,6 +28,20 @@ using model::State;
 using model::Value;
 
 Date date(const char* iso) { return *calendar::parse_date(iso); }
+
+// Under the sanitizers (Debug, ASan + UBSan: some 25 times slower) the grids are walked with a
+// stride, so that the memory checks still see every kind of screen; Release walks them whole.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr int kStride = 5;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr int kStride = 5;
+#else
+constexpr int kStride = 1;
+#endif
+#else
+constexpr int kStride = 1;
+#endif
 Date ymd(int y, int m, int d) { return *calendar::make_date(y, m, d); }
 
 class Guard : public ::testing::Test {
@@ -116,8 +130,10 @@ TEST_F(Guard, VeteransScreensNeverMixTheirStates) {
   const Engine* engines[] = {engine.get(), every_intake.get(), rollover.get()};
   long screens = 0, with_consequence = 0, mid_state = 0, no_rule = 0;
   model::Outcome out;
+  const auto discharges = discharge_dates();
   for (const Engine* e : engines) {
-    for (const Date discharge : discharge_dates()) {
+    for (std::size_t d = 0; d < discharges.size(); d += kStride) {
+      const Date discharge = discharges[d];
       for (const char* identity : {"", "new_student", "enrolled_student"}) {
         auto s = e->new_situation();
         set(*e, s, "discharge_date", calendar::format_date(discharge));
@@ -181,10 +197,10 @@ TEST_F(Guard, VeteransScreensNeverMixTheirStates) {
     }
   }
   // The grid reaches every state (including the third, where the consequence must stay unsaid).
-  EXPECT_GT(screens, 100000);
-  EXPECT_GT(with_consequence, 1000);
-  EXPECT_GT(mid_state, 1000);
-  EXPECT_GT(no_rule, 1000);
+  EXPECT_GT(screens, 100000 / kStride);
+  EXPECT_GT(with_consequence, 1000 / kStride);
+  EXPECT_GT(mid_state, 1000 / kStride);
+  EXPECT_GT(no_rule, 1000 / kStride);
 }
 
 TEST_F(Guard, NothingIsCalledNormalWhereNoRecordCanExist) {
@@ -195,7 +211,7 @@ TEST_F(Guard, NothingIsCalledNormalWhereNoRecordCanExist) {
   const char* admissions[] = {"2006-07-20", "2007-07-20", "2026-07-20", "2026-09-15", "2026-05-31"};
   const char* issues[] = {"2000-12-31", "2001-01-01", "2025-06-30", "2027-06-30"};
   const char* three[] = {"", "true", "false"};
-  long screens = 0, excluded = 0;
+  long screens = 0, excluded = 0, combination = 0;
   model::Outcome out;
   for (const Engine* e : engines) {
     for (const char* target : {"", "xueji", "xueli"}) {
@@ -205,6 +221,7 @@ TEST_F(Guard, NothingIsCalledNormalWhereNoRecordCanExist) {
             for (const char* national : three) {
               for (const char* account : three) {
                 for (const char* before : three) {
+                  if (++combination % kStride != 0) continue;
                   auto s = e->new_situation();
                   if (*target) set(*e, s, "lookup_target", target);
                   set(*e, s, "admission_date", admission);
@@ -264,8 +281,8 @@ TEST_F(Guard, NothingIsCalledNormalWhereNoRecordCanExist) {
       }
     }
   }
-  EXPECT_GT(screens, 50000);
-  EXPECT_GT(excluded, 10000);
+  EXPECT_GT(screens, 50000 / kStride);
+  EXPECT_GT(excluded, 10000 / kStride);
 }
 
 TEST_F(Guard, EveryRuleIsCheckedByAtLeastThreeOfThePacksCases) {
