@@ -49,7 +49,7 @@ struct BatchOptions {
   /// of facts its evaluation read (EvalOptions::track_reads). Date and enum cells are remembered
   /// by their text as well. 0: every row is read, evaluated and written in full (the output is
   /// the same either way).
-  std::size_t memo_entries = 4096;
+  std::size_t memo_entries = 16384;
 };
 
 /// What happened to the rows.
