@@ -143,9 +143,13 @@ TEST_F(CnPack, VersionChosenByDischargeDate) {
   engine->evaluate(s, date("2012-01-01"), out);
   EXPECT_EQ(text("retention_until"), "2013-10-29");
   EXPECT_EQ(rule_of("retention_until"), "veteran_retention_military_service_law");
-  set(s, "discharge_date", "2017-09-01");  // order 41
+  set(s, "discharge_date", "2017-09-01");  // order 41, before the Veterans Protection Law
   engine->evaluate(s, date("2018-01-01"), out);
   EXPECT_EQ(text("retention_until"), "2019-09-01");
+  EXPECT_EQ(rule_of("retention_until"), "veteran_retention_order_41_early");
+  set(s, "discharge_date", "2021-05-01");  // order 41, the Protection Law and the Conscription Regulations
+  engine->evaluate(s, date("2022-01-01"), out);
+  EXPECT_EQ(text("retention_until"), "2023-05-01");
   EXPECT_EQ(rule_of("retention_until"), "veteran_retention_order_41");
   // Before order 21 no national rule gives a period: no date and no error, a statement instead.
   set(s, "discharge_date", "2004-05-01");
@@ -614,6 +618,32 @@ TEST_F(CnPack, CertificateWaitsForEveryFactThatCanStillDecideIt) {
   EXPECT_EQ(facts.front(), "withdrawn");
   std::sort(facts.begin(), facts.end());
   EXPECT_EQ(facts, (std::vector<std::string>{"graduation_requirements_met", "withdrawn", "within_study_period"}));
+}
+
+}  // namespace
+}  // namespace rules::engine
+
+namespace rules::engine {
+namespace {
+
+// Versions of one enum output declaring the same values are one output with one enum: its value
+// comes from whichever version is in force (tests/packs/good/versioned_enum.toml runs its cases).
+TEST(VersionedEnum, VersionsWithTheSameValuesShareTheEnum) {
+  std::vector<source::Diagnostic> diags;
+  auto files = loader::read_pack_files(std::string(POLICY_TEST_PACKS_DIR) + "/good/versioned_enum.toml", diags);
+  ASSERT_TRUE(diags.empty());
+  auto loaded = loader::load_pack(files);
+  for (const auto& d : loaded.diagnostics) ADD_FAILURE() << source::format_diagnostic(d);
+  ASSERT_TRUE(loaded.pack);
+  std::size_t outcome_enums = 0;
+  for (const auto& e : loaded.pack->policy.enums) outcome_enums += e.name == "outcome";
+  EXPECT_EQ(outcome_enums, 1u);
+  Engine engine(std::move(loaded.pack));
+  const auto results = run_pack_tests(engine, *calendar::parse_date("2026-01-01"));
+  EXPECT_EQ(results.size(), 3u);
+  for (const auto& r : results) {
+    for (const auto& f : r.failures) ADD_FAILURE() << r.name << ": " << f;
+  }
 }
 
 }  // namespace
