@@ -344,15 +344,6 @@ class Loader {
     return out;
   }
 
-  /// Whether two enums have the same values, in the same order, with the same labels.
-  static bool same_values(const model::EnumDef& a, const model::EnumDef& b) {
-    if (a.values.size() != b.values.size()) return false;
-    for (std::size_t i = 0; i < a.values.size(); ++i) {
-      if (a.values[i].name != b.values[i].name || a.values[i].label != b.values[i].label) return false;
-    }
-    return true;
-  }
-
   std::optional<Type> read_enum(TableReader& r, const std::string& name) {
     const auto* arr = r.array("values", true);
     if (!arr) return std::nullopt;
@@ -394,7 +385,7 @@ class Loader {
     // values make another enum, which the version check reports.
     auto& enums = pack_->policy.enums;
     for (std::size_t i = 0; i < enums.size(); ++i) {
-      if (enums[i].name == def.name && same_values(enums[i], def)) return Type::enumeration(static_cast<std::uint16_t>(i));
+      if (enums[i].name == def.name && enums[i].values == def.values) return Type::enumeration(static_cast<std::uint16_t>(i));
     }
     enums.push_back(std::move(def));
     return Type::enumeration(static_cast<std::uint16_t>(enums.size() - 1));

@@ -37,6 +37,7 @@ struct PolicyHeader {
 struct EnumValue {
   std::string name;
   std::string label;
+  friend bool operator==(const EnumValue&, const EnumValue&) = default;
 };
 
 /// Whether `a` and `b` are equal ignoring the case of ASCII letters (other bytes, such as
