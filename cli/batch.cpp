@@ -326,7 +326,8 @@ void add_batch(CLI::App& app, Action& action) {
       const std::string name = o->roster == "-" ? "<stdin>" : o->roster;
       InputFile roster;
       if (!roster.open(o->roster)) {
-        print_file_error(std::cerr, name, "batch_io", "cannot read the roster: " + roster.why());
+        print_file_error(std::cerr, name, "batch_io", "cannot read the roster: " + roster.why(),
+                         "无法读取名单：" + roster.why());
         return kExitInputError;
       }
       std::unique_ptr<OutputFile> target;
@@ -335,7 +336,8 @@ void add_batch(CLI::App& app, Action& action) {
         if (::fstat(STDOUT_FILENO, &destination) == 0 && feeds_roster(roster.status(), destination)) {
           print_file_error(std::cerr, "standard output", "batch_io",
                            "standard output is the roster being read, so the run would read its own results; write "
-                           "elsewhere (-o FILE)");
+                           "elsewhere (-o FILE)",
+                           "标准输出就是正在读取的名单，运行会读到自己的结果；请写到别处（-o 文件）");
           return kExitInputError;
         }
         target = std::make_unique<OutputFile>();
@@ -346,17 +348,20 @@ void add_batch(CLI::App& app, Action& action) {
                            S_ISFIFO(destination.st_mode) ? "the output is the pipe the roster is read from, so the run "
                                                            "would read its own results; choose another -o"
                                                          : "the output would replace the roster it is read from; choose "
-                                                           "another -o");
+                                                           "another -o",
+                           S_ISFIFO(destination.st_mode) ? "输出就是读取名单的管道，运行会读到自己的结果；请换一个 -o"
+                                                         : "输出会覆盖正在读取的名单；请换一个 -o");
           return kExitInputError;
         }
         std::error_code ec;
         if (std::filesystem::is_directory(o->output, ec)) {
-          print_file_error(std::cerr, o->output, "batch_io", "is a directory; -o takes a file name");
+          print_file_error(std::cerr, o->output, "batch_io", "is a directory; -o takes a file name", "这是一个目录；-o 需要文件名");
           return kExitInputError;
         }
         target = std::make_unique<OutputFile>(o->output);
         if (!target->ok()) {
-          print_file_error(std::cerr, o->output, "batch_io", "cannot write the output file: " + target->why());
+          print_file_error(std::cerr, o->output, "batch_io", "cannot write the output file: " + target->why(),
+                           "无法写入输出文件：" + target->why());
           return kExitInputError;
         }
       }
@@ -389,7 +394,10 @@ void add_batch(CLI::App& app, Action& action) {
         for (auto& d : *diags) {
           if (d.span.file != "<output>") continue;
           d.span.file = output_name;
-          if (target->error() != 0) d.message += std::string(": ") + std::strerror(target->error());
+          if (target->error() != 0) {
+            d.message += std::string(": ") + std::strerror(target->error());
+            d.message_zh += std::string("：") + std::strerror(target->error());
+          }
         }
         print_diagnostics(*diags, std::cerr);
         // An output name the pack lacks is a mistake in the command, not in the roster.
@@ -399,7 +407,8 @@ void add_batch(CLI::App& app, Action& action) {
       }
       const auto& summary = std::get<rules::batch::BatchSummary>(result);
       if (!target->commit()) {
-        print_file_error(std::cerr, output_name, "batch_io", "the output could not be written: " + target->why());
+        print_file_error(std::cerr, output_name, "batch_io", "the output could not be written: " + target->why(),
+                         "结果未能写入：" + target->why());
         return kExitInputError;
       }
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

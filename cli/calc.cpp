@@ -62,7 +62,7 @@ void add_calc(CLI::App& app, Action& action) {
                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                     << "\n";
         }
-        print_file_error(std::cerr, "<expression>", err.code, err.message);
+        print_file_error(std::cerr, "<expression>", err.code, err.message, err.message_zh);
         return kExitInputError;
       }
       if (o->format == "json") {

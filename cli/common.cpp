@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <system_error>
@@ -15,7 +16,24 @@
 
 namespace policy_cli {
 
+namespace {
+std::optional<rules::source::Lang> g_lang_override;  // --lang
+rules::source::Lang g_pack_lang = rules::source::Lang::zh;
+}  // namespace
+
+rules::source::Lang lang() {
+  if (g_lang_override) return *g_lang_override;
+  // POLICY_LANG (zh or en), for a server or a script that always wants one language; checked in main.
+  if (const char* env = std::getenv("POLICY_LANG"); env && *env) {
+    if (const auto l = rules::source::parse_lang(env)) return *l;
+  }
+  return g_pack_lang;
+}
+
 void PackOptions::add_to(CLI::App& app, bool with_params) {
+  app.add_option("--lang", lang, "Language of answers and messages: zh (中文) or en (default: the pack's, 中文 for cn-higher-ed)")
+      ->check(CLI::IsMember({"zh", "en"}))
+      ->each([](const std::string& v) { g_lang_override = rules::source::parse_lang(v); });
   app.add_option("--policy", policy_path, "Policy pack: a directory of .toml files or one file (default: built-in cn-higher-ed)");
   if (with_params) {
     // Not CLI::ExistingFile: an unreadable parameters file is an input error (exit 1, load_io),
@@ -40,7 +58,12 @@ std::unique_ptr<rules::engine::Engine> load_engine(const PackOptions& o, std::os
                                                                                    : std::optional<std::string>(o.params_path));
   if (!loaded.engine) {
     print_diagnostics(loaded.diagnostics, err);
-    err << loaded.diagnostics.size() << " error" << (loaded.diagnostics.size() == 1 ? "" : "s") << "\n";
+    const auto n = loaded.diagnostics.size();
+    err << (lang() == rules::source::Lang::zh ? "共 " + std::to_string(n) + " 个错误"
+                                              : std::to_string(n) + " error" + (n == 1 ? "" : "s"))
+        << "\n";
+  } else {
+    g_pack_lang = loaded.engine->policy().header.lang;
   }
   return std::move(loaded.engine);
 }
@@ -51,7 +74,8 @@ std::optional<rules::calendar::Date> as_of_date(const std::string& text, const r
   const auto d = rules::calendar::parse_date(text);
   if (!d) {
     print_file_error(err, "<command line>", std::string(rules::calendar::code_name(d.error().code)),
-                     "--as-of: " + d.error().message);
+                     "--as-of: " + d.error().message,
+                     "--as-of：" + (d.error().message_zh.empty() ? d.error().message : d.error().message_zh));
     return std::nullopt;
   }
   return *d;
@@ -109,11 +133,12 @@ InputFile::int_type InputFile::underflow() {
 }
 
 void print_diagnostics(const std::vector<rules::source::Diagnostic>& ds, std::ostream& err) {
-  for (const auto& d : ds) err << rules::source::format_diagnostic(d) << "\n";
+  for (const auto& d : ds) err << rules::source::format_diagnostic(d, lang()) << "\n";
 }
 
-void print_file_error(std::ostream& err, const std::string& file, const std::string& code, const std::string& message) {
-  err << rules::source::format_diagnostic(rules::source::diagnostic_at(code, file, {}, message)) << "\n";
+void print_file_error(std::ostream& err, const std::string& file, const std::string& code, const std::string& message,
+                      const std::string& message_zh) {
+  err << rules::source::format_diagnostic(rules::source::diagnostic_at(code, file, {}, message, message_zh), lang()) << "\n";
 }
 
 }  // namespace policy_cli

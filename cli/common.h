@@ -21,12 +21,17 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitInputError = 1;
 inline constexpr int kExitUsage = 2;
 
-/// --policy and --params, shared by every subcommand.
+/// --policy, --params and --lang, shared by every subcommand.
 struct PackOptions {
   std::string policy_path;  ///< empty: the built-in pack
   std::string params_path;  ///< empty: the pack's defaults
+  std::string lang;         ///< --lang: zh or en; empty: the pack's language
   void add_to(CLI::App& app, bool with_params = true);
 };
+
+/// The language of this run's messages and answers: `--lang` when given, else the loaded pack's
+/// (`[policy] language`), else Chinese (before a pack is loaded, or when it failed to load).
+rules::source::Lang lang();
 
 /// Loads the pack; prints every diagnostic to `err` and returns nullptr when there are errors.
 std::unique_ptr<rules::engine::Engine> load_engine(const PackOptions& o, std::ostream& err);
@@ -81,9 +86,10 @@ class InputFile : public std::streambuf {
 /// Prints diagnostics as file:line:col: error[code]: message, one per line.
 void print_diagnostics(const std::vector<rules::source::Diagnostic>& ds, std::ostream& err);
 
-/// Prints one problem with a file as a whole (`file: error[code]: message`), formatted like the
-/// diagnostics: control characters of the file name or message escaped.
-void print_file_error(std::ostream& err, const std::string& file, const std::string& code, const std::string& message);
+/// Prints one problem with a file as a whole (`file: 错误[code]: 消息`, in lang()), formatted like
+/// the diagnostics: control characters of the file name or message escaped.
+void print_file_error(std::ostream& err, const std::string& file, const std::string& code, const std::string& message,
+                      const std::string& message_zh);
 
 /// A subcommand: registers its options and sets the action to run when it is chosen.
 using Action = std::function<int()>;

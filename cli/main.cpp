@@ -1,4 +1,5 @@
 // policy: evaluate 学籍/学历 rule packs. The one place that turns failures into exit codes.
+#include <cstdlib>
 #include <iostream>
 
 #include "common.h"
@@ -14,9 +15,15 @@ int main(int argc, char** argv) {
       "  policy facts\n"
       "  policy test --policy policy/cn-higher-ed\n"
       "  policy batch roster.csv --as-of 2025-12-01 -o results.csv\n"
+      "Language: answers and messages follow the pack (中文 for cn-higher-ed); --lang en or POLICY_LANG=en for English.\n"
       "Exit codes: 0 success, 1 errors in the pack or the input, 2 usage error, 3 (batch) some rows had errors.",
       "policy"};
   app.require_subcommand(1);
+  if (const char* env = std::getenv("POLICY_LANG"); env && *env && !rules::source::parse_lang(env)) {
+    std::cerr << "policy: POLICY_LANG='" << rules::source::escape_controls(env)
+              << "' is not a language: use zh or en (环境变量 POLICY_LANG 只能是 zh 或 en)\n";
+    return policy_cli::kExitUsage;
+  }
   app.set_help_all_flag("--help-all", "Help for every subcommand");
   policy_cli::Action action;
   policy_cli::add_eval(app, action);

@@ -23,7 +23,8 @@ const char* code_name(CalendarErrorCode code);
 /// A failed calendar operation: its code and a message that names the offending value.
 struct CalendarError {
   CalendarErrorCode code;
-  std::string message;
+  std::string message;     ///< English
+  std::string message_zh = {};  ///< 中文 (the same facts); empty only where none was written yet
 };
 
 /// Either a value or a CalendarError. Minimal stand-in for C++23 std::expected.

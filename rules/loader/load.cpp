@@ -82,8 +82,9 @@ class Loader {
     return r;
   }
 
-  void error(const char* code, source::Span span, std::string msg, std::vector<std::string> notes = {}) {
-    diags_.push_back({code, std::move(span), std::move(msg), std::move(notes)});
+  void error(const char* code, source::Span span, std::string msg, std::string msg_zh = {},
+             std::vector<std::string> notes = {}) {
+    diags_.push_back({code, std::move(span), std::move(msg), std::move(notes), std::move(msg_zh)});
   }
 
   // ---- files ---------------------------------------------------------------------------------
@@ -172,7 +173,7 @@ class Loader {
       return;
     }
     TableReader r(*found, *found_file, diags_, "[policy]",
-                  {"id", "title", "version", "timezone", "date_convention", "description"});
+                  {"id", "title", "version", "timezone", "timezone_label", "language", "date_convention", "description"});
     h.span = r.span();
     h.id = r.string("id", true).value_or("");
     h.title = r.string("title", true).value_or("");
@@ -185,6 +186,17 @@ class Loader {
       } else {
         r.error("load_bad_timezone", *r.node("timezone"),
                 "'" + *tz + "' is not an IANA time-zone name known to this system's tzdata (e.g. Asia/Shanghai)");
+      }
+    }
+    h.timezone_label = r.string("timezone_label", false).value_or("");
+    if (auto lang = r.string("language", false)) {
+      h.language = *lang;
+      if (const auto l = source::parse_lang(*lang)) {
+        h.lang = *l;
+      } else {
+        r.error("load_bad_value", *r.node("language"),
+                "unknown language '" + *lang + "' (known: zh-CN, en)",
+                "未知的语言“" + *lang + "”（可用：zh-CN、en）");
       }
     }
     if (auto conv = r.string("date_convention", true)) {

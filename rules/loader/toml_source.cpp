@@ -152,11 +152,13 @@ source::Span TableReader::key_span(std::string_view key) const {
   return span();
 }
 
-void TableReader::error(const char* code, const toml::node& at, std::string msg) {
-  d_.push_back({code, f_.span(at), std::move(msg), {}});
+void TableReader::error(const char* code, const toml::node& at, std::string msg, std::string msg_zh) {
+  d_.push_back({code, f_.span(at), std::move(msg), {}, std::move(msg_zh)});
 }
 
-void TableReader::error(const char* code, std::string msg) { d_.push_back({code, span(), std::move(msg), {}}); }
+void TableReader::error(const char* code, std::string msg, std::string msg_zh) {
+  d_.push_back({code, span(), std::move(msg), {}, std::move(msg_zh)});
+}
 
 std::optional<std::string> TableReader::string(std::string_view key, bool required) {
   const auto* n = node(key);

@@ -56,8 +56,9 @@ class TableReader {
   const TomlFile& file() const { return f_; }
   Diags& diags() { return d_; }
   const std::string& what() const { return what_; }
-  void error(const char* code, const toml::node& at, std::string msg);
-  void error(const char* code, std::string msg);  ///< at the table
+  /// A diagnostic at `at` with its English and Chinese messages.
+  void error(const char* code, const toml::node& at, std::string msg, std::string msg_zh = {});
+  void error(const char* code, std::string msg, std::string msg_zh = {});  ///< at the table
 
  private:
   const toml::table& t_;

@@ -8,6 +8,7 @@
 
 #include "calendar/date.h"
 #include "model/value.h"
+#include "source/lang.h"
 
 namespace rules::model {
 
@@ -15,7 +16,12 @@ namespace rules::model {
 /// `date_out_of_range`, `integer_overflow`, `empty_list`, `no_version_in_force`.
 struct EvalError {
   std::string code;
-  std::string message;
+  std::string message;     ///< English
+  std::string message_zh = {};  ///< 中文 (the same facts)
+  /// The message in `lang` (the English one when no Chinese was written).
+  const std::string& message_in(source::Lang lang) const {
+    return lang == source::Lang::zh && !message_zh.empty() ? message_zh : message;
+  }
 };
 
 /// One line of an explanation: an input that was read, or a computation step with its result.

@@ -29,6 +29,14 @@ struct PolicyHeader {
   std::string title;
   std::string version;
   std::string timezone;                 ///< IANA name, e.g. Asia/Shanghai
+  /// The time zone's name for people (`timezone_label`, e.g. 北京时间), printed beside deadlines
+  /// and instants; empty: the IANA name is printed.
+  std::string timezone_label;
+  /// `language` as written (BCP 47, e.g. zh-CN); empty when the pack does not say.
+  std::string language;
+  /// The language people's text follows unless `--lang` says otherwise: from `language`, Chinese
+  /// when the pack does not say.
+  source::Lang lang = source::Lang::zh;
   DateConvention date_convention = DateConvention::prc_civil_code;
   source::Span span;
 };

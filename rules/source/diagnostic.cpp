@@ -5,23 +5,24 @@
 
 namespace rules::source {
 
-Diagnostic diagnostic_at(std::string code, std::string file, Position at, std::string message) {
+Diagnostic diagnostic_at(std::string code, std::string file, Position at, std::string message, std::string message_zh) {
   Diagnostic d;
   d.code = std::move(code);
   d.span.file = std::move(file);
   d.span.begin = at;
   d.span.end = at;
   d.message = std::move(message);
+  d.message_zh = std::move(message_zh);
   return d;
 }
 
-std::string format_diagnostic(const Diagnostic& d) {
+std::string format_diagnostic(const Diagnostic& d, Lang lang) {
   std::string out = escape_controls(d.span.file);
   if (d.span.begin.line != 0) {
     out += ':' + std::to_string(d.span.begin.line) + ':' + std::to_string(d.span.begin.column);
   }
-  out += ": error[" + d.code + "]: " + escape_controls(d.message);
-  for (const auto& n : d.notes) out += "\n    note: " + escape_controls(n);
+  out += std::string(pick(lang, ": 错误[", ": error[")) + d.code + "]: " + escape_controls(d.message_in(lang));
+  for (const auto& n : d.notes) out += std::string(pick(lang, "\n    注：", "\n    note: ")) + escape_controls(n);
   return out;
 }
 

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "source/lang.h"
+
 namespace rules::source {
 
 /// A 1-based position in a named file. `column` counts Unicode code points, so a column
@@ -26,23 +28,31 @@ struct Span {
 };
 
 /// A problem found in user input. `code` is stable snake_case with a phase prefix
-/// (see docs/diagnostics.md); tests assert code and position, never the wording.
+/// (see docs/diagnostics.md, which lists each code's Chinese and English message); tests assert
+/// code and position, and the wording only where it matters. Every diagnostic carries its
+/// message in both languages: `message` in English, `message_zh` in Chinese (the same facts:
+/// the value quoted, where, what was expected).
 struct Diagnostic {
   std::string code;
   Span span;
-  std::string message;
-  std::vector<std::string> notes;  ///< further lines, e.g. the members of a cycle
+  std::string message;             ///< English
+  std::vector<std::string> notes;  ///< further lines, e.g. the members of a cycle (names, not prose)
+  std::string message_zh = {};     ///< 中文
+  /// The message in `lang` (the English one when no Chinese was written).
+  const std::string& message_in(Lang lang) const { return lang == Lang::zh && !message_zh.empty() ? message_zh : message; }
 };
 
-/// A diagnostic at position `at` of `file` (a zero position means the file as a whole).
-Diagnostic diagnostic_at(std::string code, std::string file, Position at, std::string message);
+/// A diagnostic at position `at` of `file` (a zero position means the file as a whole), with its
+/// English and Chinese messages.
+Diagnostic diagnostic_at(std::string code, std::string file, Position at, std::string message,
+                         std::string message_zh = {});
 
-/// Renders `file:line:col: error[code]: message` (notes follow on indented lines).
-/// Without a line the position part is just `file:`. The file name, message and notes are
-/// shown through escape_controls: the only line breaks are those between notes, and a value
-/// quoted in a message (a --set value, a file name) cannot move the cursor or recolour the
-/// terminal.
-std::string format_diagnostic(const Diagnostic& d);
+/// Renders `file:line:col: 错误[code]: 消息` (Chinese) or `file:line:col: error[code]: message`
+/// (English); notes follow on indented lines (注：/note:). Without a line the position part is
+/// just `file:`. The file name, message and notes are shown through escape_controls: the only
+/// line breaks are those between notes, and a value quoted in a message (a --set value, a file
+/// name) cannot move the cursor or recolour the terminal.
+std::string format_diagnostic(const Diagnostic& d, Lang lang = Lang::zh);
 
 /// `text` with its control characters written as escapes, so that a message quoting user text
 /// (a roster cell, a --set value, a file name) stays on one line and cannot drive a terminal:

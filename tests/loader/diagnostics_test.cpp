@@ -649,7 +649,7 @@ TEST(FormatDiagnostic, ControlCharactersAreEscaped) {
   source::Diagnostic d = source::diagnostic_at("situation_bad_value", "dir/a\x1b[2Jb.toml", {3, 7},
                                                "value 'x\x1b[31my\nerror[fake]: z\xC2\x9B' is not valid");
   d.notes.push_back("see\rhere\t");
-  const std::string text = source::format_diagnostic(d);
+  const std::string text = source::format_diagnostic(d, source::Lang::en);
   EXPECT_EQ(text, "dir/a\\x1b[2Jb.toml:3:7: error[situation_bad_value]: value 'x\\x1b[31my\\nerror[fake]: z\\u009b' "
                   "is not valid\n    note: see\\rhere\\t");
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1);
