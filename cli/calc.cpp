@@ -51,7 +51,7 @@ void add_calc(CLI::App& app, Action& action) {
       }
       rules::model::Outcome scratch;
       std::vector<rules::model::TraceStep> trace;
-      const auto v = engine->calculate(*e, *as_of, scratch, o->explain ? &trace : nullptr);
+      const auto v = engine->calculate(*e, *as_of, scratch, o->explain ? &trace : nullptr, lang());
       const rules::explain::RenderContext ctx{engine->policy(), engine->pack().zone};
       const auto type = e->nodes[e->root].type;
       const std::string type_name = rules::expr::type_display(type, engine->policy().enums);

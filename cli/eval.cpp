@@ -57,7 +57,9 @@ void add_eval(CLI::App& app, Action& action) {
       }
       rules::model::Outcome out;
       const bool json = o->format == "json";
-      engine->evaluate(situation, *as_of, out, rules::engine::EvalOptions::explaining(json || o->explain));
+      // JSON keeps its English steps (the machine contract); text follows the run's language.
+      engine->evaluate(situation, *as_of, out,
+                       rules::engine::EvalOptions::explaining(json || o->explain, json ? rules::source::Lang::en : lang()));
       const rules::explain::RenderContext ctx{engine->policy(), engine->pack().zone};
       std::cout << (json ? rules::explain::render_json(ctx, out) + "\n" : rules::explain::render_text(ctx, out, o->explain));
       return kExitOk;
