@@ -357,7 +357,7 @@ class Run {
     steps.push_back({model::TraceStep::Kind::step, std::move(heading)});
     if (!inputs.empty()) {
       std::string line;
-      for (const auto& in : inputs) line += (line.empty() ? "" : "; ") + in;
+      for (const auto& in : inputs) line += (line.empty() ? "" : zh_ ? "；" : "; ") + in;
       steps.push_back({model::TraceStep::Kind::input, std::move(line)});
     }
     for (auto& r : rest) steps.push_back(std::move(r));

@@ -509,7 +509,7 @@ class Eval {
           note = "时区 " + zone + (ctx_.zone_label.empty() ? "" : " " + std::string(ctx_.zone_label)) + " " + at;
           if (n.fn == Fn::end_of_day) note += "，即次日 00:00";
           note += "，" + offset;
-          if (n.fn == Fn::end_of_day) note += "，民法典第二百零三条：期间最后一日的截止时间为二十四时";
+          if (n.fn == Fn::end_of_day) note += "，民法典第二百零三条";
         } else {
           note = std::string(n.fn == Fn::start_of_day ? "00:00" : n.fn == Fn::end_of_day ? "24:00, the next day's 00:00"
                                                                                          : show(*args[1])) +

@@ -391,7 +391,7 @@ TEST_F(ExprTest, DateStepsNameTheArticleTheyFollow) {
   // A deadline's 24:00 in the pack's zone: Art. 203; the start of a day cites none.
   const auto end = explain("end_of_day(2026-09-30)", source::Lang::zh);
   EXPECT_NE(end.find("end_of_day(2026-09-30) → 2026-10-01T00:00:00+08:00（时区 Asia/Shanghai 北京时间 24:00，即次日 "
-                     "00:00，UTC+08:00，民法典第二百零三条"),
+                     "00:00，UTC+08:00，民法典第二百零三条）"),
             std::string::npos)
       << end;
   EXPECT_NE(explain("end_of_day(2026-09-30)", source::Lang::en)
