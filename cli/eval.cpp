@@ -62,21 +62,18 @@ void add_eval(CLI::App& app, Action& action) {
       }
       rules::model::Outcome out;
       const bool json = o->format == "json";
-      auto eval_options = rules::engine::EvalOptions::explaining(json || o->explain);
-      engine->evaluate(situation, *as_of, out, eval_options);
+      // JSON keeps its English steps (the machine contract); text follows the run's language.
+      engine->evaluate(situation, *as_of, out,
+                       rules::engine::EvalOptions::explaining(json || o->explain, json ? rules::source::Lang::en : lang()));
       const rules::explain::RenderContext ctx{engine->policy(), engine->pack().zone, lang()};
       if (json) {
         std::cout << rules::explain::render_json(ctx, out, outputs) + "\n";
         return kExitOk;
       }
       rules::explain::TextOptions text{o->explain, outputs, {}};
-      // Per rule, the facts its outputs can read: a question none of whose facts was given is
-      // named once, not asked fact by fact.
+      // Per rule, the facts its outputs (every version's) can read: a question none of whose facts
+      // was given is named once, not asked fact by fact.
       text.rule_facts.resize(engine->policy().rules.size());
-      for (std::uint32_t i = 0; i < out.output_count; ++i) {
-        auto& facts = text.rule_facts[out.output_sources[i].rule];
-        for (const auto f : engine->facts_read(i)) facts.set(f);
-      }
       for (std::size_t r = 0; r < engine->pack().rules.size(); ++r) {
         for (const auto oi : engine->pack().rules[r].outputs) {
           for (const auto f : engine->facts_read(oi)) text.rule_facts[r].set(f);

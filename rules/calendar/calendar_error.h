@@ -24,7 +24,8 @@ const char* code_name(CalendarErrorCode code);
 struct CalendarError {
   CalendarErrorCode code;
   std::string message;     ///< English
-  std::string message_zh = {};  ///< 中文 (the same facts); empty only where none was written yet
+  /// 中文 (the same facts). No default: every error is written in both languages.
+  std::string message_zh;
 };
 
 /// Either a value or a CalendarError. Minimal stand-in for C++23 std::expected.

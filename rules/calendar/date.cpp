@@ -45,8 +45,10 @@ std::string raw_md(long long m, long long d) {
 
 std::string range_text() { return "supported dates are 0001-01-01 to 9999-12-31"; }
 
-CalendarError out_of_range_error(std::string what) {
-  return {CalendarErrorCode::out_of_range, std::move(what) + " is out of range: " + range_text()};
+// `what` and `what_zh` name the offending value or computation in English and Chinese.
+CalendarError out_of_range_error(std::string what, std::string what_zh) {
+  return {CalendarErrorCode::out_of_range, std::move(what) + " is out of range: " + range_text(),
+          std::move(what_zh) + " 超出支持的日期范围（0001-01-01 至 9999-12-31）"};
 }
 
 bool all_digits(std::string_view s) {
@@ -87,18 +89,22 @@ unsigned days_in_month(int year, unsigned month) {
 Expected<Date> make_date(int year, int month, int day) {
   // The range is checked first: a year outside 0001..9999 is not a date of this calendar at all,
   // whatever its month and day.
-  if (year < kMinYear || year > kMaxYear) return out_of_range_error(raw_ymd(year, month, day));
+  if (year < kMinYear || year > kMaxYear) return out_of_range_error(raw_ymd(year, month, day), raw_ymd(year, month, day));
   // The message text is built only on failure: make_date is on the evaluation hot path.
   if (month < 1 || month > 12) {
     return CalendarError{CalendarErrorCode::invalid_date,
-                         raw_ymd(year, month, day) + " is not a valid date: there is no month " + std::to_string(month)};
+                         raw_ymd(year, month, day) + " is not a valid date: there is no month " + std::to_string(month),
+                         raw_ymd(year, month, day) + " 不是有效日期：没有" + std::to_string(month) + "月"};
   }
   const unsigned dim = days_in_month(year, static_cast<unsigned>(month));
   if (day < 1 || static_cast<unsigned>(day) > dim) {
     std::string why = day < 1 ? std::string("there is no day ") + std::to_string(day)
                               : std::string(kMonthNames[month - 1]) + " " + std::to_string(year) +
                                     " has " + std::to_string(dim) + " days";
-    return CalendarError{CalendarErrorCode::invalid_date, raw_ymd(year, month, day) + " is not a valid date: " + why};
+    std::string why_zh = day < 1 ? "没有" + std::to_string(day) + "日"
+                                 : std::to_string(year) + "年" + std::to_string(month) + "月只有" + std::to_string(dim) + "天";
+    return CalendarError{CalendarErrorCode::invalid_date, raw_ymd(year, month, day) + " is not a valid date: " + why,
+                         raw_ymd(year, month, day) + " 不是有效日期：" + why_zh};
   }
   const date::year_month_day ymd{date::year{year}, date::month{static_cast<unsigned>(month)},
                                  date::day{static_cast<unsigned>(day)}};
@@ -110,8 +116,8 @@ Expected<Date> parse_date(std::string_view text) {
                      all_digits(text.substr(0, 4)) && all_digits(text.substr(5, 2)) &&
                      all_digits(text.substr(8, 2));
   if (!shape) {
-    return CalendarError{CalendarErrorCode::syntax,
-                         quoted(text) + " is not a date: expected YYYY-MM-DD"};
+    return CalendarError{CalendarErrorCode::syntax, quoted(text) + " is not a date: expected YYYY-MM-DD",
+                         quoted(text) + " 不是日期：应为 YYYY-MM-DD 格式，如 2024-02-29"};
   }
   // make_date's message prints the value zero-padded, which is exactly the text here.
   return make_date(to_int(text.substr(0, 4)), to_int(text.substr(5, 2)), to_int(text.substr(8, 2)));
@@ -142,7 +148,8 @@ Expected<Date> add_days(Date d, std::int64_t n) {
   if (n > std::int64_t{kMaxDays} - base || n < std::int64_t{kMinDays} - base) {
     const std::uint64_t magnitude = n < 0 ? 0 - static_cast<std::uint64_t>(n) : static_cast<std::uint64_t>(n);
     return out_of_range_error(format_date(d) + (n < 0 ? " - " : " + ") + std::to_string(magnitude) +
-                              (magnitude == 1 ? " day" : " days"));
+                                  (magnitude == 1 ? " day" : " days"),
+                              format_date(d) + (n < 0 ? " 减 " : " 加 ") + std::to_string(magnitude) + " 日");
   }
   return Date::from_days_unchecked(static_cast<std::int32_t>(base + n));
 }
@@ -153,15 +160,16 @@ Expected<MonthDay> parse_month_day(std::string_view text) {
   const bool shape = body.size() == 5 && body[2] == '-' && all_digits(body.substr(0, 2)) &&
                      all_digits(body.substr(3, 2));
   if (!shape) {
-    return CalendarError{CalendarErrorCode::syntax,
-                         quoted(text) + " is not a month-day: expected MM-DD or --MM-DD"};
+    return CalendarError{CalendarErrorCode::syntax, quoted(text) + " is not a month-day: expected MM-DD or --MM-DD",
+                         quoted(text) + " 不是月日：应为 MM-DD 或 --MM-DD 格式，如 09-01"};
   }
   const int month = to_int(body.substr(0, 2));
   const int day = to_int(body.substr(3, 2));
   const std::string shown = raw_md(month, day);
   if (month < 1 || month > 12) {
     return CalendarError{CalendarErrorCode::invalid_date,
-                         shown + " is not a valid month-day: there is no month " + std::to_string(month)};
+                         shown + " is not a valid month-day: there is no month " + std::to_string(month),
+                         shown + " 不是有效的月日：没有" + std::to_string(month) + "月"};
   }
   // 02-29 is a valid recurring day; whether it occurs is a question for in_year.
   const unsigned dim = days_in_month(2000, static_cast<unsigned>(month));
@@ -169,7 +177,10 @@ Expected<MonthDay> parse_month_day(std::string_view text) {
     std::string why = day < 1 ? "there is no day 0"
                               : std::string(kMonthNames[month - 1]) + (month == 2 ? " has at most " : " has ") +
                                     std::to_string(dim) + " days";
-    return CalendarError{CalendarErrorCode::invalid_date, shown + " is not a valid month-day: " + why};
+    std::string why_zh = day < 1 ? std::string("没有0日")
+                                 : std::to_string(month) + (month == 2 ? "月最多有" : "月只有") + std::to_string(dim) + "天";
+    return CalendarError{CalendarErrorCode::invalid_date, shown + " is not a valid month-day: " + why,
+                         shown + " 不是有效的月日：" + why_zh};
   }
   return MonthDay{static_cast<unsigned>(month), static_cast<unsigned>(day)};
 }
@@ -177,11 +188,13 @@ Expected<MonthDay> parse_month_day(std::string_view text) {
 std::string format_month_day(MonthDay md) { return raw_md(md.month, md.day); }
 
 Expected<Date> in_year(MonthDay md, int year) {
-  if (year < kMinYear || year > kMaxYear) return out_of_range_error(raw_ymd(year, md.month, md.day));
+  if (year < kMinYear || year > kMaxYear) {
+    return out_of_range_error(raw_ymd(year, md.month, md.day), raw_ymd(year, md.month, md.day));
+  }
   // A MonthDay not made by parse_month_day may hold anything; reject it before narrowing to int.
   if (md.month < 1 || md.month > 12 || md.day < 1 || md.day > 31) {
-    return CalendarError{CalendarErrorCode::invalid_date,
-                         raw_md(md.month, md.day) + " is not a valid month-day"};
+    return CalendarError{CalendarErrorCode::invalid_date, raw_md(md.month, md.day) + " is not a valid month-day",
+                         raw_md(md.month, md.day) + " 不是有效的月日"};
   }
   // 02-29 in a common year is reported by make_date ("February 2023 has 28 days").
   return make_date(year, static_cast<int>(md.month), static_cast<int>(md.day));

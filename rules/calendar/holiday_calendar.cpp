@@ -2,21 +2,51 @@
 
 namespace rules::calendar {
 
-namespace {
+std::string notice_title(int year) { return "国务院办公厅关于" + std::to_string(year) + "年部分节假日安排的通知"; }
 
-CalendarError no_data(int year) {
+CalendarError HolidayCalendar::no_data(int year) const {
+  const std::string y = std::to_string(year);
+  // The years the data has, as "2015-2026" when they run without a gap, else one by one.
+  std::string en_have = "it has no year at all";
+  std::string zh_have = "目前没有任何一年的数据";
+  if (!years_.empty()) {
+    const int first = years_.begin()->first;
+    const int last = years_.rbegin()->first;
+    std::string en_list, zh_list;
+    if (last - first + 1 == static_cast<int>(years_.size())) {
+      en_list = first == last ? std::to_string(first) : std::to_string(first) + "-" + std::to_string(last);
+      zh_list = first == last ? std::to_string(first) + "年" : std::to_string(first) + "年至" + std::to_string(last) + "年";
+    } else {
+      for (const auto& [yy, _] : years_) {
+        en_list += (en_list.empty() ? "" : ", ") + std::to_string(yy);
+        zh_list += (zh_list.empty() ? "" : "、") + std::to_string(yy) + "年";
+      }
+    }
+    en_have = "it has " + en_list;
+    zh_have = "目前只有" + zh_list + "的数据";
+  }
+  const std::string title = notice_title(year);
   return {CalendarErrorCode::no_holiday_data,
-          "no holiday data for " + std::to_string(year) + ": the statutory holiday calendar covers only the years "
-          "whose State Council notice it has (add the year to the pack's [[calendar.years]])"};
+          "no holiday data for " + y + ": the statutory holiday calendar covers only the years whose State Council "
+          "notice it has (" + en_have + "). Add the notice for " + y + " (" + title + ") as a [[calendar.years]] "
+          "entry in the school's --params file, in the form of the pack's holidays.toml (year = " + y +
+              ", notice, rest_days, makeup_workdays)",
+          "没有" + y + "年的法定节假日数据：节假日安排以当年国务院办公厅的通知为准，" + zh_have + "。请学校按《" + title +
+              "》，在 --params 参数文件中按 holidays.toml 的格式加入一节 [[calendar.years]]（year = " + y +
+              "，notice = \"" + title + "\"，rest_days 为放假日，makeup_workdays 为调休上班日）"};
 }
 
-}  // namespace
-
-std::optional<std::string> HolidayCalendar::add_year(HolidayYear y) {
-  if (covers(y.year)) return "the holiday notice for " + std::to_string(y.year) + " is given twice";
+std::optional<HolidayYearProblem> HolidayCalendar::add_year(HolidayYear y) {
+  if (covers(y.year)) {
+    return HolidayYearProblem{true, "the holiday notice for " + std::to_string(y.year) + " is given twice",
+                              std::to_string(y.year) + "年的节假日通知重复给出"};
+  }
   for (const Date d : y.rest_days) {
     for (const Date w : y.makeup_workdays) {
-      if (d == w) return format_date(d) + " is listed both as a rest day and as a makeup working day";
+      if (d == w) {
+        return HolidayYearProblem{false, format_date(d) + " is listed both as a rest day and as a makeup working day",
+                                  format_date(d) + " 既列为放假日，又列为调休上班日"};
+      }
     }
   }
   for (const Date d : y.rest_days) marks_[d.days_since_epoch()] = Mark::rest;

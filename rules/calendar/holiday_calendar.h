@@ -33,6 +33,17 @@ struct HolidayYear {
   std::vector<Holiday> holidays;
 };
 
+/// Why HolidayCalendar::add_year refused a notice, in English and Chinese.
+struct HolidayYearProblem {
+  bool duplicate = false;  ///< the year was already added (otherwise: a day both off and a working day)
+  std::string message;     ///< English
+  std::string message_zh;  ///< 中文 (the same facts)
+};
+
+/// The title of the State Council's holiday notice for `year`:
+/// "国务院办公厅关于2027年部分节假日安排的通知" (the title of each notice in the CN pack's holidays.toml).
+std::string notice_title(int year);
+
 /// Rest days and working days for the years whose notices were added. Outside those years every
 /// query fails with `no_holiday_data` naming the year: the calendar never guesses.
 /// A day is a rest day when a notice gives it off, or when it is a Saturday or Sunday that no
@@ -41,9 +52,9 @@ struct HolidayYear {
 /// December of that year is as its own notice left it.
 class HolidayCalendar {
  public:
-  /// Adds a year's notice. Returns an error message (and changes nothing) when the year is
-  /// already present or a day is listed both as a rest day and as a makeup working day.
-  std::optional<std::string> add_year(HolidayYear y);
+  /// Adds a year's notice. Returns the problem (and changes nothing) when the year is already
+  /// present or a day is listed both as a rest day and as a makeup working day.
+  std::optional<HolidayYearProblem> add_year(HolidayYear y);
 
   /// Whether the notice for `year` is loaded.
   bool covers(int year) const { return years_.count(year) != 0; }
@@ -68,6 +79,9 @@ class HolidayCalendar {
 
  private:
   enum class Mark : std::uint8_t { none, rest, work };
+  /// `no_holiday_data` for `year`: the years the data has, and how a school adds the year (its
+  /// notice by title, in a --params file as [[calendar.years]]), in English and Chinese.
+  CalendarError no_data(int year) const;
   Mark mark(Date d) const;
   std::map<int, HolidayYear> years_;
   std::map<std::int32_t, Mark> marks_;           // by days since epoch

@@ -97,48 +97,53 @@ Instant make_instant(const date::time_zone* z, std::int64_t utc_seconds) {
 }  // namespace
 
 Expected<Instant> parse_instant(std::string_view text) {
-  const auto syntax = [&](const std::string& why) {
-    return CalendarError{CalendarErrorCode::syntax, quoted(text) + " is not an instant: " + why};
+  const auto syntax = [&](const std::string& why, const std::string& why_zh) {
+    return CalendarError{CalendarErrorCode::syntax, quoted(text) + " is not an instant: " + why,
+                         quoted(text) + " 不是时刻：" + why_zh};
   };
-  const char* const kForm = "expected YYYY-MM-DDTHH:MM[:SS] followed by Z or +HH:MM / -HH:MM";
+  // Plain pointers: texts are built only on failure (parse_instant reads roster cells).
+  const char* const form = "expected YYYY-MM-DDTHH:MM[:SS] followed by Z or +HH:MM / -HH:MM";
+  const char* const form_zh = "应为 YYYY-MM-DDTHH:MM[:SS] 后接 Z 或 +HH:MM / -HH:MM，如 2025-06-30T00:00+08:00";
   const bool date_shape = digits_at(text, 0, 4) && text.size() >= 10 && text[4] == '-' &&
                           digits_at(text, 5, 2) && text[7] == '-' && digits_at(text, 8, 2);
-  if (!date_shape) return syntax(kForm);
-  if (text.size() == 10) return syntax("a date is not an instant; " + std::string(kForm));
+  if (!date_shape) return syntax(form, form_zh);
+  if (text.size() == 10) return syntax("a date is not an instant; " + std::string(form), "只有日期，没有时间；" + std::string(form_zh));
   const bool time_shape = (text[10] == 'T' || text[10] == 't') && digits_at(text, 11, 2) &&
                           text.size() >= 16 && text[13] == ':' && digits_at(text, 14, 2);
-  if (!time_shape) return syntax(kForm);
+  if (!time_shape) return syntax(form, form_zh);
   std::size_t pos = 16;
   int second = 0;
   if (pos < text.size() && text[pos] == ':') {
-    if (!digits_at(text, pos + 1, 2)) return syntax(kForm);
+    if (!digits_at(text, pos + 1, 2)) return syntax(form, form_zh);
     second = num_at(text, pos + 1, 2);
     pos += 3;
   }
   if (pos == text.size()) {
-    return syntax("no UTC offset: a local time is not an instant (add Z or +HH:MM)");
+    return syntax("no UTC offset: a local time is not an instant (add Z or +HH:MM)",
+                  "缺少 UTC 偏移：不带偏移的本地时间不是时刻（请加 Z 或 +HH:MM）");
   }
   std::int64_t offset = 0;
   const char c = text[pos];
   if (c == 'Z' || c == 'z') {
-    if (pos + 1 != text.size()) return syntax(kForm);
+    if (pos + 1 != text.size()) return syntax(form, form_zh);
   } else if (c == '+' || c == '-') {
     if (!(text.size() == pos + 6 && digits_at(text, pos + 1, 2) && text[pos + 3] == ':' &&
           digits_at(text, pos + 4, 2))) {
-      return syntax("the UTC offset must be written +HH:MM or -HH:MM");
+      return syntax("the UTC offset must be written +HH:MM or -HH:MM", "UTC 偏移应写作 +HH:MM 或 -HH:MM");
     }
     const int oh = num_at(text, pos + 1, 2);
     const int om = num_at(text, pos + 4, 2);
     if (oh > 23 || om > 59) {
       return CalendarError{CalendarErrorCode::invalid_date,
                            quoted(text) + " is not a valid instant: " + std::string(text.substr(pos)) +
-                               " is not a UTC offset"};
+                               " is not a UTC offset",
+                           quoted(text) + " 不是有效时刻：" + std::string(text.substr(pos)) + " 不是 UTC 偏移"};
     }
     offset = (c == '-' ? -1 : 1) * (std::int64_t{oh} * 3600 + om * 60);
   } else if (c == '.' || c == ',') {
-    return syntax("fractional seconds are not supported");
+    return syntax("fractional seconds are not supported", "不支持小数秒");
   } else {
-    return syntax(kForm);
+    return syntax(form, form_zh);
   }
 
   const auto day = make_date(num_at(text, 0, 4), num_at(text, 5, 2), num_at(text, 8, 2));
@@ -148,7 +153,9 @@ Expected<Instant> parse_instant(std::string_view text) {
   if (hour > 23 || minute > 59 || second > 59) {
     return CalendarError{CalendarErrorCode::invalid_date,
                          quoted(text) + " is not a valid instant: " + std::string(text.substr(11, pos - 11)) +
-                             " is not a time of day (00:00:00 to 23:59:59)"};
+                             " is not a time of day (00:00:00 to 23:59:59)",
+                         quoted(text) + " 不是有效时刻：" + std::string(text.substr(11, pos - 11)) +
+                             " 不是一天中的时间（00:00:00 至 23:59:59）"};
   }
   const std::int64_t local = std::int64_t{day->days_since_epoch()} * kDay + hour * 3600 + minute * 60 + second;
   return Instant{local - offset, static_cast<std::int32_t>(offset)};
@@ -214,8 +221,8 @@ Expected<TimeOfDay> parse_time_of_day(std::string_view text) {
   const bool shape = (text.size() == 5 || text.size() == 8) && digits_at(text, 0, 2) && text[2] == ':' &&
                      digits_at(text, 3, 2) && (text.size() == 5 || (text[5] == ':' && digits_at(text, 6, 2)));
   if (!shape) {
-    return CalendarError{CalendarErrorCode::syntax,
-                         quoted(text) + " is not a time of day: expected HH:MM or HH:MM:SS"};
+    return CalendarError{CalendarErrorCode::syntax, quoted(text) + " is not a time of day: expected HH:MM or HH:MM:SS",
+                         quoted(text) + " 不是时间：应为 HH:MM 或 HH:MM:SS，如 08:30"};
   }
   const int h = num_at(text, 0, 2);
   const int m = num_at(text, 3, 2);
@@ -223,7 +230,8 @@ Expected<TimeOfDay> parse_time_of_day(std::string_view text) {
   if (h > 23 || m > 59 || s > 59) {
     // 24:00 is how Art. 203 names the end of a day, but as a time of day it is the next day's 00:00.
     return CalendarError{CalendarErrorCode::invalid_date,
-                         std::string(text) + " is not a valid time of day: 00:00 to 23:59:59"};
+                         std::string(text) + " is not a valid time of day: 00:00 to 23:59:59",
+                         std::string(text) + " 不是有效的时间：应在 00:00 至 23:59:59 之间"};
   }
   return TimeOfDay{h * 3600 + m * 60 + s};
 }
@@ -250,7 +258,8 @@ Expected<TimeZone> TimeZone::locate(std::string_view iana_name) {
     return tz;
   } catch (const std::exception&) {
     return CalendarError{CalendarErrorCode::unknown_zone,
-                         quoted(iana_name) + " is not an IANA time zone known to the system tzdata"};
+                         quoted(iana_name) + " is not an IANA time zone known to the system tzdata",
+                         quoted(iana_name) + " 不是系统 tzdata 中的 IANA 时区名（如 Asia/Shanghai）"};
   }
 }
 
@@ -263,11 +272,14 @@ Expected<Instant> TimeZone::at(Date d, TimeOfDay t) const {
   if (d < min_date() || d > max_date()) {
     return CalendarError{CalendarErrorCode::out_of_range,
                          std::string("day ") + std::to_string(d.days_since_epoch()) +
-                             " after 1970-01-01 is out of range: supported dates are 0001-01-01 to 9999-12-31"};
+                             " after 1970-01-01 is out of range: supported dates are 0001-01-01 to 9999-12-31",
+                         "1970-01-01 之后第 " + std::to_string(d.days_since_epoch()) +
+                             " 日超出支持的日期范围（0001-01-01 至 9999-12-31）"};
   }
   if (t.seconds < 0 || t.seconds >= kDay) {
     return CalendarError{CalendarErrorCode::invalid_date,
-                         std::to_string(t.seconds) + " seconds after midnight is not a time of day"};
+                         std::to_string(t.seconds) + " seconds after midnight is not a time of day",
+                         "零时后 " + std::to_string(t.seconds) + " 秒不是一天中的时间"};
   }
   const auto* z = as_zone(zone_);
   const std::int64_t local = std::int64_t{d.days_since_epoch()} * kDay + t.seconds;
@@ -298,7 +310,8 @@ Expected<Instant> TimeZone::end_of_day(Date d) const {
   if (!next) {
     return CalendarError{CalendarErrorCode::out_of_range,
                          std::string("the end of ") + format_date(d) +
-                             " is out of range: supported dates are 0001-01-01 to 9999-12-31"};
+                             " is out of range: supported dates are 0001-01-01 to 9999-12-31",
+                         format_date(d) + " 的 24:00 超出支持的日期范围（0001-01-01 至 9999-12-31）"};
   }
   return start_of_day(*next);
 }
@@ -307,13 +320,16 @@ Expected<Date> TimeZone::date_of(const Instant& i) const {
   const std::int64_t offset = offset_of(as_zone(zone_), i.utc_seconds);
   std::int64_t local = 0;
   if (__builtin_add_overflow(i.utc_seconds, offset, &local)) {
-    return CalendarError{CalendarErrorCode::out_of_range, format_instant(i) + " is outside the supported dates"};
+    return CalendarError{CalendarErrorCode::out_of_range, format_instant(i) + " is outside the supported dates",
+                         format_instant(i) + " 超出支持的日期范围"};
   }
   const std::int64_t day = floor_div(local, kDay);
   if (day < min_date().days_since_epoch() || day > max_date().days_since_epoch()) {
     return CalendarError{CalendarErrorCode::out_of_range,
                          "the date of " + format_instant(i) + " in " + std::string(name()) +
-                             " is outside the supported dates 0001-01-01..9999-12-31"};
+                             " is outside the supported dates 0001-01-01..9999-12-31",
+                         format_instant(i) + " 在时区 " + std::string(name()) +
+                             " 的日期超出支持的日期范围（0001-01-01 至 9999-12-31）"};
   }
   return Date::from_days_unchecked(static_cast<std::int32_t>(day));
 }

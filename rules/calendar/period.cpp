@@ -36,9 +36,10 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 // days are calendar days). `sign` is +1 for addition, -1 for subtraction.
 Expected<PeriodResult> shift(Date anchor, const Period& p, int sign) {
   const auto overflow = [&] {
+    const std::string what = format_date(anchor) + (sign > 0 ? " + " : " - ") + format_period(p);
     return CalendarError{CalendarErrorCode::out_of_range,
-                         format_date(anchor) + (sign > 0 ? " + " : " - ") + format_period(p) +
-                             " is out of range: supported dates are 0001-01-01 to 9999-12-31"};
+                         what + " is out of range: supported dates are 0001-01-01 to 9999-12-31",
+                         what + " 超出支持的日期范围（0001-01-01 至 9999-12-31）"};
   };
   // 64-bit month index: |total_months| < 2^36 for any int32 components, so nothing overflows.
   const std::int64_t index = std::int64_t{anchor.year()} * 12 + (anchor.month() - 1) + sign * p.total_months();
@@ -60,13 +61,15 @@ Expected<PeriodResult> shift(Date anchor, const Period& p, int sign) {
 }  // namespace
 
 Expected<Period> parse_period(std::string_view text) {
-  const auto syntax = [&](const std::string& why) {
-    return CalendarError{CalendarErrorCode::syntax, quoted(text) + " is not a period: " + why};
+  const auto syntax = [&](const std::string& why, const std::string& why_zh) {
+    return CalendarError{CalendarErrorCode::syntax, quoted(text) + " is not a period: " + why,
+                         quoted(text) + " 不是期间：" + why_zh};
   };
   if (text.empty() || upper(text[0]) != 'P') {
-    return syntax("expected P followed by nY, nM, nW, nD in that order, e.g. P1Y6M");
+    return syntax("expected P followed by nY, nM, nW, nD in that order, e.g. P1Y6M",
+                  "应为 P 后接 nY、nM、nW、nD（按此顺序），如 P2Y（2年）、P1Y6M（1年6个月）");
   }
-  if (text.size() == 1) return syntax("a bare P has no components");
+  if (text.size() == 1) return syntax("a bare P has no components", "只有 P，没有年、月、周、日");
 
   static constexpr std::string_view kDesignators = "YMWD";
   std::array<std::int64_t, 4> value{};
@@ -75,25 +78,38 @@ Expected<Period> parse_period(std::string_view text) {
   std::size_t i = 1;
   while (i < text.size()) {
     const char c = upper(text[i]);
-    if (c == 'T') return syntax("time components (PT...) are not supported, only years, months, weeks, days");
-    if (c == '-' || c == '+') return syntax("signs are not allowed, periods are never negative");
-    if (!is_digit(c)) return syntax(std::string("unexpected '") + text[i] + "'");
+    if (c == 'T') {
+      return syntax("time components (PT...) are not supported, only years, months, weeks, days",
+                    "不支持时间部分（PT…），只能写年、月、周、日");
+    }
+    if (c == '-' || c == '+') return syntax("signs are not allowed, periods are never negative", "不能带正负号，期间不为负");
+    if (!is_digit(c)) {
+      return syntax(std::string("unexpected '") + text[i] + "'", std::string("不应出现 '") + text[i] + "'");
+    }
     std::size_t j = i;
     std::int64_t v = 0;
     while (j < text.size() && is_digit(text[j])) {
       v = std::min(v * 10 + (text[j] - '0'), kMaxComponent + 1);  // saturate: no overflow on long runs
       ++j;
     }
-    if (j == text.size()) return syntax("number without a designator (Y, M, W or D)");
+    if (j == text.size()) return syntax("number without a designator (Y, M, W or D)", "数字后缺少单位（Y、M、W 或 D）");
     const char d = upper(text[j]);
-    if (d == '.' || d == ',') return syntax("fractions are not supported");
-    if (d == 'H' || d == 'S') return syntax("time components are not supported, only years, months, weeks, days");
+    if (d == '.' || d == ',') return syntax("fractions are not supported", "不支持小数");
+    if (d == 'H' || d == 'S') {
+      return syntax("time components are not supported, only years, months, weeks, days",
+                    "不支持时间部分，只能写年、月、周、日");
+    }
     const std::size_t k = kDesignators.find(d);
-    if (k == std::string_view::npos) return syntax(std::string("unexpected '") + text[j] + "'");
-    if (k < next) return syntax("components must appear once each, in the order Y, M, W, D");
+    if (k == std::string_view::npos) {
+      return syntax(std::string("unexpected '") + text[j] + "'", std::string("不应出现 '") + text[j] + "'");
+    }
+    if (k < next) {
+      return syntax("components must appear once each, in the order Y, M, W, D", "各部分只能出现一次，且按 Y、M、W、D 的顺序");
+    }
     if (v > kMaxComponent && !too_large) {
       too_large = CalendarError{CalendarErrorCode::out_of_range,
-                                quoted(text) + " is out of range: a period component is at most 1000000"};
+                                quoted(text) + " is out of range: a period component is at most 1000000",
+                                quoted(text) + " 超出范围：期间的每一部分至多为 1000000"};
     }
     value[k] = v;
     next = k + 1;
@@ -120,16 +136,32 @@ Expected<PeriodResult> add_period(Date anchor, const Period& p) { return shift(a
 
 Expected<PeriodResult> subtract_period(Date anchor, const Period& p) { return shift(anchor, p, -1); }
 
-std::string explain_period_step(Date anchor, const Period& p, const PeriodResult& result) {
-  if (p.total_months() == 0) return days_text(p.days);
-  // Recover the month step's date (before the days were counted): the result moved back by the
-  // days, in the direction the period was applied.
+std::string explain_period_step(Date anchor, const Period& p, const PeriodResult& result, source::Lang lang) {
+  const bool zh = lang == source::Lang::zh;
   const auto forward = add_period(anchor, p);
   const bool is_forward = forward && forward->date == result.date;
+  if (p.total_months() == 0) {
+    // Art. 201 counts a period forward from the day after its start; a count backwards cites none.
+    if (zh) return std::to_string(p.days) + "日" + (is_forward ? "，民法典第二百零一条：开始的当日不计入" : "");
+    return days_text(p.days) + (is_forward ? ", Civil Code Art. 201" : "");
+  }
+  // Recover the month step's date (before the days were counted): the result moved back by the
+  // days, in the direction the period was applied.
   const std::int64_t back = is_forward ? -std::int64_t{p.days} : std::int64_t{p.days};
   const auto stepped = add_days(result.date, back);
   const Date month_step = stepped ? *stepped : result.date;
 
+  if (zh) {
+    std::string note = "民法典第二百零二条：";
+    if (result.rule == MonthEndRule::last_day_of_month) {
+      note += std::to_string(month_step.year()) + "年" + std::to_string(month_step.month()) + "月没有" +
+              std::to_string(anchor.day()) + "日，以月末日为期间的最后一日";
+    } else {
+      note += "到期月的对应日" + std::to_string(anchor.day()) + "日";
+    }
+    if (p.days != 0) note += "，再计" + std::to_string(p.days) + "日";
+    return note;
+  }
   std::string note = "Civil Code Art. 202: ";
   if (result.rule == MonthEndRule::last_day_of_month) {
     note += std::string("no ") + std::to_string(anchor.day()) + " " + kMonthNames[month_step.month() - 1] + " in " +

@@ -8,6 +8,7 @@
 
 #include "calendar/calendar_error.h"
 #include "calendar/date.h"
+#include "source/lang.h"
 
 namespace rules::calendar {
 
@@ -60,9 +61,13 @@ Expected<PeriodResult> add_period(Date anchor, const Period& p);
 /// month's last day, then days). 2024-03-31 - P1M = 2024-02-29. Error: `out_of_range`.
 Expected<PeriodResult> subtract_period(Date anchor, const Period& p);
 
-/// A human note for a period step, e.g. "Civil Code Art. 202: no 29 February in 2026, last day
-/// of the month" or "Civil Code Art. 202: corresponding day". `anchor` is the start date and
-/// `result` the outcome of add_period/subtract_period.
-std::string explain_period_step(Date anchor, const Period& p, const PeriodResult& result);
+/// A note for a period step naming the article it follows, in `lang`: months and years by
+/// Art. 202 ("Civil Code Art. 202: no 29 February in 2026, last day of the month" /
+/// "民法典第二百零二条：2026年2月没有29日，以月末日为期间的最后一日", "...: corresponding day 15" /
+/// "...：到期月的对应日15日", with ", then 15 days" / "，再计15日" for a day part); days alone
+/// counted forward by Art. 201 ("15 days, Civil Code Art. 201" / "15日，民法典第二百零一条：开始
+/// 的当日不计入"), counted backward without an article ("14 days" / "14日"). `anchor` is the start
+/// date and `result` the outcome of add_period/subtract_period.
+std::string explain_period_step(Date anchor, const Period& p, const PeriodResult& result, source::Lang lang);
 
 }  // namespace rules::calendar

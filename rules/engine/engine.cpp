@@ -60,10 +60,13 @@ class Run {
  public:
   /// `facts_read`: per output, every fact it can read; non-empty to track reads (EvalOptions::track_reads).
   /// `complete_missing`: EvalOptions::complete_missing.
+  /// `lang`: EvalOptions::lang, the language of the steps.
   Run(const loader::CompiledPack& p, model::Outcome& out, bool explain, Memo* memo,
-      std::span<const model::FactSet> facts_read, bool complete_missing)
-      : p_(p), out_(out), explain_(explain), memo_(memo), facts_read_(facts_read) {
+      std::span<const model::FactSet> facts_read, bool complete_missing, source::Lang lang)
+      : p_(p), out_(out), explain_(explain), zh_(lang == source::Lang::zh), memo_(memo), facts_read_(facts_read) {
     ctx_.complete_missing = complete_missing;
+    ctx_.lang = lang;
+    ctx_.zone_label = p.policy.header.timezone_label;
     ctx_.env = out.env;
     ctx_.list_arena = &out.list_arena;
     ctx_.scratch = &out.scratch;
@@ -93,8 +96,14 @@ class Run {
     if (explain_) out_.rules[rule].explanation.push_back({model::TraceStep::Kind::step, std::move(text)});
   }
 
+  /// A value in a step, as the evaluator shows it (in Chinese: 是/否, 未知, 错误, enum labels).
   std::string show(const Value& v) const {
-    return model::format_value(v, {p_.policy.enums, out_.list_arena, false});
+    if (zh_) {
+      if (v.state == State::unknown) return "未知";
+      if (v.state == State::error) return "错误";
+      if (v.kind == Kind::boolean) return v.boolean ? "是" : "否";
+    }
+    return model::format_value(v, {p_.policy.enums, out_.list_arena, zh_});
   }
 
   Value eval(const expr::Expr& e, std::uint32_t rule) {
@@ -143,9 +152,15 @@ class Run {
       const bool in = rule.in_force->contains(d.date);
       if (explain_) {
         const auto& f = *rule.in_force;
-        note(r, "version: " + one_line(rule.version_date->text) + " = " + show(d) + (in ? " is within" : " is outside") +
-                    " the period in force [" + (f.from ? calendar::format_date(*f.from) : "..") + " .. " +
-                    (f.until ? calendar::format_date(*f.until) : "") + "]");
+        const std::string period = std::string("[") + (f.from ? calendar::format_date(*f.from) : "..") + " .. " +
+                                   (f.until ? calendar::format_date(*f.until) : "") + "]";
+        if (zh_) {
+          note(r, "版本：" + one_line(rule.version_date->text) + " = " + show(d) + (in ? " 在施行期间 " : " 不在施行期间 ") +
+                      period + " 之内");
+        } else {
+          note(r, "version: " + one_line(rule.version_date->text) + " = " + show(d) + (in ? " is within" : " is outside") +
+                      " the period in force " + period);
+        }
       }
       if (!in) {
         result.set_bool(false);
@@ -155,7 +170,9 @@ class Run {
     if (cr.when) {
       const std::size_t mark = explain_ ? out_.rules[r].explanation.size() : 0;
       result = eval(*cr.when, r);
-      if (explain_) summarize(r, mark, "when " + one_line(rule.when->text) + " -> " + show(result));
+      if (explain_) {
+        summarize(r, mark, (zh_ ? "适用条件 " : "when ") + one_line(rule.when->text) + (zh_ ? " → " : " -> ") + show(result));
+      }
       return result;
     }
     result.set_bool(true);
@@ -222,7 +239,10 @@ class Run {
       if (explain_) summarize(c.rule, mark, co.name + " = " + one_line(decl.expr.text));
       if (slot.state != State::error && c.rollover) roll_over(c, co.name, slot);
       if (slot.known() && decl.form == model::OutputForm::deadline) deadline_note(c.rule, co.name, slot.date);
-      if (slot.state == State::error) note(c.rule, co.name + ": " + out_.errors[slot.error_index].message);
+      if (slot.state == State::error) {
+        const auto& err = out_.errors[slot.error_index];
+        note(c.rule, co.name + (zh_ ? "：" : ": ") + err.message_in(zh_ ? source::Lang::zh : source::Lang::en));
+      }
       return;
     }
     // Unknown values are set in place: building one and copying it costs more than the rest.
@@ -248,8 +268,9 @@ class Run {
       }
       if (!in_force_somewhere) {
         const auto& first = p_.policy.rules[co.candidates.front().rule];
-        out_.errors.push_back({"no_version_in_force", "no version of " + co.name + " is in force on the date given by " +
-                                                          first.version_date->text});
+        const std::string by = one_line(first.version_date->text);
+        out_.errors.push_back({"no_version_in_force", "no version of " + co.name + " is in force on the date given by " + by,
+                               co.name + " 没有在 " + by + " 所给日期施行的版本"});
         slot = Value::make_error(static_cast<std::uint32_t>(out_.errors.size() - 1));
       } else {
         slot.set_unknown({});
@@ -300,15 +321,21 @@ class Run {
     if (!on.boolean) return;
     const auto moved = p_.holidays.next_workday(slot.date);
     if (!moved) {
-      out_.errors.push_back({calendar::code_name(moved.error().code), moved.error().message});
+      out_.errors.push_back({calendar::code_name(moved.error().code), moved.error().message, moved.error().message_zh});
       slot = Value::make_error(static_cast<std::uint32_t>(out_.errors.size() - 1));
       return;
     }
     if (explain_ && *moved != slot.date) {
       const auto holiday = p_.holidays.holiday_name(slot.date);
-      note(c.rule, name + ": last day " + calendar::format_date(slot.date) + " is a statutory rest day" +
-                       (holiday.empty() ? std::string(" (weekend)") : " (" + std::string(holiday) + ")") +
-                       ", moved to the next working day " + calendar::format_date(*moved) + " (Civil Code Art. 203)");
+      if (zh_) {
+        note(c.rule, name + "：最后一日 " + calendar::format_date(slot.date) + " 是法定休息日（" +
+                         (holiday.empty() ? std::string("周末") : std::string(holiday)) + "），顺延至休息日结束后的第一个工作日 " +
+                         calendar::format_date(*moved) + "（民法典第二百零三条）");
+      } else {
+        note(c.rule, name + ": last day " + calendar::format_date(slot.date) + " is a statutory rest day" +
+                         (holiday.empty() ? std::string(" (weekend)") : " (" + std::string(holiday) + ")") +
+                         ", moved to the next working day " + calendar::format_date(*moved) + " (Civil Code Art. 203)");
+      }
     }
     slot.date = *moved;
   }
@@ -330,7 +357,7 @@ class Run {
     steps.push_back({model::TraceStep::Kind::step, std::move(heading)});
     if (!inputs.empty()) {
       std::string line;
-      for (const auto& in : inputs) line += (line.empty() ? "" : "; ") + in;
+      for (const auto& in : inputs) line += (line.empty() ? "" : zh_ ? "；" : "; ") + in;
       steps.push_back({model::TraceStep::Kind::input, std::move(line)});
     }
     for (auto& r : rest) steps.push_back(std::move(r));
@@ -340,14 +367,23 @@ class Run {
     if (!explain_) return;
     const auto cut = p_.zone.end_of_day(last_day);
     if (!cut) return;
-    note(rule, name + " is a deadline: last day " + calendar::format_date(last_day) + " included, cut-off " +
-                   calendar::format_date(last_day) + " 24:00 (" + calendar::format_utc_offset(cut->offset_seconds) +
-                   ") = " + calendar::format_instant(*cut) + " (Civil Code Art. 203)");
+    const std::string day = calendar::format_date(last_day);
+    const std::string offset = calendar::format_utc_offset(cut->offset_seconds);
+    if (zh_) {
+      const auto& label = p_.policy.header.timezone_label;
+      note(rule, name + " 是截止日期：最后一日 " + day + " 计入，截止时间为时区 " + std::string(p_.zone.name()) +
+                     (label.empty() ? "" : " " + label) + " " + day + " 24:00（" + offset + "），即 " +
+                     calendar::format_instant(*cut) + "（民法典第二百零三条）");
+      return;
+    }
+    note(rule, name + " is a deadline: last day " + day + " included, cut-off " + day + " 24:00 (" + offset + ") = " +
+                   calendar::format_instant(*cut) + " (Civil Code Art. 203)");
   }
 
   const loader::CompiledPack& p_;
   model::Outcome& out_;
   bool explain_;
+  bool zh_;  // steps in Chinese (EvalOptions::lang)
   Memo* memo_;  // null: compute every output
   std::span<const model::FactSet> facts_read_;  // empty: reads not tracked
   expr::EvalContext ctx_;
@@ -387,7 +423,7 @@ void Engine::evaluate(const model::Situation& situation, calendar::Date as_of, m
                    : nullptr;
   if (memo) memo->begin(out.env, options.parameters.empty());
   Run run(*pack_, out, options.explain, memo, options.track_reads ? std::span<const model::FactSet>(facts_read_) : std::span<const model::FactSet>(),
-          options.complete_missing);
+          options.complete_missing, options.lang);
   run.all(options.only ? *options.only : pack_->order);
 }
 
@@ -447,7 +483,7 @@ std::vector<std::uint32_t> Engine::evaluation_order(std::span<const std::uint32_
 }
 
 Value Engine::calculate(const expr::Expr& e, calendar::Date as_of, model::Outcome& scratch,
-                        std::vector<model::TraceStep>* trace) const {
+                        std::vector<model::TraceStep>* trace, source::Lang lang) const {
   prepare(*pack_, env_template_, as_of, scratch);
   expr::EvalContext ctx;
   ctx.env = scratch.env;
@@ -459,6 +495,8 @@ Value Engine::calculate(const expr::Expr& e, calendar::Date as_of, model::Outcom
   ctx.enums = pack_->policy.enums;
   ctx.slot_names = pack_->slot_names;
   ctx.trace = trace;
+  ctx.lang = lang;
+  ctx.zone_label = pack_->policy.header.timezone_label;
   return expr::evaluate(e, ctx);
 }
 

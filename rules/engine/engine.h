@@ -15,6 +15,7 @@
 #include "loader/pack.h"
 #include "model/outcome.h"
 #include "model/situation.h"
+#include "source/lang.h"
 
 namespace rules::engine {
 
@@ -40,11 +41,16 @@ struct EvalOptions {
   /// first for the same fact; and fewer facts are read, which keeps track_reads' sets small.
   /// The memo is not used then (it keeps complete lists).
   bool complete_missing = true;
+  /// The language of the explanation's steps (Outcome::rules[].explanation): Chinese by default,
+  /// each date step with the article it follows (docs/policy-language.md, "Explanations").
+  /// Values and errors do not depend on it (errors carry both languages).
+  source::Lang lang = source::Lang::zh;
 
-  /// Options that only say whether to explain.
-  static EvalOptions explaining(bool on) {
+  /// Options that only say whether to explain, and in which language.
+  static EvalOptions explaining(bool on, source::Lang lang = source::Lang::zh) {
     EvalOptions o;
     o.explain = on;
+    o.lang = lang;
     return o;
   }
 };
@@ -85,9 +91,11 @@ class Engine {
   /// Which outputs a Memo remembers, and by which inputs (for constructing a Memo).
   const MemoPlan& memo_plan() const { return memo_plan_; }
 
-  /// Evaluates a compiled standalone expression (policy calc) as of `as_of`.
+  /// Evaluates a compiled standalone expression (policy calc) as of `as_of`; with `trace`, its
+  /// steps in `lang` (as EvalOptions::lang).
   model::Value calculate(const expr::Expr& e, calendar::Date as_of, model::Outcome& scratch,
-                         std::vector<model::TraceStep>* trace = nullptr) const;
+                         std::vector<model::TraceStep>* trace = nullptr,
+                         source::Lang lang = source::Lang::zh) const;
 
  private:
   std::unique_ptr<loader::CompiledPack> pack_;

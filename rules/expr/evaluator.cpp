@@ -38,7 +38,10 @@ class Eval {
       case Op::neg: {
         const Value& x = arg(kid(n, 0));
         if (!x.known()) return x;
-        if (x.integer == INT64_MIN) return fail(out, "integer_overflow", "-" + show(x) + " overflows");
+        if (x.integer == INT64_MIN) {
+          const std::string x_text = std::to_string(x.integer);
+          return fail(out, "integer_overflow", "-" + x_text + " overflows", "对 " + x_text + " 取负超出整数范围");
+        }
         return out = Value::make_int(-x.integer);
       }
       case Op::add:
@@ -60,8 +63,13 @@ class Eval {
         if (c.state == State::unknown) return ctx_.complete_missing ? undecided_if(n, c, out) : c;
         const Value& r = arg(kid(n, c.boolean ? 1 : 2));
         if (ctx_.trace) {
-          record(TraceStep::Kind::step, "if " + brief(e_.nodes[kid(n, 0)]) + ": " +
-                                            (c.boolean ? "true, then " : "false, else ") + show(r));
+          if (zh()) {
+            record(TraceStep::Kind::step, "如果 " + brief(e_.nodes[kid(n, 0)]) + "：" +
+                                              (c.boolean ? "是，则 " : "否，否则 ") + show(r));
+          } else {
+            record(TraceStep::Kind::step, "if " + brief(e_.nodes[kid(n, 0)]) + ": " +
+                                              (c.boolean ? "true, then " : "false, else ") + show(r));
+          }
         }
         return r;
       }
@@ -73,8 +81,9 @@ class Eval {
         if (const Value* bad = combine(a, b, out)) return *bad;
         if (b.date < a.date) {
           // Almost always a parameter mix-up (an intake period 09-20 .. 09-01): never an empty window.
-          return fail(out, "window_reversed", "the window [" + show(a) + " .. " + show(b) + "] (" + brief(n) +
-                                                  ") ends before it starts");
+          const std::string window = "[" + model::format_value(a, {}) + " .. " + model::format_value(b, {}) + "]";
+          return fail(out, "window_reversed", "the window " + window + " (" + brief(n) + ") ends before it starts",
+                      "时间窗 " + window + "（" + brief(n) + "）的结束日早于开始日");
         }
         return out = Value::make_window({a.date, b.date});
       }
@@ -110,8 +119,17 @@ class Eval {
     }
   }
 
+  bool zh() const { return ctx_.lang == source::Lang::zh; }
+
+  /// A value in a step: in Chinese, 是/否, 未知, 错误 and enums by label; in English as
+  /// format_value writes it (true/false, unknown, enums by name).
   std::string show(const Value& v) const {
-    model::FormatContext f{ctx_.enums, *ctx_.list_arena, false};
+    if (zh()) {
+      if (v.state == State::unknown) return "未知";
+      if (v.state == State::error) return "错误";
+      if (v.kind == Kind::boolean) return v.boolean ? "是" : "否";
+    }
+    model::FormatContext f{ctx_.enums, *ctx_.list_arena, zh()};
     return model::format_value(v, f);
   }
 
@@ -128,22 +146,23 @@ class Eval {
     return std::string(src.substr(0, cut)) + "…";
   }
 
-  /// "<source>: <operands> -> <result> (<note>)"
+  /// "<source>: <operands> -> <result> (<note>)"; in Chinese "<source>：<operands> → <result>（<note>）".
   void step(const Node& n, const std::string& detail, const Value& r, const std::string& note = {}) {
     std::string line = brief(n);
-    if (!detail.empty()) line += ": " + detail;
-    line += " -> " + show(r);
-    if (!note.empty()) line += " (" + note + ")";
+    if (!detail.empty()) line += (zh() ? "：" : ": ") + detail;
+    line += (zh() ? " → " : " -> ") + show(r);
+    if (!note.empty()) line += zh() ? "（" + note + "）" : " (" + note + ")";
     record(TraceStep::Kind::step, std::move(line));
   }
 
-  const Value& fail(Value& out, const char* code, std::string message) {
-    ctx_.errors->push_back({code, std::move(message)});
+  /// Records an error in both languages and makes `out` point at it.
+  const Value& fail(Value& out, const char* code, std::string message, std::string message_zh) {
+    ctx_.errors->push_back({code, std::move(message), std::move(message_zh)});
     return out = Value::make_error(static_cast<std::uint32_t>(ctx_.errors->size() - 1));
   }
 
   const Value& fail(Value& out, const calendar::CalendarError& err) {
-    return fail(out, calendar::code_name(err.code), err.message);
+    return fail(out, calendar::code_name(err.code), err.message, err.message_zh);
   }
 
   /// The value to return when an operand is not known: the first error, else the one unknown
@@ -179,8 +198,13 @@ class Eval {
       r = &out;
     }
     if (ctx_.trace) {
-      record(TraceStep::Kind::step, "if " + brief(e_.nodes[kid(n, 0)]) + ": unknown, then " + show(a) + ", else " +
-                                        show(b) + " -> " + show(*r));
+      if (zh()) {
+        record(TraceStep::Kind::step, "如果 " + brief(e_.nodes[kid(n, 0)]) + "：未知，则 " + show(a) + "，否则 " +
+                                          show(b) + " → " + show(*r));
+      } else {
+        record(TraceStep::Kind::step, "if " + brief(e_.nodes[kid(n, 0)]) + ": unknown, then " + show(a) + ", else " +
+                                          show(b) + " -> " + show(*r));
+      }
     }
     return *r;
   }
@@ -219,13 +243,15 @@ class Eval {
     }
     if (a.kind == Kind::integer) {
       std::int64_t r;
-      if (plus ? __builtin_add_overflow(a.integer, b.integer, &r) : __builtin_sub_overflow(a.integer, b.integer, &r))
-        return fail(out, "integer_overflow", show(a) + (plus ? " + " : " - ") + show(b) + " overflows");
+      if (plus ? __builtin_add_overflow(a.integer, b.integer, &r) : __builtin_sub_overflow(a.integer, b.integer, &r)) {
+        const std::string what = std::to_string(a.integer) + (plus ? " + " : " - ") + std::to_string(b.integer);
+        return fail(out, "integer_overflow", what + " overflows", what + " 超出整数范围");
+      }
       return out = Value::make_int(r);
     }
     if (b.kind == Kind::date) {  // date - date: days
       out = Value::make_int(calendar::days_between(b.date, a.date));
-      if (ctx_.trace) step(n, show(a) + " - " + show(b), out, "days");
+      if (ctx_.trace) step(n, show(a) + " - " + show(b), out, zh() ? "相差日数" : "days");
       return out;
     }
     // Civil Code Art. 202: periods apply from their anchor, month ends handled by the calendar.
@@ -233,7 +259,8 @@ class Eval {
     if (!r) return fail(out, r.error());
     out = Value::make_date(r->date);
     if (ctx_.trace) {
-      step(n, show(a) + (plus ? " + " : " - ") + show(b), out, calendar::explain_period_step(a.date, b.period, *r));
+      step(n, show(a) + (plus ? " + " : " - ") + show(b), out,
+           calendar::explain_period_step(a.date, b.period, *r, ctx_.lang));
     }
     return out;
   }
@@ -310,7 +337,10 @@ class Eval {
       }
     }
     out = Value::make_bool(r);
-    if (ctx_.trace) step(n, show(a) + " in " + show(b), out, b.kind == Kind::window ? "both ends included" : "");
+    if (ctx_.trace) {
+      step(n, show(a) + " in " + show(b), out,
+           b.kind != Kind::window ? "" : zh() ? "首尾两日都包括在内" : "both ends included");
+    }
     return out;
   }
 
@@ -342,14 +372,17 @@ class Eval {
       const Value& v = arg(kid(n, 1));
       // An unknown fallback waits for x's facts too: given them, x would be the value.
       const Value& r = v.state == State::unknown ? *combine(x, v, out) : v;
-      if (ctx_.trace) step(n, brief(e_.nodes[kid(n, 0)]) + " is unknown", r, "taken as the fallback");
+      if (ctx_.trace) {
+        if (zh()) step(n, brief(e_.nodes[kid(n, 0)]) + " 未知", r, "取备用值");
+        else step(n, brief(e_.nodes[kid(n, 0)]) + " is unknown", r, "taken as the fallback");
+      }
       return r;
     }
     if (n.fn == Fn::has) {
       if (ctx_.reads) note_read(n.slot);
       const bool present = ctx_.env[n.slot].state != State::unknown;
       out = Value::make_bool(present);
-      if (ctx_.trace) step(n, "", out, present ? "fact given" : "fact absent");
+      if (ctx_.trace) step(n, "", out, zh() ? (present ? "已给出" : "未给出") : (present ? "fact given" : "fact absent"));
       return out;
     }
     const std::uint32_t argc = n.child_count;
@@ -386,9 +419,10 @@ class Eval {
         const auto y = a.integer, m = args[1]->integer, d = args[2]->integer;
         if (y < calendar::kMinYear || y > calendar::kMaxYear || m < 1 || m > 12 || d < 1 || d > 31) {
           const bool range = y < calendar::kMinYear || y > calendar::kMaxYear;
+          const std::string call = "date(" + std::to_string(y) + ", " + std::to_string(m) + ", " + std::to_string(d) + ")";
           return fail(out, range ? "date_out_of_range" : "date_invalid",
-                      "date(" + std::to_string(y) + ", " + std::to_string(m) + ", " + std::to_string(d) +
-                          ") is not a date" + (range ? " in the supported years 1..9999" : ""));
+                      call + " is not a date" + (range ? " in the supported years 1..9999" : ""),
+                      call + (range ? " 不在支持的年份（1 至 9999 年）内" : " 不是日期"));
         }
         const auto dt = calendar::make_date(static_cast<int>(y), static_cast<int>(m), static_cast<int>(d));
         if (!dt) return fail(out, dt.error());
@@ -397,7 +431,8 @@ class Eval {
       }
       case Fn::date_month_day: {
         if (a.integer < calendar::kMinYear || a.integer > calendar::kMaxYear)
-          return fail(out, "date_out_of_range", "year " + std::to_string(a.integer) + " is outside 1..9999");
+          return fail(out, "date_out_of_range", "year " + std::to_string(a.integer) + " is outside 1..9999",
+                      "年份 " + std::to_string(a.integer) + " 不在 1 至 9999 内");
         const auto dt = calendar::in_year(args[1]->month_day, static_cast<int>(a.integer));
         if (!dt) return fail(out, dt.error());
         out = Value::make_date(*dt);
@@ -444,7 +479,10 @@ class Eval {
       case Fn::count: out = Value::make_int(a.list.count); break;
       case Fn::first:
       case Fn::last:
-        if (a.list.count == 0) return fail(out, "empty_list", std::string(e_.source_of(n)) + ": the list is empty");
+        if (a.list.count == 0) {
+          return fail(out, "empty_list", std::string(e_.source_of(n)) + ": the list is empty",
+                      std::string(e_.source_of(n)) + "：列表为空");
+        }
         out = item(a, n.fn == Fn::first ? 0 : a.list.count - 1);  // copied: the arena may move later
         break;
       default:
@@ -454,26 +492,44 @@ class Eval {
     return out;
   }
 
-  /// The explanation step of a function call: `name(arguments) -> result (note)`.
+  /// The explanation step of a function call: `name(arguments) -> result (note)`, the note naming
+  /// the article a step follows (Art. 203 for a deadline's 24:00 and the roll-over past rest days).
   void trace_call(const Node& n, const std::array<const Value*, 3>& args, const Value& r) {
     const Value& a = *args[0];
     std::string note;
     switch (n.fn) {
-      case Fn::weekday: note = "1 = Monday .. 7 = Sunday"; break;
+      case Fn::weekday: note = zh() ? "1 = 星期一 … 7 = 星期日" : "1 = Monday .. 7 = Sunday"; break;
       case Fn::start_of_day:
       case Fn::end_of_day:
-      case Fn::instant_at:
-        note = std::string(n.fn == Fn::start_of_day ? "00:00" : n.fn == Fn::end_of_day ? "24:00, the next day's 00:00"
-                                                                                       : show(*args[1])) +
-               " in " + std::string(ctx_.zone->name()) + ", " + calendar::format_utc_offset(r.instant.offset_seconds);
+      case Fn::instant_at: {
+        const std::string offset = calendar::format_utc_offset(r.instant.offset_seconds);
+        const std::string zone(ctx_.zone->name());
+        if (zh()) {
+          const std::string at = n.fn == Fn::start_of_day ? "00:00" : n.fn == Fn::end_of_day ? "24:00" : show(*args[1]);
+          note = "时区 " + zone + (ctx_.zone_label.empty() ? "" : " " + std::string(ctx_.zone_label)) + " " + at;
+          if (n.fn == Fn::end_of_day) note += "，即次日 00:00";
+          note += "，" + offset;
+          if (n.fn == Fn::end_of_day) note += "，民法典第二百零三条";
+        } else {
+          note = std::string(n.fn == Fn::start_of_day ? "00:00" : n.fn == Fn::end_of_day ? "24:00, the next day's 00:00"
+                                                                                         : show(*args[1])) +
+                 " in " + zone + ", " + offset;
+          if (n.fn == Fn::end_of_day) note += ", Civil Code Art. 203";
+        }
         break;
+      }
       case Fn::is_rest_day: note = day_kind(a.date, r.boolean); break;
       case Fn::is_workday: note = day_kind(a.date, !r.boolean); break;
       case Fn::next_workday:
-        note = r.date == a.date ? show(a) + " is a working day"
-                                : day_kind(a.date, true) + "; the first working day after the rest (Civil Code Art. 203)";
+        if (zh()) {
+          note = r.date == a.date ? show(a) + " 是工作日"
+                                  : day_kind(a.date, true) + "；休息日结束后的第一个工作日（民法典第二百零三条）";
+        } else {
+          note = r.date == a.date ? show(a) + " is a working day"
+                                  : day_kind(a.date, true) + "; the first working day after the rest (Civil Code Art. 203)";
+        }
         break;
-      case Fn::add_workdays: note = "statutory rest days skipped"; break;
+      case Fn::add_workdays: note = zh() ? "跳过法定休息日" : "statutory rest days skipped"; break;
       default: break;
     }
     std::string text;
@@ -487,11 +543,23 @@ class Eval {
     return ctx_.holidays ? *ctx_.holidays : none;
   }
 
-  /// "2024-02-12 is a rest day (春节, <notice>)" and similar, for explanations.
+  /// "2024-02-12 is a rest day (春节, <notice>)" / "2024-02-12 是法定休息日（春节，<notice>）" and
+  /// similar, for explanations.
   std::string day_kind(calendar::Date d, bool rest) const {
-    std::string s = calendar::format_date(d) + (rest ? " is a rest day" : " is a working day");
     const auto name = holidays().holiday_name(d);
     const auto* notice = holidays().notice_for(d.year());
+    if (zh()) {
+      std::string s = calendar::format_date(d) + (rest ? " 是法定休息日" : " 是工作日");
+      if (!name.empty()) {
+        s += "（" + std::string(name) + (notice ? "，" + notice->notice : std::string()) + "）";
+      } else if (rest) {
+        s += "（周末）";
+      } else if (d.iso_weekday() >= 6) {
+        s += "（调休上班日" + (notice ? "，" + notice->notice : std::string()) + "）";
+      }
+      return s;
+    }
+    std::string s = calendar::format_date(d) + (rest ? " is a rest day" : " is a working day");
     if (!name.empty()) {
       s += " (" + std::string(name) + (notice ? ", " + notice->notice : std::string()) + ")";
     } else if (rest) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "calendar/holiday_calendar.h"
@@ -13,6 +14,7 @@
 #include "model/outcome.h"
 #include "model/policy.h"
 #include "model/value.h"
+#include "source/lang.h"
 
 namespace rules::expr {
 
@@ -30,6 +32,12 @@ struct EvalContext {
   const calendar::TimeZone* zone = nullptr;    ///< the policy time zone
   const calendar::HolidayCalendar* holidays = nullptr;  ///< statutory rest days (may be empty)
   std::vector<TraceStep>* trace = nullptr;     ///< null: no explanation (the fast path)
+  /// The language of the trace's steps (docs/policy-language.md, "Explanations"): Chinese by
+  /// default. Errors carry both languages whatever this says.
+  source::Lang lang = source::Lang::zh;
+  /// The time zone's name for people (北京时间; PolicyHeader::timezone_label), in Chinese steps
+  /// beside the IANA name; empty: the IANA name alone.
+  std::string_view zone_label;
   std::span<const model::EnumDef> enums;       ///< for trace text
   std::span<const std::string> slot_names;     ///< for trace text
   /// When set, receives the facts this evaluation read: each fact slot read (its value, or

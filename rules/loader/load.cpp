@@ -240,7 +240,7 @@ class Loader {
       const auto text = detail::scalar_text(n);
       const auto d = text && (n.is_date() || n.is_string()) ? calendar::parse_date(*text)
                                                             : calendar::Expected<calendar::Date>(calendar::CalendarError{
-                                                                  calendar::CalendarErrorCode::syntax, "not a date"});
+                                                                  calendar::CalendarErrorCode::syntax, "not a date", "不是日期"});
       if (!d) {
         r.error(text ? "load_bad_value" : "load_wrong_type", n, std::string(key) + ": " + d.error().message);
         continue;
@@ -312,9 +312,7 @@ class Loader {
     }
     if (!ok) return;
     if (auto problem = pack_->holidays.add_year(std::move(y))) {
-      r.error(pack_->holidays.covers(static_cast<int>(year)) && problem->find("twice") != std::string::npos
-                  ? "load_duplicate_name" : "load_bad_value",
-              *yn, *problem);
+      r.error(problem->duplicate ? "load_duplicate_name" : "load_bad_value", *yn, problem->message, problem->message_zh);
     }
   }
 

@@ -13,18 +13,22 @@
 namespace rules::model {
 
 /// A failed evaluation step; a Value in State::error holds its index. Codes: `date_invalid`,
-/// `date_out_of_range`, `integer_overflow`, `empty_list`, `no_version_in_force`.
+/// `date_out_of_range`, `calendar_no_data`, `integer_overflow`,
+/// `window_reversed`, `empty_list`, `no_version_in_force`.
 struct EvalError {
   std::string code;
   std::string message;     ///< English
-  std::string message_zh = {};  ///< 中文 (the same facts)
+  /// 中文 (the same facts). No default: every error is written in both languages.
+  std::string message_zh;
   /// The message in `lang` (the English one when no Chinese was written).
   const std::string& message_in(source::Lang lang) const {
     return lang == source::Lang::zh && !message_zh.empty() ? message_zh : message;
   }
 };
 
-/// One line of an explanation: an input that was read, or a computation step with its result.
+/// One line of an explanation: an input that was read, or a computation step with its result,
+/// in the evaluation's language (engine::EvalOptions::lang), a date step with the Civil Code
+/// article it follows (docs/policy-language.md, "Explanations").
 struct TraceStep {
   enum class Kind : std::uint8_t { input, step } kind = Kind::step;
   std::string text;

@@ -167,7 +167,14 @@ TEST(ExplainPeriodStep, Notes) {
     const Period p = P(period);
     const auto r = forward ? add_period(a, p) : subtract_period(a, p);
     EXPECT_TRUE(r.ok());
-    return r ? explain_period_step(a, p, *r) : std::string();
+    return r ? explain_period_step(a, p, *r, source::Lang::en) : std::string();
+  };
+  const auto explain_zh = [](std::string_view anchor, std::string_view period, bool forward) {
+    const Date a = D(anchor);
+    const Period p = P(period);
+    const auto r = forward ? add_period(a, p) : subtract_period(a, p);
+    EXPECT_TRUE(r.ok());
+    return r ? explain_period_step(a, p, *r, source::Lang::zh) : std::string();
   };
   EXPECT_EQ(explain("2024-02-29", "P2Y", true), "Civil Code Art. 202: no 29 February in 2026, last day of the month");
   EXPECT_EQ(explain("2024-01-15", "P1M", true), "Civil Code Art. 202: corresponding day 15");
@@ -178,9 +185,17 @@ TEST(ExplainPeriodStep, Notes) {
   EXPECT_EQ(explain("2024-03-31", "P1M1D", false),
             "Civil Code Art. 202: no 31 February in 2024, last day of the month, then 1 day");
   EXPECT_EQ(explain("2025-09-01", "P4Y15D", true), "Civil Code Art. 202: corresponding day 1, then 15 days");
-  EXPECT_EQ(explain("2024-12-20", "P15D", true), "15 days");
-  EXPECT_EQ(explain("2024-12-20", "P1D", true), "1 day");
+  // Days counted forward follow Art. 201 (the first day not counted); backward, no article.
+  EXPECT_EQ(explain("2024-12-20", "P15D", true), "15 days, Civil Code Art. 201");
+  EXPECT_EQ(explain("2024-12-20", "P1D", true), "1 day, Civil Code Art. 201");
   EXPECT_EQ(explain("2024-12-20", "P2W", false), "14 days");
+  // The same facts in Chinese, by article number.
+  EXPECT_EQ(explain_zh("2024-02-29", "P2Y", true), "民法典第二百零二条：2026年2月没有29日，以月末日为期间的最后一日");
+  EXPECT_EQ(explain_zh("2024-01-15", "P1M", true), "民法典第二百零二条：到期月的对应日15日");
+  EXPECT_EQ(explain_zh("2024-03-31", "P1M1D", false), "民法典第二百零二条：2024年2月没有31日，以月末日为期间的最后一日，再计1日");
+  EXPECT_EQ(explain_zh("2025-09-01", "P4Y15D", true), "民法典第二百零二条：到期月的对应日1日，再计15日");
+  EXPECT_EQ(explain_zh("2024-12-20", "P15D", true), "15日，民法典第二百零一条：开始的当日不计入");
+  EXPECT_EQ(explain_zh("2024-12-20", "P2W", false), "14日");
 }
 
 }  // namespace

@@ -173,7 +173,7 @@ TEST_F(CnPack, RegistrationStatusAsOf) {
 TEST_F(CnPack, ExplanationShowsTheCivilCodeStep) {
   auto s = engine->new_situation();
   set(s, "discharge_date", "2024-02-29");
-  engine->evaluate(s, date("2025-01-01"), out, EvalOptions::explaining(true));
+  engine->evaluate(s, date("2025-01-01"), out, EvalOptions::explaining(true, source::Lang::en));
   const auto rule = out.output_sources[*engine->pack().find_output("retention_until")].rule;
   EXPECT_EQ(engine->policy().rules[rule].id, "veteran_retention_order_41");
   bool found = false;
@@ -182,6 +182,76 @@ TEST_F(CnPack, ExplanationShowsTheCivilCodeStep) {
       found = true;
   }
   EXPECT_TRUE(found);
+}
+
+TEST_F(CnPack, ExplanationStepsAreChineseByDefaultWithTheirArticles) {
+  auto s = engine->new_situation();
+  set(s, "discharge_date", "2024-02-29");
+  set(s, "enlisted_as", "enrolled_student");
+  engine->evaluate(s, date("2025-01-01"), out, EvalOptions::explaining(true));
+  const auto rule = out.output_sources[*engine->pack().find_output("retention_until")].rule;
+  std::string all;
+  for (const auto& step : out.rules[rule].explanation) all += step.text + "\n";
+  // The version in force, the period step (2026 has no 29 February: Art. 202) and the deadline's
+  // 24:00 (Art. 203).
+  for (const char* needle :
+       {"版本：discharge_date = 2024-02-29 在施行期间 [2021-05-01 .. ] 之内",
+        "discharge_date + P2Y：2024-02-29 + P2Y → 2026-02-28（民法典第二百零二条：2026年2月没有29日，以月末日为期间的最后一日）",
+        "retention_until 是截止日期：最后一日 2026-02-28 计入，截止时间为时区 Asia/Shanghai 北京时间 2026-02-28 "
+        "24:00（UTC+08:00），即 2026-03-01T00:00:00+08:00（民法典第二百零三条）"}) {
+    EXPECT_NE(all.find(needle), std::string::npos) << needle << "\n" << all;
+  }
+  for (const char* english : {"Civil Code", " -> ", "true", "deadline", "version"}) {
+    EXPECT_EQ(all.find(english), std::string::npos) << english << "\n" << all;
+  }
+  // Every rule's steps: a rule's condition reads 适用条件 … → 是/否/未知, never `when`.
+  std::string every;
+  for (const auto& r : out.rules) {
+    for (const auto& step : r.explanation) every += step.text + "\n";
+  }
+  EXPECT_NE(every.find("\n适用条件 "), std::string::npos) << every;
+  EXPECT_EQ(every.find("\nwhen "), std::string::npos) << every;
+  // The same evaluation in English keeps today's wording.
+  engine->evaluate(s, date("2025-01-01"), out, EvalOptions::explaining(true, source::Lang::en));
+  std::string en;
+  for (const auto& step : out.rules[rule].explanation) en += step.text + "\n";
+  EXPECT_NE(en.find("retention_until is a deadline: last day 2026-02-28 included, cut-off 2026-02-28 24:00 (UTC+08:00) "
+                    "= 2026-03-01T00:00:00+08:00 (Civil Code Art. 203)"),
+            std::string::npos)
+      << en;
+  EXPECT_NE(en.find("version: discharge_date = 2024-02-29 is within the period in force [2021-05-01 .. ]"),
+            std::string::npos)
+      << en;
+}
+
+TEST_F(CnPack, TheRollOverStepCitesArticle203) {
+  auto e = load(builtin_files(), loader::SourceFile{"school.toml", "deadline_rest_day_rollover = true\n"});
+  ASSERT_NE(e, nullptr);
+  auto s = e->new_situation();
+  const auto fi = *e->pack().find_fact("discharge_date");
+  s.set(fi, model::Value::make_date(date("2022-10-01")));
+  const auto ei = *e->pack().find_fact("enlisted_as");
+  model::Value v;
+  std::string why;
+  ASSERT_TRUE(model::parse_value("enrolled_student", e->policy().facts[ei].type, e->policy().enums, v, why)) << why;
+  s.set(ei, v);
+  const auto oi = *e->pack().find_output("retention_until");
+  // 2022-10-01 + P2Y = 2024-10-01, 国庆节: the last day moves to 2024-10-08, the first working day after.
+  e->evaluate(s, date("2023-01-01"), out, EvalOptions::explaining(true));
+  EXPECT_EQ(model::format_value(out.output(oi), {}), "2024-10-08");
+  std::string zh;
+  for (const auto& step : out.rules[out.output_sources[oi].rule].explanation) zh += step.text + "\n";
+  EXPECT_NE(zh.find("retention_until：最后一日 2024-10-01 是法定休息日（国庆节），顺延至休息日结束后的第一个工作日 "
+                    "2024-10-08（民法典第二百零三条）"),
+            std::string::npos)
+      << zh;
+  e->evaluate(s, date("2023-01-01"), out, EvalOptions::explaining(true, source::Lang::en));
+  std::string en;
+  for (const auto& step : out.rules[out.output_sources[oi].rule].explanation) en += step.text + "\n";
+  EXPECT_NE(en.find("retention_until: last day 2024-10-01 is a statutory rest day (国庆节), moved to the next working day "
+                    "2024-10-08 (Civil Code Art. 203)"),
+            std::string::npos)
+      << en;
 }
 
 TEST_F(CnPack, ParametersCanBeOverridden) {

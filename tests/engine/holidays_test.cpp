@@ -12,6 +12,7 @@
 #include "builtin_pack.h"
 #include "engine/engine.h"
 #include "loader/load.h"
+#include "model/value_parse.h"
 
 namespace rules::engine {
 namespace {
@@ -157,6 +158,55 @@ TEST(Holidays, OutsideTheDataIsAnErrorNamingTheYear) {
   ASSERT_FALSE(back.ok());
   EXPECT_EQ(back.error().code, calendar::CalendarErrorCode::no_holiday_data);
   EXPECT_FALSE(cal.add_workdays(D("2024-02-12"), INT64_MAX).ok());
+}
+
+TEST(Holidays, A2027DateNamesTheMissingNoticeAndTheParamsFile) {
+  // With the roll-over on, a retention ending in 2027 needs the 2027 notice, which the built-in
+  // pack (2015-2026) does not have: the output fails naming it, in Chinese and English.
+  auto files = policy_packs::builtin_cn_higher_ed_files();
+  auto r = loader::load_pack(files, loader::SourceFile{"school.toml", "deadline_rest_day_rollover = true\n"});
+  ASSERT_TRUE(r.ok());
+  const Engine engine(std::move(r.pack));
+  auto s = engine.new_situation();
+  s.set(*engine.pack().find_fact("discharge_date"), model::Value::make_date(D("2025-10-01")));
+  const auto ei = *engine.pack().find_fact("enlisted_as");
+  model::Value v;
+  std::string why;
+  ASSERT_TRUE(model::parse_value("在校生", engine.policy().facts[ei].type, engine.policy().enums, v, why)) << why;
+  s.set(ei, v);
+  model::Outcome out;
+  engine.evaluate(s, D("2026-01-01"), out, EvalOptions::explaining(true));
+  const auto& value = out.output(*engine.pack().find_output("retention_until"));
+  ASSERT_EQ(value.state, model::State::error);
+  const auto& e = out.errors[value.error_index];
+  EXPECT_EQ(e.code, "calendar_no_data");
+  EXPECT_EQ(e.message_zh,
+            "没有2027年的法定节假日数据：节假日安排以当年国务院办公厅的通知为准，目前只有2015年至2026年的数据。"
+            "请学校按《国务院办公厅关于2027年部分节假日安排的通知》，在 --params 参数文件中按 holidays.toml 的格式加入一节 "
+            "[[calendar.years]]（year = 2027，notice = \"国务院办公厅关于2027年部分节假日安排的通知\"，rest_days 为放假日，"
+            "makeup_workdays 为调休上班日）");
+  EXPECT_EQ(e.message,
+            "no holiday data for 2027: the statutory holiday calendar covers only the years whose State Council notice it "
+            "has (it has 2015-2026). Add the notice for 2027 (国务院办公厅关于2027年部分节假日安排的通知) as a "
+            "[[calendar.years]] entry in the school's --params file, in the form of the pack's holidays.toml (year = 2027, "
+            "notice, rest_days, makeup_workdays)");
+  // The explanation says it in Chinese beside the output.
+  std::string steps;
+  for (const auto& step : out.rules[out.output_sources[*engine.pack().find_output("retention_until")].rule].explanation) {
+    steps += step.text + "\n";
+  }
+  EXPECT_NE(steps.find("retention_until：没有2027年的法定节假日数据"), std::string::npos) << steps;
+}
+
+TEST(Holidays, ANoticeListingADayBothWaysIsRefusedInChinese) {
+  auto files = policy_packs::builtin_cn_higher_ed_files();
+  const loader::SourceFile school{"school.toml",
+                                  "[[calendar.years]]\nyear = 2027\nnotice = \"x\"\n"
+                                  "rest_days = [2027-10-09]\nmakeup_workdays = [2027-10-09]\n"};
+  auto r = loader::load_pack(files, school);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.diagnostics.front().code, "load_bad_value");
+  EXPECT_EQ(r.diagnostics.front().message_zh, "2027-10-09 既列为放假日，又列为调休上班日");
 }
 
 TEST(Holidays, ASchoolAddsAYearWithoutRebuilding) {

@@ -64,7 +64,7 @@ class ExprTest : public ::testing::Test {
   }
 
   /// A fresh evaluation context over this fixture's environment (optionally tracing).
-  EvalContext context(std::vector<TraceStep>* trace = nullptr) {
+  EvalContext context(std::vector<TraceStep>* trace = nullptr, source::Lang lang = source::Lang::zh) {
     arena.clear();
     errors.clear();
     EvalContext ctx;
@@ -74,6 +74,8 @@ class ExprTest : public ::testing::Test {
     ctx.zone = &zone;
     ctx.enums = enums;
     ctx.trace = trace;
+    ctx.lang = lang;
+    ctx.zone_label = "北京时间";
     static const std::string names[] = {"d", "s", "n", "flag", "w", "md", "as_of"};
     ctx.slot_names = names;
     return ctx;
@@ -95,6 +97,25 @@ class ExprTest : public ::testing::Test {
     std::vector<std::string> facts;
     for (const auto f : model::ordered_missing(v)) facts.push_back(f < std::size(names) ? names[f] : "?");
     return facts;
+  }
+
+  /// The steps of explaining `text` in `lang`, one line each.
+  std::string explain(const std::string& text, source::Lang lang) {
+    const auto codes = check(text);
+    EXPECT_TRUE(codes.empty()) << text;
+    std::vector<TraceStep> trace;
+    auto ctx = context(&trace, lang);
+    evaluate(expr, ctx);
+    std::string all;
+    for (const auto& t : trace) all += t.text + "\n";
+    return all;
+  }
+
+  /// The error `text` fails with (its code, English and Chinese messages).
+  EvalError error_of(const std::string& text) {
+    const Value v = run(text);
+    EXPECT_EQ(v.state, model::State::error) << text;
+    return v.state == model::State::error ? errors[v.error_index] : EvalError{"", "", ""};
   }
 
   void set_date(std::size_t slot, const char* iso) { env[slot] = Value::make_date(*calendar::parse_date(iso)); }
@@ -323,13 +344,83 @@ TEST_F(ExprTest, AnUndecidedIfRecordsTheReadsOfBothBranches) {
 }
 
 TEST_F(ExprTest, AnUndecidedIfIsExplained) {
-  check("if flag then year(d) else 1");
-  std::vector<TraceStep> trace;
-  auto ctx = context(&trace);
-  evaluate(expr, ctx);
-  std::string all;
-  for (const auto& t : trace) all += t.text + "\n";
-  EXPECT_NE(all.find("if flag: unknown, then unknown, else 1 -> unknown"), std::string::npos) << all;
+  const auto en = explain("if flag then year(d) else 1", source::Lang::en);
+  EXPECT_NE(en.find("if flag: unknown, then unknown, else 1 -> unknown"), std::string::npos) << en;
+  const auto zh = explain("if flag then year(d) else 1", source::Lang::zh);
+  EXPECT_NE(zh.find("如果 flag：未知，则 未知，否则 1 → 未知"), std::string::npos) << zh;
+}
+
+TEST_F(ExprTest, StepsAreInTheEvaluationsLanguage) {
+  env[3] = Value::make_bool(false);
+  env[1] = Value::make_enum(0, 1);  // s = left (离校)
+  const auto zh = explain("if flag then 1 else 2", source::Lang::zh);
+  EXPECT_NE(zh.find("flag = 否"), std::string::npos) << zh;          // the input, 是/否
+  EXPECT_NE(zh.find("如果 flag：否，否则 2"), std::string::npos) << zh;
+  EXPECT_EQ(zh.find("false"), std::string::npos) << zh;
+  const auto en = explain("if flag then 1 else 2", source::Lang::en);
+  EXPECT_NE(en.find("flag = false"), std::string::npos) << en;
+  EXPECT_NE(en.find("if flag: false, else 2"), std::string::npos) << en;
+  // Enums by label in Chinese, by name in English; an absent fact is 未知 / unknown.
+  EXPECT_NE(explain("s == 'left'", source::Lang::zh).find("s = 离校"), std::string::npos);
+  EXPECT_NE(explain("s == 'left'", source::Lang::en).find("s = left"), std::string::npos);
+  EXPECT_NE(explain("d", source::Lang::zh).find("d = 未知"), std::string::npos);
+  EXPECT_NE(explain("d", source::Lang::en).find("d = unknown"), std::string::npos);
+}
+
+TEST_F(ExprTest, DateStepsNameTheArticleTheyFollow) {
+  // Months and years: Art. 202 (2026 has no 29 February: the month's last day).
+  EXPECT_NE(explain("2024-02-29 + P2Y", source::Lang::zh)
+                .find("2024-02-29 + P2Y → 2026-02-28（民法典第二百零二条：2026年2月没有29日，以月末日为期间的最后一日）"),
+            std::string::npos)
+      << explain("2024-02-29 + P2Y", source::Lang::zh);
+  EXPECT_NE(explain("2024-02-29 + P2Y", source::Lang::en)
+                .find("2024-02-29 + P2Y -> 2026-02-28 (Civil Code Art. 202: no 29 February in 2026, last day of the month)"),
+            std::string::npos);
+  EXPECT_NE(explain("2024-01-15 + P1M", source::Lang::zh).find("→ 2024-02-15（民法典第二百零二条：到期月的对应日15日）"),
+            std::string::npos);
+  // A day count forward: Art. 201 (the first day is not counted: 12-25 + 15 days = 01-09).
+  EXPECT_NE(explain("2024-12-25 + P15D", source::Lang::zh).find("→ 2025-01-09（15日，民法典第二百零一条"),
+            std::string::npos)
+      << explain("2024-12-25 + P15D", source::Lang::zh);
+  EXPECT_NE(explain("2024-12-25 + P15D", source::Lang::en).find("-> 2025-01-09 (15 days, Civil Code Art. 201)"),
+            std::string::npos);
+  // Days between two dates: a difference, no article.
+  const auto diff = explain("2025-01-01 - 2024-01-01", source::Lang::zh);
+  EXPECT_NE(diff.find("→ 366（相差日数）"), std::string::npos) << diff;
+  EXPECT_EQ(diff.find("民法典"), std::string::npos) << diff;
+  // A deadline's 24:00 in the pack's zone: Art. 203; the start of a day cites none.
+  const auto end = explain("end_of_day(2026-09-30)", source::Lang::zh);
+  EXPECT_NE(end.find("end_of_day(2026-09-30) → 2026-10-01T00:00:00+08:00（时区 Asia/Shanghai 北京时间 24:00，即次日 "
+                     "00:00，UTC+08:00，民法典第二百零三条）"),
+            std::string::npos)
+      << end;
+  EXPECT_NE(explain("end_of_day(2026-09-30)", source::Lang::en)
+                .find("(24:00, the next day's 00:00 in Asia/Shanghai, UTC+08:00, Civil Code Art. 203)"),
+            std::string::npos);
+  const auto start = explain("start_of_day(1988-07-01)", source::Lang::zh);
+  EXPECT_NE(start.find("（时区 Asia/Shanghai 北京时间 00:00，UTC+09:00）"), std::string::npos) << start;
+  EXPECT_EQ(start.find("民法典"), std::string::npos) << start;
+}
+
+TEST_F(ExprTest, EveryEvaluationErrorIsInBothLanguages) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"9223372036854775807 + 1", "9223372036854775807 + 1 超出整数范围"},
+      {"-(-9223372036854775807 - 1)", "对 -9223372036854775808 取负超出整数范围"},
+      {"[2025-09-30 .. 2025-09-01]", "时间窗 [2025-09-30 .. 2025-09-01]（[2025-09-30 .. 2025-09-01]）的结束日早于开始日"},
+      {"date(2023, 2, 29)", "2023-02-29 不是有效日期：2023年2月只有28天"},
+      {"date(2023, 13, 1)", "date(2023, 13, 1) 不是日期"},
+      {"date(10000, 1, 1)", "date(10000, 1, 1) 不在支持的年份（1 至 9999 年）内"},
+      {"date(2023, --02-29)", "2023-02-29 不是有效日期：2023年2月只有28天"},
+      {"9999-12-31 + P1D", "9999-12-31 + P1D 超出支持的日期范围（0001-01-01 至 9999-12-31）"},
+      {"first(if false then [1] else [])", "first(if false then [1] else [])：列表为空"},
+      {"end_of_day(9999-12-31)", "9999-12-31 的 24:00 超出支持的日期范围（0001-01-01 至 9999-12-31）"},
+  };
+  for (const auto& [text, zh] : cases) {
+    const auto e = error_of(text);
+    EXPECT_EQ(e.message_zh, zh) << text;
+    EXPECT_FALSE(e.message.empty()) << text;
+    EXPECT_EQ(e.message_in(source::Lang::en), e.message) << text;
+  }
 }
 
 TEST_F(ExprTest, TypeErrors) {
