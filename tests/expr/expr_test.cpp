@@ -45,7 +45,7 @@ class ExprTest : public ::testing::Test {
     std::vector<std::string> codes;
     for (auto& i : pi) codes.push_back(i.code);
     if (!pi.empty()) return codes;
-    CheckContext ctx{[this](std::string_view n) { return resolve(n); }, enums, expected, "the expression"};
+    CheckContext ctx{[this](std::string_view n) { return resolve(n); }, enums, expected, "the expression", "表达式"};
     std::vector<CheckIssue> ci;
     check_expr(expr, ctx, ci);
     for (auto& i : ci) {
