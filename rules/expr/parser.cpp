@@ -579,8 +579,35 @@ class Parser {
 std::string calendar_message_zh(const calendar::CalendarError& e, std::string_view text) {
   if (!e.message_zh.empty()) return e.message_zh;
   const std::string shown(text);
+  const auto number = [&](std::size_t at, std::size_t n) {
+    int v = 0;
+    for (std::size_t i = at; i < at + n; ++i) v = v * 10 + (text[i] - '0');
+    return v;
+  };
+  const auto digits = [&](std::size_t at, std::size_t n) {
+    return at + n <= text.size() && std::all_of(text.begin() + static_cast<std::ptrdiff_t>(at),
+                                                text.begin() + static_cast<std::ptrdiff_t>(at + n), is_digit);
+  };
   switch (e.code) {
-    case calendar::CalendarErrorCode::invalid_date: return "“" + shown + "”不存在（没有这一天或这个时刻）";
+    case calendar::CalendarErrorCode::invalid_date: {
+      // A date YYYY-MM-DD or a month-day [--]MM-DD: say which part does not exist.
+      const bool date = text.size() == 10 && digits(0, 4) && text[4] == '-' && digits(5, 2) && text[7] == '-' && digits(8, 2);
+      const std::size_t md_at = text.size() == 7 && text.substr(0, 2) == "--" ? 2 : 0;
+      const bool month_day = !date && text.size() == md_at + 5 && digits(md_at, 2) && text[md_at + 2] == '-' &&
+                             digits(md_at + 3, 2);
+      if (date || month_day) {
+        const int year = date ? number(0, 4) : 2000;  // a month-day may be 02-29
+        const int month = date ? number(5, 2) : number(md_at, 2);
+        const int day = date ? number(8, 2) : number(md_at + 3, 2);
+        const std::string what = date ? "日期" : "月日";
+        if (month < 1 || month > 12) return "“" + shown + "”不是有效的" + what + "：没有 " + std::to_string(month) + " 月";
+        if (day < 1) return "“" + shown + "”不是有效的" + what + "：没有 0 日";
+        const unsigned dim = calendar::days_in_month(year, static_cast<unsigned>(month));
+        return "“" + shown + "”不是有效的" + what + "：" + (date ? std::to_string(year) + "年" : std::string()) +
+               std::to_string(month) + (month_day && month == 2 ? "月最多" : "月只有") + std::to_string(dim) + "天";
+      }
+      return "“" + shown + "”不存在（没有这一天或这个时刻）";
+    }
     case calendar::CalendarErrorCode::out_of_range: return "“" + shown + "”超出支持的日期范围 0001-01-01..9999-12-31";
     case calendar::CalendarErrorCode::syntax: return "“" + shown + "”的写法不对（日期写作 YYYY-MM-DD，期间写作 P2Y、P15D）";
     case calendar::CalendarErrorCode::unknown_zone: return "“" + shown + "”不是已知的时区名";

@@ -99,15 +99,7 @@ std::string bad_value_zh(std::string_view text, Type t, std::span<const model::E
       if (auto r = calendar::parse_time_of_day(v); !r) return with(r.error());
       break;
     case Kind::month_day:
-      if (auto r = calendar::parse_month_day(v); !r) {
-        if (!r.error().message_zh.empty() || r.error().code != calendar::CalendarErrorCode::invalid_date) return with(r.error());
-        // The shape is MM-DD (or --MM-DD): say which part does not exist.
-        const auto body = v.substr(v.size() - 5);
-        const unsigned month = static_cast<unsigned>((body[0] - '0') * 10 + (body[1] - '0'));
-        if (month < 1 || month > 12) return quoted + "不是有效的月日：没有 " + std::to_string(month) + " 月（应为" + expected + "）";
-        return quoted + "不是有效的月日：" + std::to_string(month) + "月只有" +
-               std::to_string(calendar::days_in_month(2000, month)) + "天（应为" + expected + "）";
-      }
+      if (auto r = calendar::parse_month_day(v); !r) return with(r.error());
       break;
     case Kind::window:
       return quoted + "不是有效的" + expected + "（两端都应是存在的日期，且结束不早于开始）";

@@ -1,6 +1,8 @@
 // The expression language: parsing, static checking and evaluation (three-valued over unknown).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "expr/checker.h"
 #include "expr/evaluator.h"
 #include "expr/parser.h"
@@ -420,6 +422,64 @@ TEST_F(ExprTest, ImpossibleLiteralsAreBadLiterals) {
   parse_expr("99999999999999999999", pi);
   ASSERT_EQ(pi.size(), 1u);
   EXPECT_EQ(pi[0].code, "expr_bad_literal");
+}
+
+TEST_F(ExprTest, EveryParseIssueHasAChineseMessage) {
+  for (const char* text : {"2025-06-30 +", "a = b", "1 < 2 < 3", "(1 + 2", "'open", "2025-6-30", "2023-02-29",
+                           "--02-30", "24:00", "PT1H", "99999999999999999999", "0000-13-01x", "10000-01-01", "1 2",
+                           "'\\q'", "if flag then 1", "12ab", "a # b"}) {
+    std::vector<ParseIssue> pi;
+    parse_expr(text, pi);
+    ASSERT_FALSE(pi.empty()) << text;
+    for (const auto& i : pi) {
+      EXPECT_FALSE(i.message.empty()) << text;
+      // Chinese: at least one character of the CJK block (3 UTF-8 bytes from E4 B8 80).
+      EXPECT_TRUE(std::any_of(i.message_zh.begin(), i.message_zh.end(),
+                              [](char c) { return static_cast<unsigned char>(c) >= 0xE4; }))
+          << text << ": " << i.code << " has no Chinese message (" << i.message << ")";
+    }
+  }
+  // Where the wording matters: an impossible day names the month's length.
+  std::vector<ParseIssue> pi;
+  parse_expr("2023-02-29", pi);
+  ASSERT_EQ(pi.size(), 1u);
+  EXPECT_EQ(pi[0].message_zh.find("“2023-02-29”不是有效的日期"), 0u) << pi[0].message_zh;
+  pi.clear();
+  parse_expr("a = b", pi);
+  ASSERT_EQ(pi.size(), 1u);
+  EXPECT_EQ(pi[0].message_zh, "“=”不是运算符：比较相等请写“==”");
+}
+
+TEST(CalendarMessageZh, SaysWhichPartOfADayDoesNotExist) {
+  // The calendar's own Chinese wins; without it the message is built from the code and the text.
+  const calendar::CalendarError own{calendar::CalendarErrorCode::invalid_date, "x", "日历自己的说明"};
+  EXPECT_EQ(calendar_message_zh(own, "2023-02-29"), "日历自己的说明");
+  const calendar::CalendarError bare{calendar::CalendarErrorCode::invalid_date, "x"};
+  EXPECT_EQ(calendar_message_zh(bare, "2023-02-29"), "“2023-02-29”不是有效的日期：2023年2月只有28天");
+  EXPECT_EQ(calendar_message_zh(bare, "2024-04-31"), "“2024-04-31”不是有效的日期：2024年4月只有30天");
+  EXPECT_EQ(calendar_message_zh(bare, "2024-13-01"), "“2024-13-01”不是有效的日期：没有 13 月");
+  EXPECT_EQ(calendar_message_zh(bare, "04-31"), "“04-31”不是有效的月日：4月只有30天");
+  EXPECT_EQ(calendar_message_zh(bare, "--02-30"), "“--02-30”不是有效的月日：2月最多29天");
+  EXPECT_EQ(calendar_message_zh(bare, "24:00"), "“24:00”不存在（没有这一天或这个时刻）");
+  const calendar::CalendarError range{calendar::CalendarErrorCode::out_of_range, "x"};
+  EXPECT_EQ(calendar_message_zh(range, "0000-12-31"), "“0000-12-31”超出支持的日期范围 0001-01-01..9999-12-31");
+}
+
+TEST_F(ExprTest, EveryCheckIssueHasAChineseMessage) {
+  for (const char* text : {"d + d", "P1M < P30D", "nope", "nosuch(1)", "year(d, d)", "-d", "flag and 1", "[d .. 1]",
+                           "if 1 then d else d", "if flag then d else 1", "d in 1", "[]", "[d, 1]", "has(1)",
+                           "max(P1M, P2M)", "max(1, d)", "if_unknown(d, 1)", "year(1)", "d + 1"}) {
+    const auto codes = check(text);
+    ASSERT_FALSE(codes.empty()) << text;
+    EXPECT_FALSE(last_issue.message_zh.empty()) << text << ": " << last_issue.message;
+    EXPECT_TRUE(std::any_of(last_issue.message_zh.begin(), last_issue.message_zh.end(),
+                            [](char c) { return static_cast<unsigned char>(c) >= 0xE4; }))
+        << text << ": " << last_issue.message_zh;
+  }
+  check("d + 1");
+  EXPECT_EQ(last_issue.message_zh, "“+”不能用于 date 和 integer（加天数请写成期间：P1D）");
+  check("flag", Type::of(Kind::date));
+  EXPECT_EQ(last_issue.message_zh, "表达式应为 date 类型，而这个表达式是 bool 类型");
 }
 
 TEST_F(ExprTest, IntegerOverflowIsAnError) {
