@@ -15,9 +15,15 @@ void add_check(CLI::App& app, Action& action) {
       auto engine = load_engine(*o, std::cerr);
       if (!engine) return kExitInputError;
       const auto& p = engine->policy();
-      std::cout << "ok: " << p.header.id << " " << p.header.version << " (" << p.header.timezone << "): "
-                << p.facts.size() << " facts, " << p.parameters.size() << " parameters, " << p.rules.size() << " rules, "
-                << engine->pack().outputs.size() << " outputs, " << p.tests.size() << " tests\n";
+      if (lang() == rules::source::Lang::zh) {
+        std::cout << "检查通过：" << p.header.id << " " << p.header.version << "（" << p.header.timezone << "）："
+                  << p.facts.size() << " 个事实、" << p.parameters.size() << " 个参数、" << p.rules.size() << " 条规则、"
+                  << engine->pack().outputs.size() << " 个输出、" << p.tests.size() << " 个测试用例\n";
+      } else {
+        std::cout << "ok: " << p.header.id << " " << p.header.version << " (" << p.header.timezone << "): "
+                  << p.facts.size() << " facts, " << p.parameters.size() << " parameters, " << p.rules.size() << " rules, "
+                  << engine->pack().outputs.size() << " outputs, " << p.tests.size() << " tests\n";
+      }
       return kExitOk;
     };
   });

@@ -509,7 +509,8 @@ EngineLoad load_engine(std::vector<loader::SourceFile> files, const std::optiona
     if (std::filesystem::is_regular_file(*params_path, ec)) in.open(*params_path, std::ios::binary);
     if (!in.is_open()) {
       result.diagnostics.push_back(
-          source::diagnostic_at("load_io", *params_path, {}, "cannot read parameters file " + *params_path));
+          source::diagnostic_at("load_io", *params_path, {}, "cannot read parameters file " + *params_path,
+                                "无法读取学校参数文件 " + *params_path));
       return result;
     }
     std::ostringstream ss;

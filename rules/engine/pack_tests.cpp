@@ -16,7 +16,7 @@ std::vector<PackTestResult> run_pack_tests(const Engine& engine, calendar::Date 
   // Expected texts are written in the stable prose form (ISO dates), as JSON gives them.
   const explain::RenderContext ctx{policy, pack.zone, source::Lang::zh, true};
   for (const auto& tc : policy.tests) {
-    PackTestResult r{tc.name, tc.span, {}, {}};
+    PackTestResult r{tc.name, tc.span, {}, {}, {}};
     auto situation = engine.new_situation();
     for (const auto& [name, text] : tc.facts) {
       const auto fi = pack.find_fact(name);
@@ -25,6 +25,7 @@ std::vector<PackTestResult> run_pack_tests(const Engine& engine, calendar::Date 
       // The loader has validated the values; a failure here would be a loader bug, so say so.
       if (!fi || !model::parse_value(text, policy.facts[*fi].type, policy.enums, v, why)) {
         r.failures.push_back("fact " + name + ": " + why);
+        r.failures_zh.push_back("事实 " + name + " 的值无法读取（加载时本应报告）：" + text);
         continue;
       }
       situation.set(*fi, v);
@@ -55,7 +56,10 @@ std::vector<PackTestResult> run_pack_tests(const Engine& engine, calendar::Date 
       } else {
         actual = "null";
       }
-      if (actual != expected) r.failures.push_back(name + ": expected " + expected + ", got " + actual);
+      if (actual != expected) {
+        r.failures.push_back(name + ": expected " + expected + ", got " + actual);
+        r.failures_zh.push_back(name + "：期望 " + expected + "，实际为 " + actual);
+      }
     }
     std::sort(r.rules.begin(), r.rules.end());
     r.rules.erase(std::unique(r.rules.begin(), r.rules.end()), r.rules.end());

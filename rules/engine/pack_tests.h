@@ -14,6 +14,7 @@ struct PackTestResult {
   std::string name;
   source::Span span;
   std::vector<std::string> failures;  ///< "output: expected X, got Y"; empty when it passed
+  std::vector<std::string> failures_zh;  ///< the same failures in Chinese, one for each of `failures`
   /// The rules (indices into Policy::rules, ascending, once each) whose outputs the case checked:
   /// for each expected output, the rule version that produced it, or its first version when none
   /// applied. How a pack author sees which rules their cases reach.

@@ -38,7 +38,8 @@ class Checker {
     if (ok && ctx_.expected && !(e_.nodes[e_.root].type == *ctx_.expected)) {
       const Node& n = e_.nodes[e_.root];
       issue("type_mismatch", n, ctx_.what + " must be " + show(*ctx_.expected) + ", but this expression is " +
-                                    show(n.type));
+                                    show(n.type),
+            ctx_.what_zh + "应为 " + show(*ctx_.expected) + " 类型，而这个表达式是 " + show(n.type) + " 类型");
       return false;
     }
     e_.checked = ok;
@@ -48,8 +49,8 @@ class Checker {
  private:
   std::string show(Type t) const { return type_display(t, ctx_.enums); }
 
-  void issue(const char* code, const Node& n, std::string msg) {
-    issues_.push_back({code, n.begin, n.end, std::move(msg)});
+  void issue(const char* code, const Node& n, std::string msg, std::string msg_zh) {
+    issues_.push_back({code, n.begin, n.end, std::move(msg), std::move(msg_zh)});
   }
 
   Node& node(std::uint32_t i) { return e_.nodes[i]; }
@@ -70,7 +71,8 @@ class Checker {
       std::string names;
       for (const auto& v : def.values) names += (names.empty() ? "" : ", ") + v.name;
       issue("enum_unknown_value", n, "'" + std::string(n.literal.str()) + "' is not a value of enum " + def.name +
-                                        " (values: " + names + ")");
+                                        " (values: " + names + ")",
+            "“" + std::string(n.literal.str()) + "”不是枚举 " + def.name + " 的值（可用的值：" + names + "）");
       return false;
     }
     n.literal = model::Value::make_enum(target.enum_id, *idx);
@@ -90,8 +92,8 @@ class Checker {
     return n.begin + static_cast<std::uint32_t>(std::min(r, raw.size()));
   }
 
-  void issue_at(const char* code, const Node& n, std::size_t from, std::size_t to, std::string msg) {
-    issues_.push_back({code, raw_offset(n, from), raw_offset(n, to), std::move(msg)});
+  void issue_at(const char* code, const Node& n, std::size_t from, std::size_t to, std::string msg, std::string msg_zh) {
+    issues_.push_back({code, raw_offset(n, from), raw_offset(n, to), std::move(msg), std::move(msg_zh)});
   }
 
   /// A string literal where text is expected is a template: each {name} must resolve.
@@ -104,21 +106,24 @@ class Checker {
       if (t[p] == '{' && p + 1 < t.size() && t[p + 1] == '{') { ++p; continue; }
       if (t[p] == '}' && p + 1 < t.size() && t[p + 1] == '}') { ++p; continue; }
       if (t[p] == '}') {
-        issue_at("expr_bad_placeholder", n, p, p + 1, "unmatched '}' in text; write '}}' for a literal brace");
+        issue_at("expr_bad_placeholder", n, p, p + 1, "unmatched '}' in text; write '}}' for a literal brace",
+                 "文本中的“}”没有对应的“{”；要写花括号本身，请写“}}”");
         ok = false;
         continue;
       }
       if (t[p] != '{') continue;
       const auto close = t.find('}', p);
       if (close == std::string_view::npos) {
-        issue_at("expr_bad_placeholder", n, p, p + 1, "placeholder '{' is not closed; write '{{' for a literal brace");
+        issue_at("expr_bad_placeholder", n, p, p + 1, "placeholder '{' is not closed; write '{{' for a literal brace",
+                 "占位符的“{”没有结束的“}”；要写花括号本身，请写“{{”");
         return false;
       }
       const std::string_view name = t.substr(p + 1, close - p - 1);
       const auto info = ctx_.resolve(name);
       if (!info) {
         issue_at("unknown_name", n, p, close + 1,
-                 "placeholder {" + std::string(name) + "} names no fact, parameter or output");
+                 "placeholder {" + std::string(name) + "} names no fact, parameter or output",
+                 "占位符 {" + std::string(name) + "} 不是本包的事实、参数或输出");
         ok = false;
       } else if (info->rejected) {
         ok = false;
@@ -167,7 +172,8 @@ class Checker {
       case Op::neg: {
         if (!check(kid(i, 0), std::nullopt)) return false;
         if (node(kid(i, 0)).type.kind != Kind::integer) {
-          issue("type_mismatch", node(i), "'-' negates integers, not " + show(node(kid(i, 0)).type));
+          issue("type_mismatch", node(i), "'-' negates integers, not " + show(node(kid(i, 0)).type),
+                "“-”只能对 integer 取负，不能对 " + show(node(kid(i, 0)).type));
           return false;
         }
         node(i).type = Type::of(Kind::integer);
@@ -192,7 +198,8 @@ class Checker {
           if (!check(c, Type::of(Kind::boolean))) { ok = false; continue; }
           if (node(c).type.kind != Kind::boolean) {
             issue("type_mismatch", node(c), "'" + std::string(op_symbol(node(i).op)) + "' needs bool operands, but '" +
-                                                src(c) + "' is " + show(node(c).type));
+                                                src(c) + "' is " + show(node(c).type),
+                  "“" + std::string(op_symbol(node(i).op)) + "”的操作数应为 bool，而“" + src(c) + "”是 " + show(node(c).type));
             ok = false;
           }
         }
@@ -210,7 +217,8 @@ class Checker {
           if (!check(c, std::nullopt)) { ok = false; continue; }
           if (node(c).type.kind != Kind::date) {
             issue("type_mismatch", node(c), "a window [a .. b] is made of dates, but '" + src(c) + "' is " +
-                                                show(node(c).type));
+                                                show(node(c).type),
+                  "时间窗 [a .. b] 的两端应为日期，而“" + src(c) + "”是 " + show(node(c).type));
             ok = false;
           }
         }
@@ -230,7 +238,8 @@ class Checker {
     const auto info = ctx_.resolve(name);
     if (!info) {
       issue("unknown_name", node(i), "'" + name + "' is not a fact, parameter or output of this pack" +
-                                         (name == "today" ? " (the evaluation date is called as_of)" : ""));
+                                         (name == "today" ? " (the evaluation date is called as_of)" : ""),
+            "“" + name + "”不是本包的事实、参数或输出" + (name == "today" ? "（评估日期写作 as_of）" : ""));
       return false;
     }
     if (info->rejected) return false;
@@ -268,12 +277,22 @@ class Checker {
     } else if (op == Op::add && ka == Kind::list && node(a).type == node(b).type) {
       result = node(a).type;  // concatenation
     } else {
-      std::string hint;
-      if (op == Op::add && ka == Kind::date && kb == Kind::integer) hint = " (add days as a period: P" + src(b) + "D)";
-      if (op == Op::add && ka == Kind::period && kb == Kind::date) hint = " (write the date first: date + period)";
-      if (op == Op::add && ka == Kind::date && kb == Kind::date) hint = " (dates cannot be added)";
+      std::string hint, hint_zh;
+      if (op == Op::add && ka == Kind::date && kb == Kind::integer) {
+        hint = " (add days as a period: P" + src(b) + "D)";
+        hint_zh = "（加天数请写成期间：P" + src(b) + "D）";
+      }
+      if (op == Op::add && ka == Kind::period && kb == Kind::date) {
+        hint = " (write the date first: date + period)";
+        hint_zh = "（日期写在前面：日期 + 期间）";
+      }
+      if (op == Op::add && ka == Kind::date && kb == Kind::date) {
+        hint = " (dates cannot be added)";
+        hint_zh = "（日期不能相加）";
+      }
       issue("type_mismatch", node(i), "'" + std::string(op_symbol(op)) + "' is not defined for " + show(node(a).type) +
-                                          " and " + show(node(b).type) + hint);
+                                          " and " + show(node(b).type) + hint,
+            "“" + std::string(op_symbol(op)) + "”不能用于 " + show(node(a).type) + " 和 " + show(node(b).type) + hint_zh);
       return false;
     }
     node(i).type = result;
@@ -286,12 +305,15 @@ class Checker {
     const Type ta = node(a).type, tb = node(b).type;
     const Op op = node(i).op;
     if (!(ta == tb)) {
-      issue("type_mismatch", node(i), "cannot compare " + show(ta) + " with " + show(tb));
+      issue("type_mismatch", node(i), "cannot compare " + show(ta) + " with " + show(tb),
+            show(ta) + " 与 " + show(tb) + " 不能比较");
       return false;
     }
     if ((op == Op::eq || op == Op::ne) ? (ta.kind == Kind::text || ta.kind == Kind::list) : !model::is_ordered(ta)) {
       issue("type_mismatch", node(i), "'" + std::string(op_symbol(op)) + "' is not defined for " + show(ta) +
-                                          (ta.kind == Kind::period ? " (P1M and P30D are not comparable)" : ""));
+                                          (ta.kind == Kind::period ? " (P1M and P30D are not comparable)" : ""),
+            "“" + std::string(op_symbol(op)) + "”不能用于 " + show(ta) +
+                (ta.kind == Kind::period ? "（P1M 与 P30D 无法比较大小）" : ""));
       return false;
     }
     node(i).type = Type::of(Kind::boolean);
@@ -303,7 +325,8 @@ class Checker {
     bool ok = check(c, Type::of(Kind::boolean));
     if (ok && node(c).type.kind != Kind::boolean) {
       issue("type_mismatch", node(c), "the condition after 'if' must be bool, but '" + src(c) + "' is " +
-                                          show(node(c).type));
+                                          show(node(c).type),
+            "“if”后的条件应为 bool，而“" + src(c) + "”是 " + show(node(c).type));
       ok = false;
     }
     // Without an expected type, one branch types the other (so `else []` or `else 'left'` adapt);
@@ -325,7 +348,8 @@ class Checker {
     }
     if (!(node(t).type == node(f).type)) {
       issue("type_mismatch", node(i), "both branches must have one type, but 'then' is " + show(node(t).type) +
-                                          " and 'else' is " + show(node(f).type));
+                                          " and 'else' is " + show(node(f).type),
+            "两个分支的类型应相同，而“then”是 " + show(node(t).type) + "，“else”是 " + show(node(f).type));
       return false;
     }
     node(i).type = node(t).type;
@@ -350,7 +374,8 @@ class Checker {
     }
     if (!fine) {
       issue("type_mismatch", node(i), "'in' needs a date and a window (or list of windows), or a value and a list of "
-                                      "its type; found " + show(ta) + " in " + show(tb));
+                                      "its type; found " + show(ta) + " in " + show(tb),
+            "“in”的两边应为日期与时间窗（或时间窗列表），或一个值与同类型的列表；这里是 " + show(ta) + " in " + show(tb));
       return false;
     }
     node(i).type = Type::of(Kind::boolean);
@@ -363,7 +388,8 @@ class Checker {
     if (expected && expected->kind == Kind::list) elem = expected->element_type();
     if (count == 0) {
       if (!elem) {
-        issue("type_mismatch", node(i), "an empty list [] needs a declared type (use it where a list<...> is expected)");
+        issue("type_mismatch", node(i), "an empty list [] needs a declared type (use it where a list<...> is expected)",
+              "空列表 [] 需要已声明的类型（请用在应为 list<...> 的地方）");
         return false;
       }
       node(i).type = Type::list_of(*elem);
@@ -376,12 +402,14 @@ class Checker {
       if (!elem) {
         elem = node(c).type;
         if (elem->kind == Kind::list || elem->kind == Kind::text) {
-          issue("type_mismatch", node(c), "lists hold dates, windows, enums and other plain values, not " + show(*elem));
+          issue("type_mismatch", node(c), "lists hold dates, windows, enums and other plain values, not " + show(*elem),
+                "列表只能存放日期、时间窗、枚举等简单值，不能存放 " + show(*elem));
           return false;
         }
       } else if (!(node(c).type == *elem)) {
         issue("type_mismatch", node(c), "list items must share one type: '" + src(c) + "' is " + show(node(c).type) +
-                                            ", the list holds " + show(*elem));
+                                            ", the list holds " + show(*elem),
+              "列表各项的类型应相同：“" + src(c) + "”是 " + show(node(c).type) + "，而列表存放的是 " + show(*elem));
         ok = false;
       }
     }
@@ -394,8 +422,12 @@ class Checker {
     if (n >= lo && n <= hi) return true;
     const std::string want = lo == hi ? std::to_string(lo) : hi == UINT32_MAX ? std::to_string(lo) + " or more"
                                                                            : std::to_string(lo) + " to " + std::to_string(hi);
+    const std::string want_zh = lo == hi ? "需要 " + std::to_string(lo)
+                                : hi == UINT32_MAX ? "至少需要 " + std::to_string(lo)
+                                                   : "需要 " + std::to_string(lo) + " 到 " + std::to_string(hi);
     issue("arity_mismatch", node(i), name + "() takes " + want + " argument" + (hi == 1 && lo == 1 ? "" : "s") +
-                                         ", given " + std::to_string(n));
+                                         ", given " + std::to_string(n),
+          name + "() " + want_zh + " 个参数，这里给了 " + std::to_string(n) + " 个");
     return false;
   }
 
@@ -404,7 +436,9 @@ class Checker {
     if (node(c).type.kind == want) return true;
     issue("type_mismatch", node(c), fname + "() argument " + std::to_string(k + 1) + " must be " +
                                         std::string(model::kind_name(want)) + ", but '" + src(c) + "' is " +
-                                        show(node(c).type));
+                                        show(node(c).type),
+          fname + "() 的第 " + std::to_string(k + 1) + " 个参数应为 " + std::string(model::kind_name(want)) + "，而“" +
+              src(c) + "”是 " + show(node(c).type));
     return false;
   }
 
@@ -415,7 +449,8 @@ class Checker {
     if (sig == std::end(kFunctions)) {
       std::string all;
       for (const auto& s : kFunctions) all += (all.empty() ? "" : ", ") + std::string(s.name);
-      issue("unknown_function", node(i), "'" + name + "' is not a function (functions: " + all + ")");
+      issue("unknown_function", node(i), "'" + name + "' is not a function (functions: " + all + ")",
+            "“" + name + "”不是函数（可用的函数：" + all + "）");
       return false;
     }
     Fn fn = sig->fn;
@@ -427,7 +462,7 @@ class Checker {
       if (node(c).op == Op::name && !info) return check_name(c);  // reports unknown_name
       if (info && info->rejected) return false;
       if (!info || info->kind != NameKind::fact) {
-        issue("type_mismatch", node(c), "has() takes the name of a fact");
+        issue("type_mismatch", node(c), "has() takes the name of a fact", "has() 的参数应为一个事实的名称");
         return false;
       }
       node(c).slot = info->slot;
@@ -484,13 +519,15 @@ class Checker {
         const Type t = node(kid(i, 0)).type;
         if (!model::is_ordered(t)) {
           issue("type_mismatch", node(kid(i, 0)), name + "() compares ordered values (integers, dates, instants), not " +
-                                                      show(t));
+                                                      show(t),
+                name + "() 比较的是有大小顺序的值（整数、日期、时刻），不能是 " + show(t));
           return false;
         }
         for (std::uint32_t k = 1; k < node(i).child_count; ++k) {
           if (!(node(kid(i, k)).type == t)) {
             issue("type_mismatch", node(kid(i, k)), name + "() arguments must share one type: " + show(t) + " and " +
-                                                        show(node(kid(i, k)).type));
+                                                        show(node(kid(i, k)).type),
+                  name + "() 的各参数类型应相同：这里有 " + show(t) + " 和 " + show(node(kid(i, k)).type));
             return false;
           }
         }
@@ -507,7 +544,9 @@ class Checker {
         if (!adapt(v, node(x).type)) return false;
         if (!(node(x).type == node(v).type)) {
           issue("type_mismatch", node(v), "if_unknown(x, v): v must have the type of x, " + show(node(x).type) +
-                                              ", but '" + src(v) + "' is " + show(node(v).type));
+                                              ", but '" + src(v) + "' is " + show(node(v).type),
+                "if_unknown(x, v)：v 的类型应与 x 相同（" + show(node(x).type) + "），而“" + src(v) + "”是 " +
+                    show(node(v).type));
           return false;
         }
         result = node(x).type;

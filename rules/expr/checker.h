@@ -40,7 +40,8 @@ struct CheckIssue {
   std::string code;
   std::uint32_t begin = 0;
   std::uint32_t end = 0;
-  std::string message;
+  std::string message;     ///< English
+  std::string message_zh;  ///< 中文 (the same facts)
 };
 
 /// What the checker needs to know about the surroundings of an expression.
@@ -52,6 +53,8 @@ struct CheckContext {
   std::optional<model::Type> expected;
   /// What the expression is, for messages ("output retention_until", "the when condition").
   std::string what;
+  /// The same in Chinese ("输出 retention_until", "规则 r 的 when 条件").
+  std::string what_zh;
 };
 
 /// Checks `e` in place. Returns true when it is well typed; otherwise appends every problem to

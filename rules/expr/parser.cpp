@@ -72,8 +72,8 @@ class Lexer {
  private:
   char peek(std::size_t k) const { return pos_ + k < s_.size() ? s_[pos_ + k] : '\0'; }
 
-  void issue(const char* code, std::size_t b, std::size_t e, std::string msg) {
-    issues_.push_back({code, static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(e), std::move(msg)});
+  void issue(const char* code, std::size_t b, std::size_t e, std::string msg, std::string msg_zh) {
+    issues_.push_back({code, static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(e), std::move(msg), std::move(msg_zh)});
   }
 
   template <class T, class Make>
@@ -86,7 +86,7 @@ class Lexer {
       // own code, the same one evaluation would give; a malformed one is a syntax error.
       const auto code = r.error().code;
       issue(code == calendar::CalendarErrorCode::syntax ? "expr_syntax" : calendar::code_name(code), pos_, e,
-            r.error().message);
+            r.error().message, calendar_message_zh(r.error(), s_.substr(pos_, e - pos_)));
       t.kind = Tok::bad;
     }
     pos_ = e;
@@ -106,9 +106,12 @@ class Lexer {
       if (e + 1 < s_.size() && s_[e] == '-' && is_digit(s_[e + 1])) {
         e = digits_from(e + 1);
         const bool zero_padded = s_[pos_] == '0';
+        const std::string shown(s_.substr(pos_, e - pos_));
         issue(zero_padded ? "expr_syntax" : "date_out_of_range", pos_, e,
-              zero_padded ? "'" + std::string(s_.substr(pos_, e - pos_)) + "' is not a date: expected YYYY-MM-DD"
-                          : std::string(s_.substr(pos_, e - pos_)) + " is outside the supported dates 0001-01-01..9999-12-31");
+              zero_padded ? "'" + shown + "' is not a date: expected YYYY-MM-DD"
+                          : shown + " is outside the supported dates 0001-01-01..9999-12-31",
+              zero_padded ? "“" + shown + "”不是日期：应写作 YYYY-MM-DD"
+                          : shown + " 超出支持的日期范围 0001-01-01..9999-12-31");
         t.kind = Tok::bad;
         pos_ = e;
         return;
@@ -143,7 +146,8 @@ class Lexer {
     if (d1 < s_.size() && is_ident_char(s_[d1])) {
       std::size_t e = d1;
       while (e < s_.size() && is_ident_char(s_[e])) ++e;
-      issue("expr_syntax", pos_, e, "'" + std::string(s_.substr(pos_, e - pos_)) + "' is not a number or a name");
+      const std::string shown(s_.substr(pos_, e - pos_));
+      issue("expr_syntax", pos_, e, "'" + shown + "' is not a number or a name", "“" + shown + "”既不是数字也不是名称");
       t.kind = Tok::bad;
       pos_ = e;
       return;
@@ -151,7 +155,9 @@ class Lexer {
     std::int64_t v = 0;
     for (std::size_t i = pos_; i < d1; ++i) {
       if (v > (INT64_MAX - (s_[i] - '0')) / 10) {
-        issue("expr_bad_literal", pos_, d1, "integer " + std::string(s_.substr(pos_, d1 - pos_)) + " is too large");
+        const std::string shown(s_.substr(pos_, d1 - pos_));
+        issue("expr_bad_literal", pos_, d1, "integer " + shown + " is too large",
+              "整数 " + shown + " 太大（超出 64 位整数的范围）");
         t.kind = Tok::bad;
         pos_ = d1;
         return;
@@ -201,7 +207,8 @@ class Lexer {
           case 't': out += '\t'; break;
           case '\\': case '\'': case '"': out += e; break;
           default:
-            issue("expr_syntax", i, i + 2, std::string("unknown escape \\") + e + " in a string");
+            issue("expr_syntax", i, i + 2, std::string("unknown escape \\") + e + " in a string",
+                  std::string("字符串中有未知的转义 \\") + e + "（可用：\\n、\\t、\\\\、\\'、\\\"）");
         }
         i += 2;
       } else {
@@ -209,7 +216,7 @@ class Lexer {
       }
     }
     if (i >= s_.size()) {
-      issue("expr_syntax", pos_, s_.size(), "string is not closed");
+      issue("expr_syntax", pos_, s_.size(), "string is not closed", "字符串没有结束引号");
       t.kind = Tok::bad;
       pos_ = s_.size();
       return;
@@ -237,7 +244,8 @@ class Lexer {
         break;
       case '=':
         if (n == '=') return two(Tok::eq);
-        issue("expr_syntax", pos_, pos_ + 1, "'=' is not an operator: compare with '=='");
+        issue("expr_syntax", pos_, pos_ + 1, "'=' is not an operator: compare with '=='",
+              "“=”不是运算符：比较相等请写“==”");
         t.kind = Tok::bad;
         pos_ += 1;
         return;
@@ -256,7 +264,8 @@ class Lexer {
     // One whole UTF-8 character, so the message quotes it intact.
     std::size_t e = pos_ + 1;
     while (e < s_.size() && (static_cast<unsigned char>(s_[e]) & 0xC0) == 0x80) ++e;
-    issue("expr_syntax", pos_, e, "unexpected character '" + std::string(s_.substr(pos_, e - pos_)) + "'");
+    const std::string shown(s_.substr(pos_, e - pos_));
+    issue("expr_syntax", pos_, e, "unexpected character '" + shown + "'", "此处不应出现字符“" + shown + "”");
     t.kind = Tok::bad;
     pos_ = e;
   }
@@ -277,8 +286,8 @@ class Parser {
     const std::size_t before = issues_.size();
     const auto root = expression();
     if (root && cur_.kind != Tok::end && !failed_) {
-      fail("unexpected '" + std::string(e_.text.substr(cur_.begin, cur_.end - cur_.begin)) +
-           "' after a complete expression");
+      const std::string shown = e_.text.substr(cur_.begin, cur_.end - cur_.begin);
+      fail("unexpected '" + shown + "' after a complete expression", "表达式已完整，其后不应再有“" + shown + "”");
     }
     if (root) e_.root = *root;
     if (issues_.size() != before) e_.nodes.clear();
@@ -293,20 +302,23 @@ class Parser {
     if (cur_.kind == Tok::bad) failed_ = true;
   }
 
-  void fail(std::string msg) {
+  void fail(std::string msg, std::string msg_zh) {
     if (failed_) return;
     failed_ = true;
-    issues_.push_back({"expr_syntax", cur_.begin, std::max(cur_.end, cur_.begin + 1), std::move(msg)});
+    issues_.push_back({"expr_syntax", cur_.begin, std::max(cur_.end, cur_.begin + 1), std::move(msg), std::move(msg_zh)});
   }
 
-  bool expect(Tok k, const char* what) {
+  /// `what` and `what_zh` name the expected token in English and Chinese ("')'", "右括号“)”").
+  bool expect(Tok k, const char* what, const char* what_zh) {
     if (cur_.kind == k) {
       advance();
       return true;
     }
+    const bool at_end = cur_.kind == Tok::end;
+    const std::string found = e_.text.substr(cur_.begin, cur_.end - cur_.begin);
     fail(std::string("expected ") + what + " here, found " +
-         (cur_.kind == Tok::end ? std::string("the end of the expression")
-                                : "'" + e_.text.substr(cur_.begin, cur_.end - cur_.begin) + "'"));
+             (at_end ? std::string("the end of the expression") : "'" + found + "'"),
+         std::string("此处应为") + what_zh + "，却" + (at_end ? std::string("已到表达式末尾") : "是“" + found + "”"));
     return false;
   }
 
@@ -320,7 +332,8 @@ class Parser {
     for (auto k : kids) depth = std::max(depth, depth_[k] + 1);
     if (depth > kMaxDepth) {
       fail("the expression is nested too deeply (more than " + std::to_string(kMaxDepth) +
-           " levels); split it into several outputs");
+               " levels); split it into several outputs",
+           "表达式嵌套太深（超过 " + std::to_string(kMaxDepth) + " 层）：请拆成几个输出");
     }
     depth_.push_back(depth);
     Node n;
@@ -340,7 +353,8 @@ class Parser {
   struct Nest {
     explicit Nest(Parser& p) : p_(p) {
       if (++p_.nesting_ > kMaxDepth) {
-        p_.fail("the expression is nested too deeply (more than " + std::to_string(kMaxDepth) + " levels)");
+        p_.fail("the expression is nested too deeply (more than " + std::to_string(kMaxDepth) + " levels)",
+                "表达式嵌套太深（超过 " + std::to_string(kMaxDepth) + " 层）");
       }
     }
     ~Nest() { --p_.nesting_; }
@@ -355,9 +369,9 @@ class Parser {
       const auto b = cur_.begin;
       advance();
       auto c = expression();
-      if (!c || !expect(Tok::kw_then, "'then'")) return std::nullopt;
+      if (!c || !expect(Tok::kw_then, "'then'", "“then”")) return std::nullopt;
       auto t = expression();
-      if (!t || !expect(Tok::kw_else, "'else'")) return std::nullopt;
+      if (!t || !expect(Tok::kw_else, "'else'", "“else”")) return std::nullopt;
       auto f = expression();
       if (!f) return std::nullopt;
       return add(Op::if_, b, end_of(*f), {*c, *t, *f});
@@ -420,7 +434,7 @@ class Parser {
     const auto n = add(op, begin_of(*l), end_of(*r), {*l, *r});
     switch (cur_.kind) {
       case Tok::eq: case Tok::ne: case Tok::lt: case Tok::le: case Tok::gt: case Tok::ge: case Tok::kw_in:
-        fail("comparisons do not chain: write 'a < b and b < c'");
+        fail("comparisons do not chain: write 'a < b and b < c'", "比较不能连写：请写成“a < b and b < c”");
         return std::nullopt;
       default:
         return n;
@@ -495,7 +509,7 @@ class Parser {
           }
         }
         const auto close = cur_.end;
-        if (!expect(Tok::rparen, "')' closing the call")) return std::nullopt;
+        if (!expect(Tok::rparen, "')' closing the call", "结束函数调用的“)”")) return std::nullopt;
         const auto n = add_v(Op::call, b, close, args);
         e_.nodes[n].name_index = name_index;
         return n;
@@ -506,7 +520,7 @@ class Parser {
         auto x = expression();
         if (!x) return std::nullopt;
         const auto close = cur_.end;
-        if (!expect(Tok::rparen, "')'")) return std::nullopt;
+        if (!expect(Tok::rparen, "')'", "“)”")) return std::nullopt;
         // Keep the parentheses in the node's text so explanations quote what was written.
         e_.nodes[*x].begin = b;
         e_.nodes[*x].end = close;
@@ -524,7 +538,7 @@ class Parser {
             auto last = expression();
             if (!last) return std::nullopt;
             const auto close = cur_.end;
-            if (!expect(Tok::rbracket, "']' closing the window")) return std::nullopt;
+            if (!expect(Tok::rbracket, "']' closing the window", "结束时间窗的“]”")) return std::nullopt;
             return add(Op::window, b, close, {*first, *last});
           }
           items.push_back(*first);
@@ -536,14 +550,15 @@ class Parser {
           }
         }
         const auto close = cur_.end;
-        if (!expect(Tok::rbracket, "']' closing the list")) return std::nullopt;
+        if (!expect(Tok::rbracket, "']' closing the list", "结束列表的“]”")) return std::nullopt;
         return add_v(Op::list, b, close, items);
       }
       case Tok::end:
-        fail("expected a value here, found the end of the expression");
+        fail("expected a value here, found the end of the expression", "此处应有一个值，却已到表达式末尾");
         return std::nullopt;
       default:
-        fail("expected a value here, found '" + e_.text.substr(cur_.begin, cur_.end - cur_.begin) + "'");
+        fail("expected a value here, found '" + e_.text.substr(cur_.begin, cur_.end - cur_.begin) + "'",
+             "此处应有一个值，却是“" + e_.text.substr(cur_.begin, cur_.end - cur_.begin) + "”");
         return std::nullopt;
     }
   }
@@ -560,6 +575,8 @@ class Parser {
 };
 
 }  // namespace
+
+std::string calendar_message_zh(const calendar::CalendarError& e, std::string_view) { return e.message_zh; }
 
 Expr parse_expr(std::string_view text, std::vector<ParseIssue>& issues) {
   Parser p(text, issues);

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "calendar/calendar_error.h"
 #include "expr/ast.h"
 
 namespace rules::expr {
@@ -16,8 +17,13 @@ struct ParseIssue {
   std::string code;
   std::uint32_t begin = 0;
   std::uint32_t end = 0;
-  std::string message;
+  std::string message;     ///< English
+  std::string message_zh;  ///< 中文 (the same facts)
 };
+
+/// The Chinese message of a calendar error met in `text`: the calendar's own `message_zh` (every
+/// calendar error writes one; the calendar is the one place that words them).
+std::string calendar_message_zh(const calendar::CalendarError& e, std::string_view text);
 
 /// Parses `text` into a flat tree. On success `issues` is empty. On failure the returned Expr is
 /// unusable and `issues` holds every problem found (the parser stops at the first syntax error

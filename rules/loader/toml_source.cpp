@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "calendar/date.h"
+#include "expr/parser.h"
 
 namespace rules::loader::detail {
 
@@ -131,15 +132,34 @@ std::string toml_type_name(const toml::node& n) {
   }
 }
 
-TableReader::TableReader(const toml::table& t, const TomlFile& f, Diags& d, std::string what,
+std::string toml_type_name_zh(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::table: return "表";
+    case toml::node_type::array: return "数组";
+    case toml::node_type::string: return "字符串";
+    case toml::node_type::integer: return "整数";
+    case toml::node_type::floating_point: return "小数";
+    case toml::node_type::boolean: return "布尔值";
+    case toml::node_type::date: return "日期";
+    case toml::node_type::time: return "时刻";
+    case toml::node_type::date_time: return "日期时间";
+    default: return "空值";
+  }
+}
+
+TableReader::TableReader(const toml::table& t, const TomlFile& f, Diags& d, std::string what, std::string what_zh,
                          std::initializer_list<std::string_view> allowed)
-    : t_(t), f_(f), d_(d), what_(std::move(what)) {
+    : t_(t), f_(f), d_(d), what_(std::move(what)), what_zh_(std::move(what_zh)) {
   for (auto&& [k, v] : t) {
     if (std::find(allowed.begin(), allowed.end(), k.str()) != allowed.end()) continue;
-    std::string list;
-    for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    std::string list, list_zh;
+    for (auto a : allowed) {
+      list += (list.empty() ? "" : ", ") + std::string(a);
+      list_zh += (list_zh.empty() ? "" : "、") + std::string(a);
+    }
     d_.push_back({"load_unknown_field", f_.span(k.source()),
-                  "unknown field '" + std::string(k.str()) + "' in " + what_ + " (fields: " + list + ")", {}});
+                  "unknown field '" + std::string(k.str()) + "' in " + what_ + " (fields: " + list + ")", {},
+                  what_zh_ + "中没有字段“" + std::string(k.str()) + "”（可用的字段：" + list_zh + "），多半是拼写错误"});
   }
 }
 
@@ -163,11 +183,15 @@ void TableReader::error(const char* code, std::string msg, std::string msg_zh) {
 std::optional<std::string> TableReader::string(std::string_view key, bool required) {
   const auto* n = node(key);
   if (!n) {
-    if (required) error("load_missing_field", what_ + " needs a field '" + std::string(key) + "' (a string)");
+    if (required) {
+      error("load_missing_field", what_ + " needs a field '" + std::string(key) + "' (a string)",
+            what_zh_ + "缺少字段“" + std::string(key) + "”（字符串）");
+    }
     return std::nullopt;
   }
   if (!n->is_string()) {
-    error("load_wrong_type", *n, "'" + std::string(key) + "' in " + what_ + " must be a string, not " + toml_type_name(*n));
+    error("load_wrong_type", *n, "'" + std::string(key) + "' in " + what_ + " must be a string, not " + toml_type_name(*n),
+          what_zh_ + "的“" + std::string(key) + "”应为字符串，而这里是" + toml_type_name_zh(*n));
     return std::nullopt;
   }
   return n->as_string()->get();
@@ -176,11 +200,15 @@ std::optional<std::string> TableReader::string(std::string_view key, bool requir
 const toml::table* TableReader::table(std::string_view key, bool required) {
   const auto* n = node(key);
   if (!n) {
-    if (required) error("load_missing_field", what_ + " needs a table '" + std::string(key) + "'");
+    if (required) {
+      error("load_missing_field", what_ + " needs a table '" + std::string(key) + "'",
+            what_zh_ + "缺少表“" + std::string(key) + "”");
+    }
     return nullptr;
   }
   if (!n->is_table()) {
-    error("load_wrong_type", *n, "'" + std::string(key) + "' in " + what_ + " must be a table, not " + toml_type_name(*n));
+    error("load_wrong_type", *n, "'" + std::string(key) + "' in " + what_ + " must be a table, not " + toml_type_name(*n),
+          what_zh_ + "的“" + std::string(key) + "”应为表，而这里是" + toml_type_name_zh(*n));
     return nullptr;
   }
   return n->as_table();
@@ -189,11 +217,15 @@ const toml::table* TableReader::table(std::string_view key, bool required) {
 const toml::array* TableReader::array(std::string_view key, bool required) {
   const auto* n = node(key);
   if (!n) {
-    if (required) error("load_missing_field", what_ + " needs an array '" + std::string(key) + "'");
+    if (required) {
+      error("load_missing_field", what_ + " needs an array '" + std::string(key) + "'",
+            what_zh_ + "缺少数组“" + std::string(key) + "”");
+    }
     return nullptr;
   }
   if (!n->is_array()) {
-    error("load_wrong_type", *n, "'" + std::string(key) + "' in " + what_ + " must be an array, not " + toml_type_name(*n));
+    error("load_wrong_type", *n, "'" + std::string(key) + "' in " + what_ + " must be an array, not " + toml_type_name(*n),
+          what_zh_ + "的“" + std::string(key) + "”应为数组，而这里是" + toml_type_name_zh(*n));
     return nullptr;
   }
   return n->as_array();
@@ -202,18 +234,23 @@ const toml::array* TableReader::array(std::string_view key, bool required) {
 std::optional<calendar::Date> TableReader::date(std::string_view key, bool required) {
   const auto* n = node(key);
   if (!n) {
-    if (required) error("load_missing_field", what_ + " needs a date field '" + std::string(key) + "'");
+    if (required) {
+      error("load_missing_field", what_ + " needs a date field '" + std::string(key) + "'",
+            what_zh_ + "缺少日期字段“" + std::string(key) + "”");
+    }
     return std::nullopt;
   }
   const auto text = scalar_text(*n);
   if (!text || !(n->is_date() || n->is_string())) {
     error("load_wrong_type", *n, "'" + std::string(key) + "' in " + what_ + " must be a date YYYY-MM-DD, not " +
-                                     toml_type_name(*n));
+                                     toml_type_name(*n),
+          what_zh_ + "的“" + std::string(key) + "”应为日期 YYYY-MM-DD，而这里是" + toml_type_name_zh(*n));
     return std::nullopt;
   }
   const auto d = calendar::parse_date(*text);
   if (!d) {
-    error("load_bad_value", *n, d.error().message);
+    error("load_bad_value", *n, d.error().message,
+          what_zh_ + "的“" + std::string(key) + "”：" + expr::calendar_message_zh(d.error(), *text));
     return std::nullopt;
   }
   return *d;

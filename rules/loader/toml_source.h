@@ -37,10 +37,15 @@ class TomlFile {
 /// The TOML type of a node with its article, for messages ("a string", "an integer", ...).
 std::string toml_type_name(const toml::node& n);
 
+/// The TOML type of a node in Chinese, for messages ("字符串", "整数", "表", ...).
+std::string toml_type_name_zh(const toml::node& n);
+
 /// Reads the fields of one TOML table, reporting missing, mistyped and unknown fields.
 class TableReader {
  public:
-  TableReader(const toml::table& t, const TomlFile& f, Diags& d, std::string what,
+  /// `what` and `what_zh` name the table in messages, in English and Chinese ("parameter
+  /// intake_end", "参数 intake_end"); `allowed` lists its fields (others are load_unknown_field).
+  TableReader(const toml::table& t, const TomlFile& f, Diags& d, std::string what, std::string what_zh,
               std::initializer_list<std::string_view> allowed);
 
   const toml::node* node(std::string_view key) const;
@@ -56,15 +61,18 @@ class TableReader {
   const TomlFile& file() const { return f_; }
   Diags& diags() { return d_; }
   const std::string& what() const { return what_; }
-  /// A diagnostic at `at` with its English and Chinese messages.
-  void error(const char* code, const toml::node& at, std::string msg, std::string msg_zh = {});
-  void error(const char* code, std::string msg, std::string msg_zh = {});  ///< at the table
+  const std::string& what_zh() const { return what_zh_; }  ///< what() in Chinese
+  /// A diagnostic at `at` with its English and Chinese messages (both required: every
+  /// diagnostic is readable in either language).
+  void error(const char* code, const toml::node& at, std::string msg, std::string msg_zh);
+  void error(const char* code, std::string msg, std::string msg_zh);  ///< at the table
 
  private:
   const toml::table& t_;
   const TomlFile& f_;
   Diags& d_;
   std::string what_;
+  std::string what_zh_;
 };
 
 /// Text of a scalar TOML value as the language would write it (dates YYYY-MM-DD, booleans

@@ -1,6 +1,8 @@
 // The expression language: parsing, static checking and evaluation (three-valued over unknown).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "expr/checker.h"
 #include "expr/evaluator.h"
 #include "expr/parser.h"
@@ -45,7 +47,7 @@ class ExprTest : public ::testing::Test {
     std::vector<std::string> codes;
     for (auto& i : pi) codes.push_back(i.code);
     if (!pi.empty()) return codes;
-    CheckContext ctx{[this](std::string_view n) { return resolve(n); }, enums, expected, "the expression"};
+    CheckContext ctx{[this](std::string_view n) { return resolve(n); }, enums, expected, "the expression", "表达式"};
     std::vector<CheckIssue> ci;
     check_expr(expr, ctx, ci);
     for (auto& i : ci) {
@@ -511,6 +513,58 @@ TEST_F(ExprTest, ImpossibleLiteralsAreBadLiterals) {
   parse_expr("99999999999999999999", pi);
   ASSERT_EQ(pi.size(), 1u);
   EXPECT_EQ(pi[0].code, "expr_bad_literal");
+}
+
+TEST_F(ExprTest, EveryParseIssueHasAChineseMessage) {
+  for (const char* text : {"2025-06-30 +", "a = b", "1 < 2 < 3", "(1 + 2", "'open", "2025-6-30", "2023-02-29",
+                           "--02-30", "24:00", "PT1H", "99999999999999999999", "0000-13-01x", "10000-01-01", "1 2",
+                           "'\\q'", "if flag then 1", "12ab", "a # b"}) {
+    std::vector<ParseIssue> pi;
+    parse_expr(text, pi);
+    ASSERT_FALSE(pi.empty()) << text;
+    for (const auto& i : pi) {
+      EXPECT_FALSE(i.message.empty()) << text;
+      // Chinese: at least one character of the CJK block (3 UTF-8 bytes from E4 B8 80).
+      EXPECT_TRUE(std::any_of(i.message_zh.begin(), i.message_zh.end(),
+                              [](char c) { return static_cast<unsigned char>(c) >= 0xE4; }))
+          << text << ": " << i.code << " has no Chinese message (" << i.message << ")";
+    }
+  }
+  // Where the wording matters: an impossible day names the month's length.
+  std::vector<ParseIssue> pi;
+  parse_expr("2023-02-29", pi);
+  ASSERT_EQ(pi.size(), 1u);
+  EXPECT_EQ(pi[0].message_zh.find("2023-02-29 不是有效日期：2023年2月只有28天"), 0u) << pi[0].message_zh;
+  pi.clear();
+  parse_expr("a = b", pi);
+  ASSERT_EQ(pi.size(), 1u);
+  EXPECT_EQ(pi[0].message_zh, "“=”不是运算符：比较相等请写“==”");
+}
+
+TEST(CalendarMessageZh, IsTheCalendarsOwn) {
+  // The calendar words each error in Chinese; the parser and loader quote it.
+  const auto d = calendar::parse_date("2023-02-29");
+  ASSERT_FALSE(d);
+  EXPECT_FALSE(d.error().message_zh.empty());
+  EXPECT_EQ(calendar_message_zh(d.error(), "2023-02-29"), d.error().message_zh);
+  EXPECT_NE(d.error().message_zh.find("2023"), std::string::npos) << d.error().message_zh;
+}
+
+TEST_F(ExprTest, EveryCheckIssueHasAChineseMessage) {
+  for (const char* text : {"d + d", "P1M < P30D", "nope", "nosuch(1)", "year(d, d)", "-d", "flag and 1", "[d .. 1]",
+                           "if 1 then d else d", "if flag then d else 1", "d in 1", "[]", "[d, 1]", "has(1)",
+                           "max(P1M, P2M)", "max(1, d)", "if_unknown(d, 1)", "year(1)", "d + 1"}) {
+    const auto codes = check(text);
+    ASSERT_FALSE(codes.empty()) << text;
+    EXPECT_FALSE(last_issue.message_zh.empty()) << text << ": " << last_issue.message;
+    EXPECT_TRUE(std::any_of(last_issue.message_zh.begin(), last_issue.message_zh.end(),
+                            [](char c) { return static_cast<unsigned char>(c) >= 0xE4; }))
+        << text << ": " << last_issue.message_zh;
+  }
+  check("d + 1");
+  EXPECT_EQ(last_issue.message_zh, "“+”不能用于 date 和 integer（加天数请写成期间：P1D）");
+  check("flag", Type::of(Kind::date));
+  EXPECT_EQ(last_issue.message_zh, "表达式应为 date 类型，而这个表达式是 bool 类型");
 }
 
 TEST_F(ExprTest, IntegerOverflowIsAnError) {

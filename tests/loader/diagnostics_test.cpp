@@ -1,11 +1,12 @@
 // Diagnostics of the loader, the checker and the situation reader: each code with its exact
-// location (file, line, column), never its wording.
+// location (file, line, column), and a Chinese message beside the English one (the wording only
+// where it matters).
 //
 // tests/packs/bad/ holds one small pack per case: a .toml file, or a directory of .toml files for
 // cases that need several files. Each file declares the diagnostics it must produce in itself with
 // comment lines
 //     # expect: CODE LINE:COL
-//     # expect: CODE LINE:COL "text the message must contain"
+//     # expect: CODE LINE:COL "text the English or the Chinese message must contain"
 // and the run must produce exactly those, no more (no cascades, no duplicates), in reading order.
 // tests/packs/good/ holds packs that must load with no diagnostic at all.
 
@@ -79,6 +80,35 @@ void sort_expected(std::vector<Expected>& es) {
   });
 }
 
+/// Whether `text` holds a CJK ideograph (U+4E00..U+9FFF, three UTF-8 bytes E4 B8 80..E9 BF BF).
+bool has_cjk(const std::string& text) {
+  for (std::size_t i = 0; i + 2 < text.size(); ++i) {
+    const auto b0 = static_cast<unsigned char>(text[i]);
+    const auto b1 = static_cast<unsigned char>(text[i + 1]);
+    if ((b0 == 0xE4 && b1 >= 0xB8) || (b0 >= 0xE5 && b0 <= 0xE9)) return true;
+  }
+  return false;
+}
+
+TEST(HasCjk, RecognisesChineseOnly) {
+  EXPECT_TRUE(has_cjk("参数"));
+  EXPECT_TRUE(has_cjk("x 一 y"));     // U+4E00
+  EXPECT_TRUE(has_cjk("\u9FFF"));    // the last of the block
+  EXPECT_FALSE(has_cjk("“09-01”（）："));  // full-width punctuation alone is not Chinese text
+  EXPECT_FALSE(has_cjk("intake_end"));
+  EXPECT_FALSE(has_cjk(""));
+}
+
+/// Every diagnostic of `ds` has a Chinese message: non-empty, with at least one CJK character.
+void expect_chinese(const std::vector<Diagnostic>& ds, const std::string& context) {
+  for (const auto& d : ds) {
+    EXPECT_TRUE(has_cjk(d.message_zh)) << context << ": " << d.span.file << ":" << d.span.begin.line << ":"
+                                       << d.span.begin.column << " " << d.code << " has no Chinese message (English: "
+                                       << d.message << "; message_zh: '" << d.message_zh << "')";
+    EXPECT_FALSE(d.message.empty()) << context << ": " << d.code << " has no English message";
+  }
+}
+
 std::string dump(const std::vector<Diagnostic>& ds) {
   std::string s;
   for (const auto& d : ds) s += "  " + source::format_diagnostic(d) + "\n";
@@ -146,9 +176,12 @@ TEST_P(BadPack, ReportsExactlyTheDeclaredDiagnostics) {
       return d.code == e.code && d.span.file == e.file && d.span.begin.line == e.line && d.span.begin.column == e.column;
     });
     if (it == l.result.diagnostics.end()) continue;  // already reported above
-    EXPECT_NE(it->message.find(e.contains), std::string::npos)
-        << where(*it) << ": message '" << it->message << "' should contain '" << e.contains << "'";
+    EXPECT_TRUE(it->message.find(e.contains) != std::string::npos || it->message_zh.find(e.contains) != std::string::npos)
+        << where(*it) << ": message '" << it->message << "' / '" << it->message_zh << "' should contain '" << e.contains
+        << "'";
   }
+  // Every diagnostic is readable in Chinese (the default language) and in English.
+  expect_chinese(l.result.diagnostics, path);
 }
 
 INSTANTIATE_TEST_SUITE_P(Packs, BadPack, ::testing::ValuesIn(cases_in("bad")), test_name);
@@ -241,6 +274,7 @@ TEST(LoadIo, MissingPathIsLoadIoForThatPath) {
   EXPECT_EQ(diags[0].code, "load_io");
   EXPECT_EQ(diags[0].span.file, path);
   EXPECT_EQ(diags[0].span.begin.line, 0u);  // the path as a whole
+  EXPECT_EQ(diags[0].message_zh, "找不到文件或目录：" + path);
 }
 
 TEST(LoadIo, DirectoryWithoutTomlFilesIsLoadIo) {
@@ -253,6 +287,7 @@ TEST(LoadIo, DirectoryWithoutTomlFilesIsLoadIo) {
   EXPECT_EQ(diags[0].code, "load_io");
   EXPECT_EQ(diags[0].span.file, dir.str());
   EXPECT_EQ(diags[0].span.begin.line, 0u);
+  expect_chinese(diags, "empty directory");
 }
 
 TEST(LoadIo, DirectoryIsReadInNameOrder) {
@@ -275,6 +310,7 @@ TEST(LoadIo, LoadingNoFilesIsLoadIo) {
   ASSERT_EQ(r.diagnostics.size(), 1u) << dump(r.diagnostics);
   EXPECT_EQ(r.diagnostics[0].code, "load_io");
   EXPECT_EQ(r.diagnostics[0].span.begin.line, 0u);
+  expect_chinese(r.diagnostics, "no files");
 }
 
 // ---- TOML syntax -----------------------------------------------------------------------------
@@ -314,6 +350,7 @@ TEST(TomlSyntax, EveryFileWithASyntaxErrorIsReportedAndNothingElse) {
   EXPECT_EQ(r.diagnostics[0].code, "load_toml_syntax");
   EXPECT_EQ(r.diagnostics[1].span.file, "c.toml");
   EXPECT_EQ(r.diagnostics[1].code, "load_toml_syntax");
+  expect_chinese(r.diagnostics, "TOML syntax");
 }
 
 // ---- parameter overrides (load_pack's second argument) ----------------------------------------
@@ -374,6 +411,81 @@ TEST(Params, SyntaxErrorIsLoadTomlSyntaxInTheParamsFile) {
   EXPECT_EQ(r.diagnostics[0].code, "load_toml_syntax");
   EXPECT_EQ(r.diagnostics[0].span.file, "school.toml");
   EXPECT_EQ(r.diagnostics[0].span.begin.line, 2u);
+}
+
+TEST(Params, EveryDiagnosticOfAParamsFileIsInChinese) {
+  for (const char* text : {"intake_start = \"09-02\"\n  intkae_end = \"09-20\"\n", "[intake_start]\nvalue = \"09-02\"\n",
+                           "intake_start = 901\nmax_credits = true\n", "office = \"教务处\"\nintake_start = \"02-30\"\ngrace = \"P1X\"\n",
+                           "intake_start = \"09-02\"\nintake_end = \n", "opening_day = 2025-02-30\n", "strict = \"maybe\"\n",
+                           "reg_period = \"[2025-09-30 .. 2025-09-01]\"\n", "office_opens = \"25:00\"\n"}) {
+    const auto r = load_with_params(text);
+    EXPECT_FALSE(r.diagnostics.empty()) << text;
+    expect_chinese(r.diagnostics, text);
+  }
+}
+
+TEST(Params, WrongTomlTypeNamesTheParameterAndTheTypeInBothLanguages) {
+  const auto r = load_with_params("intake_start = 901\n");
+  ASSERT_EQ(wheres(r), std::vector<std::string>{"school.toml:1:16 load_wrong_type"}) << dump(r.diagnostics);
+  EXPECT_EQ(r.diagnostics[0].message, "parameter intake_start: expected a month and day MM-DD, found an integer 901");
+  EXPECT_EQ(r.diagnostics[0].message_zh, "参数 intake_start（入学开始）应为月日 MM-DD，如 \"09-01\"，而这里是整数 901");
+}
+
+TEST(Params, ImpossibleMonthDaySaysWhyInChinese) {
+  const auto r = load_with_params("intake_start = \"04-31\"\n");
+  ASSERT_EQ(wheres(r), std::vector<std::string>{"school.toml:1:16 load_bad_value"}) << dump(r.diagnostics);
+  EXPECT_NE(r.diagnostics[0].message_zh.find("04-31 不是有效的月日：4月只有30天"), std::string::npos)
+      << r.diagnostics[0].message_zh;
+}
+
+TEST(Params, February29IsRefusedForADayOfEveryYear) {
+  // 02-29 is a valid MonthDay (the calendar places it in leap years), but a school's intake day
+  // must exist every year.
+  const auto r = load_with_params("intake_end = \"02-29\"\n");
+  ASSERT_EQ(wheres(r), std::vector<std::string>{"school.toml:1:14 load_bad_value"}) << dump(r.diagnostics);
+  EXPECT_EQ(r.diagnostics[0].message_zh,
+            "参数 intake_end 是每年都要用的月日，而2月29日在平年不存在：请改用 02-28 或 03-01");
+  EXPECT_EQ(r.diagnostics[0].message,
+            "parameter intake_end is a day of every year, and 02-29 does not exist in common years: use 02-28 or 03-01");
+  // 02-28 is fine.
+  EXPECT_TRUE(load_with_params("intake_start = \"02-01\"\nintake_end = \"02-28\"\n").ok());
+}
+
+TEST(Params, AReversedPeriodIsReportedAtTheParamsValue) {
+  // intake_end declares not_before = "intake_start" (tests/packs/good/parameters.toml).
+  const auto end_early = load_with_params("# 本校\nintake_end = \"08-31\"\n");
+  ASSERT_EQ(wheres(end_early), std::vector<std::string>{"school.toml:2:14 load_bad_value"}) << dump(end_early.diagnostics);
+  EXPECT_EQ(end_early.diagnostics[0].message_zh,
+            "参数 intake_end 为 08-31，早于 intake_start（入学开始）的 09-01：期间的结束不能早于开始"
+            "（not_before = \"intake_start\"），请检查两者是否写反");
+  // A start moved past the pack's end is reported at the start, the value the file set.
+  const auto start_late = load_with_params("intake_start = \"10-01\"\n");
+  EXPECT_EQ(wheres(start_late), std::vector<std::string>{"school.toml:1:16 load_bad_value"}) << dump(start_late.diagnostics);
+  // Both set and reversed: reported once, at the end.
+  const auto both = load_with_params("intake_start = \"09-20\"\nintake_end = \"09-10\"\n");
+  EXPECT_EQ(wheres(both), std::vector<std::string>{"school.toml:2:14 load_bad_value"}) << dump(both.diagnostics);
+  // Month-days compare within one year; the same day is a one-day period.
+  EXPECT_TRUE(load_with_params("intake_start = \"09-05\"\nintake_end = \"09-05\"\n").ok());
+  EXPECT_TRUE(load_with_params("intake_start = \"01-05\"\nintake_end = \"12-31\"\n").ok());
+}
+
+TEST(Params, TheCnPackPeriodsAreDeclaredAndChecked) {
+  std::vector<Diagnostic> io;
+  const auto files = read_pack_files(std::string(POLICY_SOURCE_DIR) + "/policy/cn-higher-ed", io);
+  ASSERT_TRUE(io.empty()) << dump(io);
+  const auto school = [&](const std::string& text) { return load_pack(files, SourceFile{"school.toml", text}); };
+  EXPECT_TRUE(school("registrar_office = \"学籍管理中心\"\n").ok());
+  const auto intake = school("intake_start = \"09-15\"\nintake_end = \"09-01\"\n");
+  EXPECT_EQ(wheres(intake), std::vector<std::string>{"school.toml:2:14 load_bad_value"}) << dump(intake.diagnostics);
+  const auto reg = school("registration_end = \"08-31\"\n");
+  EXPECT_EQ(wheres(reg), std::vector<std::string>{"school.toml:1:20 load_bad_value"}) << dump(reg.diagnostics);
+  expect_chinese(reg.diagnostics, "registration_end");
+  // The handbook school's parameters load.
+  std::ifstream in(std::string(POLICY_SOURCE_DIR) + "/examples/params/handbook-school.toml", std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto handbook = load_pack(files, SourceFile{"handbook-school.toml", text.str()});
+  EXPECT_TRUE(handbook.ok()) << dump(handbook.diagnostics);
 }
 
 TEST(Params, GoodOverridesChangeTheValues) {
@@ -590,6 +702,21 @@ TEST_F(Standalone, FactsAndOutputsAreNotVisible) {
   EXPECT_EQ(compile("max_credits + count([credit_limit])", false), Ws{"<expression>:1:22 unknown_name"});
 }
 
+TEST_F(Standalone, DiagnosticsHaveChineseMessages) {
+  for (const char* text : {"intake_start + P1D", "max_credits +", "2023-02-29", "admission_date + grace", "nope(1)",
+                           "year(1, 2)", "'x", "a = b", "1 < 2 < 3", "99999999999999999999"}) {
+    std::vector<Diagnostic> diags;
+    EXPECT_FALSE(compile_standalone(*pack_, text, "<expression>", diags).has_value()) << text;
+    EXPECT_FALSE(diags.empty()) << text;
+    expect_chinese(diags, text);
+  }
+  std::vector<Diagnostic> diags;
+  compile_standalone(*pack_, "admission_date", "<expression>", diags);
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_EQ(diags[0].message_zh,
+            "“admission_date”不是本包的事实、参数或输出（policy calc 只能使用政策包的参数和 as_of，不能使用事实）");
+}
+
 TEST_F(Standalone, AMultiLineExpressionReportsTheLineOfTheError) {
   EXPECT_EQ(compile("max_credits +\n  nope", false), Ws{"<expression>:2:3 unknown_name"});
 }
@@ -601,6 +728,29 @@ TEST_F(Standalone, AMultiLineExpressionReportsTheLineOfTheError) {
 
 namespace rules::loader {
 namespace {
+
+TEST_F(Situations, EveryDiagnosticHasAChineseMessage) {
+  // The situation cases above, in Chinese (situation_reader.cpp writes these messages).
+  const std::pair<const char*, const char*> files[] = {
+      {"s.toml", "discharge_dat = 2025-06-15\n"},       {"s.toml", "discharge_date = \"2023-02-29\"\n"},
+      {"s.toml", "enlisted_as = \"老生\"\n"},            {"s.toml", "credits = { n = 3 }\n"},
+      {"s.toml", "note = \"备注\" x\n"},                 {"s.json", "{\n  \"veteran\": }\n"},
+      {"s.json", "[1, 2]"},                               {"s.json", "{\"discharge_dat\": \"2025-06-15\"}"},
+      {"s.json", "{\"veteran\": [true]}"},                {"s.json", R"({"credits": 1.5})"},
+      {"s.json", "{\"credits\": 1,\n \"credits\": 2}"}};
+  for (const auto& [path, text] : files) {
+    situation_.reset(pack_->policy.facts.size());
+    diags_.clear();
+    EXPECT_FALSE(read_situation(*pack_, {path, text}, situation_, diags_)) << text;
+    expect_chinese(diags_, text);
+  }
+  for (const char* assignment : {"discharge_date", "discharge_dat=2025-06-15", "discharge_date=2023-02-29",
+                                 "enlisted_as=New_Students"}) {
+    diags_.clear();
+    EXPECT_FALSE(set_fact(*pack_, assignment, situation_, diags_)) << assignment;
+    expect_chinese(diags_, assignment);
+  }
+}
 
 TEST_F(Situations, JsonNumbersBeyondInt64AreRejectedNotWrapped) {
   EXPECT_EQ(read("s.json", R"({"credits": 18446744073709551615})", false), Ws{"s.json:1:2 situation_bad_value"});
