@@ -131,9 +131,8 @@ std::optional<std::string> shape_problem(std::string_view text, source::Lang lan
   if (is_scientific(text)) return std::string(zh ? kExcelNumberZh : kExcelNumberEn);
   const std::size_t chars = count_chars(text);
   if (chars != kIdLength) {
-    if (zh) return "它有" + std::to_string(chars) + "个字符，应为18个（或15位的第一代身份证号码）";
-    return "it has " + std::to_string(chars) + (chars == 1 ? " character" : " characters") +
-           ", expected 18 (or the 15 digits of a first-generation number)";
+    if (zh) return "它有" + std::to_string(chars) + "个字符，应为18个";
+    return "it has " + std::to_string(chars) + (chars == 1 ? " character" : " characters") + ", expected 18";
   }
   if (const BadChar bad = first_bad_char(text); bad.place != 0) return describe_bad_char(bad, lang);
   return std::nullopt;
