@@ -91,7 +91,8 @@ class RosterReader {
   /// Record::row); or the file is UTF-16; or it is a spreadsheet workbook, not a CSV file
   /// (.xlsx/.xlsm: a zip, "PK\x03\x04"; .xls: OLE2, D0 CF 11 E0 A1 B1 1A E1; .ods: a zip whose
   /// first member is the mimetype application/vnd.oasis.opendocument.spreadsheet), told by the
-  /// first bytes and answered with how to save it as CSV. A quote inside a cell that did not
+  /// first bytes (of the first chunk: .ods needs its first 84) and answered with how to save it
+  /// as CSV. A quote inside a cell that did not
   /// start with one is no reason: it is read literally (Record::literal_quotes). `next` returns
   /// false from then on.
   const std::optional<std::string>& error() const { return error_; }
