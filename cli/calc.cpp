@@ -52,7 +52,9 @@ void add_calc(CLI::App& app, Action& action) {
       rules::model::Outcome scratch;
       std::vector<rules::model::TraceStep> trace;
       const auto v = engine->calculate(*e, *as_of, scratch, o->explain ? &trace : nullptr);
-      const rules::explain::RenderContext ctx{engine->policy(), engine->pack().zone};
+      // A value reads as the rule language writes it (ISO dates), so that it can be pasted back into an
+      // expression; the steps follow the language of the run.
+      const rules::explain::RenderContext ctx{engine->policy(), engine->pack().zone, lang(), true};
       const auto type = e->nodes[e->root].type;
       const std::string type_name = rules::expr::type_display(type, engine->policy().enums);
       if (v.state == rules::model::State::error) {

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <sstream>
 #include <system_error>
 
 #include "builtin_pack.h"
@@ -79,6 +80,31 @@ std::optional<rules::calendar::Date> as_of_date(const std::string& text, const r
     return std::nullopt;
   }
   return *d;
+}
+
+bool resolve_outputs(const rules::engine::Engine& engine, const std::string& list, const std::string& code,
+                     std::vector<std::uint32_t>& out) {
+  bool ok = true;
+  std::stringstream ss(list);
+  for (std::string item; std::getline(ss, item, ',');) {
+    const auto b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+    if (b == std::string::npos) continue;
+    const std::string name = item.substr(b, e - b + 1);
+    const auto oi = engine.pack().find_output_by_name_or_label(name);
+    if (!oi) {
+      std::string known;
+      for (const auto& o : engine.pack().outputs) {
+        known += (known.empty() ? "" : ", ") + o.decl(engine.policy()).label + " (" + o.name + ")";
+      }
+      print_file_error(std::cerr, "--outputs", code,
+                       "'" + name + "' is not an output of pack " + engine.policy().header.id + " (outputs: " + known + ")",
+                       "“" + name + "”不是政策包 " + engine.policy().header.id + " 的结果项（可选：" + known + "）");
+      ok = false;
+    } else if (std::find(out.begin(), out.end(), *oi) == out.end()) {
+      out.push_back(*oi);
+    }
+  }
+  return ok;
 }
 
 bool retry_io(int fd, short events) {

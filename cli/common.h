@@ -41,6 +41,12 @@ std::unique_ptr<rules::engine::Engine> load_engine(const PackOptions& o, std::os
 std::optional<rules::calendar::Date> as_of_date(const std::string& text, const rules::engine::Engine& engine,
                                                 std::ostream& err);
 
+/// The outputs named in `list` (comma-separated names or labels, blanks skipped) into `out`, each
+/// once, in the order given; empty `list`: none (meaning all). Prints `--outputs: 错误[code]: ...`
+/// for each name the pack lacks (with the outputs it has) and returns false then.
+bool resolve_outputs(const rules::engine::Engine& engine, const std::string& list, const std::string& code,
+                     std::vector<std::uint32_t>& out);
+
 /// After a read or write on `fd` failed (errno set): whether to try it again. True for EINTR, and
 /// for EAGAIN/EWOULDBLOCK on a descriptor left non-blocking by whoever shares it, after waiting
 /// until `events` (POLLIN or POLLOUT) is ready.

@@ -15,6 +15,7 @@ void add_eval(CLI::App& app, Action& action) {
     std::vector<std::string> sets;
     std::string as_of;
     std::string format = "text";
+    std::string outputs;
     bool explain = false;
   };
   auto o = std::make_shared<Opts>();
@@ -22,12 +23,14 @@ void add_eval(CLI::App& app, Action& action) {
   cmd->footer(
       "Example:\n"
       "  policy eval --set discharge_date=2025-06-15 --set enlisted_as=enrolled_student --as-of 2025-12-01 --format json\n"
+      "  policy eval --set 退役日期=2025-06-15 --set enlisted_as=在校生 --outputs 保留截止日期 --as-of 2025-12-01\n"
       "  policy eval examples/situations/returning-veteran.toml --explain");
   cmd->add_option("SITUATION", o->situation, "Situation file (.toml or .json), or - for standard input");
   cmd->add_option("--set", o->sets, "fact=value (repeatable); overrides the file")->allow_extra_args(false);
   cmd->add_option("--as-of", o->as_of, "Evaluation date YYYY-MM-DD (default: today in the policy time zone)");
   cmd->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
   cmd->add_flag("--explain", o->explain, "Show every rule's computation steps (always present in JSON)");
+  cmd->add_option("--outputs", o->outputs, "Comma-separated outputs to show, by name or label (default: all)");
   o->pack.add_to(*cmd);
   cmd->callback([o, &action] {
     action = [o] {
@@ -35,6 +38,8 @@ void add_eval(CLI::App& app, Action& action) {
       if (!engine) return kExitInputError;
       const auto as_of = as_of_date(o->as_of, *engine, std::cerr);
       if (!as_of) return kExitInputError;
+      std::vector<std::uint32_t> outputs;
+      if (!resolve_outputs(*engine, o->outputs, "eval_unknown_output", outputs)) return kExitUsage;
       auto situation = engine->new_situation();
       std::vector<rules::source::Diagnostic> diags;
       if (!o->situation.empty()) {
@@ -57,9 +62,27 @@ void add_eval(CLI::App& app, Action& action) {
       }
       rules::model::Outcome out;
       const bool json = o->format == "json";
-      engine->evaluate(situation, *as_of, out, rules::engine::EvalOptions::explaining(json || o->explain));
-      const rules::explain::RenderContext ctx{engine->policy(), engine->pack().zone};
-      std::cout << (json ? rules::explain::render_json(ctx, out) + "\n" : rules::explain::render_text(ctx, out, o->explain));
+      auto eval_options = rules::engine::EvalOptions::explaining(json || o->explain);
+      engine->evaluate(situation, *as_of, out, eval_options);
+      const rules::explain::RenderContext ctx{engine->policy(), engine->pack().zone, lang()};
+      if (json) {
+        std::cout << rules::explain::render_json(ctx, out, outputs) + "\n";
+        return kExitOk;
+      }
+      rules::explain::TextOptions text{o->explain, outputs, {}};
+      // Per rule, the facts its outputs can read: a question none of whose facts was given is
+      // named once, not asked fact by fact.
+      text.rule_facts.resize(engine->policy().rules.size());
+      for (std::uint32_t i = 0; i < out.output_count; ++i) {
+        auto& facts = text.rule_facts[out.output_sources[i].rule];
+        for (const auto f : engine->facts_read(i)) facts.set(f);
+      }
+      for (std::size_t r = 0; r < engine->pack().rules.size(); ++r) {
+        for (const auto oi : engine->pack().rules[r].outputs) {
+          for (const auto f : engine->facts_read(oi)) text.rule_facts[r].set(f);
+        }
+      }
+      std::cout << rules::explain::render_text(ctx, out, text);
       return kExitOk;
     };
   });

@@ -13,7 +13,8 @@ std::vector<PackTestResult> run_pack_tests(const Engine& engine, calendar::Date 
   const auto& policy = engine.policy();
   std::vector<PackTestResult> results;
   model::Outcome out;
-  const explain::RenderContext ctx{policy, pack.zone};
+  // Expected texts are written in the stable prose form (ISO dates), as JSON gives them.
+  const explain::RenderContext ctx{policy, pack.zone, source::Lang::zh, true};
   for (const auto& tc : policy.tests) {
     PackTestResult r{tc.name, tc.span, {}, {}};
     auto situation = engine.new_situation();

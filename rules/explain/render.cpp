@@ -69,6 +69,60 @@ Json citation_json(const model::Citation& c) {
   return j;
 }
 
+
+using source::Lang;
+using source::pick;
+
+/// 2026年9月30日 (zh) or 2026-09-30 (en).
+std::string date_text(const RenderContext& ctx, calendar::Date d) {
+  if (ctx.lang == Lang::en) return calendar::format_date(d);
+  return std::to_string(d.year()) + "年" + std::to_string(d.month()) + "月" + std::to_string(d.day()) + "日";
+}
+
+/// The zone's name for people: the pack's timezone_label (北京时间), else the IANA name.
+std::string zone_text(const RenderContext& ctx) {
+  return ctx.policy.header.timezone_label.empty() ? std::string(ctx.zone.name()) : ctx.policy.header.timezone_label;
+}
+
+/// H:MM (seconds when not zero) of `seconds` since midnight.
+std::string clock_text(std::int64_t seconds) {
+  const auto h = seconds / 3600, m = seconds / 60 % 60, sec = seconds % 60;
+  std::string s = std::to_string(h) + ":" + (m < 10 ? "0" : "") + std::to_string(m);
+  if (sec) s += std::string(":") + (sec < 10 ? "0" : "") + std::to_string(sec);
+  return s;
+}
+
+/// An instant as people in the policy zone read it: 2025年6月30日 0:00（北京时间）; English keeps
+/// RFC 3339 with the policy zone's offset.
+std::string instant_text(const RenderContext& ctx, const calendar::Instant& i) {
+  const auto day = ctx.zone.date_of(i);
+  if (!day) return calendar::format_instant(i);
+  if (ctx.lang == Lang::en) {
+    calendar::Instant local = i;
+    local.offset_seconds = ctx.zone.offset_at(i);
+    return calendar::format_instant(local);
+  }
+  const std::int64_t local = i.utc_seconds + ctx.zone.offset_at(i);
+  const std::int64_t since_midnight = ((local % 86400) + 86400) % 86400;
+  return date_text(ctx, *day) + " " + clock_text(since_midnight) + "（" + zone_text(ctx) + "）";
+}
+
+/// 2年6个月 (zh) or 2 years 6 months (en).
+std::string period_text(const RenderContext& ctx, const calendar::Period& p) {
+  std::string s;
+  const auto part = [&](std::int64_t n, const char* zh, const char* en_one, const char* en_many) {
+    if (ctx.lang == Lang::zh) {
+      s += std::to_string(n) + zh;
+    } else {
+      s += (s.empty() ? "" : " ") + std::to_string(n) + " " + (n == 1 || n == -1 ? en_one : en_many);
+    }
+  };
+  if (p.years) part(p.years, "年", "year", "years");
+  if (p.months) part(p.months, "个月", "month", "months");
+  if (p.days || s.empty()) part(p.days, "日", "day", "days");
+  return s;
+}
+
 /// The citations of one text report, each once, numbered in the order they first appear: rules
 /// refer to them by number and the report lists them at the end. Citations with equal document,
 /// article and summary are one; when such copies carry different notes, all are kept, so that a
@@ -87,23 +141,25 @@ class CitationList {
     return i + 1;
   }
 
-  /// The rule's line: "  依据: [1] [3]".
-  std::string refs(const std::vector<model::Citation>& cites) {
+  /// The rule's line: "  依据：[1] [3]" ("  sources: [1] [3]").
+  std::string refs(const std::vector<model::Citation>& cites, Lang lang) {
     std::vector<std::size_t> numbers;
     for (const auto& c : cites) {
       const auto n = number(c);
       if (std::find(numbers.begin(), numbers.end(), n) == numbers.end()) numbers.push_back(n);
     }
-    std::string s = "  依据:";
-    for (const auto n : numbers) s += " [" + std::to_string(n) + "]";
+    std::string s(pick(lang, "  依据：", "  sources:"));
+    for (std::size_t k = 0; k < numbers.size(); ++k) {
+      s += (k == 0 && lang == Lang::zh ? "[" : " [") + std::to_string(numbers[k]) + "]";
+    }
     return s + "\n";
   }
 
   /// The list closing the answers ("\n依据\n  [1] document article — summary（note）\n..."); empty
   /// when no citation was numbered.
-  std::string text() const {
+  std::string text(Lang lang) const {
     if (entries_.empty()) return {};
-    std::string s = "\n依据\n";
+    std::string s(pick(lang, "\n依据\n", "\nSources\n"));
     for (std::size_t i = 0; i < entries_.size(); ++i) {
       const auto& c = *entries_[i].citation;
       s += "  [" + std::to_string(i + 1) + "] " + c.document + " " + c.article + " — " + c.summary;
@@ -164,7 +220,11 @@ std::string value_json(const RenderContext& ctx, const model::Outcome& out, cons
   return json_value(ctx, out, v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string value_text(const RenderContext& ctx, const model::Outcome& out, const Value& v, model::OutputForm form) {
+namespace {
+
+/// The stable prose form of a value (RenderContext::stable_prose): what value_text gave before
+/// people's text followed a language, kept byte for byte for the JSON contract and pack tests.
+std::string stable_value_text(const RenderContext& ctx, const model::Outcome& out, const Value& v, model::OutputForm form) {
   if (v.state == State::error) return "错误 error";
   if (!v.known()) return "未知 unknown";
   if (v.kind == Kind::text) return fill_template(ctx, out, v.str(), true);
@@ -186,7 +246,7 @@ std::string value_text(const RenderContext& ctx, const model::Outcome& out, cons
     for (std::uint32_t k = 0; k < v.list.count; ++k) {
       const Value& item = out.list_arena[v.list.offset + k];
       if (k) s += item.kind == Kind::window ? "；" : "、";
-      s += value_text(ctx, out, item);
+      s += stable_value_text(ctx, out, item, model::OutputForm::value);
     }
     return s.empty() ? "（无）" : s;
   }
@@ -199,12 +259,62 @@ std::string value_text(const RenderContext& ctx, const model::Outcome& out, cons
   return model::format_value(v, fmt(ctx, out, true));
 }
 
+}  // namespace
+
+std::string value_text(const RenderContext& ctx, const model::Outcome& out, const Value& v, model::OutputForm form) {
+  if (ctx.stable_prose) return stable_value_text(ctx, out, v, form);
+  const bool zh = ctx.lang == Lang::zh;
+  if (v.state == State::error) return zh ? "无法计算" : "error";
+  if (!v.known()) return zh ? "待补充" : "unknown";
+  switch (v.kind) {
+    case Kind::text: return fill_template(ctx, out, v.str(), true);
+    case Kind::boolean: return v.boolean ? pick(ctx.lang, "是", "yes") : pick(ctx.lang, "否", "no");
+    case Kind::window:
+      // A one-day window reads as its day ("2025年9月30日", not "2025年9月30日至2025年9月30日").
+      if (v.window.start == v.window.end) return date_text(ctx, v.window.start);
+      return date_text(ctx, v.window.start) + (zh ? "至" : " to ") + date_text(ctx, v.window.end);
+    case Kind::period: return period_text(ctx, v.period);
+    case Kind::instant: return instant_text(ctx, v.instant);
+    case Kind::list: {
+      // Windows are separated by a semicolon, other items by the enumeration comma (、).
+      std::string s;
+      for (std::uint32_t k = 0; k < v.list.count; ++k) {
+        const Value& item = out.list_arena[v.list.offset + k];
+        if (k) s += item.kind == Kind::window ? pick(ctx.lang, "；", "; ") : pick(ctx.lang, "、", ", ");
+        s += value_text(ctx, out, item);
+      }
+      return s.empty() ? std::string(pick(ctx.lang, "（无）", "(none)")) : s;
+    }
+    case Kind::date:
+      if (form == model::OutputForm::deadline) {
+        // Civil Code Art. 203: the last day ends at 24:00 in the policy zone.
+        if (zh) return date_text(ctx, v.date) + " 24:00（" + zone_text(ctx) + "）";
+        const auto cut = ctx.zone.end_of_day(v.date);
+        return calendar::format_date(v.date) + " 24:00 (" +
+               (cut ? calendar::format_utc_offset(cut->offset_seconds) : std::string(ctx.zone.name())) + ")";
+      }
+      return date_text(ctx, v.date);
+    default: return model::format_value(v, fmt(ctx, out, true));
+  }
+}
+
 std::string render_json(const RenderContext& ctx, const model::Outcome& out, bool pretty) {
+  return render_json(ctx, out, {}, pretty);
+}
+
+std::string render_json(const RenderContext& people, const model::Outcome& out, const std::vector<std::uint32_t>& outputs,
+                        bool pretty) {
+  // The JSON contract does not change with the language: prose is filled with ISO dates.
+  const RenderContext ctx{people.policy, people.zone, Lang::zh, true};
+  const auto shown = [&](std::uint32_t i) { return outputs.empty() || std::find(outputs.begin(), outputs.end(), i) != outputs.end(); };
   Json doc;
   doc["policy"] = {{"id", ctx.policy.header.id}, {"version", ctx.policy.header.version}};
   doc["as_of"] = calendar::format_date(out.as_of);
   Json values = Json::object(), unknown = Json::object(), errors = Json::object();
+  std::vector<bool> rule_shown(ctx.policy.rules.size(), outputs.empty());
   for (std::uint32_t i = 0; i < out.output_count; ++i) {
+    if (!shown(i)) continue;
+    rule_shown[out.output_sources[i].rule] = true;
     const auto& decl = output_decl(ctx, out, i);
     const Value& v = out.output(i);
     values[decl.name] = json_value(ctx, out, v);
@@ -218,6 +328,7 @@ std::string render_json(const RenderContext& ctx, const model::Outcome& out, boo
   doc["errors"] = std::move(errors);
   Json rules = Json::array();
   for (std::size_t r = 0; r < ctx.policy.rules.size(); ++r) {
+    if (!rule_shown[r]) continue;
     const auto& rule = ctx.policy.rules[r];
     const auto& ro = out.rules[r];
     Json j{{"id", rule.id}, {"title", rule.title}};
@@ -237,31 +348,75 @@ std::string render_json(const RenderContext& ctx, const model::Outcome& out, boo
   return doc.dump(pretty ? 2 : -1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string render_text(const RenderContext& ctx, const model::Outcome& out, bool explain) {
-  const auto& p = ctx.policy;
-  std::string s;
-  s += p.header.title + " (" + p.header.id + " " + p.header.version + ")\n";
-  s += "评估日期 as of " + calendar::format_date(out.as_of) + " (" + std::string(ctx.zone.name()) + ")\n";
-  // Facts in the order to ask for them (model::ordered_missing).
-  auto needs_text = [&](const std::vector<std::uint32_t>& facts) {
-    std::string t;
-    for (const auto f : facts) {
-      if (f < p.facts.size()) t += (t.empty() ? "" : "; ") + p.facts[f].label + " " + p.facts[f].name;
+std::string what_to_enter(const model::Policy& policy, model::Type t, Lang lang) {
+  const bool zh = lang == Lang::zh;
+  switch (t.kind) {
+    case Kind::date: return zh ? "日期，如 2025年6月30日 或 2025-06-30" : "a date, e.g. 2025-06-30 or 2025年6月30日";
+    case Kind::boolean: return zh ? "是 或 否" : "yes or no (是/否)";
+    case Kind::integer: return zh ? "整数" : "a whole number";
+    case Kind::resident_id: return zh ? "18位居民身份证号码" : "an 18-character resident ID number";
+    case Kind::instant: return zh ? "日期和时刻，如 2025-06-30T09:00+08:00" : "a date and time, e.g. 2025-06-30T09:00+08:00";
+    case Kind::period: return zh ? "期间，如 P2Y（2年）" : "a period, e.g. P2Y (2 years)";
+    case Kind::time_of_day: return zh ? "时刻，如 09:00" : "a time of day, e.g. 09:00";
+    case Kind::month_day: return zh ? "月日，如 09-01" : "a month and day, e.g. 09-01";
+    case Kind::enumeration: {
+      std::string s = zh ? "以下之一：" : "one of: ";
+      if (t.enum_id < policy.enums.size()) {
+        const auto& values = policy.enums[t.enum_id].values;
+        for (std::size_t k = 0; k < values.size(); ++k) {
+          s += (k ? (zh ? "、" : ", ") : "") + (values[k].label.empty() ? values[k].name : values[k].label);
+        }
+      }
+      return s;
     }
-    return t;
+    default: return zh ? "文字" : "text";
+  }
+}
+
+std::string render_text(const RenderContext& ctx, const model::Outcome& out, bool explain) {
+  return render_text(ctx, out, TextOptions{explain, {}, {}});
+}
+
+std::string render_text(const RenderContext& ctx, const model::Outcome& out, const TextOptions& opt) {
+  const auto& p = ctx.policy;
+  const bool zh = ctx.lang == Lang::zh;
+  const bool explain = opt.explain;
+  const auto shown = [&](std::uint32_t i) {
+    return opt.outputs.empty() || std::find(opt.outputs.begin(), opt.outputs.end(), i) != opt.outputs.end();
   };
-  // Without --explain, a registrar reads the answers first: rules that answered in full, then
-  // one line per rule still waiting for facts, then the rules that do not apply.
-  std::string waiting, not_applying;
+  std::string s;
+  s += p.header.title + (zh ? "（" : " (") + p.header.id + " " + p.header.version + (zh ? "）\n" : ")\n");
+  s += zh ? "评估日期：" + date_text(ctx, out.as_of) + "（" + zone_text(ctx) + "）\n"
+          : "as of " + calendar::format_date(out.as_of) + " (" + std::string(ctx.zone.name()) + ")\n";
+  // The facts still needed, each once, in the order to ask for them: each waiting output's fact
+  // to ask first leads its own list (model::ordered_missing); with the rules each would answer.
+  std::vector<std::uint32_t> needed;
+  std::vector<std::vector<std::size_t>> needed_by;  // per needed fact: rules it would answer
+  const auto need = [&](const std::vector<std::uint32_t>& facts, std::size_t rule) {
+    for (const auto f : facts) {
+      if (f >= p.facts.size()) continue;
+      auto it = std::find(needed.begin(), needed.end(), f);
+      if (it == needed.end()) {
+        needed.push_back(f);
+        needed_by.emplace_back();
+        it = needed.end() - 1;
+      }
+      auto& rules = needed_by[static_cast<std::size_t>(it - needed.begin())];
+      if (std::find(rules.begin(), rules.end(), rule) == rules.end()) rules.push_back(rule);
+    }
+  };
+  std::string not_applying;
+  std::vector<std::size_t> not_asked;  // rules waiting only for facts of questions not asked
   CitationList citations;  // each citation once, by number, listed after the answers
   for (std::size_t r = 0; r < p.rules.size(); ++r) {
     const auto& rule = p.rules[r];
     const auto& ro = out.rules[r];
-    bool any_answer = false, any_error = false;
+    bool any_shown = false, any_answer = false, any_error = false;
     model::FactSet missing;
     std::uint8_t first = model::kNoFact;  // the first output's fact to ask first
     for (std::uint32_t i = 0; i < out.output_count; ++i) {
-      if (out.output_sources[i].rule != r) continue;
+      if (out.output_sources[i].rule != r || !shown(i)) continue;
+      any_shown = true;
       const Value& v = out.output(i);
       any_answer = any_answer || v.known();
       any_error = any_error || v.state == State::error;
@@ -270,55 +425,100 @@ std::string render_text(const RenderContext& ctx, const model::Outcome& out, boo
         if (first == model::kNoFact) first = model::first_to_ask(v);
       }
     }
+    if (!any_shown) continue;
     // A version whose outputs are attributed to another version (the first) still waits when its
     // own applicability does: it is undecided, not "not applicable".
     if (ro.applies.state == State::unknown && ro.applies.missing.any()) {
       missing |= ro.applies.missing;
       if (first == model::kNoFact) first = model::first_to_ask(ro.applies);
     }
-    if (!explain && !any_answer && !any_error) {
-      if (ro.applies.known() && !ro.applies.boolean) {
-        // Versions not in force say nothing to a reader; other rules are listed as not applying.
-        if (!rule.in_force) not_applying += "  · " + rule.title + " [" + rule.id + "]\n";
-      } else if (missing.any()) {
-        waiting += "  · " + rule.title + " [" + rule.id + "] — 需要 needs: " + needs_text(model::ordered_missing(missing, first)) + "\n";
-      } else {
-        not_applying += "  · " + rule.title + " [" + rule.id + "]\n";
-      }
+    // A question not asked: nothing answered, and no fact it reads was given.
+    bool asked = any_answer || any_error || r >= opt.rule_facts.size();
+    if (!asked) {
+      for (std::uint32_t f = 0; f < p.facts.size() && !asked; ++f) asked = opt.rule_facts[r].test(f) && out.env[f].known();
+    }
+    if (missing.any() && !asked && !explain && opt.outputs.empty()) {
+      not_asked.push_back(r);
       continue;
     }
-    if (!explain && rule.in_force && ro.applies.known() && !ro.applies.boolean && !any_error) continue;
-    const std::string state = ro.applies.known() ? (ro.applies.boolean ? "适用 applies" : "不适用 does not apply")
-                              : ro.applies.state == State::error ? "错误 error" : "待定 undecided";
-    s += "\n■ " + rule.title + " [" + rule.id + "] — " + state + "\n";
+    if (missing.any()) need(model::ordered_missing(missing, first), r);
+    const bool not_applicable = ro.applies.known() && !ro.applies.boolean;
+    if (!explain && !any_answer && !any_error) {
+      // Versions not in force say nothing to a reader; a rule waiting for facts is in the list of
+      // what is needed.
+      if (not_applicable && !rule.in_force) not_applying += "  · " + rule.title + "\n";
+      else if (!missing.any()) not_applying += "  · " + rule.title + "\n";
+      continue;
+    }
+    if (!explain && rule.in_force && not_applicable && !any_error) continue;
+    std::string state;
+    if (explain || !ro.applies.known() || !ro.applies.boolean) {
+      state = ro.applies.known() ? (ro.applies.boolean ? pick(ctx.lang, "适用", "applies") : pick(ctx.lang, "不适用", "does not apply"))
+              : ro.applies.state == State::error ? pick(ctx.lang, "无法判断", "error")
+                                                 : pick(ctx.lang, "待定", "undecided");
+    }
+    s += "\n■ " + rule.title;
+    if (explain) s += " [" + rule.id + "]";
+    if (!state.empty()) s += std::string(pick(ctx.lang, " — ", " — ")) + state;
+    s += "\n";
     for (std::uint32_t i = 0; i < out.output_count; ++i) {
       const auto& src = out.output_sources[i];
-      if (src.rule != r) continue;
+      if (src.rule != r || !shown(i)) continue;
       const auto& decl = rule.outputs[src.rule_output];
       const Value& v = out.output(i);
-      std::string line = "  " + decl.label + " " + decl.name + ": ";
+      std::string line = "  " + decl.label;
+      if (explain || !zh) line += " " + decl.name;
+      line += zh ? "：" : ": ";
       if (v.known()) {
-        line += v.kind == Kind::boolean ? (v.boolean ? "是" : "否") : value_text(ctx, out, v, decl.form);
+        line += value_text(ctx, out, v, decl.form);
       } else if (v.state == State::error) {
         const auto& e = out.errors[v.error_index];
-        line += "错误 error[" + e.code + "]: " + e.message;
+        line += (zh ? "无法计算（错误[" : "error[") + e.code + (zh ? "]：" : "]: ") + e.message_in(ctx.lang) + (zh ? "）" : "");
       } else if (v.missing.any()) {
-        line += "未知 unknown — 需要 needs: " + needs_text(model::ordered_missing(v));
+        std::string facts;
+        for (const auto f : model::ordered_missing(v)) {
+          if (f < p.facts.size()) facts += (facts.empty() ? "" : pick(ctx.lang, "、", ", ")) + p.facts[f].label;
+        }
+        line += (zh ? "待补充（需要：" : "unknown (needs: ") + facts + (zh ? "）" : ")");
       } else {
-        line += "不适用 not applicable";
+        line += pick(ctx.lang, "不适用", "not applicable");
       }
       s += line + "\n";
     }
-    s += citations.refs(rule.citations);
+    s += citations.refs(rule.citations, ctx.lang);
     if (explain) {
       for (const auto& step : ro.explanation) {
-        s += std::string("    ") + (step.kind == model::TraceStep::Kind::input ? "输入 input: " : "· ") + step.text + "\n";
+        s += std::string("    ") + std::string(step.kind == model::TraceStep::Kind::input ? pick(ctx.lang, "输入：", "input: ") : "· ") +
+             step.text + "\n";
       }
     }
   }
-  s += citations.text();
-  if (!waiting.empty()) s += "\n待补充信息 waiting for facts (policy facts lists them):\n" + waiting;
-  if (!not_applying.empty()) s += "\n不适用 not applicable to this situation:\n" + not_applying;
+  s += citations.text(ctx.lang);
+  if (!needed.empty()) {
+    s += zh ? "\n还需要的信息（补充后可得到更多答案）：\n" : "\nStill needed (give these for more answers):\n";
+    for (std::size_t k = 0; k < needed.size(); ++k) {
+      const auto& fact = p.facts[needed[k]];
+      s += "  · " + fact.label + (zh ? "：" : " (" + fact.name + "): ") + what_to_enter(p, fact.type, ctx.lang);
+      constexpr std::size_t kTitles = 3;
+      const auto& rules = needed_by[k];
+      s += zh ? "（用于：" : " (for: ";
+      for (std::size_t j = 0; j < rules.size() && j < kTitles; ++j) s += (j ? pick(ctx.lang, "、", "; ") : "") + p.rules[rules[j]].title;
+      if (rules.size() > kTitles) s += zh ? "等" + std::to_string(rules.size()) + "项" : " and " + std::to_string(rules.size() - kTitles) + " more";
+      s += zh ? "）\n" : ")\n";
+    }
+  }
+  if (!not_asked.empty()) {
+    s += zh ? "\n其他问题（" : "\nOther questions (";
+    constexpr std::size_t kTitles = 4;
+    for (std::size_t j = 0; j < not_asked.size() && j < kTitles; ++j) s += (j ? pick(ctx.lang, "、", "; ") : "") + p.rules[not_asked[j]].title;
+    if (not_asked.size() > kTitles) s += zh ? "等" + std::to_string(not_asked.size()) + "项" : " and " + std::to_string(not_asked.size() - kTitles) + " more";
+    s += zh ? "）需要更多信息：用 --outputs 选择要问的结果，policy facts 列出可以填写的信息。\n"
+            : ") need more facts: choose answers with --outputs; policy facts lists the facts.\n";
+  }
+  if (explain && !not_applying.empty()) {
+    s += zh ? "\n不适用于本情形：\n" : "\nNot applicable to this situation:\n";
+    s += not_applying;
+  }
   return s;
 }
 

@@ -2,18 +2,43 @@
 /// Rendering an Outcome for people (text, with the pack's labels) and for programs (the JSON
 /// contract of `policy eval --format json`, documented in docs/json-output.md).
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "calendar/instant.h"
 #include "model/outcome.h"
 #include "model/policy.h"
+#include "source/lang.h"
 
 namespace rules::explain {
 
-/// What rendering needs: the pack's plain data and its time zone.
+/// What rendering needs: the pack's plain data, its time zone, and the language of people's text.
+/// In Chinese (`zh`, the default) dates read 2026年9月30日, deadlines 2026年9月30日 24:00（北京时间）,
+/// periods 2年6个月; in English (`en`) dates stay ISO (2026-09-30), deadlines 2026-09-30 24:00
+/// (UTC+08:00), periods 2 years 6 months. The zone's name for people is the pack's
+/// `timezone_label` (北京时间), else its IANA name.
 struct RenderContext {
   const model::Policy& policy;
   const calendar::TimeZone& zone;
+  source::Lang lang = source::Lang::zh;
+  /// The stable form of filled prose that programs read (render_json) and the pack's tests
+  /// compare: ISO dates, windows "2025-09-01 至 2025-09-30", instants RFC 3339, the other
+  /// values as in Chinese. Overrides `lang` for values.
+  bool stable_prose = false;
+};
+
+/// What the text report shows.
+struct TextOptions {
+  /// Every rule with its computation steps (in the evaluation's language), the rules that do not
+  /// apply, and the outputs' names; without it, only the answers and one list of what is needed.
+  bool explain = false;
+  /// Output indices to show (eval --outputs); empty: every output.
+  std::vector<std::uint32_t> outputs;
+  /// Per rule, the facts its outputs can read (engine::Engine::facts_read); empty: unknown. A rule
+  /// that answered nothing and reads no fact the situation gives is a question not asked: its
+  /// facts stay out of the list of what is needed, and one line names such questions.
+  std::vector<model::FactSet> rule_facts;
 };
 
 /// The JSON document of one evaluation:
@@ -26,23 +51,42 @@ struct RenderContext {
 /// with 2 spaces when `pretty`.
 std::string render_json(const RenderContext& ctx, const model::Outcome& out, bool pretty = true);
 
-/// A readable report for registrar staff: each rule with its title, whether it applies, its
-/// outputs with labels (deadlines as "2026-09-30 24:00 (UTC+08:00)"), its citations by number
-/// ("依据: [1] [3]"), and with `explain` every computation step. After the answers, one list
-/// headed 依据 gives each distinct citation once (equal document, article and summary), numbered
-/// by first appearance among the rules printed, with its printable note ("（原文待核实）").
+/// A readable report in `ctx.lang`, answers first: the title and 评估日期; then each rule that
+/// answered something, with its title and its outputs by label (values in people's form: see
+/// RenderContext), each rule's citations by number (依据：[1] [3]); then one list headed 依据 giving
+/// each distinct citation once (equal document, article and summary), numbered by first
+/// appearance, with its printable note (（原文待核实）); then one short list of the facts still
+/// needed, each once (its label, what to enter, the answers it would bring), the fact to ask first
+/// first. With `explain`: every rule, applying or not, with its outputs' names and computation
+/// steps, and the rules that do not apply. `opt.outputs` narrows all of it to those outputs.
+std::string render_text(const RenderContext& ctx, const model::Outcome& out, const TextOptions& opt);
+
+/// render_text with every output shown.
 std::string render_text(const RenderContext& ctx, const model::Outcome& out, bool explain);
+
+/// The JSON document of one evaluation narrowed to `outputs` (output indices; empty: all):
+/// "values", "unknown" and "errors" hold only those, "rules" only the rules computing them.
+std::string render_json(const RenderContext& ctx, const model::Outcome& out, const std::vector<std::uint32_t>& outputs,
+                        bool pretty = true);
+
+/// What to enter for a fact of type `t`, for people (日期，如 2025年6月30日 或 2025-06-30; 是 或 否;
+/// one of the enum's labels), in `lang`.
+std::string what_to_enter(const model::Policy& policy, model::Type t, source::Lang lang);
 
 /// The JSON encoding of one value of type `t` (as in "values"); null when not known.
 std::string value_json(const RenderContext& ctx, const model::Outcome& out, const model::Value& v, model::Type t);
 
-/// Text of one value for people: enum labels, deadlines with their cut-off, text with
-/// placeholders filled. `form` says whether a date is a deadline.
+/// Text of one value for people in `ctx.lang` (RenderContext): enum labels, 是/否, dates,
+/// deadlines with their cut-off, instants in the policy zone, periods, windows (2025年9月1日至
+/// 2025年9月30日; a one-day window as its day), lists, text with placeholders filled. Unknown
+/// values read 待补充 (unknown), errors 无法计算 (error). `form` says whether a date is a deadline.
 std::string value_text(const RenderContext& ctx, const model::Outcome& out, const model::Value& v,
                        model::OutputForm form = model::OutputForm::value);
 
-/// Fills the {name} placeholders of template `text` with the values in `out` (people's text when
-/// `for_people`, else canonical text). `{{` and `}}` stand for braces.
+/// Fills the {name} placeholders of template `text` with the values in `out` (people's text in
+/// `ctx.lang` when `for_people`, a deadline reading as its date; else canonical text). `{{` and
+/// `}}` stand for braces. The JSON document and the pack's tests fill prose with ISO dates (an
+/// English context): the Chinese text report writes them 2026年9月30日.
 std::string fill_template(const RenderContext& ctx, const model::Outcome& out, std::string_view text, bool for_people);
 
 }  // namespace rules::explain

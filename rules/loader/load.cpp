@@ -1134,6 +1134,18 @@ std::optional<std::uint32_t> CompiledPack::find_output(std::string_view name) co
   return std::nullopt;
 }
 
+std::optional<std::uint32_t> CompiledPack::find_output_by_name_or_label(std::string_view text) const {
+  for (std::uint32_t i = 0; i < outputs.size(); ++i) {
+    if (model::equals_ascii_ci(outputs[i].name, text)) return i;
+  }
+  for (std::uint32_t i = 0; i < outputs.size(); ++i) {
+    for (const auto& c : outputs[i].candidates) {
+      if (policy.rules[c.rule].outputs[c.rule_output].label == text) return i;
+    }
+  }
+  return std::nullopt;
+}
+
 std::vector<SourceFile> read_pack_files(const std::string& path, std::vector<source::Diagnostic>& diags) {
   namespace fs = std::filesystem;
   std::vector<SourceFile> out;

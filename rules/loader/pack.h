@@ -63,6 +63,9 @@ struct CompiledPack {
   std::optional<std::uint32_t> find_fact(std::string_view name) const;
   /// Index of the output called `name`.
   std::optional<std::uint32_t> find_output(std::string_view name) const;
+  /// Index of the output a person means by `text` (eval and batch --outputs): its name in any
+  /// ASCII letter case, or the label of any of its versions (保留截止日期), exactly.
+  std::optional<std::uint32_t> find_output_by_name_or_label(std::string_view text) const;
 };
 
 }  // namespace rules::loader

@@ -32,6 +32,6 @@ inline std::optional<Lang> parse_lang(std::string_view text) {
 }
 
 /// `zh` in Chinese, `en` in English: the one switch of bilingual text.
-inline std::string_view pick(Lang lang, std::string_view zh, std::string_view en) { return lang == Lang::zh ? zh : en; }
+inline const char* pick(Lang lang, const char* zh, const char* en) { return lang == Lang::zh ? zh : en; }
 
 }  // namespace rules::source

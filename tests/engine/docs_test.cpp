@@ -79,7 +79,7 @@ TEST(PolicyLanguageDoc, CalcExamplesHold) {
       } else {
         const auto v = engine.calculate(*e, as_of, scratch);
         actual = v.state == model::State::error ? "error:" + scratch.errors[v.error_index].code
-                                                : explain::value_text({engine.policy(), engine.pack().zone}, scratch, v);
+                                                : explain::value_text({engine.policy(), engine.pack().zone, source::Lang::en, true}, scratch, v);
       }
       EXPECT_EQ(actual, expected) << "docs/policy-language.md:" << doc_line << ": " << expr;
     }
