@@ -221,7 +221,7 @@ bool parse_date_ascii(std::string_view text, std::string_view shown, const DateT
       return parse_date_ascii(day, text.size() == shown.size() ? day : shown, opt, lang, out, error);
     }
   }
-  const auto not_a_date = [&](std::string_view hint_zh = {}, std::string_view hint_en = {}) {
+  const auto not_a_date = [&](const char* hint_zh = "", const char* hint_en = "") {
     error = quote_value(shown) + (lang == Lang::zh ? " 不是日期" : " is not a date ") + date_forms(opt, lang);
     error += source::pick(lang, hint_zh, hint_en);
     return false;
