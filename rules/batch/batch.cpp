@@ -501,6 +501,9 @@ class Runner {
  public:
   Runner(const engine::Engine& e, const BatchOptions& o, const Layout& l) : engine_(e), options_(o), layout_(l) {
     cell_options_.excel_serial_dates = o.excel_serial_dates;
+    // zh-cells: cell messages are bilingual (CellOptions::lang, default zh); English until the
+    // batch owner sets the run's language here (BatchOptions has none yet).
+    cell_options_.lang = source::Lang::en;
     eval_options_.only = &l.order;  // only what is written (guidance prose is not, by default)
     // CSV writes no lists of missing facts, only whether a row waits for one: evaluating the
     // branches of undecided ifs would widen the facts each column's text is remembered by.

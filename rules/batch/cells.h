@@ -13,10 +13,12 @@
 #include <string>
 #include <string_view>
 
+#include "model/cell_text.h"
 #include "model/policy.h"
 #include "model/type.h"
 #include "model/value.h"
 #include "source/diagnostic.h"
+#include "source/lang.h"
 
 namespace rules::batch {
 
@@ -26,6 +28,8 @@ struct CellOptions {
   /// (1 = 1900-01-01, 45838 = 2025-06-30). Off by default, because a number in a date column is
   /// more often a mistake than a serial.
   bool excel_serial_dates = false;
+  /// The language of error messages: the run's (`--lang`, the pack's language). 简体中文 by default.
+  source::Lang lang = source::Lang::zh;
 };
 
 /// What a cell held.
@@ -36,28 +40,29 @@ enum class CellStatus {
 };
 
 /// `text` without the leading and trailing whitespace a spreadsheet cell may carry: ASCII
-/// whitespace (space, tab, CR, LF, VT, FF), U+00A0 no-break space and U+3000 ideographic space
-/// (全角空格). Inner whitespace is kept. The result views `text`.
-std::string_view trim_cell(std::string_view text);
+/// whitespace, U+00A0 and U+3000 (model::trim_text). The result views `text`.
+inline std::string_view trim_cell(std::string_view text) { return model::trim_text(text); }
 
 /// Headers and yes/no cells match in any ASCII letter case (model/policy.h).
 using model::equals_ascii_ci;
 
 /// Parses one roster cell as a value of type `t`; `enums` are the pack's enum sets (for
-/// Kind::enumeration). The text is trimmed by `trim_cell` first, for every type.
+/// Kind::enumeration). The text is trimmed by `trim_cell` first, for every type. Dates, yes/no and
+/// integers are read by model/cell_text.h, the functions `eval --set` and situation files use too.
 /// - empty after trimming: returns `empty` and sets `out` to an unknown value whose missing-fact
 ///   set is empty (the caller adds the fact's bit);
 /// - date: 2025-06-30, 2025/6/30, 2025.6.30 (the month and day of these three may have 1 or 2
 ///   digits), 2025年6月30日 or 2025年6月30号 (spaces allowed around the parts), 20250630 (exactly
-///   8 digits); any of these followed by a midnight time of day as Excel writes date-time cells
+///   8 digits), in ASCII or full-width digits and separators (２０２４年２月２９日); any of these followed by a midnight time of day as Excel writes date-time cells
 ///   ("2025/6/30 0:00", "2025-06-30 00:00:00"; another time of day is an error); with
 ///   `opt.excel_serial_dates` also an Excel serial day number 1..2958465 (1900-01-01 ..
 ///   9999-12-31), optionally followed by a fraction of zeros ("45838.0"). Serial 60 is Excel's
 ///   1900-02-29, a day that never existed, and an error. Impossible days (2023-02-29) and years
 ///   outside 0001..9999 are errors with calendar::make_date's reason;
-/// - bool: 是/否, true/false, yes/no, Y/N (any letter case), 1/0;
-/// - enumeration: a value name (in any ASCII letter case: Enrolled_Student) or label of enum set
-///   `t.enum_id` (model::EnumDef::find_any_case, as for --set);
+/// - bool: 是/否, √/×, ✓/✗, 有/无, true/false, yes/no, Y/N (any letter case), 1/0
+///   (model::parse_bool_text; 对/错 are ambiguous and not read);
+/// - enumeration: a value name (in any ASCII letter case: Enrolled_Student), label or alias of enum
+///   set `t.enum_id` (model::EnumDef::find_any_case, as for --set);
 /// - integer: optional sign and decimal digits, optionally followed by a fraction of zeros as Excel
 ///   writes "12.0"; no exponents, no thousands separators; must fit in 64 bits;
 /// - string and text: the trimmed text; `out` views `text`, which the caller keeps alive;
@@ -65,33 +70,36 @@ using model::equals_ascii_ci;
 /// - instant, period, time, month_day, window, list: model::parse_value on the trimmed text.
 /// `normalized` is used only by resident_id cells; pass one buffer per column and keep it alive
 /// as long as `out`.
-/// On `error`, `out` is unchanged and `error` holds the message, e.g.
-/// "'2025/13/01' is not a valid date: there is no month 13" or "'45838' is not a date (...); it
-/// looks like an Excel serial date number: run with --excel-serial-dates to read it as one".
+/// On `error`, `out` is unchanged and `error` holds the message in `opt.lang`, e.g.
+/// "'2025/13/01' is not a valid date: there is no month 13" / "'2025/13/01' 不是有效的日期：没有13月",
+/// or "'45838' is not a date (...); it looks like an Excel serial date number: run with
+/// --excel-serial-dates to read it as one".
 /// `error` is only written on failure. A successful parse of a date, bool, enum, integer, string,
 /// text or resident ID does not allocate (the last once `normalized` has grown to 18 bytes).
 CellStatus parse_cell(std::string_view text, model::Type t, std::span<const model::EnumDef> enums,
                       const CellOptions& opt, model::Value& out, std::string& error, std::string& normalized);
 
 /// At most this many bytes of a cell's value are quoted in a message (then `…`).
-inline constexpr std::size_t kQuotedCellMax = 100;
+inline constexpr std::size_t kQuotedCellMax = model::kQuotedValueMax;
 
 /// Control characters of roster text in messages are escaped by source::escape_controls.
 using source::escape_controls;
 
-/// `text` as a message shows a cell's value: in single quotes, masked by `mask_resident_id` when
-/// it holds 15 or more digits (it may be an ID or bank card number), cut after kQuotedCellMax
-/// bytes (between characters) with `…`, its control characters escaped by `escape_controls`.
-std::string quote_cell(std::string_view text);
+/// `text` as a message shows a cell's value (model::quote_value): in single quotes, masked by
+/// `mask_resident_id` when it holds 15 or more digits (it may be an ID or bank card number), cut
+/// after kQuotedCellMax bytes (between characters) with `…`, its control characters escaped.
+inline std::string quote_cell(std::string_view text) { return model::quote_value(text); }
 
 /// Parses one roster cell as a Chinese resident ID number (居民身份证号码, Kind::resident_id):
-/// trims like `parse_cell`, then checks with `check_resident_id` (resident_id.h). On `value`,
-/// `out` is a Kind::resident_id value (a string) of the 18 normalized characters: it views `text`
-/// when the text is already normalized, otherwise (a lowercase check 'x') it views `normalized`,
-/// which then holds the normalized copy; the caller keeps both alive as long as `out` and reuses
-/// `normalized` between cells so that it stops allocating. `empty` as for `parse_cell`. On
-/// `error`, `out` is unchanged and the message names the number only in masked form.
+/// trims like `parse_cell`, then checks with `check_resident_id` (resident_id.h), which also reads
+/// a 15-digit first-generation number (converted to its 18 characters) and drops an Excel
+/// apostrophe prefix. On `value`, `out` is a Kind::resident_id value (a string) of the 18
+/// normalized characters: it views `text` when the text is already normalized, otherwise (a
+/// lowercase check 'x', 15 digits, an apostrophe) it views `normalized`, which always holds the
+/// normalized copy; the caller keeps both alive as long as `out` and reuses `normalized` between
+/// cells so that it stops allocating. `empty` as for `parse_cell`. On `error`, `out` is unchanged
+/// and the message, in `lang`, names the number only in masked form.
 CellStatus parse_resident_id_cell(std::string_view text, std::string& normalized, model::Value& out,
-                                  std::string& error);
+                                  std::string& error, source::Lang lang = source::Lang::zh);
 
 }  // namespace rules::batch

@@ -111,10 +111,13 @@ struct RosterCallbacks {
     }
     b.row = row;
     if (!valid_utf8(b.text)) {
-      b.decode_error = r->encoding_ == Encoding::gb18030
-                           ? "the bytes of this row are not valid GB18030 (GBK): some could not be decoded (if the "
-                             "file is UTF-8, run with --encoding utf-8)"
-                           : "the bytes of this row are not valid UTF-8 (if the file is GBK, run with --encoding gb18030)";
+      const bool gb = r->encoding_ == Encoding::gb18030;
+      b.decode_error = gb ? "the bytes of this row are not valid GB18030 (GBK): some could not be decoded (if the "
+                            "file is UTF-8, run with --encoding utf-8)"
+                          : "the bytes of this row are not valid UTF-8 (if the file is GBK, run with --encoding gb18030)";
+      b.decode_error_zh = gb ? "这一行的字节不是有效的 GB18030（GBK）编码，有些无法解码（如果文件是 UTF-8，请加 "
+                               "--encoding utf-8 运行）"
+                             : "这一行的字节不是有效的 UTF-8 编码（如果文件是 GBK，请加 --encoding gb18030 运行）";
     }
     // Hand the record to the ring by swapping, so buffers keep circulating instead of being freed.
     if (r->ready_count_ == r->ready_.size()) {
@@ -133,10 +136,56 @@ struct RosterCallbacks {
   }
 };
 
+namespace {
+
+/// The spreadsheet workbook whose first bytes `head` are, if it is one.
+enum class Workbook { none, xlsx, xls, ods };
+
+Workbook workbook_of(std::string_view head) {
+  // Office Open XML (.xlsx, .xlsm) and OpenDocument (.ods) files are zip archives: a local file
+  // header signature first. ODF puts an uncompressed member "mimetype" first, holding the media
+  // type (OpenDocument 1.2 Part 3, 3.3), so it shows within the first hundred bytes.
+  if (head.starts_with("PK\x03\x04")) {
+    const std::string_view first = head.substr(0, 128);
+    return first.find("application/vnd.oasis.opendocument.spreadsheet") != std::string_view::npos ? Workbook::ods
+                                                                                                  : Workbook::xlsx;
+  }
+  // Excel 97-2003 (.xls) and WPS (.et) workbooks are OLE2 compound files.
+  if (head.starts_with(std::string_view("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8))) return Workbook::xls;
+  return Workbook::none;
+}
+
+}  // namespace
+
+bool RosterReader::recognise_workbook(std::string_view head) {
+  constexpr std::string_view save_en = ", not a CSV file: in Excel or WPS use \"Save As\" CSV UTF-8 (comma delimited), then run again";
+  constexpr std::string_view save_zh = "，不是 CSV 文件：请在 Excel 或 WPS 中“另存为”CSV UTF-8（逗号分隔）后再运行";
+  switch (workbook_of(head)) {
+    case Workbook::none: return false;
+    case Workbook::xlsx:
+      stop_with(RosterStop::not_csv, "it is an Excel workbook (.xlsx)" + std::string(save_en),
+                "它是 Excel 工作簿（.xlsx）" + std::string(save_zh));
+      return true;
+    case Workbook::xls:
+      stop_with(RosterStop::not_csv, "it is an Excel 97-2003 workbook (.xls)" + std::string(save_en),
+                "它是 Excel 97-2003 工作簿（.xls）" + std::string(save_zh));
+      return true;
+    case Workbook::ods:
+      stop_with(RosterStop::not_csv,
+                "it is an OpenDocument spreadsheet (.ods), not a CSV file: in WPS, LibreOffice or Excel use \"Save As\" "
+                "CSV UTF-8 (comma delimited), then run again",
+                "它是 OpenDocument 电子表格（.ods），不是 CSV 文件：请在 WPS、LibreOffice 或 Excel 中“另存为”CSV UTF-8"
+                "（逗号分隔）后再运行");
+      return true;
+  }
+  return false;
+}
+
 RosterReader::RosterReader(std::istream& in, Encoding encoding, std::size_t chunk_size)
     : in_(in), encoding_(encoding), buffer_(chunk_size), parser_(std::make_unique<Parser>()) {
-  // Strict quoting: Excel always closes its quotes, so a stray or unclosed quote means a damaged
-  // file whose later rows would otherwise be swallowed into one field.
+  // Strict quoting: Excel always closes its quotes, so an unclosed quote means a damaged file
+  // whose later rows would otherwise be swallowed into one field. (A quote inside an unquoted
+  // cell is read literally: see feed.)
   // CSV_REPALL_NL: blank lines are reported too, so that row numbers count them.
   if (csv_init(&parser_->p, CSV_APPEND_NULL | CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) != 0) {
     throw std::runtime_error("cannot initialise the CSV parser");
@@ -151,21 +200,46 @@ RosterReader::~RosterReader() {
   if (iconv_) iconv_close(static_cast<iconv_t>(iconv_));
 }
 
+void RosterReader::stop_with(RosterStop why, std::string en, std::string zh) {
+  stop_ = why;
+  error_ = std::move(en);
+  error_zh_ = std::move(zh);
+  finished_ = true;
+}
+
 void RosterReader::feed(const char* data, std::size_t size, bool last) {
   if (error_) return;
   const auto broken = [&] {
     // The record being read when the structure broke starts on row_.
-    error_ = "row " + std::to_string(row_) + ": the CSV structure is broken (a quote inside a cell that does not "
-             "start with one, such as ab\"c; a quote that is never closed; or text after a closing quote); the rows "
-             "after it cannot be told apart. In a CSV file a cell holding a quote is itself quoted and its quotes "
-             "doubled (\"ab\"\"c\"), as Excel saves it: fix the quoting and run again";
-    finished_ = true;
+    const std::string row = std::to_string(row_);
+    stop_with(RosterStop::broken_quotes,
+              "row " + row + ": the CSV structure is broken (a quote that opens a cell is never closed, or text follows "
+              "a closing quote); the rows after it cannot be told apart. In a CSV file a cell holding a quote is itself "
+              "quoted and its quotes doubled (\"ab\"\"c\"), as Excel saves it: fix the quoting and run again",
+              "第" + row + "行：CSV 文件的结构有误（某个单元格以引号开始，但引号没有闭合，或闭合的引号后面还有文字），"
+              "其后各行无法分清。CSV 文件中含引号的单元格应整体加引号，并把其中的引号写两次（\"ab\"\"c\"），Excel "
+              "保存时就是这样：请修正引号后再运行");
   };
-  if (size > 0 && csv_parse(&parser_->p, data, size, RosterCallbacks::field, RosterCallbacks::record, this) != size) {
-    if (csv_error(&parser_->p) != CSV_EPARSE) throw std::runtime_error(std::string("CSV: ") + csv_strerror(csv_error(&parser_->p)));
-    return broken();
+  auto& p = parser_->p;
+  const int strict = csv_get_opts(&p);
+  std::size_t done = 0;
+  while (done < size) {
+    done += csv_parse(&p, data + done, size - done, RosterCallbacks::field, RosterCallbacks::record, this);
+    if (done == size) break;
+    if (csv_error(&p) != CSV_EPARSE) throw std::runtime_error(std::string("CSV: ") + csv_strerror(csv_error(&p)));
+    // Strict mode stops at every quote out of place. A quote inside a cell that did not start
+    // with one (外号"小明") cannot swallow the rows after it: libcsv's lenient mode reads it as a
+    // character, so that one byte is given to the parser without CSV_STRICT. Only quotes that
+    // open or close a quoted cell (p.quoted) keep stopping the run: those can swallow rows.
+    if (data[done] != '"' || p.quoted) return broken();
+    csv_set_opts(&p, static_cast<unsigned char>(strict & ~CSV_STRICT));
+    const std::size_t one = csv_parse(&p, data + done, 1, RosterCallbacks::field, RosterCallbacks::record, this);
+    csv_set_opts(&p, static_cast<unsigned char>(strict));
+    if (one != 1) return broken();
+    ++building_.literal_quotes;
+    ++done;
   }
-  if (last && csv_fini(&parser_->p, RosterCallbacks::field, RosterCallbacks::record, this) != 0) broken();
+  if (last && csv_fini(&p, RosterCallbacks::field, RosterCallbacks::record, this) != 0) broken();
 }
 
 void RosterReader::decode_and_parse(const char* data, std::size_t size, bool last) {
@@ -228,10 +302,12 @@ bool RosterReader::fill() {
       if (encoding_ == Encoding::automatic) encoding_ = Encoding::utf8;
     }
     if (got >= 2 && ((data[0] == '\xFF' && data[1] == '\xFE') || (data[0] == '\xFE' && data[1] == '\xFF'))) {
-      error_ = "the file is UTF-16 (Excel's \"Unicode text\"); save it as \"CSV UTF-8\" or as CSV and run again";
-      finished_ = true;
+      stop_with(RosterStop::utf16,
+                "the file is UTF-16 (Excel's \"Unicode text\"); save it as \"CSV UTF-8\" or as CSV and run again",
+                "文件是 UTF-16 编码（Excel 的“Unicode 文本”）：请另存为“CSV UTF-8”或 CSV 后再运行");
       return false;
     }
+    if (recognise_workbook(std::string_view(data, got))) return false;
     if (encoding_ == Encoding::automatic) {
       // The first chunk decides: valid UTF-8 (a truncated last character allowed) means UTF-8.
       std::size_t prefix = 0;

@@ -35,6 +35,12 @@ struct Record {
   std::vector<std::uint32_t> ends;  ///< end offset of each field in `text`
   /// Set when the record's bytes were not valid UTF-8; the row must be reported as an error.
   std::optional<std::string> decode_error;
+  /// The same in Chinese (set together with `decode_error`).
+  std::optional<std::string> decode_error_zh;
+  /// Quotes read literally in cells that did not start with one (外号"小明",其他): Excel would
+  /// have quoted such a cell ("外号""小明"""), so the file was written by hand or by another
+  /// program. The cells are read as they stand; the row deserves a warning. 0 for most rows.
+  std::uint32_t literal_quotes = 0;
 
   std::size_t size() const { return ends.size(); }
   std::string_view field(std::size_t i) const {
@@ -46,7 +52,17 @@ struct Record {
     text.clear();
     ends.clear();
     decode_error.reset();
+    decode_error_zh.reset();
+    literal_quotes = 0;
   }
+};
+
+/// Why a roster reader stopped before the end of its input (RosterReader::stop()).
+enum class RosterStop {
+  none,           ///< it did not stop early (or only reading failed: read_error())
+  broken_quotes,  ///< a quote that is never closed, or text after a closing quote
+  utf16,          ///< the file is UTF-16 (Excel's "Unicode text")
+  not_csv,        ///< the file is a workbook (.xlsx/.xlsm, .xls, .ods), recognised by its first bytes
 };
 
 /// Streams records from `in`. Not thread-safe; one reader per roster.
@@ -69,11 +85,21 @@ class RosterReader {
   /// Bytes read so far (for progress).
   std::uint64_t bytes_read() const { return bytes_; }
 
-  /// Why reading stopped early, if it did: the roster's CSV structure is broken (a quote that is
-  /// never closed, or text after a closing quote), so the rows after it cannot be told apart;
-  /// or the file is UTF-16. Names the row where the broken record starts, numbered as
-  /// Record::row. `next` returns false from then on.
+  /// Why reading stopped early, if it did, in English: the roster's CSV structure is broken (a
+  /// quote that opens a cell and is never closed, or text after a closing quote), so the rows
+  /// after it cannot be told apart (names the row where the broken record starts, numbered as
+  /// Record::row); or the file is UTF-16; or it is a spreadsheet workbook, not a CSV file
+  /// (.xlsx/.xlsm: a zip, "PK\x03\x04"; .xls: OLE2, D0 CF 11 E0 A1 B1 1A E1; .ods: a zip whose
+  /// first member is the mimetype application/vnd.oasis.opendocument.spreadsheet), told by the
+  /// first bytes (of the first chunk: .ods needs its first 84) and answered with how to save it
+  /// as CSV. A quote inside a cell that did not
+  /// start with one is no reason: it is read literally (Record::literal_quotes). `next` returns
+  /// false from then on.
   const std::optional<std::string>& error() const { return error_; }
+  /// The same in Chinese (简体中文), e.g. "它是 Excel 工作簿（.xlsx），不是 CSV 文件：…".
+  const std::optional<std::string>& error_zh() const { return error_zh_; }
+  /// Which of the reasons above `error()` is: batch gives not_csv the code `batch_not_csv`.
+  RosterStop stop() const { return stop_; }
 
   /// Why reading the input itself failed, if it did: the system's reason ("Is a directory",
   /// "Input/output error"), from the std::system_error its stream buffer threw (std::filebuf
@@ -106,7 +132,11 @@ class RosterReader {
   std::size_t ready_count_ = 0;
   Record building_;
   void* iconv_ = nullptr;        // iconv_t when decoding GB18030
+  void stop_with(RosterStop why, std::string en, std::string zh);
+  bool recognise_workbook(std::string_view head);
   std::optional<std::string> error_;
+  std::optional<std::string> error_zh_;
+  RosterStop stop_ = RosterStop::none;
   std::optional<std::string> read_error_;
 };
 

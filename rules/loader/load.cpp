@@ -465,6 +465,41 @@ class Loader {
     return out;
   }
 
+  /// The `aliases = [...]` of enum value `ev` (a {name, label, aliases} table read by `vr`), into
+  /// ev.aliases: non-empty strings that name no value of `def` (read so far) nor `ev` itself, so
+  /// that a word always means one value. False after reporting a problem.
+  bool read_enum_aliases(TableReader& vr, const std::string& name, const model::EnumDef& def, model::EnumValue& ev) {
+    const auto* arr = vr.array("aliases", false);
+    if (!arr) return true;
+    bool ok = true;
+    for (const auto& a : *arr) {
+      const auto* str = a.as_string();
+      if (!str || str->get().empty()) {
+        vr.error("load_wrong_type", a, "aliases of enum value " + ev.name + " are non-empty strings",
+                 "枚举值 " + ev.name + " 的别名（aliases）须为非空字符串");
+        ok = false;
+        continue;
+      }
+      const std::string& alias = str->get();
+      // What the alias would mean already: another value (by name, label or alias), or this one.
+      std::string taken;
+      if (const auto other = def.find_any_case(alias)) taken = def.values[*other].name;
+      model::EnumDef self;
+      self.values.push_back(ev);
+      if (taken.empty() && self.find_any_case(alias)) taken = ev.name;
+      if (!taken.empty()) {
+        vr.error("load_duplicate_name", a,
+                 "enum " + name + ": alias '" + alias + "' of " + ev.name + " already names " + taken +
+                     "; a word may mean one value only",
+                 "枚举 " + name + "：" + ev.name + " 的别名“" + alias + "”已用于 " + taken + "；同一个词只能表示一个值");
+        ok = false;
+        continue;
+      }
+      ev.aliases.push_back(alias);
+    }
+    return ok;
+  }
+
   std::optional<Type> read_enum(TableReader& r, const std::string& name) {
     const auto* arr = r.array("values", true);
     if (!arr) return std::nullopt;
@@ -476,10 +511,11 @@ class Loader {
       if (const auto* s = item.as_string()) {
         ev.name = s->get();
       } else if (const auto* t = item.as_table()) {
-        TableReader vr(*t, r.file(), diags_, "a value of enum " + name, "枚举 " + name + " 的值", {"name", "label"});
+        TableReader vr(*t, r.file(), diags_, "a value of enum " + name, "枚举 " + name + " 的值", {"name", "label", "aliases"});
         ev.name = vr.string("name", true).value_or("");
         ev.label = vr.string("label", false).value_or("");
         if (ev.name.empty()) { ok = false; continue; }
+        if (!read_enum_aliases(vr, name, def, ev)) ok = false;
       } else {
         r.error("load_wrong_type", item, "enum values are strings or {name, label} tables",
                 "枚举的值应为字符串或 {name, label} 表，而这里是" + detail::toml_type_name_zh(item));
@@ -492,9 +528,9 @@ class Loader {
         ok = false;
         continue;
       }
-      if (def.find(ev.name) || (!ev.label.empty() && def.find(ev.label))) {
+      if (def.find_any_case(ev.name) || (!ev.label.empty() && def.find_any_case(ev.label))) {
         r.error("load_duplicate_name", item, "enum " + name + " has '" + ev.name + "' twice",
-                "枚举 " + name + " 中“" + ev.name + "”出现了两次");
+                "枚举 " + name + " 中“" + ev.name + "”出现了两次（作为名称、标签或别名）");
         ok = false;
         continue;
       }

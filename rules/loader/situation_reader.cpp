@@ -1,10 +1,13 @@
 #include "loader/situation_reader.h"
 
 #include <algorithm>
+#include <optional>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "loader/toml_source.h"
+#include "model/cell_text.h"
 #include "model/value_parse.h"
 
 namespace rules::loader {
@@ -33,22 +36,48 @@ source::Position find_key(std::string_view text, std::string_view key) {
   return {};
 }
 
+/// The fact `name` means: its name (in any ASCII case), label or a CSV header (model::names_fact).
+std::optional<std::uint32_t> find_named(const CompiledPack& pack, std::string_view name) {
+  return model::find_fact_named(pack.policy.facts, name);
+}
+
+/// A diagnostic with both messages.
+source::Diagnostic diag(const char* code, source::Span span, std::string message, std::string message_zh) {
+  source::Diagnostic d{code, std::move(span), std::move(message), {}};
+  d.message_zh = std::move(message_zh);
+  return d;
+}
+
+/// Sets the fact `name` names to `text`; `set_index`, when given, receives its index (also on a
+/// bad value).
 bool assign(const CompiledPack& pack, std::string_view name, std::string_view text, const source::Span& span,
-            model::Situation& s, std::vector<source::Diagnostic>& diags) {
-  const auto fi = pack.find_fact(name);
+            model::Situation& s, std::vector<source::Diagnostic>& diags, std::optional<std::uint32_t>* set_index = nullptr) {
+  const auto fi = find_named(pack, name);
   if (!fi) {
-    std::string known;
-    for (const auto& f : pack.policy.facts) known += (known.empty() ? "" : ", ") + f.name;
-    diags.push_back({"situation_unknown_fact", span,
-                     "'" + std::string(name) + "' is not a fact of pack " + pack.policy.header.id + " (facts: " + known + ")",
-                     {}});
+    std::string known, known_zh;
+    for (const auto& f : pack.policy.facts) {
+      known += (known.empty() ? "" : ", ") + f.name;
+      known_zh += (known_zh.empty() ? "" : "；") + (f.label.empty() ? f.name : f.label);
+    }
+    diags.push_back(diag("situation_unknown_fact", span,
+                         model::quote_value(name) + " is not a fact of pack " + pack.policy.header.id +
+                             " (a fact's name, label or CSV header; facts: " + known + ")",
+                         model::quote_value(name) + " 不是政策包 " + pack.policy.header.id +
+                             " 的事实（可写事实的名称、标签或列名；事实有：" + known_zh + "）"));
     return false;
   }
+  if (set_index) *set_index = fi;
   const auto& fact = pack.policy.facts[*fi];
   model::Value v;
   std::string why;
-  if (!model::parse_value(text, fact.type, pack.policy.enums, v, why)) {
-    diags.push_back({"situation_bad_value", span, "fact " + fact.name + " (" + fact.label + "): " + why, {}});
+  std::string storage;  // a resident ID number normalized (15 digits, x); Situation::set copies it
+  if (!model::parse_value(text, fact.type, pack.policy.enums, v, why, source::Lang::en, &storage)) {
+    std::string why_zh;
+    model::parse_value(text, fact.type, pack.policy.enums, v, why_zh, source::Lang::zh, &storage);
+    const std::string label = fact.label.empty() ? "" : " (" + fact.label + ")";
+    const std::string label_zh = fact.label.empty() ? "" : "（" + fact.label + "）";
+    diags.push_back(diag("situation_bad_value", span, "fact " + fact.name + label + ": " + why,
+                         "事实 " + fact.name + label_zh + "：" + why_zh));
     return false;
   }
   s.set(*fi, v);
@@ -76,11 +105,37 @@ std::size_t json_depth(std::string_view text) {
   return deepest;
 }
 
+/// The facts a situation file has set, to refuse one given twice under different names
+/// (退役日期 and discharge_date): the later would silently win.
+class Seen {
+ public:
+  explicit Seen(std::size_t facts) : key_(facts) {}
+  /// Records that `key` set fact `fi`; false (with a diagnostic) when another key set it before.
+  bool first(std::uint32_t fi, std::string_view key, const source::Span& span, const CompiledPack& pack,
+             std::vector<source::Diagnostic>& diags) {
+    if (!key_[fi]) {
+      key_[fi] = std::string(key);
+      return true;
+    }
+    const auto& fact = pack.policy.facts[fi];
+    diags.push_back(diag("situation_syntax", span,
+                         "fact " + fact.name + " is given twice, as " + model::quote_value(*key_[fi]) + " and as " +
+                             model::quote_value(key),
+                         "事实 " + fact.name + "（" + fact.label + "）给了两次：" + model::quote_value(*key_[fi]) + " 和 " +
+                             model::quote_value(key)));
+    return false;
+  }
+
+ private:
+  std::vector<std::optional<std::string>> key_;
+};
+
 bool read_json(const CompiledPack& pack, const SourceFile& file, model::Situation& s,
                std::vector<source::Diagnostic>& diags) {
   if (json_depth(file.text) > 16) {
     diags.push_back(source::diagnostic_at("situation_syntax", file.path, {1, 1},
-                                          "a situation is one object of fact: value pairs; this JSON is nested too deeply"));
+                                          "a situation is one object of fact: value pairs; this JSON is nested too deeply",
+                                          "情形文件应是一个由“事实: 值”组成的对象；这个 JSON 嵌套过深"));
     return false;
   }
   nlohmann::json doc;
@@ -115,26 +170,33 @@ bool read_json(const CompiledPack& pack, const SourceFile& file, model::Situatio
     if (const auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
     diags.push_back(source::diagnostic_at("situation_syntax", file.path,
                                          {line, source::column_of(std::string_view(file.text).substr(ls), at - ls)},
-                                         "JSON syntax: " + what));
+                                         "JSON syntax: " + what, "JSON 语法错误：" + what));
     return false;
   }
   if (!duplicate.empty()) {
     diags.push_back(source::diagnostic_at("situation_syntax", file.path, find_key(file.text, duplicate),
-                                          "fact '" + duplicate + "' is given twice"));
+                                          "fact " + model::quote_value(duplicate) + " is given twice",
+                                          "事实 " + model::quote_value(duplicate) + " 给了两次"));
     return false;
   }
   if (doc.is_object() && doc.size() == 1 && doc.contains("facts") && doc["facts"].is_object()) doc = doc["facts"];
   if (!doc.is_object()) {
-    diags.push_back(source::diagnostic_at("situation_syntax", file.path, {1, 1}, "a situation is an object of fact: value pairs"));
+    diags.push_back(source::diagnostic_at("situation_syntax", file.path, {1, 1}, "a situation is an object of fact: value pairs",
+                                          "情形应是由“事实: 值”组成的对象"));
     return false;
   }
   bool ok = true;
+  Seen seen(pack.policy.facts.size());
   for (auto it = doc.begin(); it != doc.end(); ++it) {
     const source::Span span{file.path, find_key(file.text, it.key()), {}};
     const auto& v = it.value();
     std::string text;
     if (v.is_null()) {
-      if (const auto fi = pack.find_fact(it.key())) { s.clear(*fi); continue; }
+      if (const auto fi = find_named(pack, it.key())) {
+        if (!seen.first(*fi, it.key(), span, pack, diags)) ok = false;
+        s.clear(*fi);
+        continue;
+      }
       ok = assign(pack, it.key(), "", span, s, diags) && ok;
       continue;
     }
@@ -142,12 +204,15 @@ bool read_json(const CompiledPack& pack, const SourceFile& file, model::Situatio
     else if (v.is_boolean()) text = v.get<bool>() ? "true" : "false";
     else if (v.is_number()) text = v.dump();  // the fact's type decides (1.5 or 2^64 is no integer)
     else {
-      diags.push_back({"situation_bad_value", span,
-                       "fact " + it.key() + ": a JSON " + std::string(v.type_name()) + " is not a single value", {}});
+      diags.push_back(diag("situation_bad_value", span,
+                           "fact " + it.key() + ": a JSON " + std::string(v.type_name()) + " is not a single value",
+                           "事实 " + it.key() + "：这里要一个值，不能是 JSON 的 " + std::string(v.type_name())));
       ok = false;
       continue;
     }
-    ok = assign(pack, it.key(), text, span, s, diags) && ok;
+    std::optional<std::uint32_t> fi;
+    ok = assign(pack, it.key(), text, span, s, diags, &fi) && ok;
+    if (fi && !seen.first(*fi, it.key(), span, pack, diags)) ok = false;
   }
   return ok;
 }
@@ -160,23 +225,28 @@ bool read_toml(const CompiledPack& pack, const SourceFile& file, model::Situatio
   } catch (const toml::parse_error& e) {
     const auto b = e.source().begin;
     diags.push_back(source::diagnostic_at("situation_syntax", file.path, {b.line, b.column},
-                                         "TOML syntax: " + std::string(e.description())));
+                                         "TOML syntax: " + std::string(e.description()),
+                                         "TOML 语法错误：" + std::string(e.description())));
     return false;
   }
   detail::TomlFile f(file.path, file.text);
   const toml::table* tbl = &root;
   if (const auto* inner = root.get("facts"); inner && inner->is_table() && root.size() == 1) tbl = inner->as_table();
   bool ok = true;
+  Seen seen(pack.policy.facts.size());
   for (auto&& [k, v] : *tbl) {
     const auto text = detail::scalar_text(v);
     const auto span = f.span(k.source());
     if (!text) {
-      diags.push_back({"situation_bad_value", f.span(v), "fact " + std::string(k.str()) + ": " + detail::toml_type_name(v) +
-                                                              " is not a plain value", {}});
+      diags.push_back(diag("situation_bad_value", f.span(v),
+                           "fact " + std::string(k.str()) + ": " + detail::toml_type_name(v) + " is not a plain value",
+                           "事实 " + std::string(k.str()) + "：这里要一个值，不能是表或数组"));
       ok = false;
       continue;
     }
-    ok = assign(pack, k.str(), *text, span, s, diags) && ok;
+    std::optional<std::uint32_t> fi;
+    ok = assign(pack, k.str(), *text, span, s, diags, &fi) && ok;
+    if (fi && !seen.first(*fi, k.str(), span, pack, diags)) ok = false;
   }
   return ok;
 }
@@ -202,7 +272,8 @@ bool set_fact(const CompiledPack& pack, std::string_view assignment, model::Situ
   const source::Span span{"--set " + std::string(assignment), {}, {}};
   const auto eq = assignment.find('=');
   if (eq == std::string_view::npos) {
-    diags.push_back({"situation_syntax", span, "--set takes fact=value, e.g. --set discharge_date=2025-06-15", {}});
+    diags.push_back(diag("situation_syntax", span, "--set takes fact=value, e.g. --set discharge_date=2025-06-15",
+                         "--set 的写法是 事实=值，如 --set 退役日期=2025-06-15（事实可写名称、标签或列名）"));
     return false;
   }
   auto trim = [](std::string_view x) {
@@ -213,7 +284,7 @@ bool set_fact(const CompiledPack& pack, std::string_view assignment, model::Situ
   const auto name = trim(assignment.substr(0, eq));
   const auto value = assignment.substr(eq + 1);
   if (trim(value).empty()) {  // `--set fact=` says explicitly that the fact is unknown
-    if (const auto fi = pack.find_fact(name)) {
+    if (const auto fi = find_named(pack, name)) {
       situation.clear(*fi);
       return true;
     }

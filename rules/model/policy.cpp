@@ -26,6 +26,30 @@ std::optional<std::uint32_t> EnumDef::find_any_case(std::string_view text) const
   for (std::uint32_t i = 0; i < values.size(); ++i) {
     if (equals_ascii_ci(values[i].name, text)) return i;
   }
+  for (std::uint32_t i = 0; i < values.size(); ++i) {
+    for (const auto& alias : values[i].aliases) {
+      if (equals_ascii_ci(alias, text)) return i;
+    }
+  }
+  return std::nullopt;
+}
+
+bool names_fact(const Fact& f, std::string_view text) {
+  if (equals_ascii_ci(f.name, text)) return true;
+  if (!f.label.empty() && f.label == text) return true;
+  for (const auto& h : f.csv_headers) {
+    if (h == text) return true;
+  }
+  return false;
+}
+
+std::optional<std::uint32_t> find_fact_named(std::span<const Fact> facts, std::string_view text) {
+  for (std::uint32_t i = 0; i < facts.size(); ++i) {
+    if (facts[i].name == text) return i;
+  }
+  for (std::uint32_t i = 0; i < facts.size(); ++i) {
+    if (names_fact(facts[i], text)) return i;
+  }
   return std::nullopt;
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <span>
 #include <vector>
 
 #include "calendar/date.h"
@@ -45,6 +46,11 @@ struct PolicyHeader {
 struct EnumValue {
   std::string name;
   std::string label;
+  /// Other words people write for this value (`aliases = [...]` in the pack): 在读 and 在校学生
+  /// for enrolled_student. Read from roster cells, --set and situation files
+  /// (EnumDef::find_any_case), never from expressions; the loader refuses an alias that names
+  /// another value (or this one) already.
+  std::vector<std::string> aliases = {};
   friend bool operator==(const EnumValue&, const EnumValue&) = default;
 };
 
@@ -62,8 +68,9 @@ struct EnumDef {
   std::optional<std::uint32_t> find(std::string_view name_or_label) const;
   /// Index of the value a person means by `text`: as `find`, else a value name in any ASCII
   /// letter case (Enrolled_Student, as typed in Excel or on a command line; names are snake_case,
-  /// so this is never ambiguous). Labels match exactly. Does not allocate. What roster cells,
-  /// situations and --set accept (model::parse_value, batch::parse_cell).
+  /// so this is never ambiguous), else an alias (ASCII letters in any case, other characters
+  /// exactly: 在读). Labels match exactly. Does not allocate. What roster cells, situations and
+  /// --set accept (model::parse_value, batch::parse_cell).
   std::optional<std::uint32_t> find_any_case(std::string_view text) const;
 };
 
@@ -87,6 +94,16 @@ struct Fact {
   std::vector<std::string> csv_headers;  ///< column headers that may carry it
   source::Span span;
 };
+
+/// Whether `text` names fact `f` as a person or a roster header would: its name in any ASCII letter
+/// case (Discharge_Date), its label (退役日期) or one of its CSV headers (退伍日期), the last two
+/// exactly. What roster headers, `--set` and situation files accept: one place for all three.
+bool names_fact(const Fact& f, std::string_view text);
+
+/// Index of the first fact of `facts` that `text` names (`names_fact`), preferring an exact
+/// fact name; nullopt when none does. The loader refuses a CSV header claimed by two facts, so a
+/// label or header names one fact.
+std::optional<std::uint32_t> find_fact_named(std::span<const Fact> facts, std::string_view text);
 
 /// How well a citation's text was verified (see shared reference levels A-D).
 enum class Verification { A, B, C, D, unspecified };

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "calendar/date.h"
+#include "model/cell_text.h"
 
 namespace rules::model {
 namespace {
@@ -97,38 +98,55 @@ BadChar first_bad_char(std::string_view s) {
   return {};
 }
 
-std::string describe_bad_char(const BadChar& bad) {
-  std::string what = "character " + std::to_string(bad.place);
+std::string describe_bad_char(const BadChar& bad, source::Lang lang) {
+  const bool zh = lang == source::Lang::zh;
+  std::string what = zh ? "第" + std::to_string(bad.place) + "个字符" : "character " + std::to_string(bad.place);
   const auto b = static_cast<unsigned char>(bad.bytes.front());
   const bool printable = bad.bytes.size() > 1 || (b >= 0x21 && b <= 0x7E);
-  if (printable) what += " ('" + std::string(bad.bytes) + "')";
-  what += bad.place == kIdLength ? " must be a digit or X" : " is not a digit";
+  if (printable) what += zh ? "（'" + std::string(bad.bytes) + "'）" : " ('" + std::string(bad.bytes) + "')";
+  if (zh) {
+    what += bad.place == kIdLength ? "须为数字或 X" : "不是数字";
+  } else {
+    what += bad.place == kIdLength ? " must be a digit or X" : " is not a digit";
+  }
   // Full-width digits ０..９ (U+FF10..U+FF19) come from Chinese input methods.
   if (bad.bytes.size() == 3 && bad.bytes[0] == '\xEF' && bad.bytes[1] == '\xBC' &&
       static_cast<unsigned char>(bad.bytes[2]) >= 0x90 && static_cast<unsigned char>(bad.bytes[2]) <= 0x99) {
-    what += " (a full-width digit: type the number with ASCII digits)";
+    what += zh ? "（这是全角数字：请用半角数字输入号码）" : " (a full-width digit: type the number with ASCII digits)";
   }
   return what;
 }
 
+constexpr std::string_view kExcelNumberZh =
+    "身份证号被 Excel 改成了数字（科学计数法），只保留了 15 位有效数字：请把该列设为文本格式，重新录入或导入号码后再导出";
+constexpr std::string_view kExcelNumberEn =
+    "the ID number was turned into a number by Excel (scientific notation), which keeps only 15 digits; format the "
+    "column as text, enter or import the numbers again and export again";
+
 /// Why `text` does not have the shape of an ID number (18 characters, 17 digits then a digit or
 /// X), naming Excel's damage where it shows; nothing when it has that shape.
-std::optional<std::string> shape_problem(std::string_view text) {
-  if (text.empty()) return "the cell is empty";
-  if (is_scientific(text)) {
-    return "the ID number was turned into a number by Excel (scientific notation), which keeps only "
-           "15 digits; format the column as text, enter or import the numbers again and export again";
-  }
-  if (text.size() == 15 && all_digits(text)) {
-    return "it has 15 digits, the form of a first-generation ID number; 15-digit numbers must be "
-           "converted to the 18-digit number of GB 11643-1999";
-  }
+std::optional<std::string> shape_problem(std::string_view text, source::Lang lang) {
+  const bool zh = lang == source::Lang::zh;
+  if (text.empty()) return zh ? "单元格为空" : "the cell is empty";
+  if (is_scientific(text)) return std::string(zh ? kExcelNumberZh : kExcelNumberEn);
   const std::size_t chars = count_chars(text);
   if (chars != kIdLength) {
+    if (zh) return "它有" + std::to_string(chars) + "个字符，应为18个";
     return "it has " + std::to_string(chars) + (chars == 1 ? " character" : " characters") + ", expected 18";
   }
-  if (const BadChar bad = first_bad_char(text); bad.place != 0) return describe_bad_char(bad);
+  if (const BadChar bad = first_bad_char(text); bad.place != 0) return describe_bad_char(bad, lang);
   return std::nullopt;
+}
+
+/// The reason, in `lang`, why the birth date digits `y`, `m`, `d` make no date, naming at most
+/// the year and month ("February 1990 has 28 days"): never the whole date.
+std::string birth_date_reason(int y, int m, int d, source::Lang lang) {
+  if (lang == source::Lang::zh) return invalid_date_reason(y, m, d, lang);
+  const auto birth = calendar::make_date(y, m, d);
+  if (birth) return {};
+  const std::string& msg = birth.error().message;
+  const std::size_t colon = msg.find(": ");
+  return colon == std::string::npos ? std::string() : msg.substr(colon + 2);
 }
 
 }  // namespace
@@ -163,49 +181,83 @@ std::string mask_resident_id(std::string_view text) {
   return out;
 }
 
-bool check_resident_id(std::string_view text, std::string& normalized, std::string& error) {
-  const auto fail = [&](std::string why) {
-    error = masked_quoted(text) + " is not a valid resident ID number: " + why;
+bool resident_id_from_15(std::string_view first15, std::string& out) {
+  if (first15.size() != 15 || !all_digits(first15)) return false;
+  // GB 11643-1999: the 6-digit region, "19" and the two-digit year, month, day and the 3-digit
+  // sequence make the 17 digits; the check character follows.
+  out.assign(first15.substr(0, 6));
+  out += "19";
+  out += first15.substr(6);
+  out += resident_id_check_char(out);
+  return true;
+}
+
+bool check_resident_id(std::string_view raw, std::string& normalized, std::string& error, source::Lang lang) {
+  const bool zh = lang == source::Lang::zh;
+  // Excel's text prefix: a cell typed as '110101… keeps its digits as text, and some exports keep
+  // the apostrophe. It is no part of the number.
+  const std::string_view text = raw.starts_with('\'') ? raw.substr(1) : raw;
+  const auto fail = [&](const std::string& why) {
+    error = masked_quoted(text) + (zh ? " 不是有效的居民身份证号码：" : " is not a valid resident ID number: ") + why;
     return false;
   };
+  // A first-generation number: converted, its birth date (19YYMMDD) checked.
+  if (text.size() == 15 && all_digits(text)) {
+    const int year = 1900 + to_int(text.substr(6, 2));
+    const int month = to_int(text.substr(8, 2));
+    const int day = to_int(text.substr(10, 2));
+    if (!calendar::make_date(year, month, day)) {
+      const std::string reason = birth_date_reason(year, month, day, lang);
+      return fail(zh ? "它是15位的第一代身份证号码，但其中的出生日期（第7-12位）不存在" + (reason.empty() ? "" : "（" + reason + "）")
+                     : "it has 15 digits, the form of a first-generation ID number, but its birth date (digits 7-12) "
+                       "does not exist" + (reason.empty() ? "" : " (" + reason + ")"));
+    }
+    resident_id_from_15(text, normalized);
+    return true;
+  }
   // The common case: 17 digits and a digit or X. Everything else is diagnosed below.
   const bool shaped = text.size() == kIdLength && all_digits(text.substr(0, 17)) &&
                       (is_digit(text[17]) || text[17] == 'X' || text[17] == 'x');
   if (!shaped) {
-    if (const auto why = shape_problem(text)) return fail(*why);
+    if (const auto why = shape_problem(text, lang)) return fail(*why);
   }
 
   // 18 ASCII characters from here on.
   const char expected = resident_id_check_char(text.substr(0, 17));
   const char given = text[17] == 'x' ? 'X' : text[17];
   if (given != expected && text.substr(15) == "000") {
-    return fail("it ends in 000 and its check character is wrong: the last digits were lost to Excel's "
-                "15-digit precision; format the column as text, enter or import the numbers again and "
-                "export again");
+    return fail(zh ? "它以 000 结尾且校验码不对：末几位数字因 Excel 只保留 15 位有效数字而丢失；请把该列设为文本格式，"
+                     "重新录入或导入号码后再导出"
+                   : "it ends in 000 and its check character is wrong: the last digits were lost to Excel's "
+                     "15-digit precision; format the column as text, enter or import the numbers again and "
+                     "export again");
   }
   // The reason may name the year and month of the birth date, never the whole date: the masked
   // form hides exactly digits 7-14, and together they would show the whole number.
   const int year = to_int(text.substr(6, 4));
-  if (year < kMinBirthYear) return fail("its birth date (digits 7-14) is before the year 1800");
-  const auto birth = calendar::make_date(year, to_int(text.substr(10, 2)), to_int(text.substr(12, 2)));
-  if (!birth) {
-    const std::string& m = birth.error().message;
-    const std::size_t colon = m.find(": ");
-    const std::string reason = colon == std::string::npos ? std::string() : " (" + m.substr(colon + 2) + ")";
-    return fail("its birth date (digits 7-14) does not exist" + reason);
+  if (year < kMinBirthYear) {
+    return fail(zh ? "其中的出生日期（第7-14位）早于1800年" : "its birth date (digits 7-14) is before the year 1800");
+  }
+  const int month = to_int(text.substr(10, 2));
+  const int day = to_int(text.substr(12, 2));
+  if (!calendar::make_date(year, month, day)) {
+    const std::string reason = birth_date_reason(year, month, day, lang);
+    return fail(zh ? "其中的出生日期（第7-14位）不存在" + (reason.empty() ? "" : "（" + reason + "）")
+                   : "its birth date (digits 7-14) does not exist" + (reason.empty() ? "" : " (" + reason + ")"));
   }
   if (given != expected) {
-    return fail(std::string("the check character is '") + given + "', but the first 17 digits give '" +
-                expected + "'; a digit was probably mistyped");
+    return fail(zh ? std::string("校验码是 '") + given + "'，但按前17位算出的应为 '" + expected + "'：可能有一位数字录错"
+                   : std::string("the check character is '") + given + "', but the first 17 digits give '" + expected +
+                         "'; a digit was probably mistyped");
   }
   normalized.assign(text);
   normalized[17] = given;
   return true;
 }
 
-IdCheckResult check_resident_id(std::string_view text) {
+IdCheckResult check_resident_id(std::string_view text, source::Lang lang) {
   IdCheckResult r;
-  r.ok = check_resident_id(text, r.normalized, r.error);
+  r.ok = check_resident_id(text, r.normalized, r.error, lang);
   if (!r.ok) r.normalized.clear();
   return r;
 }

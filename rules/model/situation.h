@@ -32,11 +32,12 @@ class Situation {
     strings_.clear();
   }
 
-  /// Sets fact `index` to a known value. String contents are copied into the situation.
+  /// Sets fact `index` to a known value. String contents (string, text and resident ID values)
+  /// are copied into the situation.
   void set(std::size_t index, Value v) {
-    if (v.known() && v.kind == Kind::string) {
+    if (v.known() && (v.kind == Kind::string || v.kind == Kind::text || v.kind == Kind::resident_id)) {
       strings_.emplace_back(v.str());
-      v = Value::make_string(strings_.back());
+      v = Value::make_string(strings_.back(), v.kind);
     }
     facts_[index] = v;
   }

@@ -27,8 +27,9 @@ const Type kInt = Type::of(Kind::integer);
 const Type kString = Type::of(Kind::string);
 const Type kId = Type::of(Kind::resident_id);
 
-constexpr CellOptions kNoSerials{};
-constexpr CellOptions kSerials{true};
+// The English messages (the Chinese ones are tested below with kZh).
+constexpr CellOptions kNoSerials{false, source::Lang::en};
+constexpr CellOptions kSerials{true, source::Lang::en};
 
 // The parse of one cell, with what came out.
 struct Parsed {
@@ -178,7 +179,7 @@ TEST(DateCell, Garbage) {
   for (std::string_view text :
        {"yesterday", "2025", "2025-06", "2025-06-30-", "2025-06/30", "2025/6.30", "2025//6/30", "25/6/30",
         "6/30/2025", "30.06.2025", "2025-006-30", "2025-06-030", "2025年6月30", "2025年6月", "6月30日",
-        "２０２５-06-30", "2025-06-30T00:00", "202506300", "2025063", "-2025-06-30", "+20250630",
+        "2025-06-30T00:00", "202506300", "2025063", "-2025-06-30", "+20250630",
         "2025 06 30", "2025.6.30.", "1.2E+3", "45838.", "45838.5", "123456", "100000-01-01"}) {
     const auto p = parse(text, kDate);
     EXPECT_EQ(p.status, CellStatus::error) << text;
@@ -303,7 +304,8 @@ TEST(BoolCell, Rejected) {
   for (std::string_view text : {"对", "错", "t", "f", "on", "off", "2", "1.0", "-1", "yes!", "是的", "truee", "Y N"}) {
     const auto p = parse(text, kBool);
     EXPECT_EQ(p.status, CellStatus::error) << text;
-    EXPECT_EQ(p.error, "'" + std::string(text) + "' is not a yes/no value (是/否, true/false, yes/no, Y/N or 1/0)");
+    EXPECT_EQ(p.error,
+              "'" + std::string(text) + "' is not a yes/no value (是/否, √/×, 有/无, true/false, yes/no, Y/N or 1/0)");
   }
 }
 
@@ -515,14 +517,14 @@ TEST(ResidentIdCell, ValidNumbersViewTheText) {
   std::string error;
   Value out;
   const std::string cell = " 110101199003070011\xE3\x80\x80";
-  ASSERT_EQ(parse_resident_id_cell(cell, normalized, out, error), CellStatus::value) << error;
+  ASSERT_EQ(parse_resident_id_cell(cell, normalized, out, error, source::Lang::en), CellStatus::value) << error;
   EXPECT_EQ(out.kind, Kind::resident_id);
   EXPECT_EQ(out.str(), "110101199003070011");
   EXPECT_EQ(out.str().data(), cell.data() + 1);
   EXPECT_EQ(error, "");
 
   const std::string upper = "11010120000229123X";
-  ASSERT_EQ(parse_resident_id_cell(upper, normalized, out, error), CellStatus::value) << error;
+  ASSERT_EQ(parse_resident_id_cell(upper, normalized, out, error, source::Lang::en), CellStatus::value) << error;
   EXPECT_EQ(out.str().data(), upper.data());
 }
 
@@ -531,7 +533,7 @@ TEST(ResidentIdCell, LowercaseXViewsTheNormalizedCopy) {
   std::string error;
   Value out;
   const std::string cell = "11010120000229123x ";
-  ASSERT_EQ(parse_resident_id_cell(cell, normalized, out, error), CellStatus::value) << error;
+  ASSERT_EQ(parse_resident_id_cell(cell, normalized, out, error, source::Lang::en), CellStatus::value) << error;
   EXPECT_EQ(out.str(), "11010120000229123X");
   EXPECT_EQ(out.str().data(), normalized.data());
 }
@@ -540,17 +542,17 @@ TEST(ResidentIdCell, EmptyAndErrors) {
   std::string normalized;
   std::string error;
   Value out = Value::make_int(1);
-  EXPECT_EQ(parse_resident_id_cell(" \xE3\x80\x80 ", normalized, out, error), CellStatus::empty);
+  EXPECT_EQ(parse_resident_id_cell(" \xE3\x80\x80 ", normalized, out, error, source::Lang::en), CellStatus::empty);
   EXPECT_EQ(out.state, model::State::unknown);
   EXPECT_TRUE(out.missing.none());
 
-  EXPECT_EQ(parse_resident_id_cell(" 1.10101E+17 ", normalized, out, error), CellStatus::error);
+  EXPECT_EQ(parse_resident_id_cell(" 1.10101E+17 ", normalized, out, error, source::Lang::en), CellStatus::error);
   EXPECT_NE(error.find("scientific notation"), std::string::npos) << error;
-  EXPECT_EQ(parse_resident_id_cell("110101199003070012", normalized, out, error), CellStatus::error);
+  EXPECT_EQ(parse_resident_id_cell("110101199003070012", normalized, out, error, source::Lang::en), CellStatus::error);
   EXPECT_EQ(error,
             "'110101********0012' is not a valid resident ID number: the check character is '2', but the first 17 "
             "digits give '1'; a digit was probably mistyped");
-  EXPECT_EQ(parse_resident_id_cell("110101199003072000", normalized, out, error), CellStatus::error);
+  EXPECT_EQ(parse_resident_id_cell("110101199003072000", normalized, out, error, source::Lang::en), CellStatus::error);
   EXPECT_NE(error.find("15-digit precision"), std::string::npos) << error;
 }
 
@@ -574,7 +576,92 @@ TEST(ResidentIdCell, ThroughParseCell) {
             "'110101********0014' is not a valid resident ID number: its birth date (digits 7-14) does not exist "
             "(February 1990 has 28 days)");
   EXPECT_EQ(parse("1.10101E+17", kId).status, CellStatus::error);
-  EXPECT_EQ(parse("110101900307001", kId).status, CellStatus::error);
+}
+
+TEST(ResidentIdCell, FifteenDigitsAndApostropheViewTheNormalizedCopy) {
+  // 110101 900307 001 -> 110101 19900307 001 + '1' (hand-computed in resident_id_test.cpp:
+  // 25 + 129 = 154 = 14*11 + 0 -> '1').
+  const auto p = parse(" 110101900307001 ", kId);
+  ASSERT_EQ(p.status, CellStatus::value) << p.error;
+  EXPECT_EQ(p.value.str(), "110101199003070011");
+  EXPECT_EQ(p.value.str().data(), p.normalized.data());
+  const auto q = parse("'110101198512314569", kId);
+  ASSERT_EQ(q.status, CellStatus::value) << q.error;
+  EXPECT_EQ(q.value.str(), "110101198512314569");
+  EXPECT_EQ(q.value.str().data(), q.normalized.data());
+}
+
+// --- more spellings (issue 11) ---
+
+constexpr CellOptions kZh{};  // the default: messages in Chinese
+
+TEST(DateCell, FullWidthDigitsAndSeparators) {
+  for (std::string_view text : {"２０２４年２月２９日", "２０２４／２／２９", "２０２４－０２－２９", "２０２４．２．２９",
+                                "２０２４０２２９", "2024年２月29日", "２０２４-02-29", "２０２４年 ２月 ２９号",
+                                "２０２４／２／２９ ０：００", "\xE3\x80\x80２０２４年２月２９日\xE3\x80\x80"}) {
+    EXPECT_EQ(date_text(parse(text, kDate)), "2024-02-29") << text;
+  }
+  // Impossible full-width days are refused, quoting the cell as written.
+  const auto p = parse("２０２３年２月２９日", kDate, kZh);
+  EXPECT_EQ(p.status, CellStatus::error);
+  EXPECT_EQ(p.error, "'２０２３年２月２９日' 不是有效的日期：2023年2月只有28天");
+  EXPECT_EQ(parse("２０２３年２月２９日", kDate).error, "'２０２３年２月２９日' is not a valid date: February 2023 has 28 days");
+  // Full-width letters are no date either.
+  EXPECT_EQ(parse("ｙｅｓｔｅｒｄａｙ", kDate).status, CellStatus::error);
+}
+
+TEST(DateCell, ChineseMessages) {
+  EXPECT_EQ(parse("2025/13/01", kDate, kZh).error, "'2025/13/01' 不是有效的日期：没有13月");
+  EXPECT_EQ(parse("2025-01-00", kDate, kZh).error, "'2025-01-00' 不是有效的日期：没有0日");
+  EXPECT_EQ(parse("10000/1/1", kDate, kZh).error, "'10000/1/1' 不是有效的日期：年份须在 0001 至 9999 之间");
+  EXPECT_EQ(parse("yesterday", kDate, kZh).error,
+            "'yesterday' 不是日期（可写 2025-06-30、2025/6/30、2025.6.30、2025年6月30日 或 20250630）");
+  EXPECT_EQ(parse("45838", kDate, kZh).error,
+            "'45838' 不是日期（可写 2025-06-30、2025/6/30、2025.6.30、2025年6月30日 或 20250630）；它像是 Excel 的序列日期："
+            "要按序列日期读取，请加 --excel-serial-dates 运行");
+  EXPECT_EQ(parse("2025/6/30 8:30", kDate, kZh).error, "'2025/6/30 8:30' 是带时刻的日期；这里只填日期（如 2025-06-30）");
+  const CellOptions serials_zh{true, source::Lang::zh};
+  EXPECT_EQ(parse("60", kDate, serials_zh).error,
+            "'60' 是 Excel 中 1900-02-29 的序列号，这一天并不存在（Excel 把 1900 年当作闰年）：请填写实际的日期");
+  // An ID-like run of digits is masked in Chinese messages too.
+  EXPECT_EQ(parse("110101199003078515", kDate, kZh).error,
+            "'110101********8515' 不是日期（可写 2025-06-30、2025/6/30、2025.6.30、2025年6月30日 或 20250630）");
+}
+
+TEST(BoolCell, TicksCrossesAndYouWu) {
+  struct Case {
+    std::string_view text;
+    bool value;
+  };
+  const Case cases[] = {{"√", true},  {"×", false}, {"✓", true}, {"✗", false}, {"✔", true},
+                        {"✘", false}, {"有", true}, {"无", false}, {" √ ", true}};
+  for (const auto& c : cases) {
+    const auto p = parse(c.text, kBool);
+    ASSERT_EQ(p.status, CellStatus::value) << c.text << ": " << p.error;
+    EXPECT_EQ(p.value.boolean, c.value) << c.text;
+  }
+  // 对/错 are ambiguous (in a column 信息有误, 错 may mean "yes, wrong"): refused, in Chinese by default.
+  EXPECT_EQ(parse("错", kBool, kZh).error, "'错' 不是“是/否”值（可写 是/否、√/×、有/无、true/false、yes/no、Y/N 或 1/0）");
+  EXPECT_EQ(parse("x", kBool, kZh).status, CellStatus::error);  // a Latin x is not a cross
+}
+
+TEST(IntegerCell, ChineseMessages) {
+  EXPECT_EQ(parse("1,000", kInt, kZh).error, "'1,000' 不是整数（数字，可带正负号，如 12 或 -3）");
+  EXPECT_EQ(parse("92233720368547758080", kInt, kZh).error,
+            "'922337**********8080' 不是整数：数值太大（上限为 9223372036854775807）");
+}
+
+TEST(EnumCell, AliasesAndChineseMessages) {
+  auto enums = status_enums();
+  enums[1].values[1].aliases = {"在读", "在校学生", "Enrolled"};
+  const Type t = Type::enumeration(1);
+  for (std::string_view text : {"在读", "在校学生", "在校生", "enrolled_student", "ENROLLED", "enrolled"}) {
+    const auto p = parse(text, t, kZh, enums);
+    ASSERT_EQ(p.status, CellStatus::value) << text << ": " << p.error;
+    EXPECT_EQ(p.value.enum_index, 1u) << text;
+  }
+  const auto bad = parse("老生", t, kZh, enums);
+  EXPECT_EQ(bad.error, "'老生' 不是以下之一：new_student（新生）、enrolled_student（在校生）、graduate");
 }
 
 }  // namespace

@@ -227,13 +227,66 @@ TEST(ResidentId, ExcelFifteenDigitPrecision) {
   }
 }
 
-TEST(ResidentId, FirstGenerationFifteenDigits) {
+TEST(ResidentId, FirstGenerationFifteenDigitsAreConverted) {
+  // GB 11643-1999 converts a 15-digit number (region 110101, YYMMDD 900307, sequence 001) by
+  // inserting 19 before the year and appending the check character of the 17 digits
+  // 110101 19900307 001, computed by hand for kId1 above: 25 + 129 = 154 = 14*11 + 0 -> '1'.
   const auto r = check_resident_id("110101900307001");
-  ASSERT_FALSE(r.ok);
-  EXPECT_EQ(r.error,
-            "'110101*****7001' is not a valid resident ID number: it has 15 digits, the form of a "
-            "first-generation ID number; 15-digit numbers must be converted to the 18-digit number of "
-            "GB 11643-1999");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.normalized, "110101199003070011");
+  EXPECT_EQ(r.normalized, kId1);
+  // 110101 851231 456 -> 110101 19851231 456 + check: kId3 above, 25 + 198 = 223 = 20*11 + 3 -> '9'.
+  EXPECT_EQ(check_resident_id("110101851231456").normalized, "110101198512314569");
+  // 110101 000229 123 -> 110101 19000229 123 + check: 25 + 1*2 + 9*1 + 0*6 + 0*3 + 0*7 + 2*9 + 2*10
+  //   + 9*5 + 1*8 + 2*4 + 3*2 = 25 + 2+9+18+20+45+8+8+6 = 141 = 12*11 + 9 -> "10X98765432"[9] = '3'.
+  // But 1900 is no leap year: 1900-02-29 does not exist, and the number is refused.
+  EXPECT_EQ(resident_id_check_char("11010119000229123"), '3');
+  const auto leap = check_resident_id("110101000229123");
+  ASSERT_FALSE(leap.ok);
+  EXPECT_EQ(leap.error,
+            "'110101*****9123' is not a valid resident ID number: it has 15 digits, the form of a "
+            "first-generation ID number, but its birth date (digits 7-12) does not exist (February 1900 has 28 days)");
+  EXPECT_EQ(check_resident_id("110101000229123", source::Lang::zh).error,
+            "'110101*****9123' 不是有效的居民身份证号码：它是15位的第一代身份证号码，但其中的出生日期（第7-12位）不存在"
+            "（1900年2月只有28天）");
+  // A 15-character text that is not 15 digits is no first-generation number.
+  EXPECT_FALSE(check_resident_id("11010190030700X").ok);
+}
+
+TEST(ResidentId, ExcelApostropheIsDropped) {
+  // '110101… is how Excel keeps a number as text; some exports keep the apostrophe.
+  std::string normalized;
+  std::string error;
+  ASSERT_TRUE(check_resident_id("'110101199003070011", normalized, error)) << error;
+  EXPECT_EQ(normalized, "110101199003070011");
+  ASSERT_TRUE(check_resident_id("'110101900307001", normalized, error)) << error;
+  EXPECT_EQ(normalized, "110101199003070011");
+  ASSERT_TRUE(check_resident_id("'11010120000229123x", normalized, error)) << error;
+  EXPECT_EQ(normalized, "11010120000229123X");
+  // Only one, and only at the front; the message masks the number without it.
+  EXPECT_FALSE(check_resident_id("''110101199003070011", normalized, error));
+  EXPECT_FALSE(check_resident_id("110101199003070011'", normalized, error));
+  EXPECT_FALSE(check_resident_id("'110101199003070012", normalized, error));
+  EXPECT_EQ(error, "'110101********0012' is not a valid resident ID number: the check character is '2', but the "
+                   "first 17 digits give '1'; a digit was probably mistyped");
+}
+
+TEST(ResidentId, ChineseMessages) {
+  using source::Lang;
+  EXPECT_EQ(check_resident_id("110101199003070012", Lang::zh).error,
+            "'110101********0012' 不是有效的居民身份证号码：校验码是 '2'，但按前17位算出的应为 '1'：可能有一位数字录错");
+  EXPECT_EQ(check_resident_id("1.10101E+17", Lang::zh).error,
+            "'1.1********' 不是有效的居民身份证号码：身份证号被 Excel 改成了数字（科学计数法），只保留了 15 位有效数字："
+            "请把该列设为文本格式，重新录入或导入号码后再导出");
+  EXPECT_EQ(check_resident_id("1101011990030700", Lang::zh).error,
+            "'110101******0700' 不是有效的居民身份证号码：它有16个字符，应为18个");
+  EXPECT_EQ(check_resident_id("1101O1199003070011", Lang::zh).error,
+            "'1101O1********0011' 不是有效的居民身份证号码：第5个字符（'O'）不是数字");
+  EXPECT_EQ(check_resident_id(kIdFeb30, Lang::zh).error,
+            "'110101********0014' 不是有效的居民身份证号码：其中的出生日期（第7-14位）不存在（1990年2月只有28天）");
+  EXPECT_EQ(check_resident_id("110101199003072000", Lang::zh).error.find("末几位数字因 Excel 只保留 15 位有效数字而丢失") !=
+                std::string::npos,
+            true);
 }
 
 TEST(ResidentId, Mask) {
@@ -261,7 +314,7 @@ TEST(ResidentId, Mask) {
 TEST(ResidentId, NoMessageContainsTheWholeNumber) {
   std::vector<std::string> inputs = {
       "110101199003070012", "11010119900307001", "1101011990030700111", "1101O1199003070011",
-      "11010119900307001A", std::string(kIdFeb30), "110101199003072000", "110101900307001",
+      "11010119900307001A", std::string(kIdFeb30), "110101199003072000", "110101000229123",
       "1.10101199003077E+17", "11010119900307001x", "110101200002291230", make_id("17991231", "001"),
       make_id("20230229", "001"), "11010119900307001111111", "110101199003070011 张三"};
   for (const auto& text : inputs) {

@@ -228,5 +228,100 @@ TEST(RosterReader, Utf8Validation) {
   EXPECT_EQ(prefix, 6u);
 }
 
+// --- issue 11: literal quotes, workbooks ---
+
+TEST(RosterReader, AQuoteInsideAnUnquotedCellIsReadLiterally) {
+  // Row 2's remark holds 外号"小明": no quote opens the cell, so none can swallow a row; the
+  // quotes are text and counted, the rows around it read as usual.
+  const std::string text = "学号,备注,退役日期\r\n1,外号\"小明\",2024-02-29\r\n2,无,2024-03-01\r\n";
+  for (const std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{1} << 16}) {
+    for (const auto e : {Encoding::utf8, Encoding::gb18030}) {
+      std::istringstream in(e == Encoding::utf8 ? text : encode(text, "GB18030"));
+      RosterReader reader(in, e, chunk);
+      Record rec;
+      std::vector<std::vector<std::string>> rows;
+      std::vector<std::uint32_t> quotes;
+      std::vector<std::size_t> numbers;
+      while (reader.next(rec)) {
+        std::vector<std::string> fields;
+        for (std::size_t i = 0; i < rec.size(); ++i) fields.emplace_back(rec.field(i));
+        rows.push_back(fields);
+        quotes.push_back(rec.literal_quotes);
+        numbers.push_back(rec.row);
+      }
+      EXPECT_FALSE(reader.error()) << *reader.error();
+      EXPECT_EQ(reader.stop(), RosterStop::none);
+      EXPECT_EQ(rows, (Rows{{"学号", "备注", "退役日期"}, {"1", "外号\"小明\"", "2024-02-29"}, {"2", "无", "2024-03-01"}}))
+          << "chunk " << chunk;
+      EXPECT_EQ(quotes, (std::vector<std::uint32_t>{0, 2, 0})) << "chunk " << chunk;
+      EXPECT_EQ(numbers, (std::vector<std::size_t>{1, 2, 3}));
+    }
+  }
+  // At the end of a cell, of a row and of the file, too; a record reused keeps no count.
+  const auto r = read_all("a,b\r\nx\",y\"\r\nz,\"q\"\r\nw\"");
+  EXPECT_EQ(r.rows, (Rows{{"a", "b"}, {"x\"", "y\""}, {"z", "q"}, {"w\""}}));
+}
+
+TEST(RosterReader, AnUnclosedQuoteStillStopsTheRun) {
+  // A quote that opens a cell and never closes would swallow rows 3 and 4: the run stops, naming row 2.
+  std::istringstream in("学号,备注\r\n1,\"外号小明,其他\r\n2,a\r\n3,b\r\n");
+  RosterReader reader(in, Encoding::utf8);
+  Record rec;
+  std::size_t records = 0;
+  while (reader.next(rec)) ++records;
+  EXPECT_EQ(records, 1u);
+  ASSERT_TRUE(reader.error());
+  EXPECT_EQ(reader.stop(), RosterStop::broken_quotes);
+  EXPECT_TRUE(reader.error()->starts_with("row 2: the CSV structure is broken")) << *reader.error();
+  ASSERT_TRUE(reader.error_zh());
+  EXPECT_TRUE(reader.error_zh()->starts_with("第2行：CSV 文件的结构有误")) << *reader.error_zh();
+  // Text after a closing quote stops it too ("c"d): the quote opened a cell.
+  std::istringstream after("a,b\r\n1,\"c\"d\r\n2,e\r\n");
+  RosterReader r2(after, Encoding::utf8);
+  while (r2.next(rec)) {
+  }
+  EXPECT_EQ(r2.stop(), RosterStop::broken_quotes);
+}
+
+TEST(RosterReader, WorkbooksAreRecognisedByTheirFirstBytes) {
+  struct Case {
+    std::string bytes;
+    std::string_view en;
+    std::string_view zh;
+  };
+  // The first bytes of each format, as a file would start (the rest is made up).
+  const std::string zip = std::string("PK\x03\x04\x14\x00\x06\x00\x08\x00", 10) + std::string(16, '\0') +
+                          "[Content_Types].xml";
+  const std::string ods = std::string("PK\x03\x04\x14\x00\x00\x08\x00\x00", 10) + std::string(16, '\0') +
+                          std::string("\x08\x00\x00\x00", 4) + "mimetypeapplication/vnd.oasis.opendocument.spreadsheetPK";
+  const std::string ole2("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00\x00\x00", 12);
+  const Case cases[] = {
+      {zip, "it is an Excel workbook (.xlsx), not a CSV file",
+       "它是 Excel 工作簿（.xlsx），不是 CSV 文件：请在 Excel 或 WPS 中“另存为”CSV UTF-8（逗号分隔）后再运行"},
+      {ole2, "it is an Excel 97-2003 workbook (.xls), not a CSV file",
+       "它是 Excel 97-2003 工作簿（.xls），不是 CSV 文件：请在 Excel 或 WPS 中“另存为”CSV UTF-8（逗号分隔）后再运行"},
+      {ods, "it is an OpenDocument spreadsheet (.ods), not a CSV file",
+       "它是 OpenDocument 电子表格（.ods），不是 CSV 文件：请在 WPS、LibreOffice 或 Excel 中“另存为”CSV UTF-8（逗号分隔）后再运行"},
+  };
+  for (const auto& c : cases) {
+    for (const auto e : {Encoding::automatic, Encoding::utf8, Encoding::gb18030}) {
+      std::istringstream in(c.bytes);
+      RosterReader reader(in, e);
+      Record rec;
+      EXPECT_FALSE(reader.next(rec));
+      EXPECT_EQ(reader.stop(), RosterStop::not_csv);
+      ASSERT_TRUE(reader.error());
+      EXPECT_TRUE(reader.error()->starts_with(c.en)) << *reader.error();
+      EXPECT_EQ(reader.error()->find("quote"), std::string::npos);
+      ASSERT_TRUE(reader.error_zh());
+      EXPECT_EQ(*reader.error_zh(), c.zh);
+      EXPECT_FALSE(reader.read_error());
+    }
+  }
+  // A CSV starting with PK (a header named so) is no workbook.
+  const auto r = read_all("PK,x\r\n1,2\r\n");
+  EXPECT_EQ(r.rows, (Rows{{"PK", "x"}, {"1", "2"}}));
+}
+
 }  // namespace
 }  // namespace rules::batch

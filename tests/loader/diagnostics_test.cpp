@@ -24,6 +24,7 @@
 #include <tuple>
 #include <vector>
 
+#include "calendar/date.h"
 #include "loader/load.h"
 #include "loader/situation_reader.h"
 #include "model/situation.h"
@@ -586,7 +587,7 @@ TEST_F(Situations, GoodTomlAndJsonSetTheFacts) {
 TEST_F(Situations, TomlUnknownFactIsReportedAtItsKey) {
   EXPECT_EQ(read("s.toml", "discharge_date = 2025-06-15\n  discharge_dat = 2025-06-15\n", false),
             Ws{"s.toml:2:3 situation_unknown_fact"});
-  EXPECT_EQ(read("s.toml", "[facts]\nnote = \"退役\"\n\"退役日期\" = 2025-06-15\n", false),
+  EXPECT_EQ(read("s.toml", "[facts]\nnote = \"退役\"\n\"退役日其\" = 2025-06-15\n", false),
             Ws{"s.toml:3:1 situation_unknown_fact"});
 }
 
@@ -663,6 +664,115 @@ TEST_F(Situations, SetFact) {
   EXPECT_TRUE(fact("discharge_date").known());
   EXPECT_EQ(set("discharge_date=", true), Ws{});
   EXPECT_FALSE(fact("discharge_date").known());
+}
+
+// ---- issue 11: every spelling batch accepts, in situations and --set --------------------------
+
+TEST_F(Situations, KeysByNameInAnyCaseLabelOrCsvHeader) {
+  EXPECT_EQ(read("s.toml", "\"退役日期\" = \"2024年2月29日\"\n\"入伍前身份\" = \"在读\"\nCredits = 3\n", true), Ws{});
+  EXPECT_EQ(fact("discharge_date").date, *calendar::make_date(2024, 2, 29));
+  EXPECT_EQ(fact("enlisted_as").enum_index, 1u);
+  EXPECT_EQ(fact("credits").integer, 3);
+  EXPECT_EQ(read("s.json", R"({"Discharge_Date": "2024/2/29", "退役军人": "√", "备注": "外号\"小明\""})", true), Ws{});
+  EXPECT_EQ(fact("discharge_date").date, *calendar::make_date(2024, 2, 29));
+  EXPECT_TRUE(fact("veteran").boolean);
+  EXPECT_EQ(fact("note").str(), "外号\"小明\"");
+  // JSON null by label.
+  EXPECT_EQ(read("s.json", R"({"学分": 3, "退役日期": null})", true), Ws{});
+  EXPECT_FALSE(fact("discharge_date").known());
+  // One fact under two of its names is refused: the later would silently win.
+  EXPECT_EQ(read("s.toml", "discharge_date = 2024-02-29\n\"退役日期\" = 2024-03-01\n", false),
+            Ws{"s.toml:2:1 situation_syntax"});
+  EXPECT_EQ(diags_[0].message, "fact discharge_date is given twice, as 'discharge_date' and as '退役日期'");
+  EXPECT_EQ(diags_[0].message_zh, "事实 discharge_date（退役日期）给了两次：'discharge_date' 和 '退役日期'");
+}
+
+TEST_F(Situations, SetTakesEveryCellSpelling) {
+  situation_.reset(pack_->policy.facts.size());
+  const auto date = [&](std::string_view text) {
+    EXPECT_EQ(set("退役日期=" + std::string(text), true), Ws{}) << text;
+    return calendar::format_date(fact("discharge_date").date);
+  };
+  EXPECT_EQ(date("2024年2月29日"), "2024-02-29");
+  EXPECT_EQ(date("2024/2/28"), "2024-02-28");
+  EXPECT_EQ(date("20240227"), "2024-02-27");
+  EXPECT_EQ(date("2024.2.26"), "2024-02-26");
+  EXPECT_EQ(date("2024/2/25 0:00"), "2024-02-25");
+  EXPECT_EQ(date("２０２４年２月２４日"), "2024-02-24");
+  EXPECT_EQ(date("２０２４／２／２３"), "2024-02-23");
+  EXPECT_EQ(date("\xE3\x80\x80" "2024-02-22 "), "2024-02-22");
+  // Names in any ASCII case, labels and CSV headers as keys; enum labels and aliases; yes/no words.
+  EXPECT_EQ(set("ENLISTED_AS=在读", true), Ws{});
+  EXPECT_EQ(fact("enlisted_as").enum_index, 1u);
+  EXPECT_EQ(set("入伍时身份=新生", true), Ws{});
+  EXPECT_EQ(fact("enlisted_as").enum_index, 0u);
+  EXPECT_EQ(set("入伍前身份=在校学生", true), Ws{});
+  EXPECT_EQ(fact("enlisted_as").enum_index, 1u);
+  for (const auto& [text, value] : std::vector<std::pair<std::string, bool>>{
+           {"√", true}, {"×", false}, {"有", true}, {"无", false}, {"是", true}, {"否", false}, {"Yes", true}}) {
+    EXPECT_EQ(set("退役军人=" + text, true), Ws{}) << text;
+    EXPECT_EQ(fact("veteran").boolean, value) << text;
+  }
+  EXPECT_EQ(set("学分=12.0", true), Ws{});
+  EXPECT_EQ(fact("credits").integer, 12);
+  // An empty value by label clears the fact.
+  EXPECT_EQ(set("退役日期=", true), Ws{});
+  EXPECT_FALSE(fact("discharge_date").known());
+}
+
+TEST_F(Situations, FifteenDigitIdNumbersAreConvertedAndKept) {
+  // 110101 900307 001 -> 110101 19900307 001 + check '1' (7*1+9*1+5*1+4*1 = 25 for 110101;
+  // + 1*2 9*1 9*6 3*9 7*5 1*2 = 129 for the rest; 154 = 14*11 + 0 -> "10X98765432"[0] = '1').
+  situation_.reset(pack_->policy.facts.size());
+  EXPECT_EQ(set("身份证号码=110101900307001", true), Ws{});
+  EXPECT_EQ(fact("id_number").str(), "110101199003070011");
+  EXPECT_EQ(fact("id_number").kind, model::Kind::resident_id);
+  // From a file, whose text is gone after reading: the situation keeps its own copy.
+  EXPECT_EQ(read("s.json", R"({"证件号码": "'11010120000229123x"})", true), Ws{});
+  const std::string copy(fact("id_number").str());
+  EXPECT_EQ(copy, "11010120000229123X");
+  EXPECT_EQ(read("s.json", R"({"id_number": "110101199003070012"})", false), Ws{"s.json:1:2 situation_bad_value"});
+  EXPECT_EQ(diags_[0].message_zh,
+            "事实 id_number（身份证号）：'110101********0012' 不是有效的居民身份证号码：校验码是 '2'，但按前17位算出的应为 "
+            "'1'：可能有一位数字录错");
+}
+
+TEST_F(Situations, MessagesInChineseAndEnglish) {
+  situation_.reset(pack_->policy.facts.size());
+  EXPECT_EQ(set("退役日期=2023年2月29日", false), Ws{"--set 退役日期=2023年2月29日:0:0 situation_bad_value"});
+  EXPECT_EQ(diags_[0].message, "fact discharge_date (退役日期): '2023年2月29日' is not a valid date: February 2023 has 28 days");
+  EXPECT_EQ(diags_[0].message_zh, "事实 discharge_date（退役日期）：'2023年2月29日' 不是有效的日期：2023年2月只有28天");
+  EXPECT_EQ(set("入伍时身份=老生", false), Ws{"--set 入伍时身份=老生:0:0 situation_bad_value"});
+  EXPECT_EQ(diags_[0].message_zh, "事实 enlisted_as（入伍时身份）：'老生' 不是以下之一：new_student（新生）、enrolled_student（在校生）");
+  EXPECT_EQ(set("退役军人=对", false), Ws{"--set 退役军人=对:0:0 situation_bad_value"});
+  EXPECT_EQ(diags_[0].message_zh,
+            "事实 veteran（退役军人）：'对' 不是是或否（是/否、√/×、有/无、true/false、yes/no、Y/N 或 1/0）");
+  EXPECT_EQ(set("退役日其=2024-02-29", false), Ws{"--set 退役日其=2024-02-29:0:0 situation_unknown_fact"});
+  EXPECT_TRUE(diags_[0].message_zh.starts_with("'退役日其' 不是政策包 situation 的事实（可写事实的名称、标签或列名；事实有：退役日期；"))
+      << diags_[0].message_zh;
+  EXPECT_TRUE(diags_[0].message.starts_with("'退役日其' is not a fact of pack situation (a fact's name, label or CSV header; "
+                                            "facts: discharge_date, "))
+      << diags_[0].message;
+  EXPECT_EQ(set("退役日期", false), Ws{"--set 退役日期:0:0 situation_syntax"});
+  EXPECT_EQ(diags_[0].message_zh, "--set 的写法是 事实=值，如 --set 退役日期=2025-06-15（事实可写名称、标签或列名）");
+  EXPECT_EQ(read("s.json", "[1]", false), Ws{"s.json:1:1 situation_syntax"});
+  EXPECT_EQ(diags_[0].message_zh, "情形应是由“事实: 值”组成的对象");
+}
+
+TEST(EnumAliases, TheLoaderReadsThemAndRefusesAWordForTwoValues) {
+  std::vector<Diagnostic> io;
+  auto good = load_pack(read_pack_files(kPacks + "/good/situation.toml", io));
+  ASSERT_TRUE(good.ok()) << dump(good.diagnostics);
+  const auto& e = good.pack->policy.enums.at(0);
+  EXPECT_EQ(e.values[1].aliases, (std::vector<std::string>{"在读", "在校学生"}));
+  EXPECT_EQ(e.find_any_case("在读"), 1u);
+  EXPECT_EQ(e.find("在读"), std::nullopt);  // expressions keep to names and labels
+  auto bad = load_pack(read_pack_files(kPacks + "/bad/load_duplicate_name_enum_alias.toml", io));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.diagnostics.at(0).message,
+            "enum enlisted_as: alias '在读' of enrolled_student already names new_student; a word may mean one value only");
+  EXPECT_EQ(bad.diagnostics.at(0).message_zh,
+            "枚举 enlisted_as：enrolled_student 的别名“在读”已用于 new_student；同一个词只能表示一个值");
 }
 
 // ---- compile_standalone (policy calc) ---------------------------------------------------------
