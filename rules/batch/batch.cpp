@@ -279,6 +279,20 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
                                              "分隔：请另存为 CSV（逗号分隔）后重新运行"
                                        : "如果表头显示为乱码，文件是另一种编码：请试 --encoding gb18030 或 --encoding utf-8") +
                    "（policy facts 列出可用的表头；表头不在第1行时用 --header-row 指定）";
+    // Headers that look like accepted ones: most often the whole trouble (退役日其, 退役日期(年月日)).
+    std::vector<std::string> known;
+    for (const auto& f : facts) {
+      if (!f.label.empty()) known.push_back(f.label);
+      known.insert(known.end(), f.csv_headers.begin(), f.csv_headers.end());
+      known.push_back(f.name);
+    }
+    for (std::size_t c = 0; c < header.size(); ++c) {
+      const std::string_view h = clean_header(header.field(c));
+      if (auto like = header_suggestion(h, known)) {
+        d.message += "; " + column_name(c, h, Lang::en) + " may be “" + *like + "”";
+        d.message_zh += "；" + column_name(c, h, Lang::zh) + "是否应为“" + *like + "”？";
+      }
+    }
     diags.push_back(std::move(d));
   }
   return diags;
@@ -1094,8 +1108,9 @@ std::vector<std::string> summary_notes(const BatchSummary& summary, source::Lang
     if (summary.header_found_below) {
       notes.push_back(zh ? "第" + above + "行没有可识别的列名，视为标题行；表头从第" + header_row +
                                "行读取。CSV 结果原样保留标题行，行号与名单一致。如不对，请用 --header-row 指定表头所在行。"
-                         : "row" + std::string(summary.header_row == 2 ? " " : "s ") + above +
-                               " named no fact and were taken as title rows; the header was read from row " + header_row +
+                         : (summary.header_row == 2 ? "row 1 names no fact and was taken as a title row"
+                                                    : "rows " + above + " name no fact and were taken as title rows") +
+                               "; the header was read from row " + header_row +
                                ". A CSV result keeps the title rows as they were, so its rows are the roster's. If "
                                "this is wrong, name the header row with --header-row.");
     } else {

@@ -981,6 +981,18 @@ TEST(BatchHeaders, ANearMissIsNamedInTheSummaryInEitherLanguage) {
   EXPECT_TRUE(both.summary->suggestions.empty());
 }
 
+TEST(BatchHeaders, AHeaderOfNearMissesOnlyIsRefusedWithTheSuggestions) {
+  const auto r = run_lang("学号码,退役日其,入伍时身分\r\n1,2025-06-15,在校生\r\n");
+  ASSERT_EQ(r.diags.size(), 1u);
+  EXPECT_EQ(r.diags[0].code, "batch_bad_header");
+  // 学号码 is not 学号 with an annotation, and a 2-character header is only suggested when equal once folded.
+  EXPECT_TRUE(r.diags[0].message_zh.ends_with("（policy facts 列出可用的表头；表头不在第1行时用 --header-row 指定）"
+                                              "；B列（退役日其）是否应为“退役日期”？；C列（入伍时身分）是否应为“入伍时身份”？"))
+      << r.diags[0].message_zh;
+  EXPECT_TRUE(r.diags[0].message.ends_with("; column B (退役日其) may be “退役日期”; column C (入伍时身分) may be “入伍时身份”"))
+      << r.diags[0].message;
+}
+
 TEST(BatchHeaders, ATitleRowAboveTheHeaderIsFoundKeptAndSaid) {
   const std::string roster =
       "某某大学2025年退役复学学生名单,,\r\n"

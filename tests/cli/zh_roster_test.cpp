@@ -51,7 +51,7 @@ TEST(ZhRoster, TheSameNotesInEnglish) {
   const auto roster = tmp.write("roster.csv", kRoster);
   const auto r = run({"batch", roster, "--as-of", "2025-12-01", "--outputs", "retention_until", "--lang", "en"});
   EXPECT_EQ(r.code, 3) << r.describe();
-  EXPECT_TRUE(contains(r.err, "\n  row 1 named no fact and were taken as title rows; the header was read from row 2.")) << r.describe();
+  EXPECT_TRUE(contains(r.err, "\n  row 1 names no fact and was taken as a title row; the header was read from row 2.")) << r.describe();
   EXPECT_TRUE(contains(r.err, "\n  row 2, column D (录取日其) was not read: did you mean “录取日期”?\n")) << r.describe();
   EXPECT_TRUE(contains(r.err, "\n  column C (身份证号): most of it was damaged by Excel (3 of 3 non-empty cells")) << r.describe();
   EXPECT_TRUE(contains(r.err, "\n  row 4, column C (身份证号): '1.1********' ")) << r.describe();
