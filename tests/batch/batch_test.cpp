@@ -1150,5 +1150,17 @@ TEST(BatchCells, RowErrorsNameTheRowAndTheColumnLetterInTheRunsLanguage) {
             "column C (入伍时身份): '老生' is not one of new_student (新生), enrolled_student (在校生)");
 }
 
+TEST(BatchCells, AFailedOutputIsNamedByItsLabelInChineseWithTheCellsItReads) {
+  BatchOptions o;
+  o.outputs = {"retention_until"};
+  const auto r = run_lang("学号,退役日期\r\n1,9998/12/31\r\n", o);
+  ASSERT_TRUE(r.summary);
+  ASSERT_EQ(r.summary->first_errors.size(), 1u);
+  const std::string& m = r.summary->first_errors[0].second;
+  // The label of pack.toml's retention_until (rules-5-veterans.toml), then the name.
+  EXPECT_TRUE(m.starts_with("第2行 入学资格/学籍保留至（retention_until）：")) << m;
+  EXPECT_TRUE(m.ends_with("（B列（退役日期）：'9998/12/31'）")) << m;
+}
+
 }  // namespace
 }  // namespace rules::batch
