@@ -252,6 +252,12 @@ std::vector<std::string> split_commas(const std::string& s) {
   return out;
 }
 
+/// The summary's notes on the header and the columns (title rows, near-miss headers, columns
+/// Excel damaged, rows with warnings only), in the run's language, one indented line each.
+void print_header_notes(const rules::batch::BatchSummary& summary) {
+  for (const auto& note : rules::batch::summary_notes(summary, lang())) std::cerr << "  " << note << "\n";
+}
+
 }  // namespace
 
 void add_batch(CLI::App& app, Action& action) {
@@ -265,6 +271,7 @@ void add_batch(CLI::App& app, Action& action) {
     std::string output_encoding = "auto";
     std::string outputs;
     bool excel_serial_dates = false;
+    std::size_t header_row = 0;
     unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   };
   auto o = std::make_shared<Opts>();
@@ -286,6 +293,10 @@ void add_batch(CLI::App& app, Action& action) {
   cmd->add_option("--jobs", o->jobs, "Threads evaluating rows (default: the number of cores), the one reading and writing included (it evaluates once its reading and writing is done); the output does not depend on it")
       ->check(CLI::Range(1u, 256u));
   cmd->add_option("--outputs", o->outputs, "Comma-separated outputs to write (default: all but guidance text); status is computed over these");
+  cmd->add_option("--header-row", o->header_row,
+                  "The row holding the header (as the spreadsheet numbers it); the rows above it are title rows, kept "
+                  "in a CSV result (default: row 1, or the first of the next 10 rows that names a fact when row 1 names none)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
   cmd->add_option("--as-of", o->as_of, "Evaluation date YYYY-MM-DD (default: today in the policy time zone)");
   o->pack.add_to(*cmd);
   cmd->callback([o, cmd, &action] {
@@ -312,6 +323,8 @@ void add_batch(CLI::App& app, Action& action) {
       options.as_of = *as_of;
       options.jobs = o->jobs;
       options.excel_serial_dates = o->excel_serial_dates;
+      options.header_row = o->header_row;
+      options.lang = lang();
       options.format = o->format == "jsonl" ? rules::batch::OutputFormat::jsonl : rules::batch::OutputFormat::csv;
       options.encoding = o->encoding == "utf-8" ? rules::batch::Encoding::utf8
                          : (o->encoding == "gb18030" || o->encoding == "gbk") ? rules::batch::Encoding::gb18030
@@ -427,7 +440,9 @@ void add_batch(CLI::App& app, Action& action) {
         for (const auto& header : summary.passed_through) std::cerr << " " << rules::source::escape_controls(header);
         std::cerr << "\n";
       }
-      for (const auto& [row, message] : summary.first_errors) std::cerr << "  row " << row << ": " << message << "\n";
+      print_header_notes(summary);
+      // Each message names its row (第10行 / row 10,) and its columns as the spreadsheet shows them.
+      for (const auto& [row, message] : summary.first_errors) std::cerr << "  " << message << "\n";
       if (summary.error > summary.first_errors.size()) {
         std::cerr << "  ... and " << summary.error - summary.first_errors.size() << " more rows with errors\n";
       }

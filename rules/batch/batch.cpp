@@ -15,6 +15,7 @@
 #include "batch/cells.h"
 #include "explain/render.h"
 #include "model/format.h"
+#include "model/resident_id.h"
 
 namespace rules::batch {
 namespace {
@@ -30,6 +31,9 @@ struct Layout {
   std::vector<std::uint32_t> order;                     // those and what they read, in evaluation order
   std::vector<std::vector<std::uint32_t>> output_facts; // per output written: the facts it reads
   std::vector<bool> fact_has_column;                    // per fact: a column gives it
+  std::vector<bool> fact_needed;                        // per fact: an output written reads it (a bad cell of
+                                                        // another fact is a warning, not a row error)
+  std::vector<bool> id_column;                          // per column: it gives a resident_id fact (Excel damage is counted)
 };
 
 /// Blocks in a round per job: small blocks let the reading thread, once it has read and written,
@@ -39,9 +43,8 @@ constexpr std::size_t kBlocksPerJob = 4;
 /// Bytes of a row's error message past which further bad cells are named by column only.
 constexpr std::size_t kRowMessageBudget = 1000;
 
-std::string column_name(std::size_t index, std::string_view header) {
-  return "column " + std::to_string(index + 1) + (header.empty() ? "" : " (" + escape_controls(header) + ")");
-}
+/// `zh` or `en` as a string (source::pick gives a view, which does not concatenate).
+std::string say(source::Lang lang, std::string_view zh, std::string_view en) { return std::string(lang == source::Lang::zh ? zh : en); }
 
 /// A column's letters as a spreadsheet names it: 0 -> A, 25 -> Z, 26 -> AA.
 std::string column_letters(std::size_t index) {
@@ -52,11 +55,122 @@ std::string column_letters(std::size_t index) {
   return letters;
 }
 
+/// A column as a spreadsheet user finds it: "I列（退役日期）" / "column I (退役日期)"; without the
+/// parenthesis when the header is empty. The header is roster text: control characters escaped.
+std::string column_name(std::size_t index, std::string_view header, source::Lang lang) {
+  const std::string letters = column_letters(index);
+  if (lang == source::Lang::zh) return letters + "列" + (header.empty() ? "" : "（" + escape_controls(header) + "）");
+  return "column " + letters + (header.empty() ? "" : " (" + escape_controls(header) + ")");
+}
+
+/// The start of a row's message: "第10行 " / "row 10, ".
+std::string row_prefix(std::size_t row, source::Lang lang) {
+  return lang == source::Lang::zh ? "第" + std::to_string(row) + "行 " : "row " + std::to_string(row) + ", ";
+}
+
+/// The code points of `text` (UTF-8); a byte that does not start a valid sequence counts as one
+/// code point of its own (0xDC00 + byte, a lone surrogate, so it never equals a character).
+std::u32string code_points(std::string_view text) {
+  std::u32string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    const std::size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+    std::size_t good = 0;
+    if (n == 0 || i + n > text.size() || !valid_utf8(text.substr(i, n), &good)) {
+      out.push_back(0xDC00 + b);
+      ++i;
+      continue;
+    }
+    char32_t cp = n == 1 ? b : n == 2 ? (b & 0x1F) : n == 3 ? (b & 0x0F) : (b & 0x07);
+    for (std::size_t k = 1; k < n; ++k) cp = cp << 6 | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    out.push_back(cp);
+    i += n;
+  }
+  return out;
+}
+
+/// A header as near misses compare it: full-width forms folded to ASCII (ＡＢ１（ → AB1(), ASCII
+/// letters lowercased, whitespace (also U+3000 and U+00A0) dropped.
+std::u32string fold_header(std::string_view header) {
+  std::u32string out;
+  for (char32_t c : code_points(header)) {
+    if (c >= 0xFF01 && c <= 0xFF5E) c -= 0xFEE0;
+    if (c == 0x3000 || c == 0xA0 || c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+    if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
+    out.push_back(c);
+  }
+  return out;
+}
+
+/// Levenshtein distance in code points, stopping early once every cell exceeds `limit`
+/// (then some value above `limit`).
+std::size_t edit_distance(const std::u32string& a, const std::u32string& b, std::size_t limit) {
+  if ((a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) > limit) return limit + 1;
+  std::vector<std::size_t> previous(b.size() + 1), current(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    current[0] = i;
+    std::size_t best = current[0];
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      best = std::min(best, current[j]);
+    }
+    if (best > limit) return limit + 1;
+    std::swap(previous, current);
+  }
+  return previous[b.size()];
+}
+
+/// Whether `part` (folded) is only marks around a header: digits, ASCII punctuation, CJK
+/// punctuation and symbols (*退役日期, 1.退役日期, 退役日期：) — not letters or ideographs.
+bool only_marks(std::u32string_view part) {
+  return std::all_of(part.begin(), part.end(), [](char32_t c) {
+    return (c < 0x80 && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) || (c >= 0x3000 && c <= 0x303F) ||
+           (c >= 0x2000 && c <= 0x2BFF) || c == 0xFF65;
+  });
+}
+
+/// Whether `suffix` (folded) is an annotation after a header: marks only, or an opening bracket
+/// and anything after it (退役日期(年月日), 退役日期【必填】).
+bool annotation_after(std::u32string_view suffix) {
+  static constexpr std::u32string_view kOpening = U"([{<\u3010\u3014\u3008\u300A\u3016";
+  return only_marks(suffix) || kOpening.find(suffix.front()) != std::u32string_view::npos;
+}
+
+/// A header cell as it is matched: trimmed (also full-width spaces), a stray BOM dropped.
+std::string_view clean_header(std::string_view field) {
+  std::string_view h = trim_cell(field);
+  while (h.starts_with("\xEF\xBB\xBF")) h = trim_cell(h.substr(3));
+  return h;
+}
+
+/// The fact a (clean) header names: a fact's name in any ASCII case (Discharge_Date), its label
+/// (`policy facts` shows it first, and a registrar may well copy it) or one of its CSV headers.
+std::optional<std::uint32_t> header_fact(const std::vector<model::Fact>& facts, std::string_view h) {
+  for (std::uint32_t f = 0; f < facts.size(); ++f) {
+    if (equals_ascii_ci(facts[f].name, h) || (!facts[f].label.empty() && facts[f].label == h) ||
+        std::find(facts[f].csv_headers.begin(), facts[f].csv_headers.end(), h) != facts[f].csv_headers.end()) {
+      return f;
+    }
+  }
+  return std::nullopt;
+}
+
+/// Whether some cell of `record` names a fact (a header row, not a title row above it).
+bool names_a_fact(const std::vector<model::Fact>& facts, const Record& record) {
+  if (record.decode_error) return false;
+  for (std::size_t c = 0; c < record.size(); ++c) {
+    if (header_fact(facts, clean_header(record.field(c)))) return true;
+  }
+  return false;
+}
+
 /// Maps the header row to facts by fact name or by any CSV header the pack declares for it.
 /// `layout.outputs` must be set: with `csv`, a header equal to a column batch adds (an output
 /// written, `status`, `error`) is an error.
 std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const Record& header, const std::string& name,
                                            Encoding encoding, bool csv, Layout& layout) {
+  using source::Lang;
   std::vector<source::Diagnostic> diags;
   const auto& facts = engine.policy().facts;
   auto at = [&](std::size_t column) {
@@ -66,28 +180,21 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
   bool any = false;
   // Columns named like one batch adds: one diagnostic for all of them (a file batch wrote has a
   // dozen or more), at the first of them and in column order among the other diagnostics.
-  std::vector<std::string> clashes;  // column_name of each
+  std::vector<std::size_t> clashes;  // their indices
   std::size_t first_clash = 0, clash_at = 0;
   bool output_clash = false;
   for (std::size_t c = 0; c < header.size(); ++c) {
     // Headers match after trimming (also full-width spaces) and dropping a stray BOM; fact names
     // match in any ASCII case (Discharge_Date), Chinese headers exactly.
-    std::string_view h = trim_cell(header.field(c));
-    while (h.starts_with("\xEF\xBB\xBF")) h = trim_cell(h.substr(3));
+    const std::string_view h = clean_header(header.field(c));
     layout.headers.emplace_back(header.field(c));
-    std::optional<std::uint32_t> fact;
-    for (std::uint32_t f = 0; f < facts.size() && !fact; ++f) {
-      // The label too: `policy facts` shows it first, and a registrar may well copy it.
-      if (equals_ascii_ci(facts[f].name, h) || (!facts[f].label.empty() && facts[f].label == h) ||
-          std::find(facts[f].csv_headers.begin(), facts[f].csv_headers.end(), h) != facts[f].csv_headers.end()) {
-        fact = f;
-      }
-    }
+    const std::optional<std::uint32_t> fact = header_fact(facts, h);
     if (h.empty()) {
       // Trailing empty headers were dropped by the reader: an empty one here has named columns after it.
       auto d = at(c);
       d.code = "batch_empty_header";
-      d.message = column_name(c, h) + " has no header, so its values could not be read";
+      d.message = column_name(c, h, Lang::en) + " has no header, so its values could not be read";
+      d.message_zh = column_name(c, h, Lang::zh) + "没有表头，其中的值无法读取";
       diags.push_back(std::move(d));
     }
     // The CSV output is the input columns followed by the columns batch adds: an input column of
@@ -101,17 +208,21 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
           first_clash = c;
           clash_at = diags.size();
         }
-        clashes.push_back(column_name(c, h));
+        clashes.push_back(c);
         output_clash = output_clash || output;
       }
     }
     if (fact) {
       any = true;
       if (fact_column[*fact]) {
+        const std::size_t other = *fact_column[*fact];
+        const std::string_view other_header = layout.headers[other];  // as written: a control character shows
         auto d = at(c);
         d.code = "batch_duplicate_column";
-        d.message = column_name(*fact_column[*fact], layout.headers[*fact_column[*fact]]) + " and " + column_name(c, h) +
+        d.message = column_name(other, other_header, Lang::en) + " and " + column_name(c, h, Lang::en) +
                     " both give fact " + facts[*fact].name + " (" + facts[*fact].label + ")";
+        d.message_zh = column_name(other, other_header, Lang::zh) + "和" + column_name(c, h, Lang::zh) + "都是“" +
+                       facts[*fact].label + "”（" + facts[*fact].name + "）：请删去或改名其中一列";
         diags.push_back(std::move(d));
       }
       fact_column[*fact] = c;
@@ -121,12 +232,17 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
   if (!clashes.empty()) {
     constexpr std::size_t kNamed = 3;  // then "and N more"
     const bool one = clashes.size() == 1;
-    std::string named;
+    std::string named, named_zh;
     for (std::size_t k = 0; k < clashes.size() && k < kNamed; ++k) {
       const bool last = k + 1 == clashes.size();
-      named += (k == 0 ? "" : last ? " and " : ", ") + clashes[k];
+      const std::string_view h = clean_header(layout.headers[clashes[k]]);
+      named += (k == 0 ? "" : last ? " and " : ", ") + column_name(clashes[k], h, Lang::en);
+      named_zh += (k == 0 ? "" : last ? "和" : "、") + column_name(clashes[k], h, Lang::zh);
     }
-    if (clashes.size() > kNamed) named += " and " + std::to_string(clashes.size() - kNamed) + " more";
+    if (clashes.size() > kNamed) {
+      named += " and " + std::to_string(clashes.size() - kNamed) + " more";
+      named_zh += "等" + std::to_string(clashes.size()) + "列";
+    }
     auto d = at(first_clash);
     d.code = "batch_column_clash";
     d.message = named + (one ? ": batch adds a column of this name to its output, which would then have two"
@@ -134,6 +250,8 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
                 "; remove the old result columns (a file batch wrote ends with its outputs, status and error)" +
                 (output_clash ? " or choose other outputs with --outputs"
                               : one ? " or rename this column" : " or rename these columns");
+    d.message_zh = named_zh + "与 batch 在结果中添加的列同名，结果里会出现两列同名；请删去上次运行留下的结果列（batch 写出的文件末尾是各项结果、status 和 error）" +
+                   (output_clash ? "，或用 --outputs 选择其他结果" : "，或给这些列改名");
     diags.insert(diags.begin() + static_cast<std::ptrdiff_t>(clash_at), std::move(d));
   }
   if (!any) {
@@ -148,6 +266,26 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
                                     : "if the headers look garbled, the file is in another encoding: try --encoding "
                                       "gb18030 or --encoding utf-8") +
                 " (policy facts lists the accepted headers)";
+    d.message_zh = "表头行没有一列是政策包 " + engine.policy().header.id + " 的事实（按 " + encoding_name(encoding) +
+                   " 读取）；" +
+                   (tabs || semicolons ? std::string("各列似乎以") + (tabs ? "制表符" : "分号") +
+                                             "分隔：请另存为 CSV（逗号分隔）后重新运行"
+                                       : "如果表头显示为乱码，文件是另一种编码：请试 --encoding gb18030 或 --encoding utf-8") +
+                   "（policy facts 列出可用的表头；表头不在第1行时用 --header-row 指定）";
+    // Headers that look like accepted ones: most often the whole trouble (退役日其, 退役日期(年月日)).
+    std::vector<std::string> known;
+    for (const auto& f : facts) {
+      if (!f.label.empty()) known.push_back(f.label);
+      known.insert(known.end(), f.csv_headers.begin(), f.csv_headers.end());
+      known.push_back(f.name);
+    }
+    for (std::size_t c = 0; c < header.size(); ++c) {
+      const std::string_view h = clean_header(header.field(c));
+      if (auto like = header_suggestion(h, known)) {
+        d.message += "; " + column_name(c, h, Lang::en) + " may be “" + *like + "”";
+        d.message_zh += "；" + column_name(c, h, Lang::zh) + "是否应为“" + *like + "”？";
+      }
+    }
     diags.push_back(std::move(d));
   }
   return diags;
@@ -495,15 +633,15 @@ struct Slot {
   std::string cell;                     // one output value's text, reused
   std::size_t ok = 0, unknown = 0, error = 0;
   std::vector<std::pair<std::size_t, std::string>> errors;
+  std::size_t warned = 0;                   // rows that are no error but carry a warning
+  std::vector<std::size_t> filled, damaged; // per column (ID columns only): non-empty cells, cells Excel damaged
 };
 
 class Runner {
  public:
   Runner(const engine::Engine& e, const BatchOptions& o, const Layout& l) : engine_(e), options_(o), layout_(l) {
     cell_options_.excel_serial_dates = o.excel_serial_dates;
-    // zh-cells: cell messages are bilingual (CellOptions::lang, default zh); English until the
-    // batch owner sets the run's language here (BatchOptions has none yet).
-    cell_options_.lang = source::Lang::en;
+    cell_options_.lang = o.lang;
     eval_options_.only = &l.order;  // only what is written (guidance prose is not, by default)
     // CSV writes no lists of missing facts, only whether a row waits for one: evaluating the
     // branches of undecided ifs would widen the facts each column's text is remembered by.
@@ -515,6 +653,9 @@ class Runner {
     s.out.clear();
     s.ok = s.unknown = s.error = 0;
     s.errors.clear();
+    s.warned = 0;
+    s.filled.assign(layout_.column_fact.size(), 0);
+    s.damaged.assign(layout_.column_fact.size(), 0);
     if (s.situation.facts().size() != engine_.policy().facts.size()) s.situation.reset(engine_.policy().facts.size());
     s.normalized.resize(layout_.column_fact.size());
     s.remembered.resize(layout_.outputs.size());
@@ -523,19 +664,24 @@ class Runner {
   }
 
  private:
-  /// Adds a bad cell or a failed output to a row's message. Each message quotes at most 100 bytes
-  /// of its cell; past kRowMessageBudget bytes the later ones are named by column only, so that
-  /// a row with many bad cells still names them all.
-  static void add_error(std::string& error, const std::string& column, std::string_view detail) {
-    if (!error.empty()) error += "; ";
+  /// Adds a bad cell or a failed output to a row's message ("I列（退役日期）" + "：…"; pieces
+  /// separated by "；" / "; "). Each message quotes at most 100 bytes of its cell; past
+  /// kRowMessageBudget bytes the later ones are named by column only, so that a row with many bad
+  /// cells still names them all.
+  static void add_error(std::string& error, const std::string& column, std::string_view detail, source::Lang lang) {
+    if (!error.empty()) error += say(lang, "；", "; ");
     error += column;
     if (error.size() + detail.size() <= kRowMessageBudget) error += detail;
-    else error += ": …";
+    else error += say(lang, "：…", ": …");
   }
 
   void row(Slot& s, const Record& r, Worker& worker, engine::EvalOptions& eval) const {
     const auto& policy = engine_.policy();
-    std::string error;
+    const source::Lang lang = options_.lang;
+    std::string error;  // the row's message: its errors and warnings, in column order
+    // Whether the row is an error: a cell of a fact an output written reads is bad (or the row
+    // cannot be read). A bad cell no output written reads is only a warning in the message.
+    bool failed = false;
     // Only facts with a column are ever set: the others stay absent from row to row.
     for (const auto& fact : layout_.column_fact) {
       if (fact) s.situation.clear(*fact);
@@ -543,6 +689,7 @@ class Runner {
     // Every bad cell is reported, in column order, so that one round of corrections fixes the row.
     if (r.decode_error) {
       error = *r.decode_error;  // the cells' bytes are not text: reading them would say nothing more
+      failed = true;
     } else {
       const std::size_t named = std::min(r.size(), layout_.column_fact.size());
       for (std::size_t c = 0; c < named; ++c) {
@@ -556,8 +703,20 @@ class Runner {
         Value v;
         std::string why;
         const auto status = parse_cell(text, policy.facts[*fact].type, policy.enums, cell_options_, v, why, s.normalized[c]);
+        if (layout_.id_column[c] && status != CellStatus::empty) {
+          ++s.filled[c];
+          if (status == CellStatus::error && excel_damaged_id(text)) ++s.damaged[c];
+        }
         if (status == CellStatus::error) {
-          add_error(error, column_name(c, trim_cell(layout_.headers[c])), ": " + why);
+          const bool needed = layout_.fact_needed[*fact];
+          failed = failed || needed;
+          add_error(error, column_name(c, trim_cell(layout_.headers[c]), lang),
+                    say(lang, "：", ": ") + why +
+                        (needed ? ""
+                                : say(lang, "（仅提醒：本次写出的结果都不需要这一列，本行照常计算）",
+                                               " (a warning only: no output written needs this column; the row was "
+                                               "evaluated)")),
+                    lang);
         } else if (status == CellStatus::value) {
           s.situation.set_view(*fact, v);  // points into the record or `normalized`, alive for the row
           if (options_.memo_entries > 0) worker.cells.keep(c, text, v);
@@ -567,11 +726,14 @@ class Runner {
       // row is an error and the message carries the value, so that it is seen and not lost.
       for (std::size_t c = named; c < r.size(); ++c) {
         if (trim_cell(r.field(c)).empty()) continue;
-        add_error(error, column_name(c, column_letters(c)),
-                  " has a value but the header row has no name for it: " + quote_cell(r.field(c)));
+        failed = true;
+        add_error(error, column_name(c, "", lang),
+                  say(lang, "有值，但表头行没有这一列的名称：", " has a value but the header row has no name for it: ") +
+                      quote_cell(r.field(c)),
+                  lang);
       }
     }
-    const bool evaluated = error.empty();  // a bad cell stops the row before evaluation
+    const bool evaluated = !failed;  // a bad cell an output reads stops the row before evaluation
     const bool csv = options_.format == OutputFormat::csv;
     // Output columns to evaluate (bit k for column k): all, unless their CSV text is remembered
     // for the row's facts. Columns past TextMemo::kMaxColumns are always evaluated.
@@ -596,6 +758,7 @@ class Runner {
       }
     }
     bool undecided = false;  // over the outputs written
+    const std::size_t cells_message = error.size();  // what follows is failed outputs: errors
     if (csv) {
       write_inputs(s, r);
       write_outputs(s, r, evaluated, worker, undecided, error);
@@ -606,14 +769,18 @@ class Runner {
         if (v.state == State::unknown && v.missing.any()) undecided = true;
       }
     }
-    const char* status = !error.empty() ? "error" : undecided ? "unknown" : "ok";
-    if (!error.empty()) {
+    failed = failed || error.size() != cells_message;
+    // The message names its row (第10行 / row 10,), so that it still says which row once the
+    // result is sorted or filtered, and the summary shows it as it is.
+    if (!error.empty()) error.insert(0, row_prefix(r.row, lang));
+    const char* status = failed ? "error" : undecided ? "unknown" : "ok";
+    if (failed) {
       ++s.error;
       if (s.errors.size() < 10) s.errors.emplace_back(r.row, error);
-    } else if (undecided) {
-      ++s.unknown;
     } else {
-      ++s.ok;
+      if (!error.empty()) ++s.warned;
+      if (undecided) ++s.unknown;
+      else ++s.ok;
     }
     if (csv) {
       s.out += ',';
@@ -631,8 +798,14 @@ class Runner {
   void add_output_error(const Slot& s, const Record& r, std::size_t k, std::string& error) const {
     const auto oi = layout_.outputs[k];
     const Value& v = s.outcome.output(oi);
-    add_error(error, engine_.pack().outputs[oi].name,
-              ": " + s.outcome.errors[v.error_index].message + cited_cells(r, layout_.output_facts[k]));
+    const auto& output = engine_.pack().outputs[oi];
+    const std::string& label = output.decl(engine_.policy()).label;
+    const source::Lang lang = options_.lang;
+    // In Chinese the output's label, as the people's form of the result heads its column.
+    add_error(error, lang == source::Lang::zh && !label.empty() ? label + "（" + output.name + "）" : output.name,
+              say(lang, "：", ": ") + s.outcome.errors[v.error_index].message_in(lang) +
+                  cited_cells(r, layout_.output_facts[k]),
+              lang);
   }
 
   /// The evaluation order of the output columns in `need` (bit k: column k) and of those past
@@ -651,16 +824,19 @@ class Runner {
     return worker.orders.emplace_back(need, engine_.evaluation_order(outputs)).second;
   }
 
-  /// " (column 2 (退役日期): '2005/8/31'; ...)": the non-empty cells of the row holding `facts`,
-  /// so that a failed output points the registrar at the cells to check. Empty when none.
+  /// " (column B (退役日期): '2005/8/31'; ...)" / "（B列（退役日期）：'2005/8/31'；…）": the non-empty
+  /// cells of the row holding `facts`, so that a failed output points the registrar at the cells
+  /// to check. Empty when none.
   std::string cited_cells(const Record& r, const std::vector<std::uint32_t>& facts) const {
+    const source::Lang lang = options_.lang;
     std::string cited;
     for (std::size_t c = 0; c < layout_.column_fact.size() && c < r.size(); ++c) {
       const auto fact = layout_.column_fact[c];
       if (!fact || !std::binary_search(facts.begin(), facts.end(), *fact) || trim_cell(r.field(c)).empty()) continue;
-      cited += (cited.empty() ? " (" : "; ") + column_name(c, trim_cell(layout_.headers[c])) + ": " + quote_cell(r.field(c));
+      cited += std::string(cited.empty() ? say(lang, "（", " (") : say(lang, "；", "; ")) +
+               column_name(c, trim_cell(layout_.headers[c]), lang) + say(lang, "：", ": ") + quote_cell(r.field(c));
     }
-    return cited.empty() ? cited : cited + ")";
+    return cited.empty() ? cited : cited + std::string(say(lang, "）", ")"));
   }
 
   /// The CSV text of one output value into `s.cell` (empty when not known).
@@ -843,7 +1019,130 @@ class Encoder {
   std::string buffer_;
 };
 
+/// Title rows (CSV output): as they came, above the header line, with a blank line for each
+/// blank row between them, so that the result's rows are the roster's (第N行 in a message is the
+/// same row in both files) and the registrar's title stays where it was.
+void write_title_rows(Encoder& encoder, std::ostream& out, const std::vector<Record>& titles, std::size_t header_row) {
+  std::string text;
+  std::size_t next_row = 1;
+  for (const auto& title : titles) {
+    for (; next_row < title.row; ++next_row) text += "\r\n";
+    for (std::size_t c = 0; c < title.size(); ++c) {
+      if (c) text += ',';
+      put_csv(text, title.decode_error ? sanitize_utf8(title.field(c)) : std::string(title.field(c)));
+    }
+    text += "\r\n";
+    next_row = title.row + 1;
+  }
+  for (; !titles.empty() && next_row < header_row; ++next_row) text += "\r\n";
+  encoder.write(out, text);
+}
+
 }  // namespace
+
+std::optional<std::string> header_suggestion(std::string_view header, const std::vector<std::string>& known) {
+  const std::u32string h = fold_header(header);
+  if (h.empty()) return std::nullopt;
+  std::optional<std::string> best;
+  std::size_t best_distance = SIZE_MAX;  // an annotated header ranks after every near spelling
+  std::size_t best_contained = 0;        // among annotated headers: the longest known header wins
+  for (const auto& k : known) {
+    const std::u32string f = fold_header(k);
+    if (f.empty()) continue;
+    const std::size_t shorter = std::min(h.size(), f.size());
+    const std::size_t limit = shorter >= 5 ? 2 : shorter >= 3 ? 1 : 0;
+    const std::size_t d = edit_distance(h, f, limit);
+    if (d <= limit) {
+      if (d < best_distance) {
+        best = k;
+        best_distance = d;
+      }
+      continue;
+    }
+    if (best_distance != SIZE_MAX || f.size() < 2 || f.size() <= best_contained) continue;
+    const std::size_t at = h.find(f);
+    if (at == std::u32string::npos) continue;
+    const std::u32string_view view(h);
+    if (only_marks(view.substr(0, at)) && annotation_after(view.substr(at + f.size()))) {
+      best = k;
+      best_contained = f.size();
+    }
+  }
+  return best;
+}
+
+bool excel_damaged_id(std::string_view cell) {
+  const std::string_view t = trim_cell(cell);
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  // Scientific notation: 1.10101E+17 (the mantissa's digits, E, an optional sign, the exponent).
+  const std::size_t e = t.find_first_of("eE");
+  if (e != std::string_view::npos && e > 0 && digit(t[0])) {
+    const std::string_view mantissa = t.substr(0, e);
+    std::string_view exponent = t.substr(e + 1);
+    if (!exponent.empty() && exponent[0] == '+') exponent.remove_prefix(1);
+    const std::size_t point = mantissa.find('.');
+    const bool mantissa_ok = std::all_of(mantissa.begin(), mantissa.end(), [&](char c) { return digit(c) || c == '.'; }) &&
+                             (point == std::string_view::npos || mantissa.find('.', point + 1) == std::string_view::npos);
+    if (mantissa_ok && !exponent.empty() && std::all_of(exponent.begin(), exponent.end(), digit)) return true;
+  }
+  // Digits lost after the 15th: 15 digits or more ending in 000 that are not a valid number.
+  if (t.size() >= 15 && t.ends_with("000") && std::all_of(t.begin(), t.end(), digit)) {
+    return !model::check_resident_id(t).ok;
+  }
+  return false;
+}
+
+std::vector<std::string> summary_notes(const BatchSummary& summary, source::Lang lang) {
+  const bool zh = lang == source::Lang::zh;
+  std::vector<std::string> notes;
+  const std::string header_row = std::to_string(summary.header_row);
+  if (summary.title_rows > 0) {
+    const std::string above = summary.header_row == 2 ? "1" : "1-" + std::to_string(summary.header_row - 1);
+    if (summary.header_found_below) {
+      notes.push_back(zh ? "第" + above + "行没有可识别的列名，视为标题行；表头从第" + header_row +
+                               "行读取。CSV 结果原样保留标题行，行号与名单一致。如不对，请用 --header-row 指定表头所在行。"
+                         : (summary.header_row == 2 ? "row 1 names no fact and was taken as a title row"
+                                                    : "rows " + above + " name no fact and were taken as title rows") +
+                               "; the header was read from row " + header_row +
+                               ". A CSV result keeps the title rows as they were, so its rows are the roster's. If "
+                               "this is wrong, name the header row with --header-row.");
+    } else {
+      notes.push_back(zh ? "按 --header-row，表头从第" + header_row + "行读取，第" + above +
+                               "行为标题行（CSV 结果原样保留）。"
+                         : "the header was read from row " + header_row + " (--header-row); row" +
+                               std::string(summary.header_row == 2 ? " " : "s ") + above +
+                               " above it are title rows (kept as they were in a CSV result).");
+    }
+  }
+  for (const auto& s : summary.suggestions) {
+    const std::string letters = column_letters(s.column);
+    const std::string header = escape_controls(trim_cell(s.header));
+    notes.push_back(zh ? "第" + header_row + "行 " + letters + "列（" + header + "）未被读取：是否应为“" + s.known + "”？"
+                       : "row " + header_row + ", column " + letters + " (" + header + ") was not read: did you mean “" +
+                             s.known + "”?");
+  }
+  for (const auto& d : summary.damaged_columns) {
+    const std::string column = column_name(d.column, trim_cell(d.header), lang);
+    const std::string counts = std::to_string(d.damaged) + (zh ? "/" : " of ") + std::to_string(d.filled);
+    notes.push_back(
+        zh ? column + "大部分被 Excel 改为科学计数法或丢了末尾数字（" + counts +
+                 "个非空单元格，如 1.10101E+17、末三位为000）：号码已无法从这份表中恢复。请把该列设为文本后从原系统重新导出（或重新填入号码）。" +
+                 (d.needed ? "" : "本次写出的结果都不需要这一列，各行照常计算。")
+           : column + ": most of it was damaged by Excel (" + counts +
+                 " non-empty cells in scientific notation such as 1.10101E+17, or with the digits after the 15th turned "
+                 "to 000); the numbers cannot be recovered from this file. Format the column as text and export it "
+                 "again from the source system (or enter the numbers again)." +
+                 (d.needed ? "" : " No output written needs this column: the rows were evaluated."));
+  }
+  if (summary.warned > 0) {
+    const std::string n = std::to_string(summary.warned);
+    notes.push_back(zh ? n + "行的 error 列有提醒：单元格有误，但本次写出的结果不需要它，这些行照常计算。"
+                       : n + (summary.warned == 1 ? " row carries" : " rows carry") +
+                             " a warning in the error column: a cell is bad but no output written needs it, so the "
+                             "row was evaluated.");
+  }
+  return notes;
+}
 
 std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engine::Engine& engine, std::istream& in,
                                                                       const std::string& input_name, std::ostream& out,
@@ -876,17 +1175,60 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     diags.push_back(source::diagnostic_at("batch_io", input_name, {}, "cannot read the roster: " + *reader.read_error()));
     return diags;
   };
+  // The header row: row options.header_row, or the first row, or, when that names no fact, the
+  // first of the next kTitleRows rows that names one; the rows above it are title rows.
+  constexpr std::size_t kTitleRows = 10;
+  const auto& facts = engine.policy().facts;
   Record header;
-  if (!reader.next(header)) {
-    if (reader.read_error()) return read_failed();
-    diags.push_back(source::diagnostic_at("batch_bad_header", input_name, {},
-                                          reader.error() ? *reader.error() : "the roster is empty: no header row"));
+  std::vector<Record> titles;
+  bool found_below = false;
+  const auto no_header = [&](std::size_t row, std::string message, std::string message_zh) {
+    diags.push_back(source::diagnostic_at("batch_bad_header", input_name, {static_cast<std::uint32_t>(row), row ? 1u : 0u},
+                                          std::move(message), std::move(message_zh)));
     return diags;
+  };
+  if (options.header_row > 1) {
+    const std::string n = std::to_string(options.header_row);
+    for (;;) {
+      if (!reader.next(header)) {
+        if (reader.read_error()) return read_failed();
+        if (reader.error()) return no_header(0, *reader.error(), *reader.error());
+        return no_header(0, "the roster ends before row " + n + ", which --header-row names as the header row",
+                         "名单在第" + n + "行之前就结束了，而 --header-row 指定第" + n + "行为表头行");
+      }
+      if (header.row >= options.header_row) break;
+      titles.push_back(header);
+    }
+    if (header.row != options.header_row) {
+      return no_header(options.header_row, "row " + n + ", which --header-row names as the header row, is blank",
+                       "--header-row 指定的表头行（第" + n + "行）是空行");
+    }
+  } else {
+    if (!reader.next(header)) {
+      if (reader.read_error()) return read_failed();
+      return no_header(0, reader.error() ? *reader.error() : "the roster is empty: no header row",
+                       reader.error() ? *reader.error() : "名单是空的：没有表头行");
+    }
+    if (options.header_row == 0 && !header.decode_error && !names_a_fact(facts, header)) {
+      std::vector<Record> above{header};
+      Record next;
+      while (above.size() <= kTitleRows && reader.next(next)) {
+        if (names_a_fact(facts, next)) {
+          titles = std::move(above);
+          header = std::move(next);
+          found_below = true;
+          break;
+        }
+        above.push_back(next);
+      }
+      if (!found_below) {
+        if (reader.read_error()) return read_failed();
+        header = std::move(above.front());  // map_header says what is wrong with it
+      }
+    }
   }
   if (header.decode_error) {
-    diags.push_back(source::diagnostic_at("batch_bad_header", input_name, {static_cast<std::uint32_t>(header.row), 1},
-                                          "header row: " + *header.decode_error));
-    return diags;
+    return no_header(header.row, "header row: " + *header.decode_error, "表头行：" + *header.decode_error);
   }
   auto header_diags = map_header(engine, header, input_name, reader.encoding(), options.format == OutputFormat::csv, layout);
   diags.insert(diags.end(), header_diags.begin(), header_diags.end());
@@ -894,19 +1236,41 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
 
   layout.order = engine.evaluation_order(layout.outputs);
   for (const auto oi : layout.outputs) layout.output_facts.push_back(engine.facts_read(oi));
-  layout.fact_has_column.assign(engine.policy().facts.size(), false);
+  layout.fact_has_column.assign(facts.size(), false);
+  layout.fact_needed.assign(facts.size(), false);
+  for (const auto& read : layout.output_facts) {
+    for (const auto f : read) {
+      if (f < facts.size()) layout.fact_needed[f] = true;
+    }
+  }
   for (const auto& fact : layout.column_fact) {
     if (fact) layout.fact_has_column[*fact] = true;
+    layout.id_column.push_back(fact && facts[*fact].type.kind == model::Kind::resident_id);
   }
   BatchSummary summary;
   summary.encoding = reader.encoding();
+  summary.header_row = header.row;
+  summary.header_found_below = found_below;
+  summary.title_rows = titles.size();
+  // Headers a near miss may mean: those of the facts no column gives yet.
+  std::vector<std::string> known;
+  for (std::uint32_t f = 0; f < facts.size(); ++f) {
+    if (layout.fact_has_column[f]) continue;
+    if (!facts[f].label.empty()) known.push_back(facts[f].label);
+    known.insert(known.end(), facts[f].csv_headers.begin(), facts[f].csv_headers.end());
+    known.push_back(facts[f].name);
+  }
   for (std::size_t c = 0; c < layout.headers.size(); ++c) {
     if (layout.column_fact[c]) {
-      summary.mapped.emplace_back(layout.headers[c], engine.policy().facts[*layout.column_fact[c]].name);
+      summary.mapped.emplace_back(layout.headers[c], facts[*layout.column_fact[c]].name);
     } else {
       summary.passed_through.push_back(layout.headers[c]);
+      if (auto like = header_suggestion(clean_header(layout.headers[c]), known)) {
+        summary.suggestions.push_back({c, layout.headers[c], std::move(*like)});
+      }
     }
   }
+  std::vector<std::size_t> filled(layout.headers.size()), damaged(layout.headers.size());
   const bool gb = options.output_encoding == OutputEncoding::gb18030;
   // JSON text must not start with a BOM (RFC 8259), whatever the input had.
   const bool bom = options.format == OutputFormat::csv &&
@@ -914,6 +1278,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
                     (options.output_encoding == OutputEncoding::automatic && (reader.had_bom() || reader.encoding() == Encoding::gb18030)));
   Encoder encoder(gb);
   if (bom) out << "\xEF\xBB\xBF";
+  if (options.format == OutputFormat::csv) write_title_rows(encoder, out, titles, header.row);
   if (options.format == OutputFormat::csv) {
     std::string line;
     for (std::size_t c = 0; c < layout.headers.size(); ++c) {
@@ -979,6 +1344,11 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
       summary.ok += s.ok;
       summary.unknown += s.unknown;
       summary.error += s.error;
+      summary.warned += s.warned;
+      for (std::size_t c = 0; c < s.filled.size(); ++c) {
+        filled[c] += s.filled[c];
+        damaged[c] += s.damaged[c];
+      }
       for (auto& e : s.errors) {
         if (summary.first_errors.size() < 10) summary.first_errors.push_back(std::move(e));
       }
@@ -1019,6 +1389,11 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   if (reader.error()) {
     diags.push_back(source::diagnostic_at("batch_bad_csv", input_name, {}, *reader.error()));
     return diags;
+  }
+  for (std::size_t c = 0; c < filled.size(); ++c) {
+    if (damaged[c] > 0 && 2 * damaged[c] > filled[c]) {
+      summary.damaged_columns.push_back({c, layout.headers[c], damaged[c], filled[c], layout.fact_needed[*layout.column_fact[c]]});
+    }
   }
   return summary;
 }

@@ -17,6 +17,7 @@
 #include "calendar/date.h"
 #include "engine/engine.h"
 #include "source/diagnostic.h"
+#include "source/lang.h"
 
 namespace rules::batch {
 
@@ -50,6 +51,15 @@ struct BatchOptions {
   /// by their text as well. 0: every row is read, evaluated and written in full (the output is
   /// the same either way).
   std::size_t memo_entries = 16384;
+  /// The language of row errors and of the summary's notes (summary_notes): 中文 by default; the
+  /// CLI sets it from the run's language (--lang, the pack's).
+  source::Lang lang = source::Lang::zh;
+  /// The spreadsheet row (1-based) holding the header; the rows above it are title rows. 0: the
+  /// first row, or, when it names no fact, the first of the next 10 rows that names one (a title
+  /// such as 某某大学2025年退役复学学生名单 above the header). CSV output passes title rows through
+  /// as they are, above its header line, so that the result's rows are the roster's; JSON Lines
+  /// leaves them out.
+  std::size_t header_row = 0;
 };
 
 /// What happened to the rows.
@@ -59,7 +69,48 @@ struct BatchSummary {
   Encoding encoding = Encoding::utf8;                              ///< the input's, after detection
   std::vector<std::pair<std::string, std::string>> mapped;         ///< (column header, fact name)
   std::vector<std::string> passed_through;                         ///< headers that name no fact
+  /// The spreadsheet row the header was read from (rows above it were title rows), and whether
+  /// it was found by looking past a first row that named no fact (BatchOptions::header_row 0).
+  std::size_t header_row = 1;
+  bool header_found_below = false;
+  std::size_t title_rows = 0;  ///< non-blank rows above the header (passed through to CSV output)
+  /// A header that names no fact but looks like one that does (header_suggestion).
+  struct HeaderSuggestion {
+    std::size_t column = 0;  ///< 0-based
+    std::string header;      ///< as written
+    std::string known;       ///< the accepted header it resembles
+  };
+  std::vector<HeaderSuggestion> suggestions;
+  /// Rows that are not errors but whose `error` text warns about a bad cell no output written
+  /// reads (an ID number Excel damaged): their answers were computed.
+  std::size_t warned = 0;
+  /// A column of which more than half the non-empty cells look damaged by Excel (an ID number
+  /// in scientific notation, 1.10101E+17, or 15 digits or more ending in 000 that fail the check).
+  struct DamagedColumn {
+    std::size_t column = 0;  ///< 0-based
+    std::string header;
+    std::size_t damaged = 0, filled = 0;  ///< damaged and non-empty cells
+    bool needed = false;                  ///< an output written reads its fact (its bad cells were row errors)
+  };
+  std::vector<DamagedColumn> damaged_columns;
 };
+
+/// The summary's notes about the header and the columns, one line each, in `lang`: title rows
+/// skipped (第1行是标题行…), headers that look like accepted ones (第1行 C列（退役日其）未被读取：是否应为
+/// “退役日期”？), rows with warnings only, columns Excel damaged. Empty when there is nothing to say.
+std::vector<std::string> summary_notes(const BatchSummary& summary, source::Lang lang);
+
+/// The accepted header (a fact's name, label or CSV header, as given in `known`) that `header`
+/// most resembles, if any: after trimming and folding full-width forms to ASCII (and ASCII case),
+/// equal, or at most 1 code point apart (insertions, deletions, substitutions) when the shorter of
+/// the two has 3-4 code points, 2 when 5 or more; or `header` is a known one with an annotation
+/// around it (退役日期(年月日), *退役日期). The closest wins, then the first in `known`. nullopt for
+/// an empty header.
+std::optional<std::string> header_suggestion(std::string_view header, const std::vector<std::string>& known);
+
+/// Whether an ID cell looks damaged by Excel: a number in scientific notation (1.10101E+17) or 15
+/// digits or more ending in 000 (digits lost after the 15th) that fail the GB 11643 check.
+bool excel_damaged_id(std::string_view cell);
 
 /// Progress: rows done so far and bytes read (called from the reading thread after each round).
 using Progress = std::function<void(std::size_t rows, std::uint64_t bytes)>;
