@@ -33,8 +33,11 @@ struct Result {
   std::vector<source::Diagnostic> diags;
 };
 
-Result run(const std::string& roster, BatchOptions o = {}) {
+/// Runs the batch on the CN pack, as of 2025-12-01 unless `o` says otherwise. In the machine form
+/// (BatchOptions::names) unless `people`: most tests read values and statuses by name.
+Result run(const std::string& roster, BatchOptions o = {}, bool people = false) {
   if (o.as_of == calendar::Date()) o.as_of = *calendar::parse_date("2025-12-01");
+  o.names = !people;
   if (o.outputs.empty()) o.outputs = {"retention_until", "reenroll_deadline", "degree_visible_from"};
   std::istringstream in(roster);
   std::ostringstream out;
@@ -891,6 +894,272 @@ TEST(BatchTrial, AWriteFailureMidwayStopsTheRunWhileRowsAreBeingEvaluated) {
     EXPECT_EQ(disk.kept.size(), 5000u);
     EXPECT_TRUE(disk.kept.starts_with("\xEF\xBB\xBF") || disk.kept.starts_with("退役日期")) << disk.kept.substr(0, 20);
   }
+}
+
+// ---- The result for people (issue 11) -----------------------------------------------------------
+
+/// A small pack whose labels and enum labels hold commas and quotes, with an output of each kind
+/// the people's form rewrites (period, enum, bool, list of windows) and one reading a fact the
+/// test rosters lack.
+const engine::Engine& labels_pack() {
+  static const auto engine = [] {
+    const std::vector<loader::SourceFile> files{{"labels.toml", R"(
+[policy]
+id = "labels"
+title = "Labels"
+version = "1.0.0"
+timezone = "Asia/Shanghai"
+date_convention = "prc-civil-code"
+
+[facts.start_date]
+type = "date"
+label = "开始日期"
+description = "Start."
+
+[facts.other_date]
+type = "date"
+label = "其他日期"
+description = "Another date."
+
+[[rules]]
+id = "r"
+title = "R"
+
+  [rules.outputs.until]
+  type = "deadline"
+  label = 'Until, "inclusive"'
+  expr = "start_date + P1Y6M"
+
+  [rules.outputs.span]
+  type = "period"
+  label = "期限"
+  expr = "P1Y6M"
+
+  [rules.outputs.kind]
+  type = "enum"
+  label = "类别"
+  values = [ { name = "early", label = '早, "前"' }, { name = "late", label = "晚" } ]
+  expr = "if start_date < 2025-01-01 then 'early' else 'late'"
+
+  [rules.outputs.started]
+  type = "bool"
+  label = "已开始"
+  expr = "as_of >= start_date"
+
+  [rules.outputs.windows]
+  type = "list<window>"
+  label = "办理期间"
+  expr = "[[start_date .. start_date + P1M]] + [[start_date + P1Y .. start_date + P1Y1M]]"
+
+  [rules.outputs.other]
+  type = "date"
+  label = "另一日期"
+  expr = "other_date"
+
+  [[rules.citations]]
+  document = "Doc"
+  article = "Art. 1"
+  summary = "S."
+)"}};
+    auto r = loader::load_pack(files);
+    if (!r.ok()) throw std::runtime_error("the labels pack does not load: " + r.diagnostics.at(0).message);
+    return std::make_unique<engine::Engine>(std::move(r.pack));
+  }();
+  return *engine;
+}
+
+Result run_on(const engine::Engine& engine, const std::string& roster, BatchOptions o) {
+  if (o.as_of == calendar::Date()) o.as_of = *calendar::parse_date("2025-12-01");
+  std::istringstream in(roster);
+  std::ostringstream out;
+  Result r;
+  auto v = run_batch(engine, in, "roster.csv", out, o);
+  if (auto* s = std::get_if<BatchSummary>(&v)) r.summary = *s;
+  else r.diags = std::get<std::vector<source::Diagnostic>>(v);
+  r.output = out.str();
+  return r;
+}
+
+const std::string kLabelsRoster = "学号,开始日期\r\n1,2024-03-31\r\n2,2026-01-10\r\n3,\r\n";
+
+TEST(BatchForPeople, LabelsValuesStatusesAndTheEvaluationDateWithABom) {
+  const auto r = run_on(labels_pack(), kLabelsRoster, {});
+  ASSERT_TRUE(r.summary) << (r.diags.empty() ? "" : r.diags[0].message);
+  // By hand: 2024-03-31 + P1Y6M = 2025-09-31, which does not exist: 2025-09-30 (Civil Code Art.
+  // 202); + P1M = 2024-04-30; + P1Y = 2025-03-31, + P1Y1M = 2025-04-30. 2026-01-10 is after the
+  // evaluation date (not started); + P1Y6M = 2027-07-10. Row 3 has no start date: its answers wait.
+  // Labels and enum labels with a comma or a quote are quoted (RFC 4180); the other output
+  // (另一日期) reads a fact no column gives, so it is not written by default.
+  EXPECT_EQ(r.output,
+            "\xEF\xBB\xBF"
+            "学号,开始日期,评估日期,\"Until, \"\"inclusive\"\"\",期限,类别,已开始,办理期间,状态,说明\r\n"
+            "1,2024-03-31,2025-12-01,2025-09-30,1年6个月,\"早, \"\"前\"\"\",是,2024-03-31至2024-04-30；2025-03-31至2025-04-30,正常,\r\n"
+            "2,2026-01-10,2025-12-01,2027-07-10,1年6个月,晚,否,2026-01-10至2026-02-10；2027-01-10至2027-02-10,正常,\r\n"
+            "3,,2025-12-01,,1年6个月,,,,待补充,\r\n");
+  EXPECT_EQ(r.summary->ok, 2u);
+  EXPECT_EQ(r.summary->unknown, 1u);
+  EXPECT_EQ(r.summary->as_of, *calendar::parse_date("2025-12-01"));
+  EXPECT_EQ(r.summary->outputs_written, 5u);
+  ASSERT_EQ(r.summary->left_out.size(), 1u);
+  EXPECT_EQ(r.summary->left_out[0].name, "other");
+  EXPECT_EQ(r.summary->left_out[0].label, "另一日期");
+  EXPECT_EQ(r.summary->left_out[0].missing_facts, std::vector<std::uint32_t>{1});  // other_date
+  EXPECT_TRUE(r.summary->undecidable.empty());
+}
+
+TEST(BatchForPeople, NamesGiveTheMachineForm) {
+  BatchOptions o;
+  o.names = true;
+  const auto r = run_on(labels_pack(), kLabelsRoster, o);
+  ASSERT_TRUE(r.summary);
+  EXPECT_EQ(r.output,
+            "\xEF\xBB\xBF"
+            "学号,开始日期,as_of,until,span,kind,started,windows,status,error\r\n"
+            "1,2024-03-31,2025-12-01,2025-09-30,P1Y6M,early,true,\"[[2024-03-31 .. 2024-04-30], [2025-03-31 .. 2025-04-30]]\",ok,\r\n"
+            "2,2026-01-10,2025-12-01,2027-07-10,P1Y6M,late,false,\"[[2026-01-10 .. 2026-02-10], [2027-01-10 .. 2027-02-10]]\",ok,\r\n"
+            "3,,2025-12-01,,P1Y6M,,,,unknown,\r\n");
+}
+
+TEST(BatchForPeople, EnglishNamesTheAddedColumnsAndWords) {
+  BatchOptions o;
+  o.lang = source::Lang::en;
+  o.output_encoding = OutputEncoding::utf8;
+  const auto r = run_on(labels_pack(), kLabelsRoster, o);
+  ASSERT_TRUE(r.summary);
+  const auto rows = rows_of(r.output);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"学号", "开始日期", "as_of", "Until, \"inclusive\"", "期限", "类别", "已开始",
+                                                "办理期间", "status", "error"}));
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"1", "2024-03-31", "2025-12-01", "2025-09-30", "1 year 6 months", "早, \"前\"",
+                                                "yes", "2024-03-31 to 2024-04-30; 2025-03-31 to 2025-04-30", "ok", ""}));
+  EXPECT_EQ(rows[2][6], "no");
+  EXPECT_EQ(rows[3][8], "unknown");
+}
+
+TEST(BatchForPeople, TheSameTextWithAndWithoutTheMemoAndForAnyNumberOfJobs) {
+  // The remembered text (TextMemo) is the people's text: the same bytes computed for every row.
+  std::string roster = "学号,开始日期\r\n";
+  for (int i = 0; i < 3000; ++i) {
+    roster += std::to_string(i) + "," + (i % 7 == 0 ? std::string() : "2024-0" + std::to_string(1 + i % 9) + "-1" + std::to_string(i % 10)) + "\r\n";
+  }
+  BatchOptions remembered, computed, two;
+  computed.memo_entries = 0;
+  two.jobs = 2;
+  two.block_rows = 64;
+  const auto a = run_on(labels_pack(), roster, remembered), b = run_on(labels_pack(), roster, computed),
+             c = run_on(labels_pack(), roster, two);
+  ASSERT_TRUE(a.summary && b.summary && c.summary);
+  EXPECT_EQ(a.output, b.output);
+  EXPECT_EQ(a.output, c.output);
+  EXPECT_NE(a.output.find("\"早, \"\"前\"\"\""), std::string::npos);
+}
+
+TEST(BatchForPeople, EveryCsvStartsWithABomUnlessAskedOtherwiseAndJsonLinesNever) {
+  const auto with = [&](OutputEncoding e, OutputFormat f = OutputFormat::csv) {
+    BatchOptions o;
+    o.output_encoding = e;
+    o.format = f;
+    return run_on(labels_pack(), kLabelsRoster, o).output;
+  };
+  const std::string bom = "\xEF\xBB\xBF";
+  EXPECT_TRUE(with(OutputEncoding::automatic).starts_with(bom + "学号,"));  // a roster without a BOM
+  EXPECT_TRUE(with(OutputEncoding::utf8_bom).starts_with(bom + "学号,"));
+  EXPECT_TRUE(with(OutputEncoding::utf8).starts_with("学号,"));
+  const auto gb = with(OutputEncoding::gb18030);
+  EXPECT_FALSE(gb.starts_with(bom));
+  EXPECT_TRUE(gb.starts_with(encode("学号,开始日期,评估日期,", "GB18030")));
+  EXPECT_TRUE(with(OutputEncoding::automatic, OutputFormat::jsonl).starts_with("{\"row\":2,"));
+  EXPECT_TRUE(with(OutputEncoding::utf8_bom, OutputFormat::jsonl).starts_with("{\"row\":2,"));
+}
+
+TEST(BatchForPeople, JsonLinesCarryTheEvaluationDateAndStayInTheMachineForm) {
+  BatchOptions o;
+  o.format = OutputFormat::jsonl;
+  const auto r = run_on(labels_pack(), kLabelsRoster, o);
+  ASSERT_TRUE(r.summary);
+  std::istringstream lines(r.output);
+  std::string first;
+  std::getline(lines, first);
+  EXPECT_EQ(first,
+            "{\"row\":2,\"as_of\":\"2025-12-01\",\"status\":\"ok\",\"values\":{\"until\":\"2025-09-30\",\"span\":\"P1Y6M\","
+            "\"kind\":\"early\",\"started\":true,\"windows\":[{\"start\":\"2024-03-31\",\"end\":\"2024-04-30\"},"
+            "{\"start\":\"2025-03-31\",\"end\":\"2025-04-30\"}]},\"unknown\":{},\"errors\":{}}");
+}
+
+TEST(BatchForPeople, DefaultOutputsAreThoseTheRosterCanDecide) {
+  // retention_until reads the discharge date and the identity at enlistment (and nothing else):
+  // without a column 入伍时身份 it is left out, named with the column that brings it in.
+  const auto fact = [](std::string_view name) { return *cn().pack().find_fact(name); };
+  const auto output = [](std::string_view name) { return *cn().pack().find_output(name); };
+  EXPECT_EQ(cn().facts_read(output("retention_until")),
+            (std::vector<std::uint32_t>{std::min(fact("discharge_date"), fact("enlisted_as")),
+                                        std::max(fact("discharge_date"), fact("enlisted_as"))}));
+  BatchOptions all;
+  const auto lacking = run_on(cn(), "学号,退役日期\r\n1,2025-06-15\r\n", all);
+  ASSERT_TRUE(lacking.summary) << (lacking.diags.empty() ? "" : lacking.diags[0].message);
+  const auto& left = lacking.summary->left_out;
+  const auto until = std::find_if(left.begin(), left.end(), [](const OutputGap& g) { return g.name == "retention_until"; });
+  ASSERT_NE(until, left.end());
+  EXPECT_EQ(until->label, "入学资格/学籍保留至");
+  EXPECT_EQ(until->missing_facts, std::vector<std::uint32_t>{fact("enlisted_as")});
+  // Every output written reads only the discharge date, so every row is decided: 正常.
+  const auto rows = rows_of(lacking.output);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].size(), 2u + 1 + lacking.summary->outputs_written + 2);
+  EXPECT_EQ(rows[0][2], "评估日期");
+  EXPECT_EQ(rows[1][rows[1].size() - 2], "正常");
+  for (std::uint32_t oi = 0; oi < cn().pack().outputs.size(); ++oi) {
+    const bool text = cn().pack().outputs[oi].decl(cn().policy()).type.kind == model::Kind::text;
+    const auto facts = cn().facts_read(oi);
+    const bool decidable = std::all_of(facts.begin(), facts.end(), [&](std::uint32_t f) { return f == fact("discharge_date"); });
+    const bool written = std::find(rows[0].begin(), rows[0].end(), cn().pack().outputs[oi].decl(cn().policy()).label) != rows[0].end();
+    const bool listed = std::any_of(left.begin(), left.end(), [&](const OutputGap& g) { return g.name == cn().pack().outputs[oi].name; });
+    EXPECT_EQ(written, !text && decidable) << cn().pack().outputs[oi].name;
+    EXPECT_EQ(listed, !text && !decidable) << cn().pack().outputs[oi].name;
+  }
+  // With the column, it is written.
+  const auto with = run_on(cn(), "学号,退役日期,入伍时身份\r\n1,2025-06-15,在校生\r\n", all);
+  ASSERT_TRUE(with.summary);
+  const auto header = rows_of(with.output)[0];
+  EXPECT_NE(std::find(header.begin(), header.end(), "入学资格/学籍保留至"), header.end());
+  EXPECT_EQ(rows_of(with.output)[1][std::find(header.begin(), header.end(), "入学资格/学籍保留至") - header.begin()], "2027-06-15");
+}
+
+TEST(BatchForPeople, NoDecidableOutputStillWritesTheRowsWithTheirStatus) {
+  // Only other_date's column: every output but `other` reads the start date, and `other` alone
+  // is decidable; with neither column... a roster with an unrelated fact column: nothing.
+  const auto r = run_on(labels_pack(), "学号,其他日期\r\n1,2025-01-02\r\n", {});
+  ASSERT_TRUE(r.summary);
+  EXPECT_EQ(r.summary->outputs_written, 1u);  // span reads nothing; other reads other_date
+}
+
+TEST(BatchForPeople, OutputsAreChosenByNameOrLabelAndThoseNoColumnDecidesAreNoted) {
+  BatchOptions o;
+  o.outputs = {"期限", "other", "kind"};
+  const auto r = run_on(labels_pack(), kLabelsRoster, o);
+  ASSERT_TRUE(r.summary) << (r.diags.empty() ? "" : r.diags[0].message);
+  EXPECT_EQ(rows_of(r.output)[0], (std::vector<std::string>{"学号", "开始日期", "评估日期", "期限", "另一日期", "类别", "状态", "说明"}));
+  ASSERT_EQ(r.summary->undecidable.size(), 1u);  // written as asked, and noted
+  EXPECT_EQ(r.summary->undecidable[0].name, "other");
+  EXPECT_EQ(r.summary->undecidable[0].missing_facts, std::vector<std::uint32_t>{1});
+  EXPECT_TRUE(r.summary->left_out.empty());
+  EXPECT_EQ(r.summary->unknown, 3u);  // every row waits for the other date
+  // A label two outputs share names neither.
+  BatchOptions shared;
+  shared.outputs = {"办理途径"};
+  const auto s = run("学号,退役日期\r\n1,2025-06-15\r\n", shared, true);
+  ASSERT_EQ(s.diags.size(), 1u);
+  EXPECT_EQ(s.diags[0].code, "batch_unknown_output");
+  EXPECT_EQ(s.diags[0].message_zh, "“办理途径”是多个输出的标签（correction_route, identity_change_route）：请写其中一个的名称");
+}
+
+TEST(BatchForPeople, AColumnNamedLikeAPeoplesColumnIsAClash) {
+  // A file batch wrote for people, given again: its 评估日期, labels, 状态 and 说明 clash.
+  const auto first = run_on(labels_pack(), kLabelsRoster, {});
+  ASSERT_TRUE(first.summary);
+  const auto again = run_on(labels_pack(), first.output, {});
+  ASSERT_FALSE(again.diags.empty());
+  EXPECT_EQ(again.diags[0].code, "batch_column_clash");
 }
 
 }  // namespace
