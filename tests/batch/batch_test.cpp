@@ -95,14 +95,16 @@ TEST(Batch, EveryDateFormatGivesTheSameAnswer) {
   ASSERT_EQ(rows.size(), 6u);  // header + every input row
   EXPECT_EQ(rows[0].back(), "error");
   EXPECT_EQ(rows[0][rows[0].size() - 2], "status");
+  EXPECT_EQ(rows[0][6], "as_of");  // after the input columns
   for (std::size_t i = 1; i < rows.size(); ++i) {
-    EXPECT_EQ(rows[i][6], "2027-06-15") << i;  // retention_until
-    EXPECT_EQ(rows[i][7], "2026-09-30") << i;  // reenroll_deadline
+    EXPECT_EQ(rows[i][6], "2025-12-01") << i;  // the evaluation date
+    EXPECT_EQ(rows[i][7], "2027-06-15") << i;  // retention_until
+    EXPECT_EQ(rows[i][8], "2026-09-30") << i;  // reenroll_deadline
   }
-  EXPECT_EQ(rows[1][8], "2025-06-30T00:00:00+08:00");
-  EXPECT_EQ(rows[1][9], "ok");
-  EXPECT_EQ(rows[2][8], "");  // no certificate date: unknown, not a default
-  EXPECT_EQ(rows[2][9], "unknown");
+  EXPECT_EQ(rows[1][9], "2025-06-30T00:00:00+08:00");
+  EXPECT_EQ(rows[1][10], "ok");
+  EXPECT_EQ(rows[2][9], "");  // no certificate date: unknown, not a default
+  EXPECT_EQ(rows[2][10], "unknown");
   EXPECT_EQ(r.summary->rows, 5u);
   EXPECT_EQ(r.summary->ok, 3u);
   EXPECT_EQ(r.summary->unknown, 2u);
@@ -116,8 +118,8 @@ TEST(Batch, TheSameRosterInUtf8BomAndGbkGivesIdenticalResults) {
   EXPECT_EQ(rows_of(plain.output), rows_of(bom.output));
   EXPECT_EQ(rows_of(plain.output), rows_of(gbk.output));
   EXPECT_EQ(gbk.summary->encoding, Encoding::gb18030);
-  // A BOM goes out when the input had one or was GB18030, so that Excel reads it as UTF-8.
-  EXPECT_FALSE(plain.output.starts_with("\xEF\xBB\xBF"));
+  // A BOM goes out whatever the input, so that Excel reads the CSV as UTF-8.
+  EXPECT_TRUE(plain.output.starts_with("\xEF\xBB\xBF"));
   EXPECT_TRUE(bom.output.starts_with("\xEF\xBB\xBF"));
   EXPECT_TRUE(gbk.output.starts_with("\xEF\xBB\xBF"));
 }
@@ -142,25 +144,25 @@ TEST(Batch, UndecodableGb18030BytesMakeTheRowAnError) {
   EXPECT_EQ(r.summary->first_errors[0].first, 2u);
   EXPECT_NE(r.summary->first_errors[0].second.find("not valid GB18030"), std::string::npos) << r.summary->first_errors[0].second;
   // The bad bytes show as U+FFFD in the passed-through cell; the good row is evaluated.
-  EXPECT_NE(r.output.find("1,\xEF\xBF\xBD\xEF\xBF\xBD,2025-06-15,,,,error,"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("2,王,2025-06-15,2027-06-15"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1,\xEF\xBF\xBD\xEF\xBF\xBD,2025-06-15,2025-12-01,,,,error,"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("2,王,2025-06-15,2025-12-01,2027-06-15"), std::string::npos) << r.output;
 }
 
 TEST(Batch, JsonLinesOfARowWithABadCellHaveNullValues) {
   // A trial found undefined behaviour (a reference into an outcome never evaluated) when the
   // first row of a block had a bad cell; caught by UBSan in the sanitizer build.
-  // Every output (the default), so that the first is output 0.
+  // The default outputs (those a roster with these columns decides).
   BatchOptions o;
   o.format = OutputFormat::jsonl;
   o.as_of = *calendar::parse_date("2025-12-01");
-  std::istringstream in("学号,退役日期\r\n1,2023-02-29\r\n2,2025-06-15\r\n");
+  std::istringstream in("学号,退役日期,入伍时身份\r\n1,2023-02-29,在校生\r\n2,2025-06-15,在校生\r\n");
   std::ostringstream out;
   const auto v = run_batch(cn(), in, "roster.csv", out, o);
   const auto* summary = std::get_if<BatchSummary>(&v);
   ASSERT_NE(summary, nullptr);
   EXPECT_EQ(summary->error, 1u);
   const std::string text = out.str();
-  EXPECT_NE(text.find("{\"row\":2,\"status\":\"error\""), std::string::npos) << text;
+  EXPECT_NE(text.find("{\"row\":2,\"as_of\":\"2025-12-01\",\"status\":\"error\""), std::string::npos) << text;
   EXPECT_NE(text.find("\"retention_until\":null"), std::string::npos) << text;
   EXPECT_NE(text.find("\"retention_until\":\"2027-06-15\""), std::string::npos) << text;
 }
@@ -224,7 +226,7 @@ TEST(Batch, AColumnNamedLikeAnAddedColumnStopsTheCsvRun) {
   const auto j = run(roster, o);
   ASSERT_TRUE(j.summary) << j.diags.at(0).message;
   EXPECT_EQ(j.summary->rows, 1u);
-  EXPECT_TRUE(j.output.starts_with("{\"row\":2,\"status\":\"unknown\",\"values\":{\"retention_until\":\"2027-06-15\"")) << j.output;
+  EXPECT_TRUE(j.output.starts_with("{\"row\":2,\"as_of\":\"2025-12-01\",\"status\":\"unknown\",\"values\":{\"retention_until\":\"2027-06-15\"")) << j.output;
 }
 
 TEST(Batch, RunningAgainOnItsOwnOutputIsRefused) {
@@ -232,12 +234,12 @@ TEST(Batch, RunningAgainOnItsOwnOutputIsRefused) {
   ASSERT_TRUE(first.summary);
   const auto again = run(first.output);
   ASSERT_FALSE(again.summary);
-  // One message for the five result columns, not one each: the first three, then how many more.
+  // One message for the six result columns, not one each: the first three, then how many more.
   ASSERT_EQ(again.diags.size(), 1u);
   EXPECT_EQ(again.diags[0].code, "batch_column_clash");
   EXPECT_EQ(again.diags[0].span.begin.column, 2u);
   EXPECT_EQ(again.diags[0].message,
-            "column 2 (retention_until), column 3 (reenroll_deadline), column 4 (degree_visible_from) and 2 more: "
+            "column 2 (as_of), column 3 (retention_until), column 4 (reenroll_deadline) and 3 more: "
             "batch adds columns of these names to its output, which would then have two of each; remove the old "
             "result columns (a file batch wrote ends with its outputs, status and error) or choose other outputs "
             "with --outputs");
@@ -248,7 +250,7 @@ TEST(Batch, TrailingCommasQuotedLineBreaksAndBlankLines) {
   const auto r = run("姓名,退役日期,,\r\n\"王\n一\",2025-06-15,,\r\n\r\n李二,2025-06-15\r\n");
   ASSERT_TRUE(r.summary);
   EXPECT_EQ(r.summary->rows, 2u);
-  EXPECT_NE(r.output.find("\"王\n一\",2025-06-15,2027-06-15"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\"王\n一\",2025-06-15,2025-12-01,2027-06-15"), std::string::npos) << r.output;
 }
 
 TEST(Batch, ExcelSerialDatesOnlyWithTheFlag) {
@@ -262,7 +264,7 @@ TEST(Batch, ExcelSerialDatesOnlyWithTheFlag) {
   const auto with = run(roster, o);
   ASSERT_TRUE(with.summary);
   const auto rows = rows_of(with.output);
-  EXPECT_EQ(rows[1][1], "2027-06-30");  // serial 45838 = 2025-06-30
+  EXPECT_EQ(rows[1][2], "2027-06-30");  // serial 45838 = 2025-06-30
   EXPECT_EQ(rows[2].back().empty(), false);  // serial 60, Excel's 1900-02-29, is an error
   EXPECT_EQ(with.summary->error, 1u);
   EXPECT_EQ(with.summary->first_errors[0].first, 3u);  // spreadsheet row: header is 1
@@ -297,11 +299,11 @@ TEST(Batch, ABadRowNeverStopsTheRunAndNeverGetsValues) {
   ASSERT_TRUE(r.summary);
   const auto rows = rows_of(r.output);
   ASSERT_EQ(rows.size(), 5u);
-  EXPECT_EQ(rows[1][2], "");  // no retention date from a bad row
+  EXPECT_EQ(rows[1][3], "");  // no retention date from a bad row
   EXPECT_NE(rows[1].back().find("退役日期"), std::string::npos);  // names the column
   EXPECT_NE(rows[2].back().find("入伍时身份"), std::string::npos);
-  EXPECT_EQ(rows[3][2], "2027-06-15");
-  EXPECT_EQ(rows[4][2], "");  // an empty cell is unknown, not an error
+  EXPECT_EQ(rows[3][3], "2027-06-15");
+  EXPECT_EQ(rows[4][3], "");  // an empty cell is unknown, not an error
   EXPECT_EQ(rows[4][rows[4].size() - 2], "unknown");
   EXPECT_EQ(r.summary->error, 2u);
 }
@@ -316,8 +318,8 @@ TEST(Batch, EveryBadCellOfARowIsReportedInColumnOrder) {
   ASSERT_TRUE(r.summary);
   const auto rows = rows_of(r.output);
   ASSERT_EQ(rows.size(), 3u);
-  EXPECT_EQ(rows[1], (std::vector<std::string>{"2023-02-29", "7", "老生", "2025/13/01", "", "", "", "error", expected}));
-  EXPECT_EQ(rows[2][4], "2027-06-15");  // the next row is not affected
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"2023-02-29", "7", "老生", "2025/13/01", "2025-12-01", "", "", "", "error", expected}));
+  EXPECT_EQ(rows[2][5], "2027-06-15");  // the next row is not affected
   ASSERT_EQ(r.summary->first_errors.size(), 1u);
   EXPECT_EQ(r.summary->first_errors[0], (std::pair<std::size_t, std::string>{2, expected}));
   EXPECT_EQ(r.summary->error, 1u);
@@ -325,7 +327,7 @@ TEST(Batch, EveryBadCellOfARowIsReportedInColumnOrder) {
   o.format = OutputFormat::jsonl;
   const auto j = run(roster, o);
   ASSERT_TRUE(j.summary);
-  EXPECT_TRUE(j.output.starts_with("{\"row\":2,\"status\":\"error\",\"error\":\"" + expected +
+  EXPECT_TRUE(j.output.starts_with("{\"row\":2,\"as_of\":\"2025-12-01\",\"status\":\"error\",\"error\":\"" + expected +
                                    "\",\"values\":{\"retention_until\":null,\"reenroll_deadline\":null,"
                                    "\"degree_visible_from\":null},\"unknown\":{},\"errors\":{}}\n"))
       << j.output;
@@ -380,19 +382,19 @@ TEST(Batch, AValueRightOfTheLastHeaderIsARowErrorThatCarriesTheValue) {
   EXPECT_EQ(r.summary->error, 4u);
   const auto rows = rows_of(r.output);
   ASSERT_EQ(rows.size(), 6u);
-  for (const auto& row : rows) EXPECT_EQ(row.size(), 7u);  // rectangular: 2 input columns, 3 outputs, status, error
-  EXPECT_EQ(rows[1], (std::vector<std::string>{"1", "2025-06-15", "", "", "", "error",
+  for (const auto& row : rows) EXPECT_EQ(row.size(), 8u);  // rectangular: 2 input columns, as_of, 3 outputs, status, error
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"1", "2025-06-15", "2025-12-01", "", "", "", "error",
                                                "column 4 (D) has a value but the header row has no name for it: '额外 值'"}));
-  EXPECT_EQ(rows[2][6],
+  EXPECT_EQ(rows[2][7],
             "column 2 (退役日期): '2023-02-29' is not a valid date: February 2023 has 28 days; "
             "column 3 (C) has a value but the header row has no name for it: 'x'");
-  EXPECT_EQ(rows[3][6],
+  EXPECT_EQ(rows[3][7],
             "column 27 (AA) has a value but the header row has no name for it: 'y'; "
             "column 28 (AB) has a value but the header row has no name for it: 'z,\"w\"'");
   // Like every value in a message, one that may be an ID number is masked.
-  EXPECT_EQ(rows[4][6], "column 3 (C) has a value but the header row has no name for it: '110101********8515'");
-  EXPECT_EQ(rows[5][2], "2027-06-15");
-  EXPECT_EQ(rows[5][5], "unknown");
+  EXPECT_EQ(rows[4][7], "column 3 (C) has a value but the header row has no name for it: '110101********8515'");
+  EXPECT_EQ(rows[5][3], "2027-06-15");
+  EXPECT_EQ(rows[5][6], "unknown");
   // A long value is quoted up to 100 bytes.
   const auto big = run("退役日期\r\n2025-06-15," + std::string(400, 'v') + "\r\n");
   ASSERT_TRUE(big.summary);
@@ -451,7 +453,7 @@ TEST(Batch, RowNumbersAreTheRowsExcelShows) {
   o.format = OutputFormat::jsonl;
   const auto j = run("\r\n退役日期\r\n,\r\n2023-02-29\r\n", o);
   ASSERT_TRUE(j.summary);
-  EXPECT_TRUE(j.output.starts_with("{\"row\":4,\"status\":\"error\"")) << j.output;
+  EXPECT_TRUE(j.output.starts_with("{\"row\":4,\"as_of\":\"2025-12-01\",\"status\":\"error\"")) << j.output;
   // The header's diagnostics use the same numbering.
   const auto header = run("\n\n退役日期,discharge_date\n2025-06-15,2025-06-15\n");
   ASSERT_EQ(header.diags.size(), 1u);
@@ -650,7 +652,7 @@ TEST(BatchTrial, ABrokenQuoteStopsTheRunInsteadOfSwallowingRows) {
 TEST(BatchTrial, PassThroughColumnsKeepTheirSpaces) {
   const auto r = run("学号,退役日期\r\n 1 ,2025-06-15\r\n");
   ASSERT_TRUE(r.summary);
-  EXPECT_NE(r.output.find("\" 1 \",2025-06-15,2027-06-15"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\" 1 \",2025-06-15,2025-12-01,2027-06-15"), std::string::npos) << r.output;
 }
 
 TEST(Batch, PassThroughCellsAreQuotedExactlyWhenTheyMustBe) {
@@ -664,13 +666,13 @@ TEST(Batch, PassThroughCellsAreQuotedExactlyWhenTheyMustBe) {
       written += "\"";
       const auto r = run("备注,学号,退役日期\r\n" + written + ",2020001,2025-06-15\r\n");
       ASSERT_TRUE(r.summary) << written;
-      EXPECT_NE(r.output.find("\r\n" + written + ",2020001,2025-06-15,2027-06-15"), std::string::npos)
+      EXPECT_NE(r.output.find("\r\n" + written + ",2020001,2025-06-15,2025-12-01,2027-06-15"), std::string::npos)
           << written << " in " << r.output;
     }
   }
   // Without any, no cell is quoted.
   const auto plain = run("备注,学号,退役日期\r\naaaaaaaaabbbbbbbbb,2020001,2025-06-15\r\n");
-  EXPECT_NE(plain.output.find("\r\naaaaaaaaabbbbbbbbb,2020001,2025-06-15,2027-06-15"), std::string::npos) << plain.output;
+  EXPECT_NE(plain.output.find("\r\naaaaaaaaabbbbbbbbb,2020001,2025-06-15,2025-12-01,2027-06-15"), std::string::npos) << plain.output;
 }
 
 TEST(BatchTrial, Utf16IsNamed) {
@@ -713,7 +715,7 @@ TEST(BatchTrial, EveryFailedOutputIsNamedWithTheCellsOfTheFactsItReads) {
   EXPECT_NE(r.summary->first_errors[1].second.find("(column 2 (退役日期): '9999-12-31')"), std::string::npos);
   EXPECT_EQ(r.summary->first_errors[1].second.find("发证日期"), std::string::npos);
   const auto rows = rows_of(r.output);
-  EXPECT_EQ(rows.at(1).at(5), "2025-06-30T00:00:00+08:00");  // the outputs that could be computed are written
+  EXPECT_EQ(rows.at(1).at(6), "2025-06-30T00:00:00+08:00");  // the outputs that could be computed are written
 }
 
 TEST(BatchTrial, InvalidBytesAreReplacedInTheOutput) {
@@ -731,7 +733,7 @@ TEST(BatchTrial, OutputsAreTrimmedAndWrittenOnce) {
   o.outputs = {"retention_until", " retention_until ", "reenroll_deadline"};
   const auto r = run("退役日期\r\n2025-06-15\r\n", o);
   ASSERT_TRUE(r.summary);
-  EXPECT_TRUE(r.output.starts_with("退役日期,retention_until,reenroll_deadline,status,error\r\n")) << r.output;
+  EXPECT_TRUE(r.output.starts_with("\xEF\xBB\xBF退役日期,as_of,retention_until,reenroll_deadline,status,error\r\n")) << r.output;
 }
 
 TEST(BatchTrial, IdNumbersWithSeparatorsAreMaskedInMessages) {
@@ -809,8 +811,8 @@ TEST(BatchTrial, ControlCharactersInCellsAndHeadersAreEscapedInMessages) {
   ASSERT_TRUE(csv.summary) << csv.diags.at(0).message;
   const std::string message = "column 1 (退役日期): '2025-06-30\\n\\x1b[2J' is not a date (2025-06-30, 2025/6/30, "
                               "2025.6.30, 2025年6月30日 or 20250630)";
-  EXPECT_EQ(csv.output, "退役日期,备\x1b[0m注,retention_until,status,error\r\n"
-                        "\"2025-06-30\n\x1b[2J\",a\tb,,error,\"" + message + "\"\r\n");  // quoted for its commas
+  EXPECT_EQ(csv.output, "\xEF\xBB\xBF退役日期,备\x1b[0m注,as_of,retention_until,status,error\r\n"
+                        "\"2025-06-30\n\x1b[2J\",a\tb,2025-12-01,,error,\"" + message + "\"\r\n");  // quoted for its commas
   ASSERT_EQ(csv.summary->first_errors.size(), 1u);
   EXPECT_EQ(csv.summary->first_errors[0].second, message);
   // The summary keeps the headers themselves (the CLI escapes them as it prints them).
@@ -818,7 +820,7 @@ TEST(BatchTrial, ControlCharactersInCellsAndHeadersAreEscapedInMessages) {
   o.format = OutputFormat::jsonl;
   const auto jsonl = run(roster, o);
   ASSERT_TRUE(jsonl.summary);
-  EXPECT_TRUE(jsonl.output.starts_with("{\"row\":2,\"status\":\"error\",\"error\":\"column 1 (退役日期): "
+  EXPECT_TRUE(jsonl.output.starts_with("{\"row\":2,\"as_of\":\"2025-12-01\",\"status\":\"error\",\"error\":\"column 1 (退役日期): "
                                        "'2025-06-30\\\\n\\\\x1b[2J' is not a date")) << jsonl.output;
   // Header diagnostics name columns escaped too.
   const auto twice = run("退役日期\t,discharge_date\r\n2025-06-30,2025-06-30\r\n", o);
@@ -831,6 +833,7 @@ TEST(BatchTrial, AFailedReadIsBatchIoWithTheReasonNotAnEmptyOrShortRoster) {
   BatchOptions o;
   o.as_of = *calendar::parse_date("2025-12-01");
   o.outputs = {"retention_until"};
+  o.names = true;
   // Before the header: not "the roster is empty".
   ReadFailsAfter nothing("");
   std::istream in(&nothing);
@@ -853,7 +856,7 @@ TEST(BatchTrial, AFailedReadIsBatchIoWithTheReasonNotAnEmptyOrShortRoster) {
   ASSERT_EQ(diags->size(), 1u);
   EXPECT_EQ(diags->at(0).code, "batch_io");
   EXPECT_EQ(diags->at(0).message, "cannot read the roster: Input/output error");
-  EXPECT_EQ(out2.str(), "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n");
+  EXPECT_EQ(out2.str(), "\xEF\xBB\xBF退役日期,as_of,retention_until,status,error\r\n2025-06-15,2025-12-01,2027-06-15,ok,\r\n");
 }
 
 /// Accepts `room` bytes, then fails like a full disk.
@@ -1110,7 +1113,7 @@ TEST(BatchForPeople, DefaultOutputsAreThoseTheRosterCanDecide) {
   EXPECT_EQ(rows[1][rows[1].size() - 2], "正常");
   for (std::uint32_t oi = 0; oi < cn().pack().outputs.size(); ++oi) {
     const bool text = cn().pack().outputs[oi].decl(cn().policy()).type.kind == model::Kind::text;
-    const auto facts = cn().facts_read(oi);
+    const auto facts = cn().facts_needed(oi);
     const bool decidable = std::all_of(facts.begin(), facts.end(), [&](std::uint32_t f) { return f == fact("discharge_date"); });
     const bool written = std::find(rows[0].begin(), rows[0].end(), cn().pack().outputs[oi].decl(cn().policy()).label) != rows[0].end();
     const bool listed = std::any_of(left.begin(), left.end(), [&](const OutputGap& g) { return g.name == cn().pack().outputs[oi].name; });
@@ -1125,12 +1128,35 @@ TEST(BatchForPeople, DefaultOutputsAreThoseTheRosterCanDecide) {
   EXPECT_EQ(rows_of(with.output)[1][std::find(header.begin(), header.end(), "入学资格/学籍保留至") - header.begin()], "2027-06-15");
 }
 
-TEST(BatchForPeople, NoDecidableOutputStillWritesTheRowsWithTheirStatus) {
-  // Only other_date's column: every output but `other` reads the start date, and `other` alone
-  // is decidable; with neither column... a roster with an unrelated fact column: nothing.
-  const auto r = run_on(labels_pack(), "学号,其他日期\r\n1,2025-01-02\r\n", {});
+TEST(BatchForPeople, AFactReadOnlyUnderIfUnknownIsNotNeeded) {
+  // degree_online applies `when not if_unknown(no_record_can_exist, false)`: it reads the
+  // accreditation facts, but their absence never leaves it waiting. A roster of graduates with
+  // their certificate dates decides it.
+  const auto oi = *cn().pack().find_output("degree_online");
+  const auto fact = [](std::string_view name) { return *cn().pack().find_fact(name); };
+  const auto read = cn().facts_read(oi);
+  EXPECT_NE(std::find(read.begin(), read.end(), fact("programme_accredited")), read.end());
+  EXPECT_EQ(cn().facts_needed(oi), std::vector<std::uint32_t>{fact("certificate_issue_date")});
+  const auto r = run_on(cn(), "学号,发证日期\r\n1,2025-06-30\r\n2,1999-07-01\r\n", {});
   ASSERT_TRUE(r.summary);
-  EXPECT_EQ(r.summary->outputs_written, 1u);  // span reads nothing; other reads other_date
+  const auto rows = rows_of(r.output);
+  ASSERT_EQ(rows.size(), 3u);
+  const auto at = std::find(rows[0].begin(), rows[0].end(), "属电子注册的学历（2001年起）") - rows[0].begin();
+  ASSERT_LT(static_cast<std::size_t>(at), rows[0].size());
+  EXPECT_EQ(rows[1][at], "是");
+  EXPECT_EQ(rows[2][at], "否");  // issued before electronic registration (2001)
+  EXPECT_EQ(r.summary->ok, 2u);
+}
+
+TEST(BatchForPeople, NoDecidableOutputStillWritesTheRowsWithTheirStatus) {
+  // 学号 and 姓名 are facts, but every output needs some other one: nothing to write, which is
+  // no failure; the summary says what each output would need.
+  const auto r = run_on(cn(), "学号,姓名\r\n1,王\r\n", {});
+  ASSERT_TRUE(r.summary) << (r.diags.empty() ? "" : r.diags[0].message);
+  EXPECT_EQ(r.output, "\xEF\xBB\xBF学号,姓名,评估日期,状态,说明\r\n1,王,2025-12-01,正常,\r\n");
+  EXPECT_EQ(r.summary->outputs_written, 0u);
+  EXPECT_FALSE(r.summary->left_out.empty());
+  for (const auto& gap : r.summary->left_out) EXPECT_FALSE(gap.missing_facts.empty()) << gap.name;
 }
 
 TEST(BatchForPeople, OutputsAreChosenByNameOrLabelAndThoseNoColumnDecidesAreNoted) {
