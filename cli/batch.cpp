@@ -328,11 +328,13 @@ void print_summary(std::ostream& err, const rules::batch::BatchSummary& summary,
   for (const auto& gap : summary.undecidable) {
     if (zh) {
       err << "  警告：所选输出“" << gap.label << "”（" << gap.name << "）要读的 " << fact_list(engine, gap.missing_facts, true)
-          << " 在名单中没有对应的列：需要它的行这一项留空、状态为“待补充”；请在名单中加上这一列再运行。\n";
+          << " 在名单中没有对应的列：需要它的行这一项留空、状态为“待补充”；请在名单中加上"
+          << (gap.missing_facts.size() > 1 ? "这些列" : "这一列") << "再运行。\n";
     } else {
       err << "  warning: output " << gap.name << " (" << gap.label << ") reads " << fact_list(engine, gap.missing_facts, false)
-          << ", which no column of the roster gives: rows that need it leave it empty and are unknown; add the column "
-             "and run again.\n";
+          << ", which no column of the roster gives"
+          << ": rows that need it leave it empty and are unknown; add "
+          << (gap.missing_facts.size() > 1 ? "these columns" : "the column") << " and run again.\n";
     }
   }
   for (const auto& [row, message] : summary.first_errors) {
