@@ -317,8 +317,8 @@ void print_summary(std::ostream& err, const rules::batch::BatchSummary& summary,
                    "evaluation date and the status only. Add the columns one of these needs, or choose outputs with "
                    "--outputs:\n");
     } else {
-      err << (zh ? "  未写出的输出（名单缺少它们要读的列；加上这些列或用 --outputs 指定即可写出）：\n"
-                 : "  outputs left out (the roster lacks columns they read; add the columns, or name them in --outputs):\n");
+      err << (zh ? "  未写出的输出（名单缺少它们需要的列；加上这些列或用 --outputs 指定即可写出）：\n"
+                 : "  outputs left out (the roster lacks columns they need; add the columns, or name them in --outputs):\n");
     }
     for (const auto& gap : summary.left_out) {
       if (zh) err << "    " << gap.label << "：需要列 " << fact_list(engine, gap.missing_facts, true) << "\n";

@@ -85,6 +85,17 @@ void append_value_for_people(std::string& out, const Value& v, const FormatConte
   switch (v.kind) {
     case Kind::boolean: out += v.boolean ? (zh ? "是" : "yes") : (zh ? "否" : "no"); return;
     case Kind::period: append_period_words(out, v.period, lang); return;
+    case Kind::instant: {
+      // The RFC 3339 text, then its local date and time as a spreadsheet reads them: a space for
+      // the T, no offset (the pack's zone gives it), seconds only when not zero.
+      const std::size_t begin = out.size();
+      calendar::append_instant(out, v.instant);
+      const std::size_t t = out.find('T', begin);
+      if (t == std::string::npos || out.size() < t + 9) return;
+      out[t] = ' ';
+      out.resize(out.compare(t + 6, 3, ":00") == 0 ? t + 6 : t + 9);
+      return;
+    }
     case Kind::window:
       calendar::append_date(out, v.window.start);
       out += zh ? "至" : " to ";

@@ -96,6 +96,7 @@ TEST(ZhBatch, TheExampleRosterGivesAFileForPeople) {
   // A graduate: certificate issued 2025-06-30, since 2001, so registered electronically and
   // queryable since that day; no discharge date, so the veteran answers wait.
   const auto qian = row_of(rows, "2017005");
+  EXPECT_EQ(cell(rows, qian, "学历按规定可查询的时间"), "2025-06-30 00:00");  // 0:00 Beijing time that day
   EXPECT_EQ(cell(rows, qian, "属电子注册的学历（2001年起）"), "是");
   EXPECT_EQ(cell(rows, qian, "按规定应已可在学信网查询"), "是");
   EXPECT_EQ(cell(rows, qian, "入学资格/学籍保留至"), "");
@@ -113,7 +114,7 @@ TEST(ZhBatch, TheExampleRosterGivesAFileForPeople) {
   ASSERT_FALSE(err.empty()) << r.describe();
   EXPECT_TRUE(err[0].starts_with("评估日期 2025-12-01（北京时间）：共 7 行，正常 0，待补充 ")) << err[0];
   EXPECT_TRUE(contains(err[0], "，错误 ")) << err[0];
-  EXPECT_TRUE(contains(r.err, "\n  未写出的输出（名单缺少它们要读的列；加上这些列或用 --outputs 指定即可写出）：\n"))
+  EXPECT_TRUE(contains(r.err, "\n  未写出的输出（名单缺少它们需要的列；加上这些列或用 --outputs 指定即可写出）：\n"))
       << r.describe();
   EXPECT_TRUE(contains(r.err, "\n    学籍注册状态：需要列 春季入学\n")) << r.describe();
 }
@@ -133,6 +134,7 @@ TEST(ZhBatch, NamesGiveTheMachineForm) {
   EXPECT_EQ(cell(rows, wang, "status"), "unknown");
   const auto qian = row_of(rows, "2017005");
   EXPECT_EQ(cell(rows, qian, "degree_online"), "true");
+  EXPECT_EQ(cell(rows, qian, "degree_visible_from"), "2025-06-30T00:00:00+08:00");
   EXPECT_EQ(cell(rows, row_of(rows, "2021006"), "status"), "error");
 }
 
