@@ -4,7 +4,8 @@
 # and writing the same file with the same CSV reader, evaluating nothing). Every command writes
 # its output to a file. The three commands take turns, five times, and the best time of each is
 # reported: this machine's run-to-run noise is ±15-30%, and taking turns exposes all three to
-# the same disturbances.
+# the same disturbances. `policy batch` runs with its defaults: the CSV for people (labels, Chinese
+# values, a BOM, the 评估日期 column) and the outputs the roster's columns can decide.
 # Usage: make bench && bench/batch-bench.sh [build/bench] [runs]
 set -euo pipefail
 build=${1:-build/bench}

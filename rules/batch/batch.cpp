@@ -28,6 +28,8 @@ struct Layout {
   std::vector<std::string> headers;                     // as written (BOM stripped)
   std::vector<std::optional<std::uint32_t>> column_fact;
   std::vector<std::uint32_t> outputs;                   // output indices to write
+  std::vector<std::string> output_headers;              // per output written: its CSV header
+  std::array<std::string, 3> added_headers;             // the CSV's as_of, status and error columns
   std::vector<std::uint32_t> order;                     // those and what they read, in evaluation order
   std::vector<std::vector<std::uint32_t>> output_facts; // per output written: the facts it reads
   std::vector<bool> fact_has_column;                    // per fact: a column gives it
@@ -200,9 +202,8 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
     // The CSV output is the input columns followed by the columns batch adds: an input column of
     // the same name (typically a result column of an earlier run) would make two of one name.
     if (csv && !h.empty()) {
-      const bool result = h == "status" || h == "error";
-      const bool output = std::any_of(layout.outputs.begin(), layout.outputs.end(),
-                                      [&](std::uint32_t oi) { return engine.pack().outputs[oi].name == h; });
+      const bool result = std::find(layout.added_headers.begin(), layout.added_headers.end(), h) != layout.added_headers.end();
+      const bool output = std::find(layout.output_headers.begin(), layout.output_headers.end(), h) != layout.output_headers.end();
       if (result || output) {
         if (clashes.empty()) {
           first_clash = c;
@@ -646,6 +647,10 @@ class Runner {
     // CSV writes no lists of missing facts, only whether a row waits for one: evaluating the
     // branches of undecided ifs would widen the facts each column's text is remembered by.
     eval_options_.complete_missing = o.format != OutputFormat::csv;
+    const std::string date = calendar::format_date(o.as_of);
+    as_of_cell_ = "," + date;
+    as_of_json_ = ",\"as_of\":\"" + date + "\"";
+    if (!o.names && o.lang == source::Lang::zh) status_words_ = {"正常", "待补充", "错误"};
   }
 
   /// Evaluates the rows of `s` with the calling thread's own `worker`.
@@ -688,7 +693,8 @@ class Runner {
     }
     // Every bad cell is reported, in column order, so that one round of corrections fixes the row.
     if (r.decode_error) {
-      error = *r.decode_error;  // the cells' bytes are not text: reading them would say nothing more
+      // the cells' bytes are not text: reading them would say nothing more
+      error = lang == source::Lang::zh && r.decode_error_zh ? *r.decode_error_zh : *r.decode_error;
       failed = true;
     } else {
       const std::size_t named = std::min(r.size(), layout_.column_fact.size());
@@ -731,6 +737,13 @@ class Runner {
                   say(lang, "有值，但表头行没有这一列的名称：", " has a value but the header row has no name for it: ") +
                       quote_cell(r.field(c)),
                   lang);
+      }
+      // A quote inside a cell that does not start with one (外号"小明") was read as it stands
+      // (RosterReader): said, so that a registrar checks the cell, but not an error.
+      if (r.literal_quotes > 0) {
+        if (!error.empty()) error += say(lang, "；", "; ");
+        error += say(lang, "（仅提醒：本行有单元格中间含引号 \"，已按原样读取，请核对）",
+                     "(a warning only: a quote \" inside a cell was read as it stands; check the cell)");
       }
     }
     const bool evaluated = !failed;  // a bad cell an output reads stops the row before evaluation
@@ -784,7 +797,7 @@ class Runner {
     }
     if (csv) {
       s.out += ',';
-      s.out += status;
+      s.out += status_cell(status);
       s.out += ',';
       put_csv(s.out, error);
       s.out += "\r\n";
@@ -839,7 +852,9 @@ class Runner {
     return cited.empty() ? cited : cited + std::string(say(lang, "）", ")"));
   }
 
-  /// The CSV text of one output value into `s.cell` (empty when not known).
+  /// The CSV text of one output value into `s.cell` (empty when not known), unquoted: guidance
+  /// text with its placeholders filled for people; other kinds in the machine form
+  /// (model::append_value) with BatchOptions::names, else in people's (append_value_for_people).
   void cell_text(Slot& s, const Value& v) const {
     s.cell.clear();
     if (!v.known()) return;
@@ -847,21 +862,33 @@ class Runner {
       s.cell = explain::fill_template({engine_.policy(), engine_.pack().zone}, s.outcome, v.str(), true);
       return;
     }
-    model::append_value(s.cell, v, {engine_.policy().enums, s.outcome.list_arena, false});
+    const model::FormatContext ctx{engine_.policy().enums, s.outcome.list_arena, false};
+    if (options_.names) model::append_value(s.cell, v, ctx);
+    else model::append_value_for_people(s.cell, v, ctx, options_.lang);
   }
 
-  /// Whether values of `kind` never contain a comma, quote, line break or edge space, so that
-  /// they go into the CSV as they are: dates, instants, numbers, periods, times, windows
-  /// (`[a .. b]`) and enum names (snake_case, checked at load).
-  static bool never_quoted(model::Kind kind) {
+  /// Whether values of `kind` never contain a comma, quote, line break or edge space in the form
+  /// written, so that they go into the CSV as they are: dates, instants, numbers, periods, times,
+  /// windows (`[a .. b]`, or 2025-09-01至2025-09-30), booleans (true/false, 是/否) and, in the
+  /// machine form, enum names (snake_case, checked at load). Enum labels are the pack's text and
+  /// may hold anything: they are quoted as they need.
+  static bool never_quoted(model::Kind kind, bool names) {
     using model::Kind;
     switch (kind) {
       case Kind::boolean: case Kind::integer: case Kind::date: case Kind::instant: case Kind::period:
-      case Kind::time_of_day: case Kind::month_day: case Kind::window: case Kind::enumeration:
+      case Kind::time_of_day: case Kind::month_day: case Kind::window:
         return true;
+      case Kind::enumeration:
+        return names;
       default:
         return false;
     }
+  }
+
+  /// The status cell's text of a row whose status is `status` ("ok", "unknown" or "error", as
+  /// JSON Lines writes it): 正常, 待补充, 错误 in Chinese CSV for people, else as given.
+  std::string_view status_cell(const char* status) const {
+    return status_words_[status[0] == 'o' ? 0 : status[0] == 'u' ? 1 : 2];
   }
 
   /// The row's own columns, as they came (quoted where they must be).
@@ -882,6 +909,7 @@ class Runner {
       else if (plain && (f.empty() || (f.front() != ' ' && f.back() != ' '))) s.out += f;
       else put_csv(s.out, f);
     }
+    s.out += as_of_cell_;  // the evaluation date, the same for every row
   }
 
   /// The output columns, each with its leading comma: a column whose text is remembered for the
@@ -915,9 +943,8 @@ class Runner {
       undecided = undecided || waits;
       if (!v.known()) {
         // an empty cell
-      } else if (never_quoted(v.kind)) {
-        s.cell.clear();
-        model::append_value(s.cell, v, {engine_.policy().enums, s.outcome.list_arena, false});
+      } else if (never_quoted(v.kind, options_.names)) {
+        cell_text(s, v);
         s.out += s.cell;
       } else {
         cell_text(s, v);
@@ -937,7 +964,9 @@ class Runner {
   void write_jsonl(Slot& s, const Record& r, bool evaluated, const char* status, const std::string& error) const {
     const explain::RenderContext ctx{engine_.policy(), engine_.pack().zone};
     const auto& policy = engine_.policy();
-    s.out += "{\"row\":" + std::to_string(r.row) + ",\"status\":\"" + status + "\"";
+    s.out += "{\"row\":" + std::to_string(r.row);
+    s.out += as_of_json_;
+    s.out += ",\"status\":\"" + std::string(status) + "\"";
     if (!error.empty()) s.out += ",\"error\":" + json_string(error);
     std::string values, unknown, errors;
     for (const auto oi : layout_.outputs) {
@@ -968,6 +997,9 @@ class Runner {
   const Layout& layout_;
   CellOptions cell_options_;
   engine::EvalOptions eval_options_;
+  std::string as_of_cell_;  // ",2025-12-01": the CSV's evaluation date column, after the inputs
+  std::string as_of_json_;  // ,"as_of":"2025-12-01"
+  std::array<std::string_view, 3> status_words_{"ok", "unknown", "error"};  // the status cell of ok, unknown, error
 };
 
 /// Converts UTF-8 output to GB18030 when asked; otherwise passes it through.
@@ -1036,6 +1068,105 @@ void write_title_rows(Encoder& encoder, std::ostream& out, const std::vector<Rec
   }
   for (; !titles.empty() && next_row < header_row; ++next_row) text += "\r\n";
   encoder.write(out, text);
+}
+
+/// The outputs `wanted` names (by name or label, trimmed), in its order, each once; a
+/// `batch_unknown_output` diagnostic in `diags` for each that names none, or several.
+std::vector<std::uint32_t> asked_outputs(const engine::Engine& engine, const std::vector<std::string>& wanted,
+                                         std::vector<source::Diagnostic>& diags) {
+  std::vector<std::uint32_t> outputs;
+  const auto& pack = engine.pack();
+  const std::string& id = engine.policy().header.id;
+  for (const auto& raw : wanted) {
+    const std::string name(trim_cell(raw));
+    std::vector<std::uint32_t> found;
+    if (const auto oi = pack.find_output(name)) {
+      found.push_back(*oi);
+    } else {
+      for (std::uint32_t i = 0; i < pack.outputs.size(); ++i) {
+        if (pack.outputs[i].decl(engine.policy()).label == name) found.push_back(i);
+      }
+    }
+    if (found.size() == 1) {
+      if (std::find(outputs.begin(), outputs.end(), found[0]) == outputs.end()) outputs.push_back(found[0]);
+      continue;
+    }
+    if (found.empty()) {
+      diags.push_back(source::diagnostic_at("batch_unknown_output", "--outputs", {},
+                                            "'" + name + "' is neither the name nor the label of an output of pack " + id,
+                                            "“" + name + "”不是政策包 " + id + " 中任何输出的名称或标签"));
+      continue;
+    }
+    std::string names;
+    for (const auto oi : found) names += (names.empty() ? "" : ", ") + pack.outputs[oi].name;
+    diags.push_back(source::diagnostic_at("batch_unknown_output", "--outputs", {},
+                                          "'" + name + "' is the label of several outputs (" + names + "): give the name of one",
+                                          "“" + name + "”是多个输出的标签（" + names + "）：请写其中一个的名称"));
+  }
+  return outputs;
+}
+
+/// The facts whose absence may leave output `oi` waiting (statically, Engine::facts_needed) that
+/// no column gives.
+std::vector<std::uint32_t> facts_without_column(const engine::Engine& engine, std::uint32_t oi, const Layout& layout) {
+  std::vector<std::uint32_t> missing;
+  for (const auto f : engine.facts_needed(oi)) {
+    if (!layout.fact_has_column[f]) missing.push_back(f);
+  }
+  return missing;
+}
+
+/// Sets `layout.outputs`: those `asked` for or, when none were, every output the roster can
+/// decide (each fact it may read has a column) but guidance text, which is prose for one
+/// student at a time (policy eval) and would multiply the output's size. Notes in `summary` the
+/// outputs left out, and those asked for that read a fact no column gives.
+void choose_outputs(const engine::Engine& engine, const BatchOptions& options, const std::vector<std::uint32_t>& asked,
+                    Layout& layout, BatchSummary& summary) {
+  const auto& pack = engine.pack();
+  const auto gap = [&](std::uint32_t oi, std::vector<std::uint32_t> missing) {
+    const auto& decl = pack.outputs[oi].decl(engine.policy());
+    return OutputGap{pack.outputs[oi].name, decl.label.empty() ? pack.outputs[oi].name : decl.label, std::move(missing)};
+  };
+  if (!options.outputs.empty()) {
+    layout.outputs = asked;
+    for (const auto oi : asked) {
+      auto missing = facts_without_column(engine, oi, layout);
+      if (!missing.empty()) summary.undecidable.push_back(gap(oi, std::move(missing)));
+    }
+    return;
+  }
+  for (std::uint32_t oi = 0; oi < pack.outputs.size(); ++oi) {
+    if (pack.outputs[oi].decl(engine.policy()).type.kind == model::Kind::text) continue;
+    auto missing = facts_without_column(engine, oi, layout);
+    if (missing.empty()) layout.outputs.push_back(oi);
+    else summary.left_out.push_back(gap(oi, std::move(missing)));
+  }
+}
+
+/// Sets the CSV's column names: `layout.output_headers` (each output's label, followed by its
+/// name when another output written has the same label; its name with BatchOptions::names) and
+/// `layout.added_headers` (评估日期, 状态, 说明 for people in Chinese; else as_of, status, error).
+void name_columns(const engine::Engine& engine, const BatchOptions& options, Layout& layout) {
+  const auto& pack = engine.pack();
+  const bool zh = !options.names && options.lang == source::Lang::zh;
+  layout.added_headers = zh ? std::array<std::string, 3>{"评估日期", "状态", "说明"}
+                            : std::array<std::string, 3>{"as_of", "status", "error"};
+  const auto label = [&](std::uint32_t oi) -> const std::string& {
+    const auto& l = pack.outputs[oi].decl(engine.policy()).label;
+    return l.empty() ? pack.outputs[oi].name : l;
+  };
+  layout.output_headers.clear();
+  for (const auto oi : layout.outputs) {
+    if (options.names) {
+      layout.output_headers.push_back(pack.outputs[oi].name);
+      continue;
+    }
+    const bool shared = std::any_of(layout.outputs.begin(), layout.outputs.end(),
+                                    [&](std::uint32_t other) { return other != oi && label(other) == label(oi); });
+    layout.output_headers.push_back(!shared ? label(oi)
+                                    : zh    ? label(oi) + "（" + pack.outputs[oi].name + "）"
+                                            : label(oi) + " (" + pack.outputs[oi].name + ")");
+  }
 }
 
 }  // namespace
@@ -1136,7 +1267,7 @@ std::vector<std::string> summary_notes(const BatchSummary& summary, source::Lang
   }
   if (summary.warned > 0) {
     const std::string n = std::to_string(summary.warned);
-    notes.push_back(zh ? n + "行的 error 列有提醒：单元格有误，但本次写出的结果不需要它，这些行照常计算。"
+    notes.push_back(zh ? n + "行的“说明”（error）列有提醒：单元格有误，但本次写出的结果不需要它，这些行照常计算。"
                        : n + (summary.warned == 1 ? " row carries" : " rows carry") +
                              " a warning in the error column: a cell is bad but no output written needs it, so the "
                              "row was evaluated.");
@@ -1151,26 +1282,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   RosterReader reader(in, options.encoding);
   Layout layout;
   std::vector<source::Diagnostic> diags;
-  // Outputs to write.
-  if (options.outputs.empty()) {
-    // Every output but guidance prose: a roster column carries data; prose is for one student
-    // at a time (policy eval), and would multiply the output's size. --outputs names any output.
-    for (std::uint32_t i = 0; i < engine.pack().outputs.size(); ++i) {
-      if (engine.pack().outputs[i].decl(engine.policy()).type.kind != model::Kind::text) layout.outputs.push_back(i);
-    }
-  } else {
-    for (const auto& raw : options.outputs) {
-      const std::string name(trim_cell(raw));
-      const auto oi = engine.pack().find_output(name);
-      if (oi && std::find(layout.outputs.begin(), layout.outputs.end(), *oi) != layout.outputs.end()) continue;
-      if (!oi) {
-        diags.push_back(source::diagnostic_at("batch_unknown_output", "--outputs", {}, "'" + name + "' is not an output of pack " +
-                                                                                          engine.policy().header.id));
-      } else {
-        layout.outputs.push_back(*oi);
-      }
-    }
-  }
+  const std::vector<std::uint32_t> asked = asked_outputs(engine, options.outputs, diags);
   const auto read_failed = [&] {
     diags.push_back(source::diagnostic_at("batch_io", input_name, {}, "cannot read the roster: " + *reader.read_error()));
     return diags;
@@ -1187,12 +1299,20 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
                                           std::move(message), std::move(message_zh)));
     return diags;
   };
+  // Why the reader stopped before any header: a workbook given as a roster (batch_not_csv), or
+  // a broken CSV structure.
+  const auto stopped = [&]() {
+    const bool workbook = reader.stop() == RosterStop::not_csv;
+    diags.push_back(source::diagnostic_at(workbook ? "batch_not_csv" : "batch_bad_header", input_name, {}, *reader.error(),
+                                          reader.error_zh() ? *reader.error_zh() : *reader.error()));
+    return diags;
+  };
   if (options.header_row > 1) {
     const std::string n = std::to_string(options.header_row);
     for (;;) {
       if (!reader.next(header)) {
         if (reader.read_error()) return read_failed();
-        if (reader.error()) return no_header(0, *reader.error(), *reader.error());
+        if (reader.error()) return stopped();
         return no_header(0, "the roster ends before row " + n + ", which --header-row names as the header row",
                          "名单在第" + n + "行之前就结束了，而 --header-row 指定第" + n + "行为表头行");
       }
@@ -1206,8 +1326,8 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   } else {
     if (!reader.next(header)) {
       if (reader.read_error()) return read_failed();
-      return no_header(0, reader.error() ? *reader.error() : "the roster is empty: no header row",
-                       reader.error() ? *reader.error() : "名单是空的：没有表头行");
+      if (reader.error()) return stopped();
+      return no_header(0, "the roster is empty: no header row", "名单是空的：没有表头行");
     }
     if (options.header_row == 0 && !header.decode_error && !names_a_fact(facts, header)) {
       std::vector<Record> above{header};
@@ -1228,8 +1348,23 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     }
   }
   if (header.decode_error) {
-    return no_header(header.row, "header row: " + *header.decode_error, "表头行：" + *header.decode_error);
+    return no_header(header.row, "header row: " + *header.decode_error,
+                     "表头行：" + (header.decode_error_zh ? *header.decode_error_zh : *header.decode_error));
   }
+  // The default outputs depend on the columns present, and the header's check for columns named
+  // like those batch adds on the outputs: first the columns' facts (a trial mapping, whose
+  // diagnostics the real one below repeats), then the outputs, then the header for real.
+  BatchSummary summary;
+  {
+    Layout trial;
+    map_header(engine, header, input_name, reader.encoding(), false, trial);
+    layout.fact_has_column.assign(engine.policy().facts.size(), false);
+    for (const auto& fact : trial.column_fact) {
+      if (fact) layout.fact_has_column[*fact] = true;
+    }
+  }
+  choose_outputs(engine, options, asked, layout, summary);
+  name_columns(engine, options, layout);
   auto header_diags = map_header(engine, header, input_name, reader.encoding(), options.format == OutputFormat::csv, layout);
   diags.insert(diags.end(), header_diags.begin(), header_diags.end());
   if (!diags.empty()) return diags;
@@ -1247,7 +1382,6 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     if (fact) layout.fact_has_column[*fact] = true;
     layout.id_column.push_back(fact && facts[*fact].type.kind == model::Kind::resident_id);
   }
-  BatchSummary summary;
   summary.encoding = reader.encoding();
   summary.header_row = header.row;
   summary.header_found_below = found_below;
@@ -1260,6 +1394,8 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     known.insert(known.end(), facts[f].csv_headers.begin(), facts[f].csv_headers.end());
     known.push_back(facts[f].name);
   }
+  summary.as_of = options.as_of;
+  summary.outputs_written = layout.outputs.size();
   for (std::size_t c = 0; c < layout.headers.size(); ++c) {
     if (layout.column_fact[c]) {
       summary.mapped.emplace_back(layout.headers[c], facts[*layout.column_fact[c]].name);
@@ -1272,10 +1408,10 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   }
   std::vector<std::size_t> filled(layout.headers.size()), damaged(layout.headers.size());
   const bool gb = options.output_encoding == OutputEncoding::gb18030;
-  // JSON text must not start with a BOM (RFC 8259), whatever the input had.
-  const bool bom = options.format == OutputFormat::csv &&
-                   (options.output_encoding == OutputEncoding::utf8_bom ||
-                    (options.output_encoding == OutputEncoding::automatic && (reader.had_bom() || reader.encoding() == Encoding::gb18030)));
+  // A CSV in UTF-8 starts with a BOM unless asked otherwise: without one, Chinese Excel reads it
+  // as GBK and shows mojibake. JSON text must not start with one (RFC 8259).
+  const bool bom = options.format == OutputFormat::csv && (options.output_encoding == OutputEncoding::utf8_bom ||
+                                                           options.output_encoding == OutputEncoding::automatic);
   Encoder encoder(gb);
   if (bom) out << "\xEF\xBB\xBF";
   if (options.format == OutputFormat::csv) write_title_rows(encoder, out, titles, header.row);
@@ -1285,11 +1421,17 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
       if (c) line += ',';
       put_csv(line, layout.headers[c]);
     }
-    for (const auto oi : layout.outputs) {
+    line += ',';
+    put_csv(line, layout.added_headers[0]);
+    for (const auto& h : layout.output_headers) {
       line += ',';
-      put_csv(line, engine.pack().outputs[oi].name);
+      put_csv(line, h);
     }
-    line += ",status,error\r\n";
+    for (std::size_t k = 1; k < layout.added_headers.size(); ++k) {
+      line += ',';
+      put_csv(line, layout.added_headers[k]);
+    }
+    line += "\r\n";
     encoder.write(out, line);
   }
 
@@ -1387,7 +1529,8 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   if (!out.good()) return write_failed();
   if (reader.read_error()) return read_failed();  // the rows before it were written
   if (reader.error()) {
-    diags.push_back(source::diagnostic_at("batch_bad_csv", input_name, {}, *reader.error()));
+    diags.push_back(source::diagnostic_at("batch_bad_csv", input_name, {}, *reader.error(),
+                                          reader.error_zh() ? *reader.error_zh() : *reader.error()));
     return diags;
   }
   for (std::size_t c = 0; c < filled.size(); ++c) {

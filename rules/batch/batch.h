@@ -23,12 +23,18 @@ namespace rules::batch {
 
 /// How results are written.
 enum class OutputFormat {
-  csv,    ///< the input columns, one column per output, then `status` and `error`
-  jsonl,  ///< one JSON object per row: row, status, error, values, unknown, errors
+  /// The input columns, the evaluation date (评估日期, `as_of`), one column per output, then the
+  /// row's status (状态) and its message (说明): for people by default, in the machine form with
+  /// BatchOptions::names (see there).
+  csv,
+  /// One JSON object per row, always the machine form: row, as_of, status (ok, unknown, error),
+  /// error, values, unknown, errors.
+  jsonl,
 };
 
-/// The output's character encoding. By default UTF-8, with a BOM when the input had one or was
-/// GB18030 (so that Excel opens it correctly).
+/// The CSV output's character encoding. `automatic` and `utf8_bom`: UTF-8 starting with a BOM,
+/// so that Chinese Excel opens it right; `utf8`: UTF-8 without a BOM (for programs); `gb18030`:
+/// GB18030 without a BOM. JSON Lines is always UTF-8 without a BOM (RFC 8259).
 enum class OutputEncoding { automatic, utf8, utf8_bom, gb18030 };
 
 /// Options of a batch run.
@@ -41,7 +47,10 @@ struct BatchOptions {
   /// reading and writing is done, so that N jobs keep N cores busy. Output is the same for any number.
   unsigned jobs = 1;
   calendar::Date as_of;                ///< evaluation date in the policy time zone
-  std::vector<std::string> outputs;    ///< outputs to write (when empty: all but text guidance); status is over these
+  /// Outputs to write, by name or label; status is over these. When empty: every output the
+  /// roster can decide, i.e. each fact it needs (Engine::facts_needed) has a column, but guidance
+  /// text (BatchSummary::left_out names the others and the columns that would bring them in).
+  std::vector<std::string> outputs;
   std::size_t block_rows = 1024;       ///< rows handed to a thread at a time, at most
   /// A block also ends once its rows hold this many bytes, so that memory stays bounded for wide
   /// rosters too (hundreds of columns): about 2 rounds x 4 x jobs x (this + its output).
@@ -60,6 +69,19 @@ struct BatchOptions {
   /// as they are, above its header line, so that the result's rows are the roster's; JSON Lines
   /// leaves them out.
   std::size_t header_row = 0;
+  /// CSV in the machine form, for programs: output names as headers, then `as_of`, `status`
+  /// (ok, unknown, error) and `error`; enum value names, true/false, ISO 8601 periods, windows
+  /// `[a .. b]`, lists `[a, b]`. Otherwise (the default) for people: the outputs' labels as
+  /// headers and 评估日期, 状态 (正常, 待补充, 错误) and 说明 (`lang` en: as_of, status with ok,
+  /// unknown, error, and error), enum labels and model::append_value_for_people's forms.
+  bool names = false;
+};
+
+/// An output that the roster's columns cannot always decide: some fact it needs (Engine::facts_needed) has no column.
+struct OutputGap {
+  std::string name;                           ///< the output's name
+  std::string label;                          ///< its label (the name when it has none)
+  std::vector<std::uint32_t> missing_facts;   ///< facts it needs that no column gives (indices into policy().facts, ascending)
 };
 
 /// What happened to the rows.
@@ -93,6 +115,14 @@ struct BatchSummary {
     bool needed = false;                  ///< an output written reads its fact (its bad cells were row errors)
   };
   std::vector<DamagedColumn> damaged_columns;
+  calendar::Date as_of;                                            ///< the evaluation date of every row
+  /// Outputs not written by default (no --outputs) because some fact they read has no column,
+  /// with those facts: the columns that would bring each in. Empty with `outputs` given.
+  std::vector<OutputGap> left_out;
+  /// Outputs asked for (`outputs`) that read a fact no column gives: rows that need it stay
+  /// undecided (written as asked).
+  std::vector<OutputGap> undecidable;
+  std::size_t outputs_written = 0;                                 ///< output columns written (0: none could be decided)
 };
 
 /// The summary's notes about the header and the columns, one line each, in `lang`: title rows

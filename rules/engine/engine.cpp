@@ -433,6 +433,54 @@ std::vector<std::uint32_t> Engine::facts_read(std::uint32_t output) const {
   return facts;
 }
 
+std::vector<std::uint32_t> Engine::facts_needed(std::uint32_t output) const {
+  const auto& p = *pack_;
+  std::vector<bool> needed_fact(p.policy.facts.size(), false), seen(p.outputs.size(), false);
+  std::vector<std::uint32_t> outputs{output};
+  // A name or placeholder: a fact is needed; an output, everything it needs.
+  const auto use = [&](std::uint32_t slot) {
+    if (slot < p.param_base) needed_fact[slot] = true;
+    else if (slot >= p.output_base && slot < p.as_of_slot) outputs.push_back(slot - p.output_base);
+  };
+  const auto scan = [&](const expr::Expr& e) {
+    std::vector<std::uint32_t> nodes{e.root};
+    while (!nodes.empty()) {
+      const auto& n = e.node(nodes.back());
+      nodes.pop_back();
+      if (n.op == expr::Op::call && n.fn == expr::Fn::has) continue;  // true or false, given or not
+      if (n.op == expr::Op::call && n.fn == expr::Fn::if_unknown) {
+        nodes.push_back(e.child(n, 1));  // the stand-in: an unknown first argument is never seen
+        continue;
+      }
+      if (n.op == expr::Op::literal) {  // a text template: its children are placeholder slots
+        if (n.literal.kind == Kind::text) {
+          for (std::uint32_t k = 0; k < n.child_count; ++k) use(e.placeholder_slots[n.first_child + k]);
+        }
+        continue;
+      }
+      if (n.op == expr::Op::name) use(n.slot);
+      for (std::uint32_t k = 0; k < n.child_count; ++k) nodes.push_back(e.child(n, k));
+    }
+  };
+  while (!outputs.empty()) {
+    const auto oi = outputs.back();
+    outputs.pop_back();
+    if (seen[oi]) continue;
+    seen[oi] = true;
+    for (const auto& c : p.outputs[oi].candidates) {
+      scan(c.expr);
+      if (c.rollover) scan(*c.rollover);
+      if (p.rules[c.rule].when) scan(*p.rules[c.rule].when);
+      if (p.rules[c.rule].version_date) scan(*p.rules[c.rule].version_date);
+    }
+  }
+  std::vector<std::uint32_t> facts;
+  for (std::uint32_t f = 0; f < needed_fact.size(); ++f) {
+    if (needed_fact[f]) facts.push_back(f);
+  }
+  return facts;
+}
+
 std::vector<std::uint32_t> Engine::inputs_read(std::uint32_t output) const {
   const auto& p = *pack_;
   std::vector<bool> read(p.slot_count, false);

@@ -88,6 +88,13 @@ class Engine {
   /// failed output.
   std::vector<std::uint32_t> facts_read(std::uint32_t output) const;
 
+  /// The facts (indices into policy().facts, ascending) whose absence may leave output `output`
+  /// waiting (unknown with facts to ask for), statically: those facts_read gives but the ones read
+  /// only in the first argument of `if_unknown` (its second stands in) or in `has()`, which
+  /// are decided whether the fact is given or not. What a roster must have a column for so that
+  /// the output is decided in every row (policy batch's default outputs).
+  std::vector<std::uint32_t> facts_needed(std::uint32_t output) const;
+
   /// Which outputs a Memo remembers, and by which inputs (for constructing a Memo).
   const MemoPlan& memo_plan() const { return memo_plan_; }
 

@@ -33,9 +33,12 @@ struct Result {
   std::vector<source::Diagnostic> diags;
 };
 
-/// Runs in `o.lang` (Chinese by default, as BatchOptions says).
-Result run_lang(const std::string& roster, BatchOptions o = {}) {
+/// Runs the batch on the CN pack in `o.lang` (Chinese by default, as BatchOptions says), as of
+/// 2025-12-01 unless `o` says otherwise. In the machine form (BatchOptions::names) unless `people`:
+/// most tests read values and statuses by name.
+Result run_lang(const std::string& roster, BatchOptions o = {}, bool people = false) {
   if (o.as_of == calendar::Date()) o.as_of = *calendar::parse_date("2025-12-01");
+  o.names = !people;
   if (o.outputs.empty()) o.outputs = {"retention_until", "reenroll_deadline", "degree_visible_from"};
   std::istringstream in(roster);
   std::ostringstream out;
@@ -48,9 +51,9 @@ Result run_lang(const std::string& roster, BatchOptions o = {}) {
 }
 
 /// Runs in English: most tests here check the English texts.
-Result run(const std::string& roster, BatchOptions o = {}) {
+Result run(const std::string& roster, BatchOptions o = {}, bool people = false) {
   o.lang = source::Lang::en;
-  return run_lang(roster, o);
+  return run_lang(roster, o, people);
 }
 
 /// The output's rows as fields (a small CSV splitter for test output without quoted newlines).
@@ -99,14 +102,16 @@ TEST(Batch, EveryDateFormatGivesTheSameAnswer) {
   ASSERT_EQ(rows.size(), 6u);  // header + every input row
   EXPECT_EQ(rows[0].back(), "error");
   EXPECT_EQ(rows[0][rows[0].size() - 2], "status");
+  EXPECT_EQ(rows[0][6], "as_of");  // after the input columns
   for (std::size_t i = 1; i < rows.size(); ++i) {
-    EXPECT_EQ(rows[i][6], "2027-06-15") << i;  // retention_until
-    EXPECT_EQ(rows[i][7], "2026-09-30") << i;  // reenroll_deadline
+    EXPECT_EQ(rows[i][6], "2025-12-01") << i;  // the evaluation date
+    EXPECT_EQ(rows[i][7], "2027-06-15") << i;  // retention_until
+    EXPECT_EQ(rows[i][8], "2026-09-30") << i;  // reenroll_deadline
   }
-  EXPECT_EQ(rows[1][8], "2025-06-30T00:00:00+08:00");
-  EXPECT_EQ(rows[1][9], "ok");
-  EXPECT_EQ(rows[2][8], "");  // no certificate date: unknown, not a default
-  EXPECT_EQ(rows[2][9], "unknown");
+  EXPECT_EQ(rows[1][9], "2025-06-30T00:00:00+08:00");
+  EXPECT_EQ(rows[1][10], "ok");
+  EXPECT_EQ(rows[2][9], "");  // no certificate date: unknown, not a default
+  EXPECT_EQ(rows[2][10], "unknown");
   EXPECT_EQ(r.summary->rows, 5u);
   EXPECT_EQ(r.summary->ok, 3u);
   EXPECT_EQ(r.summary->unknown, 2u);
@@ -120,8 +125,8 @@ TEST(Batch, TheSameRosterInUtf8BomAndGbkGivesIdenticalResults) {
   EXPECT_EQ(rows_of(plain.output), rows_of(bom.output));
   EXPECT_EQ(rows_of(plain.output), rows_of(gbk.output));
   EXPECT_EQ(gbk.summary->encoding, Encoding::gb18030);
-  // A BOM goes out when the input had one or was GB18030, so that Excel reads it as UTF-8.
-  EXPECT_FALSE(plain.output.starts_with("\xEF\xBB\xBF"));
+  // A BOM goes out whatever the input, so that Excel reads the CSV as UTF-8.
+  EXPECT_TRUE(plain.output.starts_with("\xEF\xBB\xBF"));
   EXPECT_TRUE(bom.output.starts_with("\xEF\xBB\xBF"));
   EXPECT_TRUE(gbk.output.starts_with("\xEF\xBB\xBF"));
 }
@@ -146,25 +151,25 @@ TEST(Batch, UndecodableGb18030BytesMakeTheRowAnError) {
   EXPECT_EQ(r.summary->first_errors[0].first, 2u);
   EXPECT_NE(r.summary->first_errors[0].second.find("not valid GB18030"), std::string::npos) << r.summary->first_errors[0].second;
   // The bad bytes show as U+FFFD in the passed-through cell; the good row is evaluated.
-  EXPECT_NE(r.output.find("1,\xEF\xBF\xBD\xEF\xBF\xBD,2025-06-15,,,,error,"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("2,王,2025-06-15,2027-06-15"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1,\xEF\xBF\xBD\xEF\xBF\xBD,2025-06-15,2025-12-01,,,,error,"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("2,王,2025-06-15,2025-12-01,2027-06-15"), std::string::npos) << r.output;
 }
 
 TEST(Batch, JsonLinesOfARowWithABadCellHaveNullValues) {
   // A trial found undefined behaviour (a reference into an outcome never evaluated) when the
   // first row of a block had a bad cell; caught by UBSan in the sanitizer build.
-  // Every output (the default), so that the first is output 0.
+  // The default outputs (those a roster with these columns decides).
   BatchOptions o;
   o.format = OutputFormat::jsonl;
   o.as_of = *calendar::parse_date("2025-12-01");
-  std::istringstream in("学号,退役日期\r\n1,2023-02-29\r\n2,2025-06-15\r\n");
+  std::istringstream in("学号,退役日期,入伍时身份\r\n1,2023-02-29,在校生\r\n2,2025-06-15,在校生\r\n");
   std::ostringstream out;
   const auto v = run_batch(cn(), in, "roster.csv", out, o);
   const auto* summary = std::get_if<BatchSummary>(&v);
   ASSERT_NE(summary, nullptr);
   EXPECT_EQ(summary->error, 1u);
   const std::string text = out.str();
-  EXPECT_NE(text.find("{\"row\":2,\"status\":\"error\""), std::string::npos) << text;
+  EXPECT_NE(text.find("{\"row\":2,\"as_of\":\"2025-12-01\",\"status\":\"error\""), std::string::npos) << text;
   EXPECT_NE(text.find("\"retention_until\":null"), std::string::npos) << text;
   EXPECT_NE(text.find("\"retention_until\":\"2027-06-15\""), std::string::npos) << text;
 }
@@ -228,7 +233,7 @@ TEST(Batch, AColumnNamedLikeAnAddedColumnStopsTheCsvRun) {
   const auto j = run(roster, o);
   ASSERT_TRUE(j.summary) << j.diags.at(0).message;
   EXPECT_EQ(j.summary->rows, 1u);
-  EXPECT_TRUE(j.output.starts_with("{\"row\":2,\"status\":\"unknown\",\"values\":{\"retention_until\":\"2027-06-15\"")) << j.output;
+  EXPECT_TRUE(j.output.starts_with("{\"row\":2,\"as_of\":\"2025-12-01\",\"status\":\"unknown\",\"values\":{\"retention_until\":\"2027-06-15\"")) << j.output;
 }
 
 TEST(Batch, RunningAgainOnItsOwnOutputIsRefused) {
@@ -236,12 +241,12 @@ TEST(Batch, RunningAgainOnItsOwnOutputIsRefused) {
   ASSERT_TRUE(first.summary);
   const auto again = run(first.output);
   ASSERT_FALSE(again.summary);
-  // One message for the five result columns, not one each: the first three, then how many more.
+  // One message for the six result columns, not one each: the first three, then how many more.
   ASSERT_EQ(again.diags.size(), 1u);
   EXPECT_EQ(again.diags[0].code, "batch_column_clash");
   EXPECT_EQ(again.diags[0].span.begin.column, 2u);
   EXPECT_EQ(again.diags[0].message,
-            "column B (retention_until), column C (reenroll_deadline), column D (degree_visible_from) and 2 more: "
+            "column B (as_of), column C (retention_until), column D (reenroll_deadline) and 3 more: "
             "batch adds columns of these names to its output, which would then have two of each; remove the old "
             "result columns (a file batch wrote ends with its outputs, status and error) or choose other outputs "
             "with --outputs");
@@ -252,7 +257,7 @@ TEST(Batch, TrailingCommasQuotedLineBreaksAndBlankLines) {
   const auto r = run("姓名,退役日期,,\r\n\"王\n一\",2025-06-15,,\r\n\r\n李二,2025-06-15\r\n");
   ASSERT_TRUE(r.summary);
   EXPECT_EQ(r.summary->rows, 2u);
-  EXPECT_NE(r.output.find("\"王\n一\",2025-06-15,2027-06-15"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\"王\n一\",2025-06-15,2025-12-01,2027-06-15"), std::string::npos) << r.output;
 }
 
 TEST(Batch, ExcelSerialDatesOnlyWithTheFlag) {
@@ -266,7 +271,7 @@ TEST(Batch, ExcelSerialDatesOnlyWithTheFlag) {
   const auto with = run(roster, o);
   ASSERT_TRUE(with.summary);
   const auto rows = rows_of(with.output);
-  EXPECT_EQ(rows[1][1], "2027-06-30");  // serial 45838 = 2025-06-30
+  EXPECT_EQ(rows[1][2], "2027-06-30");  // serial 45838 = 2025-06-30
   EXPECT_EQ(rows[2].back().empty(), false);  // serial 60, Excel's 1900-02-29, is an error
   EXPECT_EQ(with.summary->error, 1u);
   EXPECT_EQ(with.summary->first_errors[0].first, 3u);  // spreadsheet row: header is 1
@@ -291,7 +296,7 @@ TEST(Batch, DamagedIdNumbersAreWarningsThatNeverShowTheWholeNumber) {
   EXPECT_NE(rows[2].back().find("Excel"), std::string::npos);
   for (std::size_t i = 2; i <= 5; ++i) {  // the last: wrong check character (6, expected 5)
     EXPECT_EQ(rows[i][rows[i].size() - 2], "unknown") << i;
-    EXPECT_EQ(rows[i][2], "2027-06-15") << i;
+    EXPECT_EQ(rows[i][3], "2027-06-15") << i;  // after 评估日期
     EXPECT_TRUE(rows[i].back().starts_with("row " + std::to_string(i + 1) + ", column A (身份证号): '")) << rows[i].back();
     EXPECT_TRUE(rows[i].back().ends_with("(a warning only: no output written needs this column; the row was evaluated)"));
     EXPECT_EQ(rows[i].back().find("110101199003078"), std::string::npos) << rows[i].back();
@@ -306,11 +311,11 @@ TEST(Batch, ABadRowNeverStopsTheRunAndNeverGetsValues) {
   ASSERT_TRUE(r.summary);
   const auto rows = rows_of(r.output);
   ASSERT_EQ(rows.size(), 5u);
-  EXPECT_EQ(rows[1][2], "");  // no retention date from a bad row
+  EXPECT_EQ(rows[1][3], "");  // no retention date from a bad row
   EXPECT_NE(rows[1].back().find("退役日期"), std::string::npos);  // names the column
   EXPECT_NE(rows[2].back().find("入伍时身份"), std::string::npos);
-  EXPECT_EQ(rows[3][2], "2027-06-15");
-  EXPECT_EQ(rows[4][2], "");  // an empty cell is unknown, not an error
+  EXPECT_EQ(rows[3][3], "2027-06-15");
+  EXPECT_EQ(rows[4][3], "");  // an empty cell is unknown, not an error
   EXPECT_EQ(rows[4][rows[4].size() - 2], "unknown");
   EXPECT_EQ(r.summary->error, 2u);
 }
@@ -325,8 +330,8 @@ TEST(Batch, EveryBadCellOfARowIsReportedInColumnOrder) {
   ASSERT_TRUE(r.summary);
   const auto rows = rows_of(r.output);
   ASSERT_EQ(rows.size(), 3u);
-  EXPECT_EQ(rows[1], (std::vector<std::string>{"2023-02-29", "7", "老生", "2025/13/01", "", "", "", "error", expected}));
-  EXPECT_EQ(rows[2][4], "2027-06-15");  // the next row is not affected
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"2023-02-29", "7", "老生", "2025/13/01", "2025-12-01", "", "", "", "error", expected}));
+  EXPECT_EQ(rows[2][5], "2027-06-15");  // the next row is not affected
   ASSERT_EQ(r.summary->first_errors.size(), 1u);
   EXPECT_EQ(r.summary->first_errors[0], (std::pair<std::size_t, std::string>{2, expected}));
   EXPECT_EQ(r.summary->error, 1u);
@@ -334,7 +339,7 @@ TEST(Batch, EveryBadCellOfARowIsReportedInColumnOrder) {
   o.format = OutputFormat::jsonl;
   const auto j = run(roster, o);
   ASSERT_TRUE(j.summary);
-  EXPECT_TRUE(j.output.starts_with("{\"row\":2,\"status\":\"error\",\"error\":\"" + expected +
+  EXPECT_TRUE(j.output.starts_with("{\"row\":2,\"as_of\":\"2025-12-01\",\"status\":\"error\",\"error\":\"" + expected +
                                    "\",\"values\":{\"retention_until\":null,\"reenroll_deadline\":null,"
                                    "\"degree_visible_from\":null},\"unknown\":{},\"errors\":{}}\n"))
       << j.output;
@@ -390,19 +395,19 @@ TEST(Batch, AValueRightOfTheLastHeaderIsARowErrorThatCarriesTheValue) {
   EXPECT_EQ(r.summary->error, 4u);
   const auto rows = rows_of(r.output);
   ASSERT_EQ(rows.size(), 6u);
-  for (const auto& row : rows) EXPECT_EQ(row.size(), 7u);  // rectangular: 2 input columns, 3 outputs, status, error
-  EXPECT_EQ(rows[1], (std::vector<std::string>{"1", "2025-06-15", "", "", "", "error",
+  for (const auto& row : rows) EXPECT_EQ(row.size(), 8u);  // rectangular: 2 input columns, as_of, 3 outputs, status, error
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"1", "2025-06-15", "2025-12-01", "", "", "", "error",
                                                "row 2, column D has a value but the header row has no name for it: '额外 值'"}));
-  EXPECT_EQ(rows[2][6],
+  EXPECT_EQ(rows[2][7],
             "row 3, column B (退役日期): '2023-02-29' is not a valid date: February 2023 has 28 days; "
             "column C has a value but the header row has no name for it: 'x'");
-  EXPECT_EQ(rows[3][6],
+  EXPECT_EQ(rows[3][7],
             "row 4, column AA has a value but the header row has no name for it: 'y'; "
             "column AB has a value but the header row has no name for it: 'z,\"w\"'");
   // Like every value in a message, one that may be an ID number is masked.
-  EXPECT_EQ(rows[4][6], "row 5, column C has a value but the header row has no name for it: '110101********8515'");
-  EXPECT_EQ(rows[5][2], "2027-06-15");
-  EXPECT_EQ(rows[5][5], "unknown");
+  EXPECT_EQ(rows[4][7], "row 5, column C has a value but the header row has no name for it: '110101********8515'");
+  EXPECT_EQ(rows[5][3], "2027-06-15");
+  EXPECT_EQ(rows[5][6], "unknown");
   // A long value is quoted up to 100 bytes.
   const auto big = run("退役日期\r\n2025-06-15," + std::string(400, 'v') + "\r\n");
   ASSERT_TRUE(big.summary);
@@ -461,7 +466,7 @@ TEST(Batch, RowNumbersAreTheRowsExcelShows) {
   o.format = OutputFormat::jsonl;
   const auto j = run("\r\n退役日期\r\n,\r\n2023-02-29\r\n", o);
   ASSERT_TRUE(j.summary);
-  EXPECT_TRUE(j.output.starts_with("{\"row\":4,\"status\":\"error\"")) << j.output;
+  EXPECT_TRUE(j.output.starts_with("{\"row\":4,\"as_of\":\"2025-12-01\",\"status\":\"error\"")) << j.output;
   // The header's diagnostics use the same numbering.
   const auto header = run("\n\n退役日期,discharge_date\n2025-06-15,2025-06-15\n");
   ASSERT_EQ(header.diags.size(), 1u);
@@ -659,7 +664,7 @@ TEST(BatchTrial, ABrokenQuoteStopsTheRunInsteadOfSwallowingRows) {
 TEST(BatchTrial, PassThroughColumnsKeepTheirSpaces) {
   const auto r = run("学号,退役日期\r\n 1 ,2025-06-15\r\n");
   ASSERT_TRUE(r.summary);
-  EXPECT_NE(r.output.find("\" 1 \",2025-06-15,2027-06-15"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\" 1 \",2025-06-15,2025-12-01,2027-06-15"), std::string::npos) << r.output;
 }
 
 TEST(Batch, PassThroughCellsAreQuotedExactlyWhenTheyMustBe) {
@@ -673,13 +678,13 @@ TEST(Batch, PassThroughCellsAreQuotedExactlyWhenTheyMustBe) {
       written += "\"";
       const auto r = run("备注,学号,退役日期\r\n" + written + ",2020001,2025-06-15\r\n");
       ASSERT_TRUE(r.summary) << written;
-      EXPECT_NE(r.output.find("\r\n" + written + ",2020001,2025-06-15,2027-06-15"), std::string::npos)
+      EXPECT_NE(r.output.find("\r\n" + written + ",2020001,2025-06-15,2025-12-01,2027-06-15"), std::string::npos)
           << written << " in " << r.output;
     }
   }
   // Without any, no cell is quoted.
   const auto plain = run("备注,学号,退役日期\r\naaaaaaaaabbbbbbbbb,2020001,2025-06-15\r\n");
-  EXPECT_NE(plain.output.find("\r\naaaaaaaaabbbbbbbbb,2020001,2025-06-15,2027-06-15"), std::string::npos) << plain.output;
+  EXPECT_NE(plain.output.find("\r\naaaaaaaaabbbbbbbbb,2020001,2025-06-15,2025-12-01,2027-06-15"), std::string::npos) << plain.output;
 }
 
 TEST(BatchTrial, Utf16IsNamed) {
@@ -722,7 +727,7 @@ TEST(BatchTrial, EveryFailedOutputIsNamedWithTheCellsOfTheFactsItReads) {
   EXPECT_NE(r.summary->first_errors[1].second.find("(column B (退役日期): '9999-12-31')"), std::string::npos);
   EXPECT_EQ(r.summary->first_errors[1].second.find("发证日期"), std::string::npos);
   const auto rows = rows_of(r.output);
-  EXPECT_EQ(rows.at(1).at(5), "2025-06-30T00:00:00+08:00");  // the outputs that could be computed are written
+  EXPECT_EQ(rows.at(1).at(6), "2025-06-30T00:00:00+08:00");  // the outputs that could be computed are written
 }
 
 TEST(BatchTrial, InvalidBytesAreReplacedInTheOutput) {
@@ -740,7 +745,7 @@ TEST(BatchTrial, OutputsAreTrimmedAndWrittenOnce) {
   o.outputs = {"retention_until", " retention_until ", "reenroll_deadline"};
   const auto r = run("退役日期\r\n2025-06-15\r\n", o);
   ASSERT_TRUE(r.summary);
-  EXPECT_TRUE(r.output.starts_with("退役日期,retention_until,reenroll_deadline,status,error\r\n")) << r.output;
+  EXPECT_TRUE(r.output.starts_with("\xEF\xBB\xBF退役日期,as_of,retention_until,reenroll_deadline,status,error\r\n")) << r.output;
 }
 
 TEST(BatchTrial, IdNumbersWithSeparatorsAreMaskedInMessages) {
@@ -818,8 +823,8 @@ TEST(BatchTrial, ControlCharactersInCellsAndHeadersAreEscapedInMessages) {
   ASSERT_TRUE(csv.summary) << csv.diags.at(0).message;
   const std::string message = "row 2, column A (退役日期): '2025-06-30\\n\\x1b[2J' is not a date (2025-06-30, 2025/6/30, "
                               "2025.6.30, 2025年6月30日 or 20250630)";
-  EXPECT_EQ(csv.output, "退役日期,备\x1b[0m注,retention_until,status,error\r\n"
-                        "\"2025-06-30\n\x1b[2J\",a\tb,,error,\"" + message + "\"\r\n");  // quoted for its commas
+  EXPECT_EQ(csv.output, "\xEF\xBB\xBF退役日期,备\x1b[0m注,as_of,retention_until,status,error\r\n"
+                        "\"2025-06-30\n\x1b[2J\",a\tb,2025-12-01,,error,\"" + message + "\"\r\n");  // quoted for its commas
   ASSERT_EQ(csv.summary->first_errors.size(), 1u);
   EXPECT_EQ(csv.summary->first_errors[0].second, message);
   // The summary keeps the headers themselves (the CLI escapes them as it prints them).
@@ -827,7 +832,7 @@ TEST(BatchTrial, ControlCharactersInCellsAndHeadersAreEscapedInMessages) {
   o.format = OutputFormat::jsonl;
   const auto jsonl = run(roster, o);
   ASSERT_TRUE(jsonl.summary);
-  EXPECT_TRUE(jsonl.output.starts_with("{\"row\":2,\"status\":\"error\",\"error\":\"row 2, column A (退役日期): "
+  EXPECT_TRUE(jsonl.output.starts_with("{\"row\":2,\"as_of\":\"2025-12-01\",\"status\":\"error\",\"error\":\"row 2, column A (退役日期): "
                                        "'2025-06-30\\\\n\\\\x1b[2J' is not a date")) << jsonl.output;
   // Header diagnostics name columns escaped too.
   const auto twice = run("退役日期\t,discharge_date\r\n2025-06-30,2025-06-30\r\n", o);
@@ -840,6 +845,7 @@ TEST(BatchTrial, AFailedReadIsBatchIoWithTheReasonNotAnEmptyOrShortRoster) {
   BatchOptions o;
   o.as_of = *calendar::parse_date("2025-12-01");
   o.outputs = {"retention_until"};
+  o.names = true;
   // Before the header: not "the roster is empty".
   ReadFailsAfter nothing("");
   std::istream in(&nothing);
@@ -862,7 +868,7 @@ TEST(BatchTrial, AFailedReadIsBatchIoWithTheReasonNotAnEmptyOrShortRoster) {
   ASSERT_EQ(diags->size(), 1u);
   EXPECT_EQ(diags->at(0).code, "batch_io");
   EXPECT_EQ(diags->at(0).message, "cannot read the roster: Input/output error");
-  EXPECT_EQ(out2.str(), "退役日期,retention_until,status,error\r\n2025-06-15,2027-06-15,ok,\r\n");
+  EXPECT_EQ(out2.str(), "\xEF\xBB\xBF退役日期,as_of,retention_until,status,error\r\n2025-06-15,2025-12-01,2027-06-15,ok,\r\n");
 }
 
 /// Accepts `room` bytes, then fails like a full disk.
@@ -905,6 +911,295 @@ TEST(BatchTrial, AWriteFailureMidwayStopsTheRunWhileRowsAreBeingEvaluated) {
   }
 }
 
+// ---- The result for people (issue 11) -----------------------------------------------------------
+
+/// A small pack whose labels and enum labels hold commas and quotes, with an output of each kind
+/// the people's form rewrites (period, enum, bool, list of windows) and one reading a fact the
+/// test rosters lack.
+const engine::Engine& labels_pack() {
+  static const auto engine = [] {
+    const std::vector<loader::SourceFile> files{{"labels.toml", R"(
+[policy]
+id = "labels"
+title = "Labels"
+version = "1.0.0"
+timezone = "Asia/Shanghai"
+date_convention = "prc-civil-code"
+
+[facts.start_date]
+type = "date"
+label = "开始日期"
+description = "Start."
+
+[facts.other_date]
+type = "date"
+label = "其他日期"
+description = "Another date."
+
+[[rules]]
+id = "r"
+title = "R"
+
+  [rules.outputs.until]
+  type = "deadline"
+  label = 'Until, "inclusive"'
+  expr = "start_date + P1Y6M"
+
+  [rules.outputs.span]
+  type = "period"
+  label = "期限"
+  expr = "P1Y6M"
+
+  [rules.outputs.kind]
+  type = "enum"
+  label = "类别"
+  values = [ { name = "early", label = '早, "前"' }, { name = "late", label = "晚" } ]
+  expr = "if start_date < 2025-01-01 then 'early' else 'late'"
+
+  [rules.outputs.started]
+  type = "bool"
+  label = "已开始"
+  expr = "as_of >= start_date"
+
+  [rules.outputs.windows]
+  type = "list<window>"
+  label = "办理期间"
+  expr = "[[start_date .. start_date + P1M]] + [[start_date + P1Y .. start_date + P1Y1M]]"
+
+  [rules.outputs.other]
+  type = "date"
+  label = "另一日期"
+  expr = "other_date"
+
+  [[rules.citations]]
+  document = "Doc"
+  article = "Art. 1"
+  summary = "S."
+)"}};
+    auto r = loader::load_pack(files);
+    if (!r.ok()) throw std::runtime_error("the labels pack does not load: " + r.diagnostics.at(0).message);
+    return std::make_unique<engine::Engine>(std::move(r.pack));
+  }();
+  return *engine;
+}
+
+Result run_on(const engine::Engine& engine, const std::string& roster, BatchOptions o) {
+  if (o.as_of == calendar::Date()) o.as_of = *calendar::parse_date("2025-12-01");
+  std::istringstream in(roster);
+  std::ostringstream out;
+  Result r;
+  auto v = run_batch(engine, in, "roster.csv", out, o);
+  if (auto* s = std::get_if<BatchSummary>(&v)) r.summary = *s;
+  else r.diags = std::get<std::vector<source::Diagnostic>>(v);
+  r.output = out.str();
+  return r;
+}
+
+const std::string kLabelsRoster = "学号,开始日期\r\n1,2024-03-31\r\n2,2026-01-10\r\n3,\r\n";
+
+TEST(BatchForPeople, LabelsValuesStatusesAndTheEvaluationDateWithABom) {
+  const auto r = run_on(labels_pack(), kLabelsRoster, {});
+  ASSERT_TRUE(r.summary) << (r.diags.empty() ? "" : r.diags[0].message);
+  // By hand: 2024-03-31 + P1Y6M = 2025-09-31, which does not exist: 2025-09-30 (Civil Code Art.
+  // 202); + P1M = 2024-04-30; + P1Y = 2025-03-31, + P1Y1M = 2025-04-30. 2026-01-10 is after the
+  // evaluation date (not started); + P1Y6M = 2027-07-10. Row 3 has no start date: its answers wait.
+  // Labels and enum labels with a comma or a quote are quoted (RFC 4180); the other output
+  // (另一日期) reads a fact no column gives, so it is not written by default.
+  EXPECT_EQ(r.output,
+            "\xEF\xBB\xBF"
+            "学号,开始日期,评估日期,\"Until, \"\"inclusive\"\"\",期限,类别,已开始,办理期间,状态,说明\r\n"
+            "1,2024-03-31,2025-12-01,2025-09-30,1年6个月,\"早, \"\"前\"\"\",是,2024-03-31至2024-04-30；2025-03-31至2025-04-30,正常,\r\n"
+            "2,2026-01-10,2025-12-01,2027-07-10,1年6个月,晚,否,2026-01-10至2026-02-10；2027-01-10至2027-02-10,正常,\r\n"
+            "3,,2025-12-01,,1年6个月,,,,待补充,\r\n");
+  EXPECT_EQ(r.summary->ok, 2u);
+  EXPECT_EQ(r.summary->unknown, 1u);
+  EXPECT_EQ(r.summary->as_of, *calendar::parse_date("2025-12-01"));
+  EXPECT_EQ(r.summary->outputs_written, 5u);
+  ASSERT_EQ(r.summary->left_out.size(), 1u);
+  EXPECT_EQ(r.summary->left_out[0].name, "other");
+  EXPECT_EQ(r.summary->left_out[0].label, "另一日期");
+  EXPECT_EQ(r.summary->left_out[0].missing_facts, std::vector<std::uint32_t>{1});  // other_date
+  EXPECT_TRUE(r.summary->undecidable.empty());
+}
+
+TEST(BatchForPeople, NamesGiveTheMachineForm) {
+  BatchOptions o;
+  o.names = true;
+  const auto r = run_on(labels_pack(), kLabelsRoster, o);
+  ASSERT_TRUE(r.summary);
+  EXPECT_EQ(r.output,
+            "\xEF\xBB\xBF"
+            "学号,开始日期,as_of,until,span,kind,started,windows,status,error\r\n"
+            "1,2024-03-31,2025-12-01,2025-09-30,P1Y6M,early,true,\"[[2024-03-31 .. 2024-04-30], [2025-03-31 .. 2025-04-30]]\",ok,\r\n"
+            "2,2026-01-10,2025-12-01,2027-07-10,P1Y6M,late,false,\"[[2026-01-10 .. 2026-02-10], [2027-01-10 .. 2027-02-10]]\",ok,\r\n"
+            "3,,2025-12-01,,P1Y6M,,,,unknown,\r\n");
+}
+
+TEST(BatchForPeople, EnglishNamesTheAddedColumnsAndWords) {
+  BatchOptions o;
+  o.lang = source::Lang::en;
+  o.output_encoding = OutputEncoding::utf8;
+  const auto r = run_on(labels_pack(), kLabelsRoster, o);
+  ASSERT_TRUE(r.summary);
+  const auto rows = rows_of(r.output);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"学号", "开始日期", "as_of", "Until, \"inclusive\"", "期限", "类别", "已开始",
+                                                "办理期间", "status", "error"}));
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"1", "2024-03-31", "2025-12-01", "2025-09-30", "1 year 6 months", "早, \"前\"",
+                                                "yes", "2024-03-31 to 2024-04-30; 2025-03-31 to 2025-04-30", "ok", ""}));
+  EXPECT_EQ(rows[2][6], "no");
+  EXPECT_EQ(rows[3][8], "unknown");
+}
+
+TEST(BatchForPeople, TheSameTextWithAndWithoutTheMemoAndForAnyNumberOfJobs) {
+  // The remembered text (TextMemo) is the people's text: the same bytes computed for every row.
+  std::string roster = "学号,开始日期\r\n";
+  for (int i = 0; i < 3000; ++i) {
+    roster += std::to_string(i) + "," + (i % 7 == 0 ? std::string() : "2024-0" + std::to_string(1 + i % 9) + "-1" + std::to_string(i % 10)) + "\r\n";
+  }
+  BatchOptions remembered, computed, two;
+  computed.memo_entries = 0;
+  two.jobs = 2;
+  two.block_rows = 64;
+  const auto a = run_on(labels_pack(), roster, remembered), b = run_on(labels_pack(), roster, computed),
+             c = run_on(labels_pack(), roster, two);
+  ASSERT_TRUE(a.summary && b.summary && c.summary);
+  EXPECT_EQ(a.output, b.output);
+  EXPECT_EQ(a.output, c.output);
+  EXPECT_NE(a.output.find("\"早, \"\"前\"\"\""), std::string::npos);
+}
+
+TEST(BatchForPeople, EveryCsvStartsWithABomUnlessAskedOtherwiseAndJsonLinesNever) {
+  const auto with = [&](OutputEncoding e, OutputFormat f = OutputFormat::csv) {
+    BatchOptions o;
+    o.output_encoding = e;
+    o.format = f;
+    return run_on(labels_pack(), kLabelsRoster, o).output;
+  };
+  const std::string bom = "\xEF\xBB\xBF";
+  EXPECT_TRUE(with(OutputEncoding::automatic).starts_with(bom + "学号,"));  // a roster without a BOM
+  EXPECT_TRUE(with(OutputEncoding::utf8_bom).starts_with(bom + "学号,"));
+  EXPECT_TRUE(with(OutputEncoding::utf8).starts_with("学号,"));
+  const auto gb = with(OutputEncoding::gb18030);
+  EXPECT_FALSE(gb.starts_with(bom));
+  EXPECT_TRUE(gb.starts_with(encode("学号,开始日期,评估日期,", "GB18030")));
+  EXPECT_TRUE(with(OutputEncoding::automatic, OutputFormat::jsonl).starts_with("{\"row\":2,"));
+  EXPECT_TRUE(with(OutputEncoding::utf8_bom, OutputFormat::jsonl).starts_with("{\"row\":2,"));
+}
+
+TEST(BatchForPeople, JsonLinesCarryTheEvaluationDateAndStayInTheMachineForm) {
+  BatchOptions o;
+  o.format = OutputFormat::jsonl;
+  const auto r = run_on(labels_pack(), kLabelsRoster, o);
+  ASSERT_TRUE(r.summary);
+  std::istringstream lines(r.output);
+  std::string first;
+  std::getline(lines, first);
+  EXPECT_EQ(first,
+            "{\"row\":2,\"as_of\":\"2025-12-01\",\"status\":\"ok\",\"values\":{\"until\":\"2025-09-30\",\"span\":\"P1Y6M\","
+            "\"kind\":\"early\",\"started\":true,\"windows\":[{\"start\":\"2024-03-31\",\"end\":\"2024-04-30\"},"
+            "{\"start\":\"2025-03-31\",\"end\":\"2025-04-30\"}]},\"unknown\":{},\"errors\":{}}");
+}
+
+TEST(BatchForPeople, DefaultOutputsAreThoseTheRosterCanDecide) {
+  // retention_until reads the discharge date and the identity at enlistment (and nothing else):
+  // without a column 入伍时身份 it is left out, named with the column that brings it in.
+  const auto fact = [](std::string_view name) { return *cn().pack().find_fact(name); };
+  const auto output = [](std::string_view name) { return *cn().pack().find_output(name); };
+  EXPECT_EQ(cn().facts_read(output("retention_until")),
+            (std::vector<std::uint32_t>{std::min(fact("discharge_date"), fact("enlisted_as")),
+                                        std::max(fact("discharge_date"), fact("enlisted_as"))}));
+  BatchOptions all;
+  const auto lacking = run_on(cn(), "学号,退役日期\r\n1,2025-06-15\r\n", all);
+  ASSERT_TRUE(lacking.summary) << (lacking.diags.empty() ? "" : lacking.diags[0].message);
+  const auto& left = lacking.summary->left_out;
+  const auto until = std::find_if(left.begin(), left.end(), [](const OutputGap& g) { return g.name == "retention_until"; });
+  ASSERT_NE(until, left.end());
+  EXPECT_EQ(until->label, "入学资格/学籍保留至");
+  EXPECT_EQ(until->missing_facts, std::vector<std::uint32_t>{fact("enlisted_as")});
+  // Every output written reads only the discharge date, so every row is decided: 正常.
+  const auto rows = rows_of(lacking.output);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].size(), 2u + 1 + lacking.summary->outputs_written + 2);
+  EXPECT_EQ(rows[0][2], "评估日期");
+  EXPECT_EQ(rows[1][rows[1].size() - 2], "正常");
+  for (std::uint32_t oi = 0; oi < cn().pack().outputs.size(); ++oi) {
+    const bool text = cn().pack().outputs[oi].decl(cn().policy()).type.kind == model::Kind::text;
+    const auto facts = cn().facts_needed(oi);
+    const bool decidable = std::all_of(facts.begin(), facts.end(), [&](std::uint32_t f) { return f == fact("discharge_date"); });
+    const bool written = std::find(rows[0].begin(), rows[0].end(), cn().pack().outputs[oi].decl(cn().policy()).label) != rows[0].end();
+    const bool listed = std::any_of(left.begin(), left.end(), [&](const OutputGap& g) { return g.name == cn().pack().outputs[oi].name; });
+    EXPECT_EQ(written, !text && decidable) << cn().pack().outputs[oi].name;
+    EXPECT_EQ(listed, !text && !decidable) << cn().pack().outputs[oi].name;
+  }
+  // With the column, it is written.
+  const auto with = run_on(cn(), "学号,退役日期,入伍时身份\r\n1,2025-06-15,在校生\r\n", all);
+  ASSERT_TRUE(with.summary);
+  const auto header = rows_of(with.output)[0];
+  EXPECT_NE(std::find(header.begin(), header.end(), "入学资格/学籍保留至"), header.end());
+  EXPECT_EQ(rows_of(with.output)[1][std::find(header.begin(), header.end(), "入学资格/学籍保留至") - header.begin()], "2027-06-15");
+}
+
+TEST(BatchForPeople, AFactReadOnlyUnderIfUnknownIsNotNeeded) {
+  // degree_online applies `when not if_unknown(no_record_can_exist, false)`: it reads the
+  // accreditation facts, but their absence never leaves it waiting. A roster of graduates with
+  // their certificate dates decides it.
+  const auto oi = *cn().pack().find_output("degree_online");
+  const auto fact = [](std::string_view name) { return *cn().pack().find_fact(name); };
+  const auto read = cn().facts_read(oi);
+  EXPECT_NE(std::find(read.begin(), read.end(), fact("programme_accredited")), read.end());
+  EXPECT_EQ(cn().facts_needed(oi), std::vector<std::uint32_t>{fact("certificate_issue_date")});
+  const auto r = run_on(cn(), "学号,发证日期\r\n1,2025-06-30\r\n2,1999-07-01\r\n", {});
+  ASSERT_TRUE(r.summary);
+  const auto rows = rows_of(r.output);
+  ASSERT_EQ(rows.size(), 3u);
+  const auto at = std::find(rows[0].begin(), rows[0].end(), "属电子注册的学历（2001年起）") - rows[0].begin();
+  ASSERT_LT(static_cast<std::size_t>(at), rows[0].size());
+  EXPECT_EQ(rows[1][at], "是");
+  EXPECT_EQ(rows[2][at], "否");  // issued before electronic registration (2001)
+  EXPECT_EQ(r.summary->ok, 2u);
+}
+
+TEST(BatchForPeople, NoDecidableOutputStillWritesTheRowsWithTheirStatus) {
+  // 学号 and 姓名 are facts, but every output needs some other one: nothing to write, which is
+  // no failure; the summary says what each output would need.
+  const auto r = run_on(cn(), "学号,姓名\r\n1,王\r\n", {});
+  ASSERT_TRUE(r.summary) << (r.diags.empty() ? "" : r.diags[0].message);
+  EXPECT_EQ(r.output, "\xEF\xBB\xBF学号,姓名,评估日期,状态,说明\r\n1,王,2025-12-01,正常,\r\n");
+  EXPECT_EQ(r.summary->outputs_written, 0u);
+  EXPECT_FALSE(r.summary->left_out.empty());
+  for (const auto& gap : r.summary->left_out) EXPECT_FALSE(gap.missing_facts.empty()) << gap.name;
+}
+
+TEST(BatchForPeople, OutputsAreChosenByNameOrLabelAndThoseNoColumnDecidesAreNoted) {
+  BatchOptions o;
+  o.outputs = {"期限", "other", "kind"};
+  const auto r = run_on(labels_pack(), kLabelsRoster, o);
+  ASSERT_TRUE(r.summary) << (r.diags.empty() ? "" : r.diags[0].message);
+  EXPECT_EQ(rows_of(r.output)[0], (std::vector<std::string>{"学号", "开始日期", "评估日期", "期限", "另一日期", "类别", "状态", "说明"}));
+  ASSERT_EQ(r.summary->undecidable.size(), 1u);  // written as asked, and noted
+  EXPECT_EQ(r.summary->undecidable[0].name, "other");
+  EXPECT_EQ(r.summary->undecidable[0].missing_facts, std::vector<std::uint32_t>{1});
+  EXPECT_TRUE(r.summary->left_out.empty());
+  EXPECT_EQ(r.summary->unknown, 3u);  // every row waits for the other date
+  // A label two outputs share names neither.
+  BatchOptions shared;
+  shared.outputs = {"办理途径"};
+  const auto s = run("学号,退役日期\r\n1,2025-06-15\r\n", shared, true);
+  ASSERT_EQ(s.diags.size(), 1u);
+  EXPECT_EQ(s.diags[0].code, "batch_unknown_output");
+  EXPECT_EQ(s.diags[0].message_zh, "“办理途径”是多个输出的标签（correction_route, identity_change_route）：请写其中一个的名称");
+}
+
+TEST(BatchForPeople, AColumnNamedLikeAPeoplesColumnIsAClash) {
+  // A file batch wrote for people, given again: its 评估日期, labels, 状态 and 说明 clash.
+  const auto first = run_on(labels_pack(), kLabelsRoster, {});
+  ASSERT_TRUE(first.summary);
+  const auto again = run_on(labels_pack(), first.output, {});
+  ASSERT_FALSE(again.diags.empty());
+  EXPECT_EQ(again.diags[0].code, "batch_column_clash");
+}
+
 }  // namespace
 }  // namespace rules::batch
 
@@ -939,7 +1234,7 @@ TEST(BatchHeaders, EveryCommonVariantMapsToTheFactItMeans) {
   ASSERT_TRUE(entry.summary);
   EXPECT_EQ(entry.summary->passed_through, std::vector<std::string>{"入学日期"});
   EXPECT_TRUE(entry.summary->suggestions.empty());
-  EXPECT_EQ(rows_of(entry.output).at(1).at(2), "2027-06-15");  // retention_until from 退役时间
+  EXPECT_EQ(rows_of(entry.output).at(1).at(3), "2027-06-15");  // retention_until from 退役时间
 }
 
 TEST(BatchHeaders, TheNearMissMatcher) {
@@ -1013,7 +1308,7 @@ TEST(BatchHeaders, ATitleRowAboveTheHeaderIsFoundKeptAndSaid) {
   EXPECT_EQ(rows[0], std::vector<std::string>{"某某大学2025年退役复学学生名单"});  // trailing empty cells are not kept
   EXPECT_EQ(rows[1], std::vector<std::string>{""});
   EXPECT_EQ(rows[2][0], "学号");
-  EXPECT_EQ(rows[3][3], "2027-06-15");
+  EXPECT_EQ(rows[3][4], "2027-06-15");  // 学号, 退役日期, 姓名, 评估日期, then the output
   EXPECT_TRUE(rows[4].back().starts_with("第5行 B列（退役日期）：'2025/13/01'")) << rows[4].back();
   const auto notes = summary_notes(*r.summary, source::Lang::zh);
   ASSERT_EQ(notes.size(), 1u);
@@ -1022,7 +1317,7 @@ TEST(BatchHeaders, ATitleRowAboveTheHeaderIsFoundKeptAndSaid) {
   o.format = OutputFormat::jsonl;
   const auto j = run_lang(roster, o);
   ASSERT_TRUE(j.summary);
-  EXPECT_TRUE(j.output.starts_with("{\"row\":4,\"status\":\"ok\"")) << j.output;
+  EXPECT_TRUE(j.output.starts_with("{\"row\":4,\"as_of\":\"2025-12-01\",\"status\":\"ok\"")) << j.output;
 }
 
 TEST(BatchHeaders, HeaderRowNamesTheRowAndNoTitleFoundIsTheOldError) {
@@ -1035,7 +1330,7 @@ TEST(BatchHeaders, HeaderRowNamesTheRowAndNoTitleFoundIsTheOldError) {
   EXPECT_EQ(r.summary->header_row, 3u);
   EXPECT_FALSE(r.summary->header_found_below);
   EXPECT_EQ(r.summary->title_rows, 2u);
-  EXPECT_EQ(rows_of(r.output).at(3).at(2), "2027-06-15");
+  EXPECT_EQ(rows_of(r.output).at(3).at(3), "2027-06-15");
   EXPECT_EQ(summary_notes(*r.summary, source::Lang::en).at(0),
             "the header was read from row 3 (--header-row); rows 1-2 above it are title rows (kept as they were in a "
             "CSV result).");
@@ -1073,11 +1368,12 @@ TEST(BatchCells, ABadIdNoOutputReadsIsAWarningAndTheAnswersAreComputed) {
   const auto rows = rows_of(r.output);
   ASSERT_EQ(rows.size(), 5u);
   for (std::size_t i = 1; i < rows.size(); ++i) {
-    EXPECT_EQ(rows[i][4], "2027-06-15") << i;  // retention_until (2025-06-15 + 2 years)
-    EXPECT_EQ(rows[i][5], "2026-09-30") << i;  // reenroll_deadline: the next year's intake ends 09-30
-    EXPECT_EQ(rows[i][6], "ok") << i;
-    EXPECT_TRUE(rows[i][7].starts_with("第" + std::to_string(i + 1) + "行 B列（身份证号）：'1.1********'")) << rows[i][7];
-    EXPECT_TRUE(rows[i][7].ends_with("（仅提醒：本次写出的结果都不需要这一列，本行照常计算）")) << rows[i][7];
+    EXPECT_EQ(rows[i][4], "2025-12-01") << i;  // 评估日期
+    EXPECT_EQ(rows[i][5], "2027-06-15") << i;  // retention_until (2025-06-15 + 2 years)
+    EXPECT_EQ(rows[i][6], "2026-09-30") << i;  // reenroll_deadline: the next year's intake ends 09-30
+    EXPECT_EQ(rows[i][7], "ok") << i;
+    EXPECT_TRUE(rows[i][8].starts_with("第" + std::to_string(i + 1) + "行 B列（身份证号）：'1.1********'")) << rows[i][8];
+    EXPECT_TRUE(rows[i][8].ends_with("（仅提醒：本次写出的结果都不需要这一列，本行照常计算）")) << rows[i][8];
   }
   ASSERT_EQ(r.summary->damaged_columns.size(), 1u);
   EXPECT_EQ(r.summary->damaged_columns[0].column, 1u);
@@ -1088,7 +1384,7 @@ TEST(BatchCells, ABadIdNoOutputReadsIsAWarningAndTheAnswersAreComputed) {
   ASSERT_EQ(notes.size(), 2u);  // the column once, the rows with warnings once
   EXPECT_TRUE(notes[0].starts_with("B列（身份证号）大部分被 Excel 改为科学计数法")) << notes[0];
   EXPECT_NE(notes[0].find("请把该列设为文本后从原系统重新导出"), std::string::npos);
-  EXPECT_EQ(notes[1], "4行的 error 列有提醒：单元格有误，但本次写出的结果不需要它，这些行照常计算。");
+  EXPECT_EQ(notes[1], "4行的“说明”（error）列有提醒：单元格有误，但本次写出的结果不需要它，这些行照常计算。");
 }
 
 TEST(BatchCells, ABadCellIsARowErrorOnlyWhenAnOutputWrittenReadsIt) {
@@ -1101,7 +1397,7 @@ TEST(BatchCells, ABadCellIsARowErrorOnlyWhenAnOutputWrittenReadsIt) {
   EXPECT_EQ(unread.summary->error, 0u);
   EXPECT_EQ(unread.summary->warned, 1u);
   EXPECT_EQ(rows_of(unread.output).at(1),
-            (std::vector<std::string>{"2025-06-15", "2025/2/30", "2027-06-15", "ok",
+            (std::vector<std::string>{"2025-06-15", "2025/2/30", "2025-12-01", "2027-06-15", "ok",
                                       "row 2, column B (发证日期): '2025/2/30' is not a valid date: February 2025 has 28 "
                                       "days (a warning only: no output written needs this column; the row was evaluated)"}));
   o.outputs = {"retention_until", "degree_visible_from"};
@@ -1110,7 +1406,7 @@ TEST(BatchCells, ABadCellIsARowErrorOnlyWhenAnOutputWrittenReadsIt) {
   EXPECT_EQ(read.summary->error, 1u);
   EXPECT_EQ(read.summary->warned, 0u);
   EXPECT_EQ(rows_of(read.output).at(1),
-            (std::vector<std::string>{"2025-06-15", "2025/2/30", "", "", "error",
+            (std::vector<std::string>{"2025-06-15", "2025/2/30", "2025-12-01", "", "", "error",
                                       "row 2, column B (发证日期): '2025/2/30' is not a valid date: February 2025 has 28 "
                                       "days"}));
 }

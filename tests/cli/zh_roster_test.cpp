@@ -21,7 +21,7 @@ TEST(ZhRoster, ATitleRowANearMissAndADamagedIdColumnAreSaidInChinese) {
   EXPECT_TRUE(contains(r.err, "\n  第2行 D列（录取日其）未被读取：是否应为“录取日期”？\n")) << r.describe();
   EXPECT_TRUE(contains(r.err, "\n  C列（身份证号）大部分被 Excel 改为科学计数法或丢了末尾数字（3/3个非空单元格")) << r.describe();
   EXPECT_TRUE(contains(r.err, "本次写出的结果都不需要这一列，各行照常计算。\n")) << r.describe();
-  EXPECT_TRUE(contains(r.err, "\n  2行的 error 列有提醒")) << r.describe();
+  EXPECT_TRUE(contains(r.err, "\n  2行的“说明”（error）列有提醒")) << r.describe();
   // Row 4's message: the ID's warning, then the date that makes it an error, as in its error cell.
   EXPECT_TRUE(contains(r.err, "\n  第4行 C列（身份证号）：'1.1********' ")) << r.describe();
   EXPECT_TRUE(contains(r.err, "；E列（退役时间）：'2025/13/01' ")) << r.describe();
@@ -35,14 +35,14 @@ TEST(ZhRoster, ATitleRowANearMissAndADamagedIdColumnAreSaidInChinese) {
   // The ID is only warned about: the dates are computed (2025-06-15 + 2 years; a 在校生 re-enrols
   // by the end of the next year's intake, 2026-09-30; a 新生 likewise).
   // (The error cell is quoted when its text has a comma.)
-  EXPECT_TRUE(out[2].starts_with("1,王一,1.10101E+17,x,2025-06-15,在校生,2027-06-15,2026-09-30,ok,")) << out[2];
-  EXPECT_TRUE(contains(out[2], ",ok,\"第3行 C列（身份证号）：'1.1********'") ||
-              contains(out[2], ",ok,第3行 C列（身份证号）：'1.1********'")) << out[2];
+  EXPECT_TRUE(out[2].starts_with("1,王一,1.10101E+17,x,2025-06-15,在校生,2025-12-01,2027-06-15,2026-09-30,正常,")) << out[2];
+  EXPECT_TRUE(contains(out[2], ",正常,\"第3行 C列（身份证号）：'1.1********'") ||
+              contains(out[2], ",正常,第3行 C列（身份证号）：'1.1********'")) << out[2];
   EXPECT_TRUE(contains(out[2], "（仅提醒：本次写出的结果都不需要这一列，本行照常计算）")) << out[2];
-  EXPECT_TRUE(out[3].starts_with("2,李二,1.10101E+17,x,2025/13/01,在校生,,,error,")) << out[3];
+  EXPECT_TRUE(out[3].starts_with("2,李二,1.10101E+17,x,2025/13/01,在校生,2025-12-01,,,错误,")) << out[3];
   EXPECT_TRUE(contains(out[3], "第4行 C列（身份证号）：'1.1********'")) << out[3];
   EXPECT_TRUE(contains(out[3], "；E列（退役时间）：'2025/13/01' ")) << out[3];
-  EXPECT_TRUE(out[4].starts_with("3,张三,1.10101E+17,x,2025年6月15日,新生,2027-06-15,2026-09-30,ok,")) << out[4];
+  EXPECT_TRUE(out[4].starts_with("3,张三,1.10101E+17,x,2025年6月15日,新生,2025-12-01,2027-06-15,2026-09-30,正常,")) << out[4];
   EXPECT_TRUE(contains(out[4], "第5行 C列（身份证号）")) << out[4];
 }
 
@@ -67,7 +67,7 @@ TEST(ZhRoster, HeaderRowReadsTheHeaderFromTheRowGiven) {
   EXPECT_TRUE(contains(r.err, "\n  按 --header-row，表头从第3行读取，第1-2行为标题行（CSV 结果原样保留）。\n")) << r.describe();
   const auto out = lines_of(r.out);
   ASSERT_EQ(out.size(), 4u) << r.describe();
-  EXPECT_TRUE(out[3].starts_with("1,2025-06-15,2027-06-15,ok,")) << r.describe();
+  EXPECT_TRUE(out[3].starts_with("1,2025-06-15,2025-12-01,2027-06-15,正常,")) << r.describe();
   EXPECT_TRUE(out[2].starts_with("学号,退役日期,")) << r.describe();
   const auto blank = run({"batch", roster, "--header-row", "7"});
   EXPECT_EQ(blank.code, 1) << blank.describe();

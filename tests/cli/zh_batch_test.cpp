@@ -1,0 +1,170 @@
+// policy batch's result for people (issue 11): the example roster gives a CSV that Chinese Excel
+// opens right (a BOM), with the pack's labels, Chinese values, the evaluation date and statuses
+// that reflect the columns present; --names gives the machine form; the summary starts with the
+// evaluation date.
+#include "harness.h"
+
+namespace {
+
+/// The rows of a CSV result as fields (RFC 4180 quoting, a BOM dropped).
+std::vector<std::vector<std::string>> csv_rows(std::string text) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
+  std::vector<std::vector<std::string>> rows(1);
+  std::string field;
+  bool quoted = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      rows.back().push_back(std::move(field));
+      field.clear();
+    } else if (c == '\r') {
+      // CRLF ends the row at the \n
+    } else if (c == '\n') {
+      rows.back().push_back(std::move(field));
+      field.clear();
+      rows.emplace_back();
+    } else {
+      field += c;
+    }
+  }
+  if (rows.back().empty()) rows.pop_back();
+  return rows;
+}
+
+/// The cell of `row` under header `column` (fails the test when there is no such column).
+std::string cell(const std::vector<std::vector<std::string>>& rows, std::size_t row, const std::string& column) {
+  const auto& header = rows.at(0);
+  const auto at = std::find(header.begin(), header.end(), column);
+  if (at == header.end()) {
+    ADD_FAILURE() << "no column " << column;
+    return "<none>";
+  }
+  return rows.at(row).at(static_cast<std::size_t>(at - header.begin()));
+}
+
+/// The row whose 学号 is `number`.
+std::size_t row_of(const std::vector<std::vector<std::string>>& rows, const std::string& number) {
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    if (!rows[r].empty() && rows[r][0] == number) return r;
+  }
+  ADD_FAILURE() << "no row " << number;
+  return 0;
+}
+
+const std::string kVeterans = (source_dir() / "examples" / "rosters" / "veterans.csv").string();
+
+TEST(ZhBatch, TheExampleRosterGivesAFileForPeople) {
+  TempDir tmp;
+  const auto out = (tmp.path() / "r.csv").string();
+  const auto r = run({"batch", kVeterans, "--as-of", "2025-12-01", "-o", out});
+  EXPECT_EQ(r.code, 3) << r.describe();  // 2021006's discharge date 2023-02-29 does not exist
+  const auto text = read_file(out);
+  ASSERT_TRUE(text.starts_with("\xEF\xBB\xBF学号,姓名,身份证号,退役日期,入伍时身份,发证日期,录取日期,备注,评估日期,"))
+      << text;  // a BOM, then the input columns and the evaluation date
+  EXPECT_TRUE(text.substr(0, text.find("\r\n")).ends_with(",状态,说明")) << text;
+  const auto rows = csv_rows(text);
+  ASSERT_EQ(rows.size(), 8u);  // the header and the 7 rows
+  for (std::size_t k = 1; k < rows.size(); ++k) {
+    EXPECT_EQ(rows[k].size(), rows[0].size()) << k;
+    EXPECT_EQ(cell(rows, k, "评估日期"), "2025-12-01") << k;
+    const auto status = cell(rows, k, "状态");
+    EXPECT_TRUE(status == "正常" || status == "待补充" || status == "错误") << status;
+  }
+  // By hand: discharged 2025-06-15 as an enrolled student: the 学籍 is kept 2 years after the
+  // discharge, to 2027-06-15; the intake periods (09-01..09-30) of 2025 and 2026; on 2025-12-01
+  // between the two, so within the school's period. Its 发证日期 is empty, so the 学历 answers wait:
+  // 待补充, not 正常.
+  const auto wang = row_of(rows, "2021001");
+  EXPECT_EQ(cell(rows, wang, "入学资格/学籍保留至"), "2027-06-15");
+  EXPECT_EQ(cell(rows, wang, "保留期限"), "2年");
+  EXPECT_EQ(cell(rows, wang, "学校规定的办理期间"), "2025-09-01至2025-09-30；2026-09-01至2026-09-30");
+  EXPECT_EQ(cell(rows, wang, "学校规定的最后办理日"), "2026-09-30");
+  EXPECT_TRUE(cell(rows, wang, "目前所处阶段").starts_with("在学校规定的办理期间内")) << cell(rows, wang, "目前所处阶段");
+  EXPECT_EQ(cell(rows, wang, "学历按规定可查询的时间"), "");
+  EXPECT_EQ(cell(rows, wang, "状态"), "待补充");
+  // A graduate: certificate issued 2025-06-30, since 2001, so registered electronically and
+  // queryable since that day; no discharge date, so the veteran answers wait.
+  const auto qian = row_of(rows, "2017005");
+  EXPECT_EQ(cell(rows, qian, "学历按规定可查询的时间"), "2025-06-30 00:00");  // 0:00 Beijing time that day
+  EXPECT_EQ(cell(rows, qian, "属电子注册的学历（2001年起）"), "是");
+  EXPECT_EQ(cell(rows, qian, "按规定应已可在学信网查询"), "是");
+  EXPECT_EQ(cell(rows, qian, "入学资格/学籍保留至"), "");
+  EXPECT_EQ(cell(rows, qian, "状态"), "待补充");
+  const auto sun = row_of(rows, "2021006");
+  EXPECT_EQ(cell(rows, sun, "状态"), "错误");
+  EXPECT_TRUE(contains(cell(rows, sun, "说明"), "2023-02-29")) << cell(rows, sun, "说明");
+  // No machine form anywhere.
+  for (const char* machine : {",ok,", ",unknown,", ",true,", ",false,", "P2Y", " .. ", "window_period", "retention_until"}) {
+    EXPECT_FALSE(contains(text, machine)) << machine;
+  }
+  // The summary: the evaluation date first, then the outputs the roster cannot decide, each with
+  // the column that would bring it in (the registration answers need 春季入学).
+  const auto err = lines_of(r.err);
+  ASSERT_FALSE(err.empty()) << r.describe();
+  EXPECT_TRUE(err[0].starts_with("评估日期 2025-12-01（北京时间）：共 7 行，正常 0，待补充 ")) << err[0];
+  EXPECT_TRUE(contains(err[0], "，错误 ")) << err[0];
+  EXPECT_TRUE(contains(r.err, "\n  未写出的输出（名单缺少它们需要的列；加上这些列或用 --outputs 指定即可写出）：\n"))
+      << r.describe();
+  EXPECT_TRUE(contains(r.err, "\n    学籍注册状态：需要列 春季入学\n")) << r.describe();
+}
+
+TEST(ZhBatch, NamesGiveTheMachineForm) {
+  const auto r = run({"batch", kVeterans, "--as-of", "2025-12-01", "--names", "--output-encoding", "utf-8"});
+  EXPECT_EQ(r.code, 3) << r.describe();
+  ASSERT_TRUE(r.out.starts_with("学号,姓名,身份证号,退役日期,入伍时身份,发证日期,录取日期,备注,as_of,")) << r.out;
+  EXPECT_TRUE(r.out.substr(0, r.out.find("\r\n")).ends_with(",status,error")) << r.out;
+  const auto rows = csv_rows(r.out);
+  const auto wang = row_of(rows, "2021001");
+  EXPECT_EQ(cell(rows, wang, "as_of"), "2025-12-01");
+  EXPECT_EQ(cell(rows, wang, "retention_until"), "2027-06-15");
+  EXPECT_EQ(cell(rows, wang, "retention_period"), "P2Y");
+  EXPECT_EQ(cell(rows, wang, "reenroll_windows"), "[[2025-09-01 .. 2025-09-30], [2026-09-01 .. 2026-09-30]]");
+  EXPECT_EQ(cell(rows, wang, "reenrolment_state"), "window_period");
+  EXPECT_EQ(cell(rows, wang, "status"), "unknown");
+  const auto qian = row_of(rows, "2017005");
+  EXPECT_EQ(cell(rows, qian, "degree_online"), "true");
+  EXPECT_EQ(cell(rows, qian, "degree_visible_from"), "2025-06-30T00:00:00+08:00");
+  EXPECT_EQ(cell(rows, row_of(rows, "2021006"), "status"), "error");
+}
+
+TEST(ZhBatch, TheSummaryInEnglishWithLangEn) {
+  const auto r = run({"batch", kVeterans, "--as-of", "2025-12-01", "--lang", "en", "-o", "/dev/null"});
+  const auto err = lines_of(r.err);
+  ASSERT_FALSE(err.empty()) << r.describe();
+  EXPECT_TRUE(err[0].starts_with("as of 2025-12-01 (Asia/Shanghai): 7 rows read (utf-8): 0 ok, ")) << err[0];
+  EXPECT_TRUE(contains(r.err, "\n    registration_status: needs a column for spring_intake\n")) << r.describe();
+}
+
+TEST(ZhBatch, AnOutputAskedForThatNoColumnDecidesIsAWarningAndIsWritten) {
+  RunOptions o;
+  o.stdin_data = "学号,退役日期\r\n1,2025-06-15\r\n";
+  const auto r = run({"batch", "-", "--as-of", "2025-12-01", "--outputs", "入学资格/学籍保留至,degree_online"}, o);
+  EXPECT_EQ(r.code, 0) << r.describe();
+  // The versions for discharges since 2021-05-01 do not ask how the student enlisted (2 years
+  // either way): this row is decided without the column; the certificate answer waits.
+  EXPECT_EQ(r.out, "\xEF\xBB\xBF学号,退役日期,评估日期,入学资格/学籍保留至,属电子注册的学历（2001年起）,状态,说明\r\n"
+                   "1,2025-06-15,2025-12-01,2027-06-15,,待补充,\r\n");
+  EXPECT_TRUE(contains(r.err, "  警告：所选输出“入学资格/学籍保留至”（retention_until）要读的 入伍时身份 在名单中没有对应的列：需要它的行"
+                              "这一项留空、状态为“待补充”；请在名单中加上这一列再运行。\n"))
+      << r.describe();
+  EXPECT_TRUE(contains(r.err, "  警告：所选输出“属电子注册的学历（2001年起）”（degree_online）要读的 发证日期 在名单中没有对应的列"))
+      << r.describe();
+  // None decidable without --outputs: said plainly, and the rows are still written.
+  const auto none = run({"batch", "-", "--as-of", "2025-12-01"}, {"学号,姓名\r\n1,王\r\n"});
+  EXPECT_EQ(none.code, 0) << none.describe();
+  EXPECT_EQ(none.out, "\xEF\xBB\xBF学号,姓名,评估日期,状态,说明\r\n1,王,2025-12-01,正常,\r\n");
+  EXPECT_TRUE(contains(none.err, "\n  名单的列不足以判定任何输出：")) << none.describe();
+}
+
+}  // namespace
