@@ -91,7 +91,19 @@ bool resolve_outputs(const rules::engine::Engine& engine, const std::string& lis
     if (b == std::string::npos) continue;
     const std::string name = item.substr(b, e - b + 1);
     const auto oi = engine.pack().find_output_by_name_or_label(name);
-    if (!oi) {
+    // A label several outputs share (办理途径) names none of them: ask for the name.
+    std::string sharing;
+    if (oi && !rules::model::equals_ascii_ci(engine.pack().outputs[*oi].name, name)) {
+      for (const auto& o : engine.pack().outputs) {
+        if (o.decl(engine.policy()).label == name) sharing += (sharing.empty() ? "" : ", ") + o.name;
+      }
+    }
+    if (sharing.find(',') != std::string::npos) {
+      print_file_error(std::cerr, "--outputs", code,
+                       "'" + name + "' is the label of several outputs (" + sharing + "): give the name of one",
+                       "“" + name + "”是多个结果项的名称（" + sharing + "）：请写其中一个的英文名");
+      ok = false;
+    } else if (!oi) {
       std::string known;
       for (const auto& o : engine.pack().outputs) {
         known += (known.empty() ? "" : ", ") + o.decl(engine.policy()).label + " (" + o.name + ")";

@@ -3,41 +3,13 @@
 #include <string>
 
 #include "common.h"
+#include "model/value_parse.h"
 #include "expr/checker.h"
 
 namespace policy_cli {
 namespace {
 
 using rules::model::Kind;
-
-/// What a registrar enters for a fact of type `t`, in a roster cell or `--set`, in Chinese: the
-/// spellings `policy batch` and `policy eval` read (rules/batch/cells.h), enum values by label first.
-std::string what_to_enter_zh(rules::model::Type t, const rules::model::Policy& p) {
-  switch (t.kind) {
-    case Kind::date: return "日期，如 2025-06-30、2025/6/30 或 2025年6月30日";
-    case Kind::boolean: return "是 或 否";
-    case Kind::integer: return "整数，如 12";
-    case Kind::string: return "文字";
-    case Kind::text: return "文字";
-    case Kind::resident_id: return "18位居民身份证号码（末位 X 大写）";
-    case Kind::instant: return "时刻，如 2025-06-30T08:00:00+08:00";
-    case Kind::period: return "期间，如 P2Y（2年）、P6M（6个月）、P15D（15天）";
-    case Kind::time_of_day: return "时间，如 08:30";
-    case Kind::month_day: return "月日，如 09-01";
-    case Kind::window: return "时间窗，如 [2025-09-01 .. 2025-09-30]";
-    case Kind::list: return "列表";
-    case Kind::enumeration: {
-      std::string s = "以下之一：";
-      bool first = true;
-      for (const auto& v : p.enums[t.enum_id].values) {
-        s += (first ? "" : "、") + (v.label.empty() ? v.name : v.label + "（" + v.name + "）");
-        first = false;
-      }
-      return s;
-    }
-  }
-  return "一个值";
-}
 
 /// The kind of a fact in a registrar's words (日期, 是否, 选项, ...).
 std::string kind_zh(rules::model::Type t) {
@@ -76,7 +48,7 @@ void add_facts(CLI::App& app, Action& action) {
                   << " 项：\n";
         for (const auto& f : p.facts) {
           std::cout << "\n" << (f.label.empty() ? f.name : f.label) << "  " << f.name << "（" << kind_zh(f.type) << "）\n";
-          std::cout << "    填写：" << what_to_enter_zh(f.type, p) << "\n";
+          std::cout << "    填写：" << rules::model::expected_form(f.type, p.enums, rules::source::Lang::zh) << "\n";
           if (!f.csv_headers.empty()) {
             std::cout << "    名单列名：";
             for (std::size_t i = 0; i < f.csv_headers.size(); ++i) std::cout << (i ? "、" : "") << f.csv_headers[i];

@@ -620,6 +620,7 @@ struct Worker {
   TextMemo texts;
   CellMemo cells;
   std::vector<std::pair<std::uint64_t, std::vector<std::uint32_t>>> orders;
+  std::vector<std::pair<model::FactSet, std::string>> needs;  // Runner::needs_text, by the facts named
 };
 
 /// One block of rows: its records, the reusable state of the thread evaluating it, and its results.
@@ -691,6 +692,7 @@ class Runner {
     for (const auto& fact : layout_.column_fact) {
       if (fact) s.situation.clear(*fact);
     }
+    model::FactSet empty_facts;  // facts whose cell in this row is empty
     // Every bad cell is reported, in column order, so that one round of corrections fixes the row.
     if (r.decode_error) {
       // the cells' bytes are not text: reading them would say nothing more
@@ -698,6 +700,9 @@ class Runner {
       failed = true;
     } else {
       const std::size_t named = std::min(r.size(), layout_.column_fact.size());
+      for (std::size_t c = named; c < layout_.column_fact.size(); ++c) {  // a short row: the cells are empty
+        if (layout_.column_fact[c]) empty_facts.set(*layout_.column_fact[c]);
+      }
       for (std::size_t c = 0; c < named; ++c) {
         const auto fact = layout_.column_fact[c];
         if (!fact) continue;
@@ -719,10 +724,11 @@ class Runner {
           add_error(error, column_name(c, trim_cell(layout_.headers[c]), lang),
                     say(lang, "：", ": ") + why +
                         (needed ? ""
-                                : say(lang, "（仅提醒：本次写出的结果都不需要这一列，本行照常计算）",
-                                               " (a warning only: no output written needs this column; the row was "
-                                               "evaluated)")),
+                                : say(lang, "（仅提醒：本次写出的结果都不需要这一列）",
+                                               " (a warning only: no output written needs this column)")),
                     lang);
+        } else if (status == CellStatus::empty) {
+          empty_facts.set(*fact);
         } else if (status == CellStatus::value) {
           s.situation.set_view(*fact, v);  // points into the record or `normalized`, alive for the row
           if (options_.memo_entries > 0) worker.cells.keep(c, text, v);
@@ -771,10 +777,11 @@ class Runner {
       }
     }
     bool undecided = false;  // over the outputs written
+    std::uint64_t undecided_columns = 0;  // bit k: output column k waits for a fact (column_bit)
     const std::size_t cells_message = error.size();  // what follows is failed outputs: errors
     if (csv) {
       write_inputs(s, r);
-      write_outputs(s, r, evaluated, worker, undecided, error);
+      write_outputs(s, r, evaluated, worker, undecided, error, undecided_columns);
     } else if (evaluated) {
       for (std::size_t k = 0; k < layout_.outputs.size(); ++k) {
         const Value& v = s.outcome.output(layout_.outputs[k]);
@@ -795,6 +802,12 @@ class Runner {
       if (undecided) ++s.unknown;
       else ++s.ok;
     }
+    // For people, a row waiting for facts says which of its empty cells to fill (需补充：发证日期):
+    // the result file alone then tells the registrar what to do with the row.
+    if (csv && !options_.names && !failed && undecided) {
+      const std::string& needs = needs_text(worker, undecided_columns, empty_facts);
+      if (!needs.empty()) error += (error.empty() ? "" : say(lang, "；", "; ")) + needs;
+    }
     if (csv) {
       s.out += ',';
       s.out += status_cell(status);
@@ -805,6 +818,34 @@ class Runner {
       write_jsonl(s, r, evaluated, status, error);
     }
   }
+
+  /// Bit of output column k in a row's mask of undecided columns; columns past 63 share bit 63.
+  static std::uint64_t column_bit(std::size_t k) { return std::uint64_t{1} << std::min<std::size_t>(k, 63); }
+
+  /// "需补充：发证日期、录取日期" ("to fill in: ..."): the headers of the row's empty cells whose facts
+  /// the undecided output columns (`columns`, column_bit) read; empty when none. Remembered per
+  /// combination in the worker, so that a roster's many alike rows build it once.
+  const std::string& needs_text(Worker& worker, std::uint64_t columns, const model::FactSet& empty) const {
+    model::FactSet read;
+    for (std::size_t k = 0; k < layout_.outputs.size(); ++k) {
+      if (!(columns & column_bit(k))) continue;
+      for (const auto f : layout_.output_facts[k]) read.set(f);
+    }
+    read &= empty;
+    for (const auto& [key, text] : worker.needs) {
+      if (key == read) return text;
+    }
+    std::string text;
+    for (std::size_t c = 0; c < layout_.column_fact.size(); ++c) {
+      const auto fact = layout_.column_fact[c];
+      if (!fact || !read.test(*fact)) continue;
+      text += (text.empty() ? say(options_.lang, "需补充：", "to fill in: ") : say(options_.lang, "、", ", ")) +
+              escape_controls(trim_cell(layout_.headers[c]));
+    }
+    if (worker.needs.size() == kNeedsRemembered) worker.needs.clear();
+    return worker.needs.emplace_back(read, std::move(text)).second;
+  }
+  static constexpr std::size_t kNeedsRemembered = 64;
 
   /// Output k (an index into Layout::outputs) failed: its message, with the cells of the facts
   /// it reads, goes into the row's.
@@ -916,7 +957,8 @@ class Runner {
   /// row is copied; the others are written from the outcome (empty cells when not known) and
   /// then remembered by the facts their evaluation read, unless they failed. Sets `undecided`
   /// when an output waits for facts, and adds failed outputs to `error`.
-  void write_outputs(Slot& s, const Record& r, bool evaluated, Worker& worker, bool& undecided, std::string& error) const {
+  void write_outputs(Slot& s, const Record& r, bool evaluated, Worker& worker, bool& undecided, std::string& error,
+                     std::uint64_t& undecided_columns) const {
     const bool remembering = options_.memo_entries > 0;
     // Bounds and bases in locals (see write_inputs).
     const std::size_t columns = layout_.outputs.size();
@@ -929,6 +971,7 @@ class Runner {
       if (const Piece* piece = remembered[k]) {
         s.out += std::string_view(piece->text, piece->size);  // with its comma
         undecided = undecided || piece->undecided;
+        if (piece->undecided) undecided_columns |= column_bit(k);
         continue;
       }
       const std::size_t begin = s.out.size();
@@ -941,6 +984,7 @@ class Runner {
       }
       const bool waits = v.state == State::unknown && v.missing.any();
       undecided = undecided || waits;
+      if (waits) undecided_columns |= column_bit(k);
       if (!v.known()) {
         // an empty cell
       } else if (never_quoted(v.kind, options_.names)) {

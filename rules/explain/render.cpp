@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/format.h"
+#include "model/value_parse.h"
 
 namespace rules::explain {
 namespace {
@@ -107,21 +108,6 @@ std::string instant_text(const RenderContext& ctx, const calendar::Instant& i) {
   return date_text(ctx, *day) + " " + clock_text(since_midnight) + "（" + zone_text(ctx) + "）";
 }
 
-/// 2年6个月 (zh) or 2 years 6 months (en).
-std::string period_text(const RenderContext& ctx, const calendar::Period& p) {
-  std::string s;
-  const auto part = [&](std::int64_t n, const char* zh, const char* en_one, const char* en_many) {
-    if (ctx.lang == Lang::zh) {
-      s += std::to_string(n) + zh;
-    } else {
-      s += (s.empty() ? "" : " ") + std::to_string(n) + " " + (n == 1 || n == -1 ? en_one : en_many);
-    }
-  };
-  if (p.years) part(p.years, "年", "year", "years");
-  if (p.months) part(p.months, "个月", "month", "months");
-  if (p.days || s.empty()) part(p.days, "日", "day", "days");
-  return s;
-}
 
 /// The citations of one text report, each once, numbered in the order they first appear: rules
 /// refer to them by number and the report lists them at the end. Citations with equal document,
@@ -273,7 +259,11 @@ std::string value_text(const RenderContext& ctx, const model::Outcome& out, cons
       // A one-day window reads as its day ("2025年9月30日", not "2025年9月30日至2025年9月30日").
       if (v.window.start == v.window.end) return date_text(ctx, v.window.start);
       return date_text(ctx, v.window.start) + (zh ? "至" : " to ") + date_text(ctx, v.window.end);
-    case Kind::period: return period_text(ctx, v.period);
+    case Kind::period: {
+      std::string s;
+      model::append_period_words(s, v.period, ctx.lang);
+      return s;
+    }
     case Kind::instant: return instant_text(ctx, v.instant);
     case Kind::list: {
       // Windows are separated by a semicolon, other items by the enumeration comma (、).
@@ -348,31 +338,6 @@ std::string render_json(const RenderContext& people, const model::Outcome& out, 
   return doc.dump(pretty ? 2 : -1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string what_to_enter(const model::Policy& policy, model::Type t, Lang lang) {
-  const bool zh = lang == Lang::zh;
-  switch (t.kind) {
-    case Kind::date: return zh ? "日期，如 2025年6月30日 或 2025-06-30" : "a date, e.g. 2025-06-30 or 2025年6月30日";
-    case Kind::boolean: return zh ? "是 或 否" : "yes or no (是/否)";
-    case Kind::integer: return zh ? "整数" : "a whole number";
-    case Kind::resident_id: return zh ? "18位居民身份证号码" : "an 18-character resident ID number";
-    case Kind::instant: return zh ? "日期和时刻，如 2025-06-30T09:00+08:00" : "a date and time, e.g. 2025-06-30T09:00+08:00";
-    case Kind::period: return zh ? "期间，如 P2Y（2年）" : "a period, e.g. P2Y (2 years)";
-    case Kind::time_of_day: return zh ? "时刻，如 09:00" : "a time of day, e.g. 09:00";
-    case Kind::month_day: return zh ? "月日，如 09-01" : "a month and day, e.g. 09-01";
-    case Kind::enumeration: {
-      std::string s = zh ? "以下之一：" : "one of: ";
-      if (t.enum_id < policy.enums.size()) {
-        const auto& values = policy.enums[t.enum_id].values;
-        for (std::size_t k = 0; k < values.size(); ++k) {
-          s += (k ? (zh ? "、" : ", ") : "") + (values[k].label.empty() ? values[k].name : values[k].label);
-        }
-      }
-      return s;
-    }
-    default: return zh ? "文字" : "text";
-  }
-}
-
 std::string render_text(const RenderContext& ctx, const model::Outcome& out, bool explain) {
   return render_text(ctx, out, TextOptions{explain, {}, {}});
 }
@@ -443,14 +408,16 @@ std::string render_text(const RenderContext& ctx, const model::Outcome& out, con
     }
     if (missing.any()) need(model::ordered_missing(missing, first), r);
     const bool not_applicable = ro.applies.known() && !ro.applies.boolean;
-    if (!explain && !any_answer && !any_error) {
+    // Outputs asked for by name are always shown, waiting or not applying as they are.
+    const bool every_line = explain || !opt.outputs.empty();
+    if (!every_line && !any_answer && !any_error) {
       // Versions not in force say nothing to a reader; a rule waiting for facts is in the list of
       // what is needed.
       if (not_applicable && !rule.in_force) not_applying += "  · " + rule.title + "\n";
       else if (!missing.any()) not_applying += "  · " + rule.title + "\n";
       continue;
     }
-    if (!explain && rule.in_force && not_applicable && !any_error) continue;
+    if (!every_line && rule.in_force && not_applicable && !any_error) continue;
     std::string state;
     if (explain || !ro.applies.known() || !ro.applies.boolean) {
       state = ro.applies.known() ? (ro.applies.boolean ? pick(ctx.lang, "适用", "applies") : pick(ctx.lang, "不适用", "does not apply"))
@@ -498,7 +465,7 @@ std::string render_text(const RenderContext& ctx, const model::Outcome& out, con
     s += zh ? "\n还需要的信息（补充后可得到更多答案）：\n" : "\nStill needed (give these for more answers):\n";
     for (std::size_t k = 0; k < needed.size(); ++k) {
       const auto& fact = p.facts[needed[k]];
-      s += "  · " + fact.label + (zh ? "：" : " (" + fact.name + "): ") + what_to_enter(p, fact.type, ctx.lang);
+      s += "  · " + fact.label + (zh ? "：" : " (" + fact.name + "): ") + model::expected_form(fact.type, p.enums, ctx.lang);
       constexpr std::size_t kTitles = 3;
       const auto& rules = needed_by[k];
       s += zh ? "（用于：" : " (for: ";

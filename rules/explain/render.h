@@ -69,7 +69,6 @@ std::string render_text(const RenderContext& ctx, const model::Outcome& out, boo
 std::string render_json(const RenderContext& ctx, const model::Outcome& out, const std::vector<std::uint32_t>& outputs,
                         bool pretty = true);
 
-/// What to enter for a fact of type `t`, for people (日期，如 2025年6月30日 或 2025-06-30; 是 或 否;
 /// one of the enum's labels), in `lang`.
 std::string what_to_enter(const model::Policy& policy, model::Type t, source::Lang lang);
 

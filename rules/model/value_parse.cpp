@@ -30,16 +30,16 @@ std::string expected_form(Type t, std::span<const EnumDef> enums, Lang lang) {
   const bool zh = lang == Lang::zh;
   switch (t.kind) {
     case Kind::boolean: return zh ? "是或否（" + std::string(bool_forms(lang)) + "）" : "true or false (是/否)";
-    case Kind::integer: return zh ? "整数" : "an integer";
+    case Kind::integer: return zh ? "整数，如 12" : "an integer";
     case Kind::string: return zh ? "文字" : "a string";
     case Kind::resident_id: return zh ? "18位居民身份证号码" : "an 18-character resident ID number (居民身份证号码)";
     case Kind::text: return zh ? "文本" : "text";
-    case Kind::date: return zh ? "日期（如 2025-06-30、2025/6/30 或 2025年6月30日）" : "a date YYYY-MM-DD";
-    case Kind::instant: return zh ? "时刻（如 2025-06-30T08:00:00+08:00）" : "an instant YYYY-MM-DDTHH:MM:SS+08:00";
-    case Kind::period: return zh ? "ISO 8601 期间（如 P2Y 或 P15D）" : "an ISO 8601 period such as P2Y or P15D";
-    case Kind::time_of_day: return zh ? "时间（HH:MM）" : "a time HH:MM";
-    case Kind::month_day: return zh ? "月日（MM-DD）" : "a month and day MM-DD";
-    case Kind::window: return zh ? "日期区间（[YYYY-MM-DD .. YYYY-MM-DD]）" : "a window [YYYY-MM-DD .. YYYY-MM-DD]";
+    case Kind::date: return zh ? "日期，如 2025-06-30、2025/6/30 或 2025年6月30日" : "a date YYYY-MM-DD";
+    case Kind::instant: return zh ? "时刻，如 2025-06-30T08:00:00+08:00" : "an instant YYYY-MM-DDTHH:MM:SS+08:00";
+    case Kind::period: return zh ? "期间，如 P2Y（2年）、P6M（6个月）、P15D（15天）" : "an ISO 8601 period such as P2Y or P15D";
+    case Kind::time_of_day: return zh ? "时间，如 08:30" : "a time HH:MM";
+    case Kind::month_day: return zh ? "月日，如 09-01" : "a month and day MM-DD";
+    case Kind::window: return zh ? "时间窗，如 [2025-09-01 .. 2025-09-30]" : "a window [YYYY-MM-DD .. YYYY-MM-DD]";
     case Kind::list: return zh ? "列表" : "a list";
     case Kind::enumeration: {
       std::string s = zh ? "以下之一：" : "one of ";
@@ -47,8 +47,9 @@ std::string expected_form(Type t, std::span<const EnumDef> enums, Lang lang) {
         bool first = true;
         for (const auto& v : enums[t.enum_id].values) {
           s += first ? "" : (zh ? "、" : ", ");
-          s += v.name;
-          if (!v.label.empty()) s += zh ? "（" + v.label + "）" : " (" + v.label + ")";
+          // A Chinese reader is shown the labels (the names are accepted too, but mean nothing to them).
+          if (zh) s += v.label.empty() ? v.name : v.label;
+          else s += v.name + (v.label.empty() ? "" : " (" + v.label + ")");
           first = false;
         }
       }

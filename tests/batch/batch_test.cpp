@@ -298,7 +298,7 @@ TEST(Batch, DamagedIdNumbersAreWarningsThatNeverShowTheWholeNumber) {
     EXPECT_EQ(rows[i][rows[i].size() - 2], "unknown") << i;
     EXPECT_EQ(rows[i][3], "2027-06-15") << i;  // after 评估日期
     EXPECT_TRUE(rows[i].back().starts_with("row " + std::to_string(i + 1) + ", column A (身份证号): '")) << rows[i].back();
-    EXPECT_TRUE(rows[i].back().ends_with("(a warning only: no output written needs this column; the row was evaluated)"));
+    EXPECT_TRUE(rows[i].back().ends_with("(a warning only: no output written needs this column)"));
     EXPECT_EQ(rows[i].back().find("110101199003078"), std::string::npos) << rows[i].back();
   }
   EXPECT_EQ(r.summary->error, 0u);
@@ -362,7 +362,7 @@ TEST(Batch, ALongCellIsQuotedInPartAndEveryBadCellIsStillNamed) {
                             "column B (入伍时身份): '" + shown + "…' is not one of ")) << e;
   EXPECT_NE(e.find("; column C (发证日期): '2025/2/30' is not a valid date: February 2025 has 28 days; "
                    "column D (录取日期): '2025/13/1' is not a valid date: there is no month 13 (a warning only: no "
-                   "output written needs this column; the row was evaluated); "
+                   "output written needs this column); "
                    "column E (身份证号): '110101********8514' "), std::string::npos) << e;
   EXPECT_TRUE(valid_utf8(e));
   EXPECT_EQ(rows_of(r.output).at(1).back(), e);
@@ -1010,7 +1010,7 @@ TEST(BatchForPeople, LabelsValuesStatusesAndTheEvaluationDateWithABom) {
             "学号,开始日期,评估日期,\"Until, \"\"inclusive\"\"\",期限,类别,已开始,办理期间,状态,说明\r\n"
             "1,2024-03-31,2025-12-01,2025-09-30,1年6个月,\"早, \"\"前\"\"\",是,2024-03-31至2024-04-30；2025-03-31至2025-04-30,正常,\r\n"
             "2,2026-01-10,2025-12-01,2027-07-10,1年6个月,晚,否,2026-01-10至2026-02-10；2027-01-10至2027-02-10,正常,\r\n"
-            "3,,2025-12-01,,1年6个月,,,,待补充,\r\n");
+            "3,,2025-12-01,,1年6个月,,,,待补充,需补充：开始日期\r\n");  // the empty cell its outputs wait for
   EXPECT_EQ(r.summary->ok, 2u);
   EXPECT_EQ(r.summary->unknown, 1u);
   EXPECT_EQ(r.summary->as_of, *calendar::parse_date("2025-12-01"));
@@ -1373,7 +1373,7 @@ TEST(BatchCells, ABadIdNoOutputReadsIsAWarningAndTheAnswersAreComputed) {
     EXPECT_EQ(rows[i][6], "2026-09-30") << i;  // reenroll_deadline: the next year's intake ends 09-30
     EXPECT_EQ(rows[i][7], "ok") << i;
     EXPECT_TRUE(rows[i][8].starts_with("第" + std::to_string(i + 1) + "行 B列（身份证号）：'1.1********'")) << rows[i][8];
-    EXPECT_TRUE(rows[i][8].ends_with("（仅提醒：本次写出的结果都不需要这一列，本行照常计算）")) << rows[i][8];
+    EXPECT_TRUE(rows[i][8].ends_with("（仅提醒：本次写出的结果都不需要这一列）")) << rows[i][8];
   }
   ASSERT_EQ(r.summary->damaged_columns.size(), 1u);
   EXPECT_EQ(r.summary->damaged_columns[0].column, 1u);
@@ -1399,7 +1399,7 @@ TEST(BatchCells, ABadCellIsARowErrorOnlyWhenAnOutputWrittenReadsIt) {
   EXPECT_EQ(rows_of(unread.output).at(1),
             (std::vector<std::string>{"2025-06-15", "2025/2/30", "2025-12-01", "2027-06-15", "ok",
                                       "row 2, column B (发证日期): '2025/2/30' is not a valid date: February 2025 has 28 "
-                                      "days (a warning only: no output written needs this column; the row was evaluated)"}));
+                                      "days (a warning only: no output written needs this column)"}));
   o.outputs = {"retention_until", "degree_visible_from"};
   const auto read = run(roster, o);
   ASSERT_TRUE(read.summary);

@@ -93,6 +93,8 @@ TEST(ZhBatch, TheExampleRosterGivesAFileForPeople) {
   EXPECT_TRUE(cell(rows, wang, "目前所处阶段").starts_with("在学校规定的办理期间内")) << cell(rows, wang, "目前所处阶段");
   EXPECT_EQ(cell(rows, wang, "学历按规定可查询的时间"), "");
   EXPECT_EQ(cell(rows, wang, "状态"), "待补充");
+  // The result file alone says what to do: fill in the empty cell the waiting answers read.
+  EXPECT_EQ(cell(rows, wang, "说明"), "需补充：发证日期");
   // A graduate: certificate issued 2025-06-30, since 2001, so registered electronically and
   // queryable since that day; no discharge date, so the veteran answers wait.
   const auto qian = row_of(rows, "2017005");
@@ -101,6 +103,7 @@ TEST(ZhBatch, TheExampleRosterGivesAFileForPeople) {
   EXPECT_EQ(cell(rows, qian, "按规定应已可在学信网查询"), "是");
   EXPECT_EQ(cell(rows, qian, "入学资格/学籍保留至"), "");
   EXPECT_EQ(cell(rows, qian, "状态"), "待补充");
+  EXPECT_TRUE(cell(rows, qian, "说明").starts_with("需补充：退役日期")) << cell(rows, qian, "说明");
   const auto sun = row_of(rows, "2021006");
   EXPECT_EQ(cell(rows, sun, "状态"), "错误");
   EXPECT_TRUE(contains(cell(rows, sun, "说明"), "2023-02-29")) << cell(rows, sun, "说明");

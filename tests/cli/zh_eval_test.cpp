@@ -95,7 +95,7 @@ TEST(ZhEval, WhatIsStillNeededIsOneListOfLabelsAndWhatToEnter) {
   // A veteran without a discharge date: the veterans' questions wait for it, asked once.
   const auto r = run({"eval", "--set", "enlisted_as=新生", "--as-of", "2025-12-01"});
   ASSERT_EQ(r.code, 0) << r.describe();
-  EXPECT_TRUE(contains(r.out, "\n还需要的信息（补充后可得到更多答案）：\n  · 退役日期：日期，如 2025年6月30日 或 2025-06-30（用于："))
+  EXPECT_TRUE(contains(r.out, "\n还需要的信息（补充后可得到更多答案）：\n  · 退役日期：日期，如 2025-06-30、2025/6/30 或 2025年6月30日（用于："))
       << r.describe();
   EXPECT_EQ(r.out.find("  · 退役日期："), r.out.rfind("  · 退役日期：")) << "listed once\n" << r.describe();
   // The answer that is known for a new student is shown.
@@ -108,6 +108,30 @@ TEST(ZhEval, InstantsReadInTheSchoolsZone) {
                       "degree_visible_from"});
   ASSERT_EQ(r.code, 0) << r.describe();
   EXPECT_TRUE(contains(r.out, "：2025年6月30日 0:00（北京时间）\n")) << r.describe();
+}
+
+}  // namespace
+
+namespace {
+
+TEST(ZhEval, AnOutputAskedForIsShownWhenItDoesNotApply) {
+  // A new student discharged in 2010: no national rule gives a period (retention_not_computed);
+  // the retention date asked for by label is shown as not applying, not left out.
+  const auto r = run({"eval", "--set", "退役日期=2010-01-01", "--set", "入伍时身份=新生", "--as-of", "2021-06-01",
+                      "--outputs", "入学资格/学籍保留至,保留期限说明"});
+  ASSERT_EQ(r.code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.out, "  入学资格/学籍保留至：不适用\n")) << r.describe();
+  EXPECT_TRUE(contains(r.out, "  保留期限说明：入伍时为录取新生、退役日期 2010年1月1日 早于2011年10月29日")) << r.describe();
+}
+
+TEST(ZhEval, ALabelSeveralOutputsShareAsksForTheName) {
+  const auto r = run({"eval", "--set", "发证日期=2025-06-30", "--outputs", "办理途径"});
+  EXPECT_EQ(r.code, 2) << r.describe();
+  EXPECT_TRUE(contains(r.err, "--outputs: 错误[eval_unknown_output]: “办理途径”是多个结果项的名称（correction_route, "
+                              "identity_change_route）"))
+      << r.describe();
+  const auto by_name = run({"eval", "--set", "发证日期=2025-06-30", "--outputs", "correction_route"});
+  EXPECT_EQ(by_name.code, 0) << by_name.describe();
 }
 
 }  // namespace

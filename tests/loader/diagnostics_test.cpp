@@ -743,7 +743,7 @@ TEST_F(Situations, MessagesInChineseAndEnglish) {
   EXPECT_EQ(diags_[0].message, "fact discharge_date (退役日期): '2023年2月29日' is not a valid date: February 2023 has 28 days");
   EXPECT_EQ(diags_[0].message_zh, "事实 discharge_date（退役日期）：'2023年2月29日' 不是有效的日期：2023年2月只有28天");
   EXPECT_EQ(set("入伍时身份=老生", false), Ws{"--set 入伍时身份=老生:0:0 situation_bad_value"});
-  EXPECT_EQ(diags_[0].message_zh, "事实 enlisted_as（入伍时身份）：'老生' 不是以下之一：new_student（新生）、enrolled_student（在校生）");
+  EXPECT_EQ(diags_[0].message_zh, "事实 enlisted_as（入伍时身份）：'老生' 不是以下之一：新生、在校生");
   EXPECT_EQ(set("退役军人=对", false), Ws{"--set 退役军人=对:0:0 situation_bad_value"});
   EXPECT_EQ(diags_[0].message_zh,
             "事实 veteran（退役军人）：'对' 不是是或否（是/否、√/×、有/无、true/false、yes/no、Y/N 或 1/0）");
