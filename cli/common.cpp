@@ -14,6 +14,7 @@
 
 #include "builtin_pack.h"
 #include "calendar/date.h"
+#include "model/cell_text.h"
 
 namespace policy_cli {
 
@@ -72,6 +73,10 @@ std::unique_ptr<rules::engine::Engine> load_engine(const PackOptions& o, std::os
 std::optional<rules::calendar::Date> as_of_date(const std::string& text, const rules::engine::Engine& engine,
                                                 std::ostream& err) {
   if (text.empty()) return engine.today();
+  // The spellings a roster and --set accept (2025年12月1日, 2025/12/1) as well as YYYY-MM-DD.
+  rules::calendar::Date read;
+  std::string why;
+  if (rules::model::parse_date_text(text, {}, lang(), read, why)) return read;
   const auto d = rules::calendar::parse_date(text);
   if (!d) {
     print_file_error(err, "<command line>", std::string(rules::calendar::code_name(d.error().code)),

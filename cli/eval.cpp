@@ -23,7 +23,7 @@ void add_eval(CLI::App& app, Action& action) {
   cmd->footer(
       "Example:\n"
       "  policy eval --set discharge_date=2025-06-15 --set enlisted_as=enrolled_student --as-of 2025-12-01 --format json\n"
-      "  policy eval --set 退役日期=2025-06-15 --set enlisted_as=在校生 --outputs 保留截止日期 --as-of 2025-12-01\n"
+      "  policy eval --set 退役日期=2025-06-15 --set 入伍时身份=在读 --outputs 入学资格/学籍保留至 --as-of 2025年12月1日\n"
       "  policy eval examples/situations/returning-veteran.toml --explain");
   cmd->add_option("SITUATION", o->situation, "Situation file (.toml or .json), or - for standard input");
   cmd->add_option("--set", o->sets, "fact=value (repeatable); overrides the file")->allow_extra_args(false);

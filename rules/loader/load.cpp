@@ -616,6 +616,7 @@ class Loader {
   struct ValueSource {
     source::Span span;
     bool from_params = false;
+    bool failed = false;  ///< the --params file's value was refused (already reported)
   };
 
   /// `[parameters.x] not_before = "y"`: x ends a period that y starts. The declaration's span
@@ -678,6 +679,9 @@ class Loader {
       const auto& es = value_sources_[nb.end];
       const auto& ss = value_sources_[nb.start];
       if (params_only && !es.from_params && !ss.from_params) continue;
+      // A value refused is reported already; comparing the other with the pack's default would
+      // report a reversal the school never wrote.
+      if (es.failed || ss.failed) continue;
       const auto& a = end->value;
       const auto& b = start->value;
       bool before = false;
@@ -776,7 +780,7 @@ class Loader {
     }
     if (auto start = r.string("not_before", false)) not_before_.push_back({name, *start, f.span(*r.node("not_before"))});
     if (!value_from_toml(*val, p, f, p.value, p.text)) return reject(name);
-    value_sources_[name] = {f.span(*val), false};
+    value_sources_[name] = {f.span(*val), false, false};
     pack_->policy.parameters.push_back(std::move(p));
   }
 
@@ -1247,7 +1251,9 @@ class Loader {
       if (value_from_toml(v, *it, f, v2, text)) {
         it->value = v2;
         it->text = std::move(text);
-        value_sources_[name] = {f.span(v), true};
+        value_sources_[name] = {f.span(v), true, false};
+      } else {
+        value_sources_[name].failed = true;
       }
     }
   }

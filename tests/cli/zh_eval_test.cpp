@@ -135,3 +135,18 @@ TEST(ZhEval, ALabelSeveralOutputsShareAsksForTheName) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ZhEval, AsOfTakesTheSpellingsOfARoster) {
+  const auto a = run({"eval", "--set", "退役日期=2025-06-15", "--set", "入伍时身份=在读", "--as-of", "2025年12月1日",
+                      "--outputs", "入学资格/学籍保留至"});
+  ASSERT_EQ(a.code, 0) << a.describe();
+  EXPECT_TRUE(contains(a.out, "评估日期：2025年12月1日（北京时间）\n")) << a.describe();
+  EXPECT_TRUE(contains(a.out, "  入学资格/学籍保留至：2027年6月15日 24:00（北京时间）\n")) << a.describe();
+  const auto bad = run({"eval", "--as-of", "2025年13月1日"});
+  EXPECT_EQ(bad.code, 1) << bad.describe();
+  EXPECT_TRUE(contains(bad.err, "<command line>: 错误[")) << bad.describe();
+}
+
+}  // namespace

@@ -55,6 +55,18 @@ TEST(ZhParams, February29IsNotADayOfEveryYear) {
       << r.describe();
 }
 
+TEST(ZhParams, ARefusedValueIsNotComparedWithTheOtherEndsDefault) {
+  // 02-29 is refused; 03-15 must not then be reported as before the pack's default start (09-01):
+  // the school never wrote that reversal.
+  TempDir tmp;
+  const auto bad = tmp.write("bad.toml", "intake_start = \"02-29\"\nintake_end = \"03-15\"\n");
+  const auto r = run(eval_with(bad));
+  EXPECT_EQ(r.code, 1) << r.describe();
+  EXPECT_TRUE(contains(r.err, bad + ":1:16: 错误[load_bad_value]: 参数 intake_start")) << r.describe();
+  EXPECT_FALSE(contains(r.err, "早于")) << r.describe();
+  EXPECT_EQ(lines_of(r.err).size(), 2u) << r.describe();  // the one error and the count
+}
+
 TEST(ZhParams, AnImpossibleDayAndAWrongTypeAreNamedInChinese) {
   TempDir tmp;
   const auto bad = tmp.write("bad.toml", "intake_end = \"04-31\"\nintake_start = 901\nderegistration = true\n");
