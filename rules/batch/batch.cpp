@@ -176,7 +176,7 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
   std::vector<source::Diagnostic> diags;
   const auto& facts = engine.policy().facts;
   auto at = [&](std::size_t column) {
-    return source::diagnostic_at("", name, {static_cast<std::uint32_t>(header.row), static_cast<std::uint32_t>(column + 1)}, "");
+    return source::diagnostic_at("", name, {static_cast<std::uint32_t>(header.row), static_cast<std::uint32_t>(column + 1)}, "", "");
   };
   std::vector<std::optional<std::size_t>> fact_column(facts.size());
   bool any = false;
@@ -1328,7 +1328,8 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   std::vector<source::Diagnostic> diags;
   const std::vector<std::uint32_t> asked = asked_outputs(engine, options.outputs, diags);
   const auto read_failed = [&] {
-    diags.push_back(source::diagnostic_at("batch_io", input_name, {}, "cannot read the roster: " + *reader.read_error()));
+    diags.push_back(source::diagnostic_at("batch_io", input_name, {}, "cannot read the roster: " + *reader.read_error(),
+                                          "无法读取名单：" + *reader.read_error()));
     return diags;
   };
   // The header row: row options.header_row, or the first row, or, when that names no fact, the
@@ -1544,7 +1545,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   };
   const auto write_failed = [&] {
     // The stream does not say why; the caller, who knows where it goes, may (the CLI adds errno).
-    diags.push_back(source::diagnostic_at("batch_io", "<output>", {}, "writing the results failed"));
+    diags.push_back(source::diagnostic_at("batch_io", "<output>", {}, "writing the results failed", "结果写入失败"));
     return diags;
   };
   Round* current = &rounds[0];

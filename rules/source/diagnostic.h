@@ -45,7 +45,7 @@ struct Diagnostic {
 /// A diagnostic at position `at` of `file` (a zero position means the file as a whole), with its
 /// English and Chinese messages.
 Diagnostic diagnostic_at(std::string code, std::string file, Position at, std::string message,
-                         std::string message_zh = {});
+                         std::string message_zh);
 
 /// Renders `file:line:col: 错误[code]: 消息` (Chinese) or `file:line:col: error[code]: message`
 /// (English); notes follow on indented lines (注：/note:). Without a line the position part is

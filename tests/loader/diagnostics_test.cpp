@@ -907,8 +907,12 @@ TEST(FormatDiagnostic, ControlCharactersAreEscaped) {
   // A --set value or a file name quoted in a message must not drive the terminal or forge a
   // line: ESC, C1 controls and line breaks come out as visible escapes; notes keep their lines.
   source::Diagnostic d = source::diagnostic_at("situation_bad_value", "dir/a\x1b[2Jb.toml", {3, 7},
-                                               "value 'x\x1b[31my\nerror[fake]: z\xC2\x9B' is not valid");
+                                               "value 'x\x1b[31my\nerror[fake]: z\xC2\x9B' is not valid",
+                                               "值 'x\x1b[31my\n错误[fake]: z\xC2\x9B' 无效");
   d.notes.push_back("see\rhere\t");
+  // Both languages escape alike.
+  EXPECT_EQ(source::format_diagnostic(d, source::Lang::zh),
+            "dir/a\\x1b[2Jb.toml:3:7: 错误[situation_bad_value]: 值 'x\\x1b[31my\\n错误[fake]: z\\u009b' 无效\n    注：see\\rhere\\t");
   const std::string text = source::format_diagnostic(d, source::Lang::en);
   EXPECT_EQ(text, "dir/a\\x1b[2Jb.toml:3:7: error[situation_bad_value]: value 'x\\x1b[31my\\nerror[fake]: z\\u009b' "
                   "is not valid\n    note: see\\rhere\\t");
