@@ -260,18 +260,27 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
     d.code = "batch_bad_header";
     const std::string_view first = header.size() > 0 ? header.field(0) : std::string_view();
     const bool tabs = first.find('\t') != std::string_view::npos, semicolons = first.find(';') != std::string_view::npos;
+    std::size_t filled = 0;
+    for (std::size_t c = 0; c < header.size(); ++c) filled += trim_cell(header.field(c)).empty() ? 0 : 1;
+    // One cell alone, valid text and no separator in it: a title, and no row of column names
+    // below it (those are looked for first): the roster lacks its header row.
+    const bool title_only = filled == 1 && !tabs && !semicolons;
     d.message = "no column of the header row names a fact of pack " + engine.policy().header.id + " (read as " +
                 encoding_name(encoding) + "); " +
-                (tabs || semicolons ? std::string("the columns seem separated by ") + (tabs ? "tabs" : "semicolons") +
-                                          ": save the file as CSV (comma-separated) and run again"
-                                    : "if the headers look garbled, the file is in another encoding: try --encoding "
-                                      "gb18030 or --encoding utf-8") +
+                (title_only ? std::string("the row holds one cell only, like a title, and no row below it names "
+                                          "columns: the roster needs a row of column names (退役日期, 入伍时身份, ...)")
+                 : tabs || semicolons ? std::string("the columns seem separated by ") + (tabs ? "tabs" : "semicolons") +
+                                            ": save the file as CSV (comma-separated) and run again"
+                                      : "if the headers look garbled, the file is in another encoding: try --encoding "
+                                        "gb18030 or --encoding utf-8") +
                 " (policy facts lists the accepted headers)";
     d.message_zh = "表头行没有一列是政策包 " + engine.policy().header.id + " 的事实（按 " + encoding_name(encoding) +
                    " 读取）；" +
-                   (tabs || semicolons ? std::string("各列似乎以") + (tabs ? "制表符" : "分号") +
-                                             "分隔：请另存为 CSV（逗号分隔）后重新运行"
-                                       : "如果表头显示为乱码，文件是另一种编码：请试 --encoding gb18030 或 --encoding utf-8") +
+                   (title_only ? std::string("这一行只有一个单元格，像是标题，其下也没有列名行：名单需要一行列名（如 "
+                                             "退役日期、入伍时身份）")
+                    : tabs || semicolons ? std::string("各列似乎以") + (tabs ? "制表符" : "分号") +
+                                               "分隔：请另存为 CSV（逗号分隔）后重新运行"
+                                         : "如果表头显示为乱码，文件是另一种编码：请试 --encoding gb18030 或 --encoding utf-8") +
                    "（policy facts 列出可用的表头；表头不在第1行时用 --header-row 指定）";
     // Headers that look like accepted ones: most often the whole trouble (退役日其, 退役日期(年月日)).
     std::vector<std::string> known;

@@ -77,3 +77,23 @@ TEST(ZhRoster, HeaderRowReadsTheHeaderFromTheRowGiven) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ZhRoster, ATitleWithoutAHeaderRowSaysSoNotEncoding) {
+  // A file holding only a title (a trial found it answered with encoding advice).
+  TempDir tmp;
+  const auto roster = tmp.write("title.csv", "某某大学名单\r\n");
+  const auto r = run({"batch", roster, "--as-of", "2025-12-01"});
+  EXPECT_EQ(r.code, 1) << r.describe();
+  EXPECT_TRUE(contains(r.err, "错误[batch_bad_header]: ")) << r.describe();
+  EXPECT_TRUE(contains(r.err, "这一行只有一个单元格，像是标题，其下也没有列名行：名单需要一行列名")) << r.describe();
+  EXPECT_FALSE(contains(r.err, "--encoding")) << r.describe();
+  // A garbled header of several columns still gets the encoding advice.
+  const auto garbled = tmp.write("garbled.csv", "a?b,c?d\r\n1,2\r\n");
+  const auto g = run({"batch", garbled, "--as-of", "2025-12-01"});
+  EXPECT_EQ(g.code, 1) << g.describe();
+  EXPECT_TRUE(contains(g.err, "--encoding gb18030")) << g.describe();
+}
+
+}  // namespace
