@@ -14,9 +14,11 @@ packages=(
   nlohmann-json3-dev          # situations in JSON, JSON output
   libfmt-dev
   libcsv-dev                  # batch: RFC 4180 roster parsing (iconv, for GB18030, is in glibc)
+  libcpp-httplib-dev          # serve: HTTP server (0.11.4; chunked bodies refused, serve/README.md)
   libgtest-dev libgmock-dev   # tests
   libbenchmark-dev            # bench/
   time bc                     # bench/batch-bench.sh: peak memory, rates
+  wrk                         # bench/serve-bench.sh: HTTP load generator
 )
 
 missing=()
