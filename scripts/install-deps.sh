@@ -17,6 +17,7 @@ packages=(
   libgtest-dev libgmock-dev   # tests
   libbenchmark-dev            # bench/
   time bc                     # bench/batch-bench.sh: peak memory, rates
+  python3-icalendar           # tests/serve/ics_roundtrip.py: .ics read back by an independent parser
 )
 
 missing=()
