@@ -19,6 +19,7 @@ packages=(
   libbenchmark-dev            # bench/
   time bc                     # bench/batch-bench.sh: peak memory, rates
   wrk                         # bench/serve-bench.sh: HTTP load generator
+  python3-icalendar           # tests/serve/ics_roundtrip.py: .ics read back by an independent parser
 )
 
 missing=()
