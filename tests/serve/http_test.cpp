@@ -209,6 +209,37 @@ TEST(ServeApi, EvalAsksOnlyForTheFactsTheQuestionNeedsFirstOneFirst) {
   EXPECT_EQ(body_of(r)["ask"][0]["fact"], "enlisted_as");
 }
 
+TEST(ServeApi, QuestionsComeFromThePackAndLeadTheAsking) {
+  Running s;
+  auto r = s.client().Get("/v1/questions");
+  ASSERT_TRUE(r);
+  const auto q = body_of(r);
+  ASSERT_EQ(q["questions"].size(), engine().policy().questions.size());
+  ASSERT_EQ(q["questions"].size(), 11u);
+  EXPECT_EQ(q["questions"][6]["source"], "问题7");
+  EXPECT_NE(q["questions"][6]["label"].get<std::string>().find("学信网"), std::string::npos);
+  // 问题5: the question's outputs; the first fact asked is the discharge date.
+  r = s.post_json("/v1/eval", R"({"question": "enlistment", "facts": {}, "as_of": "2026-12-07"})");
+  ASSERT_TRUE(r);
+  auto d = body_of(r);
+  EXPECT_EQ(d["answers"].size(), q["questions"][4]["outputs"].size());
+  EXPECT_EQ(d["ask"][0]["fact"], "discharge_date");
+  EXPECT_EQ(d["ask"][0]["help"], engine().policy().facts[0].help);
+  // 问题4: its rules apply only once a change is named, so the question asks for it first.
+  r = s.post_json("/v1/eval", R"({"question": "identity_change_in_school", "facts": {}})");
+  d = body_of(r);
+  ASSERT_FALSE(d["ask"].empty());
+  EXPECT_EQ(d["ask"][0]["fact"], "identity_change_kind");
+  // 问题2 is about the 学籍: that is never asked.
+  r = s.post_json("/v1/eval", R"({"question": "xueji_not_found", "facts": {}})");
+  d = body_of(r);
+  for (const auto& a : d["ask"]) EXPECT_NE(a["fact"], "lookup_target");
+  r = s.post_json("/v1/eval", R"({"question": "no_such_question"})");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(body_of(r)["error"]["code"], "serve_unknown_question");
+  EXPECT_EQ(body_of(r)["error"]["field"], "question");
+}
+
 TEST(ServeApi, EvalExplainsInTheRequestsLanguageWithTheArticle) {
   Running s;
   auto r = s.post_json("/v1/eval", R"({"facts": {"discharge_date": "2026-06-15", "enlisted_as": "enrolled_student"},
