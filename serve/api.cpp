@@ -14,6 +14,7 @@
 #include "ics.h"
 #include "loader/load.h"
 #include "loader/situation_reader.h"
+#include "model/resident_id.h"
 
 namespace policy_serve {
 namespace {
@@ -243,9 +244,11 @@ void evaluate(const rules::engine::Engine& engine, const EvalRequest& req, rules
 Reply error_reply(int status, const std::vector<Problem>& problems, Lang lang) {
   Json errors = Json::array();
   for (const auto& p : problems) {
-    Json e{{"code", p.code}, {"message", lang == Lang::zh ? p.message_zh : p.message_en}, {"message_zh", p.message_zh},
-           {"message_en", p.message_en}};
-    if (!p.field.empty()) e["field"] = p.field;
+    // The last gate before a message leaves: an ID number a person sent is never quoted whole,
+    // wherever a message quotes it (a JSON parser's "last read", a value in the wrong field).
+    const auto zh = rules::model::mask_resident_ids_in(p.message_zh), en = rules::model::mask_resident_ids_in(p.message_en);
+    Json e{{"code", p.code}, {"message", lang == Lang::zh ? zh : en}, {"message_zh", zh}, {"message_en", en}};
+    if (!p.field.empty()) e["field"] = rules::model::mask_resident_ids_in(p.field);
     errors.push_back(std::move(e));
   }
   Json doc;
