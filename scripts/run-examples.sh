@@ -31,3 +31,9 @@ run "花名册批量核对 roster batch (exit 3: two rows have errors)" batch ex
 run "Civil Code Art. 202 period arithmetic" calc "2024-02-29 + P2Y" --explain
 run "Civil Code Art. 203 next working day" calc "next_workday(2024-02-12)" --explain
 run "the pack's own tests" test
+
+# The page for students and staff, and the JSON API (docs/serve.md): started by hand, it runs until
+# Ctrl+C.
+printf '\n==================== 网页和 API the page and the JSON API ====================\n'
+echo "  启动 start:  $policy serve"
+echo "  然后在浏览器打开 then open  http://127.0.0.1:8080/   （学生按问题查询，教务人员上传名单；docs/serve.md：nginx、API）"

@@ -362,6 +362,9 @@ Server::Server(const rules::engine::Engine& engine, const Api& api, ServeOptions
   for (const auto& h : o.allowed_hosts) add_host(h);
 
   http.new_task_queue = [threads = o.threads, queue = o.queue] { return new BoundedPool(threads, queue); };
+  // Small answers on kept-alive connections: without TCP_NODELAY, Nagle and delayed ACKs hold each
+  // one back ~40 ms.
+  http.set_tcp_nodelay(true);
   http.set_read_timeout(o.read_timeout);
   http.set_write_timeout(o.write_timeout);
   http.set_keep_alive_timeout(o.keep_alive_timeout.count());
