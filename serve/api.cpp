@@ -288,7 +288,8 @@ std::string percent_encode(std::string_view text) {
   return out;
 }
 
-Api::Api(const rules::engine::Engine& engine, ApiOptions options) : engine_(engine), options_(std::move(options)) {
+Api::Api(const rules::engine::Engine& engine, ApiOptions options)
+    : engine_(engine), options_(std::move(options)), answers_(engine.policy()) {
   const auto& p = engine.policy();
   const Lang lang = p.header.lang;
   Json facts = Json::array();
@@ -338,7 +339,7 @@ Reply Api::eval(std::string_view body) const {
   const rules::explain::RenderContext ctx{engine_.policy(), engine_.pack().zone, req.lang};
   Reply r;
   r.decision_id = new_decision_id();
-  r.body = rules::explain::render_answers_json(ctx, out, req.outputs, {req.explain, r.decision_id, req.ask_first});
+  r.body = answers_.render(ctx, out, req.outputs, {req.explain, r.decision_id, req.ask_first});
   return r;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "explain/render.h"
 #include "source/lang.h"
 
 namespace policy_serve {
@@ -102,6 +103,7 @@ class Api {
  private:
   const rules::engine::Engine& engine_;
   ApiOptions options_;
+  rules::explain::AnswerRenderer answers_;  ///< the answer document, its fixed parts written once
   Reply facts_, outputs_, questions_, version_;
 };
 

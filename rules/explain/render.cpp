@@ -171,6 +171,29 @@ class CitationList {
     return s;
   }
 
+  /// json() written out, each citation's text taken from `cache` when its notes are its own.
+  template <class Cache>
+  std::string text_json(const Cache& cache) const {
+    std::string s = "[";
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      const auto& e = entries_[i];
+      const auto own = e.citation->printable_note();
+      const bool plain = e.notes.empty() || (e.notes.size() == 1 && e.notes[0] == own);
+      const std::string* cached = plain ? cache.citation_text(*e.citation) : nullptr;
+      if (i) s += ",";
+      if (cached) {
+        s += *cached;
+      } else {
+        Json j = citation_json(*e.citation);
+        std::string notes;
+        for (std::size_t k = 0; k < e.notes.size(); ++k) notes += std::string(k ? "；" : "") + std::string(e.notes[k]);
+        if (!notes.empty()) j["note"] = notes;
+        s += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      }
+    }
+    return s + "]";
+  }
+
   /// The citations numbered so far, in number order (entry i has number i + 1), each with the
   /// notes of all its copies joined by "；".
   Json json() const {
@@ -392,17 +415,82 @@ std::string render_json(const RenderContext& people, const model::Outcome& out, 
   return eval_document(people, out, outputs).dump(pretty ? 2 : -1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string render_answers_json(const RenderContext& ctx, const model::Outcome& out, const std::vector<std::uint32_t>& outputs,
-                                const AnswerOptions& opt) {
+namespace {
+
+std::string dumped(const Json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+}  // namespace
+
+AnswerRenderer::AnswerRenderer(const model::Policy& p) : policy_(&p) {
+  policy_json_ = dumped(Json{{"id", p.header.id}, {"version", p.header.version}});
+  for (const auto& rule : p.rules) {
+    rule_head_.push_back("{\"id\":" + dumped(rule.id) + ",\"title\":" + dumped(rule.title) + ",\"applies\":");
+    Json outs = Json::array();
+    for (const auto& o : rule.outputs) outs.push_back(o.name);
+    std::string mid = ",\"outputs\":" + dumped(outs) + ",\"citations\":[";
+    std::vector<std::string> cites;
+    for (std::size_t k = 0; k < rule.citations.size(); ++k) {
+      cites.push_back(dumped(citation_json(rule.citations[k])));
+      mid += (k ? "," : "") + cites.back();
+    }
+    rule_mid_.push_back(mid + "],\"explanation\":");
+    citations_.push_back(std::move(cites));
+    std::vector<std::string> heads;
+    for (const auto& o : rule.outputs) {
+      heads.push_back("{\"output\":" + dumped(o.name) + ",\"label\":" + dumped(o.label) + ",\"rule\":" + dumped(rule.id) +
+                      ",\"rule_title\":" + dumped(rule.title) + ",\"form\":" +
+                      (o.form == model::OutputForm::deadline ? "\"deadline\"" : "\"value\"") + ",\"type\":" +
+                      dumped(type_json_name(o.type)));
+    }
+    output_head_.push_back(std::move(heads));
+  }
+}
+
+std::string AnswerRenderer::render(const RenderContext& ctx, const model::Outcome& out, const std::vector<std::uint32_t>& outputs,
+                                   const AnswerOptions& opt) const {
   const auto& p = ctx.policy;
-  Json doc = eval_document(ctx, out, outputs);
-  if (!opt.decision_id.empty()) doc["decision_id"] = opt.decision_id;
+  // The JSON contract's part (eval_document, whose prose is filled with ISO dates), with the
+  // parts that never change written once by the constructor.
+  const RenderContext stable{p, ctx.zone, Lang::zh, true};
   std::vector<std::uint32_t> shown = outputs;
   if (shown.empty()) {
     for (std::uint32_t i = 0; i < out.output_count; ++i) shown.push_back(i);
   }
+  std::vector<bool> listed(out.output_count, false);
+  for (const auto i : shown) {
+    if (i < out.output_count) listed[i] = true;
+  }
+  std::string doc;
+  doc.reserve(8192);
+  doc += "{\"policy\":" + policy_json_ + ",\"as_of\":\"" + calendar::format_date(out.as_of) + "\"";
+  Json values = Json::object(), unknown = Json::object(), errors = Json::object();
+  std::vector<bool> rule_shown(p.rules.size(), false);
+  for (std::uint32_t i = 0; i < out.output_count; ++i) {
+    if (!listed[i]) continue;
+    rule_shown[out.output_sources[i].rule] = true;
+    const auto& decl = output_decl(stable, out, i);
+    const Value& v = out.output(i);
+    values[decl.name] = json_value(stable, out, v);
+    if (v.state == State::unknown && v.missing.any()) unknown[decl.name] = missing_names(stable, v);
+    if (v.state == State::error && v.error_index < out.errors.size()) {
+      errors[decl.name] = {{"code", out.errors[v.error_index].code}, {"message", out.errors[v.error_index].message}};
+    }
+  }
+  doc += ",\"values\":" + dumped(values) + ",\"unknown\":" + dumped(unknown) + ",\"errors\":" + dumped(errors) + ",\"rules\":[";
+  bool first_rule = true;
+  for (std::size_t r = 0; r < p.rules.size(); ++r) {
+    if (!rule_shown[r]) continue;
+    const auto& ro = out.rules[r];
+    doc += (first_rule ? "" : ",") + rule_head_[r] + (ro.applies.known() ? (ro.applies.boolean ? "true" : "false") : "null") + rule_mid_[r];
+    Json steps = Json::array();
+    for (const auto& st : ro.explanation) steps.push_back((st.kind == model::TraceStep::Kind::input ? "input: " : "") + st.text);
+    doc += dumped(steps) + "}";
+    first_rule = false;
+  }
+  doc += "]";
+  if (!opt.decision_id.empty()) doc += ",\"decision_id\":" + dumped(opt.decision_id);
+
   CitationList citations;
-  Json answers = Json::array();
   // The facts still needed, each once, in the order to ask for them (as the text report's list),
   // after the question's own first facts while they are not given.
   std::vector<std::uint32_t> needed;
@@ -415,6 +503,8 @@ std::string render_answers_json(const RenderContext& ctx, const model::Outcome& 
       if (i < out.output_count && !out.output(i).known()) needed_for.back().push_back(i);
     }
   }
+  doc += ",\"answers\":[";
+  bool first_answer = true;
   for (const auto i : shown) {
     if (i >= out.output_count) continue;
     const auto& src = out.output_sources[i];
@@ -422,29 +512,29 @@ std::string render_answers_json(const RenderContext& ctx, const model::Outcome& 
     const auto& ro = out.rules[src.rule];
     const auto& decl = rule.outputs[src.rule_output];
     const Value& v = out.output(i);
-    Json a{{"output", decl.name}, {"label", decl.label}, {"rule", rule.id}, {"rule_title", rule.title}};
     const bool not_applicable = ro.applies.known() && !ro.applies.boolean;
-    std::string state = v.known() ? "decided" : v.state == State::error ? "error" : v.missing.any() ? "unknown" : "not_applicable";
+    const char* state = v.known() ? "decided" : v.state == State::error ? "error" : v.missing.any() ? "unknown" : "not_applicable";
     if (!v.known() && v.state != State::error && !v.missing.any() && !not_applicable && ro.applies.state == State::unknown) state = "unknown";
-    a["state"] = state;
-    a["text"] = value_text(ctx, out, v, decl.form);
-    a["form"] = decl.form == model::OutputForm::deadline ? "deadline" : "value";
-    a["type"] = type_json_name(decl.type);
-    if (const auto d = days_left(out, v, decl.form)) a["days_left"] = *d;
+    doc += (first_answer ? "" : ",") + output_head_[src.rule][src.rule_output] + ",\"state\":\"" + state + "\",\"text\":" +
+           dumped(value_text(ctx, out, v, decl.form));
+    first_answer = false;
+    if (const auto d = days_left(out, v, decl.form)) doc += ",\"days_left\":" + std::to_string(*d);
     const bool calendar = v.known() && ((v.kind == Kind::date && decl.form == model::OutputForm::deadline) || v.kind == Kind::window ||
                                         (v.kind == Kind::list && decl.type.element == Kind::window && v.list.count > 0));
-    a["calendar"] = calendar;
+    doc += calendar ? ",\"calendar\":true" : ",\"calendar\":false";
     if (v.state == State::error && v.error_index < out.errors.size()) {
       const auto& e = out.errors[v.error_index];
-      a["error"] = {{"code", e.code}, {"message", e.message_in(ctx.lang)}, {"message_zh", e.message_zh}, {"message_en", e.message}};
+      doc += ",\"error\":" + dumped(Json{{"code", e.code}, {"message", e.message_in(ctx.lang)}, {"message_zh", e.message_zh},
+                                         {"message_en", e.message}});
     }
-    Json refs = Json::array();
+    std::vector<std::size_t> refs;
     for (const auto& c : rule.citations) {
       const auto n = citations.number(c) - 1;
-      if (std::find(refs.begin(), refs.end(), Json(n)) == refs.end()) refs.push_back(n);
+      if (std::find(refs.begin(), refs.end(), n) == refs.end()) refs.push_back(n);
     }
-    a["citations"] = std::move(refs);
-    answers.push_back(std::move(a));
+    doc += ",\"citations\":[";
+    for (std::size_t k = 0; k < refs.size(); ++k) doc += (k ? "," : "") + std::to_string(refs[k]);
+    doc += "]}";
     model::FactSet missing;
     std::uint8_t first = model::kNoFact;
     if (v.state == State::unknown) {
@@ -468,17 +558,15 @@ std::string render_answers_json(const RenderContext& ctx, const model::Outcome& 
       if (std::find(fors.begin(), fors.end(), i) == fors.end()) fors.push_back(i);
     }
   }
-  doc["answers"] = std::move(answers);
-  doc["citations"] = citations.json();
-  Json ask = Json::array();
+  doc += "],\"citations\":" + citations.text_json(*this) + ",\"ask\":[";
   for (std::size_t k = 0; k < needed.size(); ++k) {
     Json a = fact_json(p, p.facts[needed[k]], ctx.lang);
     Json fors = Json::array();
     for (const auto i : needed_for[k]) fors.push_back(p.rules[out.output_sources[i].rule].outputs[out.output_sources[i].rule_output].name);
     a["for"] = std::move(fors);
-    ask.push_back(std::move(a));
+    doc += (k ? "," : "") + dumped(a);
   }
-  doc["ask"] = std::move(ask);
+  doc += "]";
   if (opt.steps) {
     Json steps = Json::array();
     std::vector<bool> done(p.rules.size(), false);
@@ -493,9 +581,25 @@ std::string render_answers_json(const RenderContext& ctx, const model::Outcome& 
       }
       steps.push_back({{"rule", p.rules[r].id}, {"title", p.rules[r].title}, {"lines", std::move(lines)}});
     }
-    doc["steps"] = std::move(steps);
+    doc += ",\"steps\":" + dumped(steps);
   }
-  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return doc + "}";
+}
+
+const std::string* AnswerRenderer::citation_text(const model::Citation& c) const {
+  const auto& rules = policy_->rules;
+  for (std::size_t r = 0; r < rules.size(); ++r) {
+    const auto& cites = rules[r].citations;
+    if (!cites.empty() && &c >= cites.data() && &c < cites.data() + cites.size()) {
+      return &citations_[r][static_cast<std::size_t>(&c - cites.data())];
+    }
+  }
+  return nullptr;
+}
+
+std::string render_answers_json(const RenderContext& ctx, const model::Outcome& out, const std::vector<std::uint32_t>& outputs,
+                                const AnswerOptions& opt) {
+  return AnswerRenderer(ctx.policy).render(ctx, out, outputs, opt);
 }
 
 std::string fact_json(const model::Policy& p, std::uint32_t fact, source::Lang lang) {

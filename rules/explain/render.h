@@ -99,6 +99,27 @@ struct AnswerOptions {
 std::string render_answers_json(const RenderContext& ctx, const model::Outcome& out, const std::vector<std::uint32_t>& outputs,
                                 const AnswerOptions& opt);
 
+/// render_answers_json for one pack, made once and used for every request (policy serve): the
+/// parts of the document that do not change with the situation (each rule's id, title, outputs
+/// and citations; each output's label, rule, form and type) are written when it is made, so that
+/// a request writes only what it decided. The same document as render_answers_json (a test
+/// compares them); thread-safe (render only reads). `policy` must outlive it.
+class AnswerRenderer {
+ public:
+  explicit AnswerRenderer(const model::Policy& policy);
+  /// render_answers_json(ctx, out, outputs, opt), for ctx.policy the policy given when made.
+  std::string render(const RenderContext& ctx, const model::Outcome& out, const std::vector<std::uint32_t>& outputs,
+                     const AnswerOptions& opt) const;
+  /// The JSON text of citation `c` (one of the policy's rules' citations, by address), or null.
+  const std::string* citation_text(const model::Citation& c) const;
+
+ private:
+  const model::Policy* policy_;
+  std::string policy_json_;
+  std::vector<std::string> rule_head_, rule_mid_;
+  std::vector<std::vector<std::string>> output_head_, citations_;
+};
+
 /// One fact as render_answers_json's "ask" lists it (without "for"): {"fact", "label", "type",
 /// "help" (the pack's words for people beside the input; "" when none), "expected", "values"?}; `fact` indexes policy.facts. One line of JSON.
 std::string fact_json(const model::Policy& p, std::uint32_t fact, source::Lang lang);

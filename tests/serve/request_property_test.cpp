@@ -11,6 +11,8 @@
 
 #include "api.h"
 #include "builtin_pack.h"
+#include "explain/render.h"
+#include "loader/situation_reader.h"
 
 namespace {
 
@@ -138,6 +140,51 @@ TEST(ServeRequests, CalcAndBatchQueriesNeverThrow) {
     ASSERT_NO_THROW(r = api.batch(mutate(roster, rng), query)) << key << "=" << value;
     check(r, key + "=" + value, {200, 400});
   }
+}
+
+}  // namespace
+
+namespace {
+
+// The answer document writes its fixed parts once (explain::AnswerRenderer): its contract part must
+// stay the document `policy eval --format json` writes (render_json), whatever the situation.
+TEST(ServeAnswers, TheContractPartIsTheCliDocumentForEverySituation) {
+  const auto& e = engine();
+  const rules::explain::AnswerRenderer renderer(e.policy());
+  const rules::explain::RenderContext ctx{e.policy(), e.pack().zone};
+  std::mt19937 rng(11);
+  const std::vector<std::vector<std::string>> situations = {
+      {},
+      {"discharge_date=2026-06-15", "enlisted_as=enrolled_student"},
+      {"discharge_date=2024-02-29", "enlisted_as=new_student"},
+      {"certificate_issue_date=2025-06-30"},
+      {"admission_date=2025-12-20", "spring_intake=true", "lookup_target=xueji"},
+      {"lookup_target=xueli", "previously_queryable=true", "identity_change_kind=name"},
+      {"lost_certificate=both", "withdrawn=true"},
+  };
+  int compared = 0;
+  for (const auto& sets : situations) {
+    auto s = e.new_situation();
+    std::vector<rules::source::Diagnostic> diags;
+    for (const auto& set : sets) rules::loader::set_fact(e.pack(), set, s, diags);
+    ASSERT_TRUE(diags.empty()) << sets.size();
+    for (const bool explain : {false, true}) {
+      rules::model::Outcome out;
+      e.evaluate(s, *rules::calendar::parse_date("2026-12-07"), out, rules::engine::EvalOptions::explaining(explain));
+      std::vector<std::uint32_t> outputs;
+      for (std::uint32_t i = 0; i < out.output_count; ++i) {
+        if (rng() % 3 == 0) outputs.push_back(i);
+      }
+      const auto page = json::parse(renderer.render(ctx, out, outputs, {explain, "id", {}}));
+      const auto cli = json::parse(rules::explain::render_json(ctx, out, outputs, false));
+      for (const char* key : {"policy", "as_of", "values", "unknown", "errors", "rules"}) EXPECT_EQ(page[key], cli[key]) << key;
+      EXPECT_EQ(page["answers"].size(), outputs.empty() ? out.output_count : outputs.size());
+      EXPECT_EQ(page["decision_id"], "id");
+      EXPECT_EQ(page.contains("steps"), explain);
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 14);
 }
 
 }  // namespace
