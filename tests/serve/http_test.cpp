@@ -499,6 +499,39 @@ TEST(ServeSafety, AnOversizedBodyIsRefusedFromItsLengthBeforeItIsSent) {
   EXPECT_EQ(r->status, 413);
 }
 
+TEST(ServeSafety, LongUrisAndHeadersAreRefusedAndKeepAliveIsCapped) {
+  policy_serve::ServeOptions o;
+  o.keep_alive_max = 2;
+  Running s(o);
+  {
+    Raw raw(s.port);
+    raw.send("GET /health?" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    bool closed = false;
+    EXPECT_EQ(raw.read_all(3000ms, closed).rfind("HTTP/1.1 414", 0), 0u);
+  }
+  {
+    Raw raw(s.port);
+    raw.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(9000, 'b') + "\r\n\r\n");
+    bool closed = false;
+    const auto got = raw.read_all(3000ms, closed);
+    EXPECT_EQ(got.find("HTTP/1.1 200"), std::string::npos) << got.substr(0, 200);
+  }
+  {
+    // Requests one after another on one connection: the second is its last.
+    Raw raw(s.port);
+    const std::string get = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    bool closed = false;
+    raw.send(get);
+    EXPECT_EQ(raw.read_all(300ms, closed).rfind("HTTP/1.1 200", 0), 0u);
+    EXPECT_FALSE(closed);
+    raw.send(get);
+    const auto second = raw.read_all(3000ms, closed);
+    EXPECT_EQ(second.rfind("HTTP/1.1 200", 0), 0u);
+    EXPECT_NE(second.find("Connection: close"), std::string::npos) << second;
+    EXPECT_TRUE(closed);
+  }
+}
+
 TEST(ServeSafety, ASlowClientIsCutOffAndOthersAreServedMeanwhile) {
   policy_serve::ServeOptions o;
   o.read_timeout = 1s;
