@@ -178,6 +178,7 @@
   function showView(id) {
     for (const v of VIEWS) show($(v), v === id);
     const roster = id === 'view-roster';
+    show($('as-of-bar'), !roster); // the roster has its own 评估日期
     $('nav-roster').removeAttribute('aria-current');
     $('nav-ask').removeAttribute('aria-current');
     $(roster ? 'nav-roster' : 'nav-ask').setAttribute('aria-current', 'page');
@@ -601,7 +602,7 @@
         }
       }
       parts.push(el('a', { class: 'button primary', id: 'roster-download', href: rosterUrl, download: name, text: `下载结果文件（${name}）` }));
-      parts.push(el('p', { class: 'note', text: '结果文件带 BOM，可直接用 Excel 打开。服务器没有保存名单或结果。' }));
+      parts.push(el('p', { class: 'note', text: '结果文件可直接用 Excel 打开。服务器没有保存名单或结果。' }));
       out.replaceChildren(...parts);
     } catch (e) {
       out.replaceChildren();
