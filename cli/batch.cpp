@@ -252,107 +252,6 @@ std::vector<std::string> split_commas(const std::string& s) {
   return out;
 }
 
-/// The summary's notes on the header and the columns (title rows, near-miss headers, columns
-/// Excel damaged, rows with warnings only), in the run's language, one indented line each.
-void print_header_notes(const rules::batch::BatchSummary& summary) {
-  for (const auto& note : rules::batch::summary_notes(summary, lang())) std::cerr << "  " << note << "\n";
-}
-
-/// The fact labels (names in English) of `facts`, joined with 、 (", ").
-std::string fact_list(const rules::engine::Engine& engine, const std::vector<std::uint32_t>& facts, bool zh) {
-  std::string list;
-  for (const auto f : facts) {
-    const auto& fact = engine.policy().facts[f];
-    list += (list.empty() ? "" : zh ? "、" : ", ") + (zh && !fact.label.empty() ? fact.label : fact.name);
-  }
-  return list;
-}
-
-/// The run's summary on `err`, in lang(): first the evaluation date and the counts, then which
-/// columns were read as which facts and which passed through, the outputs left out by default
-/// with the columns that would bring each in (or that none could be decided), the outputs asked
-/// for that read a fact no column gives, and the first rows with errors.
-void print_summary(std::ostream& err, const rules::batch::BatchSummary& summary, const rules::engine::Engine& engine,
-                   double secs) {
-  const bool zh = lang() == rules::source::Lang::zh;
-  const auto& header = engine.policy().header;
-  const std::string date = rules::calendar::format_date(summary.as_of);
-  const auto rate = secs > 0 ? static_cast<double>(summary.rows) / secs : 0.0;
-  char counts[256];
-  if (zh) {
-    std::snprintf(counts, sizeof counts, "：共 %zu 行，正常 %zu，待补充 %zu，错误 %zu（按 %s 读取，用时 %.2f 秒，每秒 %.0f 行）",
-                  summary.rows, summary.ok, summary.unknown, summary.error, rules::batch::encoding_name(summary.encoding),
-                  secs, rate);
-    err << "评估日期 " << date << "（" << (header.timezone_label.empty() ? header.timezone : header.timezone_label) << "）"
-        << counts << "\n";
-  } else {
-    std::snprintf(counts, sizeof counts, ": %zu rows read (%s): %zu ok, %zu unknown, %zu error in %.2f s (%.0f rows/s)",
-                  summary.rows, rules::batch::encoding_name(summary.encoding), summary.ok, summary.unknown, summary.error,
-                  secs, rate);
-    err << "as of " << date << " (" << header.timezone << ")" << counts << "\n";
-  }
-  // Which columns were read as which facts: a near-miss header (退伍时间) shows up here.
-  // Headers are roster text: escaped like the cells messages quote (a line break, ESC).
-  err << (zh ? "  读作事实的列：" : "  columns read as facts:");
-  bool first = true;
-  for (const auto& [column, fact] : summary.mapped) {
-    std::string shown = fact;
-    if (zh) {
-      if (const auto f = engine.pack().find_fact(fact); f && !engine.policy().facts[*f].label.empty()) {
-        shown = engine.policy().facts[*f].label;
-      }
-    }
-    err << (zh && first ? "" : " ") << rules::source::escape_controls(column) << "→" << shown;
-    first = false;
-  }
-  err << "\n";
-  if (!summary.passed_through.empty()) {
-    err << (zh ? "  未读取、原样写出的列：" : "  columns passed through unread:");
-    first = true;
-    for (const auto& column : summary.passed_through) {
-      err << (zh && first ? "" : " ") << rules::source::escape_controls(column);
-      first = false;
-    }
-    err << "\n";
-  }
-  print_header_notes(summary);
-  if (!summary.left_out.empty()) {
-    if (summary.outputs_written == 0) {
-      err << (zh ? "  名单的列不足以判定任何输出：结果只有输入列、评估日期和状态。加上下面一项所需的列，或用 --outputs "
-                   "指定要写的输出：\n"
-                 : "  no output can be decided from the roster's columns: the result holds the input columns, the "
-                   "evaluation date and the status only. Add the columns one of these needs, or choose outputs with "
-                   "--outputs:\n");
-    } else {
-      err << (zh ? "  未写出的输出（名单缺少它们需要的列；加上这些列或用 --outputs 指定即可写出）：\n"
-                 : "  outputs left out (the roster lacks columns they need; add the columns, or name them in --outputs):\n");
-    }
-    for (const auto& gap : summary.left_out) {
-      if (zh) err << "    " << gap.label << "：需要列 " << fact_list(engine, gap.missing_facts, true) << "\n";
-      else err << "    " << gap.name << ": needs a column for " << fact_list(engine, gap.missing_facts, false) << "\n";
-    }
-  }
-  for (const auto& gap : summary.undecidable) {
-    if (zh) {
-      err << "  警告：所选输出“" << gap.label << "”（" << gap.name << "）要读的 " << fact_list(engine, gap.missing_facts, true)
-          << " 在名单中没有对应的列：需要它的行这一项留空、状态为“待补充”；请在名单中加上"
-          << (gap.missing_facts.size() > 1 ? "这些列" : "这一列") << "再运行。\n";
-    } else {
-      err << "  warning: output " << gap.name << " (" << gap.label << ") reads " << fact_list(engine, gap.missing_facts, false)
-          << ", which no column of the roster gives"
-          << ": rows that need it leave it empty and are unknown; add "
-          << (gap.missing_facts.size() > 1 ? "these columns" : "the column") << " and run again.\n";
-    }
-  }
-  // Each message names its row (第10行 / row 10,) and its columns as the spreadsheet shows them.
-  for (const auto& entry : summary.first_errors) err << "  " << entry.second << "\n";
-  if (summary.error > summary.first_errors.size()) {
-    const auto more = summary.error - summary.first_errors.size();
-    if (zh) err << "  ……另有 " << more << " 行有错误\n";
-    else err << "  ... and " << more << " more rows with errors\n";
-  }
-}
-
 }  // namespace
 
 void add_batch(CLI::App& app, Action& action) {
@@ -526,7 +425,7 @@ void add_batch(CLI::App& app, Action& action) {
         return kExitInputError;
       }
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      print_summary(std::cerr, summary, *engine, secs);
+      std::cerr << rules::batch::summary_text(summary, *engine, lang(), secs);
       return summary.error > 0 ? kExitRowErrors : kExitOk;
     };
   });

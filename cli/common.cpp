@@ -72,19 +72,11 @@ std::unique_ptr<rules::engine::Engine> load_engine(const PackOptions& o, std::os
 
 std::optional<rules::calendar::Date> as_of_date(const std::string& text, const rules::engine::Engine& engine,
                                                 std::ostream& err) {
-  if (text.empty()) return engine.today();
-  // The spellings a roster and --set accept (2025年12月1日, 2025/12/1) as well as YYYY-MM-DD.
-  rules::calendar::Date read;
-  std::string why;
-  if (rules::model::parse_date_text(text, {}, lang(), read, why)) return read;
-  const auto d = rules::calendar::parse_date(text);
-  if (!d) {
-    print_file_error(err, "<command line>", std::string(rules::calendar::code_name(d.error().code)),
-                     "--as-of: " + d.error().message,
-                     "--as-of：" + (d.error().message_zh.empty() ? d.error().message : d.error().message_zh));
-    return std::nullopt;
-  }
-  return *d;
+  auto d = engine.as_of_from_text(text, "<command line>");
+  if (auto* date = std::get_if<rules::calendar::Date>(&d)) return *date;
+  const auto& why = std::get<rules::source::Diagnostic>(d);
+  print_file_error(err, "<command line>", why.code, "--as-of: " + why.message, "--as-of：" + why.message_zh);
+  return std::nullopt;
 }
 
 bool resolve_outputs(const rules::engine::Engine& engine, const std::string& list, const std::string& code,
@@ -94,31 +86,12 @@ bool resolve_outputs(const rules::engine::Engine& engine, const std::string& lis
   for (std::string item; std::getline(ss, item, ',');) {
     const auto b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
     if (b == std::string::npos) continue;
-    const std::string name = item.substr(b, e - b + 1);
-    const auto oi = engine.pack().find_output_by_name_or_label(name);
-    // A label several outputs share (办理途径) names none of them: ask for the name.
-    std::string sharing;
-    if (oi && !rules::model::equals_ascii_ci(engine.pack().outputs[*oi].name, name)) {
-      for (const auto& o : engine.pack().outputs) {
-        if (o.decl(engine.policy()).label == name) sharing += (sharing.empty() ? "" : ", ") + o.name;
-      }
-    }
-    if (sharing.find(',') != std::string::npos) {
-      print_file_error(std::cerr, "--outputs", code,
-                       "'" + name + "' is the label of several outputs (" + sharing + "): give the name of one",
-                       "“" + name + "”是多个结果项的名称（" + sharing + "）：请写其中一个的英文名");
+    auto named = engine.name_output(item.substr(b, e - b + 1), code, "--outputs");
+    if (const auto* why = std::get_if<rules::source::Diagnostic>(&named)) {
+      print_file_error(std::cerr, "--outputs", code, why->message, why->message_zh);
       ok = false;
-    } else if (!oi) {
-      std::string known;
-      for (const auto& o : engine.pack().outputs) {
-        known += (known.empty() ? "" : ", ") + o.decl(engine.policy()).label + " (" + o.name + ")";
-      }
-      print_file_error(std::cerr, "--outputs", code,
-                       "'" + name + "' is not an output of pack " + engine.policy().header.id + " (outputs: " + known + ")",
-                       "“" + name + "”不是政策包 " + engine.policy().header.id + " 的结果项（可选：" + known + "）");
-      ok = false;
-    } else if (std::find(out.begin(), out.end(), *oi) == out.end()) {
-      out.push_back(*oi);
+    } else if (const auto oi = std::get<std::uint32_t>(named); std::find(out.begin(), out.end(), oi) == out.end()) {
+      out.push_back(oi);
     }
   }
   return ok;

@@ -34,7 +34,7 @@ std::string kind_zh(rules::model::Type t) {
 
 void add_facts(CLI::App& app, Action& action) {
   auto o = std::make_shared<PackOptions>();
-  auto* cmd = app.add_subcommand("facts", "List the pack's facts: name, type, label and accepted CSV headers");
+  auto* cmd = app.add_subcommand("facts", "List the pack's facts: name, type, label, help and accepted CSV headers");
   cmd->footer("Example:\n  policy facts");
   o->add_to(*cmd, false);
   cmd->callback([o, &action] {
@@ -48,6 +48,7 @@ void add_facts(CLI::App& app, Action& action) {
                   << " 项：\n";
         for (const auto& f : p.facts) {
           std::cout << "\n" << (f.label.empty() ? f.name : f.label) << "  " << f.name << "（" << kind_zh(f.type) << "）\n";
+          if (!f.help.empty()) std::cout << "    说明：" << f.help << "\n";
           std::cout << "    填写：" << rules::model::expected_form(f.type, p.enums, rules::source::Lang::zh) << "\n";
           if (!f.csv_headers.empty()) {
             std::cout << "    名单列名：";
@@ -60,6 +61,8 @@ void add_facts(CLI::App& app, Action& action) {
       for (const auto& f : p.facts) {
         std::cout << f.name << "  " << rules::expr::type_display(f.type, p.enums) << "  " << f.label << "\n";
         std::cout << "    " << f.description << "\n";
+        // The words people see beside the input, in the pack's language (not translated).
+        if (!f.help.empty()) std::cout << "    help: " << f.help << "\n";
         if (f.type.kind == Kind::enumeration) {
           std::cout << "    values:";
           for (const auto& v : p.enums[f.type.enum_id].values) std::cout << " " << v.name << (v.label.empty() ? "" : " (" + v.label + ")");

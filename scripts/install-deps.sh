@@ -14,12 +14,14 @@ packages=(
   nlohmann-json3-dev          # situations in JSON, JSON output
   libfmt-dev
   libcsv-dev                  # batch: RFC 4180 roster parsing (iconv, for GB18030, is in glibc)
+  libcpp-httplib-dev          # serve: HTTP server (0.11.4; chunked bodies refused, serve/README.md)
   libgtest-dev libgmock-dev   # tests
   libbenchmark-dev            # bench/
   time bc                     # bench/batch-bench.sh: peak memory, rates
+  wrk                         # bench/serve-bench.sh: HTTP load generator
+  python3-icalendar           # tests/serve/ics_roundtrip.py, tests/web: .ics read back by an independent parser
   chromium                    # tests/web: the page of policy serve in a real (headless) browser
   fonts-wqy-microhei          # tests/web: a CJK font, so the page's Chinese renders
-  python3-icalendar           # tests/web: the .ics download parsed by a real iCalendar parser
 )
 # tests/web drives Chromium with playwright-core from npm: Node.js and npm, from Debian only where
 # the machine has none (a Node.js installed another way, with its own npm, is kept as it is).

@@ -130,6 +130,14 @@ struct BatchSummary {
 /// “退役日期”？), rows with warnings only, columns Excel damaged. Empty when there is nothing to say.
 std::vector<std::string> summary_notes(const BatchSummary& summary, source::Lang lang);
 
+/// The run's summary for people, in `lang`, one line each ending in "\n": first the evaluation
+/// date and the counts (with the rate, from `secs` seconds), then which columns were read as which
+/// facts and which passed through, the notes of summary_notes, the outputs left out by default
+/// with the columns that would bring each in (or that none could be decided), the outputs asked
+/// for that read a fact no column gives, and the first rows with errors. Roster text (headers) is
+/// escaped (source::escape_controls). What `policy batch` prints on standard error.
+std::string summary_text(const BatchSummary& summary, const engine::Engine& engine, source::Lang lang, double secs);
+
 /// The accepted header (a fact's name, label or CSV header, as given in `known`) that `header`
 /// most resembles, if any: after trimming and folding full-width forms to ASCII (and ASCII case),
 /// equal, or at most 1 code point apart (insertions, deletions, substitutions) when the shorter of

@@ -7,6 +7,7 @@
 
 #include "calendar/instant.h"
 #include "expr/evaluator.h"
+#include "model/cell_text.h"
 #include "model/format.h"
 
 namespace rules::engine {
@@ -569,6 +570,48 @@ EngineLoad load_engine(std::vector<loader::SourceFile> files, const std::optiona
   result.diagnostics = std::move(loaded.diagnostics);
   if (loaded.pack) result.engine = std::make_unique<Engine>(std::move(loaded.pack));
   return result;
+}
+
+}  // namespace rules::engine
+
+namespace rules::engine {
+
+std::variant<std::uint32_t, source::Diagnostic> Engine::name_output(std::string_view text, const std::string& code,
+                                                                    const std::string& where) const {
+  const auto& pack = *pack_;
+  const std::string name(text);
+  const auto oi = pack.find_output_by_name_or_label(text);
+  // A label several outputs share (办理途径) names none of them: ask for the name.
+  std::string sharing;
+  if (oi && !model::equals_ascii_ci(pack.outputs[*oi].name, text)) {
+    for (const auto& o : pack.outputs) {
+      if (o.decl(pack.policy).label == text) sharing += (sharing.empty() ? "" : ", ") + o.name;
+    }
+  }
+  if (sharing.find(',') != std::string::npos) {
+    return source::diagnostic_at(code, where, {},
+                                 "'" + name + "' is the label of several outputs (" + sharing + "): give the name of one",
+                                 "“" + name + "”是多个结果项的名称（" + sharing + "）：请写其中一个的英文名");
+  }
+  if (!oi) {
+    std::string known;
+    for (const auto& o : pack.outputs) known += (known.empty() ? "" : ", ") + o.decl(pack.policy).label + " (" + o.name + ")";
+    return source::diagnostic_at(code, where, {},
+                                 "'" + name + "' is not an output of pack " + pack.policy.header.id + " (outputs: " + known + ")",
+                                 "“" + name + "”不是政策包 " + pack.policy.header.id + " 的结果项（可选：" + known + "）");
+  }
+  return *oi;
+}
+
+std::variant<calendar::Date, source::Diagnostic> Engine::as_of_from_text(std::string_view text, const std::string& where) const {
+  if (text.empty()) return today();
+  // The spellings a roster and --set accept (2025年12月1日, 2025/12/1) as well as YYYY-MM-DD.
+  calendar::Date read;
+  std::string why;
+  if (model::parse_date_text(text, {}, source::Lang::en, read, why)) return read;
+  const auto d = calendar::parse_date(text);
+  if (d) return *d;
+  return source::diagnostic_at(calendar::code_name(d.error().code), where, {}, d.error().message, d.error().message_zh);
 }
 
 }  // namespace rules::engine

@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <utility>
+#include <variant>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,20 @@ class Engine {
   /// are decided whether the fact is given or not. What a roster must have a column for so that
   /// the output is decided in every row (policy batch's default outputs).
   std::vector<std::uint32_t> facts_needed(std::uint32_t output) const;
+
+  /// The output a person means by `text` (`--outputs`, a request's "outputs" list): its name in
+  /// any ASCII letter case, or its label (CompiledPack::find_output_by_name_or_label). A label
+  /// several outputs share (办理途径) names none of them, and a text naming no output is refused:
+  /// then a diagnostic with `code`, at `where` (the option or field), in both languages, listing
+  /// the names to choose from.
+  std::variant<std::uint32_t, source::Diagnostic> name_output(std::string_view text, const std::string& code,
+                                                              const std::string& where) const;
+
+  /// The evaluation date a person wrote (`--as-of`, a request's "as_of"): YYYY-MM-DD or any date
+  /// spelling a roster cell accepts (2025年12月1日, 2025/12/1); empty: today in the pack's zone.
+  /// A text that is no date is a diagnostic at `where` (calendar's code, date_syntax or
+  /// date_out_of_range), in both languages.
+  std::variant<calendar::Date, source::Diagnostic> as_of_from_text(std::string_view text, const std::string& where) const;
 
   /// Which outputs a Memo remembers, and by which inputs (for constructing a Memo).
   const MemoPlan& memo_plan() const { return memo_plan_; }

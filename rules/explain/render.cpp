@@ -70,9 +70,20 @@ Json citation_json(const model::Citation& c) {
   return j;
 }
 
-
 using source::Lang;
 using source::pick;
+
+/// One fact as the page asks for it: {"fact", "label", "type", "expected", "values"?}.
+Json fact_json(const model::Policy& p, const model::Fact& f, Lang lang) {
+  Json j{{"fact", f.name}, {"label", f.label}, {"type", std::string(model::kind_name(f.type.kind))}};
+  j["expected"] = model::expected_form(f.type, p.enums, lang);
+  if (f.type.kind == Kind::enumeration && f.type.enum_id < p.enums.size()) {
+    Json values = Json::array();
+    for (const auto& ev : p.enums[f.type.enum_id].values) values.push_back({{"name", ev.name}, {"label", ev.label}});
+    j["values"] = std::move(values);
+  }
+  return j;
+}
 
 /// 2026年9月30日 (zh) or 2026-09-30 (en).
 std::string date_text(const RenderContext& ctx, calendar::Date d) {
@@ -157,6 +168,20 @@ class CitationList {
       s += "\n";
     }
     return s;
+  }
+
+  /// The citations numbered so far, in number order (entry i has number i + 1), each with the
+  /// notes of all its copies joined by "；".
+  Json json() const {
+    Json a = Json::array();
+    for (const auto& e : entries_) {
+      Json j = citation_json(*e.citation);
+      std::string notes;
+      for (std::size_t k = 0; k < e.notes.size(); ++k) notes += std::string(k ? "；" : "") + std::string(e.notes[k]);
+      if (!notes.empty()) j["note"] = notes;
+      a.push_back(std::move(j));
+    }
+    return a;
   }
 
  private:
@@ -292,8 +317,10 @@ std::string render_json(const RenderContext& ctx, const model::Outcome& out, boo
   return render_json(ctx, out, {}, pretty);
 }
 
-std::string render_json(const RenderContext& people, const model::Outcome& out, const std::vector<std::uint32_t>& outputs,
-                        bool pretty) {
+namespace {
+
+/// The document of render_json, before it is written out.
+Json eval_document(const RenderContext& people, const model::Outcome& out, const std::vector<std::uint32_t>& outputs) {
   // The JSON contract does not change with the language: prose is filled with ISO dates.
   const RenderContext ctx{people.policy, people.zone, Lang::zh, true};
   const auto shown = [&](std::uint32_t i) { return outputs.empty() || std::find(outputs.begin(), outputs.end(), i) != outputs.end(); };
@@ -335,7 +362,134 @@ std::string render_json(const RenderContext& people, const model::Outcome& out, 
     rules.push_back(std::move(j));
   }
   doc["rules"] = std::move(rules);
-  return doc.dump(pretty ? 2 : -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return doc;
+}
+
+/// The JSON name of a type: date, bool, enum, list<window>, ...
+std::string type_json_name(const model::Type& t) {
+  if (t.kind == Kind::list) return "list<" + std::string(model::kind_name(t.element)) + ">";
+  return std::string(model::kind_name(t.kind));
+}
+
+/// The days from `as_of` to the last day a deadline or window answer ends on: the deadline's own
+/// day, a window's end, the end of a list's last window; nullopt for other values.
+std::optional<std::int32_t> days_left(const model::Outcome& out, const Value& v, model::OutputForm form) {
+  if (!v.known()) return std::nullopt;
+  if (v.kind == Kind::date && form == model::OutputForm::deadline) return calendar::days_between(out.as_of, v.date);
+  if (v.kind == Kind::window) return calendar::days_between(out.as_of, v.window.end);
+  if (v.kind == Kind::list && v.list.count > 0) {
+    const Value& last = out.list_arena[v.list.offset + v.list.count - 1];
+    if (last.known() && last.kind == Kind::window) return calendar::days_between(out.as_of, last.window.end);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string render_json(const RenderContext& people, const model::Outcome& out, const std::vector<std::uint32_t>& outputs,
+                        bool pretty) {
+  return eval_document(people, out, outputs).dump(pretty ? 2 : -1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string render_answers_json(const RenderContext& ctx, const model::Outcome& out, const std::vector<std::uint32_t>& outputs,
+                                const AnswerOptions& opt) {
+  const auto& p = ctx.policy;
+  Json doc = eval_document(ctx, out, outputs);
+  if (!opt.decision_id.empty()) doc["decision_id"] = opt.decision_id;
+  std::vector<std::uint32_t> shown = outputs;
+  if (shown.empty()) {
+    for (std::uint32_t i = 0; i < out.output_count; ++i) shown.push_back(i);
+  }
+  CitationList citations;
+  Json answers = Json::array();
+  // The facts still needed, each once, in the order to ask for them (as the text report's list).
+  std::vector<std::uint32_t> needed;
+  std::vector<std::vector<std::uint32_t>> needed_for;
+  for (const auto i : shown) {
+    if (i >= out.output_count) continue;
+    const auto& src = out.output_sources[i];
+    const auto& rule = p.rules[src.rule];
+    const auto& ro = out.rules[src.rule];
+    const auto& decl = rule.outputs[src.rule_output];
+    const Value& v = out.output(i);
+    Json a{{"output", decl.name}, {"label", decl.label}, {"rule", rule.id}, {"rule_title", rule.title}};
+    const bool not_applicable = ro.applies.known() && !ro.applies.boolean;
+    std::string state = v.known() ? "decided" : v.state == State::error ? "error" : v.missing.any() ? "unknown" : "not_applicable";
+    if (!v.known() && v.state != State::error && !v.missing.any() && !not_applicable && ro.applies.state == State::unknown) state = "unknown";
+    a["state"] = state;
+    a["text"] = value_text(ctx, out, v, decl.form);
+    a["form"] = decl.form == model::OutputForm::deadline ? "deadline" : "value";
+    a["type"] = type_json_name(decl.type);
+    if (const auto d = days_left(out, v, decl.form)) a["days_left"] = *d;
+    const bool calendar = v.known() && ((v.kind == Kind::date && decl.form == model::OutputForm::deadline) || v.kind == Kind::window ||
+                                        (v.kind == Kind::list && decl.type.element == Kind::window && v.list.count > 0));
+    a["calendar"] = calendar;
+    if (v.state == State::error && v.error_index < out.errors.size()) {
+      const auto& e = out.errors[v.error_index];
+      a["error"] = {{"code", e.code}, {"message", e.message_in(ctx.lang)}, {"message_zh", e.message_zh}, {"message_en", e.message}};
+    }
+    Json refs = Json::array();
+    for (const auto& c : rule.citations) {
+      const auto n = citations.number(c) - 1;
+      if (std::find(refs.begin(), refs.end(), Json(n)) == refs.end()) refs.push_back(n);
+    }
+    a["citations"] = std::move(refs);
+    answers.push_back(std::move(a));
+    model::FactSet missing;
+    std::uint8_t first = model::kNoFact;
+    if (v.state == State::unknown) {
+      missing |= v.missing;
+      first = model::first_to_ask(v);
+    }
+    if (ro.applies.state == State::unknown && ro.applies.missing.any()) {
+      missing |= ro.applies.missing;
+      if (first == model::kNoFact) first = model::first_to_ask(ro.applies);
+    }
+    if (!missing.any()) continue;
+    for (const auto f : model::ordered_missing(missing, first)) {
+      if (f >= p.facts.size()) continue;
+      auto it = std::find(needed.begin(), needed.end(), f);
+      if (it == needed.end()) {
+        needed.push_back(f);
+        needed_for.emplace_back();
+        it = needed.end() - 1;
+      }
+      auto& fors = needed_for[static_cast<std::size_t>(it - needed.begin())];
+      if (std::find(fors.begin(), fors.end(), i) == fors.end()) fors.push_back(i);
+    }
+  }
+  doc["answers"] = std::move(answers);
+  doc["citations"] = citations.json();
+  Json ask = Json::array();
+  for (std::size_t k = 0; k < needed.size(); ++k) {
+    Json a = fact_json(p, p.facts[needed[k]], ctx.lang);
+    Json fors = Json::array();
+    for (const auto i : needed_for[k]) fors.push_back(p.rules[out.output_sources[i].rule].outputs[out.output_sources[i].rule_output].name);
+    a["for"] = std::move(fors);
+    ask.push_back(std::move(a));
+  }
+  doc["ask"] = std::move(ask);
+  if (opt.steps) {
+    Json steps = Json::array();
+    std::vector<bool> done(p.rules.size(), false);
+    for (const auto i : shown) {
+      if (i >= out.output_count) continue;
+      const auto r = out.output_sources[i].rule;
+      if (done[r]) continue;
+      done[r] = true;
+      Json lines = Json::array();
+      for (const auto& step : out.rules[r].explanation) {
+        lines.push_back(std::string(step.kind == model::TraceStep::Kind::input ? pick(ctx.lang, "输入：", "input: ") : "") + step.text);
+      }
+      steps.push_back({{"rule", p.rules[r].id}, {"title", p.rules[r].title}, {"lines", std::move(lines)}});
+    }
+    doc["steps"] = std::move(steps);
+  }
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string fact_json(const model::Policy& p, std::uint32_t fact, source::Lang lang) {
+  return fact_json(p, p.facts[fact], lang).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string render_text(const RenderContext& ctx, const model::Outcome& out, bool explain) {

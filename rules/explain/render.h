@@ -69,6 +69,35 @@ std::string render_text(const RenderContext& ctx, const model::Outcome& out, boo
 std::string render_json(const RenderContext& ctx, const model::Outcome& out, const std::vector<std::uint32_t>& outputs,
                         bool pretty = true);
 
+/// What render_answers_json adds beyond the JSON contract.
+struct AnswerOptions {
+  /// Each rule's computation steps in `ctx.lang` as "steps" (the evaluation must have explained).
+  bool steps = false;
+  /// The request's identifier ("decision_id"), for the access log and a registrar's report;
+  /// empty: none.
+  std::string decision_id = {};
+};
+
+/// The answer document of `policy serve` (POST /v1/eval): the render_json document for
+/// `outputs` (empty: all) with, in addition and in `ctx.lang`,
+/// "answers": per output asked for (in that order) {"output", "label", "rule", "rule_title",
+///   "state": decided|unknown|error|not_applicable, "text" (value_text: 2027年9月30日 24:00（北京时间）),
+///   "form": deadline|value, "type" (date, list<window>, ...), "days_left" (days from as_of to a
+///   deadline's last day, a window's end or the last window's end; negative once past),
+///   "calendar" (whether it is a decided deadline or window(s), which a calendar file can hold),
+///   "error"? {"code", "message", "message_zh", "message_en"}, "citations": [indices]};
+/// "citations": each distinct citation once, in first-appearance order (as the text report);
+/// "ask": the facts these outputs still wait for, each once, the one to ask first first, as
+///   {"fact", "label", "type", "expected", "values"? [{"name", "label"}], "for": [outputs]};
+/// "steps" (opt.steps): [{"rule", "title", "lines"}] per rule of the outputs; "decision_id".
+/// One line of JSON.
+std::string render_answers_json(const RenderContext& ctx, const model::Outcome& out, const std::vector<std::uint32_t>& outputs,
+                                const AnswerOptions& opt);
+
+/// One fact as render_answers_json's "ask" lists it (without "for"): {"fact", "label", "type",
+/// "expected", "values"?}; `fact` indexes policy.facts. One line of JSON.
+std::string fact_json(const model::Policy& p, std::uint32_t fact, source::Lang lang);
+
 /// one of the enum's labels), in `lang`.
 std::string what_to_enter(const model::Policy& policy, model::Type t, source::Lang lang);
 

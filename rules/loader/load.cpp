@@ -31,6 +31,9 @@ bool valid_name(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
 }
 
+/// Whether `s` holds nothing but spaces, tabs and line breaks.
+bool blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
+
 bool reserved_word(std::string_view s) {
   static constexpr std::string_view words[] = {"and", "or", "not", "if", "then", "else", "in", "true", "false", "as_of"};
   return std::find(std::begin(words), std::end(words), s) != std::end(words);
@@ -141,6 +144,7 @@ class Loader {
     assign_slots();
     compile_rules();
     order_outputs();
+    read_questions();
     for (std::uint32_t i = 0; i < deps_.size(); ++i) {
       auto& d = pack_->output_deps.emplace_back(deps_[i].begin(), deps_[i].end());
       std::erase(d, i);
@@ -230,12 +234,13 @@ class Loader {
     bool header_seen = false;  // a [policy] of the wrong type was already reported
     for (auto& pf : parsed_) {
       for (auto&& [k, v] : pf.root) {
-        static constexpr std::string_view top[] = {"policy", "parameters", "facts", "rules", "tests", "calendar"};
+        static constexpr std::string_view top[] = {"policy", "parameters", "facts", "rules", "questions", "tests",
+                                                   "calendar"};
         if (std::find(std::begin(top), std::end(top), k.str()) == std::end(top)) {
           error("load_unknown_field", pf.file.span(k.source()),
                 "unknown top-level section '" + std::string(k.str()) +
-                    "' (sections: policy, parameters, facts, rules, tests, calendar)",
-                "没有顶层部分“" + std::string(k.str()) + "”（可用：policy、parameters、facts、rules、tests、calendar），多半是拼写错误");
+                    "' (sections: policy, parameters, facts, rules, questions, tests, calendar)",
+                "没有顶层部分“" + std::string(k.str()) + "”（可用：policy、parameters、facts、rules、questions、tests、calendar），多半是拼写错误");
         }
       }
       const auto* n = pf.root.get("policy");
@@ -788,19 +793,27 @@ class Loader {
     const std::string name(k.str());
     const auto span = f.span(k.source());
     if (!v.is_table()) {
-      error("load_wrong_type", f.span(v), "fact " + name + " must be a table {type, label, description, csv}",
-            "事实 " + name + " 应为表 {type, label, description, csv}，而这里是" + detail::toml_type_name_zh(v));
+      error("load_wrong_type", f.span(v), "fact " + name + " must be a table {type, label, description, help, csv}",
+            "事实 " + name + " 应为表 {type, label, description, help, csv}，而这里是" + detail::toml_type_name_zh(v));
       reject(name);
       return;
     }
     TableReader r(*v.as_table(), f, diags_, "fact " + name, "事实 " + name + " ",
-                  {"type", "values", "label", "description", "csv"});
+                  {"type", "values", "label", "description", "help", "csv"});
     if (!claim_name(name, span, "fact", "事实")) return;
     model::Fact fact;
     fact.name = name;
     fact.span = span;
     fact.label = r.string("label", true).value_or("");
     fact.description = r.string("description", true).value_or("");
+    // Shown to people beside the input: absent means none, so an empty one is a mistake.
+    if (auto help = r.string("help", false)) {
+      if (blank(*help)) {
+        r.error("load_bad_value", *r.node("help"), "the help of fact " + name + " must not be empty (leave it out)",
+                "事实 " + name + " 的 help 不能为空（没有说明就不写）");
+      }
+      fact.help = std::move(*help);
+    }
     if (const auto* csv = r.array("csv", false)) {
       for (const auto& h : *csv) {
         if (const auto* str = h.as_string()) fact.csv_headers.push_back(str->get());
@@ -958,7 +971,7 @@ class Loader {
         cit.summary = cr.string("summary", true).value_or("");
         for (const char* field : {"document", "article", "summary", "note"}) {
           const auto* n = cr.node(field);
-          if (n && n->is_string() && n->as_string()->get().find_first_not_of(" \t\n") == std::string::npos) {
+          if (n && n->is_string() && blank(n->as_string()->get())) {
             const bool note = field == std::string_view("note");
             cr.error("load_bad_value", *n,
                      std::string("a citation's ") + field + " must not be empty" +
@@ -1212,6 +1225,103 @@ class Loader {
       error("dependency_cycle", decl.expr.span, "outputs depend on each other in a cycle: " + chain,
             "输出之间循环依赖：" + chain);
     }
+  }
+
+  // ---- questions ------------------------------------------------------------------------------
+
+  /// Reads `[[questions]]`: what people ask (the handbook's 问题N) and the outputs that answer it,
+  /// resolved to indices into the pack's outputs. Run once the outputs are known (assign_slots).
+  void read_questions() {
+    std::map<std::string, source::Span> ids;
+    for (auto& pf : parsed_) {
+      const auto* node = pf.root.get("questions");
+      if (!node) continue;
+      const auto* arr = node->as_array();
+      if (!arr) {
+        error("load_wrong_type", pf.file.span(*node), "questions are an array of tables: write each as [[questions]]",
+              "questions 是表的数组：每个问题请写成 [[questions]]");
+        continue;
+      }
+      for (const auto& item : *arr) {
+        const auto* t = item.as_table();
+        if (!t) {
+          error("load_wrong_type", pf.file.span(item), "each question is a table: write it as [[questions]]",
+                "每个问题是一个表：请写成 [[questions]]");
+          continue;
+        }
+        read_question(*t, pf.file, ids);
+      }
+    }
+  }
+
+  void read_question(const toml::table& t, const TomlFile& f, std::map<std::string, source::Span>& ids) {
+    auto& p = *pack_;
+    const std::string provisional = t.get("id") && t.get("id")->is_string() ? t.get("id")->as_string()->get() : "?";
+    TableReader r(t, f, diags_, "question " + provisional, "问题 " + provisional + " ", {"id", "label", "source", "outputs"});
+    model::Question q;
+    CompiledQuestion cq;
+    q.span = r.span();
+    q.id = r.string("id", true).value_or("");
+    if (!q.id.empty()) {
+      const auto* id_node = r.node("id");
+      if (!valid_name(q.id)) {
+        r.error("load_bad_name", *id_node, "question id '" + q.id + "' must be snake_case (a-z, 0-9, _)",
+                "问题 id“" + q.id + "”应为 snake_case（a-z、0-9、_）");
+      } else if (auto [it, inserted] = ids.emplace(q.id, f.span(*id_node)); !inserted) {
+        const std::string at = it->second.file + ":" + std::to_string(it->second.begin.line) + ":" +
+                               std::to_string(it->second.begin.column);
+        r.error("load_duplicate_name", *id_node, "a question with id '" + q.id + "' already exists at " + at,
+                "已有 id 为“" + q.id + "”的问题（在 " + at + "）");
+      }
+    }
+    q.label = r.string("label", true).value_or("");
+    q.source = r.string("source", true).value_or("");
+    for (const char* field : {"label", "source"}) {
+      const auto* n = r.node(field);
+      if (n && n->is_string() && blank(n->as_string()->get())) {
+        r.error("load_bad_value", *n, "the " + std::string(field) + " of question " + provisional + " must not be empty",
+                "问题 " + provisional + " 的 " + field + " 不能为空");
+      }
+    }
+    if (const auto* outs = r.array("outputs", true)) {
+      if (outs->empty()) {
+        r.error("load_missing_field", *outs,
+                "question " + provisional + " lists no outputs: name at least one output that answers it",
+                "问题 " + provisional + " 没有列出输出：至少写一个回答它的输出");
+      }
+      for (const auto& o : *outs) {
+        const auto* str = o.as_string();
+        if (!str) {
+          r.error("load_wrong_type", o, "the outputs of question " + provisional + " are output names (strings)",
+                  "问题 " + provisional + " 的 outputs 应为输出名（字符串），而这里是" + detail::toml_type_name_zh(o));
+          continue;
+        }
+        const std::string& name = str->get();
+        if (rejected_.count(name)) continue;  // its declaration was refused, and reported there
+        const auto oi = p.find_output(name);
+        if (!oi) {
+          // A fact or parameter named here is a likely slip: say what the name is.
+          const bool fact = p.find_fact(name).has_value();
+          const bool param = find_parameter(name) != nullptr;
+          const std::string is = fact ? "is a fact, not an output" : param ? "is a parameter, not an output"
+                                                                           : "is not an output of this pack";
+          const std::string is_zh = fact ? "是事实，不是输出" : param ? "是参数，不是输出" : "不是本包的输出";
+          r.error("load_unknown_output", o,
+                  "question " + provisional + ": '" + name + "' " + is + " (a question lists the outputs that answer it)",
+                  "问题 " + provisional + "：“" + name + "”" + is_zh + "（问题列出回答它的输出）");
+          continue;
+        }
+        if (std::find(cq.outputs.begin(), cq.outputs.end(), *oi) != cq.outputs.end()) {
+          r.error("load_duplicate_name", o, "question " + provisional + " lists output " + name + " twice",
+                  "问题 " + provisional + " 两次列出输出 " + name);
+          continue;
+        }
+        q.outputs.push_back(name);
+        cq.outputs.push_back(*oi);
+      }
+    }
+    p.policy.questions.push_back(std::move(q));
+    p.questions.push_back(std::move(cq));
   }
 
   // ---- parameter overrides --------------------------------------------------------------------

@@ -41,6 +41,11 @@ struct CompiledRule {
   std::vector<std::uint32_t> outputs;      ///< indices into CompiledPack::outputs
 };
 
+/// The compiled parts of a question.
+struct CompiledQuestion {
+  std::vector<std::uint32_t> outputs;  ///< indices into CompiledPack::outputs, in the order written
+};
+
 /// A pack ready to evaluate. Environment slots: [0, facts) facts, then parameters, then outputs,
 /// then `as_of` (the evaluation date).
 struct CompiledPack {
@@ -48,6 +53,7 @@ struct CompiledPack {
   calendar::TimeZone zone;
   calendar::HolidayCalendar holidays;      ///< statutory rest days: the pack's years plus the school's
   std::vector<CompiledRule> rules;         ///< parallel to policy.rules
+  std::vector<CompiledQuestion> questions; ///< parallel to policy.questions
   std::vector<CompiledOutput> outputs;     ///< in declaration order (file, then position)
   std::vector<std::uint32_t> order;        ///< evaluation order: indices into outputs, dependencies first
   /// Per output: the other outputs it reads (in any version's expression, `when`, `version_date`

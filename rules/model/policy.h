@@ -1,6 +1,6 @@
 #pragma once
 /// The plain data of a loaded policy pack: header, enums, parameters, facts, rules with their
-/// outputs and citations, and the pack's test cases. Expressions are kept as source text with
+/// outputs and citations, the questions people ask, and the pack's test cases. Expressions are kept as source text with
 /// their position; the compiled forms live in expr::Program (see engine/).
 
 #include <cstdint>
@@ -90,7 +90,10 @@ struct Fact {
   std::string name;
   Type type;
   std::string label;                     ///< e.g. 退役日期
-  std::string description;
+  std::string description;               ///< a note for rule authors (English in the CN pack)
+  /// The text shown to people beside the input (`help`), in the pack's language: what to enter
+  /// and where to find it (退役证上的退役日期); empty when the pack gives none.
+  std::string help;
   std::vector<std::string> csv_headers;  ///< column headers that may carry it
   source::Span span;
 };
@@ -178,6 +181,18 @@ struct Rule {
   source::Span span;
 };
 
+/// A question people ask (`[[questions]]`), such as the handbook's 问题7, and the outputs that
+/// answer it: what a page offers to pick before it asks for the facts those outputs wait for.
+struct Question {
+  std::string id;                    ///< snake_case, unique among the pack's questions
+  std::string label;                 ///< the question as a person asks it, in the pack's language
+  std::string source;                ///< where it comes from, e.g. 问题7 (the school's handbook)
+  /// The names of the outputs that answer it, as written: at least one, each an output of the
+  /// pack, none twice (the loader checks; CompiledPack::questions holds their indices).
+  std::vector<std::string> outputs;
+  source::Span span;                 ///< the question's table
+};
+
 /// A test case of the pack (`[[tests]]`): facts in, expected outputs.
 struct TestCase {
   std::string name;
@@ -195,6 +210,7 @@ struct Policy {
   std::vector<Parameter> parameters;
   std::vector<Fact> facts;
   std::vector<Rule> rules;
+  std::vector<Question> questions;  ///< in the order written (file, then position)
   std::vector<TestCase> tests;
   std::vector<std::string> files;  ///< the files it was read from
 };

@@ -972,6 +972,8 @@ TEST(Facts, ListsFactsWithLabelsAndCsvHeaders) {
   for (auto j = it + 1; j != lines.end() && j->rfind("    ", 0) == 0; ++j) block += *j + "\n";
   EXPECT_TRUE(contains(block, "CSV headers: 退役日期 退伍日期 退役时间 退伍时间 退出现役时间 退出现役日期 discharge_date"))
       << block;
+  // The words people read beside the input, as the pack writes them (in its language).
+  EXPECT_TRUE(contains(block, "    help: 退役证上的退役（退出现役）日期。\n")) << block;
   for (const auto& f : kFacts) {
     EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.rfind(f + " ", 0) == 0; }))
         << f << " not listed\n" << r.describe();

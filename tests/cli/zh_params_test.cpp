@@ -115,8 +115,9 @@ TEST(ZhSummaries, CheckTestAndFactsSpeakChinese) {
   const auto f = run({"facts"});
   EXPECT_EQ(f.code, 0) << f.describe();
   EXPECT_TRUE(f.out.starts_with("政策包 cn-higher-ed 的事实")) << f.describe();
-  // Label first, then the name and kind; what to enter; the roster columns.
+  // Label first, then the name and kind; the pack's help; what to enter; the roster columns.
   EXPECT_TRUE(contains(f.out, "\n退役日期  discharge_date（日期）\n"
+                              "    说明：退役证上的退役（退出现役）日期。\n"
                               "    填写：日期，如 2025-06-30、2025/6/30 或 2025年6月30日\n"
                               "    名单列名：退役日期、退伍日期、退役时间、退伍时间、退出现役时间、退出现役日期、discharge_date\n"))
       << f.describe();

@@ -1,0 +1,164 @@
+// policy serve: the page and the JSON API over HTTP (serve/). This file only reads options.
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "common.h"
+#include "server.h"
+
+#ifndef POLICY_VERSION
+#define POLICY_VERSION "0"
+#endif
+
+namespace policy_cli {
+namespace {
+
+/// Splits ADDR:PORT ([::1]:8080, 0.0.0.0:8080, localhost:8080) into `host` and `port`.
+bool parse_listen(const std::string& text, std::string& host, int& port) {
+  std::string h, p;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') return false;
+    h = text.substr(1, close - 1);
+    p = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos || text.find(':') != colon) return false;
+    h = text.substr(0, colon);
+    p = text.substr(colon + 1);
+  }
+  if (h.empty() || p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) return false;
+  const int n = std::stoi(p);
+  if (n > 65535) return false;
+  host = h;
+  port = n;
+  return true;
+}
+
+}  // namespace
+
+void add_serve(CLI::App& app, Action& action) {
+  struct Opts {
+    PackOptions pack;
+    std::string listen = "127.0.0.1:8080";
+    std::string token_file;
+    std::vector<std::string> allow_hosts;
+    std::size_t max_body = 64 * 1024;
+    std::size_t max_roster_body = 32 * 1024 * 1024;
+    unsigned threads = 64;
+    std::size_t queue = 64;
+    int remind_days = 7;
+    bool quiet = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("serve", "Serve the page for students and staff, and the JSON API, over HTTP");
+  cmd->footer(
+      "Examples:\n"
+      "  policy serve                                  # http://127.0.0.1:8080/ on this machine only\n"
+      "  policy serve --params school.toml             # the school's dates, office and phone\n"
+      "  policy serve --listen 0.0.0.0:8080 --token-file /etc/policy/token --allow-host policy.example.edu.cn\n"
+      "Behind nginx (README): keep the default loopback address and proxy to it.\n"
+      "The API is described at /v1/openapi.json; nothing a request sends is stored or logged.");
+  cmd->add_option("--listen", o->listen, "ADDR:PORT to listen on (default 127.0.0.1:8080; port 0: any free port)");
+  cmd->add_option("--token-file", o->token_file, "File holding the bearer token the API requires (needed for a non-loopback address)");
+  cmd->add_option("--allow-host", o->allow_hosts, "A Host name the server is reached by (repeatable), e.g. policy.example.edu.cn");
+  cmd->add_option("--max-body", o->max_body, "Largest JSON request body in bytes (default 65536)")->check(CLI::Range(1024, 16 * 1024 * 1024));
+  cmd->add_option("--max-roster-body", o->max_roster_body, "Largest roster upload in bytes (default 33554432)")
+      ->check(CLI::Range(1024, 1024 * 1024 * 1024));
+  cmd->add_option("--threads", o->threads, "Worker threads, each serving one connection at a time (default 64)")->check(CLI::Range(1, 1024));
+  cmd->add_option("--queue", o->queue, "Connections that may wait for a worker before the server answers 503 (default 64)")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--remind-days", o->remind_days, "Days before a deadline that a calendar file's reminder fires (default 7)")
+      ->check(CLI::Range(0, 365));
+  cmd->add_flag("--quiet", o->quiet, "No access log on standard error");
+  o->pack.add_to(*cmd);
+  cmd->callback([o, &action] {
+    action = [o] {
+      const bool zh = lang() == rules::source::Lang::zh;
+      policy_serve::ServeOptions options;
+      if (!parse_listen(o->listen, options.host, options.port)) {
+        print_file_error(std::cerr, "--listen", "serve_bad_listen",
+                         "'" + rules::source::escape_controls(o->listen) + "' is not ADDR:PORT (127.0.0.1:8080, [::1]:8080, 0.0.0.0:8080)",
+                         "“" + rules::source::escape_controls(o->listen) + "”不是“地址:端口”（如 127.0.0.1:8080、[::1]:8080、0.0.0.0:8080）");
+        return kExitUsage;
+      }
+      if (!o->token_file.empty()) {
+        std::ifstream in(o->token_file);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        std::string token = ss.str();
+        while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+        if (!in || token.size() < 16 || token.find_first_of(" \t\r\n") != std::string::npos) {
+          print_file_error(std::cerr, o->token_file, "serve_bad_token",
+                           "the token file must hold one token of at least 16 characters, without spaces",
+                           "令牌文件须只含一个至少 16 个字符、不含空格的令牌");
+          return kExitUsage;
+        }
+        options.token = token;
+      } else if (!policy_serve::is_loopback(options.host)) {
+        print_file_error(std::cerr, "--listen", "serve_token_required",
+                         options.host + " is reachable from other machines: give --token-file (the API's bearer token), "
+                                        "or keep 127.0.0.1 and put the server behind nginx",
+                         options.host + " 可从其他机器访问：请用 --token-file 指定 API 的访问令牌，或保持 127.0.0.1 并放在 nginx 之后");
+        return kExitUsage;
+      }
+      options.allowed_hosts = o->allow_hosts;
+      options.max_json_body = o->max_body;
+      options.max_roster_body = o->max_roster_body;
+      options.threads = o->threads;
+      options.queue = o->queue;
+      options.access_log = o->quiet ? nullptr : &std::cerr;
+
+      auto engine = load_engine(o->pack, std::cerr);
+      if (!engine) return kExitInputError;
+      // SIGINT and SIGTERM go to one thread, which stops the server; every other thread (the
+      // server's workers are started later and inherit the mask) never sees them.
+      sigset_t stop_signals;
+      sigemptyset(&stop_signals);
+      sigaddset(&stop_signals, SIGINT);
+      sigaddset(&stop_signals, SIGTERM);
+      pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+      const policy_serve::Api api(*engine, {o->remind_days, POLICY_VERSION, ""});
+      policy_serve::Server server(*engine, api, options);
+      if (!server.bind()) {
+        print_file_error(std::cerr, "--listen", "serve_cannot_listen",
+                         "cannot listen on " + o->listen + ": " + server.why(), "无法在 " + o->listen + " 上监听：" + server.why());
+        return kExitInputError;
+      }
+      std::thread([&server, stop_signals] {
+        int sig = 0;
+        sigwait(&stop_signals, &sig);
+        server.stop();
+      }).detach();
+      const std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
+      const std::string url = "http://" + (host == "0.0.0.0" || host == "[::]" ? std::string("127.0.0.1") : host) + ":" +
+                              std::to_string(server.port()) + "/";
+      if (zh) {
+        std::cout << "policy serve：页面和 API 在 " << url << "（" << engine->policy().header.title << " " << engine->policy().header.version
+                  << "；按 Ctrl+C 停止）\n"
+                  << "  供其他电脑访问：放在学校的 nginx 之后（见 README），或用 --listen 0.0.0.0:" << server.port()
+                  << " --token-file 令牌文件\n";
+      } else {
+        std::cout << "policy serve: the page and the API at " << url << " (" << engine->policy().header.id << " "
+                  << engine->policy().header.version << "; Ctrl+C stops)\n"
+                  << "  For other machines: put it behind the school's nginx (README), or use --listen 0.0.0.0:" << server.port()
+                  << " --token-file FILE\n";
+      }
+      std::cout << std::flush;
+      if (!server.run()) {
+        print_file_error(std::cerr, "--listen", "serve_cannot_listen", "the server stopped: " + server.why(),
+                         "服务器已停止：" + server.why());
+        return kExitInputError;
+      }
+      return kExitOk;
+    };
+  });
+}
+
+}  // namespace policy_cli

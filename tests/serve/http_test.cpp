@@ -1,0 +1,585 @@
+// policy serve over real sockets: a Server on a free loopback port in this process, spoken to by
+// httplib's client and, for framing the client library would not send, by raw sockets.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "builtin_pack.h"
+#include "explain/render.h"
+#include "loader/situation_reader.h"
+#include "server.h"
+
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+const rules::engine::Engine& engine() {
+  static const auto loaded = rules::engine::load_engine(policy_packs::builtin_cn_higher_ed_files(), std::nullopt);
+  return *loaded.engine;
+}
+
+/// A server on 127.0.0.1, any free port, running in a thread for the test's lifetime.
+struct Running {
+  explicit Running(policy_serve::ServeOptions o = {}, std::ostream* log = nullptr)
+      : api(engine(), {7, "test", ""}), options(prepare(std::move(o), log)), server(engine(), api, options) {
+    EXPECT_TRUE(server.bind()) << server.why();
+    port = server.port();
+    done = std::async(std::launch::async, [this] { return server.run(); });
+    // Wait until it answers.
+    for (int i = 0; i < 200; ++i) {
+      httplib::Client c("127.0.0.1", port);
+      if (auto r = c.Get("/health"); r && r->status == 200) break;
+      std::this_thread::sleep_for(10ms);
+    }
+  }
+  ~Running() {
+    server.stop();
+    if (done.valid()) done.wait();
+  }
+  static policy_serve::ServeOptions prepare(policy_serve::ServeOptions o, std::ostream* log) {
+    o.host = "127.0.0.1";
+    o.port = 0;
+    o.access_log = log;
+    return o;
+  }
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(10, 0);
+    return c;
+  }
+  httplib::Result post_json(const std::string& path, const std::string& body) const {
+    return client().Post(path.c_str(), body, "application/json");
+  }
+
+  policy_serve::Api api;
+  policy_serve::ServeOptions options;
+  policy_serve::Server server;
+  int port = 0;
+  std::future<bool> done;
+};
+
+/// A raw connection to the server: what a client library would never send.
+struct Raw {
+  explicit Raw(int port) {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~Raw() { ::close(fd); }
+  void send(const std::string& s) const { (void)!::write(fd, s.data(), s.size()); }
+  /// Everything the server sends until it closes the connection or `wait` passes without a byte;
+  /// `closed` says which.
+  std::string read_all(std::chrono::milliseconds wait, bool& closed) const {
+    std::string out;
+    closed = false;
+    for (;;) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(wait.count())) <= 0) return out;
+      char buf[4096];
+      const auto n = ::read(fd, buf, sizeof buf);
+      if (n <= 0) {
+        closed = true;
+        return out;
+      }
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  int fd = -1;
+  bool connected = false;
+};
+
+json body_of(const httplib::Result& r) { return json::parse(r->body); }
+
+const std::string kVeteran =
+    R"({"facts": {"discharge_date": "2026年6月15日", "入伍时身份": "在校生"}, "as_of": "2026-12-07",
+        "outputs": ["reenroll_deadline", "reenroll_windows", "reenrolment_guidance"]})";
+
+// ---- the API ----------------------------------------------------------------------------------
+
+TEST(ServeApi, HealthVersionAndTheListsOfThePack) {
+  Running s;
+  auto c = s.client();
+  auto health = c.Get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(body_of(health)["status"], "ok");
+  auto version = c.Get("/v1/version");
+  ASSERT_TRUE(version);
+  EXPECT_EQ(body_of(version)["pack"]["id"], "cn-higher-ed");
+  EXPECT_EQ(body_of(version)["pack"]["version"], engine().policy().header.version);
+  auto facts = c.Get("/v1/facts");
+  ASSERT_TRUE(facts);
+  const auto f = body_of(facts)["facts"];
+  ASSERT_EQ(f.size(), engine().policy().facts.size());
+  EXPECT_EQ(f[0]["fact"], "discharge_date");
+  EXPECT_EQ(f[0]["label"], "退役日期");
+  EXPECT_EQ(f[0]["type"], "date");
+  EXPECT_EQ(f[1]["values"][1]["label"], "在校生");
+  auto outputs = c.Get("/v1/outputs");
+  ASSERT_TRUE(outputs);
+  bool deadline = false;
+  for (const auto& o : body_of(outputs)["outputs"]) deadline = deadline || (o["name"] == "reenroll_deadline" && o["form"] == "deadline");
+  EXPECT_TRUE(deadline);
+  auto openapi = c.Get("/v1/openapi.json");
+  ASSERT_TRUE(openapi);
+  const auto doc = body_of(openapi);
+  EXPECT_EQ(doc["openapi"].get<std::string>().substr(0, 2), "3.");
+  for (const char* path : {"/v1/eval", "/v1/ics", "/v1/calc", "/v1/batch", "/v1/facts", "/v1/outputs", "/v1/questions",
+                           "/v1/version", "/health"}) {
+    EXPECT_TRUE(doc["paths"].contains(path)) << path;
+  }
+}
+
+TEST(ServeApi, EvalAnswersTheVeteranWithDatesForPeopleDaysLeftAndTheCitation) {
+  Running s;
+  auto r = s.post_json("/v1/eval", kVeteran);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->get_header_value("Cache-Control"), "no-store");
+  const auto d = body_of(r);
+  EXPECT_EQ(d["values"]["reenroll_deadline"], "2027-09-30");
+  EXPECT_EQ(d["policy"]["id"], "cn-higher-ed");
+  EXPECT_EQ(d["decision_id"].get<std::string>().size(), 32u);
+  EXPECT_EQ(r->get_header_value("X-Decision-Id"), d["decision_id"]);
+  const auto& a = d["answers"][0];
+  EXPECT_EQ(a["output"], "reenroll_deadline");
+  EXPECT_EQ(a["state"], "decided");
+  EXPECT_EQ(a["text"], "2027年9月30日 24:00（北京时间）");
+  EXPECT_EQ(a["days_left"], 297);  // 2026-12-07 .. 2027-09-30
+  EXPECT_EQ(a["calendar"], true);
+  EXPECT_EQ(d["answers"][1]["days_left"], 297);  // the last window's end
+  EXPECT_EQ(d["citations"][a["citations"][0].get<int>()]["article"], "问题5");
+  EXPECT_TRUE(d["ask"].empty());
+  EXPECT_NE(d["answers"][2]["text"].get<std::string>().find("复学"), std::string::npos);
+}
+
+TEST(ServeApi, EvalGivesTheSameValuesAsTheLibraryAndTheCliContract) {
+  Running s;
+  auto r = s.post_json("/v1/eval", kVeteran);
+  ASSERT_TRUE(r);
+  const auto d = body_of(r);
+  // The same situation evaluated directly, rendered as `policy eval --format json` renders it.
+  auto situation = engine().new_situation();
+  std::vector<rules::source::Diagnostic> diags;
+  rules::loader::set_fact(engine().pack(), "discharge_date=2026-06-15", situation, diags);
+  rules::loader::set_fact(engine().pack(), "enlisted_as=enrolled_student", situation, diags);
+  ASSERT_TRUE(diags.empty());
+  rules::model::Outcome out;
+  engine().evaluate(situation, *rules::calendar::parse_date("2026-12-07"), out);
+  std::vector<std::uint32_t> outs;
+  for (const char* n : {"reenroll_deadline", "reenroll_windows", "reenrolment_guidance"}) outs.push_back(*engine().pack().find_output(n));
+  const auto cli = json::parse(rules::explain::render_json({engine().policy(), engine().pack().zone}, out, outs));
+  EXPECT_EQ(d["values"], cli["values"]);
+  EXPECT_EQ(d["unknown"], cli["unknown"]);
+  EXPECT_EQ(d["as_of"], cli["as_of"]);
+}
+
+TEST(ServeApi, EvalAsksOnlyForTheFactsTheQuestionNeedsFirstOneFirst) {
+  Running s;
+  auto r = s.post_json("/v1/eval", R"({"facts": {}, "outputs": ["reenroll_deadline"], "as_of": "2026-12-07"})");
+  ASSERT_TRUE(r);
+  const auto d = body_of(r);
+  EXPECT_EQ(d["answers"][0]["state"], "unknown");
+  ASSERT_EQ(d["ask"].size(), 2u);
+  EXPECT_EQ(d["ask"][0]["fact"], "discharge_date");
+  EXPECT_EQ(d["ask"][0]["type"], "date");
+  EXPECT_EQ(d["ask"][1]["fact"], "enlisted_as");
+  EXPECT_EQ(d["ask"][1]["values"][0]["name"], "new_student");
+  EXPECT_EQ(d["ask"][0]["for"][0], "reenroll_deadline");
+  // One answer given: only the other is asked.
+  r = s.post_json("/v1/eval", R"({"facts": {"discharge_date": "2026-06-15"}, "outputs": ["reenroll_deadline"]})");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(body_of(r)["ask"].size(), 1u);
+  EXPECT_EQ(body_of(r)["ask"][0]["fact"], "enlisted_as");
+}
+
+TEST(ServeApi, EvalExplainsInTheRequestsLanguageWithTheArticle) {
+  Running s;
+  auto r = s.post_json("/v1/eval", R"({"facts": {"discharge_date": "2026-06-15", "enlisted_as": "enrolled_student"},
+                                       "outputs": ["retention_until"], "explain": true, "as_of": "2026-12-07"})");
+  ASSERT_TRUE(r);
+  const auto d = body_of(r);
+  ASSERT_FALSE(d["steps"].empty());
+  std::string all;
+  for (const auto& line : d["steps"][0]["lines"]) all += line.get<std::string>() + "\n";
+  EXPECT_NE(all.find("第二百零二条"), std::string::npos) << all;
+  r = s.post_json("/v1/eval", R"({"facts": {"discharge_date": "2026-06-15", "enlisted_as": "enrolled_student"},
+                                  "outputs": ["retention_until"], "explain": true, "lang": "en"})");
+  all.clear();
+  for (const auto& line : body_of(r)["steps"][0]["lines"]) all += line.get<std::string>() + "\n";
+  EXPECT_NE(all.find("Civil Code Art. 202"), std::string::npos) << all;
+}
+
+TEST(ServeApi, EvalRefusesBadRequestsWithCodesAndFields) {
+  Running s;
+  struct Case {
+    std::string body, code, field;
+  };
+  const std::vector<Case> cases = {
+      {"{bad", "serve_bad_json", ""},
+      {"[1, 2]", "serve_bad_request", ""},
+      {R"({"facts": {"discharge_date": "2025/13/01"}})", "situation_bad_value", "facts.discharge_date"},
+      {R"({"facts": {"no_such_fact": "1"}})", "situation_unknown_fact", "facts.no_such_fact"},
+      {R"({"facts": {"discharge_date": 1.5}})", "situation_bad_value", "facts.discharge_date"},
+      {R"({"facts": {"discharge_date": 7e595}})", "serve_bad_json", ""},  // beyond a double: no exception escapes
+      {R"({"facts": {"a=b": "1"}})", "situation_unknown_fact", "facts.a=b"},
+      {R"({"facts": "x"})", "serve_bad_request", "facts"},
+      {R"({"as_of": "2026-02-30"})", "date_out_of_range", "as_of"},
+      {R"({"as_of": 20261207})", "serve_bad_request", "as_of"},
+      {R"({"outputs": ["nope"]})", "eval_unknown_output", "outputs[0]"},
+      {R"({"outputs": "reenroll_deadline"})", "serve_bad_request", "outputs"},
+      {R"({"explain": "yes"})", "serve_bad_request", "explain"},
+      {R"({"lang": "fr"})", "serve_bad_request", "lang"},
+      {R"({"fact": {}})", "serve_unknown_field", "fact"},
+  };
+  for (const auto& c : cases) {
+    auto r = s.post_json("/v1/eval", c.body);
+    ASSERT_TRUE(r) << c.body;
+    EXPECT_EQ(r->status, 400) << c.body;
+    const auto d = body_of(r);
+    EXPECT_EQ(d["error"]["code"], c.code) << c.body << "\n" << r->body;
+    if (!c.field.empty()) {
+      EXPECT_EQ(d["error"]["field"], c.field) << c.body;
+    }
+    EXPECT_FALSE(d["error"]["message_zh"].get<std::string>().empty());
+    EXPECT_FALSE(d["error"]["message_en"].get<std::string>().empty());
+  }
+  // Every problem is reported, not only the first.
+  auto r = s.post_json("/v1/eval", R"({"facts": {"discharge_date": "x", "enlisted_as": "y"}, "outputs": ["nope"]})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(body_of(r)["errors"].size(), 3u);
+}
+
+TEST(ServeApi, AnIdNumberIsNeverQuotedWholeInAnError) {
+  Running s;
+  auto r = s.post_json("/v1/eval", R"({"facts": {"discharge_date": "110101199003070011"}})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(r->body.find("110101199003070011"), std::string::npos) << r->body;
+}
+
+TEST(ServeApi, IcsHoldsTheDeadlineAsAnAllDayEventAndRefusesAnUndecidedOne) {
+  Running s;
+  auto r = s.post_json("/v1/ics", R"({"facts": {"discharge_date": "2026-06-15", "enlisted_as": "在校生"}, "as_of": "2026-12-07",
+                                      "output": "reenroll_deadline", "remind_days_before": 3})");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/calendar; charset=utf-8");
+  EXPECT_NE(r->get_header_value("Content-Disposition").find("reenroll_deadline.ics"), std::string::npos);
+  EXPECT_NE(r->body.find("DTSTART;VALUE=DATE:20270930\r\n"), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find("DTEND;VALUE=DATE:20271001\r\n"), std::string::npos);
+  EXPECT_NE(r->body.find("SUMMARY:学校规定的最后办理日"), std::string::npos);
+  EXPECT_NE(r->body.find("TRIGGER:-P2DT15H"), std::string::npos);  // 09:00, 3 days before
+  // The windows: one event each.
+  r = s.post_json("/v1/ics", R"({"facts": {"discharge_date": "2026-06-15", "enlisted_as": "在校生"}, "output": "reenroll_windows"})");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  EXPECT_NE(r->body.find("DTSTART;VALUE=DATE:20260901"), std::string::npos);
+  EXPECT_NE(r->body.find("DTSTART;VALUE=DATE:20270901"), std::string::npos);
+  r = s.post_json("/v1/ics", R"({"facts": {}, "output": "reenroll_deadline"})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 422);
+  EXPECT_EQ(body_of(r)["error"]["code"], "serve_no_calendar");
+  r = s.post_json("/v1/ics", R"({"facts": {}})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(body_of(r)["error"]["field"], "output");
+}
+
+TEST(ServeApi, CalcFollowsTheCivilCodeAndPointsAtTheColumn) {
+  Running s;
+  auto r = s.post_json("/v1/calc", R"({"expr": "2022-02-28 + P2Y"})");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(body_of(r)["value"], "2024-02-28");
+  EXPECT_EQ(body_of(r)["type"], "date");
+  EXPECT_EQ(body_of(r)["text"], "2024年2月28日");
+  r = s.post_json("/v1/calc", R"({"expr": "2024-01-31 + P1M"})");
+  EXPECT_EQ(body_of(r)["value"], "2024-02-29");  // Art. 202: the month's last day
+  r = s.post_json("/v1/calc", R"({"expr": "2022-02-28 + "})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(body_of(r)["error"]["field"], "expr");
+  r = s.post_json("/v1/calc", R"({})");
+  EXPECT_EQ(r->status, 400);
+}
+
+TEST(ServeApi, BatchReturnsTheResultFileAndItsSummary) {
+  Running s;
+  const std::string roster = "学号,姓名,退役日期,入伍时身份\n2021001,张三,2026-06-15,在校生\n2021002,李四,2025/13/01,在校生\n";
+  auto r = s.client().Post("/v1/batch?as_of=2026-12-07", roster, "text/csv");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/csv; charset=utf-8");
+  EXPECT_EQ(r->body.substr(0, 3), "\xEF\xBB\xBF");  // Excel's BOM
+  EXPECT_NE(r->body.find("2021001,张三,2026-06-15"), std::string::npos);
+  EXPECT_NE(r->body.find("2027-09-30"), std::string::npos);
+  const auto summary = json::parse(httplib::detail::decode_url(r->get_header_value("X-Policy-Summary"), false));
+  EXPECT_EQ(summary["rows"], 2);
+  EXPECT_EQ(summary["ok"], 1);
+  EXPECT_EQ(summary["error"], 1);
+  EXPECT_EQ(summary["as_of"], "2026-12-07");
+  EXPECT_NE(summary["lines"][0].get<std::string>().find("共 2 行"), std::string::npos);
+  r = s.client().Post("/v1/batch?format=jsonl&as_of=2026-12-07", roster, "text/csv");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(json::parse(r->body.substr(0, r->body.find('\n')))["values"]["reenroll_deadline"], "2027-09-30");
+  r = s.client().Post("/v1/batch?as_of=tomorrow", roster, "text/csv");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(body_of(r)["error"]["field"], "as_of");
+  r = s.client().Post("/v1/batch?colour=red", roster, "text/csv");
+  EXPECT_EQ(body_of(r)["error"]["code"], "serve_unknown_field");
+  r = s.client().Post("/v1/batch", "a,b\n1,2\n", "text/csv");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(body_of(r)["error"]["code"], "batch_bad_header");
+}
+
+// ---- safety -------------------------------------------------------------------------------------
+
+TEST(ServeSafety, EveryAnswerCarriesTheSecurityHeadersAndNoCookieOrCors) {
+  Running s;
+  auto c = s.client();
+  std::vector<httplib::Result> results;
+  results.push_back(c.Get("/health"));
+  results.push_back(c.Get("/v1/facts"));
+  results.push_back(c.Get("/nowhere"));
+  results.push_back(s.post_json("/v1/eval", "{}"));
+  for (const auto& r : results) {
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff");
+    EXPECT_EQ(r->get_header_value("Referrer-Policy"), "no-referrer");
+    EXPECT_NE(r->get_header_value("Content-Security-Policy").find("default-src 'self'"), std::string::npos);
+    EXPECT_EQ(r->get_header_value("Content-Security-Policy").find("unsafe-inline"), std::string::npos);
+    EXPECT_FALSE(r->has_header("Set-Cookie"));
+    EXPECT_FALSE(r->has_header("Access-Control-Allow-Origin"));
+  }
+}
+
+TEST(ServeSafety, AHostThatIsNotThisServersIsRefused) {
+  policy_serve::ServeOptions o;
+  o.allowed_hosts = {"policy.example.edu.cn"};
+  Running s(o);
+  auto c = s.client();
+  auto r = c.Get("/health", {{"Host", "attacker.example"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+  EXPECT_EQ(body_of(r)["error"]["code"], "serve_bad_host");
+  for (const char* ok : {"localhost", "127.0.0.1:8080", "[::1]:8080", "POLICY.example.edu.cn", "policy.example.edu.cn:443"}) {
+    r = c.Get("/health", {{"Host", ok}});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << ok;
+  }
+}
+
+TEST(ServeSafety, MethodsPathsAndMediaTypes) {
+  Running s;
+  auto c = s.client();
+  auto r = c.Get("/v1/eval");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 405);
+  EXPECT_EQ(r->get_header_value("Allow"), "POST");
+  r = c.Delete("/v1/facts");
+  EXPECT_EQ(r->status, 405);
+  r = c.Options("/v1/eval");
+  EXPECT_EQ(r->status, 405);
+  r = c.Get("/v1/nothing");
+  EXPECT_EQ(r->status, 404);
+  EXPECT_EQ(body_of(r)["error"]["code"], "serve_not_found");
+  // A cross-site form post (text/plain, urlencoded, multipart) is refused before anything runs.
+  for (const char* type : {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"}) {
+    r = c.Post("/v1/eval", "{}", type);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 415) << type;
+  }
+  r = c.Post("/v1/batch", "a,b\n", "application/json");
+  EXPECT_EQ(r->status, 415);
+  r = c.Post("/v1/eval", "{}", "application/json; charset=UTF-8");
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST(ServeSafety, ChunkedAndCompressedBodiesAreRefusedUnreadAndTheConnectionClosed) {
+  Running s;
+  {
+    Raw raw(s.port);
+    ASSERT_TRUE(raw.connected);
+    raw.send("POST /v1/eval HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+             "2\r\n{}\r\n0\r\n\r\n"
+             "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    bool closed = false;
+    const auto got = raw.read_all(3000ms, closed);
+    EXPECT_EQ(got.rfind("HTTP/1.1 411", 0), 0u) << got;
+    EXPECT_NE(got.find("serve_length_required"), std::string::npos);
+    EXPECT_TRUE(closed);
+    EXPECT_EQ(got.find("HTTP/1.1 200"), std::string::npos);  // the chunk was never read as a request
+  }
+  {
+    Raw raw(s.port);
+    raw.send("POST /v1/eval HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+             "Content-Length: 4\r\n\r\nabcd");
+    bool closed = false;
+    const auto got = raw.read_all(3000ms, closed);
+    EXPECT_EQ(got.rfind("HTTP/1.1 415", 0), 0u) << got;
+  }
+  {
+    Raw raw(s.port);
+    raw.send("POST /v1/eval HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\r\n{}");
+    bool closed = false;
+    const auto got = raw.read_all(3000ms, closed);
+    EXPECT_EQ(got.rfind("HTTP/1.1 411", 0), 0u) << got;
+  }
+}
+
+TEST(ServeSafety, AnOversizedBodyIsRefusedFromItsLengthBeforeItIsSent) {
+  policy_serve::ServeOptions o;
+  o.max_json_body = 2048;
+  o.max_roster_body = 4096;
+  Running s(o);
+  Raw raw(s.port);
+  // Only the headers are sent: the answer must come without the 10 MB.
+  raw.send("POST /v1/eval HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n");
+  bool closed = false;
+  const auto got = raw.read_all(3000ms, closed);
+  EXPECT_EQ(got.rfind("HTTP/1.1 413", 0), 0u) << got;
+  EXPECT_NE(got.find("serve_too_large"), std::string::npos);
+  EXPECT_TRUE(closed);
+  // The roster limit is its own.
+  auto r = s.client().Post("/v1/batch", std::string(3000, 'a'), "text/csv");
+  ASSERT_TRUE(r);
+  EXPECT_NE(r->status, 413);
+  r = s.client().Post("/v1/batch", std::string(5000, 'a'), "text/csv");
+  EXPECT_EQ(r->status, 413);
+  r = s.client().Post("/v1/eval", "{\"facts\": {}, \"as_of\": \"" + std::string(3000, ' ') + "\"}", "application/json");
+  EXPECT_EQ(r->status, 413);
+}
+
+TEST(ServeSafety, ASlowClientIsCutOffAndOthersAreServedMeanwhile) {
+  policy_serve::ServeOptions o;
+  o.read_timeout = 1s;
+  Running s(o);
+  Raw slow(s.port);
+  slow.send("POST /v1/eval HTTP/1.1\r\nHost: 127.0.0.1\r\n");  // and then nothing
+  auto r = s.client().Get("/health");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  bool closed = false;
+  slow.read_all(5000ms, closed);
+  EXPECT_TRUE(closed);
+}
+
+TEST(ServeSafety, ABurstBeyondTheQueueIsAnswered503NotQueued) {
+  policy_serve::ServeOptions o;
+  o.threads = 1;
+  o.queue = 1;
+  o.keep_alive_timeout = 5s;
+  Running s(o);
+  // The one worker is held by a kept-alive connection; a second waits in the queue; the third
+  // finds the queue full.
+  Raw held(s.port);
+  held.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  bool closed = false;
+  EXPECT_EQ(held.read_all(500ms, closed).rfind("HTTP/1.1 200", 0), 0u);
+  Raw waiting(s.port);
+  waiting.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  std::this_thread::sleep_for(200ms);
+  Raw refused(s.port);
+  refused.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  const auto got = refused.read_all(3000ms, closed);
+  EXPECT_EQ(got.rfind("HTTP/1.1 503", 0), 0u) << got;
+  EXPECT_NE(got.find("Retry-After: 1"), std::string::npos);
+  EXPECT_NE(got.find("serve_busy"), std::string::npos);
+  EXPECT_TRUE(closed);
+}
+
+TEST(ServeSafety, TheApiNeedsTheTokenWhenOneIsSetButThePageDoesNot) {
+  policy_serve::ServeOptions o;
+  o.token = "0123456789abcdef-token";
+  Running s(o);
+  auto c = s.client();
+  auto r = c.Post("/v1/eval", "{}", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  EXPECT_EQ(r->get_header_value("WWW-Authenticate"), "Bearer");
+  EXPECT_EQ(body_of(r)["error"]["code"], "serve_unauthorized");
+  r = c.Post("/v1/eval", {{"Authorization", "Bearer wrong-token-0123456"}}, "{}", "application/json");
+  EXPECT_EQ(r->status, 401);
+  r = c.Post("/v1/eval", {{"Authorization", "Bearer 0123456789abcdef-token"}}, "{}", "application/json");
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(c.Get("/health")->status, 200);
+  EXPECT_EQ(c.Get("/v1/openapi.json")->status, 200);
+}
+
+TEST(ServeSafety, TheAccessLogHoldsNoBodyAndNoFact) {
+  std::ostringstream log;
+  {
+    Running s({}, &log);
+    auto r = s.post_json("/v1/eval", R"({"facts": {"discharge_date": "2026-06-15", "enlisted_as": "在校生"}, "outputs": ["reenroll_deadline"]})");
+    ASSERT_TRUE(r);
+    s.post_json("/v1/eval", R"({"facts": {"discharge_date": "110101199003070011"}})");
+  }
+  const std::string text = log.str();
+  EXPECT_NE(text.find("POST /v1/eval 200 "), std::string::npos) << text;
+  EXPECT_NE(text.find(" decision="), std::string::npos);
+  EXPECT_NE(text.find("POST /v1/eval 400 "), std::string::npos);
+  for (const char* secret : {"2026-06-15", "在校生", "discharge_date", "110101199003070011", "1101011990"}) {
+    EXPECT_EQ(text.find(secret), std::string::npos) << secret << "\n" << text;
+  }
+}
+
+TEST(ServeSafety, ConcurrentRequestsGiveTheSameAnswers) {
+  Running s;
+  const auto expected = body_of(s.post_json("/v1/eval", kVeteran));
+  std::vector<std::future<int>> workers;
+  for (int t = 0; t < 8; ++t) {
+    workers.push_back(std::async(std::launch::async, [&] {
+      int same = 0;
+      auto c = s.client();
+      for (int i = 0; i < 40; ++i) {
+        auto r = c.Post("/v1/eval", kVeteran, "application/json");
+        if (!r || r->status != 200) continue;
+        auto d = json::parse(r->body);
+        d.erase("decision_id");
+        auto e = expected;
+        e.erase("decision_id");
+        same += d == e;
+      }
+      return same;
+    }));
+  }
+  for (auto& w : workers) EXPECT_EQ(w.get(), 40);
+}
+
+TEST(ServeSafety, StopLetsTheRequestInFlightFinish) {
+  Running s;
+  const std::string body = R"({"facts": {"discharge_date": "2026-06-15", "enlisted_as": "在校生"}, "outputs": ["reenroll_deadline"]})";
+  Raw raw(s.port);
+  // Half the body, then stop, then the rest: the request already accepted is answered.
+  raw.send("POST /v1/eval HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 10));
+  std::this_thread::sleep_for(200ms);
+  s.server.stop();
+  raw.send(body.substr(10));
+  bool closed = false;
+  const auto got = raw.read_all(5000ms, closed);
+  EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
+  EXPECT_NE(got.find("2027年9月30日"), std::string::npos);
+  EXPECT_TRUE(s.done.get());
+  // Nothing new is accepted.
+  Raw late(s.port);
+  EXPECT_FALSE(late.connected);
+}
+
+}  // namespace
