@@ -416,62 +416,93 @@
     return '今天截止';
   }
 
-  function isOffice(a) { return a.output === 'office_contact' && !state.question.outputs.includes('office_contact'); }
+  /** The office and phone: shown once, as its own line, not among the answers. */
+  function isOffice(a) { return a.output === 'office_contact'; }
 
-  function citationRefs(a) {
-    if (!Array.isArray(a.citations) || a.citations.length === 0) return null;
-    return el('p', { class: 'refs' }, '依据 ', a.citations.map((i) => el('span', { class: 'ref', text: `[${i + 1}]` })));
+  /**
+   * What the answer shows: the answers (not those that do not apply), the office line, and only the
+   * citations those cite, numbered 1.. in first-appearance order ("citations" also holds those of
+   * answers that do not apply).
+   */
+  function answerView(res) {
+    const answers = res.answers.filter((a) => a.state !== 'not_applicable' && !isOffice(a));
+    const office = res.answers.find((a) => isOffice(a) && a.state === 'decided') || null;
+    const number = new Map();
+    const citations = [];
+    for (const a of answers.concat(office ? [office] : [])) {
+      if (a.state === 'unknown' || !Array.isArray(a.citations)) continue;
+      for (const i of a.citations) {
+        if (!number.has(i) && res.citations && res.citations[i]) {
+          citations.push(res.citations[i]);
+          number.set(i, citations.length);
+        }
+      }
+    }
+    const refs = (a) => (a.state === 'unknown' || !Array.isArray(a.citations) ? []
+      : a.citations.filter((i) => number.has(i)).map((i) => `[${number.get(i)}]`));
+    return { answers, office, citations, refs };
   }
 
-  function citationItems(res) {
-    return (res.citations || []).map((c, i) => el('li', { value: String(i + 1) },
+  function citationRefs(view, a) {
+    const refs = view.refs(a);
+    if (refs.length === 0) return null;
+    return el('span', { class: 'refs' }, '依据 ', refs.map((r) => el('span', { class: 'ref', text: r })));
+  }
+
+  /** The citations as list items: document, article, the note when unverified; the summary on screen. */
+  function citationItems(view, withSummary) {
+    return view.citations.map((c, i) => el('li', { value: String(i + 1) },
       el('span', { class: 'cite-doc', text: c.document }),
       c.article ? el('span', { class: 'cite-article', text: ` ${c.article}` }) : null,
-      c.summary ? el('span', { class: 'cite-summary', text: `：${c.summary}` }) : null,
+      withSummary && c.summary ? el('span', { class: 'cite-summary', text: `：${c.summary}` }) : null,
       c.unverified ? el('span', { class: 'cite-note', text: `（${c.note || '出处尚待核实'}）` }) : null));
   }
 
   function renderAnswer(res) {
     showView('view-answer');
     const body = $('answer-body');
-    const shown = res.answers.filter((a) => a.state !== 'not_applicable' && !isOffice(a));
-    const items = shown.map((a) => {
+    const view = answerView(res);
+    const items = view.answers.map((a) => {
       const li = el('li', { class: `answer ${a.state}`, 'data-output': a.output });
       li.append(el('h3', { class: 'answer-label', text: a.label }));
       if (a.state === 'decided') {
         li.append(el('p', { class: a.type === 'text' ? 'answer-text' : 'answer-value', text: a.text }));
-        if (typeof a.days_left === 'number') {
-          li.append(el('p', { class: `days ${a.days_left < 0 ? 'past' : a.days_left === 0 ? 'today' : ''}`, text: daysText(a.days_left) }));
-        }
       } else if (a.state === 'error') {
         li.append(el('p', { class: 'answer-error', text: a.text || a.message_zh || a.message || (res.errors && res.errors[a.output]) || '计算出错' }));
       } else {
         li.append(el('p', { class: 'answer-unknown', text: '信息不足，暂时无法确定。' }));
       }
-      const refs = citationRefs(a);
-      if (refs) li.append(refs);
-      if (a.calendar) {
-        const msg = el('p', { class: 'field-error', hidden: true });
-        li.append(el('button', { type: 'button', class: 'secondary calendar', 'data-output': a.output,
-          onclick: (ev) => addToCalendar(a.output, ev.currentTarget, msg), text: '加入日历' }), msg);
+      // One line under the value: days left, the citations, 加入日历.
+      const foot = el('div', { class: 'answer-foot' });
+      if (a.state === 'decided' && typeof a.days_left === 'number') {
+        foot.append(el('span', { class: `days ${a.days_left < 0 ? 'past' : a.days_left === 0 ? 'today' : ''}`, text: daysText(a.days_left) }));
       }
+      const refs = citationRefs(view, a);
+      if (refs) foot.append(refs);
+      const msg = el('p', { class: 'field-error', hidden: true });
+      if (a.calendar) {
+        foot.append(el('button', { type: 'button', class: 'secondary calendar', 'data-output': a.output,
+          onclick: (ev) => addToCalendar(a.output, ev.currentTarget, msg), text: '加入日历' }));
+      }
+      if (foot.childNodes.length) li.append(foot);
+      if (a.calendar) li.append(msg);
       return li;
     });
     const parts = [el('p', { class: 'as-of', text: `评估日期：${dateText(res.as_of)}` })];
     if (items.length) parts.push(el('ul', { class: 'answers' }, items));
     else parts.push(el('p', { text: '按你填写的情况，这个问题没有适用的答复，请联系学校学籍学历管理部门。' }));
-    const office = res.answers.find((a) => a.output === 'office_contact' && a.state === 'decided');
-    if (office && isOffice(office)) {
-      parts.push(el('p', { class: 'office' }, el('strong', { text: `${office.label}：` }), office.text));
+    if (view.office) {
+      parts.push(el('div', { class: 'office', 'data-output': 'office_contact' },
+        el('p', {}, el('strong', { text: `${view.office.label}：` }), view.office.text), citationRefs(view, view.office)));
     }
-    if ((res.citations || []).length) {
+    if (view.citations.length) {
       parts.push(el('section', { class: 'citations', 'aria-labelledby': 'cite-title' },
-        el('h3', { id: 'cite-title', text: '依据' }), el('ol', {}, citationItems(res))));
+        el('h3', { id: 'cite-title', text: '依据' }), el('ol', {}, citationItems(view, true))));
     }
     body.replaceChildren(...parts);
     renderSteps();
     renderGiven($('answer-given-list'), $('answer-given'));
-    buildNotice(res);
+    buildNotice(res, view);
     focusOn($('answer-title'));
   }
 
@@ -533,18 +564,18 @@
 
   // ---- 告知单 (print) -------------------------------------------------------------------------
 
-  function buildNotice(res) {
+  function buildNotice(res, view) {
     const q = state.question;
     const rows = state.order.map((name) => el('tr', {},
       el('th', { scope: 'row', text: state.meta[name].label }),
       el('td', { text: factText(state.meta[name], state.facts[name]) })));
-    const answers = res.answers.filter((a) => a.state !== 'not_applicable' && !isOffice(a)).map((a) => el('tr', {},
+    const answers = view.answers.map((a) => el('tr', {},
       el('th', { scope: 'row', text: a.label }),
       el('td', {},
         a.state === 'decided' ? a.text : a.state === 'error' ? (a.text || '计算出错') : '信息不足，暂时无法确定',
         typeof a.days_left === 'number' && a.state === 'decided' ? `（${daysText(a.days_left)}）` : '',
-        Array.isArray(a.citations) && a.citations.length ? ` 依据${a.citations.map((i) => `[${i + 1}]`).join('')}` : '')));
-    const office = res.answers.find((a) => a.output === 'office_contact' && a.state === 'decided');
+        view.refs(a).length ? ` 依据${view.refs(a).join('')}` : '')));
+    const office = view.office;
     $('notice').replaceChildren(
       el('h1', { text: '学籍学历事项告知单' }),
       el('p', { class: 'notice-q' }, el('strong', { text: '问题：' }), q.label),
@@ -552,8 +583,8 @@
       rows.length ? el('table', {}, el('tbody', {}, rows)) : el('p', { text: '（无）' }),
       el('h2', { text: '答复' }),
       el('table', {}, el('tbody', {}, answers)),
-      (res.citations || []).length ? el('h2', { text: '依据' }) : null,
-      (res.citations || []).length ? el('ol', {}, citationItems(res)) : null,
+      view.citations.length ? el('h2', { text: '依据' }) : null,
+      view.citations.length ? el('ol', {}, citationItems(view, false)) : null,
       office ? el('p', { class: 'notice-office' }, el('strong', { text: `${office.label}：` }), office.text) : null,
       el('p', { class: 'notice-meta' },
         `评估日期：${dateText(res.as_of)}`,

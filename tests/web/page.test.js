@@ -123,8 +123,9 @@ async function main() {
     assert.match(given, /退役日期：\s*2026年6月15日/);
     assert.match(given, /入伍时身份：\s*在校生/);
 
-    log('screenshot of the answer at 390x844');
-    await page.evaluate(() => window.scrollTo(0, 0));
+    log('screenshot of the answer at 390x844, the deadline in the middle');
+    await page.evaluate(() => document.querySelector('#answer-body li[data-output="reenroll_deadline"]')
+      .scrollIntoView({ block: 'center' }));
     await page.screenshot({ path: screenshot });
 
     log('加入日历: the .ics download parses with python3-icalendar');
