@@ -206,6 +206,10 @@
       alertText(`问题列表载入失败：${e.message}`);
       return;
     }
+    if (state.questions.length === 0) {
+      alertText('这个服务没有提供可选的问题，请联系学校学籍学历管理部门。');
+      return;
+    }
     list.replaceChildren(...state.questions.map((q) => el('li', {},
       el('button', { type: 'button', class: 'question', 'data-question': q.id, onclick: () => pick(q) },
         el('span', { class: 'question-label', text: q.label }),
