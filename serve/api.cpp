@@ -14,6 +14,7 @@
 #include "ics.h"
 #include "loader/load.h"
 #include "loader/situation_reader.h"
+#include "model/resident_id.h"
 
 namespace policy_serve {
 namespace {
@@ -71,6 +72,7 @@ struct EvalRequest {
   std::vector<std::uint32_t> outputs;
   bool explain = false;
   Lang lang = Lang::zh;
+  std::vector<std::uint32_t> ask_first;  ///< the question's facts to ask first
   std::string output;              ///< /v1/ics: the output to put in a calendar
   int remind_days_before = 7;      ///< /v1/ics
 };
@@ -91,19 +93,43 @@ void read_eval_request(const rules::engine::Engine& engine, const Api& api, std:
     }
   }
   for (const auto& [key, value] : j.items()) {
-    static const char* const known[] = {"facts", "as_of", "outputs", "explain", "lang"};
+    static const char* const known[] = {"question", "facts", "as_of", "outputs", "explain", "lang"};
     bool ok = std::find(std::begin(known), std::end(known), key) != std::end(known);
     if (calendar) ok = ok || key == "output" || key == "remind_days_before";
     if (!ok) {
       problems.push_back({"serve_unknown_field",
-                          "'" + rules::source::escape_controls(key) + "' is not a field of this request (fields: facts, as_of, outputs, explain, lang" +
+                          "'" + rules::source::escape_controls(key) + "' is not a field of this request (fields: question, facts, as_of, outputs, explain, lang" +
                               std::string(calendar ? ", output, remind_days_before" : "") + ")",
-                          "“" + rules::source::escape_controls(key) + "”不是此请求的字段（可用：facts、as_of、outputs、explain、lang" +
+                          "“" + rules::source::escape_controls(key) + "”不是此请求的字段（可用：question、facts、as_of、outputs、explain、lang" +
                               std::string(calendar ? "、output、remind_days_before" : "") + "）",
                           key});
     }
   }
   req.situation = engine.new_situation();
+  // A question (GET /v1/questions): its outputs unless "outputs" names others, the facts it
+  // decides itself, and the facts to ask first.
+  if (const auto it = j.find("question"); it != j.end() && !it->is_null()) {
+    const auto& questions = engine.policy().questions;
+    std::size_t q = questions.size();
+    if (it->is_string()) {
+      for (q = 0; q < questions.size() && questions[q].id != it->get<std::string>(); ++q) {
+      }
+    }
+    if (q == questions.size()) {
+      std::string ids;
+      for (const auto& question : questions) ids += (ids.empty() ? "" : ", ") + question.id;
+      problems.push_back({"serve_unknown_question", shown(*it) + " is not a question of the pack (questions: " + ids + ")",
+                          shown(*it) + " 不是政策包中的问题（可选：" + ids + "）", "question"});
+    } else {
+      const auto& compiled = engine.pack().questions[q];
+      if (j.find("outputs") == j.end()) req.outputs = compiled.outputs;
+      req.ask_first = compiled.ask;
+      for (const auto& [fact, value] : questions[q].given) {
+        std::vector<rules::source::Diagnostic> diags;  // checked when the pack was loaded
+        rules::loader::set_fact(engine.pack(), fact + "=" + value, req.situation, diags);
+      }
+    }
+  }
   if (const auto it = j.find("facts"); it != j.end() && !it->is_null()) {
     if (!it->is_object()) {
       problems.push_back({"serve_bad_request", "\"facts\" must be an object of fact: value, not " + shown(*it),
@@ -218,9 +244,11 @@ void evaluate(const rules::engine::Engine& engine, const EvalRequest& req, rules
 Reply error_reply(int status, const std::vector<Problem>& problems, Lang lang) {
   Json errors = Json::array();
   for (const auto& p : problems) {
-    Json e{{"code", p.code}, {"message", lang == Lang::zh ? p.message_zh : p.message_en}, {"message_zh", p.message_zh},
-           {"message_en", p.message_en}};
-    if (!p.field.empty()) e["field"] = p.field;
+    // The last gate before a message leaves: an ID number a person sent is never quoted whole,
+    // wherever a message quotes it (a JSON parser's "last read", a value in the wrong field).
+    const auto zh = rules::model::mask_resident_ids_in(p.message_zh), en = rules::model::mask_resident_ids_in(p.message_en);
+    Json e{{"code", p.code}, {"message", lang == Lang::zh ? zh : en}, {"message_zh", zh}, {"message_en", en}};
+    if (!p.field.empty()) e["field"] = rules::model::mask_resident_ids_in(p.field);
     errors.push_back(std::move(e));
   }
   Json doc;
@@ -281,6 +309,13 @@ Api::Api(const rules::engine::Engine& engine, ApiOptions options) : engine_(engi
                        {"rule_title", p.rules[c.rule].title}});
   }
   outputs_ = json_reply({{"policy", policy_json(p)}, {"outputs", std::move(outputs)}});
+  Json questions = Json::array();
+  for (const auto& q : p.questions) {
+    Json given = Json::object();
+    for (const auto& [fact, value] : q.given) given[fact] = value;
+    questions.push_back({{"id", q.id}, {"label", q.label}, {"source", q.source}, {"outputs", q.outputs}, {"ask", q.ask}, {"given", given}});
+  }
+  questions_ = json_reply({{"policy", policy_json(p)}, {"title", p.header.title}, {"questions", std::move(questions)}});
   version_ = json_reply({{"program", "policy"},
                          {"version", options_.program_version},
                          {"revision", options_.revision},
@@ -303,7 +338,7 @@ Reply Api::eval(std::string_view body) const {
   const rules::explain::RenderContext ctx{engine_.policy(), engine_.pack().zone, req.lang};
   Reply r;
   r.decision_id = new_decision_id();
-  r.body = rules::explain::render_answers_json(ctx, out, req.outputs, {req.explain, r.decision_id});
+  r.body = rules::explain::render_answers_json(ctx, out, req.outputs, {req.explain, r.decision_id, req.ask_first});
   return r;
 }
 

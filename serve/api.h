@@ -61,13 +61,15 @@ class Api {
   const Reply& facts() const { return facts_; }
   /// GET /v1/outputs: {"policy", "outputs": [{"name", "label", "type", "form", "rule", "rule_title"}]}.
   const Reply& outputs() const { return outputs_; }
-  /// GET /v1/questions: {"policy", "questions": [{"id", "label", "source", "outputs"}]}: the questions
-  /// the page offers, from the pack's [[questions]].
+  /// GET /v1/questions: {"policy", "title", "questions": [{"id", "label", "source", "outputs", "ask",
+  /// "given"}]}: the questions the page offers, from the pack's [[questions]] (docs/policy-language.md).
   const Reply& questions() const { return questions_; }
   /// GET /v1/version: {"program", "version", "revision", "pack": {"id", "version", "title"}}.
   const Reply& version() const { return version_; }
 
-  /// POST /v1/eval. Body: {"facts": {fact: value}, "as_of"?, "outputs"?, "explain"?, "lang"?}; a
+  /// POST /v1/eval. Body: {"question"?, "facts": {fact: value}, "as_of"?, "outputs"?, "explain"?,
+  /// "lang"?}; "question" a question's id (its outputs unless "outputs" is given, the facts it
+  /// decides, its facts to ask first; serve_unknown_question otherwise); a
   /// fact by name or label (as --set and situation files name it), a value as text in any spelling
   /// a roster cell accepts, a boolean, an integer, or null (unknown); "as_of" as --as-of reads it
   /// (default: today in the pack's zone); "outputs" names or labels (default: all). 200 with

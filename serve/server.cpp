@@ -4,11 +4,17 @@
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <deque>
 #include <mutex>
 #include <thread>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <httplib.h>
 
@@ -23,6 +29,9 @@ thread_local bool t_rejecting = false;
 /// When the request being handled on this thread was first seen (pre-routing), for the log.
 thread_local Clock::time_point t_started{};
 thread_local bool t_timed = false;
+/// The peer (address, port) of the connection this worker is ending (see end_connection): its
+/// further "requests" (bytes of a body that was never read) are not served.
+thread_local std::pair<std::string, int> t_closing{};
 
 /// httplib's task queue with a bound: `threads` workers take connections from a queue of at most
 /// `limit`; a connection arriving when the queue is full goes to two rejecting workers, which
@@ -132,6 +141,47 @@ struct Route {
   bool needs_token;
 };
 
+/// Ends the connection `req` came on once its reply is written: the socket of this process whose
+/// peer is the request's address and port and whose local port is `port` gets its writing side
+/// shut (a FIN after the reply). httplib 0.11 keeps a connection open after a reply unless the
+/// *request* asked to close it, so a refusal that leaves its body unread (a chunked body, 413)
+/// would otherwise have the next "request" parsed out of that body. Called after the reply is
+/// written (from the access logger); refusals are rare, so a scan of the open descriptors is cheap
+/// enough.
+void end_connection(const httplib::Request& req, int port) {
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (!dir) return;
+  while (const dirent* e = ::readdir(dir)) {
+    char* end = nullptr;
+    const long fd = std::strtol(e->d_name, &end, 10);
+    if (end == e->d_name || *end != '\0' || fd == ::dirfd(dir)) continue;
+    sockaddr_storage local{}, peer{};
+    socklen_t ll = sizeof local, pl = sizeof peer;
+    if (::getsockname(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&local), &ll) != 0) continue;
+    if (::getpeername(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&peer), &pl) != 0) continue;
+    char ip[INET6_ADDRSTRLEN] = {};
+    int local_port = 0, peer_port = 0;
+    if (peer.ss_family == AF_INET) {
+      const auto* p4 = reinterpret_cast<const sockaddr_in*>(&peer);
+      ::inet_ntop(AF_INET, &p4->sin_addr, ip, sizeof ip);
+      peer_port = ntohs(p4->sin_port);
+      local_port = ntohs(reinterpret_cast<const sockaddr_in*>(&local)->sin_port);
+    } else if (peer.ss_family == AF_INET6) {
+      const auto* p6 = reinterpret_cast<const sockaddr_in6*>(&peer);
+      ::inet_ntop(AF_INET6, &p6->sin6_addr, ip, sizeof ip);
+      peer_port = ntohs(p6->sin6_port);
+      local_port = ntohs(reinterpret_cast<const sockaddr_in6*>(&local)->sin6_port);
+    } else {
+      continue;
+    }
+    if (local_port == port && peer_port == req.remote_port && req.remote_addr == ip) {
+      ::shutdown(static_cast<int>(fd), SHUT_WR);
+      break;
+    }
+  }
+  ::closedir(dir);
+}
+
 }  // namespace
 
 bool is_loopback(std::string_view host) {
@@ -146,6 +196,7 @@ struct Server::Impl {
   std::vector<Route> routes;
   std::vector<std::string> hosts;  ///< accepted Host names, lower case
   std::mutex log_mutex;
+  int port = 0;  ///< the bound port
 
   Impl(const rules::engine::Engine& e, const Api& a, ServeOptions o) : engine(e), api(a), options(std::move(o)) {}
 
@@ -163,22 +214,31 @@ struct Server::Impl {
     res.set_content(reply.body, reply.content_type);
   }
 
-  void refuse(httplib::Response& res, int status, Problem p, Lang lang, bool close) {
+  /// Answers with `status` and the problem; with `close`, the connection ends after the reply
+  /// (its body, if any, is never read).
+  void refuse(const httplib::Request& req, httplib::Response& res, int status, Problem p, Lang lang, bool close) {
     send(res, error_reply(status, {std::move(p)}, lang), close);
+    if (close) t_closing = {req.remote_addr, req.remote_port};
   }
 
   /// The checks every request passes before its body is read: Host, framing, route and method,
   /// token, media type and length. Answers the request and returns true when it fails one.
   bool refused(const httplib::Request& req, httplib::Response& res) {
     const Lang lang = lang_of(req);
+    if (t_closing.first == req.remote_addr && t_closing.second == req.remote_port) {
+      // What follows a refused body on its connection: never served (the connection is ending).
+      res.status = 400;
+      res.set_header("Connection", "close");
+      return true;
+    }
     if (t_rejecting) {
       res.set_header("Retry-After", "1");
-      refuse(res, 503, {"serve_busy", "the server is busy: try again in a moment", "服务器繁忙，请稍后再试"}, lang, true);
+      refuse(req, res, 503, {"serve_busy", "the server is busy: try again in a moment", "服务器繁忙，请稍后再试"}, lang, true);
       return true;
     }
     const std::string host = host_name(req.get_header_value("Host"));
     if (std::find(hosts.begin(), hosts.end(), host) == hosts.end()) {
-      refuse(res, 403,
+      refuse(req, res, 403,
              {"serve_bad_host", "Host '" + rules::source::escape_controls(host) + "' is not a name of this server",
               "Host“" + rules::source::escape_controls(host) + "”不是本服务器的名称", "Host"},
              lang, true);
@@ -186,14 +246,14 @@ struct Server::Impl {
     }
     // httplib 0.11.4 does not bound chunked bodies (CVE-2025-46728): refuse them unread.
     if (req.has_header("Transfer-Encoding")) {
-      refuse(res, 411,
+      refuse(req, res, 411,
              {"serve_length_required", "send the body with Content-Length, not Transfer-Encoding",
               "请求体须带 Content-Length，不接受 Transfer-Encoding", "Transfer-Encoding"},
              lang, true);
       return true;
     }
     if (req.has_header("Content-Encoding")) {
-      refuse(res, 415,
+      refuse(req, res, 415,
              {"serve_bad_media_type", "compressed bodies (Content-Encoding) are not accepted",
               "不接受压缩的请求体（Content-Encoding）", "Content-Encoding"},
              lang, true);
@@ -209,7 +269,7 @@ struct Server::Impl {
     if (!route) {
       const bool known = !allow.empty();
       if (known) res.set_header("Allow", allow);
-      refuse(res, known ? 405 : 404,
+      refuse(req, res, known ? 405 : 404,
              known ? Problem{"serve_method", req.method + " is not allowed on " + req.path + " (allowed: " + allow + ")",
                              req.method + " 不能用于 " + req.path + "（可用：" + allow + "）"}
                    : Problem{"serve_not_found", "no such page or endpoint: " + rules::source::escape_controls(req.path),
@@ -221,7 +281,7 @@ struct Server::Impl {
       const std::string auth = req.get_header_value("Authorization");
       if (!auth.starts_with("Bearer ") || !same_secret(auth.substr(7), options.token)) {
         res.set_header("WWW-Authenticate", "Bearer");
-        refuse(res, 401,
+        refuse(req, res, 401,
                {"serve_unauthorized", "this API needs the server's token: Authorization: Bearer TOKEN",
                 "此接口需要服务器的访问令牌：Authorization: Bearer 令牌", "Authorization"},
                lang, req.has_header("Content-Length"));
@@ -231,20 +291,20 @@ struct Server::Impl {
     const std::string length = req.get_header_value("Content-Length");
     if (route->body == Body::none) {
       if (!length.empty() && length != "0") {
-        refuse(res, 400, {"serve_bad_request", "this request takes no body", "此请求不带请求体", "Content-Length"}, lang, true);
+        refuse(req, res, 400, {"serve_bad_request", "this request takes no body", "此请求不带请求体", "Content-Length"}, lang, true);
         return true;
       }
       return false;
     }
     if (length.empty()) {
-      refuse(res, 411, {"serve_length_required", "send the body with Content-Length", "请求体须带 Content-Length", "Content-Length"},
+      refuse(req, res, 411, {"serve_length_required", "send the body with Content-Length", "请求体须带 Content-Length", "Content-Length"},
              lang, true);
       return true;
     }
     const std::size_t limit = route->body == Body::csv ? options.max_roster_body : options.max_json_body;
     if (length.size() > 12 || length.find_first_not_of("0123456789") != std::string::npos || std::stoull(length) > limit) {
       const bool number = length.size() <= 12 && length.find_first_not_of("0123456789") == std::string::npos;
-      refuse(res, number ? 413 : 400,
+      refuse(req, res, number ? 413 : 400,
              number ? Problem{"serve_too_large", "the body is larger than the " + std::to_string(limit) + " bytes this request takes",
                               "请求体超过此请求允许的 " + std::to_string(limit) + " 字节", "Content-Length"}
                     : Problem{"serve_bad_request", "Content-Length is not a number", "Content-Length 不是数字", "Content-Length"},
@@ -253,7 +313,7 @@ struct Server::Impl {
     }
     const std::string want = route->body == Body::csv ? "text/csv" : "application/json";
     if (media_type(req.get_header_value("Content-Type")) != want) {
-      refuse(res, 415,
+      refuse(req, res, 415,
              {"serve_bad_media_type", "send the body as " + want + " (Content-Type)", "请求体须以 " + want + " 发送（Content-Type）",
               "Content-Type"},
              lang, true);
@@ -263,6 +323,7 @@ struct Server::Impl {
   }
 
   void log(const httplib::Request& req, const httplib::Response& res) {
+    if (t_closing.first == req.remote_addr && t_closing.second == req.remote_port) end_connection(req, port);
     if (!options.access_log) return;
     char stamp[32];
     const std::time_t now = std::time(nullptr);
@@ -339,7 +400,7 @@ Server::Server(const rules::engine::Engine& engine, const Api& api, ServeOptions
   http.set_logger([&s](const httplib::Request& req, const httplib::Response& res) { s.log(req, res); });
   http.set_exception_handler([&s](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
     // Never reached by a user's mistake (those are replies); the message stays out of the answer.
-    s.refuse(res, 500, {"serve_internal", "internal error", "服务器内部错误"}, s.lang_of(req), true);
+    s.refuse(req, res, 500, {"serve_internal", "internal error", "服务器内部错误"}, s.lang_of(req), true);
   });
 
   for (const auto& asset : web_assets()) {
@@ -377,9 +438,11 @@ bool Server::bind() {
   errno = 0;
   if (s.options.port == 0) {
     port_ = s.http.bind_to_any_port(s.options.host);
+    s.port = port_;
     if (port_ > 0) return true;
   } else if (s.http.bind_to_port(s.options.host, s.options.port)) {
     port_ = s.options.port;
+    s.port = port_;
     return true;
   }
   why_ = errno ? std::strerror(errno) : "not an address of this machine";

@@ -9,6 +9,7 @@
 #include "expr/evaluator.h"
 #include "model/cell_text.h"
 #include "model/format.h"
+#include "model/resident_id.h"
 
 namespace rules::engine {
 
@@ -611,7 +612,9 @@ std::variant<calendar::Date, source::Diagnostic> Engine::as_of_from_text(std::st
   if (model::parse_date_text(text, {}, source::Lang::en, read, why)) return read;
   const auto d = calendar::parse_date(text);
   if (d) return *d;
-  return source::diagnostic_at(calendar::code_name(d.error().code), where, {}, d.error().message, d.error().message_zh);
+  // The text may be anything a person typed, an ID number too: never quoted whole.
+  return source::diagnostic_at(calendar::code_name(d.error().code), where, {}, model::mask_resident_ids_in(d.error().message),
+                               model::mask_resident_ids_in(d.error().message_zh));
 }
 
 }  // namespace rules::engine

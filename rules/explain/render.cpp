@@ -76,6 +76,7 @@ using source::pick;
 /// One fact as the page asks for it: {"fact", "label", "type", "expected", "values"?}.
 Json fact_json(const model::Policy& p, const model::Fact& f, Lang lang) {
   Json j{{"fact", f.name}, {"label", f.label}, {"type", std::string(model::kind_name(f.type.kind))}};
+  j["help"] = f.help;
   j["expected"] = model::expected_form(f.type, p.enums, lang);
   if (f.type.kind == Kind::enumeration && f.type.enum_id < p.enums.size()) {
     Json values = Json::array();
@@ -402,9 +403,18 @@ std::string render_answers_json(const RenderContext& ctx, const model::Outcome& 
   }
   CitationList citations;
   Json answers = Json::array();
-  // The facts still needed, each once, in the order to ask for them (as the text report's list).
+  // The facts still needed, each once, in the order to ask for them (as the text report's list),
+  // after the question's own first facts while they are not given.
   std::vector<std::uint32_t> needed;
   std::vector<std::vector<std::uint32_t>> needed_for;
+  for (const auto f : opt.ask_first) {
+    if (f >= p.facts.size() || out.env[f].known() || std::find(needed.begin(), needed.end(), f) != needed.end()) continue;
+    needed.push_back(f);
+    needed_for.emplace_back();
+    for (const auto i : shown) {
+      if (i < out.output_count && !out.output(i).known()) needed_for.back().push_back(i);
+    }
+  }
   for (const auto i : shown) {
     if (i >= out.output_count) continue;
     const auto& src = out.output_sources[i];

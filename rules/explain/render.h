@@ -76,6 +76,10 @@ struct AnswerOptions {
   /// The request's identifier ("decision_id"), for the access log and a registrar's report;
   /// empty: none.
   std::string decision_id = {};
+  /// Facts to list first in "ask" while the situation does not give them (a question's `ask`:
+  /// facts its rules need given before they apply), indices into policy.facts; each "for" the
+  /// outputs not yet decided.
+  std::vector<std::uint32_t> ask_first = {};
 };
 
 /// The answer document of `policy serve` (POST /v1/eval): the render_json document for
@@ -88,14 +92,15 @@ struct AnswerOptions {
 ///   "error"? {"code", "message", "message_zh", "message_en"}, "citations": [indices]};
 /// "citations": each distinct citation once, in first-appearance order (as the text report);
 /// "ask": the facts these outputs still wait for, each once, the one to ask first first, as
-///   {"fact", "label", "type", "expected", "values"? [{"name", "label"}], "for": [outputs]};
+///   {"fact", "label", "type", "help", "expected", "values"? [{"name", "label"}], "for": [outputs]},
+///   opt.ask_first's facts first;
 /// "steps" (opt.steps): [{"rule", "title", "lines"}] per rule of the outputs; "decision_id".
 /// One line of JSON.
 std::string render_answers_json(const RenderContext& ctx, const model::Outcome& out, const std::vector<std::uint32_t>& outputs,
                                 const AnswerOptions& opt);
 
 /// One fact as render_answers_json's "ask" lists it (without "for"): {"fact", "label", "type",
-/// "expected", "values"?}; `fact` indexes policy.facts. One line of JSON.
+/// "help" (the pack's words for people beside the input; "" when none), "expected", "values"?}; `fact` indexes policy.facts. One line of JSON.
 std::string fact_json(const model::Policy& p, std::uint32_t fact, source::Lang lang);
 
 /// one of the enum's labels), in `lang`.

@@ -1257,7 +1257,7 @@ class Loader {
   void read_question(const toml::table& t, const TomlFile& f, std::map<std::string, source::Span>& ids) {
     auto& p = *pack_;
     const std::string provisional = t.get("id") && t.get("id")->is_string() ? t.get("id")->as_string()->get() : "?";
-    TableReader r(t, f, diags_, "question " + provisional, "问题 " + provisional + " ", {"id", "label", "source", "outputs"});
+    TableReader r(t, f, diags_, "question " + provisional, "问题 " + provisional + " ", {"id", "label", "source", "outputs", "ask", "given"});
     model::Question q;
     CompiledQuestion cq;
     q.span = r.span();
@@ -1318,6 +1318,61 @@ class Loader {
         }
         q.outputs.push_back(name);
         cq.outputs.push_back(*oi);
+      }
+    }
+    if (const auto* ask = r.array("ask", false)) {
+      for (const auto& a : *ask) {
+        const auto* str = a.as_string();
+        if (!str) {
+          r.error("load_wrong_type", a, "the ask list of question " + provisional + " holds fact names (strings)",
+                  "问题 " + provisional + " 的 ask 应为事实名（字符串），而这里是" + detail::toml_type_name_zh(a));
+          continue;
+        }
+        const auto fi = p.find_fact(str->get());
+        if (!fi) {
+          r.error("load_unknown_fact", a, "question " + provisional + ": '" + str->get() + "' is not a fact of this pack",
+                  "问题 " + provisional + "：“" + str->get() + "”不是本包的事实");
+        } else if (std::find(cq.ask.begin(), cq.ask.end(), *fi) != cq.ask.end()) {
+          r.error("load_duplicate_name", a, "question " + provisional + " asks for fact " + str->get() + " twice",
+                  "问题 " + provisional + " 两次询问事实 " + str->get());
+        } else {
+          q.ask.push_back(str->get());
+          cq.ask.push_back(*fi);
+        }
+      }
+    }
+    if (const auto* given_node = r.node("given")) {
+      const auto* given = given_node->as_table();
+      if (!given) {
+        r.error("load_wrong_type", *given_node, "the given facts of question " + provisional + " are a table: given = { fact = \"value\" }",
+                "问题 " + provisional + " 的 given 应为表：given = { 事实 = \"值\" }");
+      } else {
+        for (const auto& [key, value] : *given) {
+          const std::string name(key.str());
+          const auto fi = p.find_fact(name);
+          const auto* text = value.as_string();
+          if (!fi) {
+            r.error("load_unknown_fact", value, "question " + provisional + ": '" + name + "' is not a fact of this pack",
+                    "问题 " + provisional + "：“" + name + "”不是本包的事实");
+            continue;
+          }
+          if (!text) {
+            r.error("load_wrong_type", value, "question " + provisional + ": the value of " + name + " is written as text (\"xueji\")",
+                    "问题 " + provisional + "：" + name + " 的值应写成文本（\"xueji\"）");
+            continue;
+          }
+          model::Value v;
+          std::string why;
+          if (!model::parse_value(text->get(), p.policy.facts[*fi].type, p.policy.enums, v, why)) {
+            std::string why_zh;
+            model::parse_value(text->get(), p.policy.facts[*fi].type, p.policy.enums, v, why_zh, source::Lang::zh);
+            r.error("load_bad_value", value, "question " + provisional + ": " + name + ": " + why,
+                    "问题 " + provisional + "：" + name + "：" + why_zh);
+            continue;
+          }
+          q.given.emplace_back(name, text->get());
+          cq.given.push_back(*fi);
+        }
       }
     }
     p.policy.questions.push_back(std::move(q));

@@ -44,6 +44,8 @@ struct CompiledRule {
 /// The compiled parts of a question.
 struct CompiledQuestion {
   std::vector<std::uint32_t> outputs;  ///< indices into CompiledPack::outputs, in the order written
+  std::vector<std::uint32_t> ask;      ///< Question::ask as indices into policy.facts
+  std::vector<std::uint32_t> given;    ///< the facts of Question::given, as indices into policy.facts
 };
 
 /// A pack ready to evaluate. Environment slots: [0, facts) facts, then parameters, then outputs,

@@ -190,6 +190,13 @@ struct Question {
   /// The names of the outputs that answer it, as written: at least one, each an output of the
   /// pack, none twice (the loader checks; CompiledPack::questions holds their indices).
   std::vector<std::string> outputs;
+  /// Facts to ask first, in this order, while they are not given (`ask = [...]`): a rule that
+  /// applies only once a fact is given (`when = "has(identity_change_date)"`) never waits for it,
+  /// so its outputs alone would never ask for it. Each a fact of the pack, none twice.
+  std::vector<std::string> ask = {};
+  /// Facts the question itself decides (`given = { lookup_target = "xueji" }`): fact name and
+  /// value text, read as a situation's value is (model::parse_value); the loader checks both.
+  std::vector<std::pair<std::string, std::string>> given = {};
   source::Span span;                 ///< the question's table
 };
 

@@ -181,6 +181,25 @@ std::string mask_resident_id(std::string_view text) {
   return out;
 }
 
+std::string mask_resident_ids_in(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] < '0' || text[i] > '9') {
+      out += text[i++];
+      continue;
+    }
+    std::size_t end = i;
+    while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
+    if (end - i >= 15 && end < text.size() && (text[end] == 'X' || text[end] == 'x')) ++end;
+    const auto run = text.substr(i, end - i);
+    out += run.size() >= 15 ? mask_resident_id(run) : std::string(run);
+    i = end;
+  }
+  return out;
+}
+
 bool resident_id_from_15(std::string_view first15, std::string& out) {
   if (first15.size() != 15 || !all_digits(first15)) return false;
   // GB 11643-1999: the 6-digit region, "19" and the two-digit year, month, day and the 3-digit

@@ -71,4 +71,10 @@ char resident_id_check_char(std::string_view first17);
 /// are masked entirely. Invalid UTF-8 bytes count as one character each.
 std::string mask_resident_id(std::string_view text);
 
+/// `text` with every run that may be an ID number masked by `mask_resident_id`: 15 or more ASCII
+/// digits in a row, with an X or x right after them, not counting digits already masked. For
+/// messages that quote text a person sent as a whole (a request's JSON, a date that is not one),
+/// where the ID number may be anywhere in it. Text without such a run is returned unchanged.
+std::string mask_resident_ids_in(std::string_view text);
+
 }  // namespace rules::model

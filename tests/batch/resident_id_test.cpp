@@ -331,3 +331,15 @@ TEST(ResidentId, NoMessageContainsTheWholeNumber) {
 
 }  // namespace
 }  // namespace rules::model
+
+// Found by tests/serve/request_property_test.cpp: an error quoting a request as a whole (a JSON
+// parser's "last read", an --as-of that is no date) showed an ID number whole.
+TEST(MaskResidentIdsIn, MasksEveryRunThatMayBeAnIdNumberAndNothingElse) {
+  using rules::model::mask_resident_ids_in;
+  EXPECT_EQ(mask_resident_ids_in("'110101199003070011' is not a date"), "'110101********0011' is not a date");
+  EXPECT_EQ(mask_resident_ids_in("last read: '\"11010119900307001X"), "last read: '\"110101********001X");
+  EXPECT_EQ(mask_resident_ids_in("a 110101900307001 b 2025-06-30 c 12345678901234"), "a 110101*****7001 b 2025-06-30 c 12345678901234");
+  EXPECT_EQ(mask_resident_ids_in("110101199003070011,110101199003070012"), "110101********0011,110101********0012");
+  EXPECT_EQ(mask_resident_ids_in("退役日期 2026年6月15日"), "退役日期 2026年6月15日");
+  EXPECT_EQ(mask_resident_ids_in(""), "");
+}

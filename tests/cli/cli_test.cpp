@@ -1436,6 +1436,14 @@ TEST(Regressions, DeepExpressionsFailCleanly) {
   EXPECT_TRUE(contains(r.err, "error[expr_syntax]")) << r.describe();
 }
 
+// Found by tests/serve/request_property_test.cpp: --as-of quoted an ID number pasted into it whole.
+TEST(Regressions, AnAsOfThatIsAnIdNumberIsNeverPrintedWhole) {
+  const auto r = run({"eval", "--as-of", "110101199003070011"});
+  EXPECT_EQ(r.code, 1) << r.describe();
+  EXPECT_TRUE(contains(r.err, "110101********0011")) << r.describe();
+  EXPECT_FALSE(contains(r.err, "110101199003070011")) << r.describe();
+}
+
 // ============================================================================================
 // policy batch
 // ============================================================================================

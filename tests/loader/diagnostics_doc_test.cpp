@@ -78,21 +78,23 @@ std::multimap<std::string, Row> doc_rows() {
   return out;
 }
 
-/// Every string literal of rules/ and cli/ that is a diagnostic or error code: snake_case with the
+/// Every string literal of rules/, cli/ and serve/ that is a diagnostic or error code: snake_case with the
 /// prefix of a code family. The few literals with such a prefix that are not codes are listed,
 /// each with why.
 std::map<std::string, std::string> source_codes() {
   static const std::vector<std::string> families = {
       "load_",  "params_", "expr_",  "situation_", "batch_", "date_",     "zone_",        "calendar_",
-      "dependency_", "unknown_", "arity_", "type_", "enum_", "integer_", "empty_", "no_version_", "window_"};
+      "dependency_", "unknown_", "arity_", "type_", "enum_", "integer_", "empty_", "no_version_", "window_",
+      "serve_", "ics_"};
   static const std::set<std::string> not_codes = {
       "date_convention",     // a field of [policy]
       "date_of",             // a function of the language
       "date_unknown_error",  // calendar::code_name of a value outside the enum: never raised
+      "ics_unknown_error",   // serve's ics code_name of a value outside the enum: never raised
   };
   static const std::regex literal_re(R"re("([a-z]+(?:_[a-z]+)+)")re");
   std::map<std::string, std::string> out;  // code -> first file using it
-  for (const char* dir : {"rules", "cli"}) {
+  for (const char* dir : {"rules", "cli", "serve"}) {
     for (const auto& e : fs::recursive_directory_iterator(kSource + "/" + dir)) {
       const auto ext = e.path().extension();
       if (!e.is_regular_file() || (ext != ".cpp" && ext != ".h")) continue;

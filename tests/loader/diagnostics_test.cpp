@@ -213,7 +213,7 @@ TEST(PackFolders, EveryPackCodeHasABadPack) {
       "expr_syntax",       "expr_bad_literal",     "date_invalid",       "date_out_of_range",
       "unknown_name",      "unknown_function",
       "arity_mismatch",    "type_mismatch",        "expr_bad_placeholder", "enum_unknown_value",
-      "dependency_cycle",  "load_unknown_output"};
+      "dependency_cycle",  "load_unknown_output", "load_unknown_fact"};
   std::set<std::string> declared;
   for (const auto& c : cases_in("bad")) {
     std::vector<Diagnostic> io;

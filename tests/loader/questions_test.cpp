@@ -37,6 +37,14 @@ TEST(Questions, LoadInTheOrderWrittenWithTheirOutputsResolved) {
   EXPECT_EQ(qs[1].id, "contact");
   EXPECT_EQ(qs[1].outputs, std::vector<std::string>{"office_contact"});
   EXPECT_EQ(qs[1].span.begin.line, 62u);
+  // ask and given: names as written, facts resolved to their indices; absent: empty.
+  EXPECT_TRUE(qs[0].ask.empty());
+  EXPECT_TRUE(qs[0].given.empty());
+  EXPECT_EQ(qs[1].ask, (std::vector<std::string>{"enlisted_as", "discharge_date"}));
+  EXPECT_EQ(pack.questions[1].ask, (std::vector<std::uint32_t>{*pack.find_fact("enlisted_as"), *pack.find_fact("discharge_date")}));
+  ASSERT_EQ(qs[1].given.size(), 1u);
+  EXPECT_EQ(qs[1].given[0], (std::pair<std::string, std::string>{"enlisted_as", "在校生"}));
+  EXPECT_EQ(pack.questions[1].given, std::vector<std::uint32_t>{*pack.find_fact("enlisted_as")});
 
   // The compiled indices name the same outputs, in the same order.
   for (std::size_t q = 0; q < qs.size(); ++q) {

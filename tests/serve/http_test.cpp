@@ -133,7 +133,8 @@ TEST(ServeApi, HealthVersionAndTheListsOfThePack) {
   auto outputs = c.Get("/v1/outputs");
   ASSERT_TRUE(outputs);
   bool deadline = false;
-  for (const auto& o : body_of(outputs)["outputs"]) deadline = deadline || (o["name"] == "reenroll_deadline" && o["form"] == "deadline");
+  const auto outs = body_of(outputs);
+  for (const auto& o : outs["outputs"]) deadline = deadline || (o["name"] == "reenroll_deadline" && o["form"] == "deadline");
   EXPECT_TRUE(deadline);
   auto openapi = c.Get("/v1/openapi.json");
   ASSERT_TRUE(openapi);
@@ -201,11 +202,42 @@ TEST(ServeApi, EvalAsksOnlyForTheFactsTheQuestionNeedsFirstOneFirst) {
   EXPECT_EQ(d["ask"][1]["fact"], "enlisted_as");
   EXPECT_EQ(d["ask"][1]["values"][0]["name"], "new_student");
   EXPECT_EQ(d["ask"][0]["for"][0], "reenroll_deadline");
-  // One answer given: only the other is asked.
-  r = s.post_json("/v1/eval", R"({"facts": {"discharge_date": "2026-06-15"}, "outputs": ["reenroll_deadline"]})");
+  // One answer given: the last day is decided; the guidance still asks the other.
+  r = s.post_json("/v1/eval", R"({"facts": {"discharge_date": "2026-06-15"}, "outputs": ["reenroll_deadline", "reenrolment_guidance"]})");
   ASSERT_TRUE(r);
   ASSERT_EQ(body_of(r)["ask"].size(), 1u);
   EXPECT_EQ(body_of(r)["ask"][0]["fact"], "enlisted_as");
+}
+
+TEST(ServeApi, QuestionsComeFromThePackAndLeadTheAsking) {
+  Running s;
+  auto r = s.client().Get("/v1/questions");
+  ASSERT_TRUE(r);
+  const auto q = body_of(r);
+  ASSERT_EQ(q["questions"].size(), engine().policy().questions.size());
+  ASSERT_EQ(q["questions"].size(), 11u);
+  EXPECT_EQ(q["questions"][6]["source"], "问题7");
+  EXPECT_NE(q["questions"][6]["label"].get<std::string>().find("学信网"), std::string::npos);
+  // 问题5: the question's outputs; the first fact asked is the discharge date.
+  r = s.post_json("/v1/eval", R"({"question": "enlistment", "facts": {}, "as_of": "2026-12-07"})");
+  ASSERT_TRUE(r);
+  auto d = body_of(r);
+  EXPECT_EQ(d["answers"].size(), q["questions"][4]["outputs"].size());
+  EXPECT_EQ(d["ask"][0]["fact"], "discharge_date");
+  EXPECT_EQ(d["ask"][0]["help"], engine().policy().facts[0].help);
+  // 问题4: its rules apply only once a change is named, so the question asks for it first.
+  r = s.post_json("/v1/eval", R"({"question": "identity_change_in_school", "facts": {}})");
+  d = body_of(r);
+  ASSERT_FALSE(d["ask"].empty());
+  EXPECT_EQ(d["ask"][0]["fact"], "identity_change_kind");
+  // 问题2 is about the 学籍: that is never asked.
+  r = s.post_json("/v1/eval", R"({"question": "xueji_not_found", "facts": {}})");
+  d = body_of(r);
+  for (const auto& a : d["ask"]) EXPECT_NE(a["fact"], "lookup_target");
+  r = s.post_json("/v1/eval", R"({"question": "no_such_question"})");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(body_of(r)["error"]["code"], "serve_unknown_question");
+  EXPECT_EQ(body_of(r)["error"]["field"], "question");
 }
 
 TEST(ServeApi, EvalExplainsInTheRequestsLanguageWithTheArticle) {
@@ -221,7 +253,8 @@ TEST(ServeApi, EvalExplainsInTheRequestsLanguageWithTheArticle) {
   r = s.post_json("/v1/eval", R"({"facts": {"discharge_date": "2026-06-15", "enlisted_as": "enrolled_student"},
                                   "outputs": ["retention_until"], "explain": true, "lang": "en"})");
   all.clear();
-  for (const auto& line : body_of(r)["steps"][0]["lines"]) all += line.get<std::string>() + "\n";
+  const auto en = body_of(r);  // kept: a range-for over a temporary's member would dangle
+  for (const auto& line : en["steps"][0]["lines"]) all += line.get<std::string>() + "\n";
   EXPECT_NE(all.find("Civil Code Art. 202"), std::string::npos) << all;
 }
 
@@ -239,7 +272,7 @@ TEST(ServeApi, EvalRefusesBadRequestsWithCodesAndFields) {
       {R"({"facts": {"discharge_date": 7e595}})", "serve_bad_json", ""},  // beyond a double: no exception escapes
       {R"({"facts": {"a=b": "1"}})", "situation_unknown_fact", "facts.a=b"},
       {R"({"facts": "x"})", "serve_bad_request", "facts"},
-      {R"({"as_of": "2026-02-30"})", "date_out_of_range", "as_of"},
+      {R"({"as_of": "2026-02-30"})", "date_invalid", "as_of"},
       {R"({"as_of": 20261207})", "serve_bad_request", "as_of"},
       {R"({"outputs": ["nope"]})", "eval_unknown_output", "outputs[0]"},
       {R"({"outputs": "reenroll_deadline"})", "serve_bad_request", "outputs"},
@@ -469,6 +502,7 @@ TEST(ServeSafety, AnOversizedBodyIsRefusedFromItsLengthBeforeItIsSent) {
 TEST(ServeSafety, ASlowClientIsCutOffAndOthersAreServedMeanwhile) {
   policy_serve::ServeOptions o;
   o.read_timeout = 1s;
+  o.keep_alive_timeout = 1s;
   Running s(o);
   Raw slow(s.port);
   slow.send("POST /v1/eval HTTP/1.1\r\nHost: 127.0.0.1\r\n");  // and then nothing
