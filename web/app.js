@@ -151,7 +151,9 @@
   }
 
   function evalRequest(extra) {
-    const body = { facts: Object.assign({}, state.facts), outputs: outputsOf(state.question) };
+    // "question": the server adds the facts the question decides itself (问题8: the 学历) and asks
+    // the question's own facts first.
+    const body = { question: state.question.id, facts: Object.assign({}, state.facts), outputs: outputsOf(state.question) };
     if (state.asOf) body.as_of = state.asOf;
     return Object.assign(body, extra || {});
   }
@@ -251,11 +253,21 @@
     }
   }
 
-  /** The fact to ask next: the first of "ask" not answered yet, while an answer is unknown. */
+  /**
+   * The fact to ask next: first the question's own facts (its "ask": what the answers are about,
+   * such as what changed, without which they do not apply), then, while an answer is unknown, the
+   * first of the response's "ask" not answered yet ("不清楚" counts as answered).
+   */
   function nextAsk(res) {
+    const given = (name) => Object.prototype.hasOwnProperty.call(state.facts, name);
+    const asks = (res.ask || []).filter((a) => !given(a.fact));
+    for (const name of state.question.ask || []) {
+      const a = asks.find((x) => x.fact === name);
+      if (a) return a;
+    }
     const outs = state.question.outputs;
     if (!res.answers.some((a) => outs.includes(a.output) && a.state === 'unknown')) return null;
-    return (res.ask || []).find((a) => !Object.prototype.hasOwnProperty.call(state.facts, a.fact)) || null;
+    return asks[0] || null;
   }
 
   function render() {
@@ -278,7 +290,9 @@
     const title = el('h2', { id: 'ask-title', tabindex: '-1' });
     const parts = [title];
     if (ask.help) parts.push(el('p', { id: 'ask-help', class: 'help', text: ask.help }));
-    if (ask.expected) parts.push(el('p', { id: 'ask-expected', class: 'expected', text: `填写：${ask.expected}` }));
+    const choice = ask.type === 'bool' || (ask.type === 'enum' && Array.isArray(ask.values));
+    // What to type: for a typed answer only (the buttons say it for a choice).
+    if (ask.expected && !choice) parts.push(el('p', { id: 'ask-expected', class: 'expected', text: `填写：${ask.expected}` }));
 
     const submitText = (value) => answer(ask, value);
     let input = null;
@@ -320,6 +334,8 @@
 
     const actions = el('div', { class: 'actions' });
     if (input) actions.append(el('button', { type: 'submit', class: 'primary', text: state.editing ? '确定' : '下一步' }));
+    // Not known: recorded as unknown (null), so the next fact is asked; the answer says what stays open.
+    actions.append(el('button', { type: 'button', class: 'secondary', id: 'ask-skip', text: '不清楚，跳过', onclick: () => submitText(null) }));
     actions.append(el('button', {
       type: 'button', class: 'secondary', text: state.editing ? '取消修改' : '上一步', onclick: back,
     }));
@@ -420,6 +436,13 @@
     return '今天截止';
   }
 
+  /** An unknown answer: the facts it still waits for, by their labels. */
+  function missingText(res, a) {
+    const names = (res.unknown && res.unknown[a.output]) || [];
+    const labels = names.map((n) => ((res.ask || []).find((x) => x.fact === n) || state.meta[n] || { label: n }).label);
+    return labels.length ? `信息不足，还需要：${labels.join('、')}` : '信息不足，暂时无法确定。';
+  }
+
   /** The office and phone: shown once, as its own line, not among the answers. */
   function isOffice(a) { return a.output === 'office_contact'; }
 
@@ -474,7 +497,7 @@
       } else if (a.state === 'error') {
         li.append(el('p', { class: 'answer-error', text: a.text || a.message_zh || a.message || (res.errors && res.errors[a.output]) || '计算出错' }));
       } else {
-        li.append(el('p', { class: 'answer-unknown', text: '信息不足，暂时无法确定。' }));
+        li.append(el('p', { class: 'answer-unknown', text: missingText(res, a) }));
       }
       // One line under the value: days left, the citations, 加入日历.
       const foot = el('div', { class: 'answer-foot' });
@@ -576,7 +599,7 @@
     const answers = view.answers.map((a) => el('tr', {},
       el('th', { scope: 'row', text: a.label }),
       el('td', {},
-        a.state === 'decided' ? a.text : a.state === 'error' ? (a.text || '计算出错') : '信息不足，暂时无法确定',
+        a.state === 'decided' ? a.text : a.state === 'error' ? (a.text || '计算出错') : missingText(res, a),
         typeof a.days_left === 'number' && a.state === 'decided' ? `（${daysText(a.days_left)}）` : '',
         view.refs(a).length ? ` 依据${view.refs(a).join('')}` : '')));
     const office = view.office;

@@ -31,9 +31,11 @@ async function findQuestions() {
     || questions.find((q) => label.test(q.label));
   const veteran = by('reenroll_deadline', /退役/);
   const degree = by('degree_visible_from', /学历.*查/);
+  const change = questions.find((q) => (q.ask || []).includes('identity_change_kind'));
   assert.ok(veteran, `a question about re-enrolment after discharge among ${questions.map((q) => q.label)}`);
   assert.ok(degree, `a question about the 学历 on 学信网 among ${questions.map((q) => q.label)}`);
-  return { veteran, degree };
+  assert.ok(change, 'a question that asks what changed first (identity_change_kind)');
+  return { veteran, degree, change };
 }
 
 /** Parses an .ics text with python3-icalendar; returns its events' DTSTART and SUMMARY. */
@@ -65,7 +67,7 @@ async function answer(page, label, value) {
 async function main() {
   const problems = []; // console errors (CSP violations among them), page errors, foreign requests
   const failures = []; // responses with an error status: only the wrong date's 400 is expected
-  const { veteran, degree } = await findQuestions();
+  const { veteran, degree, change } = await findQuestions();
 
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -190,6 +192,21 @@ async function main() {
     await page.click('#ask-form button[type="submit"]');
     await page.locator('#view-answer').waitFor();
     assert.match(await page.innerText('#answer-body'), /2025年6月30日/);
+
+    // ---- A question whose answers apply only once its own fact is given; 不清楚 moves on ----
+    log('问题4: what changed is asked first; 不清楚，跳过 leaves the rest open and says what is missing');
+    await page.click('#other-button');
+    await page.click(`button[data-question="${change.id}"]`);
+    await answer(page, '变更的身份信息', '姓名');
+    for (let i = 0; i < 6 && await page.locator('#view-answer').isHidden(); i++) {
+      const title = await page.innerText('#ask-title');
+      await page.click('#ask-skip');
+      await page.waitForFunction((t) => !document.getElementById('view-answer').hidden
+        || (document.getElementById('ask-title') || {}).textContent !== t, title);
+    }
+    await page.locator('#view-answer').waitFor();
+    assert.match(await page.innerText('#answer-given-list'), /变更的身份信息：\s*姓名[\s\S]*不清楚/);
+    assert.match(await page.innerText('#answer-body'), /信息不足，还需要：/);
 
     // ---- A registrar's roster ----
     log('名单批量核对: upload a roster, read the summary, download the result');
