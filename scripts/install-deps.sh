@@ -19,8 +19,14 @@ packages=(
   libbenchmark-dev            # bench/
   time bc                     # bench/batch-bench.sh: peak memory, rates
   wrk                         # bench/serve-bench.sh: HTTP load generator
-  python3-icalendar           # tests/serve/ics_roundtrip.py: .ics read back by an independent parser
+  python3-icalendar           # tests/serve/ics_roundtrip.py, tests/web: .ics read back by an independent parser
+  chromium                    # tests/web: the page of policy serve in a real (headless) browser
+  fonts-wqy-microhei          # tests/web: a CJK font, so the page's Chinese renders
 )
+# tests/web drives Chromium with playwright-core from npm: Node.js and npm, from Debian only where
+# the machine has none (a Node.js installed another way, with its own npm, is kept as it is).
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
