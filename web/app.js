@@ -30,13 +30,6 @@
 
   const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-  /** 2026-12-07 -> 2026年12月7日 (the evaluation date the server echoes). */
-  function dateText(iso) {
-    if (!ISO_DATE.test(iso || '')) return iso || '';
-    const [y, m, d] = iso.split('-').map(Number);
-    return `${y}年${m}月${d}日`;
-  }
-
   /** 110101199003078515 -> 110***********8515: an ID number is never shown whole. */
   function maskId(text) {
     const s = String(text);
@@ -100,12 +93,25 @@
     }
   }
 
+  /** The API's bearer token, when the server asks for one (policy serve --token-file): asked once,
+   *  kept in memory only. */
+  let token = '';
+
   async function request(path, init) {
     let r;
+    const options = Object.assign({ cache: 'no-store', credentials: 'same-origin' }, init);
+    if (token) options.headers = Object.assign({}, init.headers || {}, { Authorization: `Bearer ${token}` });
     try {
-      r = await fetch(path, Object.assign({ cache: 'no-store', credentials: 'same-origin' }, init));
+      r = await fetch(path, options);
     } catch (e) {
       throw new ApiError(0, { error: { message_zh: '无法连接服务器，请检查网络后重试。' } });
+    }
+    if (r.status === 401) {
+      const given = window.prompt('此服务需要访问令牌（由学校信息中心提供），请输入：');
+      if (given && given.trim()) {
+        token = given.trim();
+        return request(path, init);
+      }
     }
     if (!r.ok) {
       let body = null;
@@ -515,7 +521,7 @@
       if (a.calendar) li.append(msg);
       return li;
     });
-    const parts = [el('p', { class: 'as-of', text: `评估日期：${dateText(res.as_of)}` })];
+    const parts = [el('p', { class: 'as-of', text: `评估日期：${res.as_of_text || res.as_of}` })];
     if (items.length) parts.push(el('ul', { class: 'answers' }, items));
     else parts.push(el('p', { text: '按你填写的情况，这个问题没有适用的答复，请联系学校学籍学历管理部门。' }));
     if (view.office) {
@@ -614,7 +620,7 @@
       view.citations.length ? el('ol', {}, citationItems(view, false)) : null,
       office ? el('p', { class: 'notice-office' }, el('strong', { text: `${office.label}：` }), office.text) : null,
       el('p', { class: 'notice-meta' },
-        `评估日期：${dateText(res.as_of)}`,
+        `评估日期：${res.as_of_text || res.as_of}`,
         res.decision_id ? `　编号：${res.decision_id}` : '',
         res.policy ? `　政策包：${res.policy.id} ${res.policy.version}` : ''),
       el('p', { class: 'notice-foot', text: '本告知单依据国家规定和学校的学籍学历管理规定自动生成，仅供参考，以学校学籍学历管理部门的答复为准。' }));

@@ -489,6 +489,7 @@ std::string AnswerRenderer::render(const RenderContext& ctx, const model::Outcom
   }
   doc += "]";
   if (!opt.decision_id.empty()) doc += ",\"decision_id\":" + dumped(opt.decision_id);
+  doc += ",\"as_of_text\":" + dumped(date_text(ctx, out.as_of) + (ctx.lang == Lang::zh ? "（" + zone_text(ctx) + "）" : " (" + std::string(ctx.zone.name()) + ")"));
 
   CitationList citations;
   // The facts still needed, each once, in the order to ask for them (as the text report's list),

@@ -94,7 +94,8 @@ struct AnswerOptions {
 /// "ask": the facts these outputs still wait for, each once, the one to ask first first, as
 ///   {"fact", "label", "type", "help", "expected", "values"? [{"name", "label"}], "for": [outputs]},
 ///   opt.ask_first's facts first;
-/// "steps" (opt.steps): [{"rule", "title", "lines"}] per rule of the outputs; "decision_id".
+/// "steps" (opt.steps): [{"rule", "title", "lines"}] per rule of the outputs; "decision_id";
+/// "as_of_text": the evaluation date for people (2026年12月7日（北京时间）).
 /// One line of JSON.
 std::string render_answers_json(const RenderContext& ctx, const model::Outcome& out, const std::vector<std::uint32_t>& outputs,
                                 const AnswerOptions& opt);
