@@ -498,21 +498,25 @@ Reply Api::batch(std::string_view body, const std::multimap<std::string, std::st
       for (std::string item; std::getline(ss, item, ',');) {
         if (item.find_first_not_of(" \t") != std::string::npos) options.outputs.push_back(item);
       }
+    } else if (key == "encoding" && (value == "auto" || value == "utf-8" || value == "gb18030" || value == "gbk")) {
+      options.encoding = value == "utf-8" ? rules::batch::Encoding::utf8
+                         : value == "auto" ? rules::batch::Encoding::automatic
+                                           : rules::batch::Encoding::gb18030;
     } else if (key == "names" && (value == "1" || value == "true" || value == "0" || value == "false")) {
       options.names = value == "1" || value == "true";
     } else if (key == "header_row" && !value.empty() && value.size() < 7 && value.find_first_not_of("0123456789") == std::string::npos) {
       options.header_row = std::stoul(value);
-    } else if (key == "format" || key == "names" || key == "header_row") {
+    } else if (key == "format" || key == "names" || key == "header_row" || key == "encoding") {
       problems.push_back({"serve_bad_request",
                           "query " + key + "='" + rules::source::escape_controls(value) + "' is not one of the values it takes" +
-                              (key == "format" ? " (csv, jsonl)" : key == "names" ? " (1, 0)" : " (a row number)"),
+                              (key == "format" ? " (csv, jsonl)" : key == "names" ? " (1, 0)" : key == "encoding" ? " (auto, utf-8, gb18030)" : " (a row number)"),
                           "查询参数 " + key + "=“" + rules::source::escape_controls(value) + "”不是可用的值" +
-                              (key == "format" ? "（csv、jsonl）" : key == "names" ? "（1、0）" : "（行号）"),
+                              (key == "format" ? "（csv、jsonl）" : key == "names" ? "（1、0）" : key == "encoding" ? "（auto、utf-8、gb18030）" : "（行号）"),
                           key});
     } else {
       problems.push_back({"serve_unknown_field",
-                          "query parameter '" + rules::source::escape_controls(key) + "' is not known (as_of, format, outputs, names, header_row, lang)",
-                          "查询参数“" + rules::source::escape_controls(key) + "”不可用（可用：as_of、format、outputs、names、header_row、lang）",
+                          "query parameter '" + rules::source::escape_controls(key) + "' is not known (as_of, format, outputs, names, header_row, encoding, lang)",
+                          "查询参数“" + rules::source::escape_controls(key) + "”不可用（可用：as_of、format、outputs、names、header_row、encoding、lang）",
                           key});
     }
   }

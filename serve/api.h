@@ -91,7 +91,8 @@ class Api {
   Reply calc(std::string_view body) const;
 
   /// POST /v1/batch: the roster's bytes (CSV, UTF-8 or GBK) with the query's options (as_of,
-  /// format csv|jsonl, outputs, names, header_row, lang). 200 with the result file (CSV for
+  /// format csv|jsonl, outputs, names, header_row, encoding auto|utf-8|gb18030, lang), as
+  /// `policy batch`'s options of the same names. 200 with the result file (CSV for
   /// people, or JSON Lines) as an attachment and the summary in X-Policy-Summary
   /// (percent-encoded JSON {"rows", "ok", "unknown", "error", "lines": [...]}, the lines of
   /// batch::summary_text); 400 with the diagnostics when the roster cannot be used.

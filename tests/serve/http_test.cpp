@@ -371,6 +371,16 @@ TEST(ServeApi, BatchReturnsTheResultFileAndItsSummary) {
   r = s.client().Post("/v1/batch?format=jsonl&as_of=2026-12-07", roster, "text/csv");
   ASSERT_TRUE(r);
   EXPECT_EQ(json::parse(r->body.substr(0, r->body.find('\n')))["values"]["reenroll_deadline"], "2027-09-30");
+  // GBK, as Excel saves a CSV on a Chinese Windows: detected, or named with encoding=.
+  const std::string gbk = "\xD1\xA7\xBA\xC5,\xCD\xCB\xD2\xDB\xC8\xD5\xC6\xDA\n1,2026-06-15\n";  // 学号,退役日期
+  for (const char* q : {"/v1/batch?as_of=2026-12-07", "/v1/batch?as_of=2026-12-07&encoding=gb18030"}) {
+    r = s.client().Post(q, gbk, "text/csv");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << q << r->body;
+    EXPECT_NE(r->body.find("学号,退役日期"), std::string::npos) << q;
+  }
+  r = s.client().Post("/v1/batch?encoding=latin1", roster, "text/csv");
+  EXPECT_EQ(body_of(r)["error"]["field"], "encoding");
   r = s.client().Post("/v1/batch?as_of=tomorrow", roster, "text/csv");
   EXPECT_EQ(r->status, 400);
   EXPECT_EQ(body_of(r)["error"]["field"], "as_of");
