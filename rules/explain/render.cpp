@@ -121,6 +121,25 @@ std::string instant_text(const RenderContext& ctx, const calendar::Instant& i) {
 }
 
 
+/// The facts still needed, each once, in the order they were first asked for, each with what it
+/// would answer (rules in the text report, outputs on the page), each of those once.
+struct NeededFacts {
+  std::vector<std::uint32_t> facts;
+  std::vector<std::vector<std::size_t>> by;  ///< per fact: what it would answer
+  /// Adds `fact` (when the pack has it) as needed by `what`.
+  void add(std::uint32_t fact, std::size_t what, std::size_t fact_count) {
+    if (fact >= fact_count) return;
+    auto it = std::find(facts.begin(), facts.end(), fact);
+    if (it == facts.end()) {
+      facts.push_back(fact);
+      by.emplace_back();
+      it = facts.end() - 1;
+    }
+    auto& list = by[static_cast<std::size_t>(it - facts.begin())];
+    if (std::find(list.begin(), list.end(), what) == list.end()) list.push_back(what);
+  }
+};
+
 /// The citations of one text report, each once, numbered in the order they first appear: rules
 /// refer to them by number and the report lists them at the end. Citations with equal document,
 /// article and summary are one; when such copies carry different notes, all are kept, so that a
@@ -494,14 +513,11 @@ std::string AnswerRenderer::render(const RenderContext& ctx, const model::Outcom
   CitationList citations;
   // The facts still needed, each once, in the order to ask for them (as the text report's list),
   // after the question's own first facts while they are not given.
-  std::vector<std::uint32_t> needed;
-  std::vector<std::vector<std::uint32_t>> needed_for;
+  NeededFacts needed;  // by: the outputs each would answer
   for (const auto f : opt.ask_first) {
-    if (f >= p.facts.size() || out.env[f].known() || std::find(needed.begin(), needed.end(), f) != needed.end()) continue;
-    needed.push_back(f);
-    needed_for.emplace_back();
+    if (f >= p.facts.size() || out.env[f].known()) continue;
     for (const auto i : shown) {
-      if (i < out.output_count && !out.output(i).known()) needed_for.back().push_back(i);
+      if (i < out.output_count && !out.output(i).known()) needed.add(f, i, p.facts.size());
     }
   }
   doc += ",\"answers\":[";
@@ -547,23 +563,13 @@ std::string AnswerRenderer::render(const RenderContext& ctx, const model::Outcom
       if (first == model::kNoFact) first = model::first_to_ask(ro.applies);
     }
     if (!missing.any()) continue;
-    for (const auto f : model::ordered_missing(missing, first)) {
-      if (f >= p.facts.size()) continue;
-      auto it = std::find(needed.begin(), needed.end(), f);
-      if (it == needed.end()) {
-        needed.push_back(f);
-        needed_for.emplace_back();
-        it = needed.end() - 1;
-      }
-      auto& fors = needed_for[static_cast<std::size_t>(it - needed.begin())];
-      if (std::find(fors.begin(), fors.end(), i) == fors.end()) fors.push_back(i);
-    }
+    for (const auto f : model::ordered_missing(missing, first)) needed.add(f, i, p.facts.size());
   }
   doc += "],\"citations\":" + citations.text_json(*this) + ",\"ask\":[";
-  for (std::size_t k = 0; k < needed.size(); ++k) {
-    Json a = fact_json(p, p.facts[needed[k]], ctx.lang);
+  for (std::size_t k = 0; k < needed.facts.size(); ++k) {
+    Json a = fact_json(p, p.facts[needed.facts[k]], ctx.lang);
     Json fors = Json::array();
-    for (const auto i : needed_for[k]) fors.push_back(p.rules[out.output_sources[i].rule].outputs[out.output_sources[i].rule_output].name);
+    for (const auto i : needed.by[k]) fors.push_back(p.rules[out.output_sources[i].rule].outputs[out.output_sources[i].rule_output].name);
     a["for"] = std::move(fors);
     doc += (k ? "," : "") + dumped(a);
   }
@@ -624,20 +630,9 @@ std::string render_text(const RenderContext& ctx, const model::Outcome& out, con
           : "as of " + calendar::format_date(out.as_of) + " (" + std::string(ctx.zone.name()) + ")\n";
   // The facts still needed, each once, in the order to ask for them: each waiting output's fact
   // to ask first leads its own list (model::ordered_missing); with the rules each would answer.
-  std::vector<std::uint32_t> needed;
-  std::vector<std::vector<std::size_t>> needed_by;  // per needed fact: rules it would answer
+  NeededFacts needed;  // by: the rules each would answer
   const auto need = [&](const std::vector<std::uint32_t>& facts, std::size_t rule) {
-    for (const auto f : facts) {
-      if (f >= p.facts.size()) continue;
-      auto it = std::find(needed.begin(), needed.end(), f);
-      if (it == needed.end()) {
-        needed.push_back(f);
-        needed_by.emplace_back();
-        it = needed.end() - 1;
-      }
-      auto& rules = needed_by[static_cast<std::size_t>(it - needed.begin())];
-      if (std::find(rules.begin(), rules.end(), rule) == rules.end()) rules.push_back(rule);
-    }
+    for (const auto f : facts) needed.add(f, rule, p.facts.size());
   };
   std::string not_applying;
   std::vector<std::size_t> not_asked;  // rules waiting only for facts of questions not asked
@@ -730,13 +725,13 @@ std::string render_text(const RenderContext& ctx, const model::Outcome& out, con
     }
   }
   s += citations.text(ctx.lang);
-  if (!needed.empty()) {
+  if (!needed.facts.empty()) {
     s += zh ? "\n还需要的信息（补充后可得到更多答案）：\n" : "\nStill needed (give these for more answers):\n";
-    for (std::size_t k = 0; k < needed.size(); ++k) {
-      const auto& fact = p.facts[needed[k]];
+    for (std::size_t k = 0; k < needed.facts.size(); ++k) {
+      const auto& fact = p.facts[needed.facts[k]];
       s += "  · " + fact.label + (zh ? "：" : " (" + fact.name + "): ") + model::expected_form(fact.type, p.enums, ctx.lang);
       constexpr std::size_t kTitles = 3;
-      const auto& rules = needed_by[k];
+      const auto& rules = needed.by[k];
       s += zh ? "（用于：" : " (for: ";
       for (std::size_t j = 0; j < rules.size() && j < kTitles; ++j) s += (j ? pick(ctx.lang, "、", "; ") : "") + p.rules[rules[j]].title;
       if (rules.size() > kTitles) s += zh ? "等" + std::to_string(rules.size()) + "项" : " and " + std::to_string(rules.size() - kTitles) + " more";
