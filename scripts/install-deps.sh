@@ -20,6 +20,8 @@ packages=(
   time bc                     # bench/batch-bench.sh: peak memory, rates
   wrk                         # bench/serve-bench.sh: HTTP load generator
   python3-icalendar           # tests/serve/ics_roundtrip.py: .ics read back by an independent parser
+  openapi-specification       # tests/serve/openapi_validate.py: the OpenAPI 3.0 JSON Schema
+  python3-jsonschema          # ... which validates serve/openapi.json and the server's answers
 )
 
 missing=()
