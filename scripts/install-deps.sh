@@ -22,6 +22,8 @@ packages=(
   python3-icalendar           # tests/serve/ics_roundtrip.py, tests/web: .ics read back by an independent parser
   chromium                    # tests/web: the page of policy serve in a real (headless) browser
   fonts-wqy-microhei          # tests/web: a CJK font, so the page's Chinese renders
+  openapi-specification       # tests/serve/openapi_validate.py: the OpenAPI 3.0 JSON Schema
+  python3-jsonschema          # ... which validates serve/openapi.json and the server's answers
 )
 # tests/web drives Chromium with playwright-core from npm: Node.js and npm, from Debian only where
 # the machine has none (a Node.js installed another way, with its own npm, is kept as it is).
