@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -118,6 +119,10 @@ void add_serve(CLI::App& app, Action& action) {
       if (!engine) return kExitInputError;
       // SIGINT and SIGTERM go to one thread, which stops the server; every other thread (the
       // server's workers are started later and inherit the mask) never sees them.
+      // A shell starts a background job with SIGINT ignored, and an ignored signal is dropped before
+      // sigwait could take it: both are reset, so that `kill -INT` stops the server as Ctrl+C does.
+      std::signal(SIGINT, SIG_DFL);
+      std::signal(SIGTERM, SIG_DFL);
       sigset_t stop_signals;
       sigemptyset(&stop_signals);
       sigaddset(&stop_signals, SIGINT);

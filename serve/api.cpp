@@ -472,7 +472,7 @@ Reply Api::calc(std::string_view body) const {
   return json_reply(std::move(doc));
 }
 
-Reply Api::batch(std::string_view body, const std::multimap<std::string, std::string>& query) const {
+Reply Api::batch(std::string_view body, const std::multimap<std::string, std::string>& query, bool as_json) const {
   Lang lang = engine_.policy().header.lang;
   std::vector<Problem> problems;
   rules::batch::BatchOptions options;
@@ -544,14 +544,23 @@ Reply Api::batch(std::string_view body, const std::multimap<std::string, std::st
   Json lines = Json::array();
   std::istringstream text(rules::batch::summary_text(summary, engine_, lang, secs));
   for (std::string line; std::getline(text, line);) lines.push_back(line);
-  const Json head{{"rows", summary.rows}, {"ok", summary.ok}, {"unknown", summary.unknown}, {"error", summary.error},
-                  {"as_of", rules::calendar::format_date(summary.as_of)}, {"lines", std::move(lines)}};
+  Json head{{"rows", summary.rows}, {"ok", summary.ok}, {"unknown", summary.unknown}, {"error", summary.error},
+            {"as_of", rules::calendar::format_date(summary.as_of)}};
   Reply r;
   const bool jsonl = options.format == rules::batch::OutputFormat::jsonl;
-  r.content_type = jsonl ? "application/x-ndjson; charset=utf-8" : "text/csv; charset=utf-8";
-  r.body = result.str();
-  r.headers.emplace_back("Content-Disposition", jsonl ? "attachment; filename=\"result.jsonl\"" : "attachment; filename=\"result.csv\"");
+  const std::string type = jsonl ? "application/x-ndjson; charset=utf-8" : "text/csv; charset=utf-8";
+  const std::string name = jsonl ? "result.jsonl" : "result.csv";
+  // The counts in a header small enough for any proxy; the lines (near-miss headers, outputs
+  // left out, first errors) only in the JSON form, where they cannot outgrow a header buffer.
   r.headers.emplace_back("X-Policy-Summary", percent_encode(dump(head)));
+  if (as_json) {
+    head["lines"] = std::move(lines);
+    r.body = dump(Json{{"summary", std::move(head)}, {"file", {{"name", name}, {"content_type", type}, {"content", result.str()}}}});
+    return r;
+  }
+  r.content_type = type;
+  r.body = result.str();
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + name + "\"");
   return r;
 }
 

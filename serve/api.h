@@ -92,11 +92,13 @@ class Api {
 
   /// POST /v1/batch: the roster's bytes (CSV, UTF-8 or GBK) with the query's options (as_of,
   /// format csv|jsonl, outputs, names, header_row, encoding auto|utf-8|gb18030, lang), as
-  /// `policy batch`'s options of the same names. 200 with the result file (CSV for
-  /// people, or JSON Lines) as an attachment and the summary in X-Policy-Summary
-  /// (percent-encoded JSON {"rows", "ok", "unknown", "error", "lines": [...]}, the lines of
-  /// batch::summary_text); 400 with the diagnostics when the roster cannot be used.
-  Reply batch(std::string_view body, const std::multimap<std::string, std::string>& query) const;
+  /// `policy batch`'s options of the same names. 200 with the result file (CSV for people, or
+  /// JSON Lines) as an attachment and the counts in X-Policy-Summary (percent-encoded JSON
+  /// {"rows", "ok", "unknown", "error", "as_of"}); with `as_json` (the request accepts
+  /// application/json: the page), one JSON document {"summary": the counts and "lines" (those of
+  /// batch::summary_text), "file": {"name", "content_type", "content"}} instead, so that the lines
+  /// never outgrow a proxy's header buffer. 400 with the diagnostics when the roster cannot be used.
+  Reply batch(std::string_view body, const std::multimap<std::string, std::string>& query, bool as_json = false) const;
 
   /// The language a request asks for ("zh", "en"; anything else: the pack's).
   rules::source::Lang lang_of(std::string_view text) const;

@@ -197,6 +197,7 @@ struct Server::Impl {
   std::vector<std::string> hosts;  ///< accepted Host names, lower case
   std::mutex log_mutex;
   int port = 0;  ///< the bound port
+  std::atomic<bool> entered{false}, finished{false}, stop_requested{false};  ///< run() and stop()
 
   Impl(const rules::engine::Engine& e, const Api& a, ServeOptions o) : engine(e), api(a), options(std::move(o)) {}
 
@@ -430,7 +431,9 @@ Server::Server(const rules::engine::Engine& engine, const Api& api, ServeOptions
   http.Post("/v1/calc", [&s](const httplib::Request& req, httplib::Response& res) { Impl::send(res, s.api.calc(req.body)); });
   http.Post("/v1/batch", [&s](const httplib::Request& req, httplib::Response& res) {
     const std::multimap<std::string, std::string> query(req.params.begin(), req.params.end());
-    Impl::send(res, s.api.batch(req.body, query));
+    // The page asks for JSON (the file and the summary's lines together); programs get the file.
+    const bool as_json = media_type(req.get_header_value("Accept")) == "application/json";
+    Impl::send(res, s.api.batch(req.body, query, as_json));
   });
 }
 
@@ -452,8 +455,21 @@ bool Server::bind() {
   return false;
 }
 
-bool Server::run() { return impl_->http.listen_after_bind(); }
+bool Server::run() {
+  impl_->entered = true;
+  if (impl_->stop_requested) return true;
+  const bool ok = impl_->http.listen_after_bind();
+  impl_->finished = true;
+  return ok;
+}
 
-void Server::stop() { impl_->http.stop(); }
+void Server::stop() {
+  auto& s = *impl_;
+  s.stop_requested = true;
+  // httplib's stop() does nothing before the server listens: when run() has been entered but is
+  // not listening yet (a signal right after start), wait until it listens, then stop it.
+  while (s.entered && !s.finished && !s.http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  s.http.stop();
+}
 
 }  // namespace policy_serve

@@ -648,21 +648,25 @@
     button.disabled = true;
     out.replaceChildren(el('p', { text: `正在核对 ${file.name} …` }));
     try {
+      // JSON: the result file and the summary's lines in one answer (the lines would outgrow a
+      // proxy's header buffer).
       const r = await request(`/v1/batch${q.toString() ? `?${q}` : ''}`, {
-        method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: file,
+        method: 'POST', headers: { 'Content-Type': 'text/csv', Accept: 'application/json' }, body: file,
       });
-      const blob = await r.blob();
-      const name = dispositionName(r.headers.get('Content-Disposition')) || 'result.csv';
-      let summary = null;
-      try { summary = JSON.parse(decodeURIComponent(r.headers.get('X-Policy-Summary') || '')); } catch (e) { summary = null; }
+      const answer = await r.json();
+      const blob = new Blob([answer.file.content], { type: answer.file.content_type });
+      const name = answer.file.name || 'result.csv';
+      const summary = answer.summary || null;
       if (rosterUrl) URL.revokeObjectURL(rosterUrl);
       rosterUrl = URL.createObjectURL(blob);
       const parts = [el('h3', { text: '核对完成' })];
       if (summary) {
         parts.push(el('p', { class: 'summary', text:
           `共 ${summary.rows} 行：正常 ${summary.ok} 行，待补充 ${summary.unknown} 行，错误 ${summary.error} 行。` }));
-        if (Array.isArray(summary.notes) && summary.notes.length) {
-          parts.push(el('ul', { class: 'notes' }, summary.notes.map((n) => el('li', { text: n }))));
+        // The first line is the counts, said above; the rest: columns read, notes, first errors.
+        const lines = Array.isArray(summary.lines) ? summary.lines.slice(1) : [];
+        if (lines.length) {
+          parts.push(el('ul', { class: 'notes' }, lines.map((n) => el('li', { text: n.trim() }))));
         }
       }
       parts.push(el('a', { class: 'button primary', id: 'roster-download', href: rosterUrl, download: name, text: `下载结果文件（${name}）` }));

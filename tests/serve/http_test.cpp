@@ -367,7 +367,18 @@ TEST(ServeApi, BatchReturnsTheResultFileAndItsSummary) {
   EXPECT_EQ(summary["ok"], 1);
   EXPECT_EQ(summary["error"], 1);
   EXPECT_EQ(summary["as_of"], "2026-12-07");
-  EXPECT_NE(summary["lines"][0].get<std::string>().find("共 2 行"), std::string::npos);
+  EXPECT_FALSE(summary.contains("lines"));  // a header any proxy holds
+  EXPECT_LT(r->get_header_value("X-Policy-Summary").size(), 200u);
+  // The page's form: the file and the summary's lines in one JSON answer.
+  r = s.client().Post("/v1/batch?as_of=2026-12-07", {{"Accept", "application/json"}}, roster, "text/csv");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  const auto both = body_of(r);
+  EXPECT_EQ(both["summary"]["rows"], 2);
+  EXPECT_NE(both["summary"]["lines"][0].get<std::string>().find("共 2 行"), std::string::npos);
+  EXPECT_EQ(both["file"]["name"], "result.csv");
+  EXPECT_EQ(both["file"]["content"].get<std::string>().substr(0, 3), "\xEF\xBB\xBF");
+  EXPECT_NE(both["file"]["content"].get<std::string>().find("2027-09-30"), std::string::npos);
   r = s.client().Post("/v1/batch?format=jsonl&as_of=2026-12-07", roster, "text/csv");
   ASSERT_TRUE(r);
   EXPECT_EQ(json::parse(r->body.substr(0, r->body.find('\n')))["values"]["reenroll_deadline"], "2027-09-30");
