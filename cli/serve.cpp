@@ -15,6 +15,9 @@
 #ifndef POLICY_VERSION
 #define POLICY_VERSION "0"
 #endif
+#ifndef POLICY_REVISION
+#define POLICY_REVISION ""
+#endif
 
 namespace policy_cli {
 namespace {
@@ -129,7 +132,7 @@ void add_serve(CLI::App& app, Action& action) {
       sigaddset(&stop_signals, SIGTERM);
       pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-      const policy_serve::Api api(*engine, {o->remind_days, POLICY_VERSION, ""});
+      const policy_serve::Api api(*engine, {o->remind_days, POLICY_VERSION, POLICY_REVISION});
       policy_serve::Server server(*engine, api, options);
       if (!server.bind()) {
         print_file_error(std::cerr, "--listen", "serve_cannot_listen",

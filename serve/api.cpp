@@ -122,7 +122,9 @@ void read_eval_request(const rules::engine::Engine& engine, const Api& api, std:
                           shown(*it) + " 不是政策包中的问题（可选：" + ids + "）", "question"});
     } else {
       const auto& compiled = engine.pack().questions[q];
-      if (j.find("outputs") == j.end()) req.outputs = compiled.outputs;
+      // "outputs" absent, null or [] means the question's own (read below, it stays empty then).
+      const auto outs = j.find("outputs");
+      if (outs == j.end() || outs->is_null() || (outs->is_array() && outs->empty())) req.outputs = compiled.outputs;
       req.ask_first = compiled.ask;
       for (const auto& [fact, value] : questions[q].given) {
         std::vector<rules::source::Diagnostic> diags;  // checked when the pack was loaded
@@ -376,11 +378,14 @@ Reply Api::ics(std::string_view body) const {
   }
   const bool zh = req.lang == Lang::zh;
   if (days.empty()) {
-    const std::string state = rules::explain::value_text(ctx, out, v, decl.form);
+    const rules::explain::RenderContext en{engine_.policy(), pack.zone, Lang::en}, zh_ctx{engine_.policy(), pack.zone, Lang::zh};
     return error_reply(422,
                        {{"serve_no_calendar",
-                         "'" + decl.name + "' is not a decided deadline or window (it is: " + state + "), so it cannot be put in a calendar",
-                         "“" + decl.label + "”不是已确定的截止日或期间（现为：" + state + "），无法加入日历", "output"}},
+                         "'" + decl.name + "' is not a decided deadline or window (it is: " + rules::explain::value_text(en, out, v, decl.form) +
+                             "), so it cannot be put in a calendar",
+                         "“" + decl.label + "”不是已确定的截止日或期间（现为：" + rules::explain::value_text(zh_ctx, out, v, decl.form) +
+                             "），无法加入日历",
+                         "output"}},
                        req.lang);
   }
   std::string description = decl.label + (zh ? "：" : ": ") + rules::explain::value_text(ctx, out, v, decl.form) + "\n" +
@@ -423,10 +428,14 @@ Reply Api::calc(std::string_view body) const {
   std::string expr, as_of_text;
   if (parsed) {
     for (const auto& [key, value] : parsed->items()) {
+      if ((key == "lang" || key == "as_of") && value.is_null()) continue;  // as absent, as in /v1/eval
       if (key == "lang" && value.is_string() && (value == "zh" || value == "en")) lang = lang_of(value.get<std::string>());
-      else if (key == "expr" && value.is_string()) expr = value.get<std::string>();
+      else if (key == "lang") {
+        problems.push_back({"serve_bad_request", "\"lang\" must be \"zh\" or \"en\", not " + shown(value),
+                            "“lang”只能是 \"zh\" 或 \"en\"，不能是 " + shown(value), "lang"});
+      } else if (key == "expr" && value.is_string()) expr = value.get<std::string>();
       else if (key == "as_of" && value.is_string()) as_of_text = value.get<std::string>();
-      else if (key == "expr" || key == "as_of" || key == "lang") {
+      else if (key == "expr" || key == "as_of") {
         problems.push_back({"serve_bad_request", "\"" + key + "\" must be text, not " + shown(value),
                             "“" + key + "”必须是文本，不能是 " + shown(value), key});
       } else {

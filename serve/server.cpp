@@ -182,6 +182,14 @@ void end_connection(const httplib::Request& req, int port) {
   ::closedir(dir);
 }
 
+/// httplib's server with what 0.11 does not let us set otherwise: the listen backlog. Its
+/// compiled-in backlog is 5, so a burst of connections waited for TCP retries before they could
+/// even be refused; listen() on the bound socket again raises it (Linux takes the new value).
+class HttpServer : public httplib::Server {
+ public:
+  void raise_backlog(int backlog) { ::listen(svr_sock_, backlog); }
+};
+
 }  // namespace
 
 bool is_loopback(std::string_view host) {
@@ -192,7 +200,7 @@ struct Server::Impl {
   const rules::engine::Engine& engine;
   const Api& api;
   ServeOptions options;
-  httplib::Server http;
+  HttpServer http;
   std::vector<Route> routes;
   std::vector<std::string> hosts;  ///< accepted Host names, lower case
   std::mutex log_mutex;
@@ -366,6 +374,12 @@ Server::Server(const rules::engine::Engine& engine, const Api& api, ServeOptions
   // Small answers on kept-alive connections: without TCP_NODELAY, Nagle and delayed ACKs hold each
   // one back ~40 ms.
   http.set_tcp_nodelay(true);
+  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, with which a second policy serve
+  // on the same port started without error and took half the connections.
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   http.set_read_timeout(o.read_timeout);
   http.set_write_timeout(o.write_timeout);
   http.set_keep_alive_timeout(o.keep_alive_timeout.count());
@@ -401,6 +415,18 @@ Server::Server(const rules::engine::Engine& engine, const Api& api, ServeOptions
   http.set_expect_100_continue_handler([&s](const httplib::Request& req, httplib::Response& res) {
     return s.refused(req, res) ? res.status : 100;
   });
+  // httplib's own refusals (a URI or header beyond 8 KiB, a request line it cannot read) come
+  // with an empty body: give them the API's error document.
+  http.set_error_handler(httplib::Server::HandlerWithResponse([&s](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    const Lang lang = s.lang_of(req);
+    const Problem p = res.status == 414 ? Problem{"serve_too_large", "the URI is longer than 8 KiB", "URI 超过 8 KiB"}
+                                        : Problem{"serve_bad_request", "the request cannot be read as HTTP (a header line longer than 8 KiB?)",
+                                                  "无法按 HTTP 读取请求（某个请求头超过 8 KiB？）"};
+    const Reply reply = error_reply(res.status, {p}, lang);
+    res.set_content(reply.body, reply.content_type);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
   http.set_logger([&s](const httplib::Request& req, const httplib::Response& res) { s.log(req, res); });
   http.set_exception_handler([&s](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
     // Never reached by a user's mistake (those are replies); the message stays out of the answer.
@@ -445,10 +471,12 @@ bool Server::bind() {
   if (s.options.port == 0) {
     port_ = s.http.bind_to_any_port(s.options.host);
     s.port = port_;
-    if (port_ > 0) return true;
   } else if (s.http.bind_to_port(s.options.host, s.options.port)) {
     port_ = s.options.port;
     s.port = port_;
+  }
+  if (port_ > 0) {
+    s.http.raise_backlog(1024);
     return true;
   }
   why_ = errno ? std::strerror(errno) : "not an address of this machine";

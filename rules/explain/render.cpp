@@ -532,8 +532,10 @@ std::string AnswerRenderer::render(const RenderContext& ctx, const model::Outcom
     const bool not_applicable = ro.applies.known() && !ro.applies.boolean;
     const char* state = v.known() ? "decided" : v.state == State::error ? "error" : v.missing.any() ? "unknown" : "not_applicable";
     if (!v.known() && v.state != State::error && !v.missing.any() && !not_applicable && ro.applies.state == State::unknown) state = "unknown";
+    // A value that does not apply reads 不适用, not value_text's 待补充 (nothing is to be given).
+    const bool applies_not = std::string_view(state) == "not_applicable";
     doc += (first_answer ? "" : ",") + output_head_[src.rule][src.rule_output] + ",\"state\":\"" + state + "\",\"text\":" +
-           dumped(value_text(ctx, out, v, decl.form));
+           dumped(applies_not ? std::string(pick(ctx.lang, "不适用", "not applicable")) : value_text(ctx, out, v, decl.form));
     first_answer = false;
     if (const auto d = days_left(out, v, decl.form)) doc += ",\"days_left\":" + std::to_string(*d);
     const bool calendar = v.known() && ((v.kind == Kind::date && decl.form == model::OutputForm::deadline) || v.kind == Kind::window ||

@@ -234,6 +234,22 @@ TEST(ServeApi, QuestionsComeFromThePackAndLeadTheAsking) {
   r = s.post_json("/v1/eval", R"({"question": "xueji_not_found", "facts": {}})");
   d = body_of(r);
   for (const auto& a : d["ask"]) EXPECT_NE(a["fact"], "lookup_target");
+  // "outputs": null or [] beside a question means the question's own.
+  for (const char* outs : {"null", "[]"}) {
+    r = s.post_json("/v1/eval", std::string(R"({"question": "xueli_query", "outputs": )") + outs + "}");
+    EXPECT_EQ(body_of(r)["answers"].size(), q["questions"][6]["outputs"].size()) << outs;
+  }
+  // An answer that does not apply says so, not 待补充.
+  r = s.post_json("/v1/eval", R"({"question": "identity_change_in_school", "facts": {}})");
+  const auto identity = body_of(r);
+  int not_applicable = 0;
+  for (const auto& a : identity["answers"]) {
+    if (a["state"] == "not_applicable") {
+      EXPECT_EQ(a["text"], "不适用");
+      ++not_applicable;
+    }
+  }
+  EXPECT_GT(not_applicable, 0);
   r = s.post_json("/v1/eval", R"({"question": "no_such_question"})");
   EXPECT_EQ(r->status, 400);
   EXPECT_EQ(body_of(r)["error"]["code"], "serve_unknown_question");
@@ -350,6 +366,11 @@ TEST(ServeApi, CalcFollowsTheCivilCodeAndPointsAtTheColumn) {
   EXPECT_EQ(body_of(r)["error"]["field"], "expr");
   r = s.post_json("/v1/calc", R"({})");
   EXPECT_EQ(r->status, 400);
+  r = s.post_json("/v1/calc", R"({"expr": "2022-02-28 + P2Y", "lang": "fr"})");
+  EXPECT_EQ(body_of(r)["error"]["field"], "lang");
+  EXPECT_NE(body_of(r)["error"]["message_en"].get<std::string>().find("\"zh\" or \"en\""), std::string::npos);
+  r = s.post_json("/v1/calc", R"({"expr": "2022-02-28 + P2Y", "lang": null, "as_of": null})");
+  EXPECT_EQ(r->status, 200);
 }
 
 TEST(ServeApi, BatchReturnsTheResultFileAndItsSummary) {
@@ -528,7 +549,9 @@ TEST(ServeSafety, LongUrisAndHeadersAreRefusedAndKeepAliveIsCapped) {
     Raw raw(s.port);
     raw.send("GET /health?" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     bool closed = false;
-    EXPECT_EQ(raw.read_all(3000ms, closed).rfind("HTTP/1.1 414", 0), 0u);
+    const auto got = raw.read_all(1500ms, closed);
+    EXPECT_EQ(got.rfind("HTTP/1.1 414", 0), 0u);
+    EXPECT_NE(got.find("\"code\":\"serve_too_large\""), std::string::npos) << got;  // httplib's refusal, our document
   }
   {
     Raw raw(s.port);
@@ -551,6 +574,16 @@ TEST(ServeSafety, LongUrisAndHeadersAreRefusedAndKeepAliveIsCapped) {
     EXPECT_NE(second.find("Connection: close"), std::string::npos) << second;
     EXPECT_TRUE(closed);
   }
+}
+
+TEST(ServeSafety, ASecondServerCannotTakeAPortInUse) {
+  Running first;
+  policy_serve::ServeOptions o;
+  o.port = first.port;
+  const policy_serve::Api api(engine(), {7, "test", ""});
+  policy_serve::Server second(engine(), api, o);
+  EXPECT_FALSE(second.bind());  // httplib's SO_REUSEPORT let it share the port, unnoticed
+  EXPECT_FALSE(second.why().empty());
 }
 
 TEST(ServeSafety, ASlowClientIsCutOffAndOthersAreServedMeanwhile) {
