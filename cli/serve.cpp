@@ -132,7 +132,7 @@ void add_serve(CLI::App& app, Action& action) {
       sigaddset(&stop_signals, SIGTERM);
       pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-      const policy_serve::Api api(*engine, {o->remind_days, POLICY_VERSION, POLICY_REVISION});
+      const policy_serve::Api api(*engine, {o->remind_days, POLICY_VERSION, POLICY_REVISION, lang()});
       policy_serve::Server server(*engine, api, options);
       if (!server.bind()) {
         print_file_error(std::cerr, "--listen", "serve_cannot_listen",

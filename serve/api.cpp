@@ -327,12 +327,12 @@ Api::Api(const rules::engine::Engine& engine, ApiOptions options)
 
 Lang Api::lang_of(std::string_view text) const {
   if (const auto l = rules::source::parse_lang(text)) return *l;
-  return engine_.policy().header.lang;
+  return default_lang();
 }
 
 Reply Api::eval(std::string_view body) const {
   EvalRequest req;
-  req.lang = engine_.policy().header.lang;
+  req.lang = default_lang();
   std::vector<Problem> problems;
   read_eval_request(engine_, *this, body, false, req, problems);
   if (!problems.empty()) return error_reply(400, problems, req.lang);
@@ -347,7 +347,7 @@ Reply Api::eval(std::string_view body) const {
 
 Reply Api::ics(std::string_view body) const {
   EvalRequest req;
-  req.lang = engine_.policy().header.lang;
+  req.lang = default_lang();
   req.remind_days_before = options_.remind_days_before;
   std::vector<Problem> problems;
   read_eval_request(engine_, *this, body, true, req, problems);
@@ -423,7 +423,7 @@ Reply Api::ics(std::string_view body) const {
 
 Reply Api::calc(std::string_view body) const {
   std::vector<Problem> problems;
-  Lang lang = engine_.policy().header.lang;
+  Lang lang = default_lang();
   auto parsed = parse_object(body, problems);
   std::string expr, as_of_text;
   if (parsed) {
@@ -482,7 +482,7 @@ Reply Api::calc(std::string_view body) const {
 }
 
 Reply Api::batch(std::string_view body, const std::multimap<std::string, std::string>& query, bool as_json) const {
-  Lang lang = engine_.policy().header.lang;
+  Lang lang = default_lang();
   std::vector<Problem> problems;
   rules::batch::BatchOptions options;
   options.jobs = 1;  // the server's workers are the parallelism

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -49,6 +50,9 @@ struct ApiOptions {
   std::string program_version;
   /// The source revision the program was built from (git describe), or empty.
   std::string revision;
+  /// The language of answers and messages when a request does not say (`policy serve --lang`);
+  /// unset: the pack's.
+  std::optional<rules::source::Lang> lang = std::nullopt;
 };
 
 /// The endpoints. Built once for an engine (the lists that never change are rendered then);
@@ -100,8 +104,10 @@ class Api {
   /// never outgrow a proxy's header buffer. 400 with the diagnostics when the roster cannot be used.
   Reply batch(std::string_view body, const std::multimap<std::string, std::string>& query, bool as_json = false) const;
 
-  /// The language a request asks for ("zh", "en"; anything else: the pack's).
+  /// The language a request asks for ("zh", "en"; anything else: default_lang()).
   rules::source::Lang lang_of(std::string_view text) const;
+  /// The language of a request that does not say: ApiOptions::lang, else the pack's.
+  rules::source::Lang default_lang() const { return options_.lang.value_or(engine_.policy().header.lang); }
 
  private:
   const rules::engine::Engine& engine_;

@@ -159,7 +159,9 @@
   function evalRequest(extra) {
     // "question": the server adds the facts the question decides itself (问题8: the 学历) and asks
     // the question's own facts first.
-    const body = { question: state.question.id, facts: Object.assign({}, state.facts), outputs: outputsOf(state.question) };
+    // "lang": the page's own words are Chinese, so its answers are too, whatever the server's
+    // default (policy serve --lang en): one language on one screen.
+    const body = { question: state.question.id, facts: Object.assign({}, state.facts), outputs: outputsOf(state.question), lang: 'zh' };
     if (state.asOf) body.as_of = state.asOf;
     return Object.assign(body, extra || {});
   }
@@ -644,6 +646,7 @@
     const q = new URLSearchParams();
     const asOf = $('roster-as-of').value || state.asOf;
     if (asOf) q.set('as_of', asOf);
+    q.set('lang', 'zh');
     const button = $('roster-submit');
     button.disabled = true;
     out.replaceChildren(el('p', { text: `正在核对 ${file.name} …` }));

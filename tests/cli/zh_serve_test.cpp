@@ -106,6 +106,23 @@ TEST(ServeCli, SigtermFinishesTheRequestInFlightAndExitsZero) {
   EXPECT_LT(connect_to(s.port), 0);  // no longer listening
 }
 
+TEST(ServeCli, LangEnMakesEnglishTheDefaultOfTheApi) {
+  ServeProcess s({"--lang", "en"});
+  ASSERT_GT(s.port, 0) << s.first_line;
+  EXPECT_TRUE(contains(s.first_line, "the page and the API")) << s.first_line;
+  const int fd = connect_to(s.port);
+  ASSERT_GE(fd, 0);
+  const std::string body = R"({"facts": {"discharge_date": "2026-06-15"}, "outputs": ["retention_until"], "as_of": "2026-12-07"})";
+  const std::string req = "POST /v1/eval HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n"
+                          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  ASSERT_EQ(::write(fd, req.data(), req.size()), static_cast<ssize_t>(req.size()));
+  const std::string reply = read_until_closed(fd);
+  ::close(fd);
+  EXPECT_TRUE(contains(reply, "2028-06-15 24:00 (UTC+08:00)") || contains(reply, "2028-06-15 24:00 (")) << reply;
+  EXPECT_FALSE(contains(reply, "2028年6月15日")) << reply;
+  EXPECT_EQ(s.stop(SIGTERM), 0);
+}
+
 TEST(ServeCli, ANonLoopbackAddressNeedsAToken) {
   auto r = run({"serve", "--listen", "0.0.0.0:0"});
   EXPECT_EQ(r.code, 2);
