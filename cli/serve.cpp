@@ -150,16 +150,18 @@ void add_serve(CLI::App& app, Action& action) {
       if (zh) {
         std::cout << "policy serve：页面和 API 在 " << url << "（" << engine->policy().header.title << " " << engine->policy().header.version
                   << "；按 Ctrl+C 停止）\n"
-                  << "  供其他电脑访问：放在学校的 nginx 之后（见 README），或用 --listen 0.0.0.0:" << server.port()
-                  << " --token-file 令牌文件\n";
+                  << "  供其他电脑访问：放在学校的 nginx 之后（见 docs/serve.md）；--listen 0.0.0.0:" << server.port()
+                  << " 须加 --token-file，API 才对外开放（网页会向使用者索要令牌，适合教务人员，不适合学生）\n";
       } else {
         std::cout << "policy serve: the page and the API at " << url << " (" << engine->policy().header.id << " "
                   << engine->policy().header.version << "; Ctrl+C stops)\n"
-                  << "  For other machines: put it behind the school's nginx (README), or use --listen 0.0.0.0:" << server.port()
-                  << " --token-file FILE\n";
+                  << "  For other machines: put it behind the school's nginx (docs/serve.md); --listen 0.0.0.0:" << server.port()
+                  << " needs --token-file (the page then asks its users for the token: for staff, not students)\n";
       }
       std::cout << std::flush;
-      if (!server.run()) {
+      const bool ran = server.run();
+      std::cerr << (zh ? "policy serve：已停止\n" : "policy serve: stopped\n");
+      if (!ran) {
         print_file_error(std::cerr, "--listen", "serve_cannot_listen", "the server stopped: " + server.why(),
                          "服务器已停止：" + server.why());
         return kExitInputError;

@@ -18,6 +18,9 @@
 
 #include <httplib.h>
 
+#include "model/policy.h"
+#include "model/resident_id.h"
+
 namespace policy_serve {
 namespace {
 
@@ -288,7 +291,9 @@ struct Server::Impl {
     }
     if (route->needs_token && !options.token.empty()) {
       const std::string auth = req.get_header_value("Authorization");
-      if (!auth.starts_with("Bearer ") || !same_secret(auth.substr(7), options.token)) {
+      // The scheme is case-insensitive (RFC 7235 §2.1): Bearer, bearer.
+      const bool bearer = auth.size() > 7 && rules::model::equals_ascii_ci(auth.substr(0, 7), "bearer ");
+      if (!bearer || !same_secret(auth.substr(7), options.token)) {
         res.set_header("WWW-Authenticate", "Bearer");
         refuse(req, res, 401,
                {"serve_unauthorized", "this API needs the server's token: Authorization: Bearer TOKEN",
@@ -346,8 +351,10 @@ struct Server::Impl {
     }
     const std::string decision = res.get_header_value("X-Decision-Id");
     // The path only: a query may carry a date, never is a body or a fact value written here.
+    // The path is what the client sent: an ID number in it (GET /v1/student/1101...) is masked.
     std::string line = std::string(stamp) + " " + rules::source::escape_controls(req.method) + " " +
-                       rules::source::escape_controls(req.path) + " " + std::to_string(res.status) + " " + took +
+                       rules::source::escape_controls(rules::model::mask_resident_ids_in(req.path)) + " " +
+                       std::to_string(res.status) + " " + took +
                        (decision.empty() ? "" : " decision=" + decision) + "\n";
     std::lock_guard<std::mutex> lock(log_mutex);
     *options.access_log << line << std::flush;

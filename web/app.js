@@ -515,12 +515,14 @@
       const refs = citationRefs(view, a);
       if (refs) foot.append(refs);
       const msg = el('p', { class: 'field-error', hidden: true });
-      if (a.calendar) {
+      // A day already past has nothing to remind of.
+      const calendar = a.calendar && !(typeof a.days_left === 'number' && a.days_left < 0);
+      if (calendar) {
         foot.append(el('button', { type: 'button', class: 'secondary calendar', 'data-output': a.output,
           onclick: (ev) => addToCalendar(a.output, ev.currentTarget, msg), text: '加入日历' }));
       }
       if (foot.childNodes.length) li.append(foot);
-      if (a.calendar) li.append(msg);
+      if (calendar) li.append(msg);
       return li;
     });
     const parts = [el('p', { class: 'as-of', text: `评估日期：${res.as_of_text || res.as_of}` })];

@@ -639,6 +639,8 @@ TEST(ServeSafety, TheApiNeedsTheTokenWhenOneIsSetButThePageDoesNot) {
   EXPECT_EQ(r->status, 401);
   r = c.Post("/v1/eval", {{"Authorization", "Bearer 0123456789abcdef-token"}}, "{}", "application/json");
   EXPECT_EQ(r->status, 200);
+  r = c.Post("/v1/eval", {{"Authorization", "bearer 0123456789abcdef-token"}}, "{}", "application/json");
+  EXPECT_EQ(r->status, 200);  // the scheme in any case (RFC 7235)
   EXPECT_EQ(c.Get("/health")->status, 200);
   EXPECT_EQ(c.Get("/v1/openapi.json")->status, 200);
 }
@@ -650,11 +652,13 @@ TEST(ServeSafety, TheAccessLogHoldsNoBodyAndNoFact) {
     auto r = s.post_json("/v1/eval", R"({"facts": {"discharge_date": "2026-06-15", "enlisted_as": "在校生"}, "outputs": ["reenroll_deadline"]})");
     ASSERT_TRUE(r);
     s.post_json("/v1/eval", R"({"facts": {"discharge_date": "110101199003070011"}})");
+    s.client().Get("/v1/student/110101199003070011");  // found by the fresh user's trial
   }
   const std::string text = log.str();
   EXPECT_NE(text.find("POST /v1/eval 200 "), std::string::npos) << text;
   EXPECT_NE(text.find(" decision="), std::string::npos);
   EXPECT_NE(text.find("POST /v1/eval 400 "), std::string::npos);
+  EXPECT_NE(text.find("GET /v1/student/110101********0011 404"), std::string::npos) << text;
   for (const char* secret : {"2026-06-15", "在校生", "discharge_date", "110101199003070011", "1101011990"}) {
     EXPECT_EQ(text.find(secret), std::string::npos) << secret << "\n" << text;
   }
