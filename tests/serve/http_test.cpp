@@ -18,6 +18,7 @@
 #include "builtin_pack.h"
 #include "explain/render.h"
 #include "loader/situation_reader.h"
+#include "serve_fixture.h"
 #include "server.h"
 
 namespace {
@@ -25,50 +26,8 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-const rules::engine::Engine& engine() {
-  static const auto loaded = rules::engine::load_engine(policy_packs::builtin_cn_higher_ed_files(), std::nullopt);
-  return *loaded.engine;
-}
-
-/// A server on 127.0.0.1, any free port, running in a thread for the test's lifetime.
-struct Running {
-  explicit Running(policy_serve::ServeOptions o = {}, std::ostream* log = nullptr)
-      : api(engine(), {7, "test", ""}), options(prepare(std::move(o), log)), server(engine(), api, options) {
-    EXPECT_TRUE(server.bind()) << server.why();
-    port = server.port();
-    done = std::async(std::launch::async, [this] { return server.run(); });
-    // Wait until it answers.
-    for (int i = 0; i < 200; ++i) {
-      httplib::Client c("127.0.0.1", port);
-      if (auto r = c.Get("/health"); r && r->status == 200) break;
-      std::this_thread::sleep_for(10ms);
-    }
-  }
-  ~Running() {
-    server.stop();
-    if (done.valid()) done.wait();
-  }
-  static policy_serve::ServeOptions prepare(policy_serve::ServeOptions o, std::ostream* log) {
-    o.host = "127.0.0.1";
-    o.port = 0;
-    o.access_log = log;
-    return o;
-  }
-  httplib::Client client() const {
-    httplib::Client c("127.0.0.1", port);
-    c.set_read_timeout(10, 0);
-    return c;
-  }
-  httplib::Result post_json(const std::string& path, const std::string& body) const {
-    return client().Post(path.c_str(), body, "application/json");
-  }
-
-  policy_serve::Api api;
-  policy_serve::ServeOptions options;
-  policy_serve::Server server;
-  int port = 0;
-  std::future<bool> done;
-};
+using serve_test::engine;
+using serve_test::Running;
 
 /// A raw connection to the server: what a client library would never send.
 struct Raw {

@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "builtin_pack.h"
+#include "serve_fixture.h"
 #include "server.h"
 
 namespace {
@@ -30,10 +31,7 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-const rules::engine::Engine& engine() {
-  static const auto loaded = rules::engine::load_engine(policy_packs::builtin_cn_higher_ed_files(), std::nullopt);
-  return *loaded.engine;
-}
+using serve_test::engine;
 
 const json& doc() {
   static const json d = json::parse(policy_serve::openapi_document());
@@ -159,28 +157,9 @@ const json& operation(const std::string& path, const std::string& method) {
   return doc()["paths"][path][m];
 }
 
-/// A server on 127.0.0.1, any free port, for the test's lifetime.
-struct Running {
-  explicit Running(policy_serve::ServeOptions o = {})
-      : api(engine(), {7, "test", ""}), options(prepare(std::move(o))), server(engine(), api, options) {
-    EXPECT_TRUE(server.bind()) << server.why();
-    port = server.port();
-    done = std::async(std::launch::async, [this] { return server.run(); });
-    for (int i = 0; i < 200; ++i) {
-      httplib::Client c("127.0.0.1", port);
-      if (auto r = c.Get("/health"); r && r->status == 200) break;
-      std::this_thread::sleep_for(10ms);
-    }
-  }
-  ~Running() {
-    server.stop();
-    if (done.valid()) done.wait();
-  }
-  static policy_serve::ServeOptions prepare(policy_serve::ServeOptions o) {
-    o.host = "127.0.0.1";
-    o.port = 0;
-    return o;
-  }
+/// The shared running server (serve_fixture.h) with one raw request.
+struct Running : serve_test::Running {
+  explicit Running(policy_serve::ServeOptions o = {}) : serve_test::Running(std::move(o)) {}
 
   /// One raw request (the server ends the connection: `Connection: close` is sent), its answer.
   struct Answer {
@@ -236,12 +215,6 @@ struct Running {
     if (body) r += "Content-Length: " + std::to_string(body->size()) + "\r\n";
     return raw(r + "\r\n" + body.value_or(""));
   }
-
-  policy_serve::Api api;
-  policy_serve::ServeOptions options;
-  policy_serve::Server server;
-  int port = 0;
-  std::future<bool> done;
 };
 
 /// Whether the page (web/) is embedded in this build: then GET / serves it.

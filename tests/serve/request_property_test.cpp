@@ -11,6 +11,7 @@
 
 #include "api.h"
 #include "builtin_pack.h"
+#include "serve_fixture.h"
 #include "explain/render.h"
 #include "loader/situation_reader.h"
 
@@ -18,10 +19,7 @@ namespace {
 
 using nlohmann::json;
 
-const rules::engine::Engine& engine() {
-  static const auto loaded = rules::engine::load_engine(policy_packs::builtin_cn_higher_ed_files(), std::nullopt);
-  return *loaded.engine;
-}
+using serve_test::engine;
 
 bool valid_utf8(const std::string& s) {
   for (std::size_t i = 0; i < s.size();) {
