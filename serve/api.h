@@ -78,7 +78,7 @@ class Api {
   /// fact by name or label (as --set and situation files name it), a value as text in any spelling
   /// a roster cell accepts, a boolean, an integer, or null (unknown); "as_of" as --as-of reads it
   /// (default: today in the pack's zone); "outputs" names or labels (default: all). 200 with
-  /// explain::render_answers_json's document and a fresh "decision_id"; 400 with every problem
+  /// explain::AnswerRenderer's document and a fresh "decision_id"; 400 with every problem
   /// found (serve_bad_json, serve_bad_request, serve_unknown_field, situation_unknown_fact,
   /// situation_bad_value, date_syntax, eval_unknown_output, ...), each naming its field.
   Reply eval(std::string_view body) const;

@@ -606,11 +606,6 @@ const std::string* AnswerRenderer::citation_text(const model::Citation& c) const
   return nullptr;
 }
 
-std::string render_answers_json(const RenderContext& ctx, const model::Outcome& out, const std::vector<std::uint32_t>& outputs,
-                                const AnswerOptions& opt) {
-  return AnswerRenderer(ctx.policy).render(ctx, out, outputs, opt);
-}
-
 std::string fact_json(const model::Policy& p, std::uint32_t fact, source::Lang lang) {
   return fact_json(p, p.facts[fact], lang).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

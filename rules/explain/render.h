@@ -69,7 +69,7 @@ std::string render_text(const RenderContext& ctx, const model::Outcome& out, boo
 std::string render_json(const RenderContext& ctx, const model::Outcome& out, const std::vector<std::uint32_t>& outputs,
                         bool pretty = true);
 
-/// What render_answers_json adds beyond the JSON contract.
+/// What AnswerRenderer::render adds beyond the JSON contract.
 struct AnswerOptions {
   /// Each rule's computation steps in `ctx.lang` as "steps" (the evaluation must have explained).
   bool steps = false;
@@ -82,33 +82,30 @@ struct AnswerOptions {
   std::vector<std::uint32_t> ask_first = {};
 };
 
-/// The answer document of `policy serve` (POST /v1/eval): the render_json document for
-/// `outputs` (empty: all) with, in addition and in `ctx.lang`,
-/// "answers": per output asked for (in that order) {"output", "label", "rule", "rule_title",
-///   "state": decided|unknown|error|not_applicable, "text" (value_text: 2027年9月30日 24:00（北京时间）),
-///   "form": deadline|value, "type" (date, list<window>, ...), "days_left" (days from as_of to a
-///   deadline's last day, a window's end or the last window's end; negative once past),
-///   "calendar" (whether it is a decided deadline or window(s), which a calendar file can hold),
-///   "error"? {"code", "message", "message_zh", "message_en"}, "citations": [indices]};
-/// "citations": each distinct citation once, in first-appearance order (as the text report);
-/// "ask": the facts these outputs still wait for, each once, the one to ask first first, as
-///   {"fact", "label", "type", "help", "expected", "values"? [{"name", "label"}], "for": [outputs]},
-///   opt.ask_first's facts first;
-/// "steps" (opt.steps): [{"rule", "title", "lines"}] per rule of the outputs; "decision_id";
-/// "as_of_text": the evaluation date for people (2026年12月7日（北京时间）).
-/// One line of JSON.
-std::string render_answers_json(const RenderContext& ctx, const model::Outcome& out, const std::vector<std::uint32_t>& outputs,
-                                const AnswerOptions& opt);
-
-/// render_answers_json for one pack, made once and used for every request (policy serve): the
-/// parts of the document that do not change with the situation (each rule's id, title, outputs
-/// and citations; each output's label, rule, form and type) are written when it is made, so that
-/// a request writes only what it decided. The same document as render_answers_json (a test
-/// compares them); thread-safe (render only reads). `policy` must outlive it.
+/// Writes the answer document of `policy serve` (POST /v1/eval), for one pack: made once and used
+/// for every request. The parts that do not change with the situation (each rule's id, title,
+/// outputs and citations; each output's label, rule, form and type) are written when it is made,
+/// so that a request writes only what it decided. Thread-safe (render only reads); `policy` must
+/// outlive it.
 class AnswerRenderer {
  public:
   explicit AnswerRenderer(const model::Policy& policy);
-  /// render_answers_json(ctx, out, outputs, opt), for ctx.policy the policy given when made.
+  /// The document: the render_json document for
+  /// `outputs` (empty: all) with, in addition and in `ctx.lang`,
+  /// "answers": per output asked for (in that order) {"output", "label", "rule", "rule_title",
+  ///   "state": decided|unknown|error|not_applicable, "text" (value_text: 2027年9月30日 24:00（北京时间）),
+  ///   "form": deadline|value, "type" (date, list<window>, ...), "days_left" (days from as_of to a
+  ///   deadline's last day, a window's end or the last window's end; negative once past),
+  ///   "calendar" (whether it is a decided deadline or window(s), which a calendar file can hold),
+  ///   "error"? {"code", "message", "message_zh", "message_en"}, "citations": [indices]};
+  /// "citations": each distinct citation once, in first-appearance order (as the text report);
+  /// "ask": the facts these outputs still wait for, each once, the one to ask first first, as
+  ///   {"fact", "label", "type", "help", "expected", "values"? [{"name", "label"}], "for": [outputs]},
+  ///   opt.ask_first's facts first;
+  /// "steps" (opt.steps): [{"rule", "title", "lines"}] per rule of the outputs; "decision_id";
+  /// "as_of_text": the evaluation date for people (2026年12月7日（北京时间）).
+  /// One line of JSON.
+  /// A test (tests/serve, ServeAnswers) holds its render_json part equal to render_json's.
   std::string render(const RenderContext& ctx, const model::Outcome& out, const std::vector<std::uint32_t>& outputs,
                      const AnswerOptions& opt) const;
   /// The JSON text of citation `c` (one of the policy's rules' citations, by address), or null.
@@ -121,7 +118,7 @@ class AnswerRenderer {
   std::vector<std::vector<std::string>> output_head_, citations_;
 };
 
-/// One fact as render_answers_json's "ask" lists it (without "for"): {"fact", "label", "type",
+/// One fact as AnswerRenderer's "ask" lists it (without "for"): {"fact", "label", "type",
 /// "help" (the pack's words for people beside the input; "" when none), "expected", "values"?}; `fact` indexes policy.facts. One line of JSON.
 std::string fact_json(const model::Policy& p, std::uint32_t fact, source::Lang lang);
 
