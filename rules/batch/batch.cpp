@@ -10,8 +10,6 @@
 #include <memory>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
 #include "batch/cells.h"
 #include "explain/render.h"
 #include "model/format.h"
@@ -1007,11 +1005,6 @@ class Runner {
     }
   }
 
-  /// A JSON string literal (escaped; invalid UTF-8 replaced).
-  static std::string json_string(std::string_view text) {
-    return nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  }
-
   /// One JSON object per row, written straight into the block's buffer: names are snake_case
   /// (checked when the pack loads), so only values and messages need encoding.
   void write_jsonl(Slot& s, const Record& r, bool evaluated, const char* status, const std::string& error) const {
@@ -1020,7 +1013,7 @@ class Runner {
     s.out += "{\"row\":" + std::to_string(r.row);
     s.out += as_of_json_;
     s.out += ",\"status\":\"" + std::string(status) + "\"";
-    if (!error.empty()) s.out += ",\"error\":" + json_string(error);
+    if (!error.empty()) s.out += ",\"error\":" + source::json_string(error);
     std::string values, unknown, errors;
     for (const auto oi : layout_.outputs) {
       const std::string key = "\"" + engine_.pack().outputs[oi].name + "\":";
@@ -1038,8 +1031,8 @@ class Runner {
         unknown += (unknown.empty() ? "" : ",") + key + "[" + facts + "]";
       } else if (v.state == State::error) {
         const auto& e = s.outcome.errors[v.error_index];
-        errors += (errors.empty() ? "" : ",") + key + "{\"code\":" + json_string(e.code) +
-                  ",\"message\":" + json_string(e.message) + "}";
+        errors += (errors.empty() ? "" : ",") + key + "{\"code\":" + source::json_string(e.code) +
+                  ",\"message\":" + source::json_string(e.message) + "}";
       }
     }
     s.out += ",\"values\":{" + values + "},\"unknown\":{" + unknown + "},\"errors\":{" + errors + "}}\n";

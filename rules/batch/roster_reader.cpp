@@ -20,45 +20,6 @@ const char* encoding_name(Encoding e) {
   return "?";
 }
 
-bool valid_utf8(std::string_view s, std::size_t* complete_prefix) {
-  std::size_t i = 0;
-  auto stop = [&](bool ok) {
-    if (complete_prefix) *complete_prefix = i;
-    return ok;
-  };
-  while (i < s.size()) {
-    // Eight ASCII bytes at a time (most of a roster's bytes: digits, dates, commas).
-    while (i + 8 <= s.size()) {
-      std::uint64_t word;
-      std::memcpy(&word, s.data() + i, 8);
-      if (word & 0x8080808080808080ull) break;
-      i += 8;
-    }
-    if (i >= s.size()) break;
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    std::uint32_t min = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    if ((c & 0xE0) == 0xC0) { n = 1; min = 0x80; }
-    else if ((c & 0xF0) == 0xE0) { n = 2; min = 0x800; }
-    else if ((c & 0xF8) == 0xF0 && c <= 0xF4) { n = 3; min = 0x10000; }
-    else return stop(false);
-    if (i + n >= s.size()) return stop(false);  // runs past the end (maybe only truncated)
-    std::uint32_t cp = c & (0x3Fu >> n);
-    for (std::size_t k = 1; k <= n; ++k) {
-      const auto b = static_cast<unsigned char>(s[i + k]);
-      if ((b & 0xC0) != 0x80) return stop(false);
-      cp = (cp << 6) | (b & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return stop(false);
-    i += n + 1;
-  }
-  return stop(true);
-}
-
 namespace {
 
 /// Whether s[from..] is the start of a UTF-8 sequence cut short by the end of a chunk.

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "source/utf8.h"
+
 namespace rules::batch {
 
 /// The character encoding of a roster.
@@ -140,8 +142,7 @@ class RosterReader {
   std::optional<std::string> read_error_;
 };
 
-/// Whether `text` is valid UTF-8. `complete_prefix`, when given, receives the length of the
-/// longest valid prefix (where a bad or truncated sequence starts).
-bool valid_utf8(std::string_view text, std::size_t* complete_prefix = nullptr);
+/// Whether text is valid UTF-8 (source::valid_utf8), as the roster reader checks it.
+using source::valid_utf8;
 
 }  // namespace rules::batch

@@ -6,6 +6,7 @@
 
 #include "model/format.h"
 #include "model/value_parse.h"
+#include "source/utf8.h"
 
 namespace rules::explain {
 namespace {
@@ -35,30 +36,29 @@ model::FormatContext fmt(const RenderContext& ctx, const model::Outcome& out, bo
   return {ctx.policy.enums, out.list_arena, labels};
 }
 
-Json json_value(const RenderContext& ctx, const model::Outcome& out, const Value& v) {
-  if (!v.known()) return nullptr;
+/// Appends the JSON encoding of `v` (value_json) to `s`.
+void append_value_json(std::string& s, const RenderContext& ctx, const model::Outcome& out, const Value& v) {
+  if (!v.known()) {
+    s += "null";
+    return;
+  }
   switch (v.kind) {
-    case Kind::boolean: return v.boolean;
-    case Kind::integer: return v.integer;
+    case Kind::boolean: s += v.boolean ? "true" : "false"; return;
+    case Kind::integer: s += std::to_string(v.integer); return;
     case Kind::window:
-      return Json{{"start", calendar::format_date(v.window.start)}, {"end", calendar::format_date(v.window.end)}};
-    case Kind::list: {
-      Json a = Json::array();
-      for (std::uint32_t k = 0; k < v.list.count; ++k) a.push_back(json_value(ctx, out, out.list_arena[v.list.offset + k]));
-      return a;
-    }
-    case Kind::text: return fill_template(ctx, out, v.str(), true);  // guidance is prose for people
-    default: return model::format_value(v, fmt(ctx, out, false));
+      s += "{\"start\":\"" + calendar::format_date(v.window.start) + "\",\"end\":\"" + calendar::format_date(v.window.end) + "\"}";
+      return;
+    case Kind::list:
+      s += '[';
+      for (std::uint32_t k = 0; k < v.list.count; ++k) {
+        if (k) s += ',';
+        append_value_json(s, ctx, out, out.list_arena[v.list.offset + k]);
+      }
+      s += ']';
+      return;
+    case Kind::text: source::append_json_string(s, fill_template(ctx, out, v.str(), true)); return;  // guidance is prose for people
+    default: source::append_json_string(s, model::format_value(v, fmt(ctx, out, false))); return;
   }
-}
-
-/// The names of the facts `v` waits for, the one to ask first first (model::ordered_missing).
-std::vector<std::string> missing_names(const RenderContext& ctx, const Value& v) {
-  std::vector<std::string> names;
-  for (const auto f : model::ordered_missing(v)) {
-    if (f < ctx.policy.facts.size()) names.push_back(ctx.policy.facts[f].name);
-  }
-  return names;
 }
 
 Json citation_json(const model::Citation& c) {
@@ -271,7 +271,9 @@ std::string fill_template(const RenderContext& ctx, const model::Outcome& out, s
 }
 
 std::string value_json(const RenderContext& ctx, const model::Outcome& out, const Value& v, model::Type) {
-  return json_value(ctx, out, v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string s;
+  append_value_json(s, ctx, out, v);
+  return s;
 }
 
 namespace {
@@ -362,52 +364,6 @@ std::string render_json(const RenderContext& ctx, const model::Outcome& out, boo
 
 namespace {
 
-/// The document of render_json, before it is written out.
-Json eval_document(const RenderContext& people, const model::Outcome& out, const std::vector<std::uint32_t>& outputs) {
-  // The JSON contract does not change with the language: prose is filled with ISO dates.
-  const RenderContext ctx{people.policy, people.zone, Lang::zh, true};
-  const auto shown = [&](std::uint32_t i) { return outputs.empty() || std::find(outputs.begin(), outputs.end(), i) != outputs.end(); };
-  Json doc;
-  doc["policy"] = {{"id", ctx.policy.header.id}, {"version", ctx.policy.header.version}};
-  doc["as_of"] = calendar::format_date(out.as_of);
-  Json values = Json::object(), unknown = Json::object(), errors = Json::object();
-  std::vector<bool> rule_shown(ctx.policy.rules.size(), outputs.empty());
-  for (std::uint32_t i = 0; i < out.output_count; ++i) {
-    if (!shown(i)) continue;
-    rule_shown[out.output_sources[i].rule] = true;
-    const auto& decl = output_decl(ctx, out, i);
-    const Value& v = out.output(i);
-    values[decl.name] = json_value(ctx, out, v);
-    if (v.state == State::unknown && v.missing.any()) unknown[decl.name] = missing_names(ctx, v);
-    if (v.state == State::error && v.error_index < out.errors.size()) {
-      errors[decl.name] = {{"code", out.errors[v.error_index].code}, {"message", out.errors[v.error_index].message}};
-    }
-  }
-  doc["values"] = std::move(values);
-  doc["unknown"] = std::move(unknown);
-  doc["errors"] = std::move(errors);
-  Json rules = Json::array();
-  for (std::size_t r = 0; r < ctx.policy.rules.size(); ++r) {
-    if (!rule_shown[r]) continue;
-    const auto& rule = ctx.policy.rules[r];
-    const auto& ro = out.rules[r];
-    Json j{{"id", rule.id}, {"title", rule.title}};
-    j["applies"] = ro.applies.known() ? Json(ro.applies.boolean) : Json(nullptr);
-    Json outs = Json::array();
-    for (const auto& o : rule.outputs) outs.push_back(o.name);
-    j["outputs"] = std::move(outs);
-    Json cites = Json::array();
-    for (const auto& c : rule.citations) cites.push_back(citation_json(c));
-    j["citations"] = std::move(cites);
-    Json steps = Json::array();
-    for (const auto& s : ro.explanation) steps.push_back((s.kind == model::TraceStep::Kind::input ? "input: " : "") + s.text);
-    j["explanation"] = std::move(steps);
-    rules.push_back(std::move(j));
-  }
-  doc["rules"] = std::move(rules);
-  return doc;
-}
-
 /// The JSON name of a type: date, bool, enum, list<window>, ...
 std::string type_json_name(const model::Type& t) {
   if (t.kind == Kind::list) return "list<" + std::string(model::kind_name(t.element)) + ">";
@@ -431,7 +387,11 @@ std::optional<std::int32_t> days_left(const model::Outcome& out, const Value& v,
 
 std::string render_json(const RenderContext& people, const model::Outcome& out, const std::vector<std::uint32_t>& outputs,
                         bool pretty) {
-  return eval_document(people, out, outputs).dump(pretty ? 2 : -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string doc;
+  AnswerRenderer(people.policy).append_contract(doc, people, out, outputs);
+  doc += '}';
+  if (!pretty) return doc;
+  return Json::parse(doc).dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 namespace {
@@ -463,52 +423,95 @@ AnswerRenderer::AnswerRenderer(const model::Policy& p) : policy_(&p) {
     }
     output_head_.push_back(std::move(heads));
   }
+  // Each fact as "ask" lists it, without the closing brace: "for" follows.
+  for (const auto& f : p.facts) {
+    for (const auto lang : {Lang::zh, Lang::en}) {
+      std::string head = dumped(fact_json(p, f, lang));
+      head.pop_back();
+      (lang == Lang::zh ? fact_head_zh_ : fact_head_en_).push_back(std::move(head));
+    }
+  }
+}
+
+void AnswerRenderer::append_contract(std::string& doc, const RenderContext& ctx, const model::Outcome& out,
+                                     const std::vector<std::uint32_t>& outputs) const {
+  const auto& p = ctx.policy;
+  // The contract does not change with the language: prose is filled with ISO dates.
+  const RenderContext stable{p, ctx.zone, Lang::zh, true};
+  std::vector<bool> listed(out.output_count, outputs.empty());
+  for (const auto i : outputs) {
+    if (i < out.output_count) listed[i] = true;
+  }
+  doc += "{\"policy\":";
+  doc += policy_json_;
+  doc += ",\"as_of\":\"" + calendar::format_date(out.as_of) + "\"";
+  std::string unknown, errors;
+  std::vector<bool> rule_shown(p.rules.size(), outputs.empty());
+  doc += ",\"values\":{";
+  bool first_value = true;
+  for (std::uint32_t i = 0; i < out.output_count; ++i) {
+    if (!listed[i]) continue;
+    rule_shown[out.output_sources[i].rule] = true;
+    const auto& name = output_decl(stable, out, i).name;  // snake_case, checked when the pack loads
+    const Value& v = out.output(i);
+    doc += (first_value ? "\"" : ",\"") + name + "\":";
+    first_value = false;
+    append_value_json(doc, stable, out, v);
+    if (v.state == State::unknown && v.missing.any()) {
+      unknown += (unknown.empty() ? "\"" : ",\"") + name + "\":[";
+      bool first_fact = true;
+      for (const auto f : model::ordered_missing(v)) {
+        if (f >= p.facts.size()) continue;
+        unknown += (first_fact ? "\"" : ",\"") + p.facts[f].name + "\"";
+        first_fact = false;
+      }
+      unknown += ']';
+    }
+    if (v.state == State::error && v.error_index < out.errors.size()) {
+      errors += (errors.empty() ? "\"" : ",\"") + name + "\":{\"code\":";
+      source::append_json_string(errors, out.errors[v.error_index].code);
+      errors += ",\"message\":";
+      source::append_json_string(errors, out.errors[v.error_index].message);
+      errors += '}';
+    }
+  }
+  doc += "},\"unknown\":{" + unknown + "},\"errors\":{" + errors + "},\"rules\":[";
+  bool first_rule = true;
+  for (std::size_t r = 0; r < p.rules.size(); ++r) {
+    if (!rule_shown[r]) continue;
+    const auto& ro = out.rules[r];
+    if (!first_rule) doc += ',';
+    first_rule = false;
+    doc += rule_head_[r];
+    doc += ro.applies.known() ? (ro.applies.boolean ? "true" : "false") : "null";
+    doc += rule_mid_[r];
+    doc += '[';
+    for (std::size_t k = 0; k < ro.explanation.size(); ++k) {
+      const auto& st = ro.explanation[k];
+      if (k) doc += ',';
+      source::append_json_string(doc, (st.kind == model::TraceStep::Kind::input ? "input: " : "") + st.text);
+    }
+    doc += "]}";
+  }
+  doc += ']';
 }
 
 std::string AnswerRenderer::render(const RenderContext& ctx, const model::Outcome& out, const std::vector<std::uint32_t>& outputs,
                                    const AnswerOptions& opt) const {
   const auto& p = ctx.policy;
-  // The JSON contract's part (eval_document, whose prose is filled with ISO dates), with the
-  // parts that never change written once by the constructor.
-  const RenderContext stable{p, ctx.zone, Lang::zh, true};
   std::vector<std::uint32_t> shown = outputs;
   if (shown.empty()) {
     for (std::uint32_t i = 0; i < out.output_count; ++i) shown.push_back(i);
   }
-  std::vector<bool> listed(out.output_count, false);
-  for (const auto i : shown) {
-    if (i < out.output_count) listed[i] = true;
-  }
   std::string doc;
   doc.reserve(8192);
-  doc += "{\"policy\":" + policy_json_ + ",\"as_of\":\"" + calendar::format_date(out.as_of) + "\"";
-  Json values = Json::object(), unknown = Json::object(), errors = Json::object();
-  std::vector<bool> rule_shown(p.rules.size(), false);
-  for (std::uint32_t i = 0; i < out.output_count; ++i) {
-    if (!listed[i]) continue;
-    rule_shown[out.output_sources[i].rule] = true;
-    const auto& decl = output_decl(stable, out, i);
-    const Value& v = out.output(i);
-    values[decl.name] = json_value(stable, out, v);
-    if (v.state == State::unknown && v.missing.any()) unknown[decl.name] = missing_names(stable, v);
-    if (v.state == State::error && v.error_index < out.errors.size()) {
-      errors[decl.name] = {{"code", out.errors[v.error_index].code}, {"message", out.errors[v.error_index].message}};
-    }
+  append_contract(doc, ctx, out, outputs);
+  if (!opt.decision_id.empty()) {
+    doc += ",\"decision_id\":";
+    source::append_json_string(doc, opt.decision_id);
   }
-  doc += ",\"values\":" + dumped(values) + ",\"unknown\":" + dumped(unknown) + ",\"errors\":" + dumped(errors) + ",\"rules\":[";
-  bool first_rule = true;
-  for (std::size_t r = 0; r < p.rules.size(); ++r) {
-    if (!rule_shown[r]) continue;
-    const auto& ro = out.rules[r];
-    doc += (first_rule ? "" : ",") + rule_head_[r] + (ro.applies.known() ? (ro.applies.boolean ? "true" : "false") : "null") + rule_mid_[r];
-    Json steps = Json::array();
-    for (const auto& st : ro.explanation) steps.push_back((st.kind == model::TraceStep::Kind::input ? "input: " : "") + st.text);
-    doc += dumped(steps) + "}";
-    first_rule = false;
-  }
-  doc += "]";
-  if (!opt.decision_id.empty()) doc += ",\"decision_id\":" + dumped(opt.decision_id);
-  doc += ",\"as_of_text\":" + dumped(date_text(ctx, out.as_of) + (ctx.lang == Lang::zh ? "（" + zone_text(ctx) + "）" : " (" + std::string(ctx.zone.name()) + ")"));
+  doc += ",\"as_of_text\":";
+  source::append_json_string(doc, date_text(ctx, out.as_of) + (ctx.lang == Lang::zh ? "（" + zone_text(ctx) + "）" : " (" + std::string(ctx.zone.name()) + ")"));
 
   CitationList citations;
   // The facts still needed, each once, in the order to ask for them (as the text report's list),
@@ -534,17 +537,28 @@ std::string AnswerRenderer::render(const RenderContext& ctx, const model::Outcom
     if (!v.known() && v.state != State::error && !v.missing.any() && !not_applicable && ro.applies.state == State::unknown) state = "unknown";
     // A value that does not apply reads 不适用, not value_text's 待补充 (nothing is to be given).
     const bool applies_not = std::string_view(state) == "not_applicable";
-    doc += (first_answer ? "" : ",") + output_head_[src.rule][src.rule_output] + ",\"state\":\"" + state + "\",\"text\":" +
-           dumped(applies_not ? std::string(pick(ctx.lang, "不适用", "not applicable")) : value_text(ctx, out, v, decl.form));
+    if (!first_answer) doc += ',';
     first_answer = false;
+    doc += output_head_[src.rule][src.rule_output];
+    doc += ",\"state\":\"";
+    doc += state;
+    doc += "\",\"text\":";
+    source::append_json_string(doc, applies_not ? std::string(pick(ctx.lang, "不适用", "not applicable")) : value_text(ctx, out, v, decl.form));
     if (const auto d = days_left(out, v, decl.form)) doc += ",\"days_left\":" + std::to_string(*d);
     const bool calendar = v.known() && ((v.kind == Kind::date && decl.form == model::OutputForm::deadline) || v.kind == Kind::window ||
                                         (v.kind == Kind::list && decl.type.element == Kind::window && v.list.count > 0));
     doc += calendar ? ",\"calendar\":true" : ",\"calendar\":false";
     if (v.state == State::error && v.error_index < out.errors.size()) {
       const auto& e = out.errors[v.error_index];
-      doc += ",\"error\":" + dumped(Json{{"code", e.code}, {"message", e.message_in(ctx.lang)}, {"message_zh", e.message_zh},
-                                         {"message_en", e.message}});
+      doc += ",\"error\":{\"code\":";
+      source::append_json_string(doc, e.code);
+      doc += ",\"message\":";
+      source::append_json_string(doc, e.message_in(ctx.lang));
+      doc += ",\"message_zh\":";
+      source::append_json_string(doc, e.message_zh);
+      doc += ",\"message_en\":";
+      source::append_json_string(doc, e.message);
+      doc += '}';
     }
     std::vector<std::size_t> refs;
     for (const auto& c : rule.citations) {
@@ -552,7 +566,10 @@ std::string AnswerRenderer::render(const RenderContext& ctx, const model::Outcom
       if (std::find(refs.begin(), refs.end(), n) == refs.end()) refs.push_back(n);
     }
     doc += ",\"citations\":[";
-    for (std::size_t k = 0; k < refs.size(); ++k) doc += (k ? "," : "") + std::to_string(refs[k]);
+    for (std::size_t k = 0; k < refs.size(); ++k) {
+      if (k) doc += ',';
+      doc += std::to_string(refs[k]);
+    }
     doc += "]}";
     model::FactSet missing;
     std::uint8_t first = model::kNoFact;
@@ -568,31 +585,45 @@ std::string AnswerRenderer::render(const RenderContext& ctx, const model::Outcom
     for (const auto f : model::ordered_missing(missing, first)) needed.add(f, i, p.facts.size());
   }
   doc += "],\"citations\":" + citations.text_json(*this) + ",\"ask\":[";
+  const auto& facts = ctx.lang == Lang::zh ? fact_head_zh_ : fact_head_en_;
   for (std::size_t k = 0; k < needed.facts.size(); ++k) {
-    Json a = fact_json(p, p.facts[needed.facts[k]], ctx.lang);
-    Json fors = Json::array();
-    for (const auto i : needed.by[k]) fors.push_back(p.rules[out.output_sources[i].rule].outputs[out.output_sources[i].rule_output].name);
-    a["for"] = std::move(fors);
-    doc += (k ? "," : "") + dumped(a);
+    if (k) doc += ',';
+    doc += facts[needed.facts[k]];
+    doc += ",\"for\":[";
+    for (std::size_t j = 0; j < needed.by[k].size(); ++j) {
+      const auto& src = out.output_sources[needed.by[k][j]];
+      doc += (j ? ",\"" : "\"") + p.rules[src.rule].outputs[src.rule_output].name + "\"";
+    }
+    doc += "]}";
   }
-  doc += "]";
+  doc += ']';
   if (opt.steps) {
-    Json steps = Json::array();
+    doc += ",\"steps\":[";
     std::vector<bool> done(p.rules.size(), false);
+    bool first_rule = true;
     for (const auto i : shown) {
       if (i >= out.output_count) continue;
       const auto r = out.output_sources[i].rule;
       if (done[r]) continue;
       done[r] = true;
-      Json lines = Json::array();
-      for (const auto& step : out.rules[r].explanation) {
-        lines.push_back(std::string(step.kind == model::TraceStep::Kind::input ? pick(ctx.lang, "输入：", "input: ") : "") + step.text);
+      if (!first_rule) doc += ',';
+      first_rule = false;
+      doc += "{\"rule\":";
+      source::append_json_string(doc, p.rules[r].id);
+      doc += ",\"title\":";
+      source::append_json_string(doc, p.rules[r].title);
+      doc += ",\"lines\":[";
+      for (std::size_t k = 0; k < out.rules[r].explanation.size(); ++k) {
+        const auto& step = out.rules[r].explanation[k];
+        if (k) doc += ',';
+        source::append_json_string(doc, std::string(step.kind == model::TraceStep::Kind::input ? pick(ctx.lang, "输入：", "input: ") : "") + step.text);
       }
-      steps.push_back({{"rule", p.rules[r].id}, {"title", p.rules[r].title}, {"lines", std::move(lines)}});
+      doc += "]}";
     }
-    doc += ",\"steps\":" + dumped(steps);
+    doc += ']';
   }
-  return doc + "}";
+  doc += '}';
+  return doc;
 }
 
 const std::string* AnswerRenderer::citation_text(const model::Citation& c) const {

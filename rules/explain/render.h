@@ -110,12 +110,17 @@ class AnswerRenderer {
                      const AnswerOptions& opt) const;
   /// The JSON text of citation `c` (one of the policy's rules' citations, by address), or null.
   const std::string* citation_text(const model::Citation& c) const;
+  /// Appends the render_json document for `outputs` (empty: all), without its closing brace, to
+  /// `doc`: what render writes first, and render_json in full.
+  void append_contract(std::string& doc, const RenderContext& ctx, const model::Outcome& out,
+                       const std::vector<std::uint32_t>& outputs) const;
 
  private:
   const model::Policy* policy_;
   std::string policy_json_;
   std::vector<std::string> rule_head_, rule_mid_;
   std::vector<std::vector<std::string>> output_head_, citations_;
+  std::vector<std::string> fact_head_zh_, fact_head_en_;  // fact_json of each fact, without its "}"
 };
 
 /// One fact as AnswerRenderer's "ask" lists it (without "for"): {"fact", "label", "type",
