@@ -1,6 +1,7 @@
 #include "explain/render.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include <nlohmann/json.hpp>
 
@@ -89,7 +90,19 @@ Json fact_json(const model::Policy& p, const model::Fact& f, Lang lang) {
 /// 2026年9月30日 (zh) or 2026-09-30 (en).
 std::string date_text(const RenderContext& ctx, calendar::Date d) {
   if (ctx.lang == Lang::en) return calendar::format_date(d);
-  return std::to_string(d.year()) + "年" + std::to_string(d.month()) + "月" + std::to_string(d.day()) + "日";
+  std::string s;
+  s.reserve(20);
+  const auto number = [&s](int n) {
+    char digits[12];
+    s.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
+  };
+  number(d.year());
+  s += "年";
+  number(static_cast<int>(d.month()));
+  s += "月";
+  number(static_cast<int>(d.day()));
+  s += "日";
+  return s;
 }
 
 /// The zone's name for people: the pack's timezone_label (北京时间), else the IANA name.
@@ -242,8 +255,14 @@ class CitationList {
 
 std::string fill_template(const RenderContext& ctx, const model::Outcome& out, std::string_view t, bool for_people) {
   std::string s;
+  s.reserve(t.size() + 32);
   for (std::size_t p = 0; p < t.size(); ++p) {
-    if ((t[p] == '{' || t[p] == '}') && p + 1 < t.size() && t[p + 1] == t[p]) {
+    // The text up to the next brace, as it stands.
+    const auto brace = std::min(t.find_first_of("{}", p), t.size());
+    s.append(t.data() + p, brace - p);
+    p = brace;
+    if (p == t.size()) break;
+    if (p + 1 < t.size() && t[p + 1] == t[p]) {
       s += t[p++];
       continue;
     }

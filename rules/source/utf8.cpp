@@ -51,6 +51,17 @@ void append_escaped(std::string& out, std::string_view text) {
   static const char* const hex = "0123456789abcdef";
   std::size_t run = 0;  // start of the bytes not yet copied
   for (std::size_t i = 0; i < text.size(); ++i) {
+    // Eight bytes at a time while none is a control character, a quote or a backslash.
+    constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    const auto has_zero = [](std::uint64_t w) { return (w - ones) & ~w & highs; };
+    while (i + 8 <= text.size()) {
+      std::uint64_t w;
+      std::memcpy(&w, text.data() + i, 8);
+      // A byte below 0x20: (b & 0xE0) == 0, i.e. the masked word has a zero byte.
+      if (has_zero(w & (0xE0 * ones)) || has_zero(w ^ ('"' * ones)) || has_zero(w ^ ('\\' * ones))) break;
+      i += 8;
+    }
+    if (i >= text.size()) break;
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(text.data() + run, i - run);
