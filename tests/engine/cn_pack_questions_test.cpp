@@ -9,18 +9,10 @@
 #include "builtin_pack.h"
 #include "loader/load.h"
 
+#include "../support/cjk.h"
+
 namespace rules::loader {
 namespace {
-
-/// Whether `text` holds a CJK ideograph (U+4E00..U+9FFF).
-bool has_cjk(const std::string& text) {
-  for (std::size_t i = 0; i + 2 < text.size(); ++i) {
-    const auto b0 = static_cast<unsigned char>(text[i]);
-    const auto b1 = static_cast<unsigned char>(text[i + 1]);
-    if ((b0 == 0xE4 && b1 >= 0xB8) || (b0 >= 0xE5 && b0 <= 0xE9)) return true;
-  }
-  return false;
-}
 
 class BuiltinPack : public ::testing::Test {
  protected:

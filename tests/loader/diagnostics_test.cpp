@@ -30,6 +30,8 @@
 #include "model/situation.h"
 #include "source/diagnostic.h"
 
+#include "../support/cjk.h"
+
 namespace rules::loader {
 namespace {
 
@@ -79,16 +81,6 @@ void sort_expected(std::vector<Expected>& es) {
   std::stable_sort(es.begin(), es.end(), [](const Expected& a, const Expected& b) {
     return std::tie(a.file, a.line, a.column, a.code) < std::tie(b.file, b.line, b.column, b.code);
   });
-}
-
-/// Whether `text` holds a CJK ideograph (U+4E00..U+9FFF, three UTF-8 bytes E4 B8 80..E9 BF BF).
-bool has_cjk(const std::string& text) {
-  for (std::size_t i = 0; i + 2 < text.size(); ++i) {
-    const auto b0 = static_cast<unsigned char>(text[i]);
-    const auto b1 = static_cast<unsigned char>(text[i + 1]);
-    if ((b0 == 0xE4 && b1 >= 0xB8) || (b0 >= 0xE5 && b0 <= 0xE9)) return true;
-  }
-  return false;
 }
 
 TEST(HasCjk, RecognisesChineseOnly) {
