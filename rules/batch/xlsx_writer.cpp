@@ -319,7 +319,8 @@ bool XlsxResultWriter::write_rows(std::string_view block) {
         case XlsxRowCoder::kNumber:
           return worksheet_write_number(s.results, r, col, static_cast<double>(c.number), s.fmt[kInteger][state]);
         default:
-          return state == kPlain ? LXW_NO_ERROR : worksheet_write_blank(s.results, r, col, s.fmt[kGeneral][state]);
+          return state == kPlain ? LXW_NO_ERROR
+                                 : worksheet_write_blank(s.results, r, col, s.fmt[base == kTextCell ? kTextCell : kGeneral][state]);
       }
     };
     lxw_error e = LXW_NO_ERROR;
