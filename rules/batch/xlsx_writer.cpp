@@ -260,6 +260,9 @@ bool XlsxResultWriter::begin(XlsxColumns columns, const std::vector<Record>& tit
     if (s.deadline[k]) s.widths[s.output_col[k]] = std::max(s.widths[s.output_col[k]], 15.0);
   }
   s.widths[s.as_of_col] = std::max(s.widths[s.as_of_col], 15.0);
+  for (std::size_t c = 0; c < inputs; ++c) {  // 2025年12月31日, however short the header
+    if (s.input_date[c]) s.widths[c] = std::max(s.widths[c], 15.0);
+  }
   worksheet_freeze_panes(s.results, s.header_row + 1, 0);
   worksheet_freeze_panes(s.worklist, 1, 0);
   s.spill = std::tmpfile();
@@ -319,11 +322,12 @@ bool XlsxResultWriter::write_rows(std::string_view block) {
         case XlsxRowCoder::kNumber:
           return worksheet_write_number(s.results, r, col, static_cast<double>(c.number), s.fmt[kInteger][state]);
         default:
-          return state == kPlain ? LXW_NO_ERROR
-                                 : worksheet_write_blank(s.results, r, col, s.fmt[base == kTextCell ? kTextCell : kGeneral][state]);
+          return LXW_NO_ERROR;  // empty: the row's format colours it (worksheet_set_row below)
       }
     };
-    lxw_error e = LXW_NO_ERROR;
+    // The row's own format colours its empty cells (a cell with a value carries its own, coloured
+    // the same): writing a blank cell for each would double the sheet's XML.
+    lxw_error e = state == kPlain ? LXW_NO_ERROR : worksheet_set_row(s.results, r, LXW_DEF_ROW_HEIGHT, s.fmt[kGeneral][state]);
     for (std::size_t c = 0; c < inputs && e == LXW_NO_ERROR; ++c) {
       e = put(static_cast<lxw_col_t>(c), s.row[c], s.input_text[c] ? kTextCell : kGeneral);
     }

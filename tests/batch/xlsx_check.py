@@ -125,8 +125,12 @@ def check_result(policy, work):
         state = ("error" if status == "错误" else None if nearest is None else
                  "overdue" if nearest < 0 else "soon" if nearest <= 30 else "later")
         states[cells[0].value] = (state, nearest)
-        check(all(fill(c) == (FILLS[state] if state else None) for c in cells),
+        # Cells with a value carry the colour; empty ones take the row's format.
+        row_fill = ws.row_dimensions[r].fill if ws.row_dimensions[r].s else None
+        check(all(fill(c) == (FILLS[state] if state else None) for c in cells if c.value is not None),
               "row %d coloured %s: %s" % (r, state, [fill(c) for c in cells]))
+        check((row_fill.fgColor.rgb if row_fill is not None and row_fill.fill_type == "solid" else None) ==
+              (FILLS[state] if state else None), "row %d's own format is %s" % (r, state))
     check(ws.column_dimensions["A"].number_format == "@" and ws.column_dimensions["C"].number_format == "@",
           "学号 and 身份证号 are text columns")
     check(states["000101"][0] == "overdue" and states["000103"] == ("overdue", -345), "overdue rows: %s" % states)
