@@ -46,10 +46,14 @@ class XlsxRowCoder {
   /// Starts a row: spreadsheet row `row` (1-based, as the roster numbers it), status 0 ok, 1
   /// unknown, 2 error.
   static void begin_row(std::string& out, std::size_t row, std::uint8_t status);
+  /// An empty cell (an unknown or not applicable value, an empty roster cell).
   static void empty(std::string& out) { out += static_cast<char>(kEmpty); }
-  /// Text as it is (NUL bytes dropped).
+  /// Text as it is (NUL bytes dropped): written as a text cell, never read as a number.
   static void text(std::string& out, std::string_view text);
+  /// A date: written as Excel's serial day with the 年月日 format (as text before 1900-03-01,
+  /// which the 1900 system cannot hold).
   static void date(std::string& out, calendar::Date d);
+  /// A whole number (an integer output).
   static void number(std::string& out, std::int64_t n);
   /// An enum value: its index (for the summary's counts) and its label as written.
   static void enumeration(std::string& out, std::uint32_t index, std::string_view label);
