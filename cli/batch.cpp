@@ -253,6 +253,8 @@ void add_batch(CLI::App& app, Action& action) {
         // rules/batch does not know where its stream goes and names it <output>: say where, and
         // why the write failed.
         for (auto& d : *diags) {
+          // The workbook was written under a temporary name (-o's, or a spool for standard output).
+          if (!options.xlsx_path.empty() && d.span.file == options.xlsx_path) d.span.file = output_name;
           if (d.span.file != "<output>") continue;
           d.span.file = output_name;
           if (target->error() != 0) {

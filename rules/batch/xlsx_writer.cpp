@@ -304,6 +304,15 @@ bool XlsxResultWriter::write_rows(std::string_view block) {
     if (status == 2) state = kFailed;
     else if (nearest) state = *nearest < 0 ? kOverdue : *nearest <= s.info.remind_days ? kSoon : kLater;
     if (nearest && status != 2) ++(state == kOverdue ? s.overdue : state == kSoon ? s.soon : s.later);
+    if (row_number > LXW_ROW_MAX) {  // Excel's sheet ends at row 1,048,576
+      const std::string n = std::to_string(row_number);
+      diags_.push_back(source::diagnostic_at(
+          "batch_xlsx_write", s.info.path, {},
+          "row " + n + " is past the last row an Excel sheet holds (1,048,576): write this roster's result as CSV (-o result.csv)",
+          "第" + n + "行超出了 Excel 工作表的最大行数（1048576行）：请把这份名单的结果写成 CSV（-o 结果.csv）"));
+      s.failed = true;
+      return false;
+    }
     const auto r = static_cast<lxw_row_t>(row_number - 1);
     s.last_row = std::max(s.last_row, r);
     const bool measure = s.measured < kMeasuredRows;

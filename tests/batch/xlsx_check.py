@@ -203,6 +203,16 @@ def check_stdout_and_english(policy, work):
     p = subprocess.run([policy, "batch", "roster.csv", "-o", "n.xlsx", "--names"], cwd=work,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     check(p.returncode == 2 and not os.path.exists(os.path.join(work, "n.xlsx")), "--names with xlsx is a usage error")
+    # A cell Excel cannot hold (more than 32,767 characters): a coded error naming -o's file, and no
+    # file left behind, not even the temporary.
+    with open(os.path.join(work, "long.csv"), "w", encoding="utf-8") as f:
+        f.write("学号,退役日期,入伍时身份,备注\n000301,2024-02-29,在校生," + "长" * 40000 + "\n")
+    p = subprocess.run([policy, "batch", "long.csv", "--as-of", AS_OF.isoformat(), "-o", "long.xlsx"], cwd=work,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    err = p.stderr.decode()
+    check(p.returncode == 1 and "long.xlsx" in err and "batch_xlsx_write" in err and "第2行" in err,
+          "a cell too long for Excel: %d %s" % (p.returncode, err))
+    check(not [n for n in os.listdir(work) if n.startswith("long.xlsx")], "no partial workbook: %s" % os.listdir(work))
 
 
 def soffice_csv(xlsx, work):
