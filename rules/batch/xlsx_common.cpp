@@ -54,4 +54,20 @@ std::size_t display_width(std::string_view text) {
   return width;
 }
 
+source::Diagnostic write_error(const std::string& path, std::string_view what_en, std::string_view what_zh, lxw_error e) {
+  const std::string why = lxw_strerror(e);
+  std::string why_zh;
+  switch (e) {
+    case LXW_ERROR_MEMORY_MALLOC_FAILED: why_zh = "内存不足"; break;
+    case LXW_ERROR_CREATING_XLSX_FILE: why_zh = "无法创建 xlsx 文件（目录不存在、无权写入或磁盘已满）"; break;
+    case LXW_ERROR_CREATING_TMPFILE: why_zh = "无法写入临时文件（临时目录 TMPDIR 不可写或磁盘已满）"; break;
+    case LXW_ERROR_READING_TMPFILE: why_zh = "无法读回临时文件"; break;
+    case LXW_ERROR_MAX_STRING_LENGTH_EXCEEDED: why_zh = "单元格文字超过 Excel 的上限 32767 个字符"; break;
+    case LXW_ERROR_WORKSHEET_INDEX_OUT_OF_RANGE: why_zh = "行号或列号超出 Excel 工作表的范围"; break;
+    default: why_zh = "libxlsxwriter：" + why; break;
+  }
+  return source::diagnostic_at("batch_xlsx_write", path, {}, std::string(what_en) + ": " + why,
+                               std::string(what_zh) + "：" + why_zh);
+}
+
 }  // namespace rules::batch::xlsx

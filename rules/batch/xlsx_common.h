@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "source/diagnostic.h"
 #include "source/lang.h"
 
 namespace rules::batch::xlsx {
@@ -50,5 +51,10 @@ std::string cell_string(std::string_view text);
 /// The width of `text` in Excel's column units, roughly: 2 per CJK (wide) character, 1 per other
 /// character (UTF-8 sequences of 3 or 4 bytes count as wide).
 std::size_t display_width(std::string_view text);
+
+/// The `batch_xlsx_write` diagnostic at `path` for libxlsxwriter's failure `e` in the step `what`
+/// ("cannot write row 12" / "无法写入第12行"): the reason in both languages (libxlsxwriter's
+/// own words in English; the common ones translated, the others quoted).
+source::Diagnostic write_error(const std::string& path, std::string_view what_en, std::string_view what_zh, lxw_error e);
 
 }  // namespace rules::batch::xlsx

@@ -86,9 +86,7 @@ std::vector<source::Diagnostic> write_template(const engine::Engine& engine, con
   std::vector<source::Diagnostic> diags;
   lxw_error e = LXW_NO_ERROR;
   const auto fail = [&](std::string_view en, std::string_view zh_text) {
-    const std::string why = lxw_strerror(e);
-    diags.push_back(source::diagnostic_at("batch_xlsx_write", path, {}, std::string(en) + ": " + why,
-                                          std::string(zh_text) + "：" + why + "（libxlsxwriter）"));
+    diags.push_back(xlsx::write_error(path, en, zh_text, e));
     return diags;
   };
   lxw_workbook* wb = workbook_new(path.c_str());

@@ -161,17 +161,6 @@ XlsxResultWriter::~XlsxResultWriter() = default;
 
 std::size_t XlsxResultWriter::worklist_rows() const { return state_->keys.size(); }
 
-namespace {
-
-/// A `batch_xlsx_write` diagnostic at `path`: what failed and libxlsxwriter's reason.
-source::Diagnostic write_error(const std::string& path, std::string_view what_en, std::string_view what_zh, lxw_error e) {
-  const std::string why = lxw_strerror(e);
-  return source::diagnostic_at("batch_xlsx_write", path, {}, std::string(what_en) + ": " + why,
-                               std::string(what_zh) + "：" + why + "（libxlsxwriter）");
-}
-
-}  // namespace
-
 bool XlsxResultWriter::begin(XlsxColumns columns, const std::vector<Record>& titles, std::size_t header_row) {
   State& s = *state_;
   const bool zh = s.info.lang == source::Lang::zh;
