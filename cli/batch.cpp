@@ -83,7 +83,8 @@ void add_batch(CLI::App& app, Action& action) {
       "the roster's columns can decide are written; the summary names the others and the columns they need. Exit 0 when every row is ok or unknown, 3 when some rows had errors, 1 when the pack\n"
       "or the header row is unusable, 2 for usage errors.\n"
       "Example:\n"
-      "  policy batch examples/rosters/veterans.csv --as-of 2025-12-01 -o results.csv");
+      "  policy batch examples/rosters/veterans.csv --as-of 2025-12-01 -o results.csv\n"
+      "  policy batch examples/rosters/veterans.csv -o 结果.xlsx   # a workbook: 结果, 需处理 (worklist), 汇总, 依据");
   cmd->add_option("ROSTER", o->roster, "The roster (.csv, or a pipe such as <(cmd)), or - for standard input")->required();
   cmd->add_option("-o,--output", o->output, "Write here instead of standard output (- is standard output): a file atomically (a temporary renamed into place when complete); a device or named pipe in place");
   cmd->add_option("--format", o->format,
