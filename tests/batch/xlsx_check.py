@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import zipfile
 
 try:
     import openpyxl
@@ -203,6 +204,21 @@ def check_stdout_and_english(policy, work):
     p = subprocess.run([policy, "batch", "roster.csv", "-o", "n.xlsx", "--names"], cwd=work,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     check(p.returncode == 2 and not os.path.exists(os.path.join(work, "n.xlsx")), "--names with xlsx is a usage error")
+    # The sheets do not depend on the number of threads (several blocks of rows: 1,024 a block).
+    lines = ROSTER.split("\r\n")[1:-1]
+    with open(os.path.join(work, "many.csv"), "w", encoding="utf-8", newline="") as f:
+        f.write(ROSTER.split("\r\n")[0] + "\r\n")
+        for i in range(5000):
+            f.write("%06d" % (200000 + i) + lines[i % len(lines)][6:] + "\r\n")
+    sheets = []
+    for jobs in ("1", "3"):
+        run([policy, "batch", "many.csv", "--as-of", AS_OF.isoformat(), "--jobs", jobs, "-o", "many%s.xlsx" % jobs], work)
+        with zipfile.ZipFile(os.path.join(work, "many%s.xlsx" % jobs)) as z:
+            sheets.append([z.read("xl/worksheets/sheet%d.xml" % k) for k in range(1, 5)])
+    check(sheets[0] == sheets[1], "--jobs 1 and --jobs 3 write the same sheets")
+    # Of the seven kinds of row, the overdue, due-soon and error ones (0, 1, 2, 4, 6) need attention.
+    expected = 1 + sum(1 for i in range(5000) if i % 7 in (0, 1, 2, 4, 6))
+    check(sheets[0][1].count(b"<row ") == expected, "the worklist: %d rows" % sheets[0][1].count(b"<row "))
     # A cell Excel cannot hold (more than 32,767 characters): a coded error naming -o's file, and no
     # file left behind, not even the temporary.
     with open(os.path.join(work, "long.csv"), "w", encoding="utf-8") as f:
