@@ -18,6 +18,7 @@
 
 #include "batch/batch.h"
 #include "common.h"
+#include "output_file.h"
 
 namespace policy_cli {
 
@@ -26,214 +27,6 @@ namespace {
 /// Exit code when some rows had errors (README).
 constexpr int kExitRowErrors = 3;
 
-/// The signals whose default action ends the run and that it may be sent while writing -o: they
-/// remove the temporary file first. SIGPIPE: e.g. standard error piped to a reader that quit;
-/// SIGQUIT: Ctrl-\; SIGUSR1, SIGUSR2, SIGALRM: sent by scripts and schedulers (timeout -s).
-constexpr int kRemovingSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM};
-
-/// The temporary file being written, for the signal handler (a fixed buffer: handlers may only
-/// call async-signal-safe functions such as unlink).
-char g_temporary[4096] = {0};
-
-extern "C" void remove_temporary_and_die(int sig) {
-  if (g_temporary[0] != '\0') ::unlink(g_temporary);
-  ::signal(sig, SIG_DFL);
-  ::raise(sig);
-}
-
-/// An output stream over a file descriptor that remembers why a write failed (errno), which
-/// std::ofstream does not say. Large writes (batch writes whole blocks of rows) go straight to
-/// the descriptor.
-class FdBuf : public std::streambuf {
- public:
-  FdBuf() : buffer_(1 << 16) { setp(buffer_.data(), buffer_.data() + buffer_.size()); }
-  ~FdBuf() override { close(); }
-  FdBuf(const FdBuf&) = delete;
-  FdBuf& operator=(const FdBuf&) = delete;
-
-  /// Writes to `fd` from now on; `owned`: close it in close() (standard output is not).
-  void attach(int fd, bool owned = true) {
-    fd_ = fd;
-    owned_ = owned;
-  }
-  bool is_open() const { return fd_ >= 0; }
-  /// Writes what is buffered and closes the descriptor (if owned); false (and error() set) when
-  /// any write or the close failed.
-  bool close() {
-    if (fd_ < 0) return error_ == 0;
-    flush_buffer();
-    if (owned_ && ::close(fd_) != 0 && error_ == 0) error_ = errno;
-    fd_ = -1;
-    return error_ == 0;
-  }
-  /// errno of the first failure, 0 when none.
-  int error() const { return error_; }
-
- protected:
-  int overflow(int ch) override {
-    if (!flush_buffer()) return traits_type::eof();
-    if (!traits_type::eq_int_type(ch, traits_type::eof())) {
-      *pptr() = traits_type::to_char_type(ch);
-      pbump(1);
-    }
-    return traits_type::not_eof(ch);
-  }
-  int sync() override { return flush_buffer() ? 0 : -1; }
-  std::streamsize xsputn(const char* s, std::streamsize n) override {
-    const auto room = epptr() - pptr();
-    if (n <= room) {
-      std::memcpy(pptr(), s, static_cast<std::size_t>(n));
-      pbump(static_cast<int>(n));
-      return n;
-    }
-    if (!flush_buffer()) return 0;
-    if (n < static_cast<std::streamsize>(buffer_.size())) {
-      std::memcpy(pptr(), s, static_cast<std::size_t>(n));
-      pbump(static_cast<int>(n));
-      return n;
-    }
-    return write_all(s, static_cast<std::size_t>(n)) ? n : 0;
-  }
-
- private:
-  bool write_all(const char* p, std::size_t n) {
-    if (error_ != 0) return false;
-    if (fd_ < 0) {
-      error_ = EBADF;
-      return false;
-    }
-    while (n > 0) {
-      const ssize_t w = ::write(fd_, p, n);
-      if (w < 0) {
-        if (retry_io(fd_, POLLOUT)) continue;
-        error_ = errno;
-        return false;
-      }
-      p += w;
-      n -= static_cast<std::size_t>(w);
-    }
-    return true;
-  }
-  bool flush_buffer() {
-    const bool ok = write_all(pbase(), static_cast<std::size_t>(pptr() - pbase()));
-    setp(buffer_.data(), buffer_.data() + buffer_.size());
-    return ok;
-  }
-
-  std::vector<char> buffer_;
-  int fd_ = -1;
-  bool owned_ = true;
-  int error_ = 0;
-};
-
-/// Where the results go: standard output, or -o. Standard output is written as it is, through
-/// its descriptor, so that a failed write says why (std::cout does not). A regular file (or a new
-/// one) given to -o is written under a temporary name beside the target and renamed into place
-/// only when complete, so an interrupted run (even by Ctrl-C or SIGTERM) never leaves a partial
-/// file under the final name, nor a stray copy of the roster's data (kRemovingSignals remove the
-/// temporary). A symbolic link is followed: its target is replaced. An existing file keeps its
-/// permissions (a private roster result stays private), and one its user may not write is
-/// refused, not replaced. Anything else that exists — a device such as /dev/null, a named pipe,
-/// also through a symbolic link — is opened and written in place, like a shell's `>`: renaming a
-/// file onto it would destroy it.
-class OutputFile {
- public:
-  /// Standard output (not closed here).
-  OutputFile() : in_place_(true) { buf_.attach(STDOUT_FILENO, false); }
-  /// -o `path`.
-  explicit OutputFile(const std::string& path) {
-    struct stat existing{};
-    const bool exists = ::stat(path.c_str(), &existing) == 0;  // follows symbolic links
-    if (exists && !S_ISREG(existing.st_mode)) {
-      in_place_ = true;
-      path_ = path;
-      const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-      if (fd < 0) {
-        why_ = std::strerror(errno);
-        return;
-      }
-      buf_.attach(fd);
-      return;
-    }
-    // Replacing a file by renaming needs only the directory's permission; like cp, do not
-    // replace a file its user may not write (root may: access() says so).
-    if (exists && ::access(path.c_str(), W_OK) != 0) {
-      why_ = errno == EACCES ? "the file is read-only (no write permission); make it writable or choose another -o"
-                             : std::strerror(errno);
-      return;
-    }
-    std::error_code ec;
-    path_ = std::filesystem::is_symlink(path, ec) ? std::filesystem::canonical(path, ec).string() : path;
-    if (path_.empty()) path_ = path;
-    std::string tmpl = path_ + ".tmp-XXXXXX";
-    const int fd = mkstemp(tmpl.data());
-    if (fd < 0) {
-      why_ = std::strerror(errno);
-      return;
-    }
-    if (exists) {
-      fchmod(fd, existing.st_mode & 07777);
-    } else {
-      // mkstemp creates the file 0600; give it the permissions any new file would get.
-      const mode_t mask = umask(0);
-      umask(mask);
-      fchmod(fd, 0666 & ~mask);
-    }
-    tmp_ = tmpl;
-    if (tmp_.size() < sizeof g_temporary) {
-      std::memcpy(g_temporary, tmp_.c_str(), tmp_.size() + 1);
-      // A signal the run was started with ignored stays ignored: under nohup, a hang-up must not
-      // end the run.
-      for (const int sig : kRemovingSignals) {
-        struct sigaction current{};
-        if (::sigaction(sig, nullptr, &current) == 0 && current.sa_handler == SIG_IGN) continue;
-        ::signal(sig, remove_temporary_and_die);
-      }
-    }
-    buf_.attach(fd);
-  }
-  ~OutputFile() {
-    buf_.close();
-    if (!committed_ && !tmp_.empty()) {
-      std::error_code ec;
-      std::filesystem::remove(tmp_, ec);
-    }
-    g_temporary[0] = '\0';
-  }
-  OutputFile(const OutputFile&) = delete;
-  OutputFile& operator=(const OutputFile&) = delete;
-
-  bool ok() const { return buf_.is_open(); }
-  const std::string& why() const { return why_; }
-  /// errno of the first failed write, 0 when none.
-  int error() const { return buf_.error(); }
-  std::ostream& stream() { return stream_; }
-  /// Finishes the file: writes what is buffered, closes it and, unless written in place,
-  /// renames it into place. False, with why(), when any of it failed.
-  bool commit() {
-    if (!buf_.close()) {
-      why_ = std::strerror(buf_.error());
-      return false;
-    }
-    if (in_place_) {
-      committed_ = true;
-      return true;
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp_, path_, ec);
-    committed_ = !ec;
-    if (ec) why_ = ec.message();
-    return committed_;
-  }
-
- private:
-  std::string path_, tmp_, why_;
-  FdBuf buf_;
-  std::ostream stream_{&buf_};
-  bool in_place_ = false;
-  bool committed_ = false;
-};
-
 /// Whether writing to `out` would feed the roster read from `in`: the same regular file (-o would
 /// replace it, as `policy batch - -o r.csv < r.csv` did; standard output appended to it, as in
 /// `policy batch r.csv >> r.csv`, made the run read its own results and grow until the disk was
@@ -241,6 +34,16 @@ class OutputFile {
 /// terminal may well be both.
 bool feeds_roster(const struct stat& in, const struct stat& out) {
   return (S_ISREG(in.st_mode) || S_ISFIFO(in.st_mode)) && in.st_dev == out.st_dev && in.st_ino == out.st_ino;
+}
+
+/// Whether `name` ends in `suffix`, ASCII letters in any case (结果.XLSX).
+bool equals_ascii_ci_suffix(const std::string& name, std::string_view suffix) {
+  if (name.size() < suffix.size()) return false;
+  for (std::size_t i = 0; i < suffix.size(); ++i) {
+    const char a = name[name.size() - suffix.size() + i], b = suffix[i];
+    if ((a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) != b) return false;
+  }
+  return true;
 }
 
 std::vector<std::string> split_commas(const std::string& s) {
@@ -268,6 +71,7 @@ void add_batch(CLI::App& app, Action& action) {
     std::size_t header_row = 0;
     bool names = false;
     unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+    int remind_days = 30;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("batch", "Evaluate every row of a CSV roster (UTF-8 or GBK, as Excel exports it)");
@@ -279,10 +83,17 @@ void add_batch(CLI::App& app, Action& action) {
       "the roster's columns can decide are written; the summary names the others and the columns they need. Exit 0 when every row is ok or unknown, 3 when some rows had errors, 1 when the pack\n"
       "or the header row is unusable, 2 for usage errors.\n"
       "Example:\n"
-      "  policy batch examples/rosters/veterans.csv --as-of 2025-12-01 -o results.csv");
+      "  policy batch examples/rosters/veterans.csv --as-of 2025-12-01 -o results.csv\n"
+      "  policy batch examples/rosters/veterans.csv -o 结果.xlsx   # a workbook: 结果, 需处理 (worklist), 汇总, 依据");
   cmd->add_option("ROSTER", o->roster, "The roster (.csv, or a pipe such as <(cmd)), or - for standard input")->required();
   cmd->add_option("-o,--output", o->output, "Write here instead of standard output (- is standard output): a file atomically (a temporary renamed into place when complete); a device or named pipe in place");
-  cmd->add_option("--format", o->format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
+  cmd->add_option("--format", o->format,
+                  "csv, jsonl or xlsx (an Excel workbook: sheets 结果, 需处理, 汇总, 依据; the default when -o ends in .xlsx)")
+      ->check(CLI::IsMember({"csv", "jsonl", "xlsx"}));
+  cmd->add_option("--remind-days", o->remind_days,
+                  "xlsx: a deadline at most this many days after the evaluation date is coloured as due soon and its row "
+                  "listed on the 需处理 sheet (default 30; overdue rows always are)")
+      ->check(CLI::Range(0, 3650));
   cmd->add_option("--encoding", o->encoding, "auto, utf-8 or gb18030 (GBK files are GB18030)")
       ->check(CLI::IsMember({"auto", "utf-8", "gb18030", "gbk"}));
   cmd->add_option("--output-encoding", o->output_encoding, "auto (UTF-8 with a BOM, so that Excel opens it right), utf-8 (no BOM), utf-8-bom or gb18030 (no BOM) (CSV only: JSON Lines output is always UTF-8 without a BOM; utf-8-bom is ignored there)")
@@ -308,6 +119,15 @@ void add_batch(CLI::App& app, Action& action) {
     }
     // JSON text is UTF-8 (RFC 8259): GB18030 bytes in JSON Lines would be read as broken UTF-8.
     // (A BOM is never written before JSON either: rules/batch drops it for jsonl.)
+    // A workbook is named by its file: -o result.xlsx asks for one.
+    const bool xlsx_name = o->output.size() > 5 && equals_ascii_ci_suffix(o->output, ".xlsx");
+    if (cmd->count("--format") == 0 && xlsx_name) o->format = "xlsx";
+    if (o->format == "xlsx" && o->names) {
+      throw CLI::ValidationError("--names", "a workbook is written for people; use --format csv or jsonl for the machine form");
+    }
+    if (o->format == "xlsx" && cmd->count("--output-encoding") > 0) {
+      throw CLI::ValidationError("--output-encoding", "applies to CSV only: a workbook's text is always Unicode");
+    }
     if (o->format == "jsonl" && o->output_encoding == "gb18030") {
       throw CLI::ValidationError("--output-encoding gb18030",
                                  "JSON Lines output is always UTF-8; use --format csv for a GB18030 file");
@@ -324,7 +144,11 @@ void add_batch(CLI::App& app, Action& action) {
       options.excel_serial_dates = o->excel_serial_dates;
       options.header_row = o->header_row;
       options.lang = lang();
-      options.format = o->format == "jsonl" ? rules::batch::OutputFormat::jsonl : rules::batch::OutputFormat::csv;
+      options.format = o->format == "jsonl"   ? rules::batch::OutputFormat::jsonl
+                       : o->format == "xlsx" ? rules::batch::OutputFormat::xlsx
+                                             : rules::batch::OutputFormat::csv;
+      options.remind_days = o->remind_days;
+      options.params_file = o->pack.params_path;
       options.encoding = o->encoding == "utf-8" ? rules::batch::Encoding::utf8
                          : (o->encoding == "gb18030" || o->encoding == "gbk") ? rules::batch::Encoding::gb18030
                                                                              : rules::batch::Encoding::automatic;
@@ -398,6 +222,31 @@ void add_batch(CLI::App& app, Action& action) {
         }
         std::fprintf(stderr, "   ");
       };
+      // libxlsxwriter writes a file by its path: the temporary -o renames into place, or, for
+      // standard output, a device or a pipe, a temporary file then copied there.
+      std::string spooled;
+      if (options.format == rules::batch::OutputFormat::xlsx) {
+        if (!target->temporary().empty()) {
+          options.xlsx_path = target->temporary();
+        } else {
+          const char* dir = std::getenv("TMPDIR");
+          std::string tmpl = std::string(dir && *dir ? dir : "/tmp") + "/policy-batch-XXXXXX";
+          const int fd = ::mkstemp(tmpl.data());
+          if (fd < 0) {
+            print_file_error(std::cerr, tmpl, "batch_io", std::string("cannot create a temporary file: ") + std::strerror(errno),
+                             std::string("无法创建临时文件：") + std::strerror(errno));
+            return kExitInputError;
+          }
+          ::close(fd);
+          spooled = options.xlsx_path = tmpl;
+        }
+      }
+      struct RemoveSpool {
+        const std::string& path;
+        ~RemoveSpool() {
+          if (!path.empty()) ::unlink(path.c_str());
+        }
+      } remove_spool{spooled};
       std::istream in(&roster);
       auto result = rules::batch::run_batch(*engine, in, name, target->stream(), options, progress);
       if (tty) std::fprintf(stderr, "\r%60s\r", "");
@@ -405,6 +254,8 @@ void add_batch(CLI::App& app, Action& action) {
         // rules/batch does not know where its stream goes and names it <output>: say where, and
         // why the write failed.
         for (auto& d : *diags) {
+          // The workbook was written under a temporary name (-o's, or a spool for standard output).
+          if (!options.xlsx_path.empty() && d.span.file == options.xlsx_path) d.span.file = output_name;
           if (d.span.file != "<output>") continue;
           d.span.file = output_name;
           if (target->error() != 0) {
@@ -419,6 +270,11 @@ void add_batch(CLI::App& app, Action& action) {
         return usage ? kExitUsage : kExitInputError;
       }
       const auto& summary = std::get<rules::batch::BatchSummary>(result);
+      if (!spooled.empty() && !target->copy_from(spooled)) {
+        print_file_error(std::cerr, output_name, "batch_io", "the output could not be written: " + target->why(),
+                         "结果未能写入：" + target->why());
+        return kExitInputError;
+      }
       if (!target->commit()) {
         print_file_error(std::cerr, output_name, "batch_io", "the output could not be written: " + target->why(),
                          "结果未能写入：" + target->why());
@@ -426,6 +282,11 @@ void add_batch(CLI::App& app, Action& action) {
       }
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::cerr << rules::batch::summary_text(summary, *engine, lang(), secs);
+      if (options.format == rules::batch::OutputFormat::xlsx) {
+        std::cerr << (lang() == rules::source::Lang::zh ? "  工作簿已写入 " + output_name + "：“需处理”表列出 " + std::to_string(summary.worklist) + " 行（工作表：结果、需处理、汇总、依据）\n"
+                                                        : "  workbook written to " + output_name + ": its Worklist sheet lists " +
+                                                              std::to_string(summary.worklist) + " rows (sheets: Results, Worklist, Summary, Sources)\n");
+      }
       return summary.error > 0 ? kExitRowErrors : kExitOk;
     };
   });

@@ -106,5 +106,6 @@ void add_facts(CLI::App& app, Action& action);
 void add_test(CLI::App& app, Action& action);
 void add_batch(CLI::App& app, Action& action);
 void add_serve(CLI::App& app, Action& action);
+void add_template(CLI::App& app, Action& action);
 
 }  // namespace policy_cli

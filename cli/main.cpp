@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
       "  policy facts\n"
       "  policy test --policy policy/cn-higher-ed\n"
       "  policy batch roster.csv --as-of 2025-12-01 -o results.csv\n"
+      "  policy template -o 名单模板.xlsx    # an empty roster workbook; policy batch 名单.csv -o 结果.xlsx\n"
       "  policy serve            # the page and the JSON API at http://127.0.0.1:8080/\n"
       "Language: answers and messages follow the pack (中文 for cn-higher-ed); --lang en or POLICY_LANG=en for English.\n"
       "Exit codes: 0 success, 1 errors in the pack or the input, 2 usage error, 3 (batch) some rows had errors.",
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   policy_cli::add_test(app, action);
   policy_cli::add_batch(app, action);
   policy_cli::add_serve(app, action);
+  policy_cli::add_template(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

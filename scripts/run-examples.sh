@@ -28,6 +28,14 @@ run "问题10 考试报名信息错误 an exam-registration error" eval examples
   --params examples/params/handbook-school.toml
 run "花名册批量核对 roster batch (exit 3: two rows have errors)" batch examples/rosters/veterans.csv --as-of 2025-12-01 \
   --outputs retention_until,reenroll_deadline,reenrolment_state,degree_visible_from,registration_status || [ $? -eq 3 ]
+# The same roster as a workbook for the registrar (sheets 结果, 需处理, 汇总, 依据): one line says
+# where it went and how many rows its 需处理 sheet lists.
+workbook=${TMPDIR:-/tmp}/policy-examples-结果.xlsx
+printf '\n==================== 花名册结果工作簿 the roster as a workbook ====================\n$ policy batch examples/rosters/veterans.csv --as-of 2025-12-01 -o %s\n' "$workbook"
+status=0
+said=$("$policy" batch examples/rosters/veterans.csv --as-of 2025-12-01 -o "$workbook" 2>&1) || status=$?
+[ "$status" -eq 0 ] || [ "$status" -eq 3 ] || { echo "$said" >&2; exit 1; }  # 3: some rows have errors
+grep -E '工作簿已写入|workbook written' <<<"$said"
 run "Civil Code Art. 202 period arithmetic" calc "2024-02-29 + P2Y" --explain
 run "Civil Code Art. 203 next working day" calc "next_workday(2024-02-12)" --explain
 run "the pack's own tests" test

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "batch/cells.h"
+#include "batch/xlsx_writer.h"
 #include "explain/render.h"
 #include "model/format.h"
 #include "model/resident_id.h"
@@ -639,6 +640,7 @@ struct Slot {
   std::vector<std::string> normalized;  // per column, for cells the parser rewrote
   std::vector<const Piece*> remembered; // per output written: its text for the row, if remembered
   OutputText out;
+  std::string typed;                    // OutputFormat::xlsx: the rows' typed cells (XlsxRowCoder)
   std::string cell;                     // one output value's text, reused
   std::size_t ok = 0, unknown = 0, error = 0;
   std::vector<std::pair<std::size_t, std::string>> errors;
@@ -654,7 +656,8 @@ class Runner {
     eval_options_.only = &l.order;  // only what is written (guidance prose is not, by default)
     // CSV writes no lists of missing facts, only whether a row waits for one: evaluating the
     // branches of undecided ifs would widen the facts each column's text is remembered by.
-    eval_options_.complete_missing = o.format != OutputFormat::csv;
+    // The workbook does not either.
+    eval_options_.complete_missing = o.format == OutputFormat::jsonl;
     const std::string date = calendar::format_date(o.as_of);
     as_of_cell_ = "," + date;
     as_of_json_ = ",\"as_of\":\"" + date + "\"";
@@ -664,6 +667,7 @@ class Runner {
   /// Evaluates the rows of `s` with the calling thread's own `worker`.
   void process(Slot& s, Worker& worker) const {
     s.out.clear();
+    s.typed.clear();
     s.ok = s.unknown = s.error = 0;
     s.errors.clear();
     s.warned = 0;
@@ -761,6 +765,7 @@ class Runner {
     }
     const bool evaluated = !failed;  // a bad cell an output reads stops the row before evaluation
     const bool csv = options_.format == OutputFormat::csv;
+    const bool xlsx = options_.format == OutputFormat::xlsx;
     // Output columns to evaluate (bit k for column k): all, unless their CSV text is remembered
     // for the row's facts. Columns past TextMemo::kMaxColumns are always evaluated.
     std::uint64_t need = ~std::uint64_t{0};
@@ -793,7 +798,10 @@ class Runner {
       for (std::size_t k = 0; k < layout_.outputs.size(); ++k) {
         const Value& v = s.outcome.output(layout_.outputs[k]);
         if (v.state == State::error) add_output_error(s, r, k, error);
-        if (v.state == State::unknown && v.missing.any()) undecided = true;
+        if (v.state == State::unknown && v.missing.any()) {
+          undecided = true;
+          undecided_columns |= column_bit(k);
+        }
       }
     }
     failed = failed || error.size() != cells_message;
@@ -811,7 +819,7 @@ class Runner {
     }
     // For people, a row waiting for facts says which of its empty cells to fill (需补充：发证日期):
     // the result file alone then tells the registrar what to do with the row.
-    if (csv && !options_.names && !failed && undecided) {
+    if ((csv || xlsx) && !options_.names && !failed && undecided) {
       const std::string& needs = needs_text(worker, undecided_columns, empty_facts);
       if (!needs.empty()) error += (error.empty() ? "" : say(lang, "；", "; ")) + needs;
     }
@@ -821,9 +829,52 @@ class Runner {
       s.out += ',';
       put_csv(s.out, error);
       s.out += "\r\n";
+    } else if (xlsx) {
+      write_xlsx(s, r, evaluated, status, error);
     } else {
       write_jsonl(s, r, evaluated, status, error);
     }
+  }
+
+  /// One row of the workbook as typed cells (XlsxRowCoder) into `s.typed`: the input cells as the
+  /// roster has them (text; a date column's cells that were read as dates as dates), then each
+  /// output (dates as dates, integers as numbers, enums as their labels with their index, the
+  /// other kinds as the CSV for people writes them), the status and the message.
+  void write_xlsx(Slot& s, const Record& r, bool evaluated, const char* status, const std::string& error) const {
+    const auto& policy = engine_.policy();
+    XlsxRowCoder::begin_row(s.typed, r.row, status[0] == 'o' ? 0 : status[0] == 'u' ? 1 : 2);
+    for (std::size_t c = 0; c < layout_.headers.size(); ++c) {
+      if (c >= r.size() || r.field(c).empty()) {
+        XlsxRowCoder::empty(s.typed);
+        continue;
+      }
+      const auto fact = layout_.column_fact[c];
+      if (r.decode_error) {
+        XlsxRowCoder::text(s.typed, sanitize_utf8(r.field(c)));
+      } else if (fact && policy.facts[*fact].type.kind == model::Kind::date && s.situation.facts()[*fact].known() &&
+                 s.situation.facts()[*fact].kind == model::Kind::date) {
+        XlsxRowCoder::date(s.typed, s.situation.facts()[*fact].date);
+      } else {
+        XlsxRowCoder::text(s.typed, r.field(c));
+      }
+    }
+    for (std::size_t k = 0; k < layout_.outputs.size(); ++k) {
+      const Value* v = evaluated ? &s.outcome.output(layout_.outputs[k]) : nullptr;
+      if (!v || !v->known()) {
+        XlsxRowCoder::empty(s.typed);
+      } else if (v->kind == model::Kind::date) {
+        XlsxRowCoder::date(s.typed, v->date);
+      } else if (v->kind == model::Kind::integer) {
+        XlsxRowCoder::number(s.typed, v->integer);
+      } else {
+        cell_text(s, *v);
+        if (v->kind == model::Kind::enumeration) XlsxRowCoder::enumeration(s.typed, v->enum_index, s.cell);
+        else XlsxRowCoder::text(s.typed, s.cell);
+      }
+    }
+    XlsxRowCoder::text(s.typed, status_cell(status));
+    if (error.empty()) XlsxRowCoder::empty(s.typed);
+    else XlsxRowCoder::text(s.typed, error);
   }
 
   /// Bit of output column k in a row's mask of undecided columns; columns past 63 share bit 63.
@@ -1412,7 +1463,9 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   }
   choose_outputs(engine, options, asked, layout, summary);
   name_columns(engine, options, layout);
-  auto header_diags = map_header(engine, header, input_name, reader.encoding(), options.format == OutputFormat::csv, layout);
+  const bool xlsx = options.format == OutputFormat::xlsx;
+  auto header_diags = map_header(engine, header, input_name, reader.encoding(),
+                                 options.format == OutputFormat::csv || xlsx, layout);
   diags.insert(diags.end(), header_diags.begin(), header_diags.end());
   if (!diags.empty()) return diags;
 
@@ -1461,6 +1514,14 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
                                                            options.output_encoding == OutputEncoding::automatic);
   Encoder encoder(gb);
   if (bom) out << "\xEF\xBB\xBF";
+  std::optional<XlsxResultWriter> workbook;
+  if (xlsx) {
+    workbook.emplace(engine, XlsxRunInfo{options.xlsx_path, input_name, options.params_file, options.remind_days,
+                                         options.as_of, options.lang});
+    XlsxColumns columns{layout.headers, layout.column_fact, layout.outputs, layout.output_headers,
+                        layout.added_headers[0], layout.added_headers[1], layout.added_headers[2]};
+    if (!workbook->begin(std::move(columns), titles, header.row)) return workbook->diagnostics();
+  }
   if (options.format == OutputFormat::csv) write_title_rows(encoder, out, titles, header.row);
   if (options.format == OutputFormat::csv) {
     std::string line;
@@ -1527,8 +1588,12 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   const auto write_round = [&](Round& r) {
     for (std::size_t k = 0; k < r.filled; ++k) {
       auto& s = r.slots[k];
-      encoder.write(out, s.out.view());
-      if (!out.good()) return false;
+      if (workbook) {
+        if (!workbook->write_rows(s.typed)) return false;
+      } else {
+        encoder.write(out, s.out.view());
+        if (!out.good()) return false;
+      }
       summary.rows += s.count;
       summary.ok += s.ok;
       summary.unknown += s.unknown;
@@ -1546,6 +1611,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     return true;
   };
   const auto write_failed = [&] {
+    if (workbook) return workbook->diagnostics();  // libxlsxwriter's reason, at the workbook's path
     // The stream does not say why; the caller, who knows where it goes, may (the CLI adds errno).
     diags.push_back(source::diagnostic_at("batch_io", "<output>", {}, "writing the results failed", "结果写入失败"));
     return diags;
@@ -1584,6 +1650,10 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     if (damaged[c] > 0 && 2 * damaged[c] > filled[c]) {
       summary.damaged_columns.push_back({c, layout.headers[c], damaged[c], filled[c], layout.fact_needed[*layout.column_fact[c]]});
     }
+  }
+  if (workbook) {
+    if (!workbook->finish(summary)) return workbook->diagnostics();
+    summary.worklist = workbook->worklist_rows();
   }
   return summary;
 }

@@ -30,6 +30,12 @@ enum class OutputFormat {
   /// One JSON object per row, always the machine form: row, as_of, status (ok, unknown, error),
   /// error, values, unknown, errors.
   jsonl,
+  /// An Excel workbook (BatchOptions::xlsx_path; `out` is not written), for people: sheet 结果 with
+  /// the CSV's columns (for people) as typed cells (dates as dates, ID numbers and 学号 as text) and
+  /// a 剩余天数 column beside each deadline, rows coloured by their nearest deadline; 需处理, the
+  /// rows needing attention, most urgent first; 汇总, the run's summary; 依据, the rules used and
+  /// their citations (xlsx_writer.h).
+  xlsx,
 };
 
 /// The CSV output's character encoding. `automatic` and `utf8_bom`: UTF-8 starting with a BOM,
@@ -75,6 +81,14 @@ struct BatchOptions {
   /// headers and 评估日期, 状态 (正常, 待补充, 错误) and 说明 (`lang` en: as_of, status with ok,
   /// unknown, error, and error), enum labels and model::append_value_for_people's forms.
   bool names = false;
+  /// OutputFormat::xlsx: the file to write (libxlsxwriter writes a file by its path, not a stream).
+  std::string xlsx_path;
+  /// OutputFormat::xlsx: the school's parameters file (--params) as the summary sheet names it;
+  /// empty: the pack's defaults.
+  std::string params_file;
+  /// OutputFormat::xlsx: a deadline at most this many days after the evaluation date is 即将到期
+  /// (coloured, and its row goes to the worklist); `policy batch --remind-days`, 30 by default.
+  int remind_days = 30;
 };
 
 /// An output that the roster's columns cannot always decide: some fact it needs (Engine::facts_needed) has no column.
@@ -123,6 +137,7 @@ struct BatchSummary {
   /// undecided (written as asked).
   std::vector<OutputGap> undecidable;
   std::size_t outputs_written = 0;                                 ///< output columns written (0: none could be decided)
+  std::size_t worklist = 0;  ///< OutputFormat::xlsx: rows on the 需处理 sheet (overdue, due within remind_days, errors)
 };
 
 /// The summary's notes about the header and the columns, one line each, in `lang`: title rows
@@ -161,7 +176,8 @@ using Progress = std::function<void(std::size_t rows, std::uint64_t bytes)>;
 /// then); `batch_bad_csv` when the CSV structure breaks mid-file and `batch_io` when reading
 /// `in` fails (RosterReader::read_error: the message gives the reason) or writing fails (the rows
 /// before it may have been written: the CLI's -o keeps no such file, unless -o names a device or
-/// pipe, which is written in place).
+/// pipe, which is written in place); `batch_xlsx_write` when libxlsxwriter fails to write the
+/// workbook (OutputFormat::xlsx).
 std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engine::Engine& engine, std::istream& in,
                                                                       const std::string& input_name, std::ostream& out,
                                                                       const BatchOptions& options,

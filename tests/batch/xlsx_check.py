@@ -1,0 +1,334 @@
+#!/usr/bin/python3
+"""The result workbook of `policy batch -o r.xlsx` and the roster template of `policy template`,
+read back by independent readers: Debian's python3-openpyxl and LibreOffice (soffice).
+
+Usage: xlsx_check.py result|libreoffice|template|stdout POLICY_BIN
+Each mode runs the real binary in a temporary directory and asserts values, not just shapes.
+Run with /usr/bin/python3: a pyenv interpreter lacks openpyxl.
+"""
+
+import csv
+import datetime
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+try:
+    import openpyxl
+except ImportError:
+    sys.exit("xlsx_check: the openpyxl module is missing; install python3-openpyxl "
+             "(scripts/install-deps.sh) and run with /usr/bin/python3")
+
+AS_OF = datetime.date(2026, 9, 10)
+# Rows chosen around AS_OF: overdue by years (000101), overdue by months (000103), due in 20 days
+# (000102, 000107: within the default 30), due next year (000104), a bad date (000105, an
+# error), a graduate with no discharge date (000106, unknown). 学号 with leading zeros, a comma
+# in a note, an 18-digit ID number.
+ROSTER = ("\ufeff学号,姓名,身份证号,退役日期,入伍时身份,发证日期,录取日期,备注\r\n"
+          "000101,甲,110101199003078515,2016-05-10,在校生,,,早已逾期\r\n"
+          "000102,乙,,2025/6/15,在校生,,2021-08-20,\"即将到期,有逗号\"\r\n"
+          "000103,丙,,2024-02-29,在校生,,,\r\n"
+          "000104,丁,,2026-03-01,新生,,,期限尚远\r\n"
+          "000105,戊,,2023-02-29,在校生,,,日期不存在\r\n"
+          "000106,己,,,,2025-06-30,2017-07-25,毕业生\r\n"
+          "000107,庚,,2025年10月20日,新生,,,\r\n")
+
+FILLS = {"overdue": "FFFFC7CE", "soon": "FFFFEB9C", "later": "FFC6EFCE", "error": "FFD9D9D9"}
+
+
+def check(cond, what):
+    if not cond:
+        sys.exit("xlsx_check: FAILED: " + what)
+
+
+def run(args, cwd, expect=(0, 3)):
+    p = subprocess.run(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    check(p.returncode in expect, "%s exited %d: %s" % (args, p.returncode, p.stderr.decode()))
+    return p
+
+
+def read_csv(path):
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.reader(f))
+
+
+def fill(cell):
+    return cell.fill.fgColor.rgb if cell.fill is not None and cell.fill.fill_type == "solid" else None
+
+
+def result_run(policy, work, extra=()):
+    with open(os.path.join(work, "roster.csv"), "w", encoding="utf-8", newline="") as f:
+        f.write(ROSTER)
+    run([policy, "batch", "roster.csv", "--as-of", AS_OF.isoformat(), "-o", "r.csv"], work)
+    p = run([policy, "batch", "roster.csv", "--as-of", AS_OF.isoformat(), "-o", "r.xlsx", *extra], work)
+    return read_csv(os.path.join(work, "r.csv")), p.stderr.decode()
+
+
+def check_result(policy, work):
+    rows, stderr = result_run(policy, work)
+    check("“需处理”表列出 5 行" in stderr, "the summary says where the workbook went and its worklist: " + stderr)
+    wb = openpyxl.load_workbook(os.path.join(work, "r.xlsx"))
+    check(wb.sheetnames == ["结果", "需处理", "汇总", "依据"], "sheet names: %s" % wb.sheetnames)
+    ws = wb["结果"]
+    check(ws.freeze_panes == "A2", "the header is frozen: %s" % ws.freeze_panes)
+    header = [c.value for c in ws[1]]
+    check(ws.auto_filter.ref == "A1:%s8" % openpyxl.utils.get_column_letter(len(header)),
+          "the autofilter covers the header and every row: %s" % ws.auto_filter.ref)
+    # The CSV's columns, with a 剩余天数 column after each deadline.
+    csv_header = rows[0]
+    days_cols = [i for i, h in enumerate(header) if h.startswith("剩余天数")]
+    check(len(days_cols) == 2, "two deadlines, two 剩余天数 columns: %s" % header)
+    check([h for i, h in enumerate(header) if i not in days_cols] == csv_header,
+          "the columns are the CSV's: %s vs %s" % (header, csv_header))
+    for i in days_cols:
+        check(header[i] == "剩余天数（%s）" % header[i - 1], "剩余天数 names its deadline: %s" % header[i])
+    check(ws.column_dimensions["A"].width >= 6, "column widths are set")
+    check(ws.column_dimensions["Q"].width > ws.column_dimensions["B"].width,
+          "a long column is wider than 姓名: %s vs %s" % (ws.column_dimensions["Q"].width, ws.column_dimensions["B"].width))
+    status_col = header.index("状态")
+    states = {}
+    for r in range(2, 9):
+        cells = list(ws[r])
+        csv_row = rows[r - 1]
+        values = [c.value for i, c in enumerate(cells) if i not in days_cols]
+        for i, (v, text) in enumerate(zip(values, csv_row)):
+            h = csv_header[i]
+            cell = [c for k, c in enumerate(cells) if k not in days_cols][i]
+            if isinstance(v, datetime.datetime):
+                check(cell.number_format == 'yyyy"年"m"月"d"日"', "date format of %s: %s" % (h, cell.number_format))
+                # The CSV writes output dates ISO; input cells as the roster had them.
+                shown = [v.date().isoformat(), "%d/%d/%d" % (v.year, v.month, v.day),
+                         "%d年%d月%d日" % (v.year, v.month, v.day)]
+                check(text in shown, "row %d %s: date %s, CSV %r" % (r, h, v, text))
+            elif v is None:
+                check(text == "", "row %d %s: empty, CSV %r" % (r, h, text))
+            else:
+                check(isinstance(v, str), "row %d %s is text: %r" % (r, h, v))
+                check(v == text, "row %d %s: %r, CSV %r" % (r, h, v, text))
+        # 学号 and the ID number: text cells in text-formatted columns, never numbers.
+        check(cells[0].value == "000%d" % (100 + r - 1) and cells[0].number_format == "@",
+              "学号 kept as text: %r %s" % (cells[0].value, cells[0].number_format))
+        check(cells[2].value is None or cells[2].number_format == "@", "身份证号 formatted as text")
+        # Days left = the deadline's date - as_of; the row's colour by its nearest deadline.
+        nearest = None
+        for i in days_cols:
+            deadline, days = cells[i - 1].value, cells[i].value
+            if deadline is None:
+                check(days is None, "row %d: no deadline, no days left" % r)
+                continue
+            check(days == (deadline.date() - AS_OF).days, "row %d: days left %r to %s" % (r, days, deadline))
+            check(cells[i].number_format == "0", "days left is a whole number")
+            nearest = days if nearest is None else min(nearest, days)
+        status = cells[status_col].value
+        state = ("error" if status == "错误" else None if nearest is None else
+                 "overdue" if nearest < 0 else "soon" if nearest <= 30 else "later")
+        states[cells[0].value] = (state, nearest)
+        # Cells with a value carry the colour; empty ones take the row's format.
+        row_fill = ws.row_dimensions[r].fill if ws.row_dimensions[r].s else None
+        check(all(fill(c) == (FILLS[state] if state else None) for c in cells if c.value is not None),
+              "row %d coloured %s: %s" % (r, state, [fill(c) for c in cells]))
+        check((row_fill.fgColor.rgb if row_fill is not None and row_fill.fill_type == "solid" else None) ==
+              (FILLS[state] if state else None), "row %d's own format is %s" % (r, state))
+    check(ws.column_dimensions["A"].number_format == "@" and ws.column_dimensions["C"].number_format == "@",
+          "学号 and 身份证号 are text columns")
+    check(states["000101"][0] == "overdue" and states["000103"] == ("overdue", -345), "overdue rows: %s" % states)
+    check(states["000102"] == ("soon", 20) and states["000107"] == ("soon", 20), "due-soon rows: %s" % states)
+    check(states["000104"] == ("later", 385), "a later row: %s" % states)
+    check(states["000105"][0] == "error" and states["000106"][0] is None, "error and plain rows: %s" % states)
+    # The ID number as the roster had it, whole, as text.
+    check(ws["C2"].value == "110101199003078515", "the ID number is whole: %r" % ws["C2"].value)
+    # A CSV cell for people: booleans 是/否.
+    check(ws.cell(row=7, column=header.index("按规定应已可在学信网查询") + 1).value == "是", "booleans read 是")
+
+    # 需处理: overdue by days left, then due soon in the roster's order, then errors.
+    wl = wb["需处理"]
+    check(wl.freeze_panes == "A2", "the worklist's header is frozen")
+    wl_header = [c.value for c in wl[1]]
+    check(wl_header == ["行号", "学号", "姓名", "最近的期限", "截止日期", "剩余天数", "状态", "说明"], "worklist header: %s" % wl_header)
+    order = [(row[0].value, row[1].value, row[5].value) for row in wl.iter_rows(min_row=2)]
+    check([o[1] for o in order] == ["000101", "000103", "000102", "000107", "000105"], "worklist order: %s" % order)
+    check([o[0] for o in order] == [2, 4, 3, 8, 6], "worklist row numbers: %s" % order)
+    check(order[1][2] == -345 and order[2][2] == 20 and order[4][2] is None, "worklist days: %s" % order)
+    check(isinstance(wl["E2"].value, datetime.datetime) and wl["B2"].number_format == "@", "worklist types")
+
+    # 汇总: the counts equal the CSV's statuses.
+    sm = {row[0].value: row[1].value for row in wb["汇总"].iter_rows() if row[0].value}
+    statuses = [row[len(csv_header) - 2] for row in rows[1:]]
+    check(sm["共计行数"] == 7, "rows: %s" % sm)
+    for word in ("正常", "待补充", "错误"):
+        check(sm[word] == statuses.count(word), "%s: %s vs CSV %d" % (word, sm[word], statuses.count(word)))
+    check(sm["需处理"] == 5 and sm["已逾期"] == 2 and sm["30天内到期"] == 2 and sm["期限尚远"] == 1, "deadline counts: %s" % sm)
+    check(sm["评估日期"] == datetime.datetime(2026, 9, 10), "evaluation date: %r" % sm["评估日期"])
+    check(sm["政策包"].startswith("cn-higher-ed "), "pack: %s" % sm["政策包"])
+    check(sm["名单"] == "roster.csv", "roster name: %s" % sm["名单"])
+    # An enum output's counts: 入伍时身份 is a fact; 目前所处阶段 is an enum output.
+    summary_rows = [(row[0].value, row[1].value) for row in wb["汇总"].iter_rows()]
+    labels = [r[0] for r in summary_rows]
+    check("目前所处阶段" in labels, "enum outputs are counted: %s" % labels)
+    at = labels.index("目前所处阶段")
+    stage_col = header.index("目前所处阶段")
+    stages = [ws.cell(row=r, column=stage_col + 1).value for r in range(2, 9)]
+    for label, n in summary_rows[at + 1:]:
+        if label is None or not label.startswith("  "):
+            break
+        check(n == stages.count(label.strip()), "count of %s: %s vs %s" % (label, n, stages))
+    check(any(v and str(v).startswith("第6行") for _, v in summary_rows), "the first errors are listed")
+
+    # 依据: each rule with its citations.
+    src = list(wb["依据"].iter_rows(values_only=True))
+    check(src[0][:4] == ("规则编号", "规则", "结果项", "文件"), "sources header: %s" % (src[0],))
+    check(any("教育部令第41号" in (r[3] or "") for r in src[1:]), "the 41号令 is cited")
+    check(all(r[0] and r[3] for r in src[1:]), "each row names its rule and document")
+
+    # --remind-days widens "soon": at 400, the later row is due soon too.
+    run([policy, "batch", "roster.csv", "--as-of", AS_OF.isoformat(), "-o", "r400.xlsx", "--remind-days", "400"], work)
+    sm400 = {row[0].value: row[1].value for row in openpyxl.load_workbook(os.path.join(work, "r400.xlsx"))["汇总"].iter_rows() if row[0].value}
+    check(sm400["400天内到期"] == 3 and sm400["需处理"] == 6, "--remind-days 400: %s" % sm400)
+
+
+def check_stdout_and_english(policy, work):
+    result_run(policy, work)
+    # Standard output: spooled through a temporary file; English sheet names with --lang en.
+    with open(os.path.join(work, "out.xlsx"), "wb") as out:
+        p = subprocess.run([policy, "batch", "roster.csv", "--as-of", AS_OF.isoformat(), "--format", "xlsx",
+                            "--lang", "en"], cwd=work, stdout=out, stderr=subprocess.PIPE)
+    check(p.returncode == 3, "one row has an error: exit 3, got %d %s" % (p.returncode, p.stderr.decode()))
+    wb = openpyxl.load_workbook(os.path.join(work, "out.xlsx"))
+    check(wb.sheetnames == ["Results", "Worklist", "Summary", "Sources"], "English sheet names: %s" % wb.sheetnames)
+    check(wb["Results"]["A2"].value == "000101", "the rows are there")
+    check(wb["Results"]["D2"].number_format == "yyyy-mm-dd", "English dates ISO")
+    # --names is the machine form: refused for a workbook.
+    p = subprocess.run([policy, "batch", "roster.csv", "-o", "n.xlsx", "--names"], cwd=work,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    check(p.returncode == 2 and not os.path.exists(os.path.join(work, "n.xlsx")), "--names with xlsx is a usage error")
+    # The sheets do not depend on the number of threads (several blocks of rows: 1,024 a block).
+    lines = ROSTER.split("\r\n")[1:-1]
+    with open(os.path.join(work, "many.csv"), "w", encoding="utf-8", newline="") as f:
+        f.write(ROSTER.split("\r\n")[0] + "\r\n")
+        for i in range(5000):
+            f.write("%06d" % (200000 + i) + lines[i % len(lines)][6:] + "\r\n")
+    sheets = []
+    for jobs in ("1", "3"):
+        run([policy, "batch", "many.csv", "--as-of", AS_OF.isoformat(), "--jobs", jobs, "-o", "many%s.xlsx" % jobs], work)
+        with zipfile.ZipFile(os.path.join(work, "many%s.xlsx" % jobs)) as z:
+            sheets.append([z.read("xl/worksheets/sheet%d.xml" % k) for k in range(1, 5)])
+    check(sheets[0] == sheets[1], "--jobs 1 and --jobs 3 write the same sheets")
+    # Of the seven kinds of row, the overdue, due-soon and error ones (0, 1, 2, 4, 6) need attention.
+    expected = 1 + sum(1 for i in range(5000) if i % 7 in (0, 1, 2, 4, 6))
+    check(sheets[0][1].count(b"<row ") == expected, "the worklist: %d rows" % sheets[0][1].count(b"<row "))
+    # A cell Excel cannot hold (more than 32,767 characters): a coded error naming -o's file, and no
+    # file left behind, not even the temporary.
+    with open(os.path.join(work, "long.csv"), "w", encoding="utf-8") as f:
+        f.write("学号,退役日期,入伍时身份,备注\n000301,2024-02-29,在校生," + "长" * 40000 + "\n")
+    p = subprocess.run([policy, "batch", "long.csv", "--as-of", AS_OF.isoformat(), "-o", "long.xlsx"], cwd=work,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    err = p.stderr.decode()
+    check(p.returncode == 1 and "long.xlsx" in err and "batch_xlsx_write" in err and "第2行" in err,
+          "a cell too long for Excel: %d %s" % (p.returncode, err))
+    check(not [n for n in os.listdir(work) if n.startswith("long.xlsx")], "no partial workbook: %s" % os.listdir(work))
+
+
+def soffice_csv(xlsx, work):
+    """The first sheet of `xlsx` as CSV (UTF-8, comma, quoted text) by LibreOffice, in its own profile."""
+    profile = "file://" + os.path.join(work, "lo-profile")
+    subprocess.run(["soffice", "-env:UserInstallation=" + profile, "--headless", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,76,1", "--outdir", os.path.join(work, "lo"), xlsx],
+                   check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=240)
+    out = os.path.join(work, "lo", os.path.splitext(os.path.basename(xlsx))[0] + ".csv")
+    return read_csv(out)
+
+
+def check_libreoffice(policy, work):
+    rows, _ = result_run(policy, work)
+    lo = soffice_csv(os.path.join(work, "r.xlsx"), work)
+    header = lo[0]
+    days_cols = [i for i, h in enumerate(header) if h.startswith("剩余天数")]
+    check(len(days_cols) == 2, "LibreOffice reads the 剩余天数 columns: %s" % header)
+    check(len(lo) == len(rows), "as many rows: %d vs %d" % (len(lo), len(rows)))
+    date_re = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
+    for r, (lo_row, csv_row) in enumerate(zip(lo, rows)):
+        values = [v for i, v in enumerate(lo_row) if i not in days_cols]
+        check(len(values) == len(csv_row), "row %d: as many cells" % r)
+        for h, v, text in zip(rows[0], values, csv_row):
+            m = date_re.match(v)
+            if m:  # a date cell, shown in its 年月日 format
+                y, mo, d = (int(x) for x in m.groups())
+                shown = ["%04d-%02d-%02d" % (y, mo, d), "%d/%d/%d" % (y, mo, d), "%d年%d月%d日" % (y, mo, d)]
+                check(text in shown, "row %d %s: LibreOffice %r, CSV %r" % (r, h, v, text))
+            else:
+                check(v == text, "row %d %s: LibreOffice %r, CSV %r" % (r, h, v, text))
+        for i in days_cols:
+            if r == 0:
+                continue
+            m = date_re.match(lo_row[i - 1])
+            if m:
+                deadline = datetime.date(*(int(x) for x in m.groups()))
+                check(int(lo_row[i]) == (deadline - AS_OF).days, "row %d: days left %s" % (r, lo_row[i]))
+            else:
+                check(lo_row[i] == "", "row %d: no deadline, no days left" % r)
+    # The ID number and 学号 survive as text: no 1.10101E+17, no lost zeros.
+    check(lo[1][0] == "000101" and lo[1][2] == "110101199003078515", "IDs whole: %s" % lo[1][:3])
+
+
+def check_template(policy, work):
+    run([policy, "template", "-o", "名单模板.xlsx"], work, expect=(0,))
+    wb = openpyxl.load_workbook(os.path.join(work, "名单模板.xlsx"))
+    check(wb.sheetnames == ["名单", "填写说明"], "template sheets: %s" % wb.sheetnames)
+    ws = wb["名单"]
+    check(ws.freeze_panes == "A2", "the template's header is frozen")
+    header = [c.value for c in ws[1]]
+    check(header[:2] == ["学号", "姓名"] and "退役日期" in header and "入伍时身份" in header, "template header: %s" % header)
+    for c in ws[1]:
+        check(c.comment is not None and c.comment.text, "column %s has a comment" % c.value)
+    col = {h: openpyxl.utils.get_column_letter(i + 1) for i, h in enumerate(header)}
+    check("可填写：" in ws[col["退役日期"] + "1"].comment.text, "the comment says what is accepted")
+    check("在读" in ws[col["入伍时身份"] + "1"].comment.text, "the comment gives the aliases")
+    check(ws.column_dimensions[col["学号"]].number_format == "@", "学号 is a text column")
+    check(ws.column_dimensions[col["退役日期"]].number_format == 'yyyy"年"m"月"d"日"', "dates in 年月日")
+    by_col = {}
+    for dv in ws.data_validations.dataValidation:
+        for rng in str(dv.sqref).split():
+            by_col[re.match(r"[A-Z]+", rng).group(0)] = dv
+    enlisted = by_col[col["入伍时身份"]]
+    check(enlisted.type == "list" and enlisted.formula1 == '"新生,在校生"', "enum list: %s" % enlisted.formula1)
+    check(by_col[col["春季入学"]].formula1 == '"是,否"', "是/否 list")
+    dv = by_col[col["退役日期"]]
+    check(dv.type == "date" and dv.operator in (None, "between") and dv.formula1 == "61" and dv.formula2 == "2958465",
+          "date range: %s %s %s" % (dv.type, dv.formula1, dv.formula2))
+    # Filled in as a registrar would (values the validations accept), saved, written as CSV,
+    # and run: no header or cell complaints.
+    values = {"学号": ["000201", "000202"], "姓名": ["王一", "李二"],
+              "退役日期": [datetime.datetime(2025, 6, 15), datetime.datetime(2024, 2, 29)],
+              "入伍时身份": ["在校生", "新生"], "录取日期": [datetime.datetime(2021, 8, 20), None],
+              "春季入学": ["否", "否"], "发证日期": [None, None]}
+    for h, vs in values.items():
+        for r, v in enumerate(vs, start=2):
+            ws[col[h] + str(r)] = v
+    wb.save(os.path.join(work, "名单.xlsx"))
+    filled = openpyxl.load_workbook(os.path.join(work, "名单.xlsx"))["名单"]
+    with open(os.path.join(work, "名单.csv"), "w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        for row in filled.iter_rows(values_only=True):
+            w.writerow(["" if v is None else v.date().isoformat() if isinstance(v, datetime.datetime) else v for v in row])
+    p = run([policy, "batch", "名单.csv", "--as-of", AS_OF.isoformat(), "-o", "结果.xlsx"], work, expect=(0,))
+    err = p.stderr.decode()
+    check("错误 0" in err, "no row errors: " + err)
+    for complaint in ("未读取", "提醒", "警告", "是否应为", "第"):
+        check(complaint not in err, "no complaint (%s): %s" % (complaint, err))
+    res = openpyxl.load_workbook(os.path.join(work, "结果.xlsx"))["结果"]
+    check(res["A2"].value == "000201", "学号 from the template stays text: %r" % res["A2"].value)
+
+
+def main():
+    mode, policy = sys.argv[1], os.path.abspath(sys.argv[2])
+    with tempfile.TemporaryDirectory(prefix="xlsx-check-") as work:
+        {"result": check_result, "libreoffice": check_libreoffice, "template": check_template,
+         "stdout": check_stdout_and_english}[mode](policy, work)
+    print("xlsx_check %s: ok" % mode)
+
+
+if __name__ == "__main__":
+    main()

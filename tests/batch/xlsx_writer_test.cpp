@@ -1,0 +1,103 @@
+// The result workbook's failures as coded diagnostics, and its typed-cell encoding. Its cells are
+// read back by independent readers in tests/batch/xlsx_check.py (openpyxl, LibreOffice).
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "batch/batch.h"
+#include "batch/xlsx_writer.h"
+#include "builtin_pack.h"
+#include "loader/load.h"
+
+namespace rules::batch {
+namespace {
+
+const engine::Engine& cn() {
+  static const auto engine = [] {
+    auto files = policy_packs::builtin_cn_higher_ed_files();
+    auto r = loader::load_pack(files);
+    if (!r.ok()) throw std::runtime_error("the built-in pack does not load");
+    return std::make_unique<engine::Engine>(std::move(r.pack));
+  }();
+  return *engine;
+}
+
+const std::string kRoster =
+    "学号,姓名,退役日期,入伍时身份\r\n"
+    "000101,甲,2024-02-29,在校生\r\n"
+    "000102,乙,2023-02-29,在校生\r\n";
+
+std::variant<BatchSummary, std::vector<source::Diagnostic>> run_to(const std::string& path, std::size_t jobs = 1) {
+  BatchOptions o;
+  o.format = OutputFormat::xlsx;
+  o.xlsx_path = path;
+  o.jobs = static_cast<unsigned>(jobs);
+  o.as_of = *calendar::parse_date("2025-12-01");
+  std::istringstream in(kRoster);
+  std::ostringstream out;
+  return run_batch(cn(), in, "roster.csv", out, o);
+}
+
+TEST(XlsxWriter, WritesAWorkbookAndCountsItsWorklist) {
+  const auto dir = std::filesystem::temp_directory_path() / ("xlsx-writer-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto path = (dir / "r.xlsx").string();
+  auto v = run_to(path, 2);
+  ASSERT_TRUE(std::holds_alternative<BatchSummary>(v));
+  const auto& s = std::get<BatchSummary>(v);
+  EXPECT_EQ(s.rows, 2u);
+  EXPECT_EQ(s.error, 1u);
+  // 000101's last day (2025-09-30) is past: overdue; 000102 is an error. Both need attention.
+  EXPECT_EQ(s.worklist, 2u);
+  std::ifstream f(path, std::ios::binary);
+  char magic[4] = {};
+  f.read(magic, 4);
+  EXPECT_EQ(std::string(magic, 4), std::string("PK\x03\x04", 4)) << "a zip package";
+  std::filesystem::remove_all(dir);
+}
+
+TEST(XlsxWriter, AFailedWriteIsACodedDiagnosticNamingTheFile) {
+  const std::string path = "/nonexistent-directory-of-the-test/r.xlsx";
+  auto v = run_to(path);
+  ASSERT_TRUE(std::holds_alternative<std::vector<source::Diagnostic>>(v));
+  const auto& d = std::get<std::vector<source::Diagnostic>>(v);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].code, "batch_xlsx_write");
+  EXPECT_EQ(d[0].span.file, path);
+  EXPECT_NE(d[0].message_zh.find("无法创建 xlsx 文件"), std::string::npos) << d[0].message_zh;
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+TEST(XlsxWriter, TemplateFailureIsACodedDiagnostic) {
+  const auto d = write_template(cn(), {}, "/nonexistent-directory-of-the-test/t.xlsx", source::Lang::zh);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].code, "batch_xlsx_write");
+}
+
+TEST(XlsxRowCoder, TextDropsNulBytesAndEndsWithOne) {
+  std::string out;
+  XlsxRowCoder::text(out, std::string_view("a\0b", 3));
+  ASSERT_EQ(out.size(), 1u + 4u + 2u + 1u);
+  EXPECT_EQ(out[0], static_cast<char>(XlsxRowCoder::kText));
+  std::uint32_t n = 0;
+  std::memcpy(&n, out.data() + 1, 4);
+  EXPECT_EQ(n, 2u);
+  EXPECT_EQ(out.substr(5), std::string("ab\0", 3));
+  out.clear();
+  XlsxRowCoder::enumeration(out, 7, "新生");
+  EXPECT_EQ(out[0], static_cast<char>(XlsxRowCoder::kEnum));
+  std::uint32_t index = 0;
+  std::memcpy(&index, out.data() + 1, 4);
+  EXPECT_EQ(index, 7u);
+  std::memcpy(&n, out.data() + 5, 4);
+  EXPECT_EQ(n, 6u);
+  EXPECT_EQ(out.substr(9), std::string("新生\0", 7));
+}
+
+}  // namespace
+}  // namespace rules::batch
