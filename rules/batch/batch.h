@@ -167,4 +167,14 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
                                                                       const BatchOptions& options,
                                                                       const Progress& progress = {});
 
+/// The same, reading the roster's records from `records` (a RosterReader, or an XlsxReader for a
+/// workbook): everything after reading (header, title rows, cells, IDs, rows out = rows in) is
+/// the same for every format. The failure of `records` is a diagnostic with the source's code
+/// (SourceFailure: `batch_io`, `batch_bad_csv`, `batch_not_csv`, `xlsx_*`), at `input_name`.
+/// A cell holding a spreadsheet error value (Record::error_fields) is a bad cell of its row.
+std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engine::Engine& engine, RecordSource& records,
+                                                                      const std::string& input_name, std::ostream& out,
+                                                                      const BatchOptions& options,
+                                                                      const Progress& progress = {});
+
 }  // namespace rules::batch
