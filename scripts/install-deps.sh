@@ -14,6 +14,9 @@ packages=(
   nlohmann-json3-dev          # situations in JSON, JSON output
   libfmt-dev
   libcsv-dev                  # batch: RFC 4180 roster parsing (iconv, for GB18030, is in glibc)
+  libzip-dev                  # batch: .xlsx rosters, the zip package (Debian has no .xlsx reader)
+  libexpat1-dev               # batch: .xlsx rosters, the XML parts, streamed, DTDs refused
+  python3-openpyxl            # tests/batch: .xlsx rosters written by an independent library
   libcpp-httplib-dev          # serve: HTTP server (0.11.4; chunked bodies refused, serve/README.md)
   libgtest-dev libgmock-dev   # tests
   libbenchmark-dev            # bench/

@@ -50,9 +50,9 @@ struct XlsxOptions {
   std::uint64_t max_part_bytes = std::uint64_t{1} << 26;           ///< any other part read: 64 MiB
   /// Inflated bytes per compressed byte a part may reach, checked once it has inflated
   /// `ratio_floor` bytes (small parts of repeated text compress well and are harmless). Real
-  /// sheets stay far below it, also a million empty styled rows (about 100); deflate's limit is
-  /// about 1032.
-  double max_ratio = 500;
+  /// sheets stay far below it (5 to 15; a million empty styled rows: 9); a bomb sits near
+  /// deflate's limit of about 1032. Apache POI's default is the same (ZipSecureFile, 0.01).
+  double max_ratio = 100;
   std::uint64_t ratio_floor = std::uint64_t{1} << 24;  ///< 16 MiB
   /// The text of one cell (Excel's own limit is 32,767 characters, up to 3 bytes each in UTF-8).
   std::size_t max_cell_bytes = std::size_t{1} << 20;
