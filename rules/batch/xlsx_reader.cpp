@@ -709,7 +709,8 @@ struct XlsxReader::Impl {
   }
 
   /// The text of a number cell into `value`: a date when its format is one, else the shortest
-  /// text that reads back as the same double (2021001, not 2021001.0 or 2.021001E6).
+  /// text that reads back as the same double (2021001, not 2021001.0 or 2.021001E6), in plain
+  /// digits from 1e-6 to 1e21.
   bool number_text() {
     double x = 0;
     const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
@@ -742,8 +743,13 @@ struct XlsxReader::Impl {
         return true;
       }
     }
-    char buffer[32];
-    const auto r = std::to_chars(buffer, buffer + sizeof buffer, x);
+    // Plain digits from 1e-6 to 1e21 (学号 2020000000 stays 2020000000, where the shortest form
+    // would be 2.02e+09), the shortest round-trip digits either way; an exponent only outside.
+    char buffer[64];
+    const double magnitude = std::fabs(x);
+    const bool plain = x == 0 || (magnitude >= 1e-6 && magnitude < 1e21);
+    const auto r = plain ? std::to_chars(buffer, buffer + sizeof buffer, x, std::chars_format::fixed)
+                         : std::to_chars(buffer, buffer + sizeof buffer, x);
     value.assign(buffer, r.ptr);
     return true;
   }

@@ -16,7 +16,8 @@
 /// dates (`d`, Strict), numbers (`n`). A formula cell is read by its cached value `<v>`. A number
 /// whose cell format is a date format (xlsx_date_format) is a date, in the workbook's date system,
 /// given as ISO text `YYYY-MM-DD` (`YYYY-MM-DD HH:MM:SS` when it has a time of day); any other
-/// number as its shortest round-trip text (2021001, 0.1, 1.5e+20: std::to_chars).
+/// number as the shortest text that reads back as the same double (std::to_chars), in plain
+/// digits from 1e-6 to 1e21 (2021001, 2020000000, 0.1, 0.000123; 1e-07, 1.5e+21 outside).
 ///
 /// A hostile or broken workbook stops the reader with a stable code (SourceFailure; all in
 /// docs/diagnostics.md) and a message naming the part and, inside a sheet, the cell:

@@ -163,12 +163,14 @@ TEST(XlsxReader, NumbersComeOutAsTheirShortestText) {
   const std::string rows =
       R"(<row r="1"><c r="A1"><v>2021001</v></c><c r="B1"><v>0.1</v></c><c r="C1"><v>1.5E+20</v></c>)"
       R"(<c r="D1" s="5"><v>12</v></c><c r="E1"><v>-3.25</v></c><c r="F1"><v>110101199003070000</v></c>)"
-      R"(<c r="G1" t="b"><v>1</v></c><c r="H1" t="b"><v>0</v></c></row>)";
+      R"(<c r="G1" t="b"><v>1</v></c><c r="H1" t="b"><v>0</v></c><c r="I1"><v>2020000000</v></c><c r="J1"><v>1E-7</v></c>)"
+      R"(<c r="K1"><v>0.000123</v></c><c r="L1"><v>1.5E+21</v></c></row>)";
   const Read r = read_parts("numbers.xlsx", workbook(rows, "", kStyles));
   ASSERT_FALSE(r.failure) << r.failure->message;
   ASSERT_EQ(r.rows.size(), 1u);
-  EXPECT_EQ(r.rows[0].second, (std::vector<std::string>{"2021001", "0.1", "1.5e+20", "12", "-3.25",
-                                                        "110101199003070000", "TRUE", "FALSE"}));
+  EXPECT_EQ(r.rows[0].second,
+            (std::vector<std::string>{"2021001", "0.1", "150000000000000000000", "12", "-3.25", "110101199003070000", "TRUE",
+                                      "FALSE", "2020000000", "1e-07", "0.000123", "1.5e+21"}));
 }
 
 TEST(XlsxReader, DateFormatsInThe1900And1904Systems) {
