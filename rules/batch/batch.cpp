@@ -1461,6 +1461,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     layout.id_column.push_back(fact && facts[*fact].type.kind == model::Kind::resident_id);
   }
   summary.encoding = reader.encoding();
+  summary.sheet = reader.sheet();
   summary.header_row = header.row;
   summary.header_found_below = found_below;
   summary.title_rows = titles.size();

@@ -89,6 +89,7 @@ struct BatchSummary {
   std::size_t rows = 0, ok = 0, unknown = 0, error = 0;
   std::vector<std::pair<std::size_t, std::string>> first_errors;  ///< (row, message), at most 10
   Encoding encoding = Encoding::utf8;                              ///< the input's, after detection
+  std::string sheet;  ///< the workbook's sheet the rows were read from (RecordSource::sheet); empty for CSV
   std::vector<std::pair<std::string, std::string>> mapped;         ///< (column header, fact name)
   std::vector<std::string> passed_through;                         ///< headers that name no fact
   /// The spreadsheet row the header was read from (rows above it were title rows), and whether

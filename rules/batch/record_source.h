@@ -94,6 +94,8 @@ class RecordSource {
   virtual Encoding encoding() const = 0;
   /// Whether the rows come from a spreadsheet workbook (then encoding advice does not apply).
   virtual bool workbook() const { return false; }
+  /// The name of the workbook's sheet the rows come from; empty for CSV.
+  virtual std::string sheet() const { return {}; }
   /// Bytes of the input consumed so far, for progress against the input's size (a workbook:
   /// estimated from the sheet part's compressed size).
   virtual std::uint64_t bytes_read() const = 0;

@@ -90,6 +90,7 @@ class XlsxReader final : public RecordSource {
   std::optional<SourceFailure> failure() const override;
   Encoding encoding() const override { return Encoding::utf8; }
   bool workbook() const override { return true; }
+  std::string sheet() const override { return sheet_name(); }
   std::uint64_t bytes_read() const override;
 
   /// The sheets of the workbook in tab order, and the one read (empty when it failed before).

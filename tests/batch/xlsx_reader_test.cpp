@@ -390,6 +390,8 @@ TEST(XlsxBatch, ExampleRosterAsOpenpyxlWorkbookEqualsTheCsvRun) {
     EXPECT_EQ(a.summary->error, b.summary->error);
     EXPECT_EQ(a.summary->first_errors, b.summary->first_errors);
     EXPECT_GT(a.summary->rows, 5u);
+    EXPECT_EQ(a.summary->sheet, "");
+    EXPECT_EQ(b.summary->sheet, "名单");  // the summary names the sheet, not an encoding
   }
 }
 
