@@ -44,3 +44,17 @@ for rows in 100000 1000000; do
   report "jobs $jobs"
   cmp -s "$work/out1.csv" "$work/out.csv" && echo "--jobs 1 and --jobs $jobs: byte-identical output"
 done
+
+# The 1M-row roster as a registrar's workbook (issue 13): bench/roster_xlsx.py (Debian's
+# python3-openpyxl, about 2.5 minutes) converts it; then `policy batch` reads the .xlsx. Set
+# XLSX=0 to skip.
+if [[ ${XLSX:-1} == 1 ]]; then
+  /usr/bin/python3 bench/roster_xlsx.py "$work/roster.csv" "$work/roster.xlsx"
+  best=() peak=()
+  echo "== $rows rows as .xlsx ($(du -h "$work/roster.xlsx" | cut -f1)), $jobs cores, best of $runs"
+  for ((i = 0; i < runs; ++i)); do
+    measure floor sh -c "'$build/bench/csv_floor' < '$work/roster.csv' > '$work/floor.csv'"
+    measure "xlsx jobs $jobs" "$build/cli/policy" batch "$work/roster.xlsx" --as-of 2025-12-01 --jobs "$jobs" -o "$work/outx.csv"
+  done
+  report "xlsx jobs $jobs"
+fi

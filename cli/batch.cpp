@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "batch/batch.h"
+#include "batch/xlsx_reader.h"
 #include "common.h"
 #include "output_file.h"
 
@@ -66,6 +67,7 @@ void add_batch(CLI::App& app, Action& action) {
     std::string format = "csv";
     std::string encoding = "auto";
     std::string output_encoding = "auto";
+    std::string sheet;
     std::string outputs;
     bool excel_serial_dates = false;
     std::size_t header_row = 0;
@@ -84,8 +86,9 @@ void add_batch(CLI::App& app, Action& action) {
       "or the header row is unusable, 2 for usage errors.\n"
       "Example:\n"
       "  policy batch examples/rosters/veterans.csv --as-of 2025-12-01 -o results.csv\n"
-      "  policy batch examples/rosters/veterans.csv -o 结果.xlsx   # a workbook: 结果, 需处理 (worklist), 汇总, 依据");
-  cmd->add_option("ROSTER", o->roster, "The roster (.csv, or a pipe such as <(cmd)), or - for standard input")->required();
+      "  policy batch 名单.xlsx -o 结果.xlsx   # workbooks in and out: 结果, 需处理 (worklist), 汇总, 依据");
+  cmd->add_option("ROSTER", o->roster, "The roster (.csv or .xlsx, told by its first bytes; or a pipe such as <(cmd)), or - for standard input")->required();
+  cmd->add_option("--sheet", o->sheet, "The sheet of an .xlsx roster to read, by the name on its tab (default: the first)");
   cmd->add_option("-o,--output", o->output, "Write here instead of standard output (- is standard output): a file atomically (a temporary renamed into place when complete); a device or named pipe in place");
   cmd->add_option("--format", o->format,
                   "csv, jsonl or xlsx (an Excel workbook: sheets 结果, 需处理, 汇总, 依据; the default when -o ends in .xlsx)")
@@ -248,7 +251,44 @@ void add_batch(CLI::App& app, Action& action) {
         }
       } remove_spool{spooled};
       std::istream in(&roster);
-      auto result = rules::batch::run_batch(*engine, in, name, target->stream(), options, progress);
+      // A workbook is told by its first bytes, whatever the file's name (a roster piped in, or
+      // misnamed .csv): .xlsx is read by XlsxReader; .xls and .ods are refused by RosterReader,
+      // which says how to save them.
+      std::unique_ptr<rules::batch::RecordSource> source;
+      std::string workbook;  // the bytes of a workbook that is no regular file (libzip seeks)
+      if (rules::batch::workbook_kind(roster.peek()) == rules::batch::WorkbookKind::xlsx) {
+        rules::batch::XlsxOptions xlsx;
+        xlsx.sheet = o->sheet;
+        if (o->roster != "-" && S_ISREG(roster.status().st_mode)) {
+          source = rules::batch::XlsxReader::open_file(o->roster, xlsx);
+        } else {
+          constexpr std::size_t kMaxPiped = std::size_t{1} << 30;
+          try {
+            std::vector<char> block(std::size_t{1} << 20);
+            for (std::streamsize n; (n = roster.sgetn(block.data(), static_cast<std::streamsize>(block.size()))) > 0;) {
+              workbook.append(block.data(), static_cast<std::size_t>(n));
+              if (workbook.size() > kMaxPiped) {
+                print_file_error(std::cerr, name, "xlsx_too_large", "a workbook on standard input or a pipe may hold at most 1 GiB",
+                                 "从标准输入或管道给出的工作簿最多 1 GiB");
+                return kExitInputError;
+              }
+            }
+          } catch (const std::system_error& e) {
+            print_file_error(std::cerr, name, "batch_io", "cannot read the roster: " + e.code().message(),
+                             "无法读取名单：" + e.code().message());
+            return kExitInputError;
+          }
+          source = rules::batch::XlsxReader::open_memory(workbook, xlsx);
+        }
+      } else {
+        if (!o->sheet.empty()) {
+          print_file_error(std::cerr, name, "batch_bad_header", "--sheet names a sheet of an .xlsx workbook, and the roster is none",
+                           "--sheet 指定的是 .xlsx 工作簿中的工作表，而名单不是工作簿");
+          return kExitUsage;
+        }
+        source = std::make_unique<rules::batch::RosterReader>(in, options.encoding);
+      }
+      auto result = rules::batch::run_batch(*engine, *source, name, target->stream(), options, progress);
       if (tty) std::fprintf(stderr, "\r%60s\r", "");
       if (auto* diags = std::get_if<std::vector<rules::source::Diagnostic>>(&result)) {
         // rules/batch does not know where its stream goes and names it <output>: say where, and

@@ -132,6 +132,15 @@ bool InputFile::open(const std::string& path) {
   return true;
 }
 
+std::string_view InputFile::peek() {
+  try {
+    sgetc();
+  } catch (const std::system_error&) {
+    return {};
+  }
+  return std::string_view(gptr(), static_cast<std::size_t>(egptr() - gptr()));
+}
+
 InputFile::int_type InputFile::underflow() {
   if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
   while (true) {

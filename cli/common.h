@@ -76,6 +76,10 @@ class InputFile : public std::streambuf {
   const std::string& why() const { return why_; }
   /// The input's file status (fstat), after a successful open: its type, size and identity.
   const struct stat& status() const { return status_; }
+  /// The bytes read ahead and not yet consumed, reading the first block when none is: before
+  /// anything is consumed, the start of the input (to tell a workbook by its first bytes). Empty
+  /// at the end of the input, or when the read failed (reading again reports why).
+  std::string_view peek();
 
  protected:
   /// Reads the next block from the descriptor; throws std::system_error when the read fails.

@@ -15,8 +15,10 @@ packages=(
   libfmt-dev
   libcsv-dev                  # batch: RFC 4180 roster parsing (iconv, for GB18030, is in glibc)
   libxlsxwriter-dev           # batch: result workbooks (-o result.xlsx) and roster templates (policy template)
-  python3-openpyxl            # tests/batch/xlsx_check.py: workbooks read back by an independent reader
-  libreoffice-calc-nogui      # tests/batch/xlsx_check.py: ... and by LibreOffice (soffice --convert-to csv)
+  libzip-dev                  # batch: .xlsx rosters, the zip package (Debian has no .xlsx reader)
+  libexpat1-dev               # batch: .xlsx rosters, the XML parts, streamed, DTDs refused
+  python3-openpyxl            # tests/batch: workbooks read back, and rosters written, by an independent library
+  libreoffice-calc-nogui      # tests/batch/xlsx_check.py: result workbooks read by LibreOffice (soffice --convert-to csv)
   libcpp-httplib-dev          # serve: HTTP server (0.11.4; chunked bodies refused, serve/README.md)
   libgtest-dev libgmock-dev   # tests
   libbenchmark-dev            # bench/

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "batch/batch.h"
+#include "batch/xlsx_reader.h"
 #include "explain/render.h"
 #include "expr/checker.h"
 #include "ics.h"
@@ -533,10 +534,19 @@ Reply Api::batch(std::string_view body, const std::multimap<std::string, std::st
   if (const auto* why = std::get_if<rules::source::Diagnostic>(&d)) problems.push_back(problem_of(*why, "as_of"));
   else options.as_of = std::get<rules::calendar::Date>(d);
   if (!problems.empty()) return error_reply(400, problems, lang);
-  std::istringstream in{std::string(body)};
+  // A workbook is told by its first bytes (as the CLI does) and read from the body in memory:
+  // nothing is written to disk.
+  std::istringstream in;
+  std::unique_ptr<rules::batch::RecordSource> source;
+  if (rules::batch::workbook_kind(body) == rules::batch::WorkbookKind::xlsx) {
+    source = rules::batch::XlsxReader::open_memory(body);
+  } else {
+    in.str(std::string(body));
+    source = std::make_unique<rules::batch::RosterReader>(in, options.encoding);
+  }
   std::ostringstream result;
   const auto start = std::chrono::steady_clock::now();
-  auto outcome = rules::batch::run_batch(engine_, in, "roster", result, options);
+  auto outcome = rules::batch::run_batch(engine_, *source, "roster", result, options);
   if (auto* diags = std::get_if<std::vector<rules::source::Diagnostic>>(&outcome)) {
     for (const auto& diag : *diags) {
       auto p = problem_of(diag, diag.code == "batch_unknown_output" ? "outputs" : "roster");

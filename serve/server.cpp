@@ -326,9 +326,14 @@ struct Server::Impl {
       return true;
     }
     const std::string want = route->body == Body::csv ? "text/csv" : "application/json";
-    if (media_type(req.get_header_value("Content-Type")) != want) {
+    // A roster may also come as the workbook itself (.xlsx), read from memory (XlsxReader).
+    constexpr std::string_view kXlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    const std::string given = media_type(req.get_header_value("Content-Type"));
+    if (given != want && !(route->body == Body::csv && given == kXlsx)) {
       refuse(req, res, 415,
-             {"serve_bad_media_type", "send the body as " + want + " (Content-Type)", "请求体须以 " + want + " 发送（Content-Type）",
+             {"serve_bad_media_type",
+              "send the body as " + want + (route->body == Body::csv ? " or " + std::string(kXlsx) : "") + " (Content-Type)",
+              "请求体须以 " + want + (route->body == Body::csv ? " 或 " + std::string(kXlsx) : "") + " 发送（Content-Type）",
               "Content-Type"},
              lang, true);
       return true;

@@ -170,7 +170,7 @@ bool names_a_fact(const std::vector<model::Fact>& facts, const Record& record) {
 /// `layout.outputs` must be set: with `csv`, a header equal to a column batch adds (an output
 /// written, `status`, `error`) is an error.
 std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const Record& header, const std::string& name,
-                                           Encoding encoding, bool csv, Layout& layout) {
+                                           const Encoding* encoding, bool csv, Layout& layout) {
   using source::Lang;
   std::vector<source::Diagnostic> diags;
   const auto& facts = engine.policy().facts;
@@ -264,21 +264,24 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
     // One cell alone, valid text and no separator in it: a title, and no row of column names
     // below it (those are looked for first): the roster lacks its header row.
     const bool title_only = filled == 1 && !tabs && !semicolons;
-    d.message = "no column of the header row names a fact of pack " + engine.policy().header.id + " (read as " +
-                encoding_name(encoding) + "); " +
+    // A workbook's text is XML's UTF-8 (encoding nullptr): no encoding to name or try.
+    const std::string read_as = encoding ? std::string(" (read as ") + encoding_name(*encoding) + ")" : "";
+    const std::string read_as_zh = encoding ? std::string("（按 ") + encoding_name(*encoding) + " 读取）" : "";
+    d.message = "no column of the header row names a fact of pack " + engine.policy().header.id + read_as + "; " +
                 (title_only ? std::string("the row holds one cell only, like a title, and no row below it names "
                                           "columns: the roster needs a row of column names (退役日期, 入伍时身份, ...)")
                  : tabs || semicolons ? std::string("the columns seem separated by ") + (tabs ? "tabs" : "semicolons") +
                                             ": save the file as CSV (comma-separated) and run again"
+                 : !encoding ? std::string("the sheet read may not be the roster's: choose one with --sheet")
                                       : "if the headers look garbled, the file is in another encoding: try --encoding "
                                         "gb18030 or --encoding utf-8") +
                 " (policy facts lists the accepted headers)";
-    d.message_zh = "表头行没有一列是政策包 " + engine.policy().header.id + " 的事实（按 " + encoding_name(encoding) +
-                   " 读取）；" +
+    d.message_zh = "表头行没有一列是政策包 " + engine.policy().header.id + " 的事实" + read_as_zh + "；" +
                    (title_only ? std::string("这一行只有一个单元格，像是标题，其下也没有列名行：名单需要一行列名（如 "
                                              "退役日期、入伍时身份）")
                     : tabs || semicolons ? std::string("各列似乎以") + (tabs ? "制表符" : "分号") +
                                                "分隔：请另存为 CSV（逗号分隔）后重新运行"
+                    : !encoding ? std::string("读取的工作表可能不是名单所在的表：可用 --sheet 指定")
                                          : "如果表头显示为乱码，文件是另一种编码：请试 --encoding gb18030 或 --encoding utf-8") +
                    "（policy facts 列出可用的表头；表头不在第1行时用 --header-row 指定）";
     // Headers that look like accepted ones: most often the whole trouble (退役日其, 退役日期(年月日)).
@@ -718,6 +721,22 @@ class Runner {
         const auto fact = layout_.column_fact[c];
         if (!fact) continue;
         const std::string_view text = r.field(c);
+        if (!r.error_fields.empty() && r.is_error_field(c)) {
+          // A spreadsheet error value (#N/A): the formula behind it found no answer, so there is
+          // no value to read, whatever the fact's type.
+          const bool needed = layout_.fact_needed[*fact];
+          failed = failed || needed;
+          add_error(error, column_name(c, trim_cell(layout_.headers[c]), lang),
+                    say(lang, "：", ": ") + quote_cell(text) +
+                        say(lang, " 是工作簿中的错误值（公式没有算出结果），不是数据：请在工作簿中改正这个单元格",
+                            " is an error value in the workbook (a formula found no result), not data: correct the "
+                            "cell in the workbook") +
+                        (needed ? ""
+                                : say(lang, "（仅提醒：本次写出的结果都不需要这一列）",
+                                      " (a warning only: no output written needs this column)")),
+                    lang);
+          continue;
+        }
         if (const Value* known = options_.memo_entries > 0 ? worker.cells.find(c, text) : nullptr) {
           s.situation.set_view(*fact, *known);  // a scalar: points nowhere
           continue;
@@ -1377,12 +1396,22 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
                                                                       const BatchOptions& options,
                                                                       const Progress& progress) {
   RosterReader reader(in, options.encoding);
+  return run_batch(engine, reader, input_name, out, options, progress);
+}
+
+std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engine::Engine& engine, RecordSource& reader,
+                                                                      const std::string& input_name, std::ostream& out,
+                                                                      const BatchOptions& options,
+                                                                      const Progress& progress) {
   Layout layout;
   std::vector<source::Diagnostic> diags;
   const std::vector<std::uint32_t> asked = asked_outputs(engine, options.outputs, diags);
-  const auto read_failed = [&] {
-    diags.push_back(source::diagnostic_at("batch_io", input_name, {}, "cannot read the roster: " + *reader.read_error(),
-                                          "无法读取名单：" + *reader.read_error()));
+  // Why the source stopped early: before any header, a CSV whose structure breaks is a header
+  // problem (batch_bad_header); every other reason keeps the source's own code.
+  const auto source_failed = [&](bool before_header) {
+    const auto f = reader.failure();
+    const std::string code = before_header && f->code == "batch_bad_csv" ? "batch_bad_header" : f->code;
+    diags.push_back(source::diagnostic_at(code, input_name, {}, f->message, f->message_zh));
     return diags;
   };
   // The header row: row options.header_row, or the first row, or, when that names no fact, the
@@ -1397,20 +1426,11 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
                                           std::move(message), std::move(message_zh)));
     return diags;
   };
-  // Why the reader stopped before any header: a workbook given as a roster (batch_not_csv), or
-  // a broken CSV structure.
-  const auto stopped = [&]() {
-    const bool workbook = reader.stop() == RosterStop::not_csv;
-    diags.push_back(source::diagnostic_at(workbook ? "batch_not_csv" : "batch_bad_header", input_name, {}, *reader.error(),
-                                          reader.error_zh() ? *reader.error_zh() : *reader.error()));
-    return diags;
-  };
   if (options.header_row > 1) {
     const std::string n = std::to_string(options.header_row);
     for (;;) {
       if (!reader.next(header)) {
-        if (reader.read_error()) return read_failed();
-        if (reader.error()) return stopped();
+        if (reader.failure()) return source_failed(true);
         return no_header(0, "the roster ends before row " + n + ", which --header-row names as the header row",
                          "名单在第" + n + "行之前就结束了，而 --header-row 指定第" + n + "行为表头行");
       }
@@ -1423,8 +1443,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     }
   } else {
     if (!reader.next(header)) {
-      if (reader.read_error()) return read_failed();
-      if (reader.error()) return stopped();
+      if (reader.failure()) return source_failed(true);
       return no_header(0, "the roster is empty: no header row", "名单是空的：没有表头行");
     }
     if (options.header_row == 0 && !header.decode_error && !names_a_fact(facts, header)) {
@@ -1440,7 +1459,9 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
         above.push_back(next);
       }
       if (!found_below) {
-        if (reader.read_error()) return read_failed();
+        // A broken CSV structure below the first row: map_header says what is wrong with that
+        // row. Any other failure (a read, a workbook's) is the reason itself.
+        if (auto f = reader.failure(); f && f->code != "batch_bad_csv") return source_failed(true);
         header = std::move(above.front());  // map_header says what is wrong with it
       }
     }
@@ -1453,9 +1474,12 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   // like those batch adds on the outputs: first the columns' facts (a trial mapping, whose
   // diagnostics the real one below repeats), then the outputs, then the header for real.
   BatchSummary summary;
+  // A workbook's text is XML's UTF-8: map_header names no encoding for it (nullptr).
+  const Encoding text_encoding = reader.encoding();
+  const Encoding* encoding = reader.workbook() ? nullptr : &text_encoding;
   {
     Layout trial;
-    map_header(engine, header, input_name, reader.encoding(), false, trial);
+    map_header(engine, header, input_name, encoding, false, trial);
     layout.fact_has_column.assign(engine.policy().facts.size(), false);
     for (const auto& fact : trial.column_fact) {
       if (fact) layout.fact_has_column[*fact] = true;
@@ -1464,8 +1488,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   choose_outputs(engine, options, asked, layout, summary);
   name_columns(engine, options, layout);
   const bool xlsx = options.format == OutputFormat::xlsx;
-  auto header_diags = map_header(engine, header, input_name, reader.encoding(),
-                                 options.format == OutputFormat::csv || xlsx, layout);
+  auto header_diags = map_header(engine, header, input_name, encoding, options.format == OutputFormat::csv || xlsx, layout);
   diags.insert(diags.end(), header_diags.begin(), header_diags.end());
   if (!diags.empty()) return diags;
 
@@ -1483,6 +1506,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     layout.id_column.push_back(fact && facts[*fact].type.kind == model::Kind::resident_id);
   }
   summary.encoding = reader.encoding();
+  summary.sheet = reader.sheet();
   summary.header_row = header.row;
   summary.header_found_below = found_below;
   summary.title_rows = titles.size();
@@ -1640,12 +1664,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   if (previous && !write_round(*previous)) return write_failed();
   out.flush();
   if (!out.good()) return write_failed();
-  if (reader.read_error()) return read_failed();  // the rows before it were written
-  if (reader.error()) {
-    diags.push_back(source::diagnostic_at("batch_bad_csv", input_name, {}, *reader.error(),
-                                          reader.error_zh() ? *reader.error_zh() : *reader.error()));
-    return diags;
-  }
+  if (reader.failure()) return source_failed(false);  // the rows before it were written
   for (std::size_t c = 0; c < filled.size(); ++c) {
     if (damaged[c] > 0 && 2 * damaged[c] > filled[c]) {
       summary.damaged_columns.push_back({c, layout.headers[c], damaged[c], filled[c], layout.fact_needed[*layout.column_fact[c]]});

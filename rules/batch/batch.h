@@ -103,6 +103,7 @@ struct BatchSummary {
   std::size_t rows = 0, ok = 0, unknown = 0, error = 0;
   std::vector<std::pair<std::size_t, std::string>> first_errors;  ///< (row, message), at most 10
   Encoding encoding = Encoding::utf8;                              ///< the input's, after detection
+  std::string sheet;  ///< the workbook's sheet the rows were read from (RecordSource::sheet); empty for CSV
   std::vector<std::pair<std::string, std::string>> mapped;         ///< (column header, fact name)
   std::vector<std::string> passed_through;                         ///< headers that name no fact
   /// The spreadsheet row the header was read from (rows above it were title rows), and whether
@@ -179,6 +180,16 @@ using Progress = std::function<void(std::size_t rows, std::uint64_t bytes)>;
 /// pipe, which is written in place); `batch_xlsx_write` when libxlsxwriter fails to write the
 /// workbook (OutputFormat::xlsx).
 std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engine::Engine& engine, std::istream& in,
+                                                                      const std::string& input_name, std::ostream& out,
+                                                                      const BatchOptions& options,
+                                                                      const Progress& progress = {});
+
+/// The same, reading the roster's records from `records` (a RosterReader, or an XlsxReader for a
+/// workbook): everything after reading (header, title rows, cells, IDs, rows out = rows in) is
+/// the same for every format. The failure of `records` is a diagnostic with the source's code
+/// (SourceFailure: `batch_io`, `batch_bad_csv`, `batch_not_csv`, `xlsx_*`), at `input_name`.
+/// A cell holding a spreadsheet error value (Record::error_fields) is a bad cell of its row.
+std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engine::Engine& engine, RecordSource& records,
                                                                       const std::string& input_name, std::ostream& out,
                                                                       const BatchOptions& options,
                                                                       const Progress& progress = {});

@@ -99,44 +99,48 @@ struct RosterCallbacks {
 
 namespace {
 
-/// The spreadsheet workbook whose first bytes `head` are, if it is one.
-enum class Workbook { none, xlsx, xls, ods };
-
-Workbook workbook_of(std::string_view head) {
-  // Office Open XML (.xlsx, .xlsm) and OpenDocument (.ods) files are zip archives: a local file
-  // header signature first. ODF puts an uncompressed member "mimetype" first, holding the media
-  // type (OpenDocument 1.2 Part 3, 3.3), so it shows within the first hundred bytes.
-  if (head.starts_with("PK\x03\x04")) {
-    const std::string_view first = head.substr(0, 128);
-    return first.find("application/vnd.oasis.opendocument.spreadsheet") != std::string_view::npos ? Workbook::ods
-                                                                                                  : Workbook::xlsx;
-  }
-  // Excel 97-2003 (.xls) and WPS (.et) workbooks are OLE2 compound files.
-  if (head.starts_with(std::string_view("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8))) return Workbook::xls;
-  return Workbook::none;
-}
-
 }  // namespace
 
+WorkbookKind workbook_kind(std::string_view head) {
+  if (head.starts_with("PK\x03\x04")) {
+    const std::string_view first = head.substr(0, 128);
+    return first.find("application/vnd.oasis.opendocument.spreadsheet") != std::string_view::npos ? WorkbookKind::ods
+                                                                                                  : WorkbookKind::xlsx;
+  }
+  if (head.starts_with(std::string_view("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8))) return WorkbookKind::xls;
+  return WorkbookKind::none;
+}
+
+std::optional<SourceFailure> RosterReader::failure() const {
+  if (read_error_) return SourceFailure{"batch_io", "cannot read the roster: " + *read_error_, "无法读取名单：" + *read_error_};
+  if (!error_) return std::nullopt;
+  return SourceFailure{stop_ == RosterStop::not_csv ? "batch_not_csv" : "batch_bad_csv", *error_,
+                       error_zh_ ? *error_zh_ : *error_};
+}
+
 bool RosterReader::recognise_workbook(std::string_view head) {
-  constexpr std::string_view save_en = ", not a CSV file: in Excel or WPS use \"Save As\" CSV UTF-8 (comma delimited), then run again";
-  constexpr std::string_view save_zh = "，不是 CSV 文件：请在 Excel 或 WPS 中“另存为”CSV UTF-8（逗号分隔）后再运行";
-  switch (workbook_of(head)) {
-    case Workbook::none: return false;
-    case Workbook::xlsx:
-      stop_with(RosterStop::not_csv, "it is an Excel workbook (.xlsx)" + std::string(save_en),
-                "它是 Excel 工作簿（.xlsx）" + std::string(save_zh));
-      return true;
-    case Workbook::xls:
-      stop_with(RosterStop::not_csv, "it is an Excel 97-2003 workbook (.xls)" + std::string(save_en),
-                "它是 Excel 97-2003 工作簿（.xls）" + std::string(save_zh));
-      return true;
-    case Workbook::ods:
+  // .xls and .ods: no reader here; .xlsx is read by XlsxReader, which the CLI and the server
+  // choose by these same first bytes, so this reader sees one only when given a stream directly.
+  constexpr std::string_view save_en = ": in Excel, WPS or LibreOffice use \"Save As\" Excel workbook (.xlsx) or CSV UTF-8 "
+                                       "(comma delimited), then run again";
+  constexpr std::string_view save_zh = "：请在 Excel、WPS 或 LibreOffice 中“另存为”Excel 工作簿（.xlsx）或 CSV UTF-8"
+                                       "（逗号分隔）后再运行";
+  switch (workbook_kind(head)) {
+    case WorkbookKind::none: return false;
+    case WorkbookKind::xlsx:
       stop_with(RosterStop::not_csv,
-                "it is an OpenDocument spreadsheet (.ods), not a CSV file: in WPS, LibreOffice or Excel use \"Save As\" "
-                "CSV UTF-8 (comma delimited), then run again",
-                "它是 OpenDocument 电子表格（.ods），不是 CSV 文件：请在 WPS、LibreOffice 或 Excel 中“另存为”CSV UTF-8"
-                "（逗号分隔）后再运行");
+                "it is an Excel workbook (.xlsx), not a CSV file: policy batch reads it when given as a file "
+                "(policy batch roster.xlsx) or on standard input",
+                "它是 Excel 工作簿（.xlsx），不是 CSV 文件：policy batch 直接读取作为文件（policy batch 名单.xlsx）或从标准输入"
+                "给出的工作簿");
+      return true;
+    case WorkbookKind::xls:
+      stop_with(RosterStop::not_csv, "it is an Excel 97-2003 workbook (.xls), which is not read" + std::string(save_en),
+                "它是 Excel 97-2003 工作簿（.xls），无法读取" + std::string(save_zh));
+      return true;
+    case WorkbookKind::ods:
+      stop_with(RosterStop::not_csv, "it is an OpenDocument spreadsheet (.ods), which is not read" + std::string(save_en),
+                "它是 OpenDocument 电子表格（.ods），无法读取" + std::string(save_zh));
       return true;
   }
   return false;

@@ -12,52 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "batch/record_source.h"
 #include "source/utf8.h"
 
 namespace rules::batch {
-
-/// The character encoding of a roster.
-enum class Encoding {
-  automatic,  ///< a UTF-8 BOM means UTF-8; else valid UTF-8 means UTF-8; else GB18030
-  utf8,
-  gb18030,    ///< GB 18030-2005, a superset of GBK and GB2312 (Excel's CSV on Chinese Windows)
-};
-
-/// "utf-8" or "gb18030".
-const char* encoding_name(Encoding e);
-
-/// One CSV record: its fields as UTF-8 text in one buffer, and the row a spreadsheet shows it on:
-/// every line break outside quotes (CRLF, LF or a lone CR) starts a row, so blank lines (nothing
-/// but commas and spaces) count although they give no record; a line break inside a quoted field
-/// stays in its cell. Records are reused: their buffers keep their capacity, so reading does not
-/// allocate per row once warmed up.
-struct Record {
-  std::size_t row = 0;
-  std::string text;                 ///< the fields, one after another
-  std::vector<std::uint32_t> ends;  ///< end offset of each field in `text`
-  /// Set when the record's bytes were not valid UTF-8; the row must be reported as an error.
-  std::optional<std::string> decode_error;
-  /// The same in Chinese (set together with `decode_error`).
-  std::optional<std::string> decode_error_zh;
-  /// Quotes read literally in cells that did not start with one (外号"小明",其他): Excel would
-  /// have quoted such a cell ("外号""小明"""), so the file was written by hand or by another
-  /// program. The cells are read as they stand; the row deserves a warning. 0 for most rows.
-  std::uint32_t literal_quotes = 0;
-
-  std::size_t size() const { return ends.size(); }
-  std::string_view field(std::size_t i) const {
-    const std::uint32_t b = i == 0 ? 0 : ends[i - 1];
-    return std::string_view(text).substr(b, ends[i] - b);
-  }
-  void clear() {
-    row = 0;
-    text.clear();
-    ends.clear();
-    decode_error.reset();
-    decode_error_zh.reset();
-    literal_quotes = 0;
-  }
-};
 
 /// Why a roster reader stopped before the end of its input (RosterReader::stop()).
 enum class RosterStop {
@@ -68,33 +26,36 @@ enum class RosterStop {
 };
 
 /// Streams records from `in`. Not thread-safe; one reader per roster.
-class RosterReader {
+class RosterReader final : public RecordSource {
  public:
   /// `chunk_size` bytes are read at a time.
   RosterReader(std::istream& in, Encoding encoding, std::size_t chunk_size = 1 << 16);
-  ~RosterReader();
+  ~RosterReader() override;
   RosterReader(const RosterReader&) = delete;
   RosterReader& operator=(const RosterReader&) = delete;
 
   /// The next record into `out` (its vectors are reused); false at the end of the input, or when
   /// it stopped early (error(), read_error()). Throws std::runtime_error only if the CSV library
   /// cannot allocate.
-  bool next(Record& out);
+  bool next(Record& out) override;
 
   /// The encoding in use (after detection) and whether the input started with a UTF-8 BOM.
-  Encoding encoding() const { return encoding_; }
+  Encoding encoding() const override { return encoding_; }
   bool had_bom() const { return bom_; }
   /// Bytes read so far (for progress).
-  std::uint64_t bytes_read() const { return bytes_; }
+  std::uint64_t bytes_read() const override { return bytes_; }
+  /// read_error() as `batch_io` ("cannot read the roster: …"), else error() as `batch_not_csv`
+  /// (stop() not_csv) or `batch_bad_csv`.
+  std::optional<SourceFailure> failure() const override;
 
   /// Why reading stopped early, if it did, in English: the roster's CSV structure is broken (a
   /// quote that opens a cell and is never closed, or text after a closing quote), so the rows
   /// after it cannot be told apart (names the row where the broken record starts, numbered as
   /// Record::row); or the file is UTF-16; or it is a spreadsheet workbook, not a CSV file
-  /// (.xlsx/.xlsm: a zip, "PK\x03\x04"; .xls: OLE2, D0 CF 11 E0 A1 B1 1A E1; .ods: a zip whose
-  /// first member is the mimetype application/vnd.oasis.opendocument.spreadsheet), told by the
-  /// first bytes (of the first chunk: .ods needs its first 84) and answered with how to save it
-  /// as CSV. A quote inside a cell that did not
+  /// (workbook_kind of the first chunk: .ods needs its first 84 bytes), answered for .xls and
+  /// .ods with how to save it as .xlsx or CSV, for .xlsx with how to have it read (the CLI and
+  /// the server read an .xlsx with XlsxReader; this reader only sees one through a stream given
+  /// to run_batch directly). A quote inside a cell that did not
   /// start with one is no reason: it is read literally (Record::literal_quotes). `next` returns
   /// false from then on.
   const std::optional<std::string>& error() const { return error_; }

@@ -26,17 +26,20 @@ std::string summary_text(const BatchSummary& summary, const engine::Engine& engi
   const auto& header = engine.policy().header;
   const std::string date = calendar::format_date(summary.as_of);
   const auto rate = secs > 0 ? static_cast<double>(summary.rows) / secs : 0.0;
-  char counts[256];
+  // A workbook's rows come from a sheet (named, escaped: it is the user's text), a CSV's from bytes
+  // in an encoding.
+  const std::string read_as = summary.sheet.empty() ? std::string(zh ? "按 " : "") + encoding_name(summary.encoding) + (zh ? " 读取" : "")
+                              : zh ? "读自工作表“" + source::escape_controls(summary.sheet) + "”"
+                                   : "sheet “" + source::escape_controls(summary.sheet) + "”";
+  char counts[512];
   if (zh) {
-    std::snprintf(counts, sizeof counts, "：共 %zu 行，正常 %zu，待补充 %zu，错误 %zu（按 %s 读取，用时 %.2f 秒，每秒 %.0f 行）",
-                  summary.rows, summary.ok, summary.unknown, summary.error, encoding_name(summary.encoding),
-                  secs, rate);
+    std::snprintf(counts, sizeof counts, "：共 %zu 行，正常 %zu，待补充 %zu，错误 %zu（%s，用时 %.2f 秒，每秒 %.0f 行）",
+                  summary.rows, summary.ok, summary.unknown, summary.error, read_as.c_str(), secs, rate);
     err << "评估日期 " << date << "（" << (header.timezone_label.empty() ? header.timezone : header.timezone_label) << "）"
         << counts << "\n";
   } else {
     std::snprintf(counts, sizeof counts, ": %zu rows read (%s): %zu ok, %zu unknown, %zu error in %.2f s (%.0f rows/s)",
-                  summary.rows, encoding_name(summary.encoding), summary.ok, summary.unknown, summary.error,
-                  secs, rate);
+                  summary.rows, read_as.c_str(), summary.ok, summary.unknown, summary.error, secs, rate);
     err << "as of " << date << " (" << header.timezone << ")" << counts << "\n";
   }
   // Which columns were read as which facts: a near-miss header (退伍时间) shows up here.

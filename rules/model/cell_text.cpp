@@ -182,8 +182,7 @@ bool serial_date(std::string_view shown, const Numeral& n, Lang lang, calendar::
                                      "1900 as a leap year); enter the intended date"));
     return false;
   }
-  const std::int64_t days = serial + (serial < kExcelLeapBugSerial ? kSerialEpochBefore60 : kSerialEpochFrom61);
-  out = calendar::Date::from_days_unchecked(static_cast<std::int32_t>(days));
+  out = *excel_serial_day(serial, false);
   return true;
 }
 
@@ -417,6 +416,18 @@ bool parse_integer_text(std::string_view text, Lang lang, std::int64_t& out, std
 std::string_view bool_forms(Lang lang) {
   return source::pick(lang, "是/否、√/×、有/无、true/false、yes/no、Y/N 或 1/0",
                       "是/否, √/×, 有/无, true/false, yes/no, Y/N or 1/0");
+}
+
+std::optional<calendar::Date> excel_serial_day(std::int64_t serial, bool date1904) {
+  constexpr std::int64_t kEpoch1904 = -24107;  // days since 1970 of 1904-01-01
+  constexpr std::int64_t kMaxSerial1904 = 2957003;  // 9999-12-31
+  if (date1904) {
+    if (serial < 0 || serial > kMaxSerial1904) return std::nullopt;
+    return calendar::Date::from_days_unchecked(static_cast<std::int32_t>(serial + kEpoch1904));
+  }
+  if (serial < 1 || serial > kMaxSerial || serial == kExcelLeapBugSerial) return std::nullopt;
+  const std::int64_t days = serial + (serial < kExcelLeapBugSerial ? kSerialEpochBefore60 : kSerialEpochFrom61);
+  return calendar::Date::from_days_unchecked(static_cast<std::int32_t>(days));
 }
 
 }  // namespace rules::model

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <optional>
 #include <string_view>
 
 #include "calendar/date.h"
@@ -58,6 +59,13 @@ std::string invalid_date_reason(int y, int m, int d, source::Lang lang);
 /// "'2025/13/01' 不是有效的日期：没有13月". `error` is written only on failure.
 bool parse_date_text(std::string_view text, const DateTextOptions& opt, source::Lang lang, calendar::Date& out,
                      std::string& error);
+
+/// The day Excel's serial day number `serial` names (ECMA-376 Part 1, 18.17.4.1, the 1900 and
+/// 1904 date bases): in the 1900 system 1 = 1900-01-01 and 61 = 1900-03-01, 60 being 1900-02-29,
+/// a day that never existed (Excel counts 1900 as a leap year, for Lotus 1-2-3), so nullopt; in
+/// the 1904 system (`date1904`, old Mac workbooks) 0 = 1904-01-01. nullopt also outside
+/// 1..2958465 (1900) or 0..2957003 (1904), i.e. outside 9999-12-31.
+std::optional<calendar::Date> excel_serial_day(std::int64_t serial, bool date1904);
 
 /// Reads trimmed yes/no text: yes: 是, 有, √ (U+221A), ✓ (U+2713), ✔ (U+2714), true, yes, y, 1;
 /// no: 否, 无, × (U+00D7), ✗ (U+2717), ✘ (U+2718), false, no, n, 0; the Latin words in any ASCII

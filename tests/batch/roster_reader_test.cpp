@@ -296,12 +296,12 @@ TEST(RosterReader, WorkbooksAreRecognisedByTheirFirstBytes) {
                           std::string("\x08\x00\x00\x00", 4) + "mimetypeapplication/vnd.oasis.opendocument.spreadsheetPK";
   const std::string ole2("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00\x00\x00", 12);
   const Case cases[] = {
-      {zip, "it is an Excel workbook (.xlsx), not a CSV file",
-       "它是 Excel 工作簿（.xlsx），不是 CSV 文件：请在 Excel 或 WPS 中“另存为”CSV UTF-8（逗号分隔）后再运行"},
-      {ole2, "it is an Excel 97-2003 workbook (.xls), not a CSV file",
-       "它是 Excel 97-2003 工作簿（.xls），不是 CSV 文件：请在 Excel 或 WPS 中“另存为”CSV UTF-8（逗号分隔）后再运行"},
-      {ods, "it is an OpenDocument spreadsheet (.ods), not a CSV file",
-       "它是 OpenDocument 电子表格（.ods），不是 CSV 文件：请在 WPS、LibreOffice 或 Excel 中“另存为”CSV UTF-8（逗号分隔）后再运行"},
+      {zip, "it is an Excel workbook (.xlsx), not a CSV file: policy batch reads it when given as a file",
+       "它是 Excel 工作簿（.xlsx），不是 CSV 文件：policy batch 直接读取作为文件（policy batch 名单.xlsx）或从标准输入给出的工作簿"},
+      {ole2, "it is an Excel 97-2003 workbook (.xls), which is not read: in Excel, WPS or LibreOffice use \"Save As\" Excel workbook (.xlsx)",
+       "它是 Excel 97-2003 工作簿（.xls），无法读取：请在 Excel、WPS 或 LibreOffice 中“另存为”Excel 工作簿（.xlsx）或 CSV UTF-8（逗号分隔）后再运行"},
+      {ods, "it is an OpenDocument spreadsheet (.ods), which is not read: in Excel, WPS or LibreOffice use \"Save As\"",
+       "它是 OpenDocument 电子表格（.ods），无法读取：请在 Excel、WPS 或 LibreOffice 中“另存为”Excel 工作簿（.xlsx）或 CSV UTF-8（逗号分隔）后再运行"},
   };
   for (const auto& c : cases) {
     for (const auto e : {Encoding::automatic, Encoding::utf8, Encoding::gb18030}) {

@@ -77,7 +77,7 @@ std::map<std::string, std::string> source_codes() {
   static const std::vector<std::string> families = {
       "load_",  "params_", "expr_",  "situation_", "batch_", "date_",     "zone_",        "calendar_",
       "dependency_", "unknown_", "arity_", "type_", "enum_", "integer_", "empty_", "no_version_", "window_",
-      "serve_", "ics_"};
+      "serve_", "ics_", "xlsx_"};
   static const std::set<std::string> not_codes = {
       "date_convention",     // a field of [policy]
       "date_of",             // a function of the language

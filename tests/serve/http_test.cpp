@@ -7,6 +7,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <future>
 #include <sstream>
 #include <thread>
@@ -383,6 +387,38 @@ TEST(ServeApi, BatchReturnsTheResultFileAndItsSummary) {
 }
 
 // ---- safety -------------------------------------------------------------------------------------
+
+TEST(ServeApi, BatchReadsAnXlsxBodyFromMemoryLikeItsCsv) {
+  Running s;
+  const std::string roster = "学号,姓名,退役日期,入伍时身份\n2021001,张三,2026-06-15,在校生\n2021002,李四,2025/13/01,在校生\n";
+  // The same roster as a workbook written by openpyxl (an independent writer).
+  const std::string path = ::testing::TempDir() + "/http_test_roster." + std::to_string(::getpid()) + ".xlsx";
+  const std::string script_path = path + ".py";
+  std::ofstream(script_path) << "import openpyxl\nwb = openpyxl.Workbook()\nws = wb.active\n"
+                             << "for line in '''" << roster << "'''.splitlines():\n    ws.append(line.split(','))\n"
+                             << "wb.save('" << path << "')\n";
+  const std::string command = std::string(POLICY_OPENPYXL_PYTHON) + " " + script_path;
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  std::remove(script_path.c_str());
+  std::ifstream in(path, std::ios::binary);
+  const std::string xlsx((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::remove(path.c_str());
+  constexpr const char* kXlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+  auto csv = s.client().Post("/v1/batch?as_of=2026-12-07", roster, "text/csv");
+  auto book = s.client().Post("/v1/batch?as_of=2026-12-07", xlsx, kXlsx);
+  ASSERT_TRUE(csv && book);
+  ASSERT_EQ(book->status, 200) << book->body;
+  EXPECT_EQ(book->body, csv->body);
+  EXPECT_NE(book->body.find("2027-09-30"), std::string::npos);
+  // A body that starts like a zip but is none: its code, as a 400.
+  auto bad = s.client().Post("/v1/batch?as_of=2026-12-07", std::string("PK\x03\x04" "broken"), kXlsx);
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(body_of(bad)["error"]["code"], "xlsx_bad_zip");
+  auto other = s.client().Post("/v1/batch?as_of=2026-12-07", roster, "application/vnd.ms-excel");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 415);
+}
 
 TEST(ServeSafety, EveryAnswerCarriesTheSecurityHeadersAndNoCookieOrCors) {
   Running s;
