@@ -467,6 +467,9 @@ TEST(OpenApi, TheExampleRequestsAreAcceptedByTheApi) {
     const auto& op = operation(path, method);
     if (!op.contains("requestBody")) continue;
     for (const auto& [media, content] : op["requestBody"]["content"].items()) {
+      // A workbook (.xlsx) cannot be written as a JSON example: ServeApi.BatchReadsAnXlsxBody-
+      // FromMemoryLikeItsCsv sends a real one.
+      if (media == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet") continue;
       const auto examples = examples_of(content);
       EXPECT_FALSE(examples.empty()) << path << " " << media << " has no example";
       for (const auto& [name, value] : examples) {
