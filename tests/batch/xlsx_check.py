@@ -320,6 +320,17 @@ def check_template(policy, work):
         check(complaint not in err, "no complaint (%s): %s" % (complaint, err))
     res = openpyxl.load_workbook(os.path.join(work, "结果.xlsx"))["结果"]
     check(res["A2"].value == "000201", "学号 from the template stays text: %r" % res["A2"].value)
+    # The filled-in template read as it is (the registrar's way: no CSV step): no complaints, and
+    # the same answers as its CSV, cell for cell.
+    p = run([policy, "batch", "名单.xlsx", "--as-of", AS_OF.isoformat(), "-o", "直接.csv"], work, expect=(0,))
+    err = p.stderr.decode()
+    check("错误 0" in err, "no row errors reading the workbook: " + err)
+    for complaint in ("未读取", "提醒", "警告", "是否应为", "第"):
+        check(complaint not in err, "no complaint reading the workbook (%s): %s" % (complaint, err))
+    run([policy, "batch", "名单.csv", "--as-of", AS_OF.isoformat(), "-o", "经CSV.csv"], work, expect=(0,))
+    direct, via_csv = read_csv(os.path.join(work, "直接.csv")), read_csv(os.path.join(work, "经CSV.csv"))
+    check(len(direct) == 3, "a header and two rows: %d" % len(direct))
+    check(direct == via_csv, "the workbook gives what its CSV gives:\n%s\n%s" % (direct, via_csv))
 
 
 def main():
