@@ -24,6 +24,9 @@ namespace {
 constexpr std::uint32_t kMaxRows = 1048576;  // Excel's sheet: rows 1..1048576, columns A..XFD
 constexpr std::uint32_t kMaxColumns = 16384;
 constexpr std::size_t kChunk = std::size_t{1} << 16;
+/// Elements open at once in a part, at most. A sheet needs 7 (worksheet, sheetData, row, c, is,
+/// r, t); extensions (extLst) a dozen or so.
+constexpr std::uint32_t kMaxDepth = 256;
 
 /// The local name of an XML name: after its namespace prefix (x:c → c). Parts are matched by local
 /// names, as Excel reads them: writers use the default namespace or a prefix of their own, and
@@ -213,6 +216,16 @@ struct XlsxReader::Impl {
   std::string* capture_into = nullptr;
   std::size_t capture_cap = 0;
   std::string current_part;
+  std::uint32_t depth = 0;  // elements open in the part being read
+
+  /// Counts an element opened; false (and the part fails) past kMaxDepth: expat keeps every open
+  /// element, so a few kilobytes of zipped <x><x><x>... would otherwise take gigabytes.
+  bool open_element() {
+    if (++depth <= kMaxDepth) return true;
+    fail_here("xlsx_bad_xml", "elements nested more than " + std::to_string(kMaxDepth) + " deep, which no workbook needs",
+              "元素嵌套超过 " + std::to_string(kMaxDepth) + " 层，工作簿中不应如此");
+    return false;
+  }
 
   ~Impl() {
     if (parser) XML_ParserFree(parser);
@@ -293,6 +306,7 @@ struct XlsxReader::Impl {
     XML_Parser p = XML_ParserCreate(nullptr);
     if (!p) throw std::bad_alloc();
     XML_SetUserData(p, this);
+    depth = 0;
     // No DTD: a DTD is all that entity expansion (billion laughs) and external entities need, and
     // SpreadsheetML never has one (ECMA-376 Part 2, 8.1.4: a DTD makes the package invalid).
     XML_SetStartDoctypeDeclHandler(p, [](void* self, const XML_Char*, const XML_Char*, const XML_Char*, int) {
@@ -326,8 +340,16 @@ struct XlsxReader::Impl {
     on_end = std::move(end);
     XML_Parser p = make_parser();
     XML_SetElementHandler(
-        p, [](void* self, const XML_Char* n, const XML_Char** a) { static_cast<Impl*>(self)->on_start(local(n), a); },
-        [](void* self, const XML_Char* n) { static_cast<Impl*>(self)->on_end(local(n)); });
+        p,
+        [](void* self, const XML_Char* n, const XML_Char** a) {
+          auto* impl = static_cast<Impl*>(self);
+          if (impl->open_element()) impl->on_start(local(n), a);
+        },
+        [](void* self, const XML_Char* n) {
+          auto* impl = static_cast<Impl*>(self);
+          --impl->depth;
+          impl->on_end(local(n));
+        });
     XML_SetCharacterDataHandler(p, [](void* self, const XML_Char* s, int len) {
       auto* impl = static_cast<Impl*>(self);
       if (!impl->capture_into) return;
@@ -461,8 +483,16 @@ struct XlsxReader::Impl {
     current_part = sheet_part;
     parser = make_parser();
     XML_SetElementHandler(
-        parser, [](void* self, const XML_Char* n, const XML_Char** a) { static_cast<Impl*>(self)->sheet_start(local(n), a); },
-        [](void* self, const XML_Char* n) { static_cast<Impl*>(self)->sheet_end(local(n)); });
+        parser,
+        [](void* self, const XML_Char* n, const XML_Char** a) {
+          auto* impl = static_cast<Impl*>(self);
+          if (impl->open_element()) impl->sheet_start(local(n), a);
+        },
+        [](void* self, const XML_Char* n) {
+          auto* impl = static_cast<Impl*>(self);
+          --impl->depth;
+          impl->sheet_end(local(n));
+        });
     XML_SetCharacterDataHandler(parser, [](void* self, const XML_Char* s, int len) {
       static_cast<Impl*>(self)->sheet_text(s, static_cast<std::size_t>(len));
     });
@@ -835,8 +865,10 @@ std::unique_ptr<XlsxReader> XlsxReader::open_memory(std::string_view bytes, cons
 
 bool XlsxReader::next(Record& out) {
   Impl& m = *impl_;
+  // The records a chunk completed before the sheet failed in it are delivered first; failure()
+  // shows once they are, so a failure is never taken for the end of the sheet.
   while (m.ready_count == 0) {
-    if (!m.fill()) return false;
+    if (!m.fill() && m.ready_count == 0) return false;
   }
   std::swap(out, m.ready[m.ready_head]);
   m.ready[m.ready_head].clear();

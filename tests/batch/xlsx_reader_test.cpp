@@ -301,6 +301,52 @@ TEST(XlsxReader, HostileWorkbooks) {
   EXPECT_EQ(failure_code(read_parts("docx.xlsx", docx)), "xlsx_not_workbook");
 }
 
+/// Rows 1..`rows` of three inline-string cells, as `sheetData` content.
+std::string inline_rows(std::uint32_t first, std::uint32_t last) {
+  std::string rows;
+  for (std::uint32_t r = first; r <= last; ++r) {
+    const std::string n = std::to_string(r);
+    rows += "<row r=\"" + n + "\"><c r=\"A" + n + "\" t=\"inlineStr\"><is><t>20" + n + "</t></is></c><c r=\"B" + n +
+            "\" t=\"inlineStr\"><is><t>2025-06-15</t></is></c></row>";
+  }
+  return rows;
+}
+
+TEST(XlsxReader, TheRowsBeforeAFailureComeFirstThenTheFailureShows) {
+  // A bad cell in the first chunk the parser reads (rows 1-2 before it) and one far into the
+  // sheet (rows 1-4999 before it, many chunks in), each with good rows after it: every row before
+  // the bad one is delivered, then failure() names it; nothing after it is taken for data, and
+  // the end of the records is never the end of the sheet. (Found by a trial: the rows the failing
+  // chunk had completed were dropped and the failure hidden, so a damaged workbook gave a shorter
+  // result with exit 0.)
+  const std::string bad = R"(<row r="ROW"><c r="AROW" t="s"><v>999</v></c></row>)";
+  for (const std::uint32_t at : {3u, 5000u}) {
+    SCOPED_TRACE(at);
+    std::string cell = bad;
+    for (std::size_t k; (k = cell.find("ROW")) != std::string::npos;) cell.replace(k, 3, std::to_string(at));
+    const Read r = read_parts("late" + std::to_string(at) + ".xlsx",
+                              workbook(inline_rows(1, at - 1) + cell + inline_rows(at + 1, at + 20), "<si><t>a</t></si>"));
+    ASSERT_EQ(r.rows.size(), at - 1);
+    EXPECT_EQ(r.rows.back().first, at - 1);
+    EXPECT_EQ(r.rows.back().second.at(0), "20" + std::to_string(at - 1));
+    EXPECT_EQ(failure_code(r), "xlsx_bad_xml");
+    ASSERT_TRUE(r.failure);
+    EXPECT_NE(r.failure->message_zh.find("单元格 A" + std::to_string(at)), std::string::npos) << r.failure->message_zh;
+  }
+}
+
+TEST(XlsxReader, DeepNestingIsRefusedBeforeItTakesMemory) {
+  // 16 KB zipped, 5 million open elements: expat keeps each one open, gigabytes. Refused at
+  // kMaxDepth with the part and row named.
+  std::string deep = R"(<row r="1"><c r="A1" t="inlineStr"><is><t>学号</t></is></c></row><row r="2">)";
+  for (int i = 0; i < 200000; ++i) deep += "<x>";
+  const Read r = read_parts("deep.xlsx", workbook(deep));
+  EXPECT_EQ(failure_code(r), "xlsx_bad_xml");
+  ASSERT_TRUE(r.failure);
+  EXPECT_NE(r.failure->message_zh.find("嵌套超过 256 层"), std::string::npos) << r.failure->message_zh;
+  EXPECT_EQ(r.rows.size(), 1u);  // the header row before it
+}
+
 TEST(XlsxReader, ZipBombStopsWhileInflating) {
   // 64 MiB of one repeated row deflates about 1000 times: past the ratio once 16 MiB are inflated,
   // long before the sheet's 1 GiB cap.
@@ -448,6 +494,19 @@ TEST(XlsxBatch, AnErrorCellIsABadCellOfItsRow) {
   EXPECT_EQ(r.summary->first_errors[0].first, 2u);
   EXPECT_NE(r.summary->first_errors[0].second.find("'#N/A' 是工作簿中的错误值"), std::string::npos) << r.summary->first_errors[0].second;
   EXPECT_NE(r.output.find("2021002,2025-06-30,在校生,2025-12-01,"), std::string::npos) << r.output;
+}
+
+TEST(XlsxBatch, AFailureFarIntoTheSheetFailsTheRunAfterTheRowsBeforeIt) {
+  // The batch run stops with the workbook's code, as for a CSV that cannot be read further: the
+  // rows before the bad cell are written, and the run does not end as if the roster ended there.
+  std::string sheet = R"(<row r="1"><c r="A1" t="inlineStr"><is><t>学号</t></is></c><c r="B1" t="inlineStr"><is><t>退役日期</t></is></c></row>)";
+  sheet += inline_rows(2, 4999) + R"(<row r="5000"><c r="A5000" t="s"><v>999</v></c></row>)" + inline_rows(5001, 5010);
+  const BatchRun r = run_xlsx(zip_parts("late-batch.xlsx", workbook(sheet, "<si><t>a</t></si>")), options_for(OutputFormat::csv));
+  ASSERT_EQ(r.diags.size(), 1u);
+  EXPECT_EQ(r.diags[0].code, "xlsx_bad_xml");
+  EXPECT_NE(r.diags[0].message_zh.find("单元格 A5000"), std::string::npos) << r.diags[0].message_zh;
+  EXPECT_NE(r.output.find("\n204999,"), std::string::npos);  // the last good row before it was written
+  EXPECT_EQ(r.output.find("\n205001,"), std::string::npos);
 }
 
 TEST(XlsxBatch, AWorkbookFailureIsADiagnosticWithItsCode) {
