@@ -728,9 +728,11 @@ class Runner {
           failed = failed || needed;
           add_error(error, column_name(c, trim_cell(layout_.headers[c]), lang),
                     say(lang, "：", ": ") + quote_cell(text) +
-                        say(lang, " 是工作簿中的错误值（公式没有算出结果），不是数据：请在工作簿中改正这个单元格",
-                            " is an error value in the workbook (a formula found no result), not data: correct the "
-                            "cell in the workbook") +
+                        say(lang, " 是工作簿中的错误值（公式没有算出结果，或保存时没有计算），不是数据：请在工作簿中改正这个单元格，"
+                                  "再用 Excel 或 WPS 打开并保存一次",
+                            " is an error value in the workbook (a formula found no result, or was saved without "
+                            "being calculated), not data: correct the cell, then open and save the workbook in Excel "
+                            "or WPS") +
                         (needed ? ""
                                 : say(lang, "（仅提醒：本次写出的结果都不需要这一列）",
                                       " (a warning only: no output written needs this column)")),

@@ -205,7 +205,8 @@ struct XlsxReader::Impl {
   std::uint32_t column = 0;
   char cell_type = 'n';           // n, s, str (t), inlineStr (i), b, e, d
   std::uint32_t style = 0;
-  enum class Capture { none, v, t } capture = Capture::none;
+  enum class Capture { none, v, t, f } capture = Capture::none;
+  std::string formula;            // the cell's <f>, kept for a formula without a cached value
   bool in_is = false;
   std::uint32_t phonetic = 0;     // depth inside <rPh>
   std::string text;               // the cell's <v> or inline text
@@ -563,6 +564,9 @@ struct XlsxReader::Impl {
     if (in_cell) {
       if (n == "v" && !in_is) {
         capture = Capture::v;
+      } else if (n == "f" && !in_is) {
+        capture = Capture::f;
+        formula = "=";
       } else if (n == "is") {
         in_is = true;
       } else if (n == "rPh") {
@@ -624,6 +628,7 @@ struct XlsxReader::Impl {
     column = c;
     next_column = c + 1;
     in_cell = true;
+    formula.clear();
     cell_type = 'n';
     if (const char* t = attribute(a, "t")) {
       const std::string_view tv(t);
@@ -649,6 +654,10 @@ struct XlsxReader::Impl {
 
   void sheet_text(const char* s, std::size_t len) {
     if (capture == Capture::none || failed) return;
+    if (capture == Capture::f) {
+      if (formula.size() < 200) formula.append(s, std::min<std::size_t>(len, 200));  // enough to show
+      return;
+    }
     if (text.size() + len > options.max_cell_bytes) {
       return fail_here("xlsx_too_large", "the cell holds more than " + std::to_string(options.max_cell_bytes) + " bytes of text",
                        "单元格的文本超过 " + std::to_string(options.max_cell_bytes) + " 字节");
@@ -659,7 +668,7 @@ struct XlsxReader::Impl {
   void sheet_end(std::string_view n) {
     if (failed) return;
     if (in_cell) {
-      if (n == "v" || n == "t") {
+      if (n == "v" || n == "t" || n == "f") {
         capture = Capture::none;
       } else if (n == "rPh") {
         if (phonetic > 0) --phonetic;
@@ -681,7 +690,16 @@ struct XlsxReader::Impl {
   void cell_end() {
     bool error_value = false;
     value.clear();
+    if (!formula.empty() && text.empty() && cell_type != 'i') {
+      // A formula saved without its result (written by a program, not by Excel or WPS, which
+      // save both): there is no value to read, and an empty cell would read as unknown. Its row
+      // gets a bad cell showing the formula; opening and saving the workbook in Excel fixes it.
+      value = formula.size() > 60 ? formula.substr(0, 57) + "..." : formula;
+      error_value = true;
+      cell_type = 'f';
+    }
     switch (cell_type) {
+      case 'f': break;
       case 's': {
         if (text.empty()) return;
         std::uint32_t k = 0;

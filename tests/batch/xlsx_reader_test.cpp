@@ -335,6 +335,17 @@ TEST(XlsxReader, TheRowsBeforeAFailureComeFirstThenTheFailureShows) {
   }
 }
 
+TEST(XlsxReader, AFormulaSavedWithoutItsResultIsAnErrorCellShowingIt) {
+  // openpyxl and other programs save formulas without the cached value Excel and WPS write: such
+  // a cell was read as empty (an unknown fact, silently). Found by a trial.
+  const Read r = read_parts("nocache.xlsx", workbook(R"(<row r="1"><c r="A1"><f>F1+365*G1</f></c><c r="B1"><f>1+1</f><v>2</v></c>)"
+                                                     R"(<c r="C1" t="str"><f>TEXT(1,"0")</f></c></row>)"));
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0].second, (std::vector<std::string>{"=F1+365*G1", "2", "=TEXT(1,\"0\")"}));
+  EXPECT_EQ(r.error_fields[0], (std::vector<std::uint32_t>{0, 2}));
+  EXPECT_FALSE(r.failure);
+}
+
 TEST(XlsxReader, DeepNestingIsRefusedBeforeItTakesMemory) {
   // 16 KB zipped, 5 million open elements: expat keeps each one open, gigabytes. Refused at
   // kMaxDepth with the part and row named.
