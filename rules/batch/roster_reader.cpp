@@ -135,8 +135,12 @@ bool RosterReader::recognise_workbook(std::string_view head) {
                 "给出的工作簿");
       return true;
     case WorkbookKind::xls:
-      stop_with(RosterStop::not_csv, "it is an Excel 97-2003 workbook (.xls), which is not read" + std::string(save_en),
-                "它是 Excel 97-2003 工作簿（.xls），无法读取" + std::string(save_zh));
+      // An .xlsx with an opening password is stored the same way (an OLE2 file around the
+      // encrypted package): said too, since its owner knows it as an .xlsx.
+      stop_with(RosterStop::not_csv,
+                "it is an Excel 97-2003 workbook (.xls), or an .xlsx protected by an opening password, which is not read" +
+                    std::string(save_en) + " (remove the password first)",
+                "它是 Excel 97-2003 工作簿（.xls），或设置了打开密码的 .xlsx，无法读取" + std::string(save_zh) + "（有密码的请先取消密码）");
       return true;
     case WorkbookKind::ods:
       stop_with(RosterStop::not_csv, "it is an OpenDocument spreadsheet (.ods), which is not read" + std::string(save_en),

@@ -298,8 +298,8 @@ TEST(RosterReader, WorkbooksAreRecognisedByTheirFirstBytes) {
   const Case cases[] = {
       {zip, "it is an Excel workbook (.xlsx), not a CSV file: policy batch reads it when given as a file",
        "它是 Excel 工作簿（.xlsx），不是 CSV 文件：policy batch 直接读取作为文件（policy batch 名单.xlsx）或从标准输入给出的工作簿"},
-      {ole2, "it is an Excel 97-2003 workbook (.xls), which is not read: in Excel, WPS or LibreOffice use \"Save As\" Excel workbook (.xlsx)",
-       "它是 Excel 97-2003 工作簿（.xls），无法读取：请在 Excel、WPS 或 LibreOffice 中“另存为”Excel 工作簿（.xlsx）或 CSV UTF-8（逗号分隔）后再运行"},
+      {ole2, "it is an Excel 97-2003 workbook (.xls), or an .xlsx protected by an opening password, which is not read: in Excel, WPS or LibreOffice use \"Save As\" Excel workbook (.xlsx)",
+       "它是 Excel 97-2003 工作簿（.xls），或设置了打开密码的 .xlsx，无法读取：请在 Excel、WPS 或 LibreOffice 中“另存为”Excel 工作簿（.xlsx）或 CSV UTF-8（逗号分隔）后再运行（有密码的请先取消密码）"},
       {ods, "it is an OpenDocument spreadsheet (.ods), which is not read: in Excel, WPS or LibreOffice use \"Save As\"",
        "它是 OpenDocument 电子表格（.ods），无法读取：请在 Excel、WPS 或 LibreOffice 中“另存为”Excel 工作簿（.xlsx）或 CSV UTF-8（逗号分隔）后再运行"},
   };
