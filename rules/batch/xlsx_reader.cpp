@@ -41,6 +41,67 @@ const char* attribute(const char** attrs, std::string_view name) {
   return nullptr;
 }
 
+/// The elements of a worksheet the reader acts on, by local name; everything else is `other`.
+enum class SheetName : std::uint8_t { other, c, row, v, is, t, rPh, sheetData };
+
+/// `name` (a local name, or a qualified one that then reads as `other`) as a SheetName, by its
+/// length and bytes: no strlen, no strrchr, no string built.
+SheetName sheet_name_of(const char* n) {
+  switch (n[0]) {
+    case 'c': return n[1] == '\0' ? SheetName::c : SheetName::other;
+    case 'v': return n[1] == '\0' ? SheetName::v : SheetName::other;
+    case 't': return n[1] == '\0' ? SheetName::t : SheetName::other;
+    case 'i': return n[1] == 's' && n[2] == '\0' ? SheetName::is : SheetName::other;
+    case 'r':
+      if (n[1] == 'o' && n[2] == 'w' && n[3] == '\0') return SheetName::row;
+      return n[1] == 'P' && n[2] == 'h' && n[3] == '\0' ? SheetName::rPh : SheetName::other;
+    case 's': return std::strcmp(n, "sheetData") == 0 ? SheetName::sheetData : SheetName::other;
+    default: return SheetName::other;
+  }
+}
+
+/// The SheetName of element `name` by its local name, as local() takes it: unprefixed names (all
+/// that Excel, WPS and openpyxl write) are told on their first bytes; only a name that is none of
+/// them is searched for a prefix.
+SheetName sheet_element(const char* name) {
+  const SheetName k = sheet_name_of(name);
+  if (k != SheetName::other) return k;
+  const char* local_name = name;
+  for (const char* p = name; *p; ++p) {
+    if (*p == ':') local_name = p + 1;
+  }
+  return local_name == name ? SheetName::other : sheet_name_of(local_name);
+}
+
+/// The one-letter local name of attribute `name` (r, s, t of a cell; r of a row), or 0 when its
+/// local name is longer.
+char one_letter_attribute(const char* name) {
+  if (name[0] != '\0' && name[1] == '\0') return name[0];
+  const char* local_name = name;
+  for (const char* p = name; *p; ++p) {
+    if (*p == ':') local_name = p + 1;
+  }
+  return local_name != name && local_name[0] != '\0' && local_name[1] == '\0' ? local_name[0] : '\0';
+}
+
+/// The attributes r, s and t of a cell (or r of a row) in one pass over expat's pairs: the first
+/// of each local name, as attribute() finds it.
+struct CellAttributes {
+  const char* r = nullptr;
+  const char* s = nullptr;
+  const char* t = nullptr;
+  explicit CellAttributes(const char** attrs) {
+    for (std::size_t i = 0; attrs[i]; i += 2) {
+      switch (one_letter_attribute(attrs[i])) {
+        case 'r': if (!r) r = attrs[i + 1]; break;
+        case 's': if (!s) s = attrs[i + 1]; break;
+        case 't': if (!t) t = attrs[i + 1]; break;
+        default: break;
+      }
+    }
+  }
+};
+
 /// Column letters of 0-based column `c` (0 → A, 16383 → XFD).
 std::string column_letters(std::uint32_t c) {
   std::string s;
@@ -52,6 +113,16 @@ bool parse_u32(std::string_view s, std::uint32_t& out) {
   if (s.empty()) return false;
   const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && p == s.data() + s.size();
+}
+
+/// Whether `s` is a whole number of 1 to 15 digits without a leading zero ("0" itself is one):
+/// exact as a double, so the shortest text of its value is `s` itself.
+bool plain_integer(std::string_view s) {
+  if (s.empty() || s.size() > 15 || (s[0] == '0' && s.size() > 1)) return false;
+  for (const char ch : s) {
+    if (ch < '0' || ch > '9') return false;
+  }
+  return true;
 }
 
 /// A cell reference such as C5 (ECMA-376 Part 1, 18.18.62 ST_CellRef): 0-based column, 1-based
@@ -189,7 +260,6 @@ struct XlsxReader::Impl {
   PartStream sheet;
   XML_Parser parser = nullptr;
   bool sheet_done = false;
-  std::vector<char> chunk;
   std::vector<Record> ready;
   std::size_t ready_head = 0, ready_count = 0;
   Record building;
@@ -461,12 +531,11 @@ struct XlsxReader::Impl {
     current_part = sheet_part;
     parser = make_parser();
     XML_SetElementHandler(
-        parser, [](void* self, const XML_Char* n, const XML_Char** a) { static_cast<Impl*>(self)->sheet_start(local(n), a); },
-        [](void* self, const XML_Char* n) { static_cast<Impl*>(self)->sheet_end(local(n)); });
+        parser, [](void* self, const XML_Char* n, const XML_Char** a) { static_cast<Impl*>(self)->sheet_start(n, a); },
+        [](void* self, const XML_Char* n) { static_cast<Impl*>(self)->sheet_end(n); });
     XML_SetCharacterDataHandler(parser, [](void* self, const XML_Char* s, int len) {
       static_cast<Impl*>(self)->sheet_text(s, static_cast<std::size_t>(len));
     });
-    chunk.resize(kChunk);
   }
 
   bool read_shared_strings() {
@@ -528,28 +597,29 @@ struct XlsxReader::Impl {
 
   // --- the sheet ---
 
-  void sheet_start(std::string_view n, const char** a) {
+  void sheet_start(const char* name, const char** a) {
     if (failed) return;
+    const SheetName n = sheet_element(name);
     if (in_cell) {
-      if (n == "v" && !in_is) {
+      if (n == SheetName::v && !in_is) {
         capture = Capture::v;
-      } else if (n == "is") {
+      } else if (n == SheetName::is) {
         in_is = true;
-      } else if (n == "rPh") {
+      } else if (n == SheetName::rPh) {
         ++phonetic;
-      } else if (n == "t" && in_is && phonetic == 0) {
+      } else if (n == SheetName::t && in_is && phonetic == 0) {
         capture = Capture::t;
       }
       return;
     }
-    if (n == "c" && in_row) return cell_start(a);
-    if (n == "row" && in_sheet_data) return row_start(a);
-    if (n == "sheetData") in_sheet_data = true;
+    if (n == SheetName::c && in_row) return cell_start(a);
+    if (n == SheetName::row && in_sheet_data) return row_start(a);
+    if (n == SheetName::sheetData) in_sheet_data = true;
   }
 
   void row_start(const char** a) {
     std::uint32_t r = last_row + 1;
-    if (const char* ref = attribute(a, "r")) {
+    if (const char* ref = CellAttributes(a).r) {
       if (!parse_u32(ref, r) || r < 1 || r > kMaxRows) {
         return fail(std::string("xlsx_bad_ref"), current_part + ": row number '" + std::string(ref).substr(0, 20) + "' is not one of 1..1048576",
                     current_part + "：行号“" + std::string(ref).substr(0, 20) + "”不在 1..1048576 之内");
@@ -570,8 +640,9 @@ struct XlsxReader::Impl {
   }
 
   void cell_start(const char** a) {
+    const CellAttributes attrs(a);
     std::uint32_t c = next_column;
-    if (const char* ref = attribute(a, "r")) {
+    if (const char* ref = attrs.r) {
       std::uint32_t r = 0;
       if (!parse_ref(ref, c, r)) {
         const std::string shown(std::string(ref).substr(0, 20));
@@ -595,7 +666,7 @@ struct XlsxReader::Impl {
     next_column = c + 1;
     in_cell = true;
     cell_type = 'n';
-    if (const char* t = attribute(a, "t")) {
+    if (const char* t = attrs.t) {
       const std::string_view tv(t);
       cell_type = tv == "s" ? 's' : tv == "str" ? 't' : tv == "inlineStr" ? 'i' : tv == "b" ? 'b' : tv == "e" ? 'e' : tv == "d" ? 'd' : tv == "n" ? 'n' : '?';
       if (cell_type == '?') {
@@ -604,7 +675,7 @@ struct XlsxReader::Impl {
       }
     }
     style = 0;
-    if (const char* s = attribute(a, "s")) {
+    if (const char* s = attrs.s) {
       if (!parse_u32(s, style) || (style > 0 && style >= xf_date.size())) {
         const std::string shown = std::string(s).substr(0, 20);
         return fail_here("xlsx_bad_xml", "cell format s=\"" + shown + "\" is not in the workbook's styles (" + std::to_string(xf_date.size()) + " formats)",
@@ -626,31 +697,34 @@ struct XlsxReader::Impl {
     text.append(s, len);
   }
 
-  void sheet_end(std::string_view n) {
+  void sheet_end(const char* name) {
     if (failed) return;
+    const SheetName n = sheet_element(name);
     if (in_cell) {
-      if (n == "v" || n == "t") {
+      if (n == SheetName::v || n == SheetName::t) {
         capture = Capture::none;
-      } else if (n == "rPh") {
+      } else if (n == SheetName::rPh) {
         if (phonetic > 0) --phonetic;
-      } else if (n == "is") {
+      } else if (n == SheetName::is) {
         in_is = false;
-      } else if (n == "c") {
+      } else if (n == SheetName::c) {
         cell_end();
         in_cell = false;
       }
       return;
     }
-    if (n == "row" && in_row) {
+    if (n == SheetName::row && in_row) {
       row_end();
-    } else if (n == "sheetData") {
+    } else if (n == SheetName::sheetData) {
       in_sheet_data = false;
     }
   }
 
   void cell_end() {
     bool error_value = false;
-    value.clear();
+    // What the cell gives: a view of its own text, of the shared string table or of `value`, so
+    // that the common cells are copied once, into the record.
+    std::string_view given;
     switch (cell_type) {
       case 's': {
         if (text.empty()) return;
@@ -661,21 +735,21 @@ struct XlsxReader::Impl {
                            "共享字符串序号 " + shown + " 不存在（共有 " + std::to_string(shared_ends.size()) + " 个）");
         }
         const std::uint32_t b = k == 0 ? 0 : shared_ends[k - 1];
-        value.assign(shared, b, shared_ends[k] - b);
+        given = std::string_view(shared).substr(b, shared_ends[k] - b);
         break;
       }
       case 't':
-      case 'i': value.swap(text); break;
+      case 'i': given = text; break;
       case 'b':
         if (text.empty()) return;
         if (text != "0" && text != "1") {
           return fail_here("xlsx_bad_xml", "a boolean cell holds '" + text.substr(0, 20) + "', not 0 or 1",
                            "布尔单元格的值是“" + text.substr(0, 20) + "”，不是 0 或 1");
         }
-        value = text == "1" ? "TRUE" : "FALSE";
+        given = text == "1" ? "TRUE" : "FALSE";
         break;
       case 'e':
-        value.swap(text);
+        given = text;
         error_value = true;
         break;
       case 'd': {
@@ -685,33 +759,40 @@ struct XlsxReader::Impl {
           const std::string_view time = t.substr(11, 8);
           value.assign(t.substr(0, 10));
           if (time.find_first_not_of("0:") != std::string_view::npos) value.append(" ").append(time);
+          given = value;
         } else {
-          value.assign(t);
+          given = t;
         }
         break;
       }
       default: {
         if (text.empty()) return;
-        if (!number_text()) return;
+        if (!number_text(given)) return;
         break;
       }
     }
-    if (value.empty()) return;
+    if (given.empty()) return;
     auto& b = building;
-    if (b.text.size() + value.size() > options.max_row_bytes) {
+    if (b.text.size() + given.size() > options.max_row_bytes) {
       return fail_here("xlsx_too_large", "the row holds more than " + std::to_string(options.max_row_bytes) + " bytes of text",
                        "这一行的文本超过 " + std::to_string(options.max_row_bytes) + " 字节");
     }
     while (b.ends.size() < column) b.ends.push_back(static_cast<std::uint32_t>(b.text.size()));
-    b.text += value;
+    b.text += given;
     b.ends.push_back(static_cast<std::uint32_t>(b.text.size()));
     if (error_value) b.error_fields.push_back(column);
   }
 
-  /// The text of a number cell into `value`: a date when its format is one, else the shortest
-  /// text that reads back as the same double (2021001, not 2021001.0 or 2.021001E6), in plain
-  /// digits from 1e-6 to 1e21.
-  bool number_text() {
+  /// The text of a number cell into `given` (a view of `text` or of `value`): a date when its
+  /// format is one, else the shortest text that reads back as the same double (2021001, not
+  /// 2021001.0 or 2.021001E6), in plain digits from 1e-6 to 1e21; empty for a date serial that is
+  /// no date.
+  bool number_text(std::string_view& given) {
+    const bool date = style < xf_date.size() && xf_date[style];
+    if (!date && plain_integer(text)) {
+      given = text;  // what std::to_chars gives back for it: the same digits
+      return true;
+    }
     double x = 0;
     const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
     if (ec != std::errc() || p != text.data() + text.size() || !std::isfinite(x)) {
@@ -719,7 +800,7 @@ struct XlsxReader::Impl {
       fail_here("xlsx_bad_xml", "a number cell holds '" + shown + "', which is no number", "数值单元格的值“" + shown + "”不是数字");
       return false;
     }
-    if (style < xf_date.size() && xf_date[style] && x >= 0 && x < 2958466) {
+    if (date && x >= 0 && x < 2958466) {
       // Whole seconds: Excel stores times as fractions of a day, rounded in the last bits.
       auto seconds = static_cast<std::int64_t>(std::llround(x * 86400.0));
       std::int64_t day = seconds / 86400;
@@ -740,6 +821,7 @@ struct XlsxReader::Impl {
                         static_cast<int>(seconds % 60));
           value += t;
         }
+        given = value;
         return true;
       }
     }
@@ -751,6 +833,7 @@ struct XlsxReader::Impl {
     const auto r = plain ? std::to_chars(buffer, buffer + sizeof buffer, x, std::chars_format::fixed)
                          : std::to_chars(buffer, buffer + sizeof buffer, x);
     value.assign(buffer, r.ptr);
+    given = value;
     return true;
   }
 
@@ -780,9 +863,15 @@ struct XlsxReader::Impl {
   /// Parses the next chunk of the sheet; false at its end or on failure.
   bool fill() {
     if (sheet_done || failed || !parser) return false;
-    const std::int64_t n = read_part(sheet, sheet_part, chunk.data(), chunk.size(), options.max_sheet_bytes);
+    // Inflated straight into expat's own buffer (XML_Parse would copy it there).
+    void* buffer = XML_GetBuffer(parser, static_cast<int>(kChunk));
+    if (!buffer) {
+      xml_failed(parser);  // out of memory
+      return false;
+    }
+    const std::int64_t n = read_part(sheet, sheet_part, static_cast<char*>(buffer), kChunk, options.max_sheet_bytes);
     if (n < 0) return false;
-    if (XML_Parse(parser, chunk.data(), static_cast<int>(n), n == 0) != XML_STATUS_OK || failed) {
+    if (XML_ParseBuffer(parser, static_cast<int>(n), n == 0) != XML_STATUS_OK || failed) {
       xml_failed(parser);
       return false;
     }
