@@ -4,15 +4,21 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <new>
 #include <system_error>
+#include <thread>
 
 #include "calendar/date.h"
 #include "model/cell_text.h"
@@ -24,6 +30,10 @@ namespace {
 constexpr std::uint32_t kMaxRows = 1048576;  // Excel's sheet: rows 1..1048576, columns A..XFD
 constexpr std::uint32_t kMaxColumns = 16384;
 constexpr std::size_t kChunk = std::size_t{1} << 16;
+// Read ahead: blocks of up to kBlockRows records, at most kBlocks of them filled or being
+// delivered, so that the parsing thread runs at most about kBlocks * kBlockRows rows ahead.
+constexpr std::size_t kBlocks = 4;
+constexpr std::size_t kBlockRows = 512;
 
 /// The local name of an XML name: after its namespace prefix (x:c → c). Parts are matched by local
 /// names, as Excel reads them: writers use the default namespace or a prefix of their own, and
@@ -277,6 +287,33 @@ struct XlsxReader::Impl {
   std::uint32_t phonetic = 0;     // depth inside <rPh>
   std::string text;               // the cell's <v> or inline text
   std::string value;              // what the cell gives
+  std::atomic<std::uint64_t> sheet_inflated{0};  // sheet.inflated, for bytes_read() on the caller's thread
+
+  // Read ahead (options.read_ahead): the parsing thread fills blocks[p % kBlocks] for p = 0, 1, ...
+  // and hands each over by raising `queued`; the caller delivers their records in order and gives
+  // each block back by lowering it. The thread touches only the parser's state and the block it
+  // fills; the caller only the blocks handed over and `delivered_failure`.
+  struct Block {
+    std::vector<Record> records;
+    std::size_t count = 0;
+    bool last = false;                     // the sheet ends (or the reading stopped) after it
+    std::optional<SourceFailure> failure;  // why it stopped, shown once the records are delivered
+    std::exception_ptr error;              // an exception of the thread (bad_alloc), rethrown likewise
+  };
+  std::array<Block, kBlocks> blocks;
+  std::mutex mutex;
+  std::condition_variable handed_over, given_back;
+  std::size_t queued = 0;  // blocks handed over and not given back (under `mutex`)
+  bool stopping = false;   // the destructor asks the thread to end (under `mutex`)
+  std::atomic<bool> stop_now{false};  // the same, read while parsing
+  std::thread thread;
+  bool started = false;    // the caller's: the thread was started
+  bool finished = false;   // the caller's: the last block was delivered
+  Block* current = nullptr;  // the caller's block being delivered
+  std::size_t delivered = 0;  // of current's records
+  std::size_t consumed = 0;   // blocks given back
+  std::optional<SourceFailure> delivered_failure;  // the caller's copy of the failure, once delivered
+
   // The generic part handlers (workbook, rels, styles, shared strings).
   std::function<void(std::string_view, const char**)> on_start;
   std::function<void(std::string_view)> on_end;
@@ -285,6 +322,15 @@ struct XlsxReader::Impl {
   std::string current_part;
 
   ~Impl() {
+    if (thread.joinable()) {
+      {
+        const std::lock_guard lock(mutex);
+        stopping = true;
+      }
+      stop_now.store(true, std::memory_order_relaxed);
+      given_back.notify_all();
+      thread.join();  // before the parser and the archive it reads go
+    }
     if (parser) XML_ParserFree(parser);
     if (sheet.file) zip_fclose(sheet.file);  // before its archive
     sheet.file = nullptr;
@@ -876,7 +922,107 @@ struct XlsxReader::Impl {
       return false;
     }
     if (n == 0) sheet_done = true;
+    sheet_inflated.store(sheet.inflated, std::memory_order_relaxed);
     return true;
+  }
+
+  /// The next parsed record into `out`, parsing on this thread; false at the end or on failure.
+  bool next_here(Record& out) {
+    while (ready_count == 0) {
+      if (stop_now.load(std::memory_order_relaxed)) return false;
+      // A chunk that fails may have completed rows before the failure: they are delivered first.
+      if (!fill() && ready_count == 0) return false;
+    }
+    std::swap(out, ready[ready_head]);
+    ready[ready_head].clear();
+    ready_head = (ready_head + 1) % ready.size();
+    --ready_count;
+    return true;
+  }
+
+  /// The parsing thread: fills the blocks in turn until the sheet ends, fails or the destructor
+  /// stops it.
+  void read_ahead() {
+    for (std::size_t p = 0;; ++p) {
+      Block& b = blocks[p % kBlocks];
+      {
+        std::unique_lock lock(mutex);
+        given_back.wait(lock, [&] { return stopping || queued < kBlocks; });
+        if (stopping) return;
+      }
+      b.count = 0;
+      b.last = false;
+      b.failure.reset();
+      b.error = nullptr;
+      try {
+        while (b.count < kBlockRows) {
+          if (stop_now.load(std::memory_order_relaxed)) return;
+          if (b.records.size() == b.count) b.records.emplace_back();
+          if (!next_here(b.records[b.count])) {
+            b.last = true;
+            b.failure = failed;
+            break;
+          }
+          ++b.count;
+        }
+      } catch (...) {
+        b.last = true;
+        b.error = std::current_exception();
+      }
+      {
+        const std::lock_guard lock(mutex);
+        ++queued;
+      }
+      handed_over.notify_one();
+      if (b.last) return;
+    }
+  }
+
+  /// The next record from the parsing thread's blocks (read_ahead on).
+  bool next_ahead(Record& out) {
+    for (;;) {
+      if (finished) return false;
+      if (current && delivered < current->count) {
+        std::swap(out, current->records[delivered]);
+        ++delivered;
+        if (delivered == current->count && current->last) deliver_end();  // seen at once, as next_here's is
+        return true;
+      }
+      if (current) {
+        if (current->last) {
+          deliver_end();
+          return false;
+        }
+        {
+          const std::lock_guard lock(mutex);
+          --queued;
+        }
+        given_back.notify_one();
+        current = nullptr;
+        ++consumed;
+      }
+      if (!started) {
+        thread = std::thread([this] { read_ahead(); });
+        started = true;
+      }
+      {
+        std::unique_lock lock(mutex);
+        handed_over.wait(lock, [&] { return queued > 0; });
+      }
+      current = &blocks[consumed % kBlocks];
+      delivered = 0;
+    }
+  }
+
+  /// The last block's records are delivered: its failure shows, its exception is thrown (once).
+  void deliver_end() {
+    finished = true;
+    delivered_failure = current->failure;
+    if (current->error) {
+      const std::exception_ptr e = current->error;
+      current->error = nullptr;
+      std::rethrow_exception(e);
+    }
   }
 };
 
@@ -924,26 +1070,25 @@ std::unique_ptr<XlsxReader> XlsxReader::open_memory(std::string_view bytes, cons
 
 bool XlsxReader::next(Record& out) {
   Impl& m = *impl_;
-  while (m.ready_count == 0) {
-    if (!m.fill()) return false;
-  }
-  std::swap(out, m.ready[m.ready_head]);
-  m.ready[m.ready_head].clear();
-  m.ready_head = (m.ready_head + 1) % m.ready.size();
-  --m.ready_count;
-  return true;
+  // Once the thread runs, `failed` and the parser are its own; a workbook that failed to open has
+  // nothing to read ahead.
+  if (m.started || (m.options.read_ahead && !m.failed && m.parser)) return m.next_ahead(out);
+  return m.next_here(out);
 }
 
 std::optional<SourceFailure> XlsxReader::failure() const {
+  const Impl& m = *impl_;
   // Records parsed before the failure are still delivered; the failure shows once they are.
-  if (impl_->ready_count > 0) return std::nullopt;
-  return impl_->failed;
+  if (m.started) return m.delivered_failure;  // the thread's state is its own
+  if (m.ready_count > 0) return std::nullopt;
+  return m.failed;
 }
 
 std::uint64_t XlsxReader::bytes_read() const {
   const PartStream& s = impl_->sheet;
   if (s.stated == 0) return 0;
-  return static_cast<std::uint64_t>(static_cast<double>(s.compressed) * static_cast<double>(s.inflated) / static_cast<double>(s.stated));
+  const auto inflated = impl_->sheet_inflated.load(std::memory_order_relaxed);
+  return static_cast<std::uint64_t>(static_cast<double>(s.compressed) * static_cast<double>(inflated) / static_cast<double>(s.stated));
 }
 
 const std::vector<std::string>& XlsxReader::sheet_names() const { return impl_->sheet_names; }
