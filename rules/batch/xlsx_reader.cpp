@@ -4,15 +4,21 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <new>
 #include <system_error>
+#include <thread>
 
 #include "calendar/date.h"
 #include "model/cell_text.h"
@@ -27,6 +33,10 @@ constexpr std::size_t kChunk = std::size_t{1} << 16;
 /// Elements open at once in a part, at most. A sheet needs 7 (worksheet, sheetData, row, c, is,
 /// r, t); extensions (extLst) a dozen or so.
 constexpr std::uint32_t kMaxDepth = 256;
+// Read ahead: blocks of up to kBlockRows records, at most kBlocks of them filled or being
+// delivered, so that the parsing thread runs at most about kBlocks * kBlockRows rows ahead.
+constexpr std::size_t kBlocks = 4;
+constexpr std::size_t kBlockRows = 512;
 
 /// The local name of an XML name: after its namespace prefix (x:c → c). Parts are matched by local
 /// names, as Excel reads them: writers use the default namespace or a prefix of their own, and
@@ -44,6 +54,68 @@ const char* attribute(const char** attrs, std::string_view name) {
   return nullptr;
 }
 
+/// The elements of a worksheet the reader acts on, by local name; everything else is `other`.
+enum class SheetName : std::uint8_t { other, c, row, v, f, is, t, rPh, sheetData };
+
+/// `name` (a local name, or a qualified one that then reads as `other`) as a SheetName, by its
+/// length and bytes: no strlen, no strrchr, no string built.
+SheetName sheet_name_of(const char* n) {
+  switch (n[0]) {
+    case 'c': return n[1] == '\0' ? SheetName::c : SheetName::other;
+    case 'v': return n[1] == '\0' ? SheetName::v : SheetName::other;
+    case 'f': return n[1] == '\0' ? SheetName::f : SheetName::other;
+    case 't': return n[1] == '\0' ? SheetName::t : SheetName::other;
+    case 'i': return n[1] == 's' && n[2] == '\0' ? SheetName::is : SheetName::other;
+    case 'r':
+      if (n[1] == 'o' && n[2] == 'w' && n[3] == '\0') return SheetName::row;
+      return n[1] == 'P' && n[2] == 'h' && n[3] == '\0' ? SheetName::rPh : SheetName::other;
+    case 's': return std::strcmp(n, "sheetData") == 0 ? SheetName::sheetData : SheetName::other;
+    default: return SheetName::other;
+  }
+}
+
+/// The SheetName of element `name` by its local name, as local() takes it: unprefixed names (all
+/// that Excel, WPS and openpyxl write) are told on their first bytes; only a name that is none of
+/// them is searched for a prefix.
+SheetName sheet_element(const char* name) {
+  const SheetName k = sheet_name_of(name);
+  if (k != SheetName::other) return k;
+  const char* local_name = name;
+  for (const char* p = name; *p; ++p) {
+    if (*p == ':') local_name = p + 1;
+  }
+  return local_name == name ? SheetName::other : sheet_name_of(local_name);
+}
+
+/// The one-letter local name of attribute `name` (r, s, t of a cell; r of a row), or 0 when its
+/// local name is longer.
+char one_letter_attribute(const char* name) {
+  if (name[0] != '\0' && name[1] == '\0') return name[0];
+  const char* local_name = name;
+  for (const char* p = name; *p; ++p) {
+    if (*p == ':') local_name = p + 1;
+  }
+  return local_name != name && local_name[0] != '\0' && local_name[1] == '\0' ? local_name[0] : '\0';
+}
+
+/// The attributes r, s and t of a cell (or r of a row) in one pass over expat's pairs: the first
+/// of each local name, as attribute() finds it.
+struct CellAttributes {
+  const char* r = nullptr;
+  const char* s = nullptr;
+  const char* t = nullptr;
+  explicit CellAttributes(const char** attrs) {
+    for (std::size_t i = 0; attrs[i]; i += 2) {
+      switch (one_letter_attribute(attrs[i])) {
+        case 'r': if (!r) r = attrs[i + 1]; break;
+        case 's': if (!s) s = attrs[i + 1]; break;
+        case 't': if (!t) t = attrs[i + 1]; break;
+        default: break;
+      }
+    }
+  }
+};
+
 /// Column letters of 0-based column `c` (0 → A, 16383 → XFD).
 std::string column_letters(std::uint32_t c) {
   std::string s;
@@ -55,6 +127,16 @@ bool parse_u32(std::string_view s, std::uint32_t& out) {
   if (s.empty()) return false;
   const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && p == s.data() + s.size();
+}
+
+/// Whether `s` is a whole number of 1 to 15 digits without a leading zero ("0" itself is one):
+/// exact as a double, so the shortest text of its value is `s` itself.
+bool plain_integer(std::string_view s) {
+  if (s.empty() || s.size() > 15 || (s[0] == '0' && s.size() > 1)) return false;
+  for (const char ch : s) {
+    if (ch < '0' || ch > '9') return false;
+  }
+  return true;
 }
 
 /// A cell reference such as C5 (ECMA-376 Part 1, 18.18.62 ST_CellRef): 0-based column, 1-based
@@ -192,7 +274,6 @@ struct XlsxReader::Impl {
   PartStream sheet;
   XML_Parser parser = nullptr;
   bool sheet_done = false;
-  std::vector<char> chunk;
   std::vector<Record> ready;
   std::size_t ready_head = 0, ready_count = 0;
   Record building;
@@ -211,6 +292,33 @@ struct XlsxReader::Impl {
   std::uint32_t phonetic = 0;     // depth inside <rPh>
   std::string text;               // the cell's <v> or inline text
   std::string value;              // what the cell gives
+  std::atomic<std::uint64_t> sheet_inflated{0};  // sheet.inflated, for bytes_read() on the caller's thread
+
+  // Read ahead (options.read_ahead): the parsing thread fills blocks[p % kBlocks] for p = 0, 1, ...
+  // and hands each over by raising `queued`; the caller delivers their records in order and gives
+  // each block back by lowering it. The thread touches only the parser's state and the block it
+  // fills; the caller only the blocks handed over and `delivered_failure`.
+  struct Block {
+    std::vector<Record> records;
+    std::size_t count = 0;
+    bool last = false;                     // the sheet ends (or the reading stopped) after it
+    std::optional<SourceFailure> failure;  // why it stopped, shown once the records are delivered
+    std::exception_ptr error;              // an exception of the thread (bad_alloc), rethrown likewise
+  };
+  std::array<Block, kBlocks> blocks;
+  std::mutex mutex;
+  std::condition_variable handed_over, given_back;
+  std::size_t queued = 0;  // blocks handed over and not given back (under `mutex`)
+  bool stopping = false;   // the destructor asks the thread to end (under `mutex`)
+  std::atomic<bool> stop_now{false};  // the same, read while parsing
+  std::thread thread;
+  bool started = false;    // the caller's: the thread was started
+  bool finished = false;   // the caller's: the last block was delivered
+  Block* current = nullptr;  // the caller's block being delivered
+  std::size_t delivered = 0;  // of current's records
+  std::size_t consumed = 0;   // blocks given back
+  std::optional<SourceFailure> delivered_failure;  // the caller's copy of the failure, once delivered
+
   // The generic part handlers (workbook, rels, styles, shared strings).
   std::function<void(std::string_view, const char**)> on_start;
   std::function<void(std::string_view)> on_end;
@@ -229,6 +337,15 @@ struct XlsxReader::Impl {
   }
 
   ~Impl() {
+    if (thread.joinable()) {
+      {
+        const std::lock_guard lock(mutex);
+        stopping = true;
+      }
+      stop_now.store(true, std::memory_order_relaxed);
+      given_back.notify_all();
+      thread.join();  // before the parser and the archive it reads go
+    }
     if (parser) XML_ParserFree(parser);
     if (sheet.file) zip_fclose(sheet.file);  // before its archive
     sheet.file = nullptr;
@@ -487,17 +604,16 @@ struct XlsxReader::Impl {
         parser,
         [](void* self, const XML_Char* n, const XML_Char** a) {
           auto* impl = static_cast<Impl*>(self);
-          if (impl->open_element()) impl->sheet_start(local(n), a);
+          if (impl->open_element()) impl->sheet_start(n, a);
         },
         [](void* self, const XML_Char* n) {
           auto* impl = static_cast<Impl*>(self);
           --impl->depth;
-          impl->sheet_end(local(n));
+          impl->sheet_end(n);
         });
     XML_SetCharacterDataHandler(parser, [](void* self, const XML_Char* s, int len) {
       static_cast<Impl*>(self)->sheet_text(s, static_cast<std::size_t>(len));
     });
-    chunk.resize(kChunk);
   }
 
   bool read_shared_strings() {
@@ -559,31 +675,32 @@ struct XlsxReader::Impl {
 
   // --- the sheet ---
 
-  void sheet_start(std::string_view n, const char** a) {
+  void sheet_start(const char* name, const char** a) {
     if (failed) return;
+    const SheetName n = sheet_element(name);
     if (in_cell) {
-      if (n == "v" && !in_is) {
+      if (n == SheetName::v && !in_is) {
         capture = Capture::v;
-      } else if (n == "f" && !in_is) {
+      } else if (n == SheetName::f && !in_is) {
         capture = Capture::f;
         formula = "=";
-      } else if (n == "is") {
+      } else if (n == SheetName::is) {
         in_is = true;
-      } else if (n == "rPh") {
+      } else if (n == SheetName::rPh) {
         ++phonetic;
-      } else if (n == "t" && in_is && phonetic == 0) {
+      } else if (n == SheetName::t && in_is && phonetic == 0) {
         capture = Capture::t;
       }
       return;
     }
-    if (n == "c" && in_row) return cell_start(a);
-    if (n == "row" && in_sheet_data) return row_start(a);
-    if (n == "sheetData") in_sheet_data = true;
+    if (n == SheetName::c && in_row) return cell_start(a);
+    if (n == SheetName::row && in_sheet_data) return row_start(a);
+    if (n == SheetName::sheetData) in_sheet_data = true;
   }
 
   void row_start(const char** a) {
     std::uint32_t r = last_row + 1;
-    if (const char* ref = attribute(a, "r")) {
+    if (const char* ref = CellAttributes(a).r) {
       if (!parse_u32(ref, r) || r < 1 || r > kMaxRows) {
         return fail(std::string("xlsx_bad_ref"), current_part + ": row number '" + std::string(ref).substr(0, 20) + "' is not one of 1..1048576",
                     current_part + "：行号“" + std::string(ref).substr(0, 20) + "”不在 1..1048576 之内");
@@ -604,8 +721,9 @@ struct XlsxReader::Impl {
   }
 
   void cell_start(const char** a) {
+    const CellAttributes attrs(a);
     std::uint32_t c = next_column;
-    if (const char* ref = attribute(a, "r")) {
+    if (const char* ref = attrs.r) {
       std::uint32_t r = 0;
       if (!parse_ref(ref, c, r)) {
         const std::string shown(std::string(ref).substr(0, 20));
@@ -630,7 +748,7 @@ struct XlsxReader::Impl {
     in_cell = true;
     formula.clear();
     cell_type = 'n';
-    if (const char* t = attribute(a, "t")) {
+    if (const char* t = attrs.t) {
       const std::string_view tv(t);
       cell_type = tv == "s" ? 's' : tv == "str" ? 't' : tv == "inlineStr" ? 'i' : tv == "b" ? 'b' : tv == "e" ? 'e' : tv == "d" ? 'd' : tv == "n" ? 'n' : '?';
       if (cell_type == '?') {
@@ -639,7 +757,7 @@ struct XlsxReader::Impl {
       }
     }
     style = 0;
-    if (const char* s = attribute(a, "s")) {
+    if (const char* s = attrs.s) {
       if (!parse_u32(s, style) || (style > 0 && style >= xf_date.size())) {
         const std::string shown = std::string(s).substr(0, 20);
         return fail_here("xlsx_bad_xml", "cell format s=\"" + shown + "\" is not in the workbook's styles (" + std::to_string(xf_date.size()) + " formats)",
@@ -665,36 +783,40 @@ struct XlsxReader::Impl {
     text.append(s, len);
   }
 
-  void sheet_end(std::string_view n) {
+  void sheet_end(const char* name) {
     if (failed) return;
+    const SheetName n = sheet_element(name);
     if (in_cell) {
-      if (n == "v" || n == "t" || n == "f") {
+      if (n == SheetName::v || n == SheetName::t || n == SheetName::f) {
         capture = Capture::none;
-      } else if (n == "rPh") {
+      } else if (n == SheetName::rPh) {
         if (phonetic > 0) --phonetic;
-      } else if (n == "is") {
+      } else if (n == SheetName::is) {
         in_is = false;
-      } else if (n == "c") {
+      } else if (n == SheetName::c) {
         cell_end();
         in_cell = false;
       }
       return;
     }
-    if (n == "row" && in_row) {
+    if (n == SheetName::row && in_row) {
       row_end();
-    } else if (n == "sheetData") {
+    } else if (n == SheetName::sheetData) {
       in_sheet_data = false;
     }
   }
 
   void cell_end() {
     bool error_value = false;
-    value.clear();
+    // What the cell gives: a view of its own text, of the shared string table or of `value`, so
+    // that the common cells are copied once, into the record.
+    std::string_view given;
     if (!formula.empty() && text.empty() && cell_type != 'i') {
       // A formula saved without its result (written by a program, not by Excel or WPS, which
       // save both): there is no value to read, and an empty cell would read as unknown. Its row
       // gets a bad cell showing the formula; opening and saving the workbook in Excel fixes it.
       value = formula.size() > 60 ? formula.substr(0, 57) + "..." : formula;
+      given = value;
       error_value = true;
       cell_type = 'f';
     }
@@ -709,21 +831,21 @@ struct XlsxReader::Impl {
                            "共享字符串序号 " + shown + " 不存在（共有 " + std::to_string(shared_ends.size()) + " 个）");
         }
         const std::uint32_t b = k == 0 ? 0 : shared_ends[k - 1];
-        value.assign(shared, b, shared_ends[k] - b);
+        given = std::string_view(shared).substr(b, shared_ends[k] - b);
         break;
       }
       case 't':
-      case 'i': value.swap(text); break;
+      case 'i': given = text; break;
       case 'b':
         if (text.empty()) return;
         if (text != "0" && text != "1") {
           return fail_here("xlsx_bad_xml", "a boolean cell holds '" + text.substr(0, 20) + "', not 0 or 1",
                            "布尔单元格的值是“" + text.substr(0, 20) + "”，不是 0 或 1");
         }
-        value = text == "1" ? "TRUE" : "FALSE";
+        given = text == "1" ? "TRUE" : "FALSE";
         break;
       case 'e':
-        value.swap(text);
+        given = text;
         error_value = true;
         break;
       case 'd': {
@@ -733,33 +855,40 @@ struct XlsxReader::Impl {
           const std::string_view time = t.substr(11, 8);
           value.assign(t.substr(0, 10));
           if (time.find_first_not_of("0:") != std::string_view::npos) value.append(" ").append(time);
+          given = value;
         } else {
-          value.assign(t);
+          given = t;
         }
         break;
       }
       default: {
         if (text.empty()) return;
-        if (!number_text()) return;
+        if (!number_text(given)) return;
         break;
       }
     }
-    if (value.empty()) return;
+    if (given.empty()) return;
     auto& b = building;
-    if (b.text.size() + value.size() > options.max_row_bytes) {
+    if (b.text.size() + given.size() > options.max_row_bytes) {
       return fail_here("xlsx_too_large", "the row holds more than " + std::to_string(options.max_row_bytes) + " bytes of text",
                        "这一行的文本超过 " + std::to_string(options.max_row_bytes) + " 字节");
     }
     while (b.ends.size() < column) b.ends.push_back(static_cast<std::uint32_t>(b.text.size()));
-    b.text += value;
+    b.text += given;
     b.ends.push_back(static_cast<std::uint32_t>(b.text.size()));
     if (error_value) b.error_fields.push_back(column);
   }
 
-  /// The text of a number cell into `value`: a date when its format is one, else the shortest
-  /// text that reads back as the same double (2021001, not 2021001.0 or 2.021001E6), in plain
-  /// digits from 1e-6 to 1e21.
-  bool number_text() {
+  /// The text of a number cell into `given` (a view of `text` or of `value`): a date when its
+  /// format is one, else the shortest text that reads back as the same double (2021001, not
+  /// 2021001.0 or 2.021001E6), in plain digits from 1e-6 to 1e21; empty for a date serial that is
+  /// no date.
+  bool number_text(std::string_view& given) {
+    const bool date = style < xf_date.size() && xf_date[style];
+    if (!date && plain_integer(text)) {
+      given = text;  // what std::to_chars gives back for it: the same digits
+      return true;
+    }
     double x = 0;
     const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
     if (ec != std::errc() || p != text.data() + text.size() || !std::isfinite(x)) {
@@ -767,7 +896,7 @@ struct XlsxReader::Impl {
       fail_here("xlsx_bad_xml", "a number cell holds '" + shown + "', which is no number", "数值单元格的值“" + shown + "”不是数字");
       return false;
     }
-    if (style < xf_date.size() && xf_date[style] && x >= 0 && x < 2958466) {
+    if (date && x >= 0 && x < 2958466) {
       // Whole seconds: Excel stores times as fractions of a day, rounded in the last bits.
       auto seconds = static_cast<std::int64_t>(std::llround(x * 86400.0));
       std::int64_t day = seconds / 86400;
@@ -788,6 +917,7 @@ struct XlsxReader::Impl {
                         static_cast<int>(seconds % 60));
           value += t;
         }
+        given = value;
         return true;
       }
     }
@@ -799,6 +929,7 @@ struct XlsxReader::Impl {
     const auto r = plain ? std::to_chars(buffer, buffer + sizeof buffer, x, std::chars_format::fixed)
                          : std::to_chars(buffer, buffer + sizeof buffer, x);
     value.assign(buffer, r.ptr);
+    given = value;
     return true;
   }
 
@@ -828,14 +959,120 @@ struct XlsxReader::Impl {
   /// Parses the next chunk of the sheet; false at its end or on failure.
   bool fill() {
     if (sheet_done || failed || !parser) return false;
-    const std::int64_t n = read_part(sheet, sheet_part, chunk.data(), chunk.size(), options.max_sheet_bytes);
+    // Inflated straight into expat's own buffer (XML_Parse would copy it there).
+    void* buffer = XML_GetBuffer(parser, static_cast<int>(kChunk));
+    if (!buffer) {
+      xml_failed(parser);  // out of memory
+      return false;
+    }
+    const std::int64_t n = read_part(sheet, sheet_part, static_cast<char*>(buffer), kChunk, options.max_sheet_bytes);
     if (n < 0) return false;
-    if (XML_Parse(parser, chunk.data(), static_cast<int>(n), n == 0) != XML_STATUS_OK || failed) {
+    if (XML_ParseBuffer(parser, static_cast<int>(n), n == 0) != XML_STATUS_OK || failed) {
       xml_failed(parser);
       return false;
     }
     if (n == 0) sheet_done = true;
+    sheet_inflated.store(sheet.inflated, std::memory_order_relaxed);
     return true;
+  }
+
+  /// The next parsed record into `out`, parsing on this thread; false at the end or on failure.
+  bool next_here(Record& out) {
+    while (ready_count == 0) {
+      if (stop_now.load(std::memory_order_relaxed)) return false;
+      // A chunk that fails may have completed rows before the failure: they are delivered first.
+      if (!fill() && ready_count == 0) return false;
+    }
+    std::swap(out, ready[ready_head]);
+    ready[ready_head].clear();
+    ready_head = (ready_head + 1) % ready.size();
+    --ready_count;
+    return true;
+  }
+
+  /// The parsing thread: fills the blocks in turn until the sheet ends, fails or the destructor
+  /// stops it.
+  void read_ahead() {
+    for (std::size_t p = 0;; ++p) {
+      Block& b = blocks[p % kBlocks];
+      {
+        std::unique_lock lock(mutex);
+        given_back.wait(lock, [&] { return stopping || queued < kBlocks; });
+        if (stopping) return;
+      }
+      b.count = 0;
+      b.last = false;
+      b.failure.reset();
+      b.error = nullptr;
+      try {
+        while (b.count < kBlockRows) {
+          if (stop_now.load(std::memory_order_relaxed)) return;
+          if (b.records.size() == b.count) b.records.emplace_back();
+          if (!next_here(b.records[b.count])) {
+            b.last = true;
+            b.failure = failed;
+            break;
+          }
+          ++b.count;
+        }
+      } catch (...) {
+        b.last = true;
+        b.error = std::current_exception();
+      }
+      {
+        const std::lock_guard lock(mutex);
+        ++queued;
+      }
+      handed_over.notify_one();
+      if (b.last) return;
+    }
+  }
+
+  /// The next record from the parsing thread's blocks (read_ahead on).
+  bool next_ahead(Record& out) {
+    for (;;) {
+      if (finished) return false;
+      if (current && delivered < current->count) {
+        std::swap(out, current->records[delivered]);
+        ++delivered;
+        if (delivered == current->count && current->last) deliver_end();  // seen at once, as next_here's is
+        return true;
+      }
+      if (current) {
+        if (current->last) {
+          deliver_end();
+          return false;
+        }
+        {
+          const std::lock_guard lock(mutex);
+          --queued;
+        }
+        given_back.notify_one();
+        current = nullptr;
+        ++consumed;
+      }
+      if (!started) {
+        thread = std::thread([this] { read_ahead(); });
+        started = true;
+      }
+      {
+        std::unique_lock lock(mutex);
+        handed_over.wait(lock, [&] { return queued > 0; });
+      }
+      current = &blocks[consumed % kBlocks];
+      delivered = 0;
+    }
+  }
+
+  /// The last block's records are delivered: its failure shows, its exception is thrown (once).
+  void deliver_end() {
+    finished = true;
+    delivered_failure = current->failure;
+    if (current->error) {
+      const std::exception_ptr e = current->error;
+      current->error = nullptr;
+      std::rethrow_exception(e);
+    }
   }
 };
 
@@ -883,28 +1120,25 @@ std::unique_ptr<XlsxReader> XlsxReader::open_memory(std::string_view bytes, cons
 
 bool XlsxReader::next(Record& out) {
   Impl& m = *impl_;
-  // The records a chunk completed before the sheet failed in it are delivered first; failure()
-  // shows once they are, so a failure is never taken for the end of the sheet.
-  while (m.ready_count == 0) {
-    if (!m.fill() && m.ready_count == 0) return false;
-  }
-  std::swap(out, m.ready[m.ready_head]);
-  m.ready[m.ready_head].clear();
-  m.ready_head = (m.ready_head + 1) % m.ready.size();
-  --m.ready_count;
-  return true;
+  // Once the thread runs, `failed` and the parser are its own; a workbook that failed to open has
+  // nothing to read ahead.
+  if (m.started || (m.options.read_ahead && !m.failed && m.parser)) return m.next_ahead(out);
+  return m.next_here(out);
 }
 
 std::optional<SourceFailure> XlsxReader::failure() const {
+  const Impl& m = *impl_;
   // Records parsed before the failure are still delivered; the failure shows once they are.
-  if (impl_->ready_count > 0) return std::nullopt;
-  return impl_->failed;
+  if (m.started) return m.delivered_failure;  // the thread's state is its own
+  if (m.ready_count > 0) return std::nullopt;
+  return m.failed;
 }
 
 std::uint64_t XlsxReader::bytes_read() const {
   const PartStream& s = impl_->sheet;
   if (s.stated == 0) return 0;
-  return static_cast<std::uint64_t>(static_cast<double>(s.compressed) * static_cast<double>(s.inflated) / static_cast<double>(s.stated));
+  const auto inflated = impl_->sheet_inflated.load(std::memory_order_relaxed);
+  return static_cast<std::uint64_t>(static_cast<double>(s.compressed) * static_cast<double>(inflated) / static_cast<double>(s.stated));
 }
 
 const std::vector<std::string>& XlsxReader::sheet_names() const { return impl_->sheet_names; }

@@ -59,6 +59,10 @@ struct XlsxOptions {
   std::size_t max_cell_bytes = std::size_t{1} << 20;
   /// The text of one row, all its cells.
   std::size_t max_row_bytes = std::size_t{1} << 24;
+  /// Whether the sheet is inflated and parsed on a thread of its own, a few blocks of records
+  /// ahead of the caller's next() (bounded: memory stays flat). The records and the failure are
+  /// the same either way; off, next() parses on the caller's thread.
+  bool read_ahead = true;
 };
 
 /// Whether Excel number format `code` (the format code of ECMA-376 Part 1, 18.8.31) shows a date
@@ -73,8 +77,10 @@ bool xlsx_date_format(std::string_view code);
 bool xlsx_builtin_date_format(std::uint32_t id);
 
 /// The records of one sheet of an .xlsx workbook. Opening reads the package's structure, the shared
-/// strings and the styles; `next` then streams the sheet. A workbook that cannot be read gives a
-/// reader whose failure() says why and whose next() returns false. Not thread-safe.
+/// strings and the styles; `next` then streams the sheet (XlsxOptions::read_ahead: from a thread
+/// of its own, started by the first next() and stopped by the destructor, whenever the caller
+/// stops reading). A workbook that cannot be read gives a reader whose failure() says why and
+/// whose next() returns false. Not thread-safe: one caller at a time.
 class XlsxReader final : public RecordSource {
  public:
   /// Reads the workbook in file `path` (a regular file: libzip seeks in it).
