@@ -229,19 +229,11 @@ void add_batch(CLI::App& app, Action& action) {
       // standard output, a device or a pipe, a temporary file then copied there.
       std::string spooled;
       if (options.format == rules::batch::OutputFormat::xlsx) {
-        if (!target->temporary().empty()) {
-          options.xlsx_path = target->temporary();
-        } else {
-          const char* dir = std::getenv("TMPDIR");
-          std::string tmpl = std::string(dir && *dir ? dir : "/tmp") + "/policy-batch-XXXXXX";
-          const int fd = ::mkstemp(tmpl.data());
-          if (fd < 0) {
-            print_file_error(std::cerr, tmpl, "batch_io", std::string("cannot create a temporary file: ") + std::strerror(errno),
-                             std::string("无法创建临时文件：") + std::strerror(errno));
-            return kExitInputError;
-          }
-          ::close(fd);
-          spooled = options.xlsx_path = tmpl;
+        std::string why;
+        options.xlsx_path = path_for_writer(*target, "policy-batch", spooled, why);
+        if (options.xlsx_path.empty()) {
+          print_file_error(std::cerr, spooled, "batch_io", "cannot create a temporary file: " + why, "无法创建临时文件：" + why);
+          return kExitInputError;
         }
       }
       struct RemoveSpool {

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <ostream>
@@ -253,5 +254,23 @@ class OutputFile {
   bool committed_ = false;
 };
 
+
+/// The path a writer that needs one (libxlsxwriter) writes `target`'s bytes to: the temporary
+/// that -o renames into place; or, for standard output, a device or a pipe, a new empty file
+/// `prefix`-XXXXXX in $TMPDIR (else /tmp), also returned in `spooled`, whose bytes the caller then
+/// copies with target.copy_from and removes. Empty when no temporary file can be made: `spooled`
+/// then names the file tried and `why` says why (strerror).
+inline std::string path_for_writer(const OutputFile& target, const std::string& prefix, std::string& spooled, std::string& why) {
+  if (!target.temporary().empty()) return target.temporary();
+  const char* dir = std::getenv("TMPDIR");
+  spooled = std::string(dir && *dir ? dir : "/tmp") + "/" + prefix + "-XXXXXX";
+  const int fd = ::mkstemp(spooled.data());
+  if (fd < 0) {
+    why = std::strerror(errno);
+    return {};
+  }
+  ::close(fd);
+  return spooled;
+}
 
 }  // namespace policy_cli

@@ -43,18 +43,11 @@ void add_template(CLI::App& app, Action& action) {
       }
       // libxlsxwriter writes a file by its path: the temporary -o renames into place, or one
       // copied to standard output, a device or a pipe.
-      std::string path = target->temporary(), spooled;
+      std::string spooled, why;
+      const std::string path = path_for_writer(*target, "policy-template", spooled, why);
       if (path.empty()) {
-        const char* dir = std::getenv("TMPDIR");
-        std::string tmpl = std::string(dir && *dir ? dir : "/tmp") + "/policy-template-XXXXXX";
-        const int fd = ::mkstemp(tmpl.data());
-        if (fd < 0) {
-          print_file_error(std::cerr, tmpl, "batch_io", std::string("cannot create a temporary file: ") + std::strerror(errno),
-                           std::string("无法创建临时文件：") + std::strerror(errno));
-          return kExitInputError;
-        }
-        ::close(fd);
-        path = spooled = tmpl;
+        print_file_error(std::cerr, spooled, "batch_io", "cannot create a temporary file: " + why, "无法创建临时文件：" + why);
+        return kExitInputError;
       }
       const auto diags = rules::batch::write_template(*engine, outputs, path, lang());
       bool copied = diags.empty() && (spooled.empty() || target->copy_from(spooled));

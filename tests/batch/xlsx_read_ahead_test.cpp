@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "batch/xlsx_reader.h"
+#include "zip_parts.h"
 
 namespace rules::batch {
 namespace {
@@ -41,17 +42,7 @@ fs::path workbook(const std::string& name, const std::string& rows, const std::s
       {"xl/sharedStrings.xml", "<sst " + ns + ">" + shared + "</sst>"},
       {"xl/worksheets/sheet1.xml", "<worksheet " + ns + "><sheetData>" + rows + "</sheetData></worksheet>"},
   };
-  const fs::path path = work_dir() / name;
-  fs::remove(path);
-  int error = 0;
-  zip_t* z = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
-  if (!z) throw std::runtime_error("zip_open failed");
-  for (const auto& [part, content] : parts) {
-    zip_source_t* s = zip_source_buffer(z, content.data(), content.size(), 0);
-    if (!s || zip_file_add(z, part.c_str(), s, ZIP_FL_ENC_UTF_8) < 0) throw std::runtime_error("zip_file_add failed");
-  }
-  if (zip_close(z) != 0) throw std::runtime_error("zip_close failed");
-  return path;
+  return testing::zip_parts_to(work_dir() / name, parts);
 }
 
 /// `n` rows from row 2 on: a number, a shared string, an inline string with a character reference

@@ -16,6 +16,7 @@
 #include "batch/xlsx_reader.h"
 #include "builtin_pack.h"
 #include "loader/load.h"
+#include "zip_parts.h"
 
 namespace rules::batch {
 namespace {
@@ -49,22 +50,10 @@ std::string read_file(const fs::path& p) {
   return ss.str();
 }
 
-using Parts = std::vector<std::pair<std::string, std::string>>;
+using testing::Parts;
 
-/// Zips `parts` (name, content) into file `name` with libzip (deflated), as a workbook is packed.
-fs::path zip_parts(const std::string& name, const Parts& parts) {
-  const fs::path path = work_dir() / name;
-  fs::remove(path);
-  int error = 0;
-  zip_t* z = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
-  if (!z) throw std::runtime_error("zip_open failed");
-  for (const auto& [part, content] : parts) {
-    zip_source_t* s = zip_source_buffer(z, content.data(), content.size(), 0);
-    if (!s || zip_file_add(z, part.c_str(), s, ZIP_FL_ENC_UTF_8) < 0) throw std::runtime_error("zip_file_add failed");
-  }
-  if (zip_close(z) != 0) throw std::runtime_error("zip_close failed");
-  return path;
-}
+/// Zips `parts` into file `name` in the test's directory.
+fs::path zip_parts(const std::string& name, const Parts& parts) { return testing::zip_parts_to(work_dir() / name, parts); }
 
 const std::string kNs = R"(xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships")";
 
