@@ -247,12 +247,15 @@ void add_batch(CLI::App& app, Action& action) {
       // misnamed .csv): .xlsx is read by XlsxReader; .xls and .ods are refused by RosterReader,
       // which says how to save them.
       std::unique_ptr<rules::batch::RecordSource> source;
+      const rules::batch::XlsxReader* workbook_reader = nullptr;  // when the roster is a workbook
       std::string workbook;  // the bytes of a workbook that is no regular file (libzip seeks)
       if (rules::batch::workbook_kind(roster.peek()) == rules::batch::WorkbookKind::xlsx) {
         rules::batch::XlsxOptions xlsx;
         xlsx.sheet = o->sheet;
         if (o->roster != "-" && S_ISREG(roster.status().st_mode)) {
-          source = rules::batch::XlsxReader::open_file(o->roster, xlsx);
+          auto reader = rules::batch::XlsxReader::open_file(o->roster, xlsx);
+          workbook_reader = reader.get();
+          source = std::move(reader);
         } else {
           constexpr std::size_t kMaxPiped = std::size_t{1} << 30;
           try {
@@ -270,7 +273,9 @@ void add_batch(CLI::App& app, Action& action) {
                              "无法读取名单：" + e.code().message());
             return kExitInputError;
           }
-          source = rules::batch::XlsxReader::open_memory(workbook, xlsx);
+          auto reader = rules::batch::XlsxReader::open_memory(workbook, xlsx);
+          workbook_reader = reader.get();
+          source = std::move(reader);
         }
       } else {
         if (!o->sheet.empty()) {
@@ -286,6 +291,16 @@ void add_batch(CLI::App& app, Action& action) {
         // rules/batch does not know where its stream goes and names it <output>: say where, and
         // why the write failed.
         for (auto& d : *diags) {
+          // A workbook of several sheets whose sheet read has no usable header: most often the
+          // roster is on another sheet (a 说明 sheet comes first). Name the sheets and --sheet.
+          if (d.code == "batch_bad_header" && workbook_reader && workbook_reader->sheet_names().size() > 1) {
+            std::string names;
+            for (const auto& n : workbook_reader->sheet_names()) names += (names.empty() ? "" : "、") + n;
+            d.message_zh += "（读取的是工作表“" + workbook_reader->sheet_name() + "”；工作簿中的工作表：" + names +
+                            "。名单在别的工作表时，用 --sheet 表名 指定）";
+            d.message += " (the sheet read is '" + workbook_reader->sheet_name() + "'; the workbook's sheets: " + names +
+                         ". When the roster is on another sheet, name it with --sheet NAME)";
+          }
           // The workbook was written under a temporary name (-o's, or a spool for standard output).
           if (!options.xlsx_path.empty() && d.span.file == options.xlsx_path) d.span.file = output_name;
           if (d.span.file != "<output>") continue;

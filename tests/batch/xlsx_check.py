@@ -331,6 +331,21 @@ def check_template(policy, work):
     direct, via_csv = read_csv(os.path.join(work, "直接.csv")), read_csv(os.path.join(work, "经CSV.csv"))
     check(len(direct) == 3, "a header and two rows: %d" % len(direct))
     check(direct == via_csv, "the workbook gives what its CSV gives:\n%s\n%s" % (direct, via_csv))
+    # The roster on the second sheet, a 说明 sheet first (as registrars keep them): the header
+    # message names the sheet read, the workbook's sheets and --sheet; --sheet reads it.
+    wb2 = openpyxl.Workbook()
+    wb2.active.title = "说明"
+    wb2.active["A1"] = "请在“名单”表中填写"
+    roster = wb2.create_sheet("名单")
+    for row in filled.iter_rows(values_only=True):
+        roster.append(list(row))
+    wb2.save(os.path.join(work, "两个表.xlsx"))
+    p = run([policy, "batch", "两个表.xlsx", "--as-of", AS_OF.isoformat(), "-o", "两个表.csv"], work, expect=(1,))
+    err = p.stderr.decode()
+    check("batch_bad_header" in err and "读取的是工作表“说明”" in err and "说明、名单" in err and "--sheet" in err,
+          "the header message names the sheets and --sheet: " + err)
+    run([policy, "batch", "两个表.xlsx", "--sheet", "名单", "--as-of", AS_OF.isoformat(), "-o", "两个表.csv"], work, expect=(0,))
+    check(read_csv(os.path.join(work, "两个表.csv")) == direct, "--sheet 名单 gives the roster's answers")
 
 
 def main():
