@@ -125,6 +125,11 @@ void add_batch(CLI::App& app, Action& action) {
     // A workbook is named by its file: -o result.xlsx asks for one.
     const bool xlsx_name = o->output.size() > 5 && equals_ascii_ci_suffix(o->output, ".xlsx");
     if (cmd->count("--format") == 0 && xlsx_name) o->format = "xlsx";
+    if (xlsx_name && o->format != "xlsx") {
+      // Excel would refuse to open CSV or JSON Lines text under a workbook's name.
+      throw CLI::ValidationError("--format " + o->format, "-o names a workbook (.xlsx): leave --format out, or name the file ." +
+                                                              std::string(o->format == "jsonl" ? "jsonl" : "csv"));
+    }
     if (o->format == "xlsx" && o->names) {
       throw CLI::ValidationError("--names", "a workbook is written for people; use --format csv or jsonl for the machine form");
     }

@@ -204,6 +204,12 @@ def check_stdout_and_english(policy, work):
     p = subprocess.run([policy, "batch", "roster.csv", "-o", "n.xlsx", "--names"], cwd=work,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     check(p.returncode == 2 and not os.path.exists(os.path.join(work, "n.xlsx")), "--names with xlsx is a usage error")
+    # CSV or JSON Lines under a workbook's name: Excel would refuse the file. A usage error, and no file.
+    for fmt in ("csv", "jsonl"):
+        p = subprocess.run([policy, "batch", "roster.csv", "-o", "f.xlsx", "--format", fmt], cwd=work,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        check(p.returncode == 2 and not os.path.exists(os.path.join(work, "f.xlsx")) and b"names a workbook" in p.stderr,
+              "--format %s with -o f.xlsx is a usage error: %d %s" % (fmt, p.returncode, p.stderr.decode()))
     # The sheets do not depend on the number of threads (several blocks of rows: 1,024 a block).
     lines = ROSTER.split("\r\n")[1:-1]
     with open(os.path.join(work, "many.csv"), "w", encoding="utf-8", newline="") as f:
