@@ -17,21 +17,14 @@
 #include "builtin_pack.h"
 #include "loader/load.h"
 #include "zip_parts.h"
+#include "cn_engine.h"
 
 namespace rules::batch {
 namespace {
 
 namespace fs = std::filesystem;
 
-const engine::Engine& cn() {
-  static const auto engine = [] {
-    auto files = policy_packs::builtin_cn_higher_ed_files();
-    auto r = loader::load_pack(files);
-    if (!r.ok()) throw std::runtime_error("the built-in pack does not load");
-    return std::make_unique<engine::Engine>(std::move(r.pack));
-  }();
-  return *engine;
-}
+using testing::cn;
 
 /// A directory of this test's own (never a shared name in /tmp).
 fs::path work_dir() {

@@ -13,19 +13,12 @@
 #include "batch/xlsx_writer.h"
 #include "builtin_pack.h"
 #include "loader/load.h"
+#include "cn_engine.h"
 
 namespace rules::batch {
 namespace {
 
-const engine::Engine& cn() {
-  static const auto engine = [] {
-    auto files = policy_packs::builtin_cn_higher_ed_files();
-    auto r = loader::load_pack(files);
-    if (!r.ok()) throw std::runtime_error("the built-in pack does not load");
-    return std::make_unique<engine::Engine>(std::move(r.pack));
-  }();
-  return *engine;
-}
+using testing::cn;
 
 const std::string kRoster =
     "学号,姓名,退役日期,入伍时身份\r\n"
