@@ -4,6 +4,8 @@
 #include <string>
 #include <unordered_set>
 
+#include "source/utf8.h"
+
 namespace policy_serve {
 namespace {
 
@@ -28,35 +30,6 @@ void append_ics_date(std::string& out, cal::Date d) {
   append_digits(out, d.year(), 4);
   append_digits(out, d.month(), 2);
   append_digits(out, d.day(), 2);
-}
-
-// Length of the UTF-8 sequence starting at s[i] if it is well formed (RFC 3629 §4: no overlong
-// forms, no surrogates, nothing above U+10FFFF), else 0.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  if (b0 < 0x80) return 1;
-  std::size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    if (b0 == 0xE0) lo = 0xA0;
-    if (b0 == 0xED) hi = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    if (b0 == 0xF0) lo = 0x90;
-    if (b0 == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-  for (std::size_t k = 2; k < len; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  }
-  return len;
 }
 
 // Appends a property whose value is TEXT, escaped and folded.
@@ -186,8 +159,9 @@ void append_ics_text(std::string& out, std::string_view text) {
       ++i;
       continue;
     }
-    const std::size_t len = utf8_sequence_length(text, i);
-    if (len == 0) {
+    bool well_formed = false;
+    const std::size_t len = rules::source::utf8_sequence(text.substr(i), well_formed);
+    if (!well_formed) {
       out += "\xEF\xBF\xBD";  // U+FFFD for each byte that is not part of a UTF-8 sequence
       ++i;
       continue;

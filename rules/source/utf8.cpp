@@ -5,6 +5,38 @@
 
 namespace rules::source {
 
+std::size_t utf8_sequence(std::string_view text, bool& well_formed) {
+  well_formed = false;
+  if (text.empty()) return 0;
+  const auto lead = static_cast<unsigned char>(text[0]);
+  if (lead < 0x80) {
+    well_formed = true;
+    return 1;
+  }
+  unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
+  std::size_t length = 0;             // of the well-formed sequence
+  if (lead >= 0xC2 && lead <= 0xDF) length = 2;
+  else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) lo = 0xA0;
+    if (lead == 0xED) hi = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) lo = 0x90;
+    if (lead == 0xF4) hi = 0x8F;
+  } else {
+    return 1;
+  }
+  std::size_t n = 1;
+  for (; n < length && n < text.size(); ++n) {
+    const auto b = static_cast<unsigned char>(text[n]);
+    if (n == 1 ? (b < lo || b > hi) : (b & 0xC0) != 0x80) break;
+  }
+  well_formed = n == length;
+  return n;
+}
+
+
 bool valid_utf8(std::string_view s, std::size_t* complete_prefix) {
   std::size_t i = 0;
   auto stop = [&](bool ok) {
@@ -83,32 +115,6 @@ void append_escaped(std::string& out, std::string_view text) {
   out.append(text.data() + run, text.size() - run);
 }
 
-/// The length of the maximal subpart of an ill-formed sequence at the start of `bad` (Unicode
-/// 15, §3.9, D93b): the lead byte and the bytes after it that a well-formed sequence with that
-/// lead could have there. 1 for a byte that cannot start one.
-std::size_t maximal_subpart(std::string_view bad) {
-  const auto lead = static_cast<unsigned char>(bad[0]);
-  unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
-  std::size_t length = 0;             // of the well-formed sequence
-  if (lead >= 0xC2 && lead <= 0xDF) length = 2;
-  else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) lo = 0xA0;
-    if (lead == 0xED) hi = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) lo = 0x90;
-    if (lead == 0xF4) hi = 0x8F;
-  } else {
-    return 1;
-  }
-  std::size_t n = 1;
-  for (; n < length && n < bad.size(); ++n) {
-    const auto b = static_cast<unsigned char>(bad[n]);
-    if (n == 1 ? (b < lo || b > hi) : (b & 0xC0) != 0x80) break;
-  }
-  return n;
-}
 
 }  // namespace
 
@@ -124,7 +130,8 @@ void append_json_string(std::string& out, std::string_view text) {
     }
     append_escaped(out, text.substr(0, good));
     out += "\xEF\xBF\xBD";
-    text.remove_prefix(good + maximal_subpart(text.substr(good)));
+    bool well_formed = false;
+    text.remove_prefix(good + utf8_sequence(text.substr(good), well_formed));
   }
   out += '"';
 }

@@ -12,6 +12,13 @@ namespace rules::source {
 /// (where a bad or truncated sequence starts).
 bool valid_utf8(std::string_view text, std::size_t* complete_prefix = nullptr);
 
+/// The first character of `text` (RFC 3629: no overlong forms, no surrogates, nothing above
+/// U+10FFFF): returns its length (1-4) with `well_formed` true; when `text` starts with an
+/// ill-formed sequence, the length of its maximal subpart (Unicode §3.9, D93b: the lead byte and
+/// the bytes after it a well-formed sequence could have there; at least 1) with `well_formed`
+/// false. 0 for empty text.
+std::size_t utf8_sequence(std::string_view text, bool& well_formed);
+
 /// Appends `text` to `out` as a JSON string literal (RFC 8259 §7), quotes included: `"` and `\`
 /// escaped, the control characters U+0000-U+001F as \b \f \n \r \t or \u00XX, everything else
 /// (Chinese included) as it stands in UTF-8. Each maximal subpart of an ill-formed sequence

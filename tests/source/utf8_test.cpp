@@ -53,6 +53,25 @@ TEST(JsonString, EqualsNlohmannOnRandomText) {
   }
 }
 
+TEST(Utf8, TheFirstCharacterOrItsMaximalSubpart) {
+  struct Case {
+    std::string text;
+    std::size_t length;
+    bool well_formed;
+  };
+  const Case cases[] = {
+      {"a", 1, true},         {"学籍", 3, true},        {"\xF0\x9F\x98\x80", 4, true},  {"\xC2\xA0x", 2, true},
+      {"\x80", 1, false},    {"\xC0\xAF", 1, false}, {"\xE0\x80", 1, false},          {"\xE0\xA0", 2, false},
+      {"\xED\xA0\x80", 1, false}, {"\xF4\x90", 1, false}, {"\xF0\x9F\x98", 3, false}, {"\xE5\xADx", 2, false},
+      {"", 0, false},
+  };
+  for (const auto& c : cases) {
+    bool well_formed = !c.well_formed;
+    EXPECT_EQ(rules::source::utf8_sequence(c.text, well_formed), c.length) << c.text;
+    EXPECT_EQ(well_formed, c.well_formed) << c.text;
+  }
+}
+
 TEST(Utf8, ValidOrNotWithItsPrefix) {
   std::size_t good = 99;
   EXPECT_TRUE(rules::source::valid_utf8("学籍 ok", &good));
