@@ -133,7 +133,9 @@ struct XlsxResultWriter::State {
   lxw_worksheet *results = nullptr, *worklist = nullptr, *summary = nullptr, *sources = nullptr;
   std::array<std::array<lxw_format*, kStates>, kBases> fmt{};
   lxw_format *header = nullptr, *bold = nullptr;
-  std::vector<bool> deadline, input_text, input_date;  // per output; per input column; per input column
+  // Per output: a deadline (a days-left column follows it); a deadline the row's person must meet
+  // (model::Party::person: it colours the row and feeds the worklist). Per input column: text, date.
+  std::vector<bool> deadline, tracked, input_text, input_date;
   std::vector<lxw_col_t> output_col;                   // per output: its column (a deadline's days left: the next)
   lxw_col_t as_of_col = 0, status_col = 0, message_col = 0, columns = 0;
   lxw_row_t header_row = 0, last_row = 0;
@@ -209,6 +211,7 @@ bool XlsxResultWriter::begin(XlsxColumns columns, const std::vector<Record>& tit
     const auto& decl = s.engine.pack().outputs[s.cols.outputs[k]].decl(policy);
     const bool is_deadline = decl.form == model::OutputForm::deadline;
     s.deadline.push_back(is_deadline);
+    s.tracked.push_back(is_deadline && decl.party == model::Party::person);
     s.output_col.push_back(next);
     headers.push_back(s.cols.output_headers[k]);
     ++next;
@@ -277,12 +280,13 @@ bool XlsxResultWriter::write_rows(std::string_view block) {
     const auto status = in.raw<std::uint8_t>();
     s.row.clear();
     for (std::size_t k = 0; k < inputs + outputs + 2; ++k) s.row.push_back(in.cell());
-    // The row's most urgent deadline: its state colours the row.
+    // The row's most urgent deadline of its person's (a school's deadline asks nothing of them):
+    // its state colours the row.
     std::optional<std::int32_t> nearest;
     std::size_t nearest_k = 0;
     for (std::size_t k = 0; k < outputs; ++k) {
       const Cell& c = s.row[inputs + k];
-      if (!s.deadline[k] || c.tag != XlsxRowCoder::kDate) continue;
+      if (!s.tracked[k] || c.tag != XlsxRowCoder::kDate) continue;
       const auto left = static_cast<std::int32_t>(c.number - as_of);
       if (!nearest || left < *nearest) {
         nearest = left;

@@ -926,7 +926,7 @@ class Loader {
           continue;
         }
         TableReader orr(*v->as_table(), f, diags_, "output " + o.name, "输出 " + o.name + " ",
-                        {"type", "values", "label", "description", "expr", "rollover"});
+                        {"type", "values", "label", "description", "expr", "rollover", "party"});
         if (!valid_name(o.name) || reserved_word(o.name)) {
           error("load_bad_name", o.span, "output name '" + o.name + "' must be snake_case and not a keyword",
                 "输出名“" + o.name + "”应为 snake_case，且不能是关键字");
@@ -950,6 +950,18 @@ class Loader {
             orr.error("load_bad_value", *orr.node("rollover"),
                       "rollover (Civil Code Art. 203) applies to deadlines; output " + o.name + " is not a deadline",
                       "rollover（《民法典》第二百零三条顺延）只用于截止日；输出 " + o.name + " 不是 deadline");
+          }
+        }
+        if (const auto party = orr.string("party", false)) {
+          if (o.form != model::OutputForm::deadline) {
+            orr.error("load_bad_value", *orr.node("party"),
+                      "party (who must act by a deadline) applies to deadlines; output " + o.name + " is not a deadline",
+                      "party（截止日的办理方）只用于截止日；输出 " + o.name + " 不是 deadline");
+          } else if (*party == "school") {
+            o.party = model::Party::school;
+          } else if (*party != "person") {
+            orr.error("load_bad_value", *orr.node("party"), "party is \"person\" or \"school\", not '" + *party + "'",
+                      "party 应为 \"person\"（学生本人）或 \"school\"（学校），而不是“" + *party + "”");
           }
         }
         rule.outputs.push_back(std::move(o));

@@ -147,6 +147,16 @@ enum class OutputForm {
   deadline,  ///< a date that is the last day of a period; cut-off 24:00 of it (Civil Code Art. 203)
 };
 
+/// Who must act by a deadline (`party = "person"` or `"school"` on a deadline output; 办理方).
+/// The default, person, is the student or applicant the situation is about: the deadline is theirs
+/// to meet, so a roster's worklist (需处理) tracks it and a past one is overdue. A school's deadline
+/// (a registration the school completes, 学籍注册通常完成于) tells the person when to expect
+/// something; its passing asks nothing of them, so it never makes a roster row overdue.
+enum class Party {
+  person,  ///< the person the situation is about (学生本人)
+  school,  ///< the school (学校)
+};
+
 /// A named result of a rule.
 struct Output {
   std::string name;
@@ -158,6 +168,8 @@ struct Output {
   /// Deadlines only: a bool expression; when true, a last day that is a statutory rest day moves
   /// to the first working day after it (Civil Code Art. 203).
   std::optional<ExprSource> rollover;
+  /// Deadlines only: who must act by it (see Party).
+  Party party = Party::person;
   source::Span span;
 };
 

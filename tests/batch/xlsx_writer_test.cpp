@@ -54,6 +54,34 @@ TEST(XlsxWriter, WritesAWorkbookAndCountsItsWorklist) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(XlsxWriter, ASchoolsDeadlineThatHasPassedPutsNoRowOnTheWorklist) {
+  // 学籍注册通常完成于 is the school's deadline (party = "school"): years after it, the student has
+  // nothing overdue. The veteran's own deadline, past in the same roster, still counts.
+  const auto dir = std::filesystem::temp_directory_path() / ("xlsx-writer-party-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto run = [&](const std::string& roster, std::vector<std::string> outputs) {
+    BatchOptions o;
+    o.format = OutputFormat::xlsx;
+    o.xlsx_path = (dir / "r.xlsx").string();
+    o.jobs = 1;
+    o.as_of = *calendar::parse_date("2025-12-01");
+    o.outputs = std::move(outputs);
+    std::istringstream in(roster);
+    std::ostringstream out;
+    return run_batch(cn(), in, "roster.csv", out, o);
+  };
+  const auto admitted = run("学号,录取日期,春季入学\r\n000201,2021-08-20,否\r\n000202,2019-07-25,否\r\n",
+                            {"registration_window_end", "registration_status"});
+  ASSERT_TRUE(std::holds_alternative<BatchSummary>(admitted));
+  EXPECT_EQ(std::get<BatchSummary>(admitted).ok, 2u);
+  EXPECT_EQ(std::get<BatchSummary>(admitted).worklist, 0u);
+  const auto veteran = run("学号,退役日期,入伍时身份,录取日期,春季入学\r\n000203,2024-02-29,在校生,2021-08-20,否\r\n",
+                           {"registration_window_end", "reenroll_deadline"});
+  ASSERT_TRUE(std::holds_alternative<BatchSummary>(veteran));
+  EXPECT_EQ(std::get<BatchSummary>(veteran).worklist, 1u) << "2025-09-30, the veteran's own last day, is past";
+  std::filesystem::remove_all(dir);
+}
+
 TEST(XlsxWriter, AFailedWriteIsACodedDiagnosticNamingTheFile) {
   const std::string path = "/nonexistent-directory-of-the-test/r.xlsx";
   auto v = run_to(path);
