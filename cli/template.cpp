@@ -13,6 +13,7 @@ void add_template(CLI::App& app, Action& action) {
     PackOptions pack;
     std::string output;
     std::string outputs;
+    std::string question;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("template", "Write an empty roster workbook (.xlsx) to fill in for policy batch");
@@ -21,10 +22,15 @@ void add_template(CLI::App& app, Action& action) {
       "saying what to enter, drop-down lists for enums and 是/否, date and length checks, ID numbers and 学号 as text;\n"
       "a sheet 填写说明 says how to fill it in.\n"
       "Example:\n"
+      "  policy template -o 名单模板.xlsx --question enlistment   # only the columns 退役复学 needs\n"
       "  policy template -o 名单模板.xlsx --outputs reenroll_deadline");
   cmd->add_option("-o,--output", o->output, "The workbook to write (.xlsx; - is standard output)")->required();
   cmd->add_option("--outputs", o->outputs,
                   "Comma-separated outputs (names or labels) the roster is for (default: every output but guidance text)");
+  cmd->add_option("--question", o->question,
+                  "A question of the pack (its id, as policy serve's GET /v1/questions lists them, or its words): only the "
+                  "columns its answers need, the facts it asks first leading")
+      ->excludes("--outputs");
   o->pack.add_to(*cmd);
   cmd->callback([o, &action] {
     if (o->output.empty()) throw CLI::ValidationError("-o", "the output file name is empty (use -o - for standard output)");
@@ -33,6 +39,21 @@ void add_template(CLI::App& app, Action& action) {
       if (!engine) return kExitInputError;
       std::vector<std::uint32_t> outputs;
       if (!resolve_outputs(*engine, o->outputs, "batch_unknown_output", outputs)) return kExitUsage;
+      std::optional<std::uint32_t> question;
+      if (!o->question.empty()) {
+        const auto& questions = engine->policy().questions;
+        for (std::uint32_t q = 0; q < questions.size() && !question; ++q) {
+          if (questions[q].id == o->question || questions[q].label == o->question) question = q;
+        }
+        if (!question) {
+          std::string list;  // one line: a diagnostic's message shows a line break as \n
+          for (const auto& q : questions) list += (list.empty() ? "" : "; ") + q.id + " (" + q.label + ")";
+          print_file_error(std::cerr, "--question", "template_unknown_question",
+                           "'" + rules::source::escape_controls(o->question) + "' is not a question of the pack; the questions:" + list,
+                           "“" + rules::source::escape_controls(o->question) + "”不是政策包中的问题；可选的问题：" + list);
+          return kExitUsage;
+        }
+      }
       const bool to_stdout = o->output == "-";
       const std::string shown = to_stdout ? "standard output" : o->output;
       std::unique_ptr<OutputFile> target = to_stdout ? std::make_unique<OutputFile>() : std::make_unique<OutputFile>(o->output);
@@ -49,7 +70,7 @@ void add_template(CLI::App& app, Action& action) {
         print_file_error(std::cerr, spooled, "batch_io", "cannot create a temporary file: " + why, "无法创建临时文件：" + why);
         return kExitInputError;
       }
-      const auto diags = rules::batch::write_template(*engine, outputs, path, lang());
+      const auto diags = rules::batch::write_template(*engine, outputs, path, lang(), question);
       bool copied = diags.empty() && (spooled.empty() || target->copy_from(spooled));
       if (!spooled.empty()) ::unlink(spooled.c_str());
       if (!diags.empty()) {

@@ -30,22 +30,36 @@ struct TemplateColumn {
 }  // namespace
 
 std::vector<source::Diagnostic> write_template(const engine::Engine& engine, const std::vector<std::uint32_t>& outputs,
-                                               const std::string& path, source::Lang lang) {
+                                               const std::string& path, source::Lang lang,
+                                               std::optional<std::uint32_t> question) {
   using xlsx::say;
   const bool zh = lang == source::Lang::zh;
   const auto& policy = engine.policy();
   const auto& pack = engine.pack();
-  // The facts the outputs need, in the pack's order.
-  std::vector<std::uint32_t> wanted = outputs;
+  // The facts the outputs need: a question's facts to ask first in its order, then the rest (and
+  // the facts the question decides) in the pack's order.
+  std::vector<std::uint32_t> wanted = question ? pack.questions[*question].outputs : outputs;
+  std::vector<std::uint32_t> order;
+  std::vector<bool> needed(policy.facts.size(), false);
+  if (question) {
+    for (const auto f : pack.questions[*question].ask) {
+      if (!needed[f]) order.push_back(f);
+      needed[f] = true;
+    }
+    for (const auto f : pack.questions[*question].given) needed[f] = true;
+  }
   if (wanted.empty()) {
     for (std::uint32_t oi = 0; oi < pack.outputs.size(); ++oi) {
       if (pack.outputs[oi].decl(policy).type.kind != model::Kind::text) wanted.push_back(oi);
     }
   }
-  std::vector<bool> needed(policy.facts.size(), false);
   for (const auto oi : wanted) {
     for (const auto f : engine.facts_needed(oi)) needed[f] = true;
   }
+  for (std::uint32_t f = 0; f < policy.facts.size(); ++f) {
+    if (needed[f] && std::find(order.begin(), order.end(), f) == order.end()) order.push_back(f);
+  }
+  bool has_id_column = false;
   std::vector<TemplateColumn> columns;
   columns.push_back({say(lang, "学号", "student_id"),
                      say(lang, "学生的学号（只用于在结果的“需处理”表中认出学生，不参与计算）。本列为文本格式，前导零会保留。",
@@ -55,9 +69,9 @@ std::vector<source::Diagnostic> write_template(const engine::Engine& engine, con
   columns.push_back({say(lang, "姓名", "name"),
                      say(lang, "学生姓名（只用于在结果中认出学生，不参与计算）。", "The student's name (only to recognise the student; not evaluated)."),
                      model::Kind::string, false, {}});
-  for (std::uint32_t f = 0; f < policy.facts.size(); ++f) {
-    if (!needed[f]) continue;
+  for (const auto f : order) {
     const auto& fact = policy.facts[f];
+    has_id_column = has_id_column || fact.type.kind == model::Kind::resident_id;
     TemplateColumn col;
     col.header = fact.label.empty() ? fact.name : fact.label;
     col.kind = fact.type.kind;
@@ -167,7 +181,8 @@ std::vector<source::Diagnostic> write_template(const engine::Engine& engine, con
                "名单模板（政策包 " + policy.header.id + " " + policy.header.version + "）",
                "1. 在“名单”表中每行填写一名学生，表头行不要改动，也不要在表头上方插入行。",
                "2. 每列表头上的批注说明该填什么、可以怎样写；有下拉列表的列请从列表中选择。",
-               "3. 身份证号和学号两列已设为文本格式，号码不会被改坏；请不要改成“常规”或“数值”。",
+               has_id_column ? "3. 身份证号和学号两列已设为文本格式，号码不会被改坏；请不要改成“常规”或“数值”。"
+                             : "3. 学号一列已设为文本格式，前导零不会丢失；请不要改成“常规”或“数值”。",
                "4. 日期可写 2025-06-30、2025/6/30 或 2025年6月30日；不知道的格子留空，结果会标为“待补充”。",
                "5. 填好后保存，然后运行：policy batch 名单.xlsx -o 结果.xlsx（或另存为 CSV 后运行 policy batch 名单.csv -o 结果.xlsx）。",
                "6. 打开结果的“需处理”表：已逾期和即将到期的学生排在最前，其后是有错误的行。",
@@ -177,12 +192,18 @@ std::vector<source::Diagnostic> write_template(const engine::Engine& engine, con
                "Roster template (pack " + policy.header.id + " " + policy.header.version + ")",
                "1. On the Roster sheet, one student per row; keep the header row as it is and insert no rows above it.",
                "2. Each header's comment says what to enter and how it may be written; pick from the drop-down list where there is one.",
-               "3. The ID number and student number columns are formatted as text, so that the numbers are kept whole.",
+               has_id_column ? "3. The ID number and student number columns are formatted as text, so that the numbers are kept whole."
+                             : "3. The student number column is formatted as text, so that leading zeros are kept.",
                "4. Dates may be written 2025-06-30 or 2025/6/30; leave a cell you do not know empty (the row is then unknown).",
                "5. Save it, then run: policy batch roster.xlsx -o result.xlsx (or save it as CSV and run policy batch roster.csv -o result.xlsx).",
                "6. Open the result's Worklist sheet: overdue and soon-due students first, then rows with errors.",
                "",
                "The columns:"};
+  if (question) {  // which question the roster answers: after the title line
+    const auto& q = policy.questions[*question];
+    lines.insert(lines.begin() + 1, say(lang, "本模板回答：", "This roster answers: ") + q.label +
+                                        (q.source.empty() ? "" : (zh ? "（" + q.source + "）" : " (" + q.source + ")")));
+  }
   lxw_row_t r = 0;
   for (const auto& l : lines) {
     if (e == LXW_NO_ERROR && !l.empty()) e = worksheet_write_string(help, r, 0, xlsx::cell_string(l).c_str(), r == 0 ? bold : nullptr);

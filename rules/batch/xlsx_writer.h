@@ -124,7 +124,13 @@ class XlsxResultWriter {
 /// number's 18 characters), ID-number and 学号 columns formatted as text (`@`); then a sheet
 /// 填写说明 (Instructions) saying how to fill it in, in `lang`. Returns `batch_xlsx_write`
 /// diagnostics when writing fails (the file is then incomplete or absent).
+///
+/// With `question` (an index into policy().questions: `policy template --question ID`), the
+/// outputs are that question's, its facts to ask first (`ask`) come first in its order, the facts
+/// it decides (`given`) have columns too (a roster gives them per row), and 填写说明 names the
+/// question.
 std::vector<source::Diagnostic> write_template(const engine::Engine& engine, const std::vector<std::uint32_t>& outputs,
-                                               const std::string& path, source::Lang lang);
+                                               const std::string& path, source::Lang lang,
+                                               std::optional<std::uint32_t> question = std::nullopt);
 
 }  // namespace rules::batch

@@ -353,6 +353,30 @@ def check_template(policy, work):
     run([policy, "batch", "两个表.xlsx", "--sheet", "名单", "--as-of", AS_OF.isoformat(), "-o", "两个表.csv"], work, expect=(0,))
     check(read_csv(os.path.join(work, "两个表.csv")) == direct, "--sheet 名单 gives the roster's answers")
 
+    # A question's template (the trial's registrar got every fact of the pack, and every row came
+    # out 待补充): only the columns the question's answers need, the facts it asks first leading,
+    # and the instructions naming it and no ID-number column it lacks.
+    run([policy, "template", "--question", "enlistment", "-o", "退役复学.xlsx"], work, expect=(0,))
+    wb3 = openpyxl.load_workbook(os.path.join(work, "退役复学.xlsx"))
+    q = wb3["名单"]
+    check([c.value for c in q[1]] == ["学号", "姓名", "退役日期", "入伍时身份"], "question template header: %s" % [c.value for c in q[1]])
+    notes = [row[0].value for row in wb3["填写说明"].iter_rows() if row[0].value]
+    check(any("本模板回答：录取新生、在校生应征入伍，学籍怎么处理？" in n for n in notes), "names its question: %s" % notes[:3])
+    check(not any("身份证号" in n for n in notes), "no ID-number column to speak of: %s" % notes)
+    for r, row in enumerate([["000301", "赵五", datetime.datetime(2026, 6, 15), "在校生"],
+                             ["000302", "钱六", datetime.datetime(2024, 6, 30), "新生"]], start=2):
+        for c, v in enumerate(row, start=1):
+            q.cell(row=r, column=c, value=v)
+    wb3.save(os.path.join(work, "退役复学名单.xlsx"))
+    p = run([policy, "batch", "退役复学名单.xlsx", "--as-of", AS_OF.isoformat(), "-o", "退役复学结果.csv"], work, expect=(0,))
+    err = p.stderr.decode()
+    check("正常 2，待补充 0，错误 0" in err, "every row of a question's roster is decided: " + err)
+    # Another pack's id, or a typo: a usage error listing the questions.
+    p = run([policy, "template", "--question", "enlist", "-o", "x.xlsx"], work, expect=(2,))
+    err = p.stderr.decode()
+    check("template_unknown_question" in err and "enlistment (录取新生" in err and "\\n" not in err, "unknown question: " + err)
+    check(not os.path.exists(os.path.join(work, "x.xlsx")), "nothing written for an unknown question")
+
 
 def main():
     mode, policy = sys.argv[1], os.path.abspath(sys.argv[2])
