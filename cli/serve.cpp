@@ -1,4 +1,5 @@
 // policy serve: the page and the JSON API over HTTP (serve/). This file only reads options.
+#include <filesystem>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -132,7 +133,9 @@ void add_serve(CLI::App& app, Action& action) {
       sigaddset(&stop_signals, SIGTERM);
       pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-      const policy_serve::Api api(*engine, {o->remind_days, POLICY_VERSION, POLICY_REVISION, lang()});
+      const std::string params_name =
+          o->pack.params_path.empty() ? std::string() : std::filesystem::path(o->pack.params_path).filename().string();
+      const policy_serve::Api api(*engine, {o->remind_days, POLICY_VERSION, POLICY_REVISION, lang(), params_name});
       policy_serve::Server server(*engine, api, options);
       if (!server.bind()) {
         print_file_error(std::cerr, "--listen", "serve_cannot_listen",

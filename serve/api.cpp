@@ -6,6 +6,12 @@
 #include <random>
 #include <sstream>
 
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <boost/archive/iterators/base64_from_binary.hpp>
+#include <boost/archive/iterators/transform_width.hpp>
 #include <nlohmann/json.hpp>
 
 #include "batch/batch.h"
@@ -32,6 +38,42 @@ Reply json_reply(Json j) {
   r.body = dump(j);
   return r;
 }
+
+/// RFC 4648 base64 (with padding) of `bytes`, by Boost's serialization iterators: a binary file
+/// (a result workbook) inside a JSON answer.
+std::string base64(std::string_view bytes) {
+  namespace it = boost::archive::iterators;
+  using Encoder = it::base64_from_binary<it::transform_width<const char*, 6, 8>>;
+  std::string out(Encoder(bytes.data()), Encoder(bytes.data() + bytes.size()));
+  out.append((3 - bytes.size() % 3) % 3, '=');
+  return out;
+}
+
+/// A temporary file for libxlsxwriter (which writes by path), removed when this ends, whatever
+/// happens: nothing of a roster stays on the server after its answer.
+class ScratchFile {
+ public:
+  ScratchFile() {
+    std::error_code ec;
+    std::string dir = std::filesystem::temp_directory_path(ec).string();
+    if (ec) dir = "/tmp";
+    std::string name = dir + "/policy-serve-XXXXXX";
+    const int fd = ::mkstemp(name.data());
+    if (fd >= 0) {
+      ::close(fd);
+      path_ = std::move(name);
+    }
+  }
+  ~ScratchFile() {
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+  ScratchFile(const ScratchFile&) = delete;
+  ScratchFile& operator=(const ScratchFile&) = delete;
+  const std::string& path() const { return path_; }  ///< empty when it could not be created
+
+ private:
+  std::string path_;
+};
 
 Problem problem_of(const rules::source::Diagnostic& d, std::string field) {
   return {d.code, d.message, d.message_zh.empty() ? d.message : d.message_zh, std::move(field)};
@@ -305,12 +347,15 @@ Api::Api(const rules::engine::Engine& engine, ApiOptions options)
   for (const auto& o : engine.pack().outputs) {
     const auto& c = o.candidates.front();
     const auto& decl = o.decl(p);
-    outputs.push_back({{"name", o.name},
-                       {"label", decl.label},
-                       {"type", rules::expr::type_display(decl.type, p.enums)},
-                       {"form", decl.form == rules::model::OutputForm::deadline ? "deadline" : "value"},
-                       {"rule", p.rules[c.rule].id},
-                       {"rule_title", p.rules[c.rule].title}});
+    const bool deadline = decl.form == rules::model::OutputForm::deadline;
+    Json item{{"name", o.name},
+              {"label", decl.label},
+              {"type", rules::expr::type_display(decl.type, p.enums)},
+              {"form", deadline ? "deadline" : "value"},
+              {"rule", p.rules[c.rule].id},
+              {"rule_title", p.rules[c.rule].title}};
+    if (deadline) item["party"] = decl.party == rules::model::Party::school ? "school" : "person";
+    outputs.push_back(std::move(item));
   }
   outputs_ = json_reply({{"policy", policy_json(p)}, {"outputs", std::move(outputs)}});
   Json questions = Json::array();
@@ -487,6 +532,7 @@ Reply Api::batch(std::string_view body, const std::multimap<std::string, std::st
   std::vector<Problem> problems;
   rules::batch::BatchOptions options;
   options.jobs = 1;  // the server's workers are the parallelism
+  rules::batch::XlsxOptions xlsx;
   std::string as_of_text;
   for (const auto& [key, value] : query) {
     if (key == "lang") {
@@ -501,8 +547,15 @@ Reply Api::batch(std::string_view body, const std::multimap<std::string, std::st
   for (const auto& [key, value] : query) {
     if (key == "lang") continue;
     if (key == "as_of") as_of_text = value;
-    else if (key == "format" && (value == "csv" || value == "jsonl")) {
-      options.format = value == "jsonl" ? rules::batch::OutputFormat::jsonl : rules::batch::OutputFormat::csv;
+    else if (key == "format" && (value == "csv" || value == "jsonl" || value == "xlsx")) {
+      options.format = value == "jsonl"  ? rules::batch::OutputFormat::jsonl
+                       : value == "xlsx" ? rules::batch::OutputFormat::xlsx
+                                         : rules::batch::OutputFormat::csv;
+    } else if (key == "sheet" && !value.empty()) {
+      xlsx.sheet = value;
+    } else if (key == "remind_days" && !value.empty() && value.size() < 5 && value.find_first_not_of("0123456789") == std::string::npos &&
+               std::stoi(value) <= 3650) {
+      options.remind_days = std::stoi(value);
     } else if (key == "outputs") {
       std::stringstream ss(value);
       for (std::string item; std::getline(ss, item, ',');) {
@@ -516,19 +569,39 @@ Reply Api::batch(std::string_view body, const std::multimap<std::string, std::st
       options.names = value == "1" || value == "true";
     } else if (key == "header_row" && !value.empty() && value.size() < 7 && value.find_first_not_of("0123456789") == std::string::npos) {
       options.header_row = std::stoul(value);
-    } else if (key == "format" || key == "names" || key == "header_row" || key == "encoding") {
+    } else if (key == "format" || key == "names" || key == "header_row" || key == "encoding" || key == "sheet" || key == "remind_days") {
+      const char* en = key == "format"        ? " (csv, jsonl, xlsx)"
+                       : key == "names"       ? " (1, 0)"
+                       : key == "encoding"    ? " (auto, utf-8, gb18030)"
+                       : key == "sheet"       ? " (a sheet's name as its tab shows it)"
+                       : key == "remind_days" ? " (0 to 3650 days)"
+                                              : " (a row number)";
+      const char* zh = key == "format"        ? "（csv、jsonl、xlsx）"
+                       : key == "names"       ? "（1、0）"
+                       : key == "encoding"    ? "（auto、utf-8、gb18030）"
+                       : key == "sheet"       ? "（工作表标签上的名称）"
+                       : key == "remind_days" ? "（0到3650天）"
+                                              : "（行号）";
       problems.push_back({"serve_bad_request",
-                          "query " + key + "='" + rules::source::escape_controls(value) + "' is not one of the values it takes" +
-                              (key == "format" ? " (csv, jsonl)" : key == "names" ? " (1, 0)" : key == "encoding" ? " (auto, utf-8, gb18030)" : " (a row number)"),
-                          "查询参数 " + key + "=“" + rules::source::escape_controls(value) + "”不是可用的值" +
-                              (key == "format" ? "（csv、jsonl）" : key == "names" ? "（1、0）" : key == "encoding" ? "（auto、utf-8、gb18030）" : "（行号）"),
-                          key});
+                          "query " + key + "='" + rules::source::escape_controls(value) + "' is not one of the values it takes" + en,
+                          "查询参数 " + key + "=“" + rules::source::escape_controls(value) + "”不是可用的值" + zh, key});
     } else {
       problems.push_back({"serve_unknown_field",
-                          "query parameter '" + rules::source::escape_controls(key) + "' is not known (as_of, format, outputs, names, header_row, encoding, lang)",
-                          "查询参数“" + rules::source::escape_controls(key) + "”不可用（可用：as_of、format、outputs、names、header_row、encoding、lang）",
+                          "query parameter '" + rules::source::escape_controls(key) +
+                              "' is not known (as_of, format, outputs, names, header_row, encoding, sheet, remind_days, lang)",
+                          "查询参数“" + rules::source::escape_controls(key) +
+                              "”不可用（可用：as_of、format、outputs、names、header_row、encoding、sheet、remind_days、lang）",
                           key});
     }
+  }
+  const bool workbook_in = rules::batch::workbook_kind(body) == rules::batch::WorkbookKind::xlsx;
+  if (!xlsx.sheet.empty() && !workbook_in) {
+    problems.push_back({"batch_bad_header", "sheet names a sheet of an .xlsx workbook, and the roster is none",
+                        "sheet 指定的是 .xlsx 工作簿中的工作表，而名单不是工作簿", "sheet"});
+  }
+  if (options.format == rules::batch::OutputFormat::xlsx && options.names) {
+    problems.push_back({"serve_bad_request", "names=1 is the machine form of CSV; a workbook is for people (leave names out)",
+                        "names=1 是供程序读取的 CSV 形式；工作簿是给人看的（请去掉 names）", "names"});
   }
   auto d = engine_.as_of_from_text(as_of_text, "as_of");
   if (const auto* why = std::get_if<rules::source::Diagnostic>(&d)) problems.push_back(problem_of(*why, "as_of"));
@@ -538,15 +611,28 @@ Reply Api::batch(std::string_view body, const std::multimap<std::string, std::st
   // nothing is written to disk.
   std::istringstream in;
   std::unique_ptr<rules::batch::RecordSource> source;
-  if (rules::batch::workbook_kind(body) == rules::batch::WorkbookKind::xlsx) {
-    source = rules::batch::XlsxReader::open_memory(body);
+  if (workbook_in) {
+    source = rules::batch::XlsxReader::open_memory(body, xlsx);
   } else {
     in.str(std::string(body));
     source = std::make_unique<rules::batch::RosterReader>(in, options.encoding);
   }
+  // A result workbook goes through a temporary file (libxlsxwriter writes by path), read back and
+  // removed before the answer leaves.
+  std::optional<ScratchFile> scratch;
+  if (options.format == rules::batch::OutputFormat::xlsx) {
+    scratch.emplace();
+    if (scratch->path().empty()) {
+      return error_reply(503, {{"serve_busy", "no temporary file could be created for the workbook; try again",
+                                "无法为结果工作簿创建临时文件，请稍后重试", ""}},
+                         lang);
+    }
+    options.xlsx_path = scratch->path();
+    options.params_file = options_.params_file;
+  }
   std::ostringstream result;
   const auto start = std::chrono::steady_clock::now();
-  auto outcome = rules::batch::run_batch(engine_, *source, "roster", result, options);
+  auto outcome = rules::batch::run_batch(engine_, *source, lang == Lang::zh ? "名单" : "roster", result, options);
   if (auto* diags = std::get_if<std::vector<rules::source::Diagnostic>>(&outcome)) {
     for (const auto& diag : *diags) {
       auto p = problem_of(diag, diag.code == "batch_unknown_output" ? "outputs" : "roster");
@@ -567,18 +653,39 @@ Reply Api::batch(std::string_view body, const std::multimap<std::string, std::st
             {"as_of", rules::calendar::format_date(summary.as_of)}};
   Reply r;
   const bool jsonl = options.format == rules::batch::OutputFormat::jsonl;
-  const std::string type = jsonl ? "application/x-ndjson; charset=utf-8" : "text/csv; charset=utf-8";
-  const std::string name = jsonl ? "result.jsonl" : "result.csv";
+  const bool workbook_out = options.format == rules::batch::OutputFormat::xlsx;
+  const std::string type = workbook_out ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                           : jsonl      ? "application/x-ndjson; charset=utf-8"
+                                        : "text/csv; charset=utf-8";
+  const std::string name = workbook_out ? "result.xlsx" : jsonl ? "result.jsonl" : "result.csv";
+  std::string content;
+  if (workbook_out) {
+    std::ifstream file(scratch->path(), std::ios::binary);
+    content.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+    if (!file.good() && !file.eof()) {
+      return error_reply(503, {{"serve_busy", "the result workbook could not be read back; try again", "无法读回结果工作簿，请稍后重试", ""}},
+                         lang);
+    }
+  } else {
+    content = result.str();
+  }
   // The counts in a header small enough for any proxy; the lines (near-miss headers, outputs
   // left out, first errors) only in the JSON form, where they cannot outgrow a header buffer.
   r.headers.emplace_back("X-Policy-Summary", percent_encode(dump(head)));
   if (as_json) {
     head["lines"] = std::move(lines);
-    r.body = dump(Json{{"summary", std::move(head)}, {"file", {{"name", name}, {"content_type", type}, {"content", result.str()}}}});
+    Json file{{"name", name}, {"content_type", type}};
+    if (workbook_out) {
+      file["encoding"] = "base64";  // a binary file inside JSON
+      file["content"] = base64(content);
+    } else {
+      file["content"] = std::move(content);
+    }
+    r.body = dump(Json{{"summary", std::move(head)}, {"file", std::move(file)}});
     return r;
   }
   r.content_type = type;
-  r.body = result.str();
+  r.body = std::move(content);
   r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + name + "\"");
   return r;
 }

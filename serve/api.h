@@ -53,6 +53,9 @@ struct ApiOptions {
   /// The language of answers and messages when a request does not say (`policy serve --lang`);
   /// unset: the pack's.
   std::optional<rules::source::Lang> lang = std::nullopt;
+  /// The school's parameters file (`--params`) by its name alone (never the server's directories),
+  /// as a result workbook's summary sheet names it; empty: the pack's defaults.
+  std::string params_file = {};
 };
 
 /// The endpoints. Built once for an engine (the lists that never change are rendered then);
@@ -94,13 +97,15 @@ class Api {
   /// (field "expr", with the column).
   Reply calc(std::string_view body) const;
 
-  /// POST /v1/batch: the roster's bytes (CSV, UTF-8 or GBK) with the query's options (as_of,
-  /// format csv|jsonl, outputs, names, header_row, encoding auto|utf-8|gb18030, lang), as
-  /// `policy batch`'s options of the same names. 200 with the result file (CSV for people, or
-  /// JSON Lines) as an attachment and the counts in X-Policy-Summary (percent-encoded JSON
+  /// POST /v1/batch: the roster's bytes (CSV, UTF-8 or GBK, or an .xlsx workbook told by its
+  /// first bytes) with the query's options (as_of, format csv|jsonl|xlsx, outputs, names,
+  /// header_row, encoding auto|utf-8|gb18030, sheet, remind_days, lang), as `policy batch`'s
+  /// options of the same names. 200 with the result file (CSV for people, JSON Lines, or the
+  /// result workbook, written through a temporary file removed before the answer) as an attachment and the counts in X-Policy-Summary (percent-encoded JSON
   /// {"rows", "ok", "unknown", "error", "as_of"}); with `as_json` (the request accepts
   /// application/json: the page), one JSON document {"summary": the counts and "lines" (those of
-  /// batch::summary_text), "file": {"name", "content_type", "content"}} instead, so that the lines
+  /// batch::summary_text), "file": {"name", "content_type", "content", "encoding"?}} instead (a
+  /// workbook's content in base64, with "encoding": "base64"), so that the lines
   /// never outgrow a proxy's header buffer. 400 with the diagnostics when the roster cannot be used.
   Reply batch(std::string_view body, const std::multimap<std::string, std::string>& query, bool as_json = false) const;
 

@@ -632,6 +632,7 @@
 
   // ---- 4. Roster ----------------------------------------------------------------------------
 
+  const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
   let rosterUrl = '';
   async function submitRoster(ev) {
     ev.preventDefault();
@@ -640,7 +641,7 @@
     const out = $('roster-result');
     show(err, false);
     if (!file) {
-      err.textContent = '请先选择名单文件（CSV）。';
+      err.textContent = '请先选择名单文件（.xlsx 或 CSV）。';
       show(err, true);
       $('roster-file').focus();
       return;
@@ -649,6 +650,10 @@
     const asOf = $('roster-as-of').value || state.asOf;
     if (asOf) q.set('as_of', asOf);
     q.set('lang', 'zh');
+    q.set('format', $('roster-format').value === 'csv' ? 'csv' : 'xlsx');
+    const workbook = /\.xlsx$/i.test(file.name);
+    const sheet = $('roster-sheet').value.trim();
+    if (sheet && workbook) q.set('sheet', sheet);
     const button = $('roster-submit');
     button.disabled = true;
     out.replaceChildren(el('p', { text: `正在核对 ${file.name} …` }));
@@ -656,10 +661,16 @@
       // JSON: the result file and the summary's lines in one answer (the lines would outgrow a
       // proxy's header buffer).
       const r = await request(`/v1/batch${q.toString() ? `?${q}` : ''}`, {
-        method: 'POST', headers: { 'Content-Type': 'text/csv', Accept: 'application/json' }, body: file,
+        method: 'POST',
+        headers: { 'Content-Type': workbook ? XLSX_TYPE : 'text/csv', Accept: 'application/json' },
+        body: file,
       });
       const answer = await r.json();
-      const blob = new Blob([answer.file.content], { type: answer.file.content_type });
+      // A workbook comes in base64 (a binary file inside JSON).
+      const content = answer.file.encoding === 'base64'
+        ? Uint8Array.from(atob(answer.file.content), (c) => c.charCodeAt(0))
+        : answer.file.content;
+      const blob = new Blob([content], { type: answer.file.content_type });
       const name = answer.file.name || 'result.csv';
       const summary = answer.summary || null;
       if (rosterUrl) URL.revokeObjectURL(rosterUrl);
@@ -675,7 +686,9 @@
         }
       }
       parts.push(el('a', { class: 'button primary', id: 'roster-download', href: rosterUrl, download: name, text: `下载结果文件（${name}）` }));
-      parts.push(el('p', { class: 'note', text: '结果文件可直接用 Excel 打开。服务器没有保存名单或结果。' }));
+      parts.push(el('p', { class: 'note', text: answer.file.encoding === 'base64'
+        ? '结果工作簿可直接用 Excel 或 WPS 打开，先看“需处理”表。服务器没有保存名单或结果。'
+        : '结果文件可直接用 Excel 打开。服务器没有保存名单或结果。' }));
       out.replaceChildren(...parts);
     } catch (e) {
       out.replaceChildren();

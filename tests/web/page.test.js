@@ -219,6 +219,7 @@ async function main() {
       + '2021003,张三,2023-02-29,在校生\r\n';
     await page.setInputFiles('#roster-file', { name: '名单.csv', mimeType: 'text/csv', buffer: Buffer.from(roster) });
     await page.fill('#roster-as-of', AS_OF);
+    await page.selectOption('#roster-format', 'csv');
     await page.click('#roster-submit');
     await page.locator('#roster-download').waitFor();
     const summary = await page.innerText('#roster-result .summary');
@@ -235,6 +236,29 @@ async function main() {
     const row1 = lines[1].split(',');
     assert.equal(row1[header.indexOf('学校规定的最后办理日')], '2027-09-30');
     assert.equal(row1[header.indexOf('状态')], '正常');
+
+    log('名单批量核对: the same roster, the result as a workbook (the default), read by openpyxl');
+    await page.selectOption('#roster-format', 'xlsx');
+    await page.click('#roster-submit');
+    await page.locator('#roster-download:has-text(".xlsx")').waitFor();
+    const [book] = await Promise.all([page.waitForEvent('download'), page.click('#roster-download')]);
+    assert.match(book.suggestedFilename(), /\.xlsx$/);
+    const sheets = JSON.parse(execFileSync(PYTHON, ['-c', `
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(open(sys.argv[1], 'rb'))  # a download has no .xlsx name
+ws = wb['结果']
+rows = [[c.value if not hasattr(c.value, 'isoformat') else c.value.date().isoformat() for c in r] for r in ws.iter_rows()]
+wl = [[c.value for c in r] for r in wb['需处理'].iter_rows()]
+print(json.dumps({'names': wb.sheetnames, 'rows': rows, 'worklist': wl}, ensure_ascii=False, default=str))
+`, await book.path()]).toString('utf8'));
+    assert.deepEqual(sheets.names, ['结果', '需处理', '汇总', '依据']);
+    const head = sheets.rows[0];
+    assert.equal(sheets.rows[1][head.indexOf('学号')], '2021001', 'the student number stays text');
+    assert.equal(sheets.rows[1][head.indexOf('学校规定的最后办理日')], '2027-09-30', 'a real date cell');
+    assert.equal(sheets.rows[3][head.indexOf('状态')], '错误');
+    // The worklist: the error row (张三); 王小明's deadline is 297 days away, beyond the 30.
+    assert.equal(sheets.worklist.length, 2, JSON.stringify(sheets.worklist));
+    assert.ok(sheets.worklist[1].includes('张三'), JSON.stringify(sheets.worklist));
 
     log('nothing stored in the browser');
     assert.deepEqual(await context.cookies(), []);
