@@ -130,6 +130,11 @@ void add_batch(CLI::App& app, Action& action) {
       throw CLI::ValidationError("--format " + o->format, "-o names a workbook (.xlsx): leave --format out, or name the file ." +
                                                               std::string(o->format == "jsonl" ? "jsonl" : "csv"));
     }
+    if (o->format == "xlsx" && (o->output.empty() || o->output == "-") && ::isatty(STDOUT_FILENO)) {
+      // A workbook is a zip: on a terminal it is noise, and can leave the terminal in a bad state.
+      throw CLI::ValidationError("--format xlsx", "a workbook is not text for a terminal: write it to a file (-o 结果.xlsx) "
+                                                  "or redirect standard output (> 结果.xlsx)");
+    }
     if (o->format == "xlsx" && o->names) {
       throw CLI::ValidationError("--names", "a workbook is written for people; use --format csv or jsonl for the machine form");
     }
@@ -335,7 +340,7 @@ void add_batch(CLI::App& app, Action& action) {
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::cerr << rules::batch::summary_text(summary, *engine, lang(), secs);
       if (options.format == rules::batch::OutputFormat::xlsx) {
-        std::cerr << (lang() == rules::source::Lang::zh ? "  工作簿已写入 " + output_name + "：“需处理”表列出 " + std::to_string(summary.worklist) + " 行（工作表：结果、需处理、汇总、依据）\n"
+        std::cerr << (lang() == rules::source::Lang::zh ? "  工作簿已写入 " + (o->output.empty() ? std::string("标准输出") : output_name) + "：“需处理”表列出 " + std::to_string(summary.worklist) + " 行（工作表：结果、需处理、汇总、依据）\n"
                                                         : "  workbook written to " + output_name + ": its Worklist sheet lists " +
                                                               std::to_string(summary.worklist) + " rows (sheets: Results, Worklist, Summary, Sources)\n");
       }

@@ -1,4 +1,6 @@
 // policy template: an empty roster workbook to fill in (rules/batch/xlsx_writer.h, write_template).
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 
@@ -34,6 +36,10 @@ void add_template(CLI::App& app, Action& action) {
   o->pack.add_to(*cmd);
   cmd->callback([o, &action] {
     if (o->output.empty()) throw CLI::ValidationError("-o", "the output file name is empty (use -o - for standard output)");
+    if (o->output == "-" && ::isatty(STDOUT_FILENO)) {
+      throw CLI::ValidationError("-o -", "a workbook is not text for a terminal: write it to a file (-o 名单模板.xlsx) "
+                                         "or redirect standard output (> 名单模板.xlsx)");
+    }
     action = [o] {
       auto engine = load_engine(o->pack, std::cerr);
       if (!engine) return kExitInputError;
@@ -84,7 +90,7 @@ void add_template(CLI::App& app, Action& action) {
                          "模板未能写入：" + target->why());
         return kExitInputError;
       }
-      std::cerr << (lang() == rules::source::Lang::zh ? "名单模板已写入 " + shown + "：填好“名单”表后运行 policy batch\n"
+      std::cerr << (lang() == rules::source::Lang::zh ? "名单模板已写入 " + (to_stdout ? std::string("标准输出") : shown) + "：填好“名单”表后运行 policy batch\n"
                                                       : "roster template written to " + shown + ": fill in the Roster sheet, then run policy batch\n");
       return kExitOk;
     };

@@ -38,6 +38,29 @@ constexpr std::uint32_t kMaxDepth = 256;
 constexpr std::size_t kBlocks = 4;
 constexpr std::size_t kBlockRows = 512;
 
+/// Why libzip failed, in Chinese for the Chinese message (libzip's own text is English only); the
+/// codes a damaged, truncated or encrypted workbook gives, else libzip's words after its name.
+std::string zip_reason_zh(zip_error_t* e) {
+  switch (zip_error_code_zip(e)) {
+    case ZIP_ER_NOZIP: return "不是 zip 文件";
+    case ZIP_ER_EOF: return "文件不完整（可能下载或复制时被截断）";
+    case ZIP_ER_INCONS: return "压缩包内部的目录前后不一致（文件已损坏）";
+    case ZIP_ER_CRC: return "校验和不符（文件已损坏）";
+    case ZIP_ER_ZLIB:
+    case ZIP_ER_COMPRESSED_DATA: return "压缩数据已损坏";
+    case ZIP_ER_COMPNOTSUPP: return "使用了不支持的压缩方法";
+    case ZIP_ER_ENCRNOTSUPP:
+    case ZIP_ER_NOPASSWD:
+    case ZIP_ER_WRONGPASSWD: return "内容已加密（请在 Excel 或 WPS 中取消密码后另存）";
+    case ZIP_ER_MULTIDISK: return "是分卷压缩包";
+    case ZIP_ER_MEMORY: return "内存不足";
+    case ZIP_ER_READ:
+    case ZIP_ER_SEEK:
+    case ZIP_ER_OPEN: return "读取文件失败";
+    default: return std::string("libzip：") + zip_error_strerror(e);
+  }
+}
+
 /// The local name of an XML name: after its namespace prefix (x:c → c). Parts are matched by local
 /// names, as Excel reads them: writers use the default namespace or a prefix of their own, and
 /// Strict OOXML (ISO/IEC 29500 Strict) other namespace URIs for the same names.
@@ -388,7 +411,8 @@ struct XlsxReader::Impl {
     part.file = zip_fopen_index(archive, static_cast<zip_uint64_t>(index), 0);
     if (!part.file) {
       const std::string why = zip_error_strerror(zip_get_error(archive));
-      fail("xlsx_bad_zip", name + ": cannot be read from the zip archive: " + why, name + "：无法从 zip 压缩包中读出：" + why);
+      fail("xlsx_bad_zip", name + ": cannot be read from the zip archive: " + why,
+           name + "：无法从 zip 压缩包中读出：" + zip_reason_zh(zip_get_error(archive)));
       return false;
     }
     part.compressed = (st.valid & ZIP_STAT_COMP_SIZE) ? st.comp_size : 0;
@@ -401,7 +425,8 @@ struct XlsxReader::Impl {
     const zip_int64_t n = zip_fread(part.file, buffer, size);
     if (n < 0) {
       const std::string why = zip_file_strerror(part.file);
-      fail("xlsx_bad_zip", name + ": the zip archive is damaged: " + why, name + "：zip 压缩包已损坏：" + why);
+      fail("xlsx_bad_zip", name + ": the zip archive is damaged: " + why,
+           name + "：zip 压缩包已损坏：" + zip_reason_zh(zip_file_get_error(part.file)));
       return -1;
     }
     part.inflated += static_cast<std::uint64_t>(n);
@@ -1088,9 +1113,10 @@ std::unique_ptr<XlsxReader> XlsxReader::open_file(const std::string& path, const
     zip_error_t e;
     zip_error_init_with_code(&e, error);
     const std::string why = zip_error_strerror(&e);
+    const std::string why_zh = zip_reason_zh(&e);
     zip_error_fini(&e);
     impl->fail("xlsx_bad_zip", "the workbook is not a readable zip archive (an .xlsx is one): " + why,
-               "工作簿不是可读的 zip 压缩包（.xlsx 文件应是）：" + why);
+               "工作簿不是可读的 zip 压缩包（.xlsx 文件应是）：" + why_zh);
   } else {
     impl->open();
   }
@@ -1110,7 +1136,7 @@ std::unique_ptr<XlsxReader> XlsxReader::open_memory(std::string_view bytes, cons
   if (!impl->archive) {
     const std::string why = zip_error_strerror(&e);
     impl->fail("xlsx_bad_zip", "the workbook is not a readable zip archive (an .xlsx is one): " + why,
-               "工作簿不是可读的 zip 压缩包（.xlsx 文件应是）：" + why);
+               "工作簿不是可读的 zip 压缩包（.xlsx 文件应是）：" + zip_reason_zh(&e));
   } else {
     impl->open();
   }

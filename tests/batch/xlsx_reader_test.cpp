@@ -278,6 +278,13 @@ TEST(XlsxReader, HostileWorkbooks) {
   EXPECT_FALSE(bad->next(rec));
   ASSERT_TRUE(bad->failure());
   EXPECT_EQ(bad->failure()->code, "xlsx_bad_zip");
+  // libzip's reason in Chinese in the Chinese message (its own text is English only).
+  const std::string zh = bad->failure()->message_zh;
+  EXPECT_NE(zh.find("工作簿不是可读的 zip 压缩包"), std::string::npos) << zh;
+  EXPECT_TRUE(zh.find("不是 zip 文件") != std::string::npos || zh.find("文件不完整") != std::string::npos ||
+              zh.find("已损坏") != std::string::npos)
+      << zh;
+  EXPECT_EQ(zh.find("Not a zip"), std::string::npos) << zh;
   Parts docx = workbook("");
   docx[0].second = R"(<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>)";
   EXPECT_EQ(failure_code(read_parts("docx.xlsx", docx)), "xlsx_not_workbook");

@@ -1845,6 +1845,27 @@ TEST(BatchCli, StandardOutputOntoTheRosterIsRefused) {
   EXPECT_EQ(run({"batch", roster, "--as-of", "2025-12-01"}, elsewhere).code, 0);
 }
 
+TEST(BatchCli, AWorkbookIsNotWrittenOntoATerminal) {
+  // The trial's registrar typed `policy batch 名单.xlsx --format xlsx` and got a screenful of zip.
+  // A pseudo-terminal's master side is a terminal (isatty) that nobody reads here.
+  TempDir tmp;
+  const auto roster = tmp.write("r.csv", "学号,退役日期,入伍时身份\r\n1,2026-06-15,在校生\r\n");
+  RunOptions terminal;
+  terminal.stdout_file = "/dev/ptmx";
+  const auto batch = run({"batch", roster, "--as-of", "2026-12-07", "--format", "xlsx"}, terminal);
+  EXPECT_EQ(batch.code, 2) << batch.describe();
+  EXPECT_TRUE(contains(batch.err, "a workbook is not text for a terminal")) << batch.describe();
+  const auto dash = run({"template", "-o", "-"}, terminal);
+  EXPECT_EQ(dash.code, 2) << dash.describe();
+  // Redirected to a file it is written, a zip.
+  const auto file = tmp.write("out.xlsx", "");
+  RunOptions redirected;
+  redirected.stdout_file = file;
+  EXPECT_EQ(run({"batch", roster, "--as-of", "2026-12-07", "--format", "xlsx"}, redirected).code, 0);
+  std::ifstream in(file, std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}).substr(0, 2), "PK");
+}
+
 TEST(BatchCli, EmptyOptionValuesAreUsageErrors) {
   // -o "$OUT" with OUT unset must not quietly write to standard output; --outputs '' not mean all.
   TempDir tmp;
