@@ -73,7 +73,7 @@ void add_batch(CLI::App& app, Action& action) {
     std::size_t header_row = 0;
     bool names = false;
     unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
-    int remind_days = 30;
+    std::optional<int> remind_days;  // unset: the pack's worklist_remind_days, else 30
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("batch", "Evaluate every row of a CSV roster (UTF-8 or GBK, as Excel exports it)");
@@ -95,7 +95,8 @@ void add_batch(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"csv", "jsonl", "xlsx"}));
   cmd->add_option("--remind-days", o->remind_days,
                   "xlsx: a deadline at most this many days after the evaluation date is coloured as due soon and its row "
-                  "listed on the 需处理 sheet (default 30; overdue rows always are)")
+                  "listed on the 需处理 sheet (default: the pack's parameter worklist_remind_days, which a school sets with "
+                  "--params; 30 in the built-in pack; overdue rows always are)")
       ->check(CLI::Range(0, 3650));
   cmd->add_option("--encoding", o->encoding, "auto, utf-8 or gb18030 (GBK files are GB18030)")
       ->check(CLI::IsMember({"auto", "utf-8", "gb18030", "gbk"}));

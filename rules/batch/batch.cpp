@@ -1542,7 +1542,22 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   if (bom) out << "\xEF\xBB\xBF";
   std::optional<XlsxResultWriter> workbook;
   if (xlsx) {
-    workbook.emplace(engine, XlsxRunInfo{options.xlsx_path, input_name, options.params_file, options.remind_days,
+    int remind_days = 30;
+    if (options.remind_days) {
+      remind_days = *options.remind_days;
+    } else {
+      for (const auto& p : engine.policy().parameters) {
+        if (p.name != "worklist_remind_days") continue;
+        if (p.value.kind != model::Kind::integer || p.value.integer < 0 || p.value.integer > 3650) {
+          return std::vector<source::Diagnostic>{source::Diagnostic{
+              "load_bad_value", p.value_span,
+              "worklist_remind_days (the days before a deadline that a result workbook marks it due soon) is a whole number from 0 to 3650, not " + p.text,
+              {}, "worklist_remind_days（结果工作簿中“即将到期”的天数）应为 0 到 3650 的整数，而不是 " + p.text}};
+        }
+        remind_days = static_cast<int>(p.value.integer);
+      }
+    }
+    workbook.emplace(engine, XlsxRunInfo{options.xlsx_path, input_name, options.params_file, remind_days,
                                          options.as_of, options.lang});
     XlsxColumns columns{layout.headers, layout.column_fact, layout.outputs, layout.output_headers,
                         layout.added_headers[0], layout.added_headers[1], layout.added_headers[2]};

@@ -87,8 +87,10 @@ struct BatchOptions {
   /// empty: the pack's defaults.
   std::string params_file;
   /// OutputFormat::xlsx: a deadline at most this many days after the evaluation date is 即将到期
-  /// (coloured, and its row goes to the worklist); `policy batch --remind-days`, 30 by default.
-  int remind_days = 30;
+  /// (coloured, and its row goes to the worklist): `policy batch --remind-days`. Unset: the
+  /// pack's integer parameter `worklist_remind_days` when it declares one (a school sets it in its
+  /// --params file; 0 to 3650, else `load_bad_value` at the value), else 30.
+  std::optional<int> remind_days;
 };
 
 /// An output that the roster's columns cannot always decide: some fact it needs (Engine::facts_needed) has no column.

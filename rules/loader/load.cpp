@@ -786,6 +786,7 @@ class Loader {
     if (auto start = r.string("not_before", false)) not_before_.push_back({name, *start, f.span(*r.node("not_before"))});
     if (!value_from_toml(*val, p, f, p.value, p.text)) return reject(name);
     value_sources_[name] = {f.span(*val), false, false};
+    p.value_span = f.span(*val);
     pack_->policy.parameters.push_back(std::move(p));
   }
 
@@ -1428,6 +1429,7 @@ class Loader {
       if (value_from_toml(v, *it, f, v2, text)) {
         it->value = v2;
         it->text = std::move(text);
+        it->value_span = f.span(v);
         value_sources_[name] = {f.span(v), true, false};
       } else {
         value_sources_[name].failed = true;

@@ -83,6 +83,9 @@ struct Parameter {
   Value value;          ///< the default, or the school's override from --params
   std::string text;     ///< the value as written; a string value views this text
   source::Span span;
+  /// Where `value` was written: the pack's `value`, or the school's --params line that set it
+  /// (for messages about the value a school gave).
+  source::Span value_span = {};
 };
 
 /// An input of a situation (`[facts.NAME]`).

@@ -82,6 +82,41 @@ TEST(XlsxWriter, ASchoolsDeadlineThatHasPassedPutsNoRowOnTheWorklist) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(XlsxWriter, TheSchoolSetsItsRemindDaysAsAParameter) {
+  // 000101's last day is 2025-09-30; evaluated on 2025-09-01 it is 29 days away: due soon with
+  // the pack's 30, later with a school's 10, due soon again with --remind-days 29 over the 10.
+  const auto with_params = [](const std::string& params) {
+    auto files = policy_packs::builtin_cn_higher_ed_files();
+    auto r = loader::load_pack(files, loader::SourceFile{"school.toml", params});
+    EXPECT_TRUE(r.ok());
+    return std::make_unique<engine::Engine>(std::move(r.pack));
+  };
+  const auto dir = std::filesystem::temp_directory_path() / ("xlsx-writer-remind-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto worklist = [&](const engine::Engine& e, std::optional<int> days) -> std::variant<std::size_t, std::string> {
+    BatchOptions o;
+    o.format = OutputFormat::xlsx;
+    o.xlsx_path = (dir / "r.xlsx").string();
+    o.jobs = 1;
+    o.as_of = *calendar::parse_date("2025-09-01");
+    o.remind_days = days;
+    o.outputs = {"reenroll_deadline"};
+    std::istringstream in("学号,退役日期,入伍时身份\r\n000101,2024-02-29,在校生\r\n");
+    std::ostringstream out;
+    auto v = run_batch(e, in, "roster.csv", out, o);
+    if (auto* s = std::get_if<BatchSummary>(&v)) return s->worklist;
+    const auto& d = std::get<std::vector<source::Diagnostic>>(v).front();
+    return d.code + " " + d.span.file + ":" + std::to_string(d.span.begin.line);
+  };
+  EXPECT_EQ(worklist(cn(), std::nullopt), (std::variant<std::size_t, std::string>(std::size_t{1})));
+  const auto school = with_params("worklist_remind_days = 10\n");
+  EXPECT_EQ(worklist(*school, std::nullopt), (std::variant<std::size_t, std::string>(std::size_t{0})));
+  EXPECT_EQ(worklist(*school, 29), (std::variant<std::size_t, std::string>(std::size_t{1})));
+  const auto wrong = with_params("# 学校参数\nworklist_remind_days = 5000\n");
+  EXPECT_EQ(worklist(*wrong, std::nullopt), (std::variant<std::size_t, std::string>(std::string("load_bad_value school.toml:2"))));
+  std::filesystem::remove_all(dir);
+}
+
 TEST(XlsxWriter, AFailedWriteIsACodedDiagnosticNamingTheFile) {
   const std::string path = "/nonexistent-directory-of-the-test/r.xlsx";
   auto v = run_to(path);
