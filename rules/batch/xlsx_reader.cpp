@@ -155,7 +155,7 @@ bool parse_u32(std::string_view s, std::uint32_t& out) {
 /// Whether `s` is a whole number of 1 to 15 digits without a leading zero ("0" itself is one):
 /// exact as a double, so the shortest text of its value is `s` itself.
 bool plain_integer(std::string_view s) {
-  if (s.empty() || s.size() > 15 || (s[0] == '0' && s.size() > 1)) return false;
+  if (s.empty() || s.size() > 30 || (s[0] == '0' && s.size() > 1)) return false;
   for (const char ch : s) {
     if (ch < '0' || ch > '9') return false;
   }
@@ -906,8 +906,9 @@ struct XlsxReader::Impl {
 
   /// The text of a number cell into `given` (a view of `text` or of `value`): a date when its
   /// format is one, else the shortest text that reads back as the same double (2021001, not
-  /// 2021001.0 or 2.021001E6), in plain digits from 1e-6 to 1e21; empty for a date serial that is
-  /// no date.
+  /// 2021001.0 or 2.021001E6), in plain digits from 1e-6 to 1e15 (a number written as plain digits
+  /// keeps them, however many); from 1e15 Excel's 15 significant digits (1.10101200303031E+17);
+  /// empty for a date serial that is no date.
   bool number_text(std::string_view& given) {
     const bool date = style < xf_date.size() && xf_date[style];
     if (!date && plain_integer(text)) {
@@ -946,10 +947,20 @@ struct XlsxReader::Impl {
         return true;
       }
     }
-    // Plain digits from 1e-6 to 1e21 (学号 2020000000 stays 2020000000, where the shortest form
-    // would be 2.02e+09), the shortest round-trip digits either way; an exponent only outside.
     char buffer[64];
     const double magnitude = std::fabs(x);
+    if (magnitude >= 1e15) {
+      // Beyond the 15 significant digits a spreadsheet keeps (an 18-digit ID number typed into a
+      // number cell is stored as 1.10101200303031E+17): the digits after the 15th are not in
+      // the file, so they are not made up (printing the double exactly gave ...031008). Excel's
+      // own scientific form, which the ID-number check recognises as Excel's damage.
+      const int n = std::snprintf(buffer, sizeof buffer, "%.15G", x);
+      value.assign(buffer, static_cast<std::size_t>(std::max(n, 0)));
+      given = value;
+      return true;
+    }
+    // Plain digits from 1e-6 to 1e15 (学号 2020000000 stays 2020000000, where the shortest form
+    // would be 2.02e+09), the shortest round-trip digits either way; an exponent only below.
     const bool plain = x == 0 || (magnitude >= 1e-6 && magnitude < 1e21);
     const auto r = plain ? std::to_chars(buffer, buffer + sizeof buffer, x, std::chars_format::fixed)
                          : std::to_chars(buffer, buffer + sizeof buffer, x);

@@ -146,13 +146,19 @@ TEST(XlsxReader, NumbersComeOutAsTheirShortestText) {
       R"(<row r="1"><c r="A1"><v>2021001</v></c><c r="B1"><v>0.1</v></c><c r="C1"><v>1.5E+20</v></c>)"
       R"(<c r="D1" s="5"><v>12</v></c><c r="E1"><v>-3.25</v></c><c r="F1"><v>110101199003070000</v></c>)"
       R"(<c r="G1" t="b"><v>1</v></c><c r="H1" t="b"><v>0</v></c><c r="I1"><v>2020000000</v></c><c r="J1"><v>1E-7</v></c>)"
-      R"(<c r="K1"><v>0.000123</v></c><c r="L1"><v>1.5E+21</v></c></row>)";
+      R"(<c r="K1"><v>0.000123</v></c><c r="L1"><v>1.5E+21</v></c><c r="M1"><v>1.10101200303031e+17</v></c>)"
+      R"(<c r="N1"><v>21000123456789008384</v></c><c r="O1"><v>999999999999999</v></c></row>)";
   const Read r = read_parts("numbers.xlsx", workbook(rows, "", kStyles));
   ASSERT_FALSE(r.failure) << r.failure->message;
   ASSERT_EQ(r.rows.size(), 1u);
+  // From 1e15 a number holds no more than the 15 significant digits a spreadsheet keeps: an ID
+  // number in a number cell (M1, as openpyxl and Excel store 110101200303031028) shows as Excel
+  // shows it, never with digits made up past the 15th (it read 110101200303031008). Plain digits
+  // in the file are kept as written (F1, N1).
   EXPECT_EQ(r.rows[0].second,
-            (std::vector<std::string>{"2021001", "0.1", "150000000000000000000", "12", "-3.25", "110101199003070000", "TRUE",
-                                      "FALSE", "2020000000", "1e-07", "0.000123", "1.5e+21"}));
+            (std::vector<std::string>{"2021001", "0.1", "1.5E+20", "12", "-3.25", "110101199003070000", "TRUE", "FALSE",
+                                      "2020000000", "1e-07", "0.000123", "1.5E+21", "1.10101200303031E+17",
+                                      "21000123456789008384", "999999999999999"}));
 }
 
 TEST(XlsxReader, DateFormatsInThe1900And1904Systems) {
@@ -494,6 +500,28 @@ TEST(XlsxBatch, AnErrorCellIsABadCellOfItsRow) {
   EXPECT_EQ(r.summary->first_errors[0].first, 2u);
   EXPECT_NE(r.summary->first_errors[0].second.find("'#N/A' 是工作簿中的错误值"), std::string::npos) << r.summary->first_errors[0].second;
   EXPECT_NE(r.output.find("2021002,2025-06-30,在校生,2025-12-01,"), std::string::npos) << r.output;
+}
+
+TEST(XlsxBatch, AnIdNumberInANumberCellIsExcelsDamageNotAWrongCheckDigit) {
+  // The trial: 110101200303031028 typed into a number cell (stored 1.10101200303031e+17) came out
+  // as 110101200303031008, a row 正常 and a note blaming a mistyped digit.
+  const std::string rows =
+      R"(<row r="1"><c r="A1" t="inlineStr"><is><t>学号</t></is></c><c r="B1" t="inlineStr"><is><t>身份证号</t></is></c>)"
+      R"(<c r="C1" t="inlineStr"><is><t>退役日期</t></is></c><c r="D1" t="inlineStr"><is><t>入伍时身份</t></is></c></row>)"
+      R"(<row r="2"><c r="A2"><v>2021001</v></c><c r="B2"><v>1.10101200303031e+17</v></c>)"
+      R"(<c r="C2" t="inlineStr"><is><t>2025-06-30</t></is></c><c r="D2" t="inlineStr"><is><t>在校生</t></is></c></row>)";
+  const fs::path path = zip_parts("idnumber.xlsx", workbook(rows, "", kStyles));
+  BatchOptions o = options_for(OutputFormat::csv);
+  o.outputs = {"reenroll_deadline"};
+  const BatchRun r = run_xlsx(path, o);
+  ASSERT_TRUE(r.summary);
+  // No output here needs the ID number: the row is decided, with the note on its cell.
+  EXPECT_EQ(r.summary->ok, 1u) << r.output;
+  EXPECT_NE(r.output.find("第2行 B列（身份证号）：'1.1010**********E+17' 不是有效的居民身份证号码：身份证号被 Excel 改成了数字"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("110101200303031008"), std::string::npos) << "no made-up digits: " << r.output;
+  EXPECT_EQ(r.output.find("可能有一位数字录错"), std::string::npos) << r.output;
 }
 
 TEST(XlsxBatch, AFailureFarIntoTheSheetFailsTheRunAfterTheRowsBeforeIt) {
