@@ -280,15 +280,19 @@ bool XlsxResultWriter::write_rows(std::string_view block) {
     const auto status = in.raw<std::uint8_t>();
     s.row.clear();
     for (std::size_t k = 0; k < inputs + outputs + 2; ++k) s.row.push_back(in.cell());
-    // The row's most urgent deadline of its person's (a school's deadline asks nothing of them):
-    // its state colours the row.
+    // The row's deadline that matters now, of its person's (a school's deadline asks nothing of
+    // them): the soonest not yet passed, since a right still runs until it ends (the statutory
+    // retention outlasts the school's own last day, and the school's having passed takes nothing
+    // away: the trial's row 23 days from the end of its retention was listed as 434 days overdue);
+    // only when every one has passed, the last to pass. Its state colours the row.
     std::optional<std::int32_t> nearest;
     std::size_t nearest_k = 0;
     for (std::size_t k = 0; k < outputs; ++k) {
       const Cell& c = s.row[inputs + k];
       if (!s.tracked[k] || c.tag != XlsxRowCoder::kDate) continue;
       const auto left = static_cast<std::int32_t>(c.number - as_of);
-      if (!nearest || left < *nearest) {
+      const bool better = !nearest || (left >= 0 ? *nearest < 0 || left < *nearest : *nearest < 0 && left > *nearest);
+      if (better) {
         nearest = left;
         nearest_k = k;
       }

@@ -112,7 +112,8 @@ def check_result(policy, work):
         check(cells[0].value == "000%d" % (100 + r - 1) and cells[0].number_format == "@",
               "学号 kept as text: %r %s" % (cells[0].value, cells[0].number_format))
         check(cells[2].value is None or cells[2].number_format == "@", "身份证号 formatted as text")
-        # Days left = the deadline's date - as_of; the row's colour by its nearest deadline.
+        # Days left = the deadline's date - as_of; the row's colour by the deadline that matters
+        # now: the soonest not yet passed, else the last one passed.
         nearest = None
         for i in days_cols:
             deadline, days = cells[i - 1].value, cells[i].value
@@ -121,7 +122,8 @@ def check_result(policy, work):
                 continue
             check(days == (deadline.date() - AS_OF).days, "row %d: days left %r to %s" % (r, days, deadline))
             check(cells[i].number_format == "0", "days left is a whole number")
-            nearest = days if nearest is None else min(nearest, days)
+            if nearest is None or (days >= 0 and (nearest < 0 or days < nearest)) or (days < 0 and nearest < 0 and days > nearest):
+                nearest = days
         status = cells[status_col].value
         state = ("error" if status == "错误" else None if nearest is None else
                  "overdue" if nearest < 0 else "soon" if nearest <= 30 else "later")
@@ -134,7 +136,7 @@ def check_result(policy, work):
               (FILLS[state] if state else None), "row %d's own format is %s" % (r, state))
     check(ws.column_dimensions["A"].number_format == "@" and ws.column_dimensions["C"].number_format == "@",
           "学号 and 身份证号 are text columns")
-    check(states["000101"][0] == "overdue" and states["000103"] == ("overdue", -345), "overdue rows: %s" % states)
+    check(states["000101"][0] == "overdue" and states["000103"] == ("overdue", -194), "overdue rows: %s" % states)
     check(states["000102"] == ("soon", 20) and states["000107"] == ("soon", 20), "due-soon rows: %s" % states)
     check(states["000104"] == ("later", 385), "a later row: %s" % states)
     check(states["000105"][0] == "error" and states["000106"][0] is None, "error and plain rows: %s" % states)
@@ -151,7 +153,7 @@ def check_result(policy, work):
     order = [(row[0].value, row[1].value, row[5].value) for row in wl.iter_rows(min_row=2)]
     check([o[1] for o in order] == ["000101", "000103", "000102", "000107", "000105"], "worklist order: %s" % order)
     check([o[0] for o in order] == [2, 4, 3, 8, 6], "worklist row numbers: %s" % order)
-    check(order[1][2] == -345 and order[2][2] == 20 and order[4][2] is None, "worklist days: %s" % order)
+    check(order[1][2] == -194 and order[2][2] == 20 and order[4][2] is None, "worklist days: %s" % order)
     check(isinstance(wl["E2"].value, datetime.datetime) and wl["B2"].number_format == "@", "worklist types")
 
     # 汇总: the counts equal the CSV's statuses.

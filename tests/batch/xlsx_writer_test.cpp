@@ -45,8 +45,9 @@ TEST(XlsxWriter, WritesAWorkbookAndCountsItsWorklist) {
   const auto& s = std::get<BatchSummary>(v);
   EXPECT_EQ(s.rows, 2u);
   EXPECT_EQ(s.error, 1u);
-  // 000101's last day (2025-09-30) is past: overdue; 000102 is an error. Both need attention.
-  EXPECT_EQ(s.worklist, 2u);
+  // 000101's school day (2025-09-30) is past, but its retention runs to 2026-02-28, 89 days
+  // away: not yet due; 000102 is an error, the one row needing attention.
+  EXPECT_EQ(s.worklist, 1u);
   std::ifstream f(path, std::ios::binary);
   char magic[4] = {};
   f.read(magic, 4);
@@ -114,6 +115,31 @@ TEST(XlsxWriter, TheSchoolSetsItsRemindDaysAsAParameter) {
   EXPECT_EQ(worklist(*school, 29), (std::variant<std::size_t, std::string>(std::size_t{1})));
   const auto wrong = with_params("# 学校参数\nworklist_remind_days = 5000\n");
   EXPECT_EQ(worklist(*wrong, std::nullopt), (std::variant<std::size_t, std::string>(std::string("load_bad_value school.toml:2"))));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(XlsxWriter, ARightThatStillRunsOutranksTheSchoolsPassedDay) {
+  // The trial: discharged 2024-12-31, evaluated 2026-12-08. The school's last day (2025-09-30)
+  // is 434 days past, but the statutory retention runs to 2026-12-31, 23 days away: the row is
+  // due soon by the retention (on the worklist within 30 days, not within 20), never "overdue".
+  const auto dir = std::filesystem::temp_directory_path() / ("xlsx-writer-right-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto worklist = [&](int days) {
+    BatchOptions o;
+    o.format = OutputFormat::xlsx;
+    o.xlsx_path = (dir / "r.xlsx").string();
+    o.jobs = 1;
+    o.as_of = *calendar::parse_date("2026-12-08");
+    o.remind_days = days;
+    o.outputs = {"reenroll_deadline", "retention_until"};
+    std::istringstream in("学号,退役日期,入伍时身份\r\n000301,2024-12-31,在校生\r\n");
+    std::ostringstream out;
+    auto v = run_batch(cn(), in, "roster.csv", out, o);
+    EXPECT_TRUE(std::holds_alternative<BatchSummary>(v));
+    return std::holds_alternative<BatchSummary>(v) ? std::get<BatchSummary>(v).worklist : std::size_t{99};
+  };
+  EXPECT_EQ(worklist(30), 1u);
+  EXPECT_EQ(worklist(20), 0u) << "23 days left: not yet within 20, and not overdue";
   std::filesystem::remove_all(dir);
 }
 
