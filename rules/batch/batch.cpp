@@ -1349,18 +1349,18 @@ std::vector<std::string> summary_notes(const BatchSummary& summary, source::Lang
     const std::string above = summary.header_row == 2 ? "1" : "1-" + std::to_string(summary.header_row - 1);
     if (summary.header_found_below) {
       notes.push_back(zh ? "第" + above + "行没有可识别的列名，视为标题行；表头从第" + header_row +
-                               "行读取。CSV 结果原样保留标题行，行号与名单一致。如不对，请用 --header-row 指定表头所在行。"
+                               "行读取。结果原样保留标题行，行号与名单一致。如不对，请指定表头所在行（命令行 --header-row，接口 header_row）。"
                          : (summary.header_row == 2 ? "row 1 names no fact and was taken as a title row"
                                                     : "rows " + above + " name no fact and were taken as title rows") +
                                "; the header was read from row " + header_row +
-                               ". A CSV result keeps the title rows as they were, so its rows are the roster's. If "
-                               "this is wrong, name the header row with --header-row.");
+                               ". The result keeps the title rows as they were, so its rows are the roster's. If "
+                               "this is wrong, name the header row (--header-row; header_row in the API).");
     } else {
       notes.push_back(zh ? "按 --header-row，表头从第" + header_row + "行读取，第" + above +
-                               "行为标题行（CSV 结果原样保留）。"
+                               "行为标题行（结果原样保留）。"
                          : "the header was read from row " + header_row + " (--header-row); row" +
                                std::string(summary.header_row == 2 ? " " : "s ") + above +
-                               " above it are title rows (kept as they were in a CSV result).");
+                               " above it are title rows (kept as they were in the result).");
     }
   }
   for (const auto& s : summary.suggestions) {
@@ -1385,7 +1385,7 @@ std::vector<std::string> summary_notes(const BatchSummary& summary, source::Lang
   }
   if (summary.warned > 0) {
     const std::string n = std::to_string(summary.warned);
-    notes.push_back(zh ? n + "行的“说明”（error）列有提醒：单元格有误，但本次写出的结果不需要它，这些行照常计算。"
+    notes.push_back(zh ? n + "行的“说明”列有提醒：单元格有误，但本次写出的结果不需要它，这些行照常计算。"
                        : n + (summary.warned == 1 ? " row carries" : " rows carry") +
                              " a warning in the error column: a cell is bad but no output written needs it, so the "
                              "row was evaluated.");

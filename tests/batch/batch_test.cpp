@@ -1325,8 +1325,8 @@ TEST(BatchHeaders, HeaderRowNamesTheRowAndNoTitleFoundIsTheOldError) {
   EXPECT_EQ(r.summary->title_rows, 2u);
   EXPECT_EQ(rows_of(r.output).at(3).at(3), "2027-06-15");
   EXPECT_EQ(summary_notes(*r.summary, source::Lang::en).at(0),
-            "the header was read from row 3 (--header-row); rows 1-2 above it are title rows (kept as they were in a "
-            "CSV result).");
+            "the header was read from row 3 (--header-row); rows 1-2 above it are title rows (kept as they were in the "
+            "result).");
   // --header-row 1 reads row 1 as it is: here it names no fact.
   o.header_row = 1;
   const auto first = run(roster, o);
@@ -1377,7 +1377,7 @@ TEST(BatchCells, ABadIdNoOutputReadsIsAWarningAndTheAnswersAreComputed) {
   ASSERT_EQ(notes.size(), 2u);  // the column once, the rows with warnings once
   EXPECT_TRUE(notes[0].starts_with("B列（身份证号）大部分被 Excel 改为科学计数法")) << notes[0];
   EXPECT_NE(notes[0].find("请把该列设为文本后从原系统重新导出"), std::string::npos);
-  EXPECT_EQ(notes[1], "4行的“说明”（error）列有提醒：单元格有误，但本次写出的结果不需要它，这些行照常计算。");
+  EXPECT_EQ(notes[1], "4行的“说明”列有提醒：单元格有误，但本次写出的结果不需要它，这些行照常计算。");
 }
 
 TEST(BatchCells, ABadCellIsARowErrorOnlyWhenAnOutputWrittenReadsIt) {

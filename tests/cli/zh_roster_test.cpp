@@ -21,7 +21,7 @@ TEST(ZhRoster, ATitleRowANearMissAndADamagedIdColumnAreSaidInChinese) {
   EXPECT_TRUE(contains(r.err, "\n  第2行 D列（录取日其）未被读取：是否应为“录取日期”？\n")) << r.describe();
   EXPECT_TRUE(contains(r.err, "\n  C列（身份证号）大部分被 Excel 改为科学计数法或丢了末尾数字（3/3个非空单元格")) << r.describe();
   EXPECT_TRUE(contains(r.err, "本次写出的结果都不需要这一列，各行照常计算。\n")) << r.describe();
-  EXPECT_TRUE(contains(r.err, "\n  2行的“说明”（error）列有提醒")) << r.describe();
+  EXPECT_TRUE(contains(r.err, "\n  2行的“说明”列有提醒")) << r.describe();
   // Row 4's message: the ID's warning, then the date that makes it an error, as in its error cell.
   EXPECT_TRUE(contains(r.err, "\n  第4行 C列（身份证号）：'1.1********' ")) << r.describe();
   EXPECT_TRUE(contains(r.err, "；E列（退役时间）：'2025/13/01' ")) << r.describe();
@@ -64,7 +64,7 @@ TEST(ZhRoster, HeaderRowReadsTheHeaderFromTheRowGiven) {
   const auto roster = tmp.write("r.csv", "2025年名单\r\n姓名\r\n学号,退役日期\r\n1,2025-06-15\r\n");
   const auto r = run({"batch", roster, "--as-of", "2025-12-01", "--outputs", "retention_until", "--header-row", "3"});
   EXPECT_EQ(r.code, 0) << r.describe();
-  EXPECT_TRUE(contains(r.err, "\n  按 --header-row，表头从第3行读取，第1-2行为标题行（CSV 结果原样保留）。\n")) << r.describe();
+  EXPECT_TRUE(contains(r.err, "\n  按 --header-row，表头从第3行读取，第1-2行为标题行（结果原样保留）。\n")) << r.describe();
   const auto out = lines_of(r.out);
   ASSERT_EQ(out.size(), 4u) << r.describe();
   EXPECT_TRUE(out[3].starts_with("1,2025-06-15,2025-12-01,2027-06-15,正常,")) << r.describe();
