@@ -592,10 +592,15 @@ struct XlsxReader::Impl {
     if (!options.sheet.empty()) {
       chosen = static_cast<std::size_t>(std::find(sheet_names.begin(), sheet_names.end(), options.sheet) - sheet_names.begin());
       if (chosen == sheet_names.size()) {
-        std::string list;
-        for (const auto& s : sheet_names) list += (list.empty() ? "" : ", ") + s;
-        return fail("xlsx_no_sheet", "the workbook has no sheet named " + options.sheet + "; its sheets: " + list,
-                    "工作簿中没有名为“" + options.sheet + "”的工作表；它的工作表有：" + list);
+        // Each name in quotes, so that a trailing space ('名单 ') shows (the trial's tab looked
+        // like 名单 and the message seemed to list the very sheet asked for).
+        std::string list, list_zh;
+        for (const auto& s : sheet_names) {
+          list += (list.empty() ? "'" : ", '") + s + "'";
+          list_zh += (list_zh.empty() ? "“" : "、“") + s + "”";
+        }
+        return fail("xlsx_no_sheet", "the workbook has no sheet named '" + options.sheet + "'; its sheets: " + list,
+                    "工作簿中没有名为“" + options.sheet + "”的工作表；它的工作表有：" + list_zh);
       }
     }
     sheet_name = sheet_names[chosen];

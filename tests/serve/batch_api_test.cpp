@@ -141,7 +141,8 @@ TEST(ServeBatchWorkbook, SheetPicksTheRosterSheetOfAWorkbook) {
   EXPECT_EQ(missing.status, 400);
   const auto j = nlohmann::json::parse(missing.body);
   EXPECT_EQ(j["error"]["code"], "xlsx_no_sheet") << missing.body;
-  EXPECT_NE(j["error"]["message_zh"].get<std::string>().find("说明"), std::string::npos) << "names the sheets there are";
+  EXPECT_NE(j["error"]["message_zh"].get<std::string>().find("它的工作表有：“说明”、“名单”"), std::string::npos)
+      << "names the sheets there are, each quoted (a trailing space shows): " << missing.body;
 }
 
 TEST(ServeBatchWorkbook, WorkbookOptionsAreCheckedWithTheirField) {
