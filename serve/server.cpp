@@ -409,12 +409,14 @@ class Session : public std::enable_shared_from_this<Session> {
     ++requests_;
     const Lang lang = s_.api.default_lang();
     if (ec == http::error::header_limit) {
-      method_ = "-", path_ = "-";
+      method_ = "-";  // nothing of the request line is known
+      path_ = "-";
       return respond({error_reply(431, {{"serve_too_large", "the request line and its headers are longer than 16 KiB",
                                           "请求行和请求头合计超过 16 KiB"}}, lang), true});
     }
     if (ec) {
-      method_ = "-", path_ = "-";
+      method_ = "-";  // nothing of the request line is known
+      path_ = "-";
       return respond({error_reply(400, {{"serve_bad_request", "the request cannot be read as HTTP/1.1", "无法按 HTTP/1.1 读取请求"}}, lang),
                       true});
     }
