@@ -11,7 +11,7 @@ CONNS=${3:-32}
 command -v wrk >/dev/null || { echo "serve-bench: wrk is missing (scripts/install-deps.sh installs it)" >&2; exit 1; }
 dir=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
-"$POLICY" serve --listen 127.0.0.1:0 --quiet --threads 64 > "$dir/out" 2>&1 &
+"$POLICY" serve --listen 127.0.0.1:0 --quiet > "$dir/out" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q http:// "$dir/out" 2>/dev/null && break; sleep 0.05; done
 port=$(grep -oE ':[0-9]+/' "$dir/out" | head -1 | tr -d ':/')

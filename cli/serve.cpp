@@ -55,8 +55,8 @@ void add_serve(CLI::App& app, Action& action) {
     std::vector<std::string> allow_hosts;
     std::size_t max_body = 64 * 1024;
     std::size_t max_roster_body = 32 * 1024 * 1024;
-    unsigned threads = 64;
-    std::size_t queue = 64;
+    unsigned threads = 0;
+    std::size_t max_connections = 512;
     int remind_days = 7;
     bool quiet = false;
   };
@@ -75,8 +75,10 @@ void add_serve(CLI::App& app, Action& action) {
   cmd->add_option("--max-body", o->max_body, "Largest JSON request body in bytes (default 65536)")->check(CLI::Range(1024, 16 * 1024 * 1024));
   cmd->add_option("--max-roster-body", o->max_roster_body, "Largest roster upload in bytes (default 33554432)")
       ->check(CLI::Range(1024, 1024 * 1024 * 1024));
-  cmd->add_option("--threads", o->threads, "Worker threads, each serving one connection at a time (default 64)")->check(CLI::Range(1, 1024));
-  cmd->add_option("--queue", o->queue, "Connections that may wait for a worker before the server answers 503 (default 64)")
+  cmd->add_option("--threads", o->threads, "Threads running the event loop (default: one per processor, at least 2)")
+      ->check(CLI::Range(1, 256));
+  cmd->add_option("--max-connections", o->max_connections,
+                  "Connections served at once; one more is answered 503 with Retry-After (default 512)")
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--remind-days", o->remind_days, "Days before a deadline that a calendar file's reminder fires (default 7)")
       ->check(CLI::Range(0, 365));
@@ -116,7 +118,7 @@ void add_serve(CLI::App& app, Action& action) {
       options.max_json_body = o->max_body;
       options.max_roster_body = o->max_roster_body;
       options.threads = o->threads;
-      options.queue = o->queue;
+      options.max_connections = o->max_connections;
       options.access_log = o->quiet ? nullptr : &std::cerr;
 
       auto engine = load_engine(o->pack, std::cerr);

@@ -19,7 +19,8 @@ packages=(
   libexpat1-dev               # batch: .xlsx rosters, the XML parts, streamed, DTDs refused
   python3-openpyxl            # tests/batch: workbooks read back, and rosters written, by an independent library
   libreoffice-calc-nogui      # tests/batch/xlsx_check.py: result workbooks read by LibreOffice (soffice --convert-to csv)
-  libcpp-httplib-dev          # serve: HTTP server (0.11.4; chunked bodies refused, serve/README.md)
+  libboost-dev                # serve: HTTP server, Boost.Beast and Asio (header-only; serve/README.md)
+  libcpp-httplib-dev          # tests/serve: the HTTP client the server's tests speak with
   libgtest-dev libgmock-dev   # tests
   libbenchmark-dev            # bench/
   time bc                     # bench/batch-bench.sh: peak memory, rates

@@ -1,10 +1,10 @@
 #pragma once
 /// The HTTP server of `policy serve`: the page (web/, embedded at build time) and the JSON API
 /// (api.h) behind the checks that make it safe to leave running: a Host allow-list, media types,
-/// body limits with Content-Length, no Transfer-Encoding or Content-Encoding, a bounded worker
-/// pool that answers 503 rather than piling up, timeouts, security headers, an access log that
-/// never holds a request body or a fact. Built on Debian's cpp-httplib (serve/README.md says why
-/// and what it does not do for us).
+/// body limits with Content-Length, no Transfer-Encoding or Content-Encoding, a bound on the
+/// connections served at once (503 beyond it), a deadline for each request's head, timeouts,
+/// security headers, an access log that never holds a request body or a fact. Built on Boost.Beast
+/// and Asio (Debian's libboost-dev; serve/README.md says why).
 
 #include <chrono>
 #include <cstddef>
@@ -33,11 +33,19 @@ struct ServeOptions {
   std::vector<std::string> allowed_hosts;
   std::size_t max_json_body = 64 * 1024;            ///< bytes, for application/json bodies (413 beyond)
   std::size_t max_roster_body = 32 * 1024 * 1024;   ///< bytes, for POST /v1/batch (413 beyond)
-  unsigned threads = 64;                   ///< workers; each holds one connection at a time
-  std::size_t queue = 64;                  ///< connections waiting for a worker; beyond: 503
-  std::chrono::seconds read_timeout{10};   ///< per read of a request (a slow client is cut off)
-  std::chrono::seconds write_timeout{10};
-  std::chrono::seconds keep_alive_timeout{5};  ///< idle time a kept-alive connection may wait
+  /// Threads running the event loop (they read, answer and write every request); 0: one per
+  /// processor, at least 2.
+  unsigned threads = 0;
+  /// Connections served at once; one beyond them gets its request answered 503 with
+  /// `Retry-After: 1` and is closed.
+  std::size_t max_connections = 512;
+  /// The head of a request (request line and headers) must arrive whole within this time from its
+  /// first byte, however it trickles in (a slow client is cut off); a body may not pause longer
+  /// than this between reads.
+  std::chrono::seconds read_timeout{10};
+  std::chrono::seconds write_timeout{10};  ///< the longest a write of an answer may wait
+  /// Idle time a kept-alive connection may wait for its next request.
+  std::chrono::seconds keep_alive_timeout{5};
   std::size_t keep_alive_max = 1000;       ///< requests per connection
   std::ostream* access_log = nullptr;      ///< one line per request; null: none
 };
@@ -59,8 +67,8 @@ std::span<const WebAsset> openapi_files();
 inline std::string_view openapi_document() { return openapi_files().front().text; }
 
 /// A running server. bind() then run() (blocking) until stop() from another thread or a signal
-/// handler thread; requests in flight finish, kept-alive connections close after their current
-/// request, run() returns.
+/// handler thread; requests in flight finish, idle kept-alive connections close at once, others
+/// after their current request, run() returns.
 class Server {
  public:
   Server(const rules::engine::Engine& engine, const Api& api, ServeOptions options);
@@ -73,14 +81,17 @@ class Server {
   bool bind();
   /// The port bound (the one chosen when ServeOptions::port was 0).
   int port() const { return port_; }
-  /// Serves until stop(). Returns false if the server could not run.
+  /// Serves until stop(), on ServeOptions::threads threads (this one among them). Returns false
+  /// if the server could not run (not bound).
   bool run();
-  /// Stops accepting; run() returns once the requests in flight are answered. Safe from any thread.
+  /// Stops accepting; run() returns once the requests in flight are answered. Safe from any thread,
+  /// also before run() (which then returns at once).
   void stop();
   const std::string& why() const { return why_; }
 
  private:
   struct Impl;
+  friend class Session;  // one connection (server.cpp)
   std::unique_ptr<Impl> impl_;
   int port_ = 0;
   std::string why_;

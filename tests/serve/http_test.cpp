@@ -546,14 +546,27 @@ TEST(ServeSafety, LongUrisAndHeadersAreRefusedAndKeepAliveIsCapped) {
     bool closed = false;
     const auto got = raw.read_all(1500ms, closed);
     EXPECT_EQ(got.rfind("HTTP/1.1 414", 0), 0u);
-    EXPECT_NE(got.find("\"code\":\"serve_too_large\""), std::string::npos) << got;  // httplib's refusal, our document
+    EXPECT_NE(got.find("\"code\":\"serve_too_large\""), std::string::npos) << got;
   }
   {
     Raw raw(s.port);
     raw.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(9000, 'b') + "\r\n\r\n");
     bool closed = false;
     const auto got = raw.read_all(3000ms, closed);
-    EXPECT_EQ(got.find("HTTP/1.1 200"), std::string::npos) << got.substr(0, 200);
+    EXPECT_EQ(got.rfind("HTTP/1.1 431", 0), 0u) << got.substr(0, 200);
+    EXPECT_NE(got.find("\"code\":\"serve_too_large\""), std::string::npos) << got;
+    EXPECT_TRUE(closed);
+  }
+  {
+    // The request line and headers together: 16 KiB.
+    Raw raw(s.port);
+    std::string fields;
+    for (int i = 0; i < 4; ++i) fields += "X-Part-" + std::to_string(i) + ": " + std::string(5000, 'c') + "\r\n";
+    raw.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + fields + "\r\n");
+    bool closed = false;
+    const auto got = raw.read_all(3000ms, closed);
+    EXPECT_EQ(got.rfind("HTTP/1.1 431", 0), 0u) << got.substr(0, 200);
+    EXPECT_TRUE(closed);
   }
   {
     // Requests one after another on one connection: the second is its last.
@@ -569,6 +582,130 @@ TEST(ServeSafety, LongUrisAndHeadersAreRefusedAndKeepAliveIsCapped) {
     EXPECT_NE(second.find("Connection: close"), std::string::npos) << second;
     EXPECT_TRUE(closed);
   }
+}
+
+TEST(ServeHttp, PipelinedRequestsAreAllAnsweredInOrder) {
+  Running s;
+  Raw raw(s.port);
+  const std::string body = R"({"facts": {"discharge_date": "2026-06-15", "enlisted_as": "在校生"}, "as_of": "2026-12-07", "outputs": ["reenroll_deadline"]})";
+  // Three requests in one write, before any answer is read (httplib 0.11 answered only the first).
+  raw.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+           "POST /v1/eval HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body +
+           "GET /v1/nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  bool closed = false;
+  const auto got = raw.read_all(1500ms, closed);
+  EXPECT_FALSE(closed);  // kept alive after all three
+  const auto first = got.find("HTTP/1.1 ");
+  const auto second = got.find("HTTP/1.1 ", first + 1);
+  const auto third = got.find("HTTP/1.1 ", second + 1);
+  ASSERT_NE(third, std::string::npos) << got;
+  EXPECT_EQ(got.find("HTTP/1.1 ", third + 1), std::string::npos);
+  EXPECT_EQ(got.substr(first, 12), "HTTP/1.1 200");
+  EXPECT_NE(got.substr(0, second).find("{\"status\":\"ok\"}"), std::string::npos);
+  EXPECT_EQ(got.substr(second, 12), "HTTP/1.1 200");
+  EXPECT_NE(got.substr(second, third - second).find("\"reenroll_deadline\":\"2027-09-30\""), std::string::npos);
+  EXPECT_EQ(got.substr(third, 12), "HTTP/1.1 404");
+  EXPECT_NE(got.substr(third).find("serve_not_found"), std::string::npos);
+}
+
+TEST(ServeHttp, PipelinedRequestsBeyondTheKeepAliveCapAreNotServed) {
+  policy_serve::ServeOptions o;
+  o.keep_alive_max = 2;
+  Running s(o);
+  Raw raw(s.port);
+  const std::string get = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  raw.send(get + get + get);
+  bool closed = false;
+  const auto got = raw.read_all(3000ms, closed);
+  const auto second = got.find("HTTP/1.1 200", 1);
+  ASSERT_NE(second, std::string::npos) << got;
+  EXPECT_EQ(got.find("HTTP/1.1", second + 1), std::string::npos) << got;  // the third is never answered
+  EXPECT_NE(got.find("Connection: close", second), std::string::npos) << got;
+  EXPECT_TRUE(closed);
+}
+
+TEST(ServeHttp, HeadAnswersTheLengthWithoutTheBody) {
+  Running s;
+  Raw raw(s.port);
+  raw.send("HEAD /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  bool closed = false;
+  const auto got = raw.read_all(1000ms, closed);
+  EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
+  EXPECT_NE(got.find("Content-Length: 15\r\n"), std::string::npos) << got;  // {"status":"ok"}
+  EXPECT_EQ(got.substr(got.size() - 4), "\r\n\r\n");                    // and nothing after the head
+}
+
+TEST(ServeHttp, ExpectContinueIsAnsweredOnlyAfterTheChecks) {
+  policy_serve::ServeOptions o;
+  o.max_json_body = 2048;
+  Running s(o);
+  const std::string body = R"({"facts": {"discharge_date": "2026-06-15", "enlisted_as": "在校生"}, "outputs": ["reenroll_deadline"]})";
+  {
+    Raw raw(s.port);
+    raw.send("POST /v1/eval HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+             "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n");
+    bool closed = false;
+    EXPECT_EQ(raw.read_all(500ms, closed), "HTTP/1.1 100 Continue\r\n\r\n");
+    raw.send(body);
+    const auto got = raw.read_all(1500ms, closed);
+    EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
+    EXPECT_NE(got.find("2027-09-30"), std::string::npos);
+  }
+  {
+    // Too large for the route: the refusal instead of 100 Continue, and the body is never asked for.
+    Raw raw(s.port);
+    raw.send("POST /v1/eval HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+             "Content-Length: 5000\r\n\r\n");
+    bool closed = false;
+    const auto got = raw.read_all(1500ms, closed);
+    EXPECT_EQ(got.rfind("HTTP/1.1 413", 0), 0u) << got;
+    EXPECT_EQ(got.find("100 Continue"), std::string::npos);
+    EXPECT_TRUE(closed);
+  }
+}
+
+TEST(ServeSafety, AHeadTricklingInIsCutOffAtItsDeadline) {
+  // The slow-loris client httplib could not stop: one byte of its head every 200 ms, each read well
+  // within any per-read timeout. The whole head must come within read_timeout of its first byte.
+  policy_serve::ServeOptions o;
+  o.read_timeout = 1s;
+  Running s(o);
+  Raw slow(s.port);
+  const std::string head = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + std::string(100, 'x');
+  const auto start = std::chrono::steady_clock::now();
+  bool closed = false;
+  for (char c : head) {
+    slow.send(std::string(1, c));
+    slow.read_all(200ms, closed);
+    if (closed) break;
+  }
+  EXPECT_TRUE(closed);
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GT(took, 900ms);
+  EXPECT_LT(took, 2500ms);
+  // Meanwhile and after, others are served.
+  auto r = s.client().Get("/health");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST(ServeSafety, StopEndsIdleKeptAliveConnectionsAtOnce) {
+  policy_serve::ServeOptions o;
+  o.keep_alive_timeout = 30s;
+  Running s(o);
+  Raw idle(s.port);
+  idle.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  bool closed = false;
+  EXPECT_EQ(idle.read_all(500ms, closed).rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_FALSE(closed);
+  const auto start = std::chrono::steady_clock::now();
+  s.server.stop();
+  ASSERT_EQ(s.done.wait_for(3s), std::future_status::ready);  // not after the 30 s keep-alive
+  EXPECT_TRUE(s.done.get());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  idle.read_all(1000ms, closed);
+  EXPECT_TRUE(closed);
 }
 
 TEST(ServeSafety, ASecondServerCannotTakeAPortInUse) {
@@ -598,12 +735,10 @@ TEST(ServeSafety, ASlowClientIsCutOffAndOthersAreServedMeanwhile) {
 
 TEST(ServeSafety, ABurstBeyondTheQueueIsAnswered503NotQueued) {
   policy_serve::ServeOptions o;
-  o.threads = 1;
-  o.queue = 1;
+  o.max_connections = 2;
   o.keep_alive_timeout = 5s;
   Running s(o);
-  // The one worker is held by a kept-alive connection; a second waits in the queue; the third
-  // finds the queue full.
+  // Two kept-alive connections are all the server serves at once; the third is refused.
   Raw held(s.port);
   held.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
   bool closed = false;

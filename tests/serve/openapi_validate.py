@@ -313,7 +313,7 @@ finally:
     os.unlink(token_file)
 
 # A saturated server: 503 with Retry-After, as documented for every operation.
-s = Server("--threads", "1", "--queue", "1")
+s = Server("--max-connections", "2")
 try:
     held = socket.create_connection(("127.0.0.1", s.port))
     held.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
