@@ -1,6 +1,8 @@
 // policy: evaluate 学籍/学历 rule packs. The one place that turns failures into exit codes.
 #include <cstdlib>
 #include <iostream>
+#include <string>
+#include <string_view>
 
 #include "common.h"
 
@@ -36,6 +38,35 @@ int main(int argc, char** argv) {
   policy_cli::add_batch(app, action);
   policy_cli::add_serve(app, action);
   policy_cli::add_template(app, action);
+  // Usage errors in the run's language. Before the pack is loaded that is --lang or POLICY_LANG,
+  // else Chinese; CLI11's own detail (English, naming the option) follows the Chinese words.
+  bool english = false;
+  if (const char* env = std::getenv("POLICY_LANG"); env && std::string_view(env) == "en") english = true;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--lang=en" || (a == "--lang" && i + 1 < argc && std::string_view(argv[i + 1]) == "en")) english = true;
+    if (a == "--lang=zh" || (a == "--lang" && i + 1 < argc && std::string_view(argv[i + 1]) == "zh")) english = false;
+  }
+  if (!english) {
+    app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
+      using Code = CLI::ExitCodes;
+      const auto code = static_cast<Code>(e.get_exit_code());
+      const char* what = code == Code::ExtrasError         ? "有不认识的选项或多余的值"
+                         : code == Code::RequiredError     ? "缺少必需的参数"
+                         : code == Code::ConversionError   ? "参数的值不是所要求的类型"
+                         : code == Code::ValidationError   ? "参数的值不可用"
+                         : code == Code::ExcludesError     ? "这两个选项不能同时使用"
+                         : code == Code::RequiresError     ? "这个选项要和另一个选项一起使用"
+                         : code == Code::ArgumentMismatch  ? "参数的个数不对（例如同一个选项给了两次）"
+                                                           : "命令行有误";
+      // The subcommand being parsed, for its own --help.
+      std::string command = "policy";
+      const auto parsed = failed->get_subcommands();
+      if (!parsed.empty()) command += " " + parsed.front()->get_name();
+      return std::string("用法错误[usage]：") + what + "：" + e.what() + "\n运行 " + command +
+             " --help 查看各选项（--lang en 为英文说明）。\n";
+    });
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

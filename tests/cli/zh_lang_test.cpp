@@ -17,6 +17,25 @@ TEST(Lang, DiagnosticsFollowThePackLanguageUnlessAsked) {
   EXPECT_TRUE(contains(both.err, "错误[situation_unknown_fact]")) << both.describe();
 }
 
+TEST(Lang, UsageErrorsSayWhatIsWrongInChineseAndWhereTheHelpIs) {
+  // The trial's registrar got CLI11's English only ("Value abc not in range 0 to 3650").
+  const auto bad = run({"batch", "名单.xlsx", "--remind-days", "abc"});
+  EXPECT_EQ(bad.code, 2) << bad.describe();
+  EXPECT_TRUE(contains(bad.err, "用法错误[usage]：参数的值不可用：--remind-days")) << bad.describe();
+  EXPECT_TRUE(contains(bad.err, "运行 policy batch --help 查看各选项")) << bad.describe();
+  const auto twice = run({"batch", "名单.xlsx", "--sheet", "a", "--sheet", "b"});
+  EXPECT_TRUE(contains(twice.err, "参数的个数不对（例如同一个选项给了两次）：--sheet")) << twice.describe();
+  const auto unknown = run({"template", "-o", "t.xlsx", "--bogus"});
+  EXPECT_EQ(unknown.code, 2) << unknown.describe();
+  EXPECT_TRUE(contains(unknown.err, "有不认识的选项或多余的值")) << unknown.describe();
+  EXPECT_TRUE(contains(unknown.err, "policy template --help")) << unknown.describe();
+  // In English as asked.
+  const auto en = run({"batch", "名单.xlsx", "--remind-days", "abc", "--lang", "en"});
+  EXPECT_EQ(en.code, 2) << en.describe();
+  EXPECT_FALSE(contains(en.err, "用法错误")) << en.describe();
+  EXPECT_TRUE(contains(en.err, "--remind-days: Value abc not in range 0 to 3650")) << en.describe();
+}
+
 TEST(Lang, ABadPolicyLangIsAUsageError) {
   const auto r = run({"facts"}, {"", {{"POLICY_LANG", "fr"}}});
   EXPECT_EQ(r.code, 2) << r.describe();
