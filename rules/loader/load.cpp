@@ -1662,7 +1662,9 @@ std::optional<expr::Expr> compile_standalone(const CompiledPack& pack, const std
   std::uint32_t line = 1, column = 1;
   for (std::size_t i = 0; i <= text.size(); ++i) {
     const bool continuation = i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80;
-    if (continuation) {
+    // A continuation byte with no character before it (text starting with 0x93) is a column of
+    // its own: there is no earlier position to share.
+    if (continuation && !src.positions.empty()) {
       src.positions.push_back(src.positions.back());
       continue;
     }
