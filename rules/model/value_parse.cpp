@@ -65,7 +65,8 @@ bool parse_value(std::string_view raw, Type t, std::span<const EnumDef> enums, V
   const std::string_view text = t.kind == Kind::string || t.kind == Kind::text ? raw : trim_text(raw);
   auto bad = [&](const std::string& why = {}) {
     error = quote_value(raw) + (zh ? " 不是" : " is not ") + expected_form(t, enums, lang);
-    if (!why.empty()) error += (zh ? "：" : ": ") + why;
+    // `why` may quote a part of the text (a window's date) that quote_value did not mask.
+    if (!why.empty()) error += (zh ? "：" : ": ") + mask_resident_ids_in(why);
     return false;
   };
   switch (t.kind) {
