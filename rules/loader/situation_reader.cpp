@@ -11,7 +11,9 @@
 
 #include "loader/toml_source.h"
 #include "model/cell_text.h"
+#include "model/resident_id.h"
 #include "model/value_parse.h"
+#include "source/utf8.h"
 
 namespace rules::loader {
 namespace {
@@ -85,6 +87,20 @@ std::size_t opening_quote(std::string_view text, std::size_t close) {
     if (backslashes % 2 == 0) return q;
   }
   return 0;
+}
+
+/// `text` with each ill-formed UTF-8 sequence (its maximal subpart) replaced by U+FFFD.
+std::string well_formed(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    bool ok = false;
+    const std::size_t n = std::max<std::size_t>(1, source::utf8_sequence(text.substr(i), ok));
+    if (ok) out += text.substr(i, n);
+    else out += "\xEF\xBF\xBD";
+    i += n;
+  }
+  return out;
 }
 
 /// The fact `name` means: its name (in any ASCII case), label or a CSV header (model::names_fact).
@@ -223,6 +239,9 @@ bool read_json(const CompiledPack& pack, const SourceFile& file, model::Situatio
     // column 5: " or "[json.exception.out_of_range.406] "; keep only what a reader needs.
     if (const auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
     else if (const auto bracket = what.find("] "); bracket != std::string::npos) what = what.substr(bracket + 2);
+    // nlohmann quotes what it last read byte by byte ("last read: '…'"): it can stop inside a
+    // character, and it can be an ID number.
+    what = model::mask_resident_ids_in(well_formed(what));
     diags.push_back(source::diagnostic_at("situation_syntax", file.path,
                                          {line, source::column_of(std::string_view(file.text).substr(ls), at - ls)},
                                          "JSON syntax: " + what, "JSON 语法错误：" + what));

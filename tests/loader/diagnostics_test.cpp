@@ -29,6 +29,7 @@
 #include "loader/situation_reader.h"
 #include "model/situation.h"
 #include "source/diagnostic.h"
+#include "source/utf8.h"
 
 #include "../support/cjk.h"
 
@@ -929,6 +930,22 @@ TEST_F(Situations, AJsonNumberBeyondADoubleIsASyntaxDiagnostic) {
     EXPECT_EQ(diags_[0].code, "situation_syntax");
     EXPECT_NE(diags_[0].message.find("number overflow"), std::string::npos) << diags_[0].message;
   }
+}
+
+// Found by fuzzing (issue 14): nlohmann's syntax message quotes what it last read, byte by byte:
+// it stopped inside 达 (the message was not UTF-8) and could quote an ID number whole.
+TEST_F(Situations, AJsonSyntaxMessageIsUtf8AndMasksIdNumbers) {
+  for (const char* text : {"{\"a\": 0, \"b\": 2, 达到", "{\"id_number\": 110101199003078515x}",
+                           "{\"note\": \"x\" 110101199003078515}"}) {
+    const auto got = read("s.json", text, false);
+    ASSERT_EQ(got.size(), 1u) << text;
+    for (const auto& m : {diags_[0].message, diags_[0].message_zh}) {
+      EXPECT_TRUE(source::valid_utf8(m)) << m;
+      EXPECT_EQ(m.find("110101199003078515"), std::string::npos) << m;
+    }
+  }
+  read("s.json", "{\"a\": 0, 达到", false);
+  EXPECT_NE(diags_.at(0).message.find("last read: '\xEF\xBF\xBD'"), std::string::npos) << diags_[0].message;
 }
 
 TEST_F(Situations, SetTrimsTheNameAndABlankValueIsUnknown) {
