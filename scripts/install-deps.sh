@@ -21,6 +21,7 @@ packages=(
   libreoffice-calc-nogui      # tests/batch/xlsx_check.py: result workbooks read by LibreOffice (soffice --convert-to csv)
   libcpp-httplib-dev          # serve: HTTP server (0.11.4; chunked bodies refused, serve/README.md)
   libgtest-dev libgmock-dev   # tests
+  clang-14 libclang-rt-14-dev # tests/fuzz: the libFuzzer harnesses (make fuzz, make test-fuzz)
   libbenchmark-dev            # bench/
   time bc                     # bench/batch-bench.sh: peak memory, rates
   wrk                         # bench/serve-bench.sh: HTTP load generator
