@@ -830,6 +830,7 @@ TEST_F(Standalone, AnExpressionStartingWithAContinuationByteIsASyntaxError) {
   EXPECT_EQ(compile("\x93", false), Ws{"<expression>:1:1 expr_syntax"});
   EXPECT_EQ(compile("\x93\x93 + 1", false), Ws{"<expression>:1:1 expr_syntax"});
   EXPECT_EQ(compile("1 + \x93", false), Ws{"<expression>:1:5 expr_syntax"});
+  EXPECT_EQ(compile("'退役' + \x93", false), Ws{"<expression>:1:8 expr_syntax"});  // 退 and 役 one column each
 }
 
 }  // namespace
@@ -945,7 +946,7 @@ TEST_F(Situations, AJsonSyntaxMessageIsUtf8AndMasksIdNumbers) {
     }
   }
   read("s.json", "{\"a\": 0, 达到", false);
-  EXPECT_NE(diags_.at(0).message.find("last read: '\xEF\xBF\xBD'"), std::string::npos) << diags_[0].message;
+  EXPECT_NE(diags_.at(0).message.find("last read: '0, \xEF\xBF\xBD'"), std::string::npos) << diags_[0].message;
 }
 
 TEST_F(Situations, SetTrimsTheNameAndABlankValueIsUnknown) {
