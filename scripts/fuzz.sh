@@ -18,9 +18,9 @@ run_one() {
   mkdir -p "$work/corpus/$name" "$work/artifacts"
   local dict=()
   if [ -f "$here/tests/fuzz/$name.dict" ]; then dict=("-dict=$here/tests/fuzz/$name.dict"); fi
-  # -timeout: an input taking 10 s is a hang; -rss_limit_mb: an input taking 2.5 GB is a bug.
+  # -timeout: an input taking 25 s is a hang (10 s tripped on a loaded machine); -rss_limit_mb: an input taking 2.5 GB is a bug.
   local status=0
-  "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2560 -print_final_stats=1 \
+  "$fuzzer" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2560 -print_final_stats=1 \
     -artifact_prefix="$work/artifacts/$name-" "${dict[@]}" "$work/corpus/$name" "$seeds" >"$work/$name.log" 2>&1 || status=$?
   grep -aE '^(#[0-9]+[[:space:]]+(DONE|INITED)|stat::|==[0-9]+==|SUMMARY|fuzz property|ParseDictionaryFile|INFO: seed corpus)' \
     "$work/$name.log" || true

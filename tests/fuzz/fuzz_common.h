@@ -43,11 +43,15 @@ inline const rules::engine::Engine& cn_engine() {
 /// A message shown to a person must never print a resident ID number whole: no run of exactly 15
 /// or 18 digits, or of 17 digits and an X (model::mask_resident_id keeps the first six and the last
 /// four). Longer runs are no ID number (9223372036854775807, the largest integer, is quoted), nor
-/// are the digits of an escaped control character (source::escape_controls: \\x00).
+/// are the digits of an escaped control character (source::escape_controls: \\x00, \\u0097).
 inline void expect_no_whole_id(std::string_view message) {
   for (std::size_t i = 0; i < message.size();) {
     if (message.substr(i, 2) == "\\x" && i + 4 <= message.size()) {
       i += 4;  // a control character escaped (\x00): its hex digits are no part of a number
+      continue;
+    }
+    if (message.substr(i, 2) == "\\u" && i + 6 <= message.size()) {
+      i += 6;  // the same for \u0097 (C1 controls, line separators)
       continue;
     }
     if (message[i] < '0' || message[i] > '9') {
