@@ -442,7 +442,9 @@ TEST(DateCell, ThirtyFiveThousandTrailingMidnightsAreAnErrorNotARecursion) {
   for (int i = 0; i < 35'000; ++i) text += " 0:00";
   const auto p = parse(text, kDate);
   EXPECT_EQ(p.status, CellStatus::error);
-  EXPECT_EQ(p.error.rfind("'2025-06-30 0:00 0:00", 0), 0u) << p.error.substr(0, 80);
+  // Quoted cut short (kQuotedValueMax), and masked: the cell holds long runs of digits.
+  EXPECT_EQ(p.error.rfind("'2025-0", 0), 0u) << p.error.substr(0, 80);
+  EXPECT_LT(p.error.size(), 1000u);
   // One midnight is still the day itself; two are not a date.
   EXPECT_EQ(date_text(parse("2025-06-30 0:00", kDate)), "2025-06-30");
   EXPECT_EQ(parse("2025-06-30 0:00 0:00", kDate).error,
@@ -474,7 +476,8 @@ TEST(OtherCells, APeriodCellMessageQuotesWholeCharacters) {
       EXPECT_TRUE(source::valid_utf8(p.error)) << p.error;
     }
   }
-  EXPECT_NE(parse("P2年", Type::of(Kind::period)).error.find("unexpected '年'"), std::string::npos);
+  const auto p2 = parse("P2年", Type::of(Kind::period));
+  EXPECT_NE(p2.error.find("unexpected '年'"), std::string::npos) << p2.error;
 }
 
 // --- control characters in messages ---
