@@ -1,12 +1,18 @@
 # The two commands of the README's quick start. Each installs what is missing, then builds.
 #   make run   build (Release) and evaluate the example situations
-#   make test  build and run every test, in Release and under AddressSanitizer + UBSan
+#   make test  build and run every test, in Release and under AddressSanitizer + UBSan, and run
+#              each fuzzer of tests/fuzz briefly (FUZZ_TEST_SECONDS, 30 s each) in a clang build
+#   make fuzz  build the fuzzers (clang, build/fuzz) and run each for FUZZ_SECONDS (600 s)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build/release
 ASAN_BUILD ?= build/asan
+FUZZ_BUILD ?= build/fuzz
+FUZZ_CXX ?= clang++-14
+FUZZ_SECONDS ?= 600
+FUZZ_TEST_SECONDS ?= 30
 POLICY := $(BUILD)/cli/policy
 
-.PHONY: all deps build build-asan run test test-release test-asan bench clean
+.PHONY: all deps build build-asan build-fuzz run test test-release test-asan test-fuzz fuzz bench clean
 
 all: build
 
@@ -19,11 +25,21 @@ $(BUILD)/CMakeCache.txt: | deps
 $(ASAN_BUILD)/CMakeCache.txt: | deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPOLICY_SANITIZE=ON
 
+# The fuzzers: clang with -fsanitize=fuzzer,address,undefined; only the harnesses and the libraries
+# they use are built (the replay programs of the other builds run the same harnesses under GCC).
+$(FUZZ_BUILD)/CMakeCache.txt: | deps
+	CXX=$(FUZZ_CXX) cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOLICY_FUZZ=ON \
+	  -DPOLICY_BUILD_TESTS=OFF -DPOLICY_FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
+
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+build-fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
+	cmake $(FUZZ_BUILD) -DPOLICY_FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) >/dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
 
 run: build
 	@bash scripts/run-examples.sh $(POLICY)
@@ -35,7 +51,15 @@ test-asan: build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
-test: test-release test-asan
+# Each fuzzer for FUZZ_TEST_SECONDS, two at a time, starting from its seed corpus and what earlier
+# runs in this build directory found.
+test-fuzz: build-fuzz
+	cd $(FUZZ_BUILD) && ctest --output-on-failure -L fuzz -j $(JOBS)
+
+test: test-release test-asan test-fuzz
+
+fuzz: build-fuzz
+	bash scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 bench: deps
 	cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DPOLICY_BUILD_BENCH=ON -DPOLICY_BUILD_TESTS=OFF

@@ -22,6 +22,7 @@ packages=(
   libboost-dev                # serve: HTTP server, Boost.Beast and Asio (header-only; serve/README.md)
   libcpp-httplib-dev          # tests/serve: the HTTP client the server's tests speak with
   libgtest-dev libgmock-dev   # tests
+  clang-14 libclang-rt-14-dev # tests/fuzz: the libFuzzer harnesses (make fuzz, make test-fuzz)
   libbenchmark-dev            # bench/
   time bc                     # bench/batch-bench.sh: peak memory, rates
   wrk                         # bench/serve-bench.sh: HTTP load generator

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "calendar/quoted.h"
+#include "source/utf8.h"
 
 namespace rules::calendar {
 
@@ -20,6 +21,12 @@ constexpr std::array<const char*, 12> kMonthNames = {
 
 char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// The character starting at byte `i`, whole: a message quoting one byte of 年 would not be UTF-8.
+std::string character_at(std::string_view text, std::size_t i) {
+  bool well_formed = false;
+  return std::string(text.substr(i, source::utf8_sequence(text.substr(i), well_formed)));
+}
 
 
 std::string days_text(std::int64_t n) { return std::to_string(n) + (n == 1 || n == -1 ? " day" : " days"); }
@@ -84,7 +91,7 @@ Expected<Period> parse_period(std::string_view text) {
     }
     if (c == '-' || c == '+') return syntax("signs are not allowed, periods are never negative", "不能带正负号，期间不为负");
     if (!is_digit(c)) {
-      return syntax(std::string("unexpected '") + text[i] + "'", std::string("不应出现 '") + text[i] + "'");
+      return syntax("unexpected '" + character_at(text, i) + "'", "不应出现 '" + character_at(text, i) + "'");
     }
     std::size_t j = i;
     std::int64_t v = 0;
@@ -101,7 +108,7 @@ Expected<Period> parse_period(std::string_view text) {
     }
     const std::size_t k = kDesignators.find(d);
     if (k == std::string_view::npos) {
-      return syntax(std::string("unexpected '") + text[j] + "'", std::string("不应出现 '") + text[j] + "'");
+      return syntax("unexpected '" + character_at(text, j) + "'", "不应出现 '" + character_at(text, j) + "'");
     }
     if (k < next) {
       return syntax("components must appear once each, in the order Y, M, W, D", "各部分只能出现一次，且按 Y、M、W、D 的顺序");
@@ -114,6 +121,13 @@ Expected<Period> parse_period(std::string_view text) {
     value[k] = v;
     next = k + 1;
     i = j + 1;
+  }
+  // Weeks are kept as days, and a period prints its days alone (P1000000W is P7000000D): the days
+  // together are held to the same bound, so that every period printed reads back.
+  if (!too_large && value[2] * 7 + value[3] > kMaxComponent) {
+    too_large = CalendarError{CalendarErrorCode::out_of_range,
+                              quoted(text) + " is out of range: weeks and days together are at most 1000000 days",
+                              quoted(text) + " 超出范围：周和日合计至多为 1000000 日"};
   }
   if (too_large) return *too_large;
   Period p;

@@ -31,7 +31,8 @@ struct Period {
 
 /// Parses an ISO 8601 period of dates: `P` followed by one or more of `nY`, `nM`, `nW`, `nD`
 /// in that order (lowercase accepted). Time parts (`PT1H`) and fractions are `syntax` errors,
-/// as is a bare `P`. Components above 1,000,000 are `out_of_range`.
+/// as is a bare `P`. Components above 1,000,000 are `out_of_range`, as are weeks and days
+/// together above 1,000,000 days (a period prints its weeks as days: what parses prints back).
 Expected<Period> parse_period(std::string_view text);
 
 /// Canonical ISO 8601 text: `P2Y`, `P1Y6M`, `P15D`, `P0D` for the empty period.

@@ -7,6 +7,7 @@
 #include "calendar/date.h"
 #include "calendar/instant.h"
 #include "calendar/period.h"
+#include "source/utf8.h"
 
 namespace rules::expr {
 namespace {
@@ -206,9 +207,16 @@ class Lexer {
           case 'n': out += '\n'; break;
           case 't': out += '\t'; break;
           case '\\': case '\'': case '"': out += e; break;
-          default:
-            issue("expr_syntax", i, i + 2, std::string("unknown escape \\") + e + " in a string",
-                  std::string("字符串中有未知的转义 \\") + e + "（可用：\\n、\\t、\\\\、\\'、\\\"）");
+          default: {
+            // The whole character after the backslash: one byte of 年 would make the message
+            // invalid UTF-8.
+            bool well_formed = false;
+            const std::size_t len = std::max<std::size_t>(1, source::utf8_sequence(s_.substr(i + 1), well_formed));
+            const std::string escaped(s_.substr(i + 1, len));
+            issue("expr_syntax", i, i + 1 + len, "unknown escape \\" + escaped + " in a string",
+                  "字符串中有未知的转义 \\" + escaped + "（可用：\\n、\\t、\\\\、\\'、\\\"）");
+            i += len - 1;
+          }
         }
         i += 2;
       } else {

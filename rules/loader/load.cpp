@@ -16,6 +16,7 @@
 #include "loader/toml_source.h"
 #include "model/format.h"
 #include "model/value_parse.h"
+#include "source/utf8.h"
 
 namespace rules::loader {
 namespace {
@@ -1672,22 +1673,23 @@ std::optional<expr::Expr> compile_standalone(const CompiledPack& pack, const std
   model::ExprSource src;
   src.text = text;
   src.span = {origin, {1, 1}, {1, 1}};
-  // One pass: the column advances at each character start (continuation bytes share it).
+  // One pass: the bytes of a character share its column. A byte that starts no character (a
+  // stray continuation byte, 0x93 alone: it once read the position before the text) is a column of
+  // its own, as is each maximal subpart of an ill-formed sequence.
   std::uint32_t line = 1, column = 1;
-  for (std::size_t i = 0; i <= text.size(); ++i) {
-    const bool continuation = i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80;
-    if (continuation) {
-      src.positions.push_back(src.positions.back());
-      continue;
-    }
-    src.positions.push_back({line, column});
-    if (i < text.size() && text[i] == '\n') {
+  for (std::size_t i = 0; i < text.size();) {
+    bool well_formed = false;
+    const std::size_t n = std::max<std::size_t>(1, source::utf8_sequence(std::string_view(text).substr(i), well_formed));
+    src.positions.insert(src.positions.end(), n, source::Position{line, column});
+    if (text[i] == '\n') {
       ++line;
       column = 1;
     } else {
       ++column;
     }
+    i += n;
   }
+  src.positions.push_back({line, column});
   auto at = [&](std::uint32_t b, std::uint32_t e) {
     return source::Span{origin, src.positions[std::min<std::size_t>(b, text.size())],
                         src.positions[std::min<std::size_t>(e, text.size())]};

@@ -1,39 +1,106 @@
 #include "loader/situation_reader.h"
 
 #include <algorithm>
+#include <iterator>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "loader/toml_source.h"
 #include "model/cell_text.h"
+#include "model/resident_id.h"
 #include "model/value_parse.h"
+#include "source/utf8.h"
 
 namespace rules::loader {
 namespace {
 
-/// Position of `key` as an object key (`"key"` followed by `:`) in JSON text, or of `key =` in
-/// TOML text, for messages about values. Zero when not found.
-source::Position find_key(std::string_view text, std::string_view key) {
-  auto position = [&](std::size_t at) {
-    std::uint32_t line = 1;
-    std::size_t line_start = 0;
-    for (std::size_t i = 0; i < at; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        line_start = i + 1;
+/// A forward iterator over JSON text that records how far nlohmann's lexer has read: when the
+/// parser reports a key, the lexer has just read its closing quote, so the key's place is known
+/// without searching the text for it (a search per key made many keys quadratic).
+class ReadingIterator {
+ public:
+  using iterator_category = std::forward_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+  ReadingIterator() = default;
+  ReadingIterator(const char* p, const char* base, std::size_t* read) : p_(p), base_(base), read_(read) {}
+  reference operator*() const { return *p_; }
+  ReadingIterator& operator++() {
+    ++p_;
+    *read_ = static_cast<std::size_t>(p_ - base_);
+    return *this;
+  }
+  ReadingIterator operator++(int) {
+    ReadingIterator before = *this;
+    ++*this;
+    return before;
+  }
+  bool operator==(const ReadingIterator& o) const { return p_ == o.p_; }
+
+ private:
+  const char* p_ = nullptr;
+  const char* base_ = nullptr;
+  std::size_t* read_ = nullptr;
+};
+
+/// Line and column of byte offsets met in increasing order, in one pass over the text overall
+/// (columns count characters, as source::column_of does).
+class PositionCursor {
+ public:
+  explicit PositionCursor(std::string_view text) : text_(text) {}
+  /// The position of byte `at`; `at` is never before the previous call's.
+  source::Position position(std::size_t offset) {
+    for (; offset_ < offset && offset_ < text_.size(); ++offset_) {
+      const char c = text_[offset_];
+      if (c == '\n') {
+        ++line_;
+        column_ = 1;
+      } else if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+        ++column_;
       }
     }
-    return source::Position{line, source::column_of(text.substr(line_start), at - line_start)};
-  };
-  const std::string quoted = "\"" + std::string(key) + "\"";
-  for (std::size_t at = text.find(quoted); at != std::string_view::npos; at = text.find(quoted, at + 1)) {
-    std::size_t after = at + quoted.size();
-    while (after < text.size() && (text[after] == ' ' || text[after] == '\t' || text[after] == '\r' || text[after] == '\n')) ++after;
-    if (after < text.size() && text[after] == ':') return position(at);
+    return {line_, column_};
   }
-  return {};
+
+ private:
+  std::string_view text_;
+  std::size_t offset_ = 0;
+  std::uint32_t line_ = 1;
+  std::uint32_t column_ = 1;
+};
+
+/// The opening quote of the JSON string whose closing quote is at `close`: the nearest quote before
+/// it with an even number of backslashes before it (an escaped quote has an odd number).
+std::size_t opening_quote(std::string_view text, std::size_t close) {
+  std::size_t q = close;
+  while (q > 0) {
+    q = text.rfind('"', q - 1);
+    if (q == std::string_view::npos) return 0;
+    std::size_t backslashes = 0;
+    while (backslashes < q && text[q - 1 - backslashes] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return q;
+  }
+  return 0;
+}
+
+/// `text` with each ill-formed UTF-8 sequence (its maximal subpart) replaced by U+FFFD.
+std::string well_formed(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    bool ok = false;
+    const std::size_t n = std::max<std::size_t>(1, source::utf8_sequence(text.substr(i), ok));
+    if (ok) out += text.substr(i, n);
+    else out += "\xEF\xBF\xBD";
+    i += n;
+  }
+  return out;
 }
 
 /// The fact `name` means: its name (in any ASCII case), label or a CSV header (model::names_fact).
@@ -140,8 +207,13 @@ bool read_json(const CompiledPack& pack, const SourceFile& file, model::Situatio
   }
   nlohmann::json doc;
   // JSON allows a key twice and keeps the last; for a situation that hides a typo, so refuse it.
-  std::vector<std::vector<std::string>> keys_by_depth;
+  // Each object's keys are kept with their positions, for the messages about their values.
+  using Keys = std::unordered_map<std::string, source::Position>;
+  std::vector<Keys> keys_by_depth;
   std::string duplicate;
+  source::Position duplicate_at;
+  std::size_t read = 0;  // bytes the lexer has read
+  PositionCursor cursor(file.text);
   const auto callback = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
     const auto d = static_cast<std::size_t>(depth);
     if (event == nlohmann::json::parse_event_t::object_start) {
@@ -149,37 +221,56 @@ bool read_json(const CompiledPack& pack, const SourceFile& file, model::Situatio
       keys_by_depth[d + 1].clear();
     } else if (event == nlohmann::json::parse_event_t::key && parsed.is_string()) {
       if (keys_by_depth.size() <= d) keys_by_depth.resize(d + 1);
-      auto& seen = keys_by_depth[d];
-      const auto& k = parsed.get_ref<const std::string&>();
-      if (std::find(seen.begin(), seen.end(), k) != seen.end() && duplicate.empty()) duplicate = k;
-      seen.push_back(k);
+      const auto position = cursor.position(opening_quote(file.text, read > 0 ? read - 1 : 0));
+      const auto [it, inserted] = keys_by_depth[d].try_emplace(parsed.get_ref<const std::string&>(), position);
+      if (!inserted && duplicate.empty()) {
+        duplicate = it->first;
+        duplicate_at = it->second;
+      }
     }
     return true;
   };
-  try {
-    doc = nlohmann::json::parse(file.text, callback);
-  } catch (const nlohmann::json::parse_error& e) {
-    // nlohmann reports a byte offset; turn it into line:col.
-    const std::size_t at = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, file.text.size());
+  const auto report = [&](std::size_t at, std::string what) {
+    at = std::min(at, file.text.size());
     std::uint32_t line = 1;
     std::size_t ls = 0;
     for (std::size_t i = 0; i < at; ++i) if (file.text[i] == '\n') { ++line; ls = i + 1; }
     // nlohmann's message starts with "[json.exception.parse_error.101] parse error at line 1,
-    // column 5: "; keep only what a reader needs.
-    std::string what = e.what();
+    // column 5: " or "[json.exception.out_of_range.406] "; keep only what a reader needs.
     if (const auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
+    else if (const auto bracket = what.find("] "); bracket != std::string::npos) what = what.substr(bracket + 2);
+    // nlohmann quotes what it last read byte by byte ("last read: '…'"): it can stop inside a
+    // character, and it can be an ID number.
+    what = model::mask_resident_ids_in(well_formed(what));
     diags.push_back(source::diagnostic_at("situation_syntax", file.path,
                                          {line, source::column_of(std::string_view(file.text).substr(ls), at - ls)},
                                          "JSON syntax: " + what, "JSON 语法错误：" + what));
     return false;
+  };
+  try {
+    const char* base = file.text.data();
+    doc = nlohmann::json::parse(ReadingIterator(base, base, &read), ReadingIterator(base + file.text.size(), base, &read),
+                                callback);
+  } catch (const nlohmann::json::parse_error& e) {
+    // nlohmann reports a byte offset; turn it into line:col.
+    return report(e.byte > 0 ? e.byte - 1 : 0, e.what());
+  } catch (const nlohmann::json::exception& e) {
+    // A number beyond a double's range (7e595) is out_of_range.406, with no offset: the lexer
+    // has just read it.
+    return report(read > 0 ? read - 1 : 0, e.what());
   }
   if (!duplicate.empty()) {
-    diags.push_back(source::diagnostic_at("situation_syntax", file.path, find_key(file.text, duplicate),
+    diags.push_back(source::diagnostic_at("situation_syntax", file.path, duplicate_at,
                                           "fact " + model::quote_value(duplicate) + " is given twice",
                                           "事实 " + model::quote_value(duplicate) + " 给了两次"));
     return false;
   }
-  if (doc.is_object() && doc.size() == 1 && doc.contains("facts") && doc["facts"].is_object()) doc = doc["facts"];
+  // The object whose keys name facts: the document, or its only member "facts".
+  const Keys* keys = keys_by_depth.size() > 1 ? &keys_by_depth[1] : nullptr;
+  if (doc.is_object() && doc.size() == 1 && doc.contains("facts") && doc["facts"].is_object()) {
+    doc = nlohmann::json(std::move(doc["facts"]));
+    keys = keys_by_depth.size() > 2 ? &keys_by_depth[2] : nullptr;
+  }
   if (!doc.is_object()) {
     diags.push_back(source::diagnostic_at("situation_syntax", file.path, {1, 1}, "a situation is an object of fact: value pairs",
                                           "情形应是由“事实: 值”组成的对象"));
@@ -188,7 +279,8 @@ bool read_json(const CompiledPack& pack, const SourceFile& file, model::Situatio
   bool ok = true;
   Seen seen(pack.policy.facts.size());
   for (auto it = doc.begin(); it != doc.end(); ++it) {
-    const source::Span span{file.path, find_key(file.text, it.key()), {}};
+    const auto key_at = keys ? keys->find(it.key()) : Keys::const_iterator{};
+    const source::Span span{file.path, keys && key_at != keys->end() ? key_at->second : source::Position{}, {}};
     const auto& v = it.value();
     std::string text;
     if (v.is_null()) {

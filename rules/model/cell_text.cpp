@@ -202,11 +202,13 @@ bool is_time_of_day(std::string_view t, bool& midnight) {
 }
 
 // `text` is ASCII-normalised (no full-width forms); `shown` is what messages quote.
+// `time_allowed`: whether a time of day may follow the date (once: Excel writes one, and a cell
+// of a date and 35,000 times " 0:00" once took one call per time and overflowed the stack).
 bool parse_date_ascii(std::string_view text, std::string_view shown, const DateTextOptions& opt, Lang lang,
-                      calendar::Date& out, std::string& error) {
+                      calendar::Date& out, std::string& error, bool time_allowed = true) {
   // Excel exports a date-time cell as "2025/6/30 0:00": midnight is the day itself; another time
   // of day is an error (the fact is a calendar date, and which day was meant is not certain).
-  if (const std::size_t space = text.rfind(' '); space != std::string_view::npos) {
+  if (const std::size_t space = time_allowed ? text.rfind(' ') : std::string_view::npos; space != std::string_view::npos) {
     bool midnight = false;
     if (is_time_of_day(text.substr(space + 1), midnight)) {
       if (!midnight) {
@@ -217,7 +219,7 @@ bool parse_date_ascii(std::string_view text, std::string_view shown, const DateT
       }
       const std::string_view day = trim_text(text.substr(0, space));
       // Messages about the day quote the day part, as the user wrote it when it was plain ASCII.
-      return parse_date_ascii(day, text.size() == shown.size() ? day : shown, opt, lang, out, error);
+      return parse_date_ascii(day, text.size() == shown.size() ? day : shown, opt, lang, out, error, false);
     }
   }
   const auto not_a_date = [&](const char* hint_zh = "", const char* hint_en = "") {

@@ -63,9 +63,12 @@ bool parse_value(std::string_view raw, Type t, std::span<const EnumDef> enums, V
                  Lang lang, std::string* storage) {
   const bool zh = lang == Lang::zh;
   const std::string_view text = t.kind == Kind::string || t.kind == Kind::text ? raw : trim_text(raw);
-  auto bad = [&](const std::string& why = {}) {
+  // `why` by value: callers pass `error` itself (bad(error)), which the first line overwrites; by
+  // reference the reason was lost and the message said the same thing twice.
+  auto bad = [&](std::string why = {}) {
     error = quote_value(raw) + (zh ? " 不是" : " is not ") + expected_form(t, enums, lang);
-    if (!why.empty()) error += (zh ? "：" : ": ") + why;
+    // `why` may quote a part of the text (a window's date) that quote_value did not mask.
+    if (!why.empty()) error += (zh ? "：" : ": ") + mask_resident_ids_in(why);
     return false;
   };
   switch (t.kind) {

@@ -9,6 +9,7 @@
 #include "model/resident_id.h"
 #include "calendar/date.h"
 #include "calendar/period.h"
+#include "source/utf8.h"
 
 namespace rules::batch {
 namespace {
@@ -429,6 +430,54 @@ TEST(OtherCells, DelegatedToParseValue) {
   EXPECT_EQ(id.status, CellStatus::error);
   EXPECT_EQ(id.error.find("110101199003070011"), std::string::npos) << id.error;
   EXPECT_NE(id.error.find("110101********0011"), std::string::npos) << id.error;
+}
+
+// --- issue 14: failures found by fuzzing -------------------------------------------------------
+
+// Failure 2: each trailing " 0:00" after a date cost one recursive call; 35,000 of them (175 KB,
+// beyond the fuzzer's length limit) overflowed the stack. Excel writes one time of day: a second
+// is not a date, and the cell is an error, not a crash.
+TEST(DateCell, ThirtyFiveThousandTrailingMidnightsAreAnErrorNotARecursion) {
+  std::string text = "2025-06-30";
+  for (int i = 0; i < 35'000; ++i) text += " 0:00";
+  const auto p = parse(text, kDate);
+  EXPECT_EQ(p.status, CellStatus::error);
+  // Quoted cut short (kQuotedValueMax), and masked: the cell holds long runs of digits.
+  EXPECT_EQ(p.error.rfind("'2025-0", 0), 0u) << p.error.substr(0, 80);
+  EXPECT_LT(p.error.size(), 1000u);
+  // One midnight is still the day itself; two are not a date.
+  EXPECT_EQ(date_text(parse("2025-06-30 0:00", kDate)), "2025-06-30");
+  EXPECT_EQ(parse("2025-06-30 0:00 0:00", kDate).error,
+            "'2025-06-30 0:00' is not a date (2025-06-30, 2025/6/30, 2025.6.30, 2025年6月30日 or 20250630)");
+}
+
+// Failure 5: a window cell's message quoted its inner date's own error, with an 18-digit ID number
+// whole.
+TEST(OtherCells, AWindowCellNeverPrintsAWholeIdNumber) {
+  for (const char* text : {"[110101199003070011 .. 2025-09-30]", "[2025-09-01 .. 110101199003070011]",
+                           "[2025-09-01 .. 11010119900307001X]"}) {
+    for (const auto& opt : {kNoSerials, CellOptions{false, source::Lang::zh}}) {
+      const auto p = parse(text, Type::of(Kind::window), opt);
+      EXPECT_EQ(p.status, CellStatus::error) << text;
+      EXPECT_EQ(p.error.find("110101199003070011"), std::string::npos) << p.error;
+      EXPECT_EQ(p.error.find("11010119900307001X"), std::string::npos) << p.error;
+      EXPECT_NE(p.error.find("110101********001"), std::string::npos) << p.error;
+    }
+  }
+}
+
+// Failure 6: a period cell's message quoted the one byte of a Chinese character it stopped at, so
+// the message (and the CSV result and standard error) was not UTF-8.
+TEST(OtherCells, APeriodCellMessageQuotesWholeCharacters) {
+  for (const char* text : {"P2年", "P2Y三个月", "På¹´", "P1ð"}) {
+    for (const auto& opt : {kNoSerials, CellOptions{false, source::Lang::zh}}) {
+      const auto p = parse(text, Type::of(Kind::period), opt);
+      EXPECT_EQ(p.status, CellStatus::error) << text;
+      EXPECT_TRUE(source::valid_utf8(p.error)) << p.error;
+    }
+  }
+  const auto p2 = parse("P2年", Type::of(Kind::period));
+  EXPECT_NE(p2.error.find("unexpected '年'"), std::string::npos) << p2.error;
 }
 
 // --- control characters in messages ---

@@ -4,6 +4,7 @@
 
 #include <limits>
 #include <string>
+#include <vector>
 
 namespace rules::calendar {
 namespace {
@@ -47,7 +48,8 @@ TEST(ParsePeriod, Components) {
   EXPECT_EQ(P("P0D"), Period{});
   EXPECT_EQ(P("P01M").months, 1);
   EXPECT_EQ(P("P1000000Y").years, 1000000);
-  EXPECT_EQ(P("P1000000W").days, 7000000);
+  EXPECT_EQ(P("P142857W").days, 999999);
+  EXPECT_EQ(P("P142857W1D").days, 1000000);
 }
 
 TEST(ParsePeriod, LowercaseAccepted) {
@@ -76,6 +78,62 @@ TEST(ParsePeriod, ComponentLimit) {
   }
   // A syntax error anywhere wins over a large number.
   EXPECT_EQ(parse_period("P9999999Y1.5M").error().code, CalendarErrorCode::syntax);
+}
+
+// Issue 14, failure 7: P1000000W printed as P7000000D, which the parser refused. Weeks and days
+// together are held to the bound of one component, so whatever parses prints back.
+TEST(ParsePeriod, WeeksAndDaysTogetherAreBounded) {
+  for (const char* s : {"P1000000W", "P142858W", "P142857W2D", "P1W999994D", "P1Y1000000W"}) {
+    const auto r = parse_period(s);
+    ASSERT_FALSE(r.ok()) << s;
+    EXPECT_EQ(r.error().code, CalendarErrorCode::out_of_range) << s;
+    EXPECT_EQ(r.error().message, std::string("'") + s + "' is out of range: weeks and days together are at most 1000000 days");
+  }
+  EXPECT_EQ(format_period(P("P1W999993D")), "P1000000D");
+}
+
+// A printed period reads back as the same components (property over a grid of every
+// component's edges and a pseudo-random sample up to the bounds).
+TEST(FormatPeriod, EveryPrintedPeriodParsesBack) {
+  std::vector<std::string> texts;
+  const std::int64_t edges[] = {0, 1, 7, 12, 99, 142857, 999999, 1000000};
+  for (auto y : edges) {
+    for (auto m : edges) {
+      for (auto w : {0, 1, 142857}) {
+        for (auto d : edges) {
+          std::string t = "P";
+          if (y) t += std::to_string(y) + "Y";
+          if (m) t += std::to_string(m) + "M";
+          if (w) t += std::to_string(w) + "W";
+          if (d || t == "P") t += std::to_string(d) + "D";
+          texts.push_back(t);
+        }
+      }
+    }
+  }
+  std::uint64_t x = 0x9E3779B97F4A7C15u;  // xorshift64: reproducible
+  for (int i = 0; i < 20000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    texts.push_back("P" + std::to_string(x % 1000001) + "Y" + std::to_string((x >> 20) % 1000001) + "M" +
+                    std::to_string((x >> 40) % 150000) + "W" + std::to_string((x >> 8) % 1000001) + "D");
+  }
+  int parsed = 0;
+  for (const auto& t : texts) {
+    const auto p = parse_period(t);
+    if (!p) {
+      EXPECT_EQ(p.error().code, CalendarErrorCode::out_of_range) << t;
+      continue;
+    }
+    ++parsed;
+    const std::string printed = format_period(*p);
+    const auto back = parse_period(printed);
+    ASSERT_TRUE(back.ok()) << t << " printed as " << printed << ": " << back.error().message;
+    EXPECT_EQ(back->years, p->years) << t;
+    EXPECT_EQ(back->months, p->months) << t;
+    EXPECT_EQ(back->days, p->days) << t;
+    EXPECT_EQ(format_period(*back), printed) << t;
+  }
+  EXPECT_GT(parsed, 5000);  // the sample is not all out of range
 }
 
 TEST(FormatPeriod, Canonical) {

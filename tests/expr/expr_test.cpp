@@ -471,6 +471,27 @@ TEST_F(ExprTest, TextTemplates) {
   EXPECT_TRUE(evaluate(expr, ctx).known());
 }
 
+// Found by fuzzing (issue 14): an unknown escape quoted the one byte after the backslash, so a
+// message about '\年' was not UTF-8.
+TEST(ExprParse, AnUnknownEscapeQuotesTheWholeCharacter) {
+  std::vector<ParseIssue> pi;
+  parse_expr("'a\\年b'", pi);
+  ASSERT_EQ(pi.size(), 1u);
+  EXPECT_EQ(pi[0].code, "expr_syntax");
+  EXPECT_EQ(pi[0].begin, 2u);
+  EXPECT_EQ(pi[0].end, 6u);
+  EXPECT_EQ(pi[0].message, "unknown escape \\年 in a string");
+  EXPECT_EQ(pi[0].message_zh.rfind("字符串中有未知的转义 \\年（", 0), 0u) << pi[0].message_zh;
+  pi.clear();
+  parse_expr("'(\\\xdc\xa2\xdb\xa3\"]$('", pi);  // the fuzzer's input
+  ASSERT_FALSE(pi.empty());
+  EXPECT_EQ(pi[0].message, "unknown escape \\\xdc\xa2 in a string");
+  pi.clear();
+  parse_expr("'\\\xff'", pi);  // a byte that starts no character is quoted as it is
+  ASSERT_EQ(pi.size(), 1u);
+  EXPECT_EQ(pi[0].end, 3u);
+}
+
 TEST_F(ExprTest, SyntaxErrorsWithPositions) {
   std::vector<ParseIssue> pi;
   parse_expr("2025-06-30 +", pi);

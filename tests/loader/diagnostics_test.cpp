@@ -29,6 +29,7 @@
 #include "loader/situation_reader.h"
 #include "model/situation.h"
 #include "source/diagnostic.h"
+#include "source/utf8.h"
 
 #include "../support/cjk.h"
 
@@ -823,6 +824,15 @@ TEST_F(Standalone, AMultiLineExpressionReportsTheLineOfTheError) {
   EXPECT_EQ(compile("max_credits +\n  nope", false), Ws{"<expression>:2:3 unknown_name"});
 }
 
+// Issue 14, failure 1: an expression starting with a UTF-8 continuation byte read the position of
+// the character before it, which does not exist (policy calc $'\x93' died with SIGSEGV).
+TEST_F(Standalone, AnExpressionStartingWithAContinuationByteIsASyntaxError) {
+  EXPECT_EQ(compile("\x93", false), Ws{"<expression>:1:1 expr_syntax"});
+  EXPECT_EQ(compile("\x93\x93 + 1", false), Ws{"<expression>:1:1 expr_syntax"});
+  EXPECT_EQ(compile("1 + \x93", false), Ws{"<expression>:1:5 expr_syntax"});
+  EXPECT_EQ(compile("'退役' + \x93", false), Ws{"<expression>:1:8 expr_syntax"});  // 退 and 役 one column each
+}
+
 }  // namespace
 }  // namespace rules::loader
 
@@ -870,6 +880,73 @@ TEST_F(Situations, JsonFactGivenTwiceIsAnError) {
 TEST_F(Situations, DeeplyNestedJsonIsRefusedBeforeParsing) {
   const std::string deep = "{\"note\": " + std::string(60000, '[') + std::string(60000, ']') + "}";
   EXPECT_EQ(read("s.json", deep, false), Ws{"s.json:1:1 situation_syntax"});
+}
+
+// Issue 14, failure 3: the key of each reported value was searched for from the start of the
+// text, so a document of many keys that are not facts took quadratic time (640 KB: 20 s). Keys
+// are placed as the parser reads them: 40,000 unknown keys on one line (and in a "facts" object)
+// each get a diagnostic at their own column, in well under a second.
+TEST_F(Situations, ManyUnknownKeysAreEachReportedAtTheirPositionInLinearTime) {
+  constexpr int kKeys = 40'000;
+  for (const bool wrapped : {false, true}) {
+    std::string text = wrapped ? "{\"facts\": {" : "{";
+    std::vector<std::size_t> columns;
+    for (int i = 0; i < kKeys; ++i) {
+      if (i > 0) text += ", ";
+      columns.push_back(text.size() + 1);
+      text += "\"k" + std::to_string(i) + "\": 1";
+    }
+    text += wrapped ? "}}" : "}";
+    const auto got = read("s.json", text, false);
+    ASSERT_EQ(got.size(), static_cast<std::size_t>(kKeys));
+    // Diagnostics come in key order (nlohmann's objects are sorted maps): check each against its key.
+    std::size_t checked = 0;
+    for (const auto& d : diags_) {
+      EXPECT_EQ(d.code, "situation_unknown_fact");
+      const auto open = d.message.find("'k");
+      ASSERT_NE(open, std::string::npos) << d.message;
+      const int i = std::stoi(d.message.substr(open + 2));
+      EXPECT_EQ(d.span.begin.line, 1u);
+      EXPECT_EQ(d.span.begin.column, columns[static_cast<std::size_t>(i)]) << d.message;
+      ++checked;
+    }
+    EXPECT_EQ(checked, static_cast<std::size_t>(kKeys));
+  }
+  // A known fact among them is still read.
+  EXPECT_EQ(read("s.json", "{\"x\": 1,\n \"credits\": \"x\"}", false),
+            (Ws{"s.json:2:2 situation_bad_value", "s.json:1:2 situation_unknown_fact"}));
+}
+
+// A key with escaped quotes inside is placed at its own opening quote.
+TEST_F(Situations, AKeyWithEscapedQuotesIsPlacedAtItsOpeningQuote) {
+  EXPECT_EQ(read("s.json", "{\"credits\": 3,  \"a\\\"b\\\\\": 1}", false), Ws{"s.json:1:17 situation_unknown_fact"});
+}
+
+// Issue 14, failure 4: a number beyond a double's range escaped the reader as nlohmann's
+// out_of_range exception ("internal error" in the CLI; a server calling the library would stop).
+TEST_F(Situations, AJsonNumberBeyondADoubleIsASyntaxDiagnostic) {
+  for (const char* text : {R"({"credits": 7e595})", R"({"x": -1e999, "credits": 1})", R"({"facts": {"note": 1E400}})"}) {
+    const auto got = read("s.json", text, false);
+    ASSERT_EQ(got.size(), 1u) << text;
+    EXPECT_EQ(diags_[0].code, "situation_syntax");
+    EXPECT_NE(diags_[0].message.find("number overflow"), std::string::npos) << diags_[0].message;
+  }
+}
+
+// Found by fuzzing (issue 14): nlohmann's syntax message quotes what it last read, byte by byte:
+// it stopped inside 达 (the message was not UTF-8) and could quote an ID number whole.
+TEST_F(Situations, AJsonSyntaxMessageIsUtf8AndMasksIdNumbers) {
+  for (const char* text : {"{\"a\": 0, \"b\": 2, 达到", "{\"id_number\": 110101199003078515x}",
+                           "{\"note\": \"x\" 110101199003078515}"}) {
+    const auto got = read("s.json", text, false);
+    ASSERT_EQ(got.size(), 1u) << text;
+    for (const auto& m : {diags_[0].message, diags_[0].message_zh}) {
+      EXPECT_TRUE(source::valid_utf8(m)) << m;
+      EXPECT_EQ(m.find("110101199003078515"), std::string::npos) << m;
+    }
+  }
+  read("s.json", "{\"a\": 0, 达到", false);
+  EXPECT_NE(diags_.at(0).message.find("last read: '0, \xEF\xBF\xBD'"), std::string::npos) << diags_[0].message;
 }
 
 TEST_F(Situations, SetTrimsTheNameAndABlankValueIsUnknown) {
