@@ -54,9 +54,9 @@ std::string base64(std::string_view bytes) {
 class ScratchFile {
  public:
   ScratchFile() {
-    std::error_code ec;
-    std::string dir = std::filesystem::temp_directory_path(ec).string();
-    if (ec) dir = "/tmp";
+    std::error_code ec;  // TMPDIR naming no directory: no file (the answer says so), not elsewhere
+    const std::string dir = std::filesystem::temp_directory_path(ec).string();
+    if (ec) return;
     std::string name = dir + "/policy-serve-XXXXXX";
     const int fd = ::mkstemp(name.data());
     if (fd >= 0) {
@@ -634,6 +634,15 @@ Reply Api::batch(std::string_view body, const std::multimap<std::string, std::st
   const auto start = std::chrono::steady_clock::now();
   auto outcome = rules::batch::run_batch(engine_, *source, lang == Lang::zh ? "名单" : "roster", result, options);
   if (auto* diags = std::get_if<std::vector<rules::source::Diagnostic>>(&outcome)) {
+    // The server failing to write the workbook is not the request's fault, and the message would
+    // name the server's temporary file.
+    for (const auto& diag : *diags) {
+      if (diag.code == "batch_xlsx_write") {
+        return error_reply(503, {{"serve_busy", "the result workbook could not be written on the server; try again",
+                                  "服务器未能写出结果工作簿，请稍后重试", ""}},
+                           lang);
+      }
+    }
     for (const auto& diag : *diags) {
       auto p = problem_of(diag, diag.code == "batch_unknown_output" ? "outputs" : "roster");
       if (diag.span.begin.line) {

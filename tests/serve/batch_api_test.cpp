@@ -94,6 +94,18 @@ TEST(ServeBatchWorkbook, FormatXlsxAnswersTheResultWorkbookAndKeepsNothing) {
   EXPECT_TRUE(has_disposition);
 }
 
+TEST(ServeBatchWorkbook, NoTemporaryFileIsTheServersFailureNotTheRequests) {
+  // TMPDIR unusable: 503 serve_busy, no server path in the message.
+  ::setenv("TMPDIR", "/nonexistent-policy-test-dir", 1);
+  const policy_serve::Api api(engine(), {7, "test", ""});
+  const auto r = api.batch(kRoster, Query{{"as_of", "2026-12-07"}, {"format", "xlsx"}});
+  ::unsetenv("TMPDIR");
+  EXPECT_EQ(r.status, 503) << r.body;
+  const auto j = nlohmann::json::parse(r.body);
+  EXPECT_EQ(j["error"]["code"], "serve_busy");
+  EXPECT_EQ(r.body.find("nonexistent"), std::string::npos) << r.body;
+}
+
 TEST(ServeBatchWorkbook, ThePagesJsonAnswerCarriesTheWorkbookInBase64) {
   ScratchDir tmp;
   const policy_serve::Api api(engine(), {7, "test", ""});
