@@ -100,7 +100,7 @@ TEST(ServeBatchWorkbook, NoTemporaryFileIsTheServersFailureNotTheRequests) {
   const policy_serve::Api api(engine(), {7, "test", ""});
   const auto r = api.batch(kRoster, Query{{"as_of", "2026-12-07"}, {"format", "xlsx"}});
   ::unsetenv("TMPDIR");
-  EXPECT_EQ(r.status, 503) << r.body;
+  ASSERT_EQ(r.status, 503) << r.body.substr(0, 200);
   const auto j = nlohmann::json::parse(r.body);
   EXPECT_EQ(j["error"]["code"], "serve_busy");
   EXPECT_EQ(r.body.find("nonexistent"), std::string::npos) << r.body;
