@@ -55,32 +55,39 @@ TEST(XlsxWriter, WritesAWorkbookAndCountsItsWorklist) {
   std::filesystem::remove_all(dir);
 }
 
+/// A roster (CSV text) run to a result workbook with `outputs`, evaluated on `as_of`: how many rows
+/// its worklist (需处理) lists and how many are decided, as "worklist W ok K", or the first
+/// diagnostic as "code file:line".
+std::string worklist_of(const engine::Engine& e, const std::string& roster, const char* as_of,
+                                                   std::vector<std::string> outputs, std::optional<int> remind_days = std::nullopt) {
+  const auto dir = std::filesystem::temp_directory_path() / ("xlsx-writer-worklist-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  BatchOptions o;
+  o.format = OutputFormat::xlsx;
+  o.xlsx_path = (dir / "r.xlsx").string();
+  o.jobs = 1;
+  o.as_of = *calendar::parse_date(as_of);
+  o.remind_days = remind_days;
+  o.outputs = std::move(outputs);
+  std::istringstream in(roster);
+  std::ostringstream out;
+  auto v = run_batch(e, in, "roster.csv", out, o);
+  std::filesystem::remove_all(dir);
+  if (auto* s = std::get_if<BatchSummary>(&v)) return "worklist " + std::to_string(s->worklist) + " ok " + std::to_string(s->ok);
+  const auto& d = std::get<std::vector<source::Diagnostic>>(v).front();
+  return d.code + " " + d.span.file + ":" + std::to_string(d.span.begin.line);
+}
+
 TEST(XlsxWriter, ASchoolsDeadlineThatHasPassedPutsNoRowOnTheWorklist) {
   // 学籍注册通常完成于 is the school's deadline (party = "school"): years after it, the student has
   // nothing overdue. The veteran's own deadline, past in the same roster, still counts.
-  const auto dir = std::filesystem::temp_directory_path() / ("xlsx-writer-party-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const auto run = [&](const std::string& roster, std::vector<std::string> outputs) {
-    BatchOptions o;
-    o.format = OutputFormat::xlsx;
-    o.xlsx_path = (dir / "r.xlsx").string();
-    o.jobs = 1;
-    o.as_of = *calendar::parse_date("2025-12-01");
-    o.outputs = std::move(outputs);
-    std::istringstream in(roster);
-    std::ostringstream out;
-    return run_batch(cn(), in, "roster.csv", out, o);
-  };
-  const auto admitted = run("学号,录取日期,春季入学\r\n000201,2021-08-20,否\r\n000202,2019-07-25,否\r\n",
-                            {"registration_window_end", "registration_status"});
-  ASSERT_TRUE(std::holds_alternative<BatchSummary>(admitted));
-  EXPECT_EQ(std::get<BatchSummary>(admitted).ok, 2u);
-  EXPECT_EQ(std::get<BatchSummary>(admitted).worklist, 0u);
-  const auto veteran = run("学号,退役日期,入伍时身份,录取日期,春季入学\r\n000203,2024-02-29,在校生,2021-08-20,否\r\n",
-                           {"registration_window_end", "reenroll_deadline"});
-  ASSERT_TRUE(std::holds_alternative<BatchSummary>(veteran));
-  EXPECT_EQ(std::get<BatchSummary>(veteran).worklist, 1u) << "2025-09-30, the veteran's own last day, is past";
-  std::filesystem::remove_all(dir);
+  EXPECT_EQ(worklist_of(cn(), "学号,录取日期,春季入学\r\n000201,2021-08-20,否\r\n000202,2019-07-25,否\r\n", "2025-12-01",
+                        {"registration_window_end", "registration_status"}),
+            "worklist 0 ok 2");
+  EXPECT_EQ(worklist_of(cn(), "学号,退役日期,入伍时身份,录取日期,春季入学\r\n000203,2024-02-29,在校生,2021-08-20,否\r\n",
+                        "2025-12-01", {"registration_window_end", "reenroll_deadline"}),
+            "worklist 1 ok 1")
+      << "2025-09-30, the veteran's own last day, is past";
 }
 
 TEST(XlsxWriter, TheSchoolSetsItsRemindDaysAsAParameter) {
@@ -92,55 +99,27 @@ TEST(XlsxWriter, TheSchoolSetsItsRemindDaysAsAParameter) {
     EXPECT_TRUE(r.ok());
     return std::make_unique<engine::Engine>(std::move(r.pack));
   };
-  const auto dir = std::filesystem::temp_directory_path() / ("xlsx-writer-remind-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const auto worklist = [&](const engine::Engine& e, std::optional<int> days) -> std::variant<std::size_t, std::string> {
-    BatchOptions o;
-    o.format = OutputFormat::xlsx;
-    o.xlsx_path = (dir / "r.xlsx").string();
-    o.jobs = 1;
-    o.as_of = *calendar::parse_date("2025-09-01");
-    o.remind_days = days;
-    o.outputs = {"reenroll_deadline"};
-    std::istringstream in("学号,退役日期,入伍时身份\r\n000101,2024-02-29,在校生\r\n");
-    std::ostringstream out;
-    auto v = run_batch(e, in, "roster.csv", out, o);
-    if (auto* s = std::get_if<BatchSummary>(&v)) return s->worklist;
-    const auto& d = std::get<std::vector<source::Diagnostic>>(v).front();
-    return d.code + " " + d.span.file + ":" + std::to_string(d.span.begin.line);
+  const std::string roster = "学号,退役日期,入伍时身份\r\n000101,2024-02-29,在校生\r\n";
+  const auto worklist = [&](const engine::Engine& e, std::optional<int> days) {
+    return worklist_of(e, roster, "2025-09-01", {"reenroll_deadline"}, days);
   };
-  EXPECT_EQ(worklist(cn(), std::nullopt), (std::variant<std::size_t, std::string>(std::size_t{1})));
+  EXPECT_EQ(worklist(cn(), std::nullopt), "worklist 1 ok 1");
   const auto school = with_params("worklist_remind_days = 10\n");
-  EXPECT_EQ(worklist(*school, std::nullopt), (std::variant<std::size_t, std::string>(std::size_t{0})));
-  EXPECT_EQ(worklist(*school, 29), (std::variant<std::size_t, std::string>(std::size_t{1})));
+  EXPECT_EQ(worklist(*school, std::nullopt), "worklist 0 ok 1");
+  EXPECT_EQ(worklist(*school, 29), "worklist 1 ok 1");
   const auto wrong = with_params("# 学校参数\nworklist_remind_days = 5000\n");
-  EXPECT_EQ(worklist(*wrong, std::nullopt), (std::variant<std::size_t, std::string>(std::string("load_bad_value school.toml:2"))));
-  std::filesystem::remove_all(dir);
+  EXPECT_EQ(worklist(*wrong, std::nullopt), "load_bad_value school.toml:2");
 }
 
 TEST(XlsxWriter, ARightThatStillRunsOutranksTheSchoolsPassedDay) {
   // The trial: discharged 2024-12-31, evaluated 2026-12-08. The school's last day (2025-09-30)
   // is 434 days past, but the statutory retention runs to 2026-12-31, 23 days away: the row is
   // due soon by the retention (on the worklist within 30 days, not within 20), never "overdue".
-  const auto dir = std::filesystem::temp_directory_path() / ("xlsx-writer-right-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const auto worklist = [&](int days) {
-    BatchOptions o;
-    o.format = OutputFormat::xlsx;
-    o.xlsx_path = (dir / "r.xlsx").string();
-    o.jobs = 1;
-    o.as_of = *calendar::parse_date("2026-12-08");
-    o.remind_days = days;
-    o.outputs = {"reenroll_deadline", "retention_until"};
-    std::istringstream in("学号,退役日期,入伍时身份\r\n000301,2024-12-31,在校生\r\n");
-    std::ostringstream out;
-    auto v = run_batch(cn(), in, "roster.csv", out, o);
-    EXPECT_TRUE(std::holds_alternative<BatchSummary>(v));
-    return std::holds_alternative<BatchSummary>(v) ? std::get<BatchSummary>(v).worklist : std::size_t{99};
-  };
-  EXPECT_EQ(worklist(30), 1u);
-  EXPECT_EQ(worklist(20), 0u) << "23 days left: not yet within 20, and not overdue";
-  std::filesystem::remove_all(dir);
+  const std::string roster = "学号,退役日期,入伍时身份\r\n000301,2024-12-31,在校生\r\n";
+  const std::vector<std::string> outputs{"reenroll_deadline", "retention_until"};
+  EXPECT_EQ(worklist_of(cn(), roster, "2026-12-08", outputs, 30), "worklist 1 ok 1");
+  EXPECT_EQ(worklist_of(cn(), roster, "2026-12-08", outputs, 20), "worklist 0 ok 1")
+      << "23 days left: not yet within 20, and not overdue";
 }
 
 TEST(XlsxWriter, AFailedWriteIsACodedDiagnosticNamingTheFile) {
