@@ -69,6 +69,7 @@ void add_batch(CLI::App& app, Action& action) {
     std::string output_encoding = "auto";
     std::string sheet;
     std::string outputs;
+    std::string question;
     bool excel_serial_dates = false;
     std::size_t header_row = 0;
     bool names = false;
@@ -86,7 +87,8 @@ void add_batch(CLI::App& app, Action& action) {
       "or the header row is unusable, 2 for usage errors.\n"
       "Example:\n"
       "  policy batch examples/rosters/veterans.csv --as-of 2025-12-01 -o results.csv\n"
-      "  policy batch 名单.xlsx -o 结果.xlsx   # workbooks in and out: 结果, 需处理 (worklist), 汇总, 依据");
+      "  policy batch 名单.xlsx -o 结果.xlsx   # workbooks in and out: 结果, 需处理 (worklist), 汇总, 依据\n"
+      "  policy batch 名单.xlsx --question enlistment -o 结果.xlsx   # the roster of policy template --question enlistment");
   cmd->add_option("ROSTER", o->roster, "The roster (.csv or .xlsx, told by its first bytes; or a pipe such as <(cmd)), or - for standard input")->required();
   cmd->add_option("--sheet", o->sheet, "The sheet of an .xlsx roster to read, by the name on its tab (default: the first)");
   cmd->add_option("-o,--output", o->output, "Write here instead of standard output (- is standard output): a file atomically (a temporary renamed into place when complete); a device or named pipe in place");
@@ -106,6 +108,10 @@ void add_batch(CLI::App& app, Action& action) {
   cmd->add_option("--jobs", o->jobs, "Threads evaluating rows (default: the number of cores), the one reading and writing included (it evaluates once its reading and writing is done); the output does not depend on it")
       ->check(CLI::Range(1u, 256u));
   cmd->add_option("--outputs", o->outputs, "Comma-separated outputs to write, by name or label (default: every output but guidance text whose facts all have a column in the roster); status is computed over these");
+  cmd->add_option("--question", o->question,
+                  "A question of the pack (its id, as policy template --question and GET /v1/questions name it, or its "
+                  "words): write only the outputs that answer it, as a roster made from that question's template wants")
+      ->excludes("--outputs");
   cmd->add_flag("--names", o->names, "CSV in the machine form, for programs: output names as headers, as_of, status (ok, unknown, error) and error columns, enum value names, true/false, ISO 8601 periods, windows [a .. b] (JSON Lines always is)");
   cmd->add_option("--header-row", o->header_row,
                   "The row holding the header (as the spreadsheet numbers it); the rows above it are title rows, kept "
@@ -171,6 +177,11 @@ void add_batch(CLI::App& app, Action& action) {
                                 : o->output_encoding == "gb18030"   ? rules::batch::OutputEncoding::gb18030
                                                                     : rules::batch::OutputEncoding::automatic;
       options.outputs = split_commas(o->outputs);
+      if (!o->question.empty()) {
+        const auto question = resolve_question(*engine, o->question, "batch_unknown_question");
+        if (!question) return kExitUsage;
+        options.outputs = engine->policy().questions[*question].outputs;
+      }
       options.names = o->names;
 
       // The name diagnostics give the roster, as run_batch is told it.

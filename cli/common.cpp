@@ -97,6 +97,20 @@ bool resolve_outputs(const rules::engine::Engine& engine, const std::string& lis
   return ok;
 }
 
+std::optional<std::uint32_t> resolve_question(const rules::engine::Engine& engine, const std::string& text,
+                                              const std::string& code) {
+  const auto& questions = engine.policy().questions;
+  for (std::uint32_t q = 0; q < questions.size(); ++q) {
+    if (questions[q].id == text || questions[q].label == text) return q;
+  }
+  std::string list;  // one line: a diagnostic's message shows a line break as \n
+  for (const auto& q : questions) list += (list.empty() ? "" : "; ") + q.id + " (" + q.label + ")";
+  print_file_error(std::cerr, "--question", code,
+                   "'" + rules::source::escape_controls(text) + "' is not a question of the pack; the questions:" + list,
+                   "“" + rules::source::escape_controls(text) + "”不是政策包中的问题；可选的问题：" + list);
+  return std::nullopt;
+}
+
 bool retry_io(int fd, short events) {
   if (errno == EINTR) return true;
   if (errno != EAGAIN && errno != EWOULDBLOCK) return false;

@@ -47,6 +47,12 @@ std::optional<rules::calendar::Date> as_of_date(const std::string& text, const r
 bool resolve_outputs(const rules::engine::Engine& engine, const std::string& list, const std::string& code,
                      std::vector<std::uint32_t>& out);
 
+/// The question (`[[questions]]`, index into policy().questions) named by `text`: its id, as
+/// policy serve's GET /v1/questions lists it, or its words (label). Prints `--question: 错误[code]`
+/// listing the pack's questions and returns nullopt when none is named so.
+std::optional<std::uint32_t> resolve_question(const rules::engine::Engine& engine, const std::string& text,
+                                              const std::string& code);
+
 /// After a read or write on `fd` failed (errno set): whether to try it again. True for EINTR, and
 /// for EAGAIN/EWOULDBLOCK on a descriptor left non-blocking by whoever shares it, after waiting
 /// until `events` (POLLIN or POLLOUT) is ready.

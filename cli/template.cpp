@@ -46,20 +46,7 @@ void add_template(CLI::App& app, Action& action) {
       std::vector<std::uint32_t> outputs;
       if (!resolve_outputs(*engine, o->outputs, "batch_unknown_output", outputs)) return kExitUsage;
       std::optional<std::uint32_t> question;
-      if (!o->question.empty()) {
-        const auto& questions = engine->policy().questions;
-        for (std::uint32_t q = 0; q < questions.size() && !question; ++q) {
-          if (questions[q].id == o->question || questions[q].label == o->question) question = q;
-        }
-        if (!question) {
-          std::string list;  // one line: a diagnostic's message shows a line break as \n
-          for (const auto& q : questions) list += (list.empty() ? "" : "; ") + q.id + " (" + q.label + ")";
-          print_file_error(std::cerr, "--question", "template_unknown_question",
-                           "'" + rules::source::escape_controls(o->question) + "' is not a question of the pack; the questions:" + list,
-                           "“" + rules::source::escape_controls(o->question) + "”不是政策包中的问题；可选的问题：" + list);
-          return kExitUsage;
-        }
-      }
+      if (!o->question.empty() && !(question = resolve_question(*engine, o->question, "template_unknown_question"))) return kExitUsage;
       const bool to_stdout = o->output == "-";
       const std::string shown = to_stdout ? "standard output" : o->output;
       std::unique_ptr<OutputFile> target = to_stdout ? std::make_unique<OutputFile>() : std::make_unique<OutputFile>(o->output);

@@ -6,6 +6,8 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <thread>
@@ -32,6 +34,7 @@ struct Layout {
   std::vector<std::uint32_t> order;                     // those and what they read, in evaluation order
   std::vector<std::vector<std::uint32_t>> output_facts; // per output written: the facts it reads
   std::vector<bool> fact_has_column;                    // per fact: a column gives it
+  bool reads_any = false;                               // some column gives a fact an output written reads
   std::vector<bool> fact_needed;                        // per fact: an output written reads it (a bad cell of
                                                         // another fact is a warning, not a row error)
   std::vector<bool> id_column;                          // per column: it gives a resident_id fact (Excel damage is counted)
@@ -46,6 +49,13 @@ constexpr std::size_t kRowMessageBudget = 1000;
 
 /// `zh` or `en` as a string (source::pick gives a view, which does not concatenate).
 std::string say(source::Lang lang, std::string_view zh, std::string_view en) { return std::string(lang == source::Lang::zh ? zh : en); }
+
+/// The number a workbook's number cell reads as (XlsxReader's text of it), into `x`; false when the
+/// text is not all one finite number.
+bool number_cell(std::string_view text, double& x) {
+  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
+  return ec == std::errc() && p == text.data() + text.size() && std::isfinite(x);
+}
 
 /// A column's letters as a spreadsheet names it: 0 -> A, 25 -> Z, 26 -> AA.
 std::string column_letters(std::size_t index) {
@@ -648,6 +658,7 @@ struct Slot {
   std::size_t ok = 0, unknown = 0, error = 0;
   std::vector<std::pair<std::size_t, std::string>> errors;
   std::size_t warned = 0;                   // rows that are no error but carry a warning
+  std::vector<std::size_t> without_facts;   // rows whose cells of the facts read are all empty
   std::vector<std::size_t> filled, damaged; // per column (ID columns only): non-empty cells, cells Excel damaged
 };
 
@@ -674,6 +685,7 @@ class Runner {
     s.ok = s.unknown = s.error = 0;
     s.errors.clear();
     s.warned = 0;
+    s.without_facts.clear();
     s.filled.assign(layout_.column_fact.size(), 0);
     s.damaged.assign(layout_.column_fact.size(), 0);
     if (s.situation.facts().size() != engine_.policy().facts.size()) s.situation.reset(engine_.policy().facts.size());
@@ -707,6 +719,7 @@ class Runner {
       if (fact) s.situation.clear(*fact);
     }
     model::FactSet empty_facts;  // facts whose cell in this row is empty
+    bool reads_nothing = true;   // no cell of a fact an output written reads has anything in it
     // Every bad cell is reported, in column order, so that one round of corrections fixes the row.
     if (r.decode_error) {
       // the cells' bytes are not text: reading them would say nothing more
@@ -721,6 +734,7 @@ class Runner {
         const auto fact = layout_.column_fact[c];
         if (!fact) continue;
         const std::string_view text = r.field(c);
+        if (reads_nothing && layout_.fact_needed[*fact] && !trim_cell(text).empty()) reads_nothing = false;
         if (!r.error_fields.empty() && r.is_error_field(c)) {
           // A spreadsheet error value (#N/A): the formula behind it found no answer, so there is
           // no value to read, whatever the fact's type.
@@ -837,6 +851,9 @@ class Runner {
       if (!error.empty()) ++s.warned;
       if (undecided) ++s.unknown;
       else ++s.ok;
+      // A footer (合计：5人, 制表人) or a row not yet filled in: counted as 待补充 like any row, and
+      // named in the summary so that it is not taken for a student.
+      if (undecided && reads_nothing && layout_.reads_any) s.without_facts.push_back(r.row);
     }
     // For people, a row waiting for facts says which of its empty cells to fill (需补充：发证日期):
     // the result file alone then tells the registrar what to do with the row.
@@ -864,6 +881,7 @@ class Runner {
   void write_xlsx(Slot& s, const Record& r, bool evaluated, const char* status, const std::string& error) const {
     const auto& policy = engine_.policy();
     XlsxRowCoder::begin_row(s.typed, r.row, status[0] == 'o' ? 0 : status[0] == 'u' ? 1 : 2);
+    double x = 0;
     for (std::size_t c = 0; c < layout_.headers.size(); ++c) {
       if (c >= r.size() || r.field(c).empty()) {
         XlsxRowCoder::empty(s.typed);
@@ -875,6 +893,8 @@ class Runner {
       } else if (fact && policy.facts[*fact].type.kind == model::Kind::date && s.situation.facts()[*fact].known() &&
                  s.situation.facts()[*fact].kind == model::Kind::date) {
         XlsxRowCoder::date(s.typed, s.situation.facts()[*fact].date);
+      } else if (!fact && !r.number_fields.empty() && r.is_number_field(c) && number_cell(r.field(c), x)) {
+        XlsxRowCoder::real(s.typed, x);  // 序号 and the like, as the workbook held them
       } else {
         XlsxRowCoder::text(s.typed, r.field(c));
       }
@@ -1383,6 +1403,40 @@ std::vector<std::string> summary_notes(const BatchSummary& summary, source::Lang
                  "again from the source system (or enter the numbers again)." +
                  (d.needed ? "" : " No output written needs this column: the rows were evaluated."));
   }
+  if (!summary.merged.empty()) {
+    // Only a merged area's first cell holds its value (ECMA-376 18.3.1.55): the rows under it read
+    // blank there, and a fact's blank cell leaves the row waiting, unseen in the workbook.
+    std::string list;
+    constexpr std::size_t kShown = 3;
+    for (std::size_t k = 0; k < summary.merged.size() && k < kShown; ++k) {
+      const auto& m = summary.merged[k];
+      list += (k ? (zh ? "、" : ", ") : "") + column_letters(m.area.first_column) + std::to_string(m.area.first_row) + ":" +
+              column_letters(m.area.last_column) + std::to_string(m.area.last_row);
+      const std::string header = escape_controls(trim_cell(m.header));
+      if (!header.empty()) list += (zh ? "（" : " (") + header + (zh ? "）" : ")");
+    }
+    const std::size_t total = summary.merged_total;
+    if (total > kShown) list += zh ? "等" : ", ...";
+    const std::string n = (summary.merged_more ? (zh ? "至少" : "at least ") : "") + std::to_string(total);
+    notes.push_back(zh ? "名单中有" + n + "处跨行的合并单元格（" + list +
+                             "）：合并区域只有第一行有值，其余各行在这些列读作空白（这些行可能因此待补充）。请取消合并、在每一行填上值后再运行。"
+                       : n + (total == 1 ? " merged cell spans" : " merged cells span") + " several rows (" + list +
+                             "): only the first row of a merged area holds its value, the other rows read as blank in "
+                             "those columns (and may be unknown for it). Unmerge them, fill in every row, then run again.");
+  }
+  if (summary.rows_without_facts > 0) {
+    std::string rows;
+    for (std::size_t k = 0; k < summary.first_rows_without_facts.size(); ++k) {
+      rows += (k ? (zh ? "、" : ", ") : "") + std::to_string(summary.first_rows_without_facts[k]);
+    }
+    if (summary.rows_without_facts > summary.first_rows_without_facts.size()) rows += zh ? "等" : ", ...";
+    const std::string n = std::to_string(summary.rows_without_facts);
+    notes.push_back(zh ? n + "行（第" + rows + "行）在本次结果所需的各列都是空的，计为待补充：表尾的合计、制表人等行不是学生，可以不管；是学生的请填上这些列。"
+                       : n + (summary.rows_without_facts == 1 ? " row (row " : " rows (rows ") + rows +
+                             ") have nothing in any column the outputs written read, and count as unknown: a footer "
+                             "such as a total or a signature is no student and can be ignored; for a student, fill "
+                             "those columns in.");
+  }
   if (summary.warned > 0) {
     const std::string n = std::to_string(summary.warned);
     notes.push_back(zh ? n + "行的“说明”列有提醒：单元格有误，但本次写出的结果不需要它，这些行照常计算。"
@@ -1504,6 +1558,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     }
   }
   for (const auto& fact : layout.column_fact) {
+    if (fact) layout.reads_any = layout.reads_any || layout.fact_needed[*fact];
     if (fact) layout.fact_has_column[*fact] = true;
     layout.id_column.push_back(fact && facts[*fact].type.kind == model::Kind::resident_id);
   }
@@ -1640,6 +1695,10 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
       summary.unknown += s.unknown;
       summary.error += s.error;
       summary.warned += s.warned;
+      summary.rows_without_facts += s.without_facts.size();
+      for (const auto row : s.without_facts) {
+        if (summary.first_rows_without_facts.size() < 3) summary.first_rows_without_facts.push_back(row);
+      }
       for (std::size_t c = 0; c < s.filled.size(); ++c) {
         filled[c] += s.filled[c];
         damaged[c] += s.damaged[c];
@@ -1682,6 +1741,18 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   out.flush();
   if (!out.good()) return write_failed();
   if (reader.failure()) return source_failed(false);  // the rows before it were written
+  {
+    const auto [areas, total] = reader.merged_rows();
+    constexpr std::size_t kKept = 3;  // the ones the note names
+    for (const auto& a : areas) {
+      if (a.last_row <= summary.header_row) continue;  // title rows merged above the header are usual
+      if (summary.merged.size() < kKept) {
+        summary.merged.push_back({a, a.first_column < layout.headers.size() ? layout.headers[a.first_column] : std::string()});
+      }
+      ++summary.merged_total;
+    }
+    summary.merged_more = total > areas.size();
+  }
   for (std::size_t c = 0; c < filled.size(); ++c) {
     if (damaged[c] > 0 && 2 * damaged[c] > filled[c]) {
       summary.damaged_columns.push_back({c, layout.headers[c], damaged[c], filled[c], layout.fact_needed[*layout.column_fact[c]]});

@@ -123,6 +123,10 @@ struct BatchSummary {
   /// Rows that are not errors but whose `error` text warns about a bad cell no output written
   /// reads (an ID number Excel damaged): their answers were computed.
   std::size_t warned = 0;
+  /// Rows counted as unknown whose cells of every fact the outputs written read are empty (a
+  /// footer: 合计：5人, 制表人; or a student not yet filled in), and the first three of them.
+  std::size_t rows_without_facts = 0;
+  std::vector<std::size_t> first_rows_without_facts;
   /// A column of which more than half the non-empty cells look damaged by Excel (an ID number
   /// in scientific notation, 1.10101E+17, or 15 digits or more ending in 000 that fail the check).
   struct DamagedColumn {
@@ -132,6 +136,16 @@ struct BatchSummary {
     bool needed = false;                  ///< an output written reads its fact (its bad cells were row errors)
   };
   std::vector<DamagedColumn> damaged_columns;
+  /// A workbook's merged areas that span rows below the header (RecordSource::merged_rows): the
+  /// rows under the first read blank in those columns. The first few, each with the header of its
+  /// first column, and how many there are in all.
+  struct MergedRows {
+    MergedArea area;
+    std::string header;
+  };
+  std::vector<MergedRows> merged;
+  std::size_t merged_total = 0;  ///< among the first RecordSource::kMaxMergedAreas the sheet lists
+  bool merged_more = false;      ///< the sheet lists more areas than those
   calendar::Date as_of;                                            ///< the evaluation date of every row
   /// Outputs not written by default (no --outputs) because some fact they read has no column,
   /// with those facts: the columns that would bring each in. Empty with `outputs` given.
@@ -145,7 +159,8 @@ struct BatchSummary {
 
 /// The summary's notes about the header and the columns, one line each, in `lang`: title rows
 /// skipped (第1行是标题行…), headers that look like accepted ones (第1行 C列（退役日其）未被读取：是否应为
-/// “退役日期”？), rows with warnings only, columns Excel damaged. Empty when there is nothing to say.
+/// “退役日期”？), rows with warnings only, columns Excel damaged, merged cells spanning rows, rows
+/// with nothing the outputs read (a footer). Empty when there is nothing to say.
 std::vector<std::string> summary_notes(const BatchSummary& summary, source::Lang lang);
 
 /// The run's summary for people, in `lang`, one line each ending in "\n": first the evaluation

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace rules::batch {
@@ -45,6 +46,9 @@ struct Record {
   /// ECMA-376 Part 1, 18.18.11 ST_CellType `e`) rather than data: the field's text is the error as
   /// the spreadsheet shows it. A fact's cell of this kind is a bad cell of the row. CSV: none.
   std::vector<std::uint32_t> error_fields;
+  /// Fields (0-based, ascending) whose cell is a number (not a date) in the workbook: a column no
+  /// fact reads is written back as a number (序号 sorts 1, 2, 10). CSV: none.
+  std::vector<std::uint32_t> number_fields;
 
   std::size_t size() const { return ends.size(); }
   std::string_view field(std::size_t i) const {
@@ -59,10 +63,16 @@ struct Record {
     decode_error_zh.reset();
     literal_quotes = 0;
     error_fields.clear();
+    number_fields.clear();
   }
   /// Whether field `i` holds a spreadsheet error value (error_fields).
-  bool is_error_field(std::size_t i) const {
-    for (const auto f : error_fields) {
+  bool is_error_field(std::size_t i) const { return holds(error_fields, i); }
+  /// Whether field `i` is a number cell of a workbook (number_fields).
+  bool is_number_field(std::size_t i) const { return holds(number_fields, i); }
+
+ private:
+  static bool holds(const std::vector<std::uint32_t>& fields, std::size_t i) {
+    for (const auto f : fields) {
       if (f == i) return true;
     }
     return false;
@@ -81,6 +91,13 @@ struct SourceFailure {
   std::string message_zh;  ///< 简体中文
 };
 
+/// A merged area of a workbook's sheet (ECMA-376 Part 1, 18.3.1.55 mergeCell): only its top-left
+/// cell holds a value, every other cell of it reads as blank. Columns 0-based, rows 1-based, as
+/// Excel numbers them; inclusive.
+struct MergedArea {
+  std::uint32_t first_column = 0, first_row = 0, last_column = 0, last_row = 0;
+};
+
 /// A roster's records, one at a time, in the order of its rows. Not thread-safe.
 class RecordSource {
  public:
@@ -96,6 +113,11 @@ class RecordSource {
   virtual bool workbook() const { return false; }
   /// The name of the workbook's sheet the rows come from; empty for CSV.
   virtual std::string sheet() const { return {}; }
+  /// The sheet's merged areas that span more than one row, the first `kMaxMergedAreas` of them in
+  /// the order the sheet lists them, and how many there are in all: known once next() returned
+  /// false (a sheet lists them after its rows). CSV: none.
+  virtual std::pair<std::vector<MergedArea>, std::size_t> merged_rows() const { return {}; }
+  static constexpr std::size_t kMaxMergedAreas = 65536;  // 1 MiB
   /// Bytes of the input consumed so far, for progress against the input's size (a workbook:
   /// estimated from the sheet part's compressed size).
   virtual std::uint64_t bytes_read() const = 0;

@@ -78,7 +78,7 @@ const char* attribute(const char** attrs, std::string_view name) {
 }
 
 /// The elements of a worksheet the reader acts on, by local name; everything else is `other`.
-enum class SheetName : std::uint8_t { other, c, row, v, f, is, t, rPh, sheetData };
+enum class SheetName : std::uint8_t { other, c, row, v, f, is, t, rPh, sheetData, mergeCell };
 
 /// `name` (a local name, or a qualified one that then reads as `other`) as a SheetName, by its
 /// length and bytes: no strlen, no strrchr, no string built.
@@ -93,6 +93,7 @@ SheetName sheet_name_of(const char* n) {
       if (n[1] == 'o' && n[2] == 'w' && n[3] == '\0') return SheetName::row;
       return n[1] == 'P' && n[2] == 'h' && n[3] == '\0' ? SheetName::rPh : SheetName::other;
     case 's': return std::strcmp(n, "sheetData") == 0 ? SheetName::sheetData : SheetName::other;
+    case 'm': return std::strcmp(n, "mergeCell") == 0 ? SheetName::mergeCell : SheetName::other;
     default: return SheetName::other;
   }
 }
@@ -303,6 +304,9 @@ struct XlsxReader::Impl {
   std::uint32_t last_row = 0;     // the row before (0: none yet)
   std::uint32_t row = 0;          // the row being read
   bool in_row = false, in_sheet_data = false;
+  // The merged areas spanning rows (RecordSource::merged_rows), listed after sheetData.
+  std::vector<MergedArea> merged;
+  std::size_t merged_total = 0;
   std::uint32_t next_column = 0;  // of a cell without r
   // The cell being read.
   bool in_cell = false;
@@ -726,6 +730,22 @@ struct XlsxReader::Impl {
     if (n == SheetName::c && in_row) return cell_start(a);
     if (n == SheetName::row && in_sheet_data) return row_start(a);
     if (n == SheetName::sheetData) in_sheet_data = true;
+    if (n == SheetName::mergeCell && !in_sheet_data) merge_cell(a);
+  }
+
+  /// A mergeCell's ref (A5:A9): kept when it spans rows. A ref that is none is skipped: merged
+  /// areas only explain blank cells, they never change what is read.
+  void merge_cell(const char** a) {
+    const char* ref = attribute(a, "ref");
+    if (!ref) return;
+    const std::string_view r(ref);
+    const auto colon = r.find(':');
+    if (colon == std::string_view::npos) return;
+    MergedArea m;
+    if (!parse_ref(r.substr(0, colon), m.first_column, m.first_row) || !parse_ref(r.substr(colon + 1), m.last_column, m.last_row)) return;
+    if (m.last_row <= m.first_row || m.last_column < m.first_column) return;
+    if (merged.size() < RecordSource::kMaxMergedAreas) merged.push_back(m);
+    ++merged_total;
   }
 
   void row_start(const char** a) {
@@ -837,7 +857,7 @@ struct XlsxReader::Impl {
   }
 
   void cell_end() {
-    bool error_value = false;
+    bool error_value = false, number_value = false;
     // What the cell gives: a view of its own text, of the shared string table or of `value`, so
     // that the common cells are copied once, into the record.
     std::string_view given;
@@ -894,6 +914,7 @@ struct XlsxReader::Impl {
       default: {
         if (text.empty()) return;
         if (!number_text(given)) return;
+        number_value = !(style < xf_date.size() && xf_date[style]);
         break;
       }
     }
@@ -907,6 +928,7 @@ struct XlsxReader::Impl {
     b.text += given;
     b.ends.push_back(static_cast<std::uint32_t>(b.text.size()));
     if (error_value) b.error_fields.push_back(column);
+    if (number_value) b.number_fields.push_back(column);
   }
 
   /// The text of a number cell into `given` (a view of `text` or of `value`): a date when its
@@ -1181,6 +1203,12 @@ std::uint64_t XlsxReader::bytes_read() const {
   if (s.stated == 0) return 0;
   const auto inflated = impl_->sheet_inflated.load(std::memory_order_relaxed);
   return static_cast<std::uint64_t>(static_cast<double>(s.compressed) * static_cast<double>(inflated) / static_cast<double>(s.stated));
+}
+
+std::pair<std::vector<MergedArea>, std::size_t> XlsxReader::merged_rows() const {
+  const Impl& m = *impl_;
+  if (!m.finished && m.started) return {};  // still the parsing thread's
+  return {m.merged, m.merged_total};
 }
 
 const std::vector<std::string>& XlsxReader::sheet_names() const { return impl_->sheet_names; }

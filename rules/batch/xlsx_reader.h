@@ -98,6 +98,7 @@ class XlsxReader final : public RecordSource {
   bool workbook() const override { return true; }
   std::string sheet() const override { return sheet_name(); }
   std::uint64_t bytes_read() const override;
+  std::pair<std::vector<MergedArea>, std::size_t> merged_rows() const override;
 
   /// The sheets of the workbook in tab order, and the one read (empty when it failed before).
   const std::vector<std::string>& sheet_names() const;

@@ -53,6 +53,11 @@ void XlsxRowCoder::number(std::string& out, std::int64_t n) {
   out.append(reinterpret_cast<const char*>(&n), sizeof n);
 }
 
+void XlsxRowCoder::real(std::string& out, double x) {
+  out += static_cast<char>(kReal);
+  out.append(reinterpret_cast<const char*>(&x), sizeof x);
+}
+
 void XlsxRowCoder::enumeration(std::string& out, std::uint32_t index, std::string_view label) {
   out += static_cast<char>(kEnum);
   out.append(reinterpret_cast<const char*>(&index), sizeof index);
@@ -67,6 +72,7 @@ struct Cell {
   const char* text = nullptr;  // NUL-terminated, in the block
   std::uint32_t size = 0;
   std::int64_t number = 0;     // kNumber; kDate: days since 1970-01-01; kEnum: the value's index
+  double real = 0;             // kReal
 };
 
 /// Reads the encoded block sequentially (XlsxRowCoder's layout).
@@ -88,6 +94,7 @@ class BlockReader {
       case XlsxRowCoder::kText: text(c); break;
       case XlsxRowCoder::kDate: c.number = raw<std::int32_t>(); break;
       case XlsxRowCoder::kNumber: c.number = raw<std::int64_t>(); break;
+      case XlsxRowCoder::kReal: c.real = raw<double>(); break;
       case XlsxRowCoder::kEnum:
         c.number = raw<std::uint32_t>();
         text(c);
@@ -327,6 +334,9 @@ bool XlsxResultWriter::write_rows(std::string_view block) {
           return worksheet_write_number(s.results, r, col, xlsx::serial(c.number), s.fmt[kDateCell][state]);
         case XlsxRowCoder::kNumber:
           return worksheet_write_number(s.results, r, col, static_cast<double>(c.number), s.fmt[kInteger][state]);
+        case XlsxRowCoder::kReal:
+          if (measure) s.widths[col] = std::max(s.widths[col], 10.0);
+          return worksheet_write_number(s.results, r, col, c.real, s.fmt[kGeneral][state]);
         default:
           return LXW_NO_ERROR;  // empty: the row's format colours it (worksheet_set_row below)
       }
@@ -479,7 +489,16 @@ bool XlsxResultWriter::finish(const BatchSummary& summary) {
       if (e == LXW_NO_ERROR) e = worksheet_write_blank(s.worklist, r, c++, s.fmt[kGeneral][st]);
       if (e == LXW_NO_ERROR) e = worksheet_write_blank(s.worklist, r, c++, s.fmt[kGeneral][st]);
     }
-    if (e == LXW_NO_ERROR) e = worksheet_write_string(s.worklist, r, c++, texts[3].c_str(), s.fmt[kGeneral][st]);
+    // 状态 says why the row is listed, in the words of 汇总's counts (a red row beside "正常" read
+    // as nothing to do); the row's own status follows when it is not 正常 (a deadline passed while
+    // another output still waits for a fact).
+    std::string why = texts[3];
+    if (st == kOverdue || st == kSoon) {
+      why = st == kOverdue ? say(lang, "已逾期", "overdue")
+                           : zh ? std::to_string(s.info.remind_days) + "天内到期" : "due within " + std::to_string(s.info.remind_days) + " days";
+      if (!texts[3].empty() && texts[3] != say(lang, "正常", "ok")) why += say(lang, "；", "; ") + texts[3];
+    }
+    if (e == LXW_NO_ERROR) e = worksheet_write_string(s.worklist, r, c++, why.c_str(), s.fmt[kGeneral][st]);
     if (e == LXW_NO_ERROR) e = worksheet_write_string(s.worklist, r, c++, texts[4].c_str(), s.fmt[kGeneral][st]);
     if (e != LXW_NO_ERROR) return fail("cannot write the worklist", "无法写入需处理表");
   }

@@ -1313,6 +1313,33 @@ TEST(BatchHeaders, ATitleRowAboveTheHeaderIsFoundKeptAndSaid) {
   EXPECT_TRUE(j.output.starts_with("{\"row\":4,\"as_of\":\"2025-12-01\",\"status\":\"ok\"")) << j.output;
 }
 
+TEST(BatchSummaryNotes, FooterRowsWithNothingTheOutputsReadAreNamed) {
+  // The trial: 合计：2人 and 制表人 under the students were counted as two more students waiting
+  // for facts, with nothing telling them apart.
+  const std::string roster =
+      "学号,退役日期,入伍时身份,备注\r\n2021001,2025-06-15,在校生,\r\n2021002,,在校生,\r\n"
+      "合计：2人,,,\r\n,,,制表人：张三\r\n";
+  BatchOptions o;
+  o.outputs = {"reenroll_deadline"};
+  const auto r = run_lang(roster, o);
+  ASSERT_TRUE(r.summary) << (r.diags.empty() ? "" : r.diags[0].message);
+  EXPECT_EQ(r.summary->rows, 4u);
+  EXPECT_EQ(r.summary->ok, 1u);
+  EXPECT_EQ(r.summary->unknown, 3u);  // rows out = rows in: the footer rows are still rows
+  EXPECT_EQ(r.summary->rows_without_facts, 2u);  // not row 3, which gives its 入伍时身份
+  EXPECT_EQ(r.summary->first_rows_without_facts, (std::vector<std::size_t>{4, 5}));
+  const auto notes = summary_notes(*r.summary, source::Lang::zh);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0], "2行（第4、5行）在本次结果所需的各列都是空的，计为待补充：表尾的合计、制表人等行不是学生，可以不管；是学生的请填上这些列。");
+  EXPECT_TRUE(summary_notes(*r.summary, source::Lang::en)[0].starts_with("2 rows (rows 4, 5) have nothing in any column"))
+      << summary_notes(*r.summary, source::Lang::en)[0];
+  // An output that reads no column the roster has: no row can be told from a footer.
+  o.outputs = {"degree_visible_from"};
+  const auto none = run_lang(roster, o);
+  ASSERT_TRUE(none.summary);
+  EXPECT_EQ(none.summary->rows_without_facts, 0u);
+}
+
 TEST(BatchHeaders, HeaderRowNamesTheRowAndNoTitleFoundIsTheOldError) {
   const std::string roster = "名单,\r\n说明：2025年\r\n退役日期,学号\r\n2025-06-15,1\r\n";
   BatchOptions o;

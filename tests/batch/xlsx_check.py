@@ -155,6 +155,14 @@ def check_result(policy, work):
     check([o[0] for o in order] == [2, 4, 3, 8, 6], "worklist row numbers: %s" % order)
     check(order[1][2] == -194 and order[2][2] == 20 and order[4][2] is None, "worklist days: %s" % order)
     check(isinstance(wl["E2"].value, datetime.datetime) and wl["B2"].number_format == "@", "worklist types")
+    # 状态 says why a row is listed (a red row beside 正常 read as nothing to do), the row's own
+    # status after it when that is not 正常.
+    row_status = {r[0]: r[status_col] for r in ws.iter_rows(min_row=2, values_only=True)}
+    words = {"overdue": "已逾期", "soon": "30天内到期"}
+    for row in wl.iter_rows(min_row=2, values_only=True):
+        state, own = states[row[1]][0], row_status[row[1]]
+        want = own if state == "error" else words[state] + ("" if own == "正常" else "；" + own)
+        check(row[6] == want, "worklist 状态 of %s: %r, want %r" % (row[1], row[6], want))
 
     # 汇总: the counts equal the CSV's statuses.
     sm = {row[0].value: row[1].value for row in wb["汇总"].iter_rows() if row[0].value}
@@ -373,6 +381,36 @@ def check_template(policy, work):
     p = run([policy, "batch", "退役复学名单.xlsx", "--as-of", AS_OF.isoformat(), "-o", "退役复学结果.csv"], work, expect=(0,))
     err = p.stderr.decode()
     check("正常 2，待补充 0，错误 0" in err, "every row of a question's roster is decided: " + err)
+    # batch --question: only that question's answers, so the summary names no output of another
+    # question (the trial's registrar was told of 学历证书 columns the template never had).
+    p = run([policy, "batch", "退役复学名单.xlsx", "--question", "enlistment", "--as-of", AS_OF.isoformat(),
+             "-o", "退役复学问题.csv"], work, expect=(0,))
+    err = p.stderr.decode()
+    check("正常 2，待补充 0，错误 0" in err and "学历" not in err, "batch --question: " + err)
+    asked = read_csv(os.path.join(work, "退役复学问题.csv"))[0]
+    check(asked[:5] == ["学号", "姓名", "退役日期", "入伍时身份", "评估日期"] and asked[-2:] == ["状态", "说明"],
+          "inputs, then the outputs: %s" % asked)
+    # The question's answers, its guidance text included (left out without --question), and no
+    # answer of another question.
+    check("入学资格/学籍保留至" in asked and "目前所处阶段" in asked and "现在怎么办" in asked, "the question's outputs: %s" % asked)
+    check(not any("学历" in h or "证书" in h for h in asked), "no other question's outputs: %s" % asked)
+    p = run([policy, "batch", "退役复学名单.xlsx", "--question", "enlist", "-o", "y.csv"], work, expect=(2,))
+    check("batch_unknown_question" in p.stderr.decode() and not os.path.exists(os.path.join(work, "y.csv")),
+          "batch --question names no question: " + p.stderr.decode())
+    # A roster's own number columns (序号, 成绩) come back as numbers (the trial's 序号 sorted 1, 10,
+    # 2 as text); columns a fact reads keep the text the checks read (学号 as text).
+    wb4 = openpyxl.Workbook()
+    n = wb4.active
+    n.append(["序号", "学号", "退役日期", "入伍时身份", "成绩"])
+    n.append([1, 2021001, datetime.datetime(2026, 6, 15), "在校生", 85.5])
+    n.append([10, 2021002, datetime.datetime(2024, 6, 30), "新生", None])
+    n.append([2, "2021003", datetime.datetime(2025, 6, 30), "在校生", 90])
+    wb4.save(os.path.join(work, "序号.xlsx"))
+    run([policy, "batch", "序号.xlsx", "--question", "enlistment", "--as-of", AS_OF.isoformat(), "-o", "序号结果.xlsx"], work,
+        expect=(0,))
+    res = openpyxl.load_workbook(os.path.join(work, "序号结果.xlsx"))["结果"]
+    got = [(r[0], r[1], r[4]) for r in res.iter_rows(min_row=2, values_only=True)]
+    check(got == [(1, "2021001", 85.5), (10, "2021002", None), (2, "2021003", 90)], "number columns stay numbers: %s" % got)
     # Another pack's id, or a typo: a usage error listing the questions.
     p = run([policy, "template", "--question", "enlist", "-o", "x.xlsx"], work, expect=(2,))
     err = p.stderr.decode()

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -478,7 +479,41 @@ TEST(XlsxBatch, TypedCellsGiveTheAnswersOfTheirCsvText) {
     EXPECT_EQ(b.summary->header_row, 2u);
     EXPECT_EQ(b.summary->title_rows, 1u);
     EXPECT_NE(b.output.find("2021001,王小明,2025-06-15"), std::string::npos) << b.output;
+    EXPECT_EQ(b.summary->merged_total, 0u);  // a title merged above the header is no news
   }
+}
+
+TEST(XlsxBatch, CellsMergedDownRowsAreNamedInTheSummary) {
+  // The trial: 退役日期 merged over three students (C3:C5) read only for the first; the other two
+  // came out 待补充 with nothing saying why (a sheet lists its merged cells after its rows).
+  const fs::path xlsx = work_dir() / "merged.xlsx";
+  python("import datetime, openpyxl\n"
+         "wb = openpyxl.Workbook()\nws = wb.active\n"
+         "ws.append(['某某大学退役复学学生名单'])\nws.merge_cells('A1:D1')\n"
+         "ws.append(['学号', '姓名', '退役日期', '入伍时身份'])\n"
+         "for r in [('2021001', '王小明', '2025-06-15', '在校生'), ('2021002', '李四', None, '在校生'),\n"
+         "          ('2021003', '赵五', None, '在校生'), ('2021004', '钱六', '2025-06-15', '新生')]:\n"
+         "    ws.append(list(r))\n"
+         "ws.merge_cells('C3:C5')\n"
+         "wb.save('" + xlsx.string() + "')\n");
+  BatchOptions o = options_for(OutputFormat::csv);
+  o.outputs = {"reenroll_deadline"};
+  const BatchRun r = run_xlsx(xlsx, o);
+  ASSERT_TRUE(r.summary) << (r.diags.empty() ? "" : r.diags[0].message);
+  EXPECT_EQ(r.summary->rows, 4u);
+  EXPECT_EQ(r.summary->unknown, 2u);  // read as Excel stores them: rows 4 and 5 blank
+  EXPECT_EQ(r.summary->merged_total, 1u);
+  EXPECT_FALSE(r.summary->merged_more);
+  ASSERT_EQ(r.summary->merged.size(), 1u);
+  const auto& m = r.summary->merged[0];
+  EXPECT_EQ(std::tie(m.area.first_column, m.area.first_row, m.area.last_column, m.area.last_row),
+            std::make_tuple(2u, 3u, 2u, 5u));
+  EXPECT_EQ(m.header, "退役日期");
+  const auto notes = summary_notes(*r.summary, source::Lang::zh);
+  ASSERT_FALSE(notes.empty());
+  EXPECT_NE(notes.back().find("名单中有1处跨行的合并单元格（C3:C5（退役日期））：合并区域只有第一行有值"), std::string::npos) << notes.back();
+  const auto en = summary_notes(*r.summary, source::Lang::en);
+  EXPECT_NE(en.back().find("1 merged cell spans several rows (C3:C5 (退役日期))"), std::string::npos) << en.back();
 }
 
 TEST(XlsxBatch, AnErrorCellIsABadCellOfItsRow) {
