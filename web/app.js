@@ -233,15 +233,45 @@
     alertText('');
     $('ask-question').textContent = q.label;
     $('answer-question').textContent = q.label;
-    await evaluate();
+    if (await evaluate()) pushStep();
   }
 
-  function toQuestions() {
+  // ---- The phone's back button ---------------------------------------------------------------
+  // Each step forward (a question picked, a fact answered) is a history entry holding how many
+  // steps in it is (0: the list of questions), so that the browser's back button, a phone's above
+  // all, goes back one answer at a time and then to the list, not off the page.
+
+  function stepDepth() { return state.question ? 1 + state.order.length : 0; }
+  function pushStep() { history.pushState({ depth: stepDepth() }, '', location.href); }
+  /** Whether the current history entry is the step on screen (then going back is history.back()). */
+  function inStep() { return !!history.state && history.state.depth === stepDepth() && stepDepth() > 0; }
+
+  async function onPopState(ev) {
+    if (location.hash === '#roster') return; // the roster page: route() shows it
+    const want = ev.state && typeof ev.state.depth === 'number' ? ev.state.depth : 0;
+    alertText('');
+    state.editing = null;
+    if (want === 0 || !state.question) { showQuestions(); return; }
+    let dropped = false;
+    while (1 + state.order.length > want && state.order.length) {
+      delete state.facts[state.order.pop()];
+      dropped = true;
+    }
+    if (dropped) await evaluate(); else if (state.last) render();
+  }
+
+  function showQuestions() {
     state.question = null;
     state.last = null;
     alertText('');
     showView('view-questions');
     focusOn($('questions-title'));
+  }
+
+  /** 其他问题: back to the list, through the history when the steps are in it. */
+  function toQuestions() {
+    if (inStep()) { history.go(-stepDepth()); return; }
+    showQuestions();
   }
 
   /** POSTs the facts so far and shows what comes next. Returns false on an error. */
@@ -384,10 +414,12 @@
       const r = await postJSON('/v1/eval', evalRequest());
       const res = await r.json();
       state.meta[name] = ask;
-      if (!state.order.includes(name)) state.order.push(name);
+      const added = !state.order.includes(name);
+      if (added) state.order.push(name);
       state.editing = null;
       state.last = res;
       state.steps = null;
+      if (added) pushStep(); // a change to an earlier answer is no step forward
       render();
     } catch (e) {
       if (had) state.facts[name] = before; else delete state.facts[name];
@@ -412,6 +444,7 @@
       render();
       return;
     }
+    if (inStep()) { history.back(); return; } // onPopState drops the last answer
     const last = state.order.pop();
     if (last === undefined) { toQuestions(); return; }
     delete state.facts[last];
@@ -705,7 +738,7 @@
     state.asOf = ISO_DATE.test(value) ? value : '';
     const u = new URL(location.href);
     if (state.asOf) u.searchParams.set('as_of', state.asOf); else u.searchParams.delete('as_of');
-    history.replaceState(null, '', u);
+    history.replaceState(history.state, '', u); // the step it is stays
     if (state.question && state.last && location.hash !== '#roster') evaluate();
   }
 
@@ -737,6 +770,7 @@
     });
     $('roster-form').addEventListener('submit', submitRoster);
     window.addEventListener('hashchange', route);
+    window.addEventListener('popstate', onPopState);
     route();
     loadQuestions();
   }

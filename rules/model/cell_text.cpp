@@ -222,6 +222,13 @@ bool parse_date_ascii(std::string_view text, std::string_view shown, const DateT
       return parse_date_ascii(day, text.size() == shown.size() ? day : shown, opt, lang, out, error, false);
     }
   }
+  if (text == "1900-01-00") {  // an .xlsx date cell holding 0 reads so (XlsxReader), as Excel shows it
+    error = quote_value(shown) + std::string(source::pick(
+                                     lang, " 是 Excel 把数值 0 显示成的日期（常见于引用了空单元格的公式），不是实际的日期：请填写实际的日期",
+                                     " is how Excel shows the number 0 as a date (often a formula referring to an empty "
+                                     "cell), not a real date; enter the intended date"));
+    return false;
+  }
   const auto not_a_date = [&](const char* hint_zh = "", const char* hint_en = "") {
     error = quote_value(shown) + (lang == Lang::zh ? " 不是日期" : " is not a date ") + date_forms(opt, lang);
     error += source::pick(lang, hint_zh, hint_en);

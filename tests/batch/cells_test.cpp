@@ -672,6 +672,13 @@ TEST(DateCell, ChineseMessages) {
   const CellOptions serials_zh{true, source::Lang::zh};
   EXPECT_EQ(parse("60", kDate, serials_zh).error,
             "'60' 是 Excel 中 1900-02-29 的序列号，这一天并不存在（Excel 把 1900 年当作闰年）：请填写实际的日期");
+  // An .xlsx date cell holding 0 (a formula referring to an empty cell) reads as Excel shows it;
+  // the trial's registrar saw only "没有0日".
+  EXPECT_EQ(parse("1900-01-00", kDate, kZh).error,
+            "'1900-01-00' 是 Excel 把数值 0 显示成的日期（常见于引用了空单元格的公式），不是实际的日期：请填写实际的日期");
+  EXPECT_EQ(parse("1900-01-00", kDate).error,
+            "'1900-01-00' is how Excel shows the number 0 as a date (often a formula referring to an empty cell), not a "
+            "real date; enter the intended date");
   // An ID-like run of digits is masked in Chinese messages too.
   EXPECT_EQ(parse("110101199003078515", kDate, kZh).error,
             "'110101********8515' 不是日期（可写 2025-06-30、2025/6/30、2025.6.30、2025年6月30日 或 20250630）");

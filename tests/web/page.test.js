@@ -172,9 +172,35 @@ async function main() {
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'no horizontal scroll at 360px');
     await page.setViewportSize(PHONE);
 
+    log('the phone\'s back button: one answer at a time, then the list, never off the page');
+    await page.goBack();
+    await page.locator('#ask-title', { hasText: '入伍时身份' }).waitFor();
+    await page.goBack();
+    await page.locator('#ask-title', { hasText: '退役日期' }).waitFor();
+    assert.equal(await page.inputValue('#ask-input'), '2026年6月15日', 'going back keeps what was typed');
+    await page.goBack();
+    await page.locator('#view-questions').waitFor();
+    assert.equal(await page.locator('#view-ask').isHidden(), true, 'the list, not the question');
+    assert.ok(page.url().startsWith(base), `still on the page: ${page.url()}`);
+    assert.match(page.url(), /as_of=2026-12-07/, 'the evaluation date stays in the address');
+    log('forward again, then 上一步 and 其他问题 walk the same history');
+    await page.click(`button[data-question="${veteran.id}"]`);
+    await answer(page, '退役日期', '2026年6月15日');
+    await page.locator('#ask-title', { hasText: '入伍时身份' }).waitFor();
+    await page.click('#ask-form button:has-text("上一步")');
+    await page.locator('#ask-title', { hasText: '退役日期' }).waitFor();
+    await answer(page, '退役日期', '2026年6月15日');
+    await answer(page, '入伍时身份', '在校生');
+    await page.locator('#view-answer').waitFor();
+    await page.click('#other-button');
+    await page.locator('#view-questions').waitFor();
+    // 其他问题 went back through the steps: the entry on screen is the first one again, so that
+    // the next back leaves the page instead of reopening answers closed.
+    await page.waitForFunction(() => history.state === null);
+    assert.equal(await page.locator('#view-questions').isVisible(), true);
+
     // ---- A graduate: when is the 学历 queryable? ----
     log('the 学历 question: 发证日期 = 2025-06-30');
-    await page.click('#other-button');
     await page.click(`button[data-question="${degree.id}"]`);
     await answer(page, '发证日期', '2025-06-30');
     await page.locator('#view-answer').waitFor();
