@@ -122,10 +122,10 @@ void add_batch(CLI::App& app, Action& action) {
   cmd->callback([o, cmd, &action] {
     // An empty value is most likely an unset shell variable (-o "$OUT"): never a silent default.
     if (cmd->count("--output") > 0 && o->output.empty()) {
-      throw CLI::ValidationError("-o", "the output file name is empty (use -o - for standard output)");
+      usage_error("-o", "the output file name is empty (use -o - for standard output)", "输出文件名是空的（要写到标准输出请用 -o -）");
     }
     if (cmd->count("--outputs") > 0 && split_commas(o->outputs).empty()) {
-      throw CLI::ValidationError("--outputs", "names no output (give output names separated by commas)");
+      usage_error("--outputs", "names no output (give output names separated by commas)", "没有写任何输出（请写输出的名称，用逗号分隔）");
     }
     // JSON text is UTF-8 (RFC 8259): GB18030 bytes in JSON Lines would be read as broken UTF-8.
     // (A BOM is never written before JSON either: rules/batch drops it for jsonl.)
@@ -134,23 +134,33 @@ void add_batch(CLI::App& app, Action& action) {
     if (cmd->count("--format") == 0 && xlsx_name) o->format = "xlsx";
     if (xlsx_name && o->format != "xlsx") {
       // Excel would refuse to open CSV or JSON Lines text under a workbook's name.
-      throw CLI::ValidationError("--format " + o->format, "-o names a workbook (.xlsx): leave --format out, or name the file ." +
-                                                              std::string(o->format == "jsonl" ? "jsonl" : "csv"));
+      const std::string other = o->format == "jsonl" ? "jsonl" : "csv";
+      usage_error("--format " + o->format, "-o names a workbook (.xlsx): leave --format out, or name the file ." + other,
+                  "-o 的文件名是工作簿（.xlsx）：去掉 --format，或把文件名改为 ." + other);
+    }
+    // Names of the other spreadsheet formats: Excel or WPS would warn that the text inside is not
+    // what the name says (the trial's -o 结果.xls held CSV). Only .xlsx is written.
+    for (const std::string_view other : {".xls", ".xlsm", ".xlsb", ".ods", ".et"}) {
+      if (o->output.size() > other.size() && equals_ascii_ci_suffix(o->output, other)) {
+        usage_error("-o", "names a " + std::string(other) + " file, a spreadsheet format batch does not write: name it .xlsx (a workbook) or .csv",
+                    "文件名是 " + std::string(other) + "，batch 不写这种表格格式：请用 .xlsx（工作簿）或 .csv");
+      }
     }
     if (o->format == "xlsx" && (o->output.empty() || o->output == "-") && ::isatty(STDOUT_FILENO)) {
       // A workbook is a zip: on a terminal it is noise, and can leave the terminal in a bad state.
-      throw CLI::ValidationError("--format xlsx", "a workbook is not text for a terminal: write it to a file (-o 结果.xlsx) "
-                                                  "or redirect standard output (> 结果.xlsx)");
+      usage_error("--format xlsx", "a workbook is not text for a terminal: write it to a file (-o 结果.xlsx) or redirect standard output (> 结果.xlsx)",
+                  "工作簿不是可以显示在终端上的文字：请写到文件（-o 结果.xlsx）或把标准输出重定向（> 结果.xlsx）");
     }
     if (o->format == "xlsx" && o->names) {
-      throw CLI::ValidationError("--names", "a workbook is written for people; use --format csv or jsonl for the machine form");
+      usage_error("--names", "a workbook is written for people; use --format csv or jsonl for the machine form",
+                  "工作簿是给人看的；要机器读取的形式请用 --format csv 或 jsonl");
     }
     if (o->format == "xlsx" && cmd->count("--output-encoding") > 0) {
-      throw CLI::ValidationError("--output-encoding", "applies to CSV only: a workbook's text is always Unicode");
+      usage_error("--output-encoding", "applies to CSV only: a workbook's text is always Unicode", "只用于 CSV：工作簿中的文字总是 Unicode");
     }
     if (o->format == "jsonl" && o->output_encoding == "gb18030") {
-      throw CLI::ValidationError("--output-encoding gb18030",
-                                 "JSON Lines output is always UTF-8; use --format csv for a GB18030 file");
+      usage_error("--output-encoding gb18030", "JSON Lines output is always UTF-8; use --format csv for a GB18030 file",
+                  "JSON Lines 输出总是 UTF-8；要 GB18030 文件请用 --format csv");
     }
     action = [o] {
       if (o->output == "-") o->output.clear();  // -o - is standard output, as for the roster
@@ -189,7 +199,7 @@ void add_batch(CLI::App& app, Action& action) {
       InputFile roster;
       if (!roster.open(o->roster)) {
         print_file_error(std::cerr, name, "batch_io", "cannot read the roster: " + roster.why(),
-                         "无法读取名单：" + roster.why());
+                         "无法读取名单：" + reason_zh(roster.why()));
         return kExitInputError;
       }
       std::unique_ptr<OutputFile> target;
@@ -223,7 +233,7 @@ void add_batch(CLI::App& app, Action& action) {
         target = std::make_unique<OutputFile>(o->output);
         if (!target->ok()) {
           print_file_error(std::cerr, o->output, "batch_io", "cannot write the output file: " + target->why(),
-                           "无法写入输出文件：" + target->why());
+                           "无法写入输出文件：" + reason_zh(target->why()));
           return kExitInputError;
         }
       }
@@ -254,7 +264,7 @@ void add_batch(CLI::App& app, Action& action) {
         std::string why;
         options.xlsx_path = path_for_writer(*target, "policy-batch", spooled, why);
         if (options.xlsx_path.empty()) {
-          print_file_error(std::cerr, spooled, "batch_io", "cannot create a temporary file: " + why, "无法创建临时文件：" + why);
+          print_file_error(std::cerr, spooled, "batch_io", "cannot create a temporary file: " + why, "无法创建临时文件：" + reason_zh(why));
           return kExitInputError;
         }
       }
@@ -271,7 +281,18 @@ void add_batch(CLI::App& app, Action& action) {
       std::unique_ptr<rules::batch::RecordSource> source;
       const rules::batch::XlsxReader* workbook_reader = nullptr;  // when the roster is a workbook
       std::string workbook;  // the bytes of a workbook that is no regular file (libzip seeks)
-      if (rules::batch::workbook_kind(roster.peek()) == rules::batch::WorkbookKind::xlsx) {
+      const auto kind = rules::batch::workbook_kind(roster.peek());
+      if (kind == rules::batch::WorkbookKind::none && equals_ascii_ci_suffix(o->roster, ".xlsx") && !roster.peek().empty()) {
+        // Named a workbook, not one inside (damaged, or text renamed): read as CSV it was reported
+        // as bad GB18030, which sent the registrar looking at encodings.
+        print_file_error(std::cerr, name, "xlsx_bad_zip",
+                         "the file is named .xlsx but is no workbook (an .xlsx file is a zip archive, starting PK): it "
+                         "is damaged, or another kind of file renamed; open it in Excel or WPS and save it as .xlsx again",
+                         "文件名是 .xlsx，但内容不是工作簿（.xlsx 文件是以 PK 开头的 zip 压缩包）：文件已损坏，或是别的文件改了扩展名；"
+                         "请用 Excel 或 WPS 打开后重新另存为 .xlsx");
+        return kExitInputError;
+      }
+      if (kind == rules::batch::WorkbookKind::xlsx) {
         rules::batch::XlsxOptions xlsx;
         xlsx.sheet = o->sheet;
         if (o->roster != "-" && S_ISREG(roster.status().st_mode)) {
@@ -341,12 +362,12 @@ void add_batch(CLI::App& app, Action& action) {
       const auto& summary = std::get<rules::batch::BatchSummary>(result);
       if (!spooled.empty() && !target->copy_from(spooled)) {
         print_file_error(std::cerr, output_name, "batch_io", "the output could not be written: " + target->why(),
-                         "结果未能写入：" + target->why());
+                         "结果未能写入：" + reason_zh(target->why()));
         return kExitInputError;
       }
       if (!target->commit()) {
         print_file_error(std::cerr, output_name, "batch_io", "the output could not be written: " + target->why(),
-                         "结果未能写入：" + target->why());
+                         "结果未能写入：" + reason_zh(target->why()));
         return kExitInputError;
       }
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -97,14 +98,56 @@ bool resolve_outputs(const rules::engine::Engine& engine, const std::string& lis
   return ok;
 }
 
+std::string reason_zh(const std::string& why) {
+  static const std::pair<const char*, const char*> kKnown[] = {
+      {"No such file or directory", "文件或目录不存在"},
+      {"Permission denied", "没有权限"},
+      {"Is a directory", "这是一个目录，不是文件"},
+      {"Not a directory", "路径中有一部分不是目录"},
+      {"No space left on device", "磁盘空间已满"},
+      {"Read-only file system", "文件系统是只读的"},
+      {"Disk quota exceeded", "超出磁盘配额"},
+      {"File too large", "文件太大"},
+      {"Too many open files", "打开的文件太多"},
+      {"Input/output error", "读写设备出错"},
+      {"Broken pipe", "管道的另一端已关闭"},
+      {"Bad file descriptor", "文件描述符无效（标准输入或输出已关闭）"},
+  };
+  for (const auto& [en, zh] : kKnown) {
+    if (why == en) return std::string(zh) + "（" + en + "）";
+  }
+  return why;
+}
+
+void usage_error(const std::string& option, const std::string& en, const std::string& zh) {
+  throw CLI::ValidationError(option, lang() == rules::source::Lang::zh ? zh : en);
+}
+
 std::optional<std::uint32_t> resolve_question(const rules::engine::Engine& engine, const std::string& text,
                                               const std::string& code) {
   const auto& questions = engine.policy().questions;
   for (std::uint32_t q = 0; q < questions.size(); ++q) {
     if (questions[q].id == text || questions[q].label == text) return q;
   }
+  // Where it comes from (问题5, as the template's 填写说明 and the handbook name it), when that names
+  // one question only: 问题6 has two.
+  std::vector<std::uint32_t> from;
+  for (std::uint32_t q = 0; q < questions.size(); ++q) {
+    if (!text.empty() && questions[q].source == text) from.push_back(q);
+  }
+  if (from.size() == 1) return from.front();
   std::string list;  // one line: a diagnostic's message shows a line break as \n
-  for (const auto& q : questions) list += (list.empty() ? "" : "; ") + q.id + " (" + q.label + ")";
+  for (std::uint32_t q = 0; q < questions.size(); ++q) {
+    if (!from.empty() && std::find(from.begin(), from.end(), q) == from.end()) continue;  // 问题6: its two
+    list += (list.empty() ? "" : "; ") + questions[q].id + " (" + questions[q].label +
+            (questions[q].source.empty() ? "" : ", " + questions[q].source) + ")";
+  }
+  if (!from.empty()) {
+    print_file_error(std::cerr, "--question", code,
+                     "'" + rules::source::escape_controls(text) + "' is where several questions come from; name one by its id:" + list,
+                     "“" + rules::source::escape_controls(text) + "”下有几个问题，请用 id 指明其中一个：" + list);
+    return std::nullopt;
+  }
   print_file_error(std::cerr, "--question", code,
                    "'" + rules::source::escape_controls(text) + "' is not a question of the pack; the questions:" + list,
                    "“" + rules::source::escape_controls(text) + "”不是政策包中的问题；可选的问题：" + list);

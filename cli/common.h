@@ -47,6 +47,16 @@ std::optional<rules::calendar::Date> as_of_date(const std::string& text, const r
 bool resolve_outputs(const rules::engine::Engine& engine, const std::string& list, const std::string& code,
                      std::vector<std::uint32_t>& out);
 
+/// The system's reason `why` (strerror's English, as InputFile::why and OutputFile::why give it) for
+/// a Chinese message: the common ones in Chinese with the English after them (文件或目录不存在（No
+/// such file or directory）), any other as it is.
+std::string reason_zh(const std::string& why);
+
+/// A usage error (exit 2) from a subcommand's checks, in the run's language (lang(): --lang,
+/// POLICY_LANG, else Chinese): throws CLI::ValidationError naming `option` with `zh` or `en`; main's
+/// failure message says the kind of mistake and which --help to read.
+[[noreturn]] void usage_error(const std::string& option, const std::string& en, const std::string& zh);
+
 /// The question (`[[questions]]`, index into policy().questions) named by `text`: its id, as
 /// policy serve's GET /v1/questions lists it, or its words (label). Prints `--question: 错误[code]`
 /// listing the pack's questions and returns nullopt when none is named so.

@@ -49,7 +49,7 @@ void add_eval(CLI::App& app, Action& action) {
         if (in.open(o->situation)) ss << &in;  // a failed read ends the copy, and why() says why
         if (!in.why().empty()) {
           print_file_error(std::cerr, name, "situation_io", "cannot read the situation file: " + in.why(),
-                           "无法读取情形文件：" + in.why());
+                           "无法读取情形文件：" + reason_zh(in.why()));
           return kExitInputError;
         }
         rules::loader::read_situation(engine->pack(), {name, ss.str()}, situation, diags);

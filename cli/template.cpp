@@ -1,4 +1,5 @@
 // policy template: an empty roster workbook to fill in (rules/batch/xlsx_writer.h, write_template).
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -16,6 +17,7 @@ void add_template(CLI::App& app, Action& action) {
     std::string output;
     std::string outputs;
     std::string question;
+    bool force = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("template", "Write an empty roster workbook (.xlsx) to fill in for policy batch");
@@ -33,12 +35,13 @@ void add_template(CLI::App& app, Action& action) {
                   "A question of the pack (its id, as policy serve's GET /v1/questions lists them, or its words): only the "
                   "columns its answers need, the facts it asks first leading")
       ->excludes("--outputs");
+  cmd->add_flag("--force", o->force, "Replace the file -o names when it already exists (it may be a roster filled in from an earlier template)");
   o->pack.add_to(*cmd);
   cmd->callback([o, &action] {
-    if (o->output.empty()) throw CLI::ValidationError("-o", "the output file name is empty (use -o - for standard output)");
+    if (o->output.empty()) usage_error("-o", "the output file name is empty (use -o - for standard output)", "输出文件名是空的（要写到标准输出请用 -o -）");
     if (o->output == "-" && ::isatty(STDOUT_FILENO)) {
-      throw CLI::ValidationError("-o -", "a workbook is not text for a terminal: write it to a file (-o 名单模板.xlsx) "
-                                         "or redirect standard output (> 名单模板.xlsx)");
+      usage_error("-o -", "a workbook is not text for a terminal: write it to a file (-o 名单模板.xlsx) or redirect standard output (> 名单模板.xlsx)",
+                  "工作簿不是可以显示在终端上的文字：请写到文件（-o 名单模板.xlsx）或把标准输出重定向（> 名单模板.xlsx）");
     }
     action = [o] {
       auto engine = load_engine(o->pack, std::cerr);
@@ -48,11 +51,21 @@ void add_template(CLI::App& app, Action& action) {
       std::optional<std::uint32_t> question;
       if (!o->question.empty() && !(question = resolve_question(*engine, o->question, "template_unknown_question"))) return kExitUsage;
       const bool to_stdout = o->output == "-";
+      // A roster filled in from an earlier template is easily named like the next one (the trial's
+      // registrar lost eleven students so): an existing file is replaced only when asked. A device
+      // or a pipe is written in place, as for batch.
+      struct stat existing{};
+      if (!to_stdout && !o->force && ::stat(o->output.c_str(), &existing) == 0 && S_ISREG(existing.st_mode) && existing.st_size > 0) {
+        print_file_error(std::cerr, o->output, "template_exists",
+                         "the file exists (perhaps a roster already filled in): choose another name, or add --force to replace it",
+                         "文件已存在（可能是已经填好的名单）：请换一个文件名，或加 --force 覆盖它");
+        return kExitInputError;
+      }
       const std::string shown = to_stdout ? "standard output" : o->output;
       std::unique_ptr<OutputFile> target = to_stdout ? std::make_unique<OutputFile>() : std::make_unique<OutputFile>(o->output);
       if (!target->ok()) {
         print_file_error(std::cerr, shown, "batch_io", "cannot write the output file: " + target->why(),
-                         "无法写入输出文件：" + target->why());
+                         "无法写入输出文件：" + reason_zh(target->why()));
         return kExitInputError;
       }
       // libxlsxwriter writes a file by its path: the temporary -o renames into place, or one
@@ -60,7 +73,7 @@ void add_template(CLI::App& app, Action& action) {
       std::string spooled, why;
       const std::string path = path_for_writer(*target, "policy-template", spooled, why);
       if (path.empty()) {
-        print_file_error(std::cerr, spooled, "batch_io", "cannot create a temporary file: " + why, "无法创建临时文件：" + why);
+        print_file_error(std::cerr, spooled, "batch_io", "cannot create a temporary file: " + why, "无法创建临时文件：" + reason_zh(why));
         return kExitInputError;
       }
       const auto diags = rules::batch::write_template(*engine, outputs, path, lang(), question);
@@ -74,11 +87,15 @@ void add_template(CLI::App& app, Action& action) {
       }
       if (!copied || !target->commit()) {
         print_file_error(std::cerr, shown, "batch_io", "the output could not be written: " + target->why(),
-                         "模板未能写入：" + target->why());
+                         "模板未能写入：" + reason_zh(target->why()));
         return kExitInputError;
       }
-      std::cerr << (lang() == rules::source::Lang::zh ? "名单模板已写入 " + (to_stdout ? std::string("标准输出") : shown) + "：填好“名单”表后运行 policy batch\n"
-                                                      : "roster template written to " + shown + ": fill in the Roster sheet, then run policy batch\n");
+      // The command to run once it is filled in, with the question it was made for.
+      const std::string run = "policy batch " + (to_stdout ? std::string(lang() == rules::source::Lang::zh ? "名单.xlsx" : "roster.xlsx") : shown) +
+                              (question ? " --question " + engine->policy().questions[*question].id : std::string()) +
+                              (lang() == rules::source::Lang::zh ? " -o 结果.xlsx" : " -o result.xlsx");
+      std::cerr << (lang() == rules::source::Lang::zh ? "名单模板已写入 " + (to_stdout ? std::string("标准输出") : shown) + "：填好“名单”表后运行 " + run + "\n"
+                                                      : "roster template written to " + shown + ": fill in the Roster sheet, then run " + run + "\n");
       return kExitOk;
     };
   });

@@ -34,6 +34,7 @@ struct Layout {
   std::vector<std::uint32_t> order;                     // those and what they read, in evaluation order
   std::vector<std::vector<std::uint32_t>> output_facts; // per output written: the facts it reads
   std::vector<bool> fact_has_column;                    // per fact: a column gives it
+  model::FactSet no_column;                             // the facts no column gives
   bool reads_any = false;                               // some column gives a fact an output written reads
   std::vector<bool> fact_needed;                        // per fact: an output written reads it (a bad cell of
                                                         // another fact is a warning, not a row error)
@@ -49,6 +50,13 @@ constexpr std::size_t kRowMessageBudget = 1000;
 
 /// `zh` or `en` as a string (source::pick gives a view, which does not concatenate).
 std::string say(source::Lang lang, std::string_view zh, std::string_view en) { return std::string(lang == source::Lang::zh ? zh : en); }
+
+/// The day a workbook's date cell reads as (XlsxReader gives it as YYYY-MM-DD), into `d`.
+bool date_cell(std::string_view text, calendar::Date& d) {
+  const auto parsed = calendar::parse_date(text);
+  if (parsed) d = *parsed;
+  return parsed.ok();
+}
 
 /// The number a workbook's number cell reads as (XlsxReader's text of it), into `x`; false when the
 /// text is not all one finite number.
@@ -257,10 +265,10 @@ std::vector<source::Diagnostic> map_header(const engine::Engine& engine, const R
     d.code = "batch_column_clash";
     d.message = named + (one ? ": batch adds a column of this name to its output, which would then have two"
                              : ": batch adds columns of these names to its output, which would then have two of each") +
-                "; remove the old result columns (a file batch wrote ends with its outputs, status and error)" +
+                "; remove the old result columns (a file batch wrote ends with as_of, its outputs, status and error)" +
                 (output_clash ? " or choose other outputs with --outputs"
                               : one ? " or rename this column" : " or rename these columns");
-    d.message_zh = named_zh + "与 batch 在结果中添加的列同名，结果里会出现两列同名；请删去上次运行留下的结果列（batch 写出的文件末尾是各项结果、status 和 error）" +
+    d.message_zh = named_zh + "与 batch 在结果中添加的列同名，结果里会出现两列同名；请删去上次运行留下的结果列（batch 写出的文件末尾是评估日期、各项结果、状态和说明）" +
                    (output_clash ? "，或用 --outputs 选择其他结果" : "，或给这些列改名");
     diags.insert(diags.begin() + static_cast<std::ptrdiff_t>(clash_at), std::move(d));
   }
@@ -882,6 +890,7 @@ class Runner {
     const auto& policy = engine_.policy();
     XlsxRowCoder::begin_row(s.typed, r.row, status[0] == 'o' ? 0 : status[0] == 'u' ? 1 : 2);
     double x = 0;
+    calendar::Date day;
     for (std::size_t c = 0; c < layout_.headers.size(); ++c) {
       if (c >= r.size() || r.field(c).empty()) {
         XlsxRowCoder::empty(s.typed);
@@ -895,6 +904,8 @@ class Runner {
         XlsxRowCoder::date(s.typed, s.situation.facts()[*fact].date);
       } else if (!fact && !r.number_fields.empty() && r.is_number_field(c) && number_cell(r.field(c), x)) {
         XlsxRowCoder::real(s.typed, x);  // 序号 and the like, as the workbook held them
+      } else if (!fact && !r.date_fields.empty() && r.is_date_field(c) && date_cell(r.field(c), day)) {
+        XlsxRowCoder::date(s.typed, day);  // 出生日期 and the like, a date as the workbook held it
       } else {
         XlsxRowCoder::text(s.typed, r.field(c));
       }
@@ -930,19 +941,38 @@ class Runner {
       if (!(columns & column_bit(k))) continue;
       for (const auto f : layout_.output_facts[k]) read.set(f);
     }
-    read &= empty;
-    for (const auto& [key, text] : worker.needs) {
-      if (key == read) return text;
+    // The row's empty cells those outputs read; when none, the facts they read that no column
+    // gives (a header misspelt, 退伍日其): without them the row said nothing at all. The two sets
+    // never share a fact, so either is the key of its text.
+    const model::FactSet cells = read & empty;
+    const model::FactSet key = cells.any() ? cells : read & layout_.no_column;
+    for (const auto& [known, text] : worker.needs) {
+      if (known == key) return text;
     }
     std::string text;
-    for (std::size_t c = 0; c < layout_.column_fact.size(); ++c) {
-      const auto fact = layout_.column_fact[c];
-      if (!fact || !read.test(*fact)) continue;
-      text += (text.empty() ? say(options_.lang, "需补充：", "to fill in: ") : say(options_.lang, "、", ", ")) +
-              escape_controls(trim_cell(layout_.headers[c]));
+    const source::Lang lang = options_.lang;
+    if (cells.any()) {
+      for (std::size_t c = 0; c < layout_.column_fact.size(); ++c) {
+        const auto fact = layout_.column_fact[c];
+        if (!fact || !cells.test(*fact)) continue;
+        text += (text.empty() ? say(lang, "需补充：", "to fill in: ") : say(lang, "、", ", ")) +
+                escape_controls(trim_cell(layout_.headers[c]));
+      }
+    } else {
+      const auto& facts = engine_.policy().facts;
+      for (std::uint32_t f = 0; f < facts.size() && f < model::kMaxFacts; ++f) {
+        if (!key.test(f)) continue;
+        const std::string& name = lang == source::Lang::zh && !facts[f].label.empty() ? facts[f].label : facts[f].name;
+        text += (text.empty() ? say(lang, "需补充：", "to fill in: ") : say(lang, "、", ", ")) + name;
+      }
+      if (key.count() == 1) {
+        text += say(lang, "（名单中没有这一列：请在表头加上）", " (the roster has no such column: add it to the header)");
+      } else if (key.count() > 1) {
+        text += say(lang, "（名单中没有这些列：请在表头加上）", " (the roster has no such columns: add them to the header)");
+      }
     }
     if (worker.needs.size() == kNeedsRemembered) worker.needs.clear();
-    return worker.needs.emplace_back(read, std::move(text)).second;
+    return worker.needs.emplace_back(key, std::move(text)).second;
   }
   static constexpr std::size_t kNeedsRemembered = 64;
 
@@ -1561,6 +1591,9 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     if (fact) layout.reads_any = layout.reads_any || layout.fact_needed[*fact];
     if (fact) layout.fact_has_column[*fact] = true;
     layout.id_column.push_back(fact && facts[*fact].type.kind == model::Kind::resident_id);
+  }
+  for (std::uint32_t f = 0; f < facts.size() && f < model::kMaxFacts; ++f) {
+    if (!layout.fact_has_column[f]) layout.no_column.set(f);
   }
   summary.encoding = reader.encoding();
   summary.sheet = reader.sheet();

@@ -163,6 +163,12 @@ struct BatchSummary {
 /// with nothing the outputs read (a footer). Empty when there is nothing to say.
 std::vector<std::string> summary_notes(const BatchSummary& summary, source::Lang lang);
 
+/// Warnings about the outputs asked for that read a fact no column gives (BatchSummary::undecidable),
+/// one line per set of missing columns naming the outputs that wait for it (警告：名单中没有 退役日期
+/// 这一列，所选输出“入学资格/学籍保留至”、…等11项要读它…), in `lang`. What summary_text and the
+/// workbook's 汇总 say.
+std::vector<std::string> undecidable_notes(const BatchSummary& summary, const engine::Engine& engine, source::Lang lang);
+
 /// The run's summary for people, in `lang`, one line each ending in "\n": first the evaluation
 /// date and the counts (with the rate, from `secs` seconds), then which columns were read as which
 /// facts and which passed through, the notes of summary_notes, the outputs left out by default

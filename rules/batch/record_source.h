@@ -49,6 +49,9 @@ struct Record {
   /// Fields (0-based, ascending) whose cell is a number (not a date) in the workbook: a column no
   /// fact reads is written back as a number (序号 sorts 1, 2, 10). CSV: none.
   std::vector<std::uint32_t> number_fields;
+  /// Fields (0-based, ascending) whose cell is a date (a number in a date format, a whole day) in
+  /// the workbook, given as YYYY-MM-DD: a column no fact reads (出生日期) is written back as a date.
+  std::vector<std::uint32_t> date_fields;
 
   std::size_t size() const { return ends.size(); }
   std::string_view field(std::size_t i) const {
@@ -64,11 +67,14 @@ struct Record {
     literal_quotes = 0;
     error_fields.clear();
     number_fields.clear();
+    date_fields.clear();
   }
   /// Whether field `i` holds a spreadsheet error value (error_fields).
   bool is_error_field(std::size_t i) const { return holds(error_fields, i); }
   /// Whether field `i` is a number cell of a workbook (number_fields).
   bool is_number_field(std::size_t i) const { return holds(number_fields, i); }
+  /// Whether field `i` is a date cell of a workbook (date_fields).
+  bool is_date_field(std::size_t i) const { return holds(date_fields, i); }
 
  private:
   static bool holds(const std::vector<std::uint32_t>& fields, std::size_t i) {

@@ -1,5 +1,6 @@
 // The run's summary for people: what `policy batch` prints on standard error and `policy serve`
 // shows on the roster page.
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -19,6 +20,42 @@ std::string fact_list(const engine::Engine& engine, const std::vector<std::uint3
 }
 
 }  // namespace
+
+std::vector<std::string> undecidable_notes(const BatchSummary& summary, const engine::Engine& engine, source::Lang lang) {
+  const bool zh = lang == source::Lang::zh;
+  // One line per set of missing columns: eleven outputs waiting for one misspelt 退役日期 column
+  // were eleven lines saying the same.
+  std::vector<std::pair<const std::vector<std::uint32_t>*, std::vector<const OutputGap*>>> groups;
+  for (const auto& gap : summary.undecidable) {
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return *g.first == gap.missing_facts; });
+    if (it == groups.end()) groups.push_back({&gap.missing_facts, {&gap}});
+    else it->second.push_back(&gap);
+  }
+  std::vector<std::string> lines;
+  constexpr std::size_t kNamed = 4;
+  for (const auto& [facts, gaps] : groups) {
+    std::string outputs;
+    for (std::size_t k = 0; k < gaps.size() && k < kNamed; ++k) {
+      outputs += (k ? (zh ? "、" : ", ") : "") + (zh ? "“" + gaps[k]->label + "”" : gaps[k]->name);
+    }
+    if (gaps.size() > kNamed) {
+      outputs += zh ? "等" + std::to_string(gaps.size()) + "项" : " and " + std::to_string(gaps.size() - kNamed) + " more";
+    }
+    const bool several = facts->size() > 1;
+    if (zh) {
+      lines.push_back("警告：名单中没有 " + fact_list(engine, *facts, true) + (several ? " 这些列" : " 这一列") + "，所选输出" + outputs +
+                      "要读它：需要它的行" + (gaps.size() > 1 ? "这些项" : "这一项") + "留空、状态为“待补充”；请在名单中加上" +
+                      (several ? "这些列" : "这一列") + "再运行。");
+    } else {
+      lines.push_back("warning: no column of the roster gives " + fact_list(engine, *facts, false) + ", which output" +
+                      (gaps.size() > 1 ? "s " : " ") + outputs + (gaps.size() > 1 ? " read" : " reads") +
+                      ": rows that need it leave " + (gaps.size() > 1 ? "those" : "it") + " empty and are unknown; add " +
+                      (several ? "these columns" : "the column") +
+                      " and run again.");
+    }
+  }
+  return lines;
+}
 
 std::string summary_text(const BatchSummary& summary, const engine::Engine& engine, source::Lang lang, double secs) {
   std::ostringstream err;
@@ -83,18 +120,7 @@ std::string summary_text(const BatchSummary& summary, const engine::Engine& engi
       else err << "    " << gap.name << ": needs a column for " << fact_list(engine, gap.missing_facts, false) << "\n";
     }
   }
-  for (const auto& gap : summary.undecidable) {
-    if (zh) {
-      err << "  警告：所选输出“" << gap.label << "”（" << gap.name << "）要读的 " << fact_list(engine, gap.missing_facts, true)
-          << " 在名单中没有对应的列：需要它的行这一项留空、状态为“待补充”；请在名单中加上"
-          << (gap.missing_facts.size() > 1 ? "这些列" : "这一列") << "再运行。\n";
-    } else {
-      err << "  warning: output " << gap.name << " (" << gap.label << ") reads " << fact_list(engine, gap.missing_facts, false)
-          << ", which no column of the roster gives"
-          << ": rows that need it leave it empty and are unknown; add "
-          << (gap.missing_facts.size() > 1 ? "these columns" : "the column") << " and run again.\n";
-    }
-  }
+  for (const auto& line : undecidable_notes(summary, engine, lang)) err << "  " << line << "\n";
   // Each message names its row (第10行 / row 10,) and its columns as the spreadsheet shows them.
   for (const auto& entry : summary.first_errors) err << "  " << entry.second << "\n";
   if (summary.error > summary.first_errors.size()) {

@@ -857,7 +857,7 @@ struct XlsxReader::Impl {
   }
 
   void cell_end() {
-    bool error_value = false, number_value = false;
+    bool error_value = false, number_value = false, date_value = false;
     // What the cell gives: a view of its own text, of the shared string table or of `value`, so
     // that the common cells are copied once, into the record.
     std::string_view given;
@@ -914,7 +914,10 @@ struct XlsxReader::Impl {
       default: {
         if (text.empty()) return;
         if (!number_text(given)) return;
-        number_value = !(style < xf_date.size() && xf_date[style]);
+        const bool date_format = style < xf_date.size() && xf_date[style];
+        number_value = !date_format;
+        // A whole day (no time of day), and one that exists (not Excel's 1900-02-29 or 1900-01-00).
+        date_value = date_format && given.size() == 10 && given != "1900-02-29" && given != "1900-01-00";
         break;
       }
     }
@@ -929,6 +932,7 @@ struct XlsxReader::Impl {
     b.ends.push_back(static_cast<std::uint32_t>(b.text.size()));
     if (error_value) b.error_fields.push_back(column);
     if (number_value) b.number_fields.push_back(column);
+    if (date_value) b.date_fields.push_back(column);
   }
 
   /// The text of a number cell into `given` (a view of `text` or of `value`): a date when its

@@ -199,8 +199,14 @@ std::vector<source::Diagnostic> write_template(const engine::Engine& engine, con
                "6. Open the result's Worklist sheet: overdue and soon-due students first, then rows with errors.",
                "",
                "The columns:"};
-  if (question) {  // which question the roster answers: after the title line
+  if (question) {  // which question the roster answers: after the title line; the run asks it
     const auto& q = policy.questions[*question];
+    auto& run = lines[5];  // "5. ... policy batch ..."
+    const std::string asked = " --question " + q.id;
+    for (const std::string_view roster : {std::string_view(zh ? "名单.xlsx" : "roster.xlsx"), std::string_view(zh ? "名单.csv" : "roster.csv")}) {
+      const std::string at = "policy batch " + std::string(roster);
+      if (const auto p = run.find(at); p != std::string::npos) run.insert(p + at.size(), asked);
+    }
     lines.insert(lines.begin() + 1, say(lang, "本模板回答：", "This roster answers: ") + q.label +
                                         (q.source.empty() ? "" : (zh ? "（" + q.source + "）" : " (" + q.source + ")")));
   }

@@ -557,7 +557,8 @@ bool XlsxResultWriter::finish(const BatchSummary& summary) {
       count("  " + label, s.enum_counts[k][v], s.fmt[kGeneral][kPlain]);
     }
   }
-  const auto notes = summary_notes(summary, lang);
+  auto notes = summary_notes(summary, lang);
+  for (auto& n : undecidable_notes(summary, s.engine, lang)) notes.push_back(std::move(n));
   if (!notes.empty()) {
     ++sr;
     line(say(lang, "说明", "notes"), "");

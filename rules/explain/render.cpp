@@ -257,8 +257,10 @@ std::string fill_template(const RenderContext& ctx, const model::Outcome& out, s
   std::string s;
   s.reserve(t.size() + 32);
   for (std::size_t p = 0; p < t.size(); ++p) {
-    // The text up to the next brace, as it stands.
-    const auto brace = std::min(t.find_first_of("{}", p), t.size());
+    // The text up to the next brace, as it stands. (A loop, not find_first_of("{}"), which asks
+    // memchr of the two braces once per byte: a tenth of a guidance answer's time.)
+    std::size_t brace = p;
+    while (brace < t.size() && t[brace] != '{' && t[brace] != '}') ++brace;
     s.append(t.data() + p, brace - p);
     p = brace;
     if (p == t.size()) break;

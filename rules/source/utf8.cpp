@@ -59,6 +59,15 @@ bool valid_utf8(std::string_view s, std::size_t* complete_prefix) {
       ++i;
       continue;
     }
+    // Three-byte sequences (all of CJK) at once: two continuation bytes, not overlong (E0 needs
+    // A0..BF next), not a surrogate (ED needs 80..9F next). Anything else takes the general way.
+    if ((c & 0xF0) == 0xE0 && i + 2 < s.size()) {
+      const auto b1 = static_cast<unsigned char>(s[i + 1]), b2 = static_cast<unsigned char>(s[i + 2]);
+      if ((b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80 && (c != 0xE0 || b1 >= 0xA0) && (c != 0xED || b1 < 0xA0)) {
+        i += 3;
+        continue;
+      }
+    }
     if ((c & 0xE0) == 0xC0) { n = 1; min = 0x80; }
     else if ((c & 0xF0) == 0xE0) { n = 2; min = 0x800; }
     else if ((c & 0xF8) == 0xF0 && c <= 0xF4) { n = 3; min = 0x10000; }

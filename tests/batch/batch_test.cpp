@@ -202,7 +202,7 @@ TEST(Batch, AColumnNamedLikeAnAddedColumnStopsTheCsvRun) {
   EXPECT_EQ(r.diags[0].span.begin.column, 3u);
   EXPECT_EQ(r.diags[0].message,
             "column C (status) and column D (retention_until): batch adds columns of these names to its output, which "
-            "would then have two of each; remove the old result columns (a file batch wrote ends with its outputs, "
+            "would then have two of each; remove the old result columns (a file batch wrote ends with as_of, its outputs, "
             "status and error) or choose other outputs with --outputs");
   EXPECT_TRUE(r.output.empty());  // nothing written
   // One column: said so, and a status column alone is not cured by --outputs.
@@ -211,7 +211,7 @@ TEST(Batch, AColumnNamedLikeAnAddedColumnStopsTheCsvRun) {
   EXPECT_EQ(status.diags[0].span.begin.column, 3u);
   EXPECT_EQ(status.diags[0].message,
             "column C (status): batch adds a column of this name to its output, which would then have two; remove "
-            "the old result columns (a file batch wrote ends with its outputs, status and error) or rename this column");
+            "the old result columns (a file batch wrote ends with as_of, its outputs, status and error) or rename this column");
   // Among other header problems, in column order.
   const auto mixed = run("status,退役日期,,discharge_date,error\r\nok,2025-06-15,x,2025-06-15,\r\n");
   std::vector<std::pair<std::uint32_t, std::string>> found;
@@ -241,9 +241,17 @@ TEST(Batch, RunningAgainOnItsOwnOutputIsRefused) {
   EXPECT_EQ(again.diags[0].message,
             "column B (as_of), column C (retention_until), column D (reenroll_deadline) and 3 more: "
             "batch adds columns of these names to its output, which would then have two of each; remove the old "
-            "result columns (a file batch wrote ends with its outputs, status and error) or choose other outputs "
+            "result columns (a file batch wrote ends with as_of, its outputs, status and error) or choose other outputs "
             "with --outputs");
   EXPECT_TRUE(again.output.empty());
+  // In Chinese the columns are named as the result for people heads them (the trial read
+  // "status 和 error", which a Chinese result never has).
+  const auto zh_first = run_lang("退役日期\r\n2025-06-15\r\n", {}, true);
+  ASSERT_TRUE(zh_first.summary);
+  const auto zh_again = run_lang(zh_first.output, {}, true);
+  ASSERT_EQ(zh_again.diags.size(), 1u);
+  EXPECT_NE(zh_again.diags[0].message_zh.find("（batch 写出的文件末尾是评估日期、各项结果、状态和说明）"), std::string::npos)
+      << zh_again.diags[0].message_zh;
 }
 
 TEST(Batch, TrailingCommasQuotedLineBreaksAndBlankLines) {
@@ -1317,14 +1325,14 @@ TEST(BatchSummaryNotes, FooterRowsWithNothingTheOutputsReadAreNamed) {
   // The trial: 合计：2人 and 制表人 under the students were counted as two more students waiting
   // for facts, with nothing telling them apart.
   const std::string roster =
-      "学号,退役日期,入伍时身份,备注\r\n2021001,2025-06-15,在校生,\r\n2021002,,在校生,\r\n"
+      "学号,退役日期,入伍时身份,备注\r\n2021001,2025-06-15,在校,\r\n2021002,,在校生,\r\n"
       "合计：2人,,,\r\n,,,制表人：张三\r\n";
   BatchOptions o;
   o.outputs = {"reenroll_deadline"};
   const auto r = run_lang(roster, o);
   ASSERT_TRUE(r.summary) << (r.diags.empty() ? "" : r.diags[0].message);
   EXPECT_EQ(r.summary->rows, 4u);
-  EXPECT_EQ(r.summary->ok, 1u);
+  EXPECT_EQ(r.summary->ok, 1u);  // 在校 reads as 在校生 (the trial's roster wrote it so)
   EXPECT_EQ(r.summary->unknown, 3u);  // rows out = rows in: the footer rows are still rows
   EXPECT_EQ(r.summary->rows_without_facts, 2u);  // not row 3, which gives its 入伍时身份
   EXPECT_EQ(r.summary->first_rows_without_facts, (std::vector<std::size_t>{4, 5}));

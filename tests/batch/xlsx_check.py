@@ -11,10 +11,13 @@ import csv
 import datetime
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import zipfile
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 try:
     import openpyxl
@@ -218,7 +221,7 @@ def check_stdout_and_english(policy, work):
     for fmt in ("csv", "jsonl"):
         p = subprocess.run([policy, "batch", "roster.csv", "-o", "f.xlsx", "--format", fmt], cwd=work,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        check(p.returncode == 2 and not os.path.exists(os.path.join(work, "f.xlsx")) and b"names a workbook" in p.stderr,
+        check(p.returncode == 2 and not os.path.exists(os.path.join(work, "f.xlsx")) and "-o 的文件名是工作簿（.xlsx）".encode() in p.stderr,
               "--format %s with -o f.xlsx is a usage error: %d %s" % (fmt, p.returncode, p.stderr.decode()))
     # The sheets do not depend on the number of threads (several blocks of rows: 1,024 a block).
     lines = ROSTER.split("\r\n")[1:-1]
@@ -366,13 +369,16 @@ def check_template(policy, work):
     # A question's template (the trial's registrar got every fact of the pack, and every row came
     # out 待补充): only the columns the question's answers need, the facts it asks first leading,
     # and the instructions naming it and no ID-number column it lacks.
-    run([policy, "template", "--question", "enlistment", "-o", "退役复学.xlsx"], work, expect=(0,))
+    p = run([policy, "template", "--question", "enlistment", "-o", "退役复学.xlsx"], work, expect=(0,))
+    check("运行 policy batch 退役复学.xlsx --question enlistment -o 结果.xlsx" in p.stderr.decode(),
+          "the command to run next, with its question: " + p.stderr.decode())
     wb3 = openpyxl.load_workbook(os.path.join(work, "退役复学.xlsx"))
     q = wb3["名单"]
     check([c.value for c in q[1]] == ["学号", "姓名", "退役日期", "入伍时身份"], "question template header: %s" % [c.value for c in q[1]])
     notes = [row[0].value for row in wb3["填写说明"].iter_rows() if row[0].value]
     check(any("本模板回答：录取新生、在校生应征入伍，学籍怎么处理？" in n for n in notes), "names its question: %s" % notes[:3])
     check(not any("身份证号" in n for n in notes), "no ID-number column to speak of: %s" % notes)
+    check(any("policy batch 名单.xlsx --question enlistment -o 结果.xlsx" in n for n in notes), "step 5 asks the question: %s" % notes)
     for r, row in enumerate([["000301", "赵五", datetime.datetime(2026, 6, 15), "在校生"],
                              ["000302", "钱六", datetime.datetime(2024, 6, 30), "新生"]], start=2):
         for c, v in enumerate(row, start=1):
@@ -381,6 +387,14 @@ def check_template(policy, work):
     p = run([policy, "batch", "退役复学名单.xlsx", "--as-of", AS_OF.isoformat(), "-o", "退役复学结果.csv"], work, expect=(0,))
     err = p.stderr.decode()
     check("正常 2，待补充 0，错误 0" in err, "every row of a question's roster is decided: " + err)
+    # The next template named like the filled roster (the trial lost eleven students so): refused,
+    # the roster kept; --force replaces it.
+    before = open(os.path.join(work, "退役复学名单.xlsx"), "rb").read()
+    p = run([policy, "template", "--question", "enlistment", "-o", "退役复学名单.xlsx"], work, expect=(1,))
+    check("template_exists" in p.stderr.decode() and "--force" in p.stderr.decode(), "an existing file is kept: " + p.stderr.decode())
+    check(open(os.path.join(work, "退役复学名单.xlsx"), "rb").read() == before, "the filled roster is unchanged")
+    run([policy, "template", "--question", "enlistment", "-o", "覆盖.xlsx"], work, expect=(0,))
+    run([policy, "template", "--question", "enlistment", "--force", "-o", "覆盖.xlsx"], work, expect=(0,))
     # batch --question: only that question's answers, so the summary names no output of another
     # question (the trial's registrar was told of 学历证书 columns the template never had).
     p = run([policy, "batch", "退役复学名单.xlsx", "--question", "enlistment", "--as-of", AS_OF.isoformat(),
@@ -394,6 +408,20 @@ def check_template(policy, work):
     # answer of another question.
     check("入学资格/学籍保留至" in asked and "目前所处阶段" in asked and "现在怎么办" in asked, "the question's outputs: %s" % asked)
     check(not any("学历" in h or "证书" in h for h in asked), "no other question's outputs: %s" % asked)
+    # By where it comes from, as 填写说明 names it (问题5); 问题6 has two questions: both listed.
+    run([policy, "batch", "退役复学名单.xlsx", "--question", "问题5", "--as-of", AS_OF.isoformat(), "-o", "问题5.csv"], work,
+        expect=(0,))
+    check(read_csv(os.path.join(work, "问题5.csv"))[0] == asked, "--question 问题5 is enlistment")
+    # A pack where two questions come from 问题5 (a school's own pack may split one): name one by id.
+    pack = os.path.join(work, "pack")
+    shutil.copytree(os.path.join(REPO, "policy", "cn-higher-ed"), pack)
+    with open(os.path.join(pack, "questions.toml"), "a", encoding="utf-8") as f:
+        f.write('\n[[questions]]\nid = "enlistment_deadline"\nlabel = "退役后最晚何时复学？"\nsource = "问题5"\n'
+                'outputs = ["reenroll_deadline"]\n')
+    p = run([policy, "batch", "退役复学名单.xlsx", "--policy", pack, "--question", "问题5", "-o", "y.csv"], work, expect=(2,))
+    err = p.stderr.decode()
+    check("batch_unknown_question" in err and "“问题5”下有几个问题，请用 id 指明其中一个" in err and err.count("问题5)") == 2
+          and "enlistment_deadline (" in err and "xueji_query" not in err, "问题5 names two questions: " + err)
     p = run([policy, "batch", "退役复学名单.xlsx", "--question", "enlist", "-o", "y.csv"], work, expect=(2,))
     check("batch_unknown_question" in p.stderr.decode() and not os.path.exists(os.path.join(work, "y.csv")),
           "batch --question names no question: " + p.stderr.decode())
@@ -401,16 +429,18 @@ def check_template(policy, work):
     # 2 as text); columns a fact reads keep the text the checks read (学号 as text).
     wb4 = openpyxl.Workbook()
     n = wb4.active
-    n.append(["序号", "学号", "退役日期", "入伍时身份", "成绩"])
-    n.append([1, 2021001, datetime.datetime(2026, 6, 15), "在校生", 85.5])
-    n.append([10, 2021002, datetime.datetime(2024, 6, 30), "新生", None])
-    n.append([2, "2021003", datetime.datetime(2025, 6, 30), "在校生", 90])
+    n.append(["序号", "学号", "退役日期", "入伍时身份", "成绩", "出生日期"])
+    n.append([1, 2021001, datetime.datetime(2026, 6, 15), "在校生", 85.5, datetime.datetime(2003, 5, 1)])
+    n.append([10, 2021002, datetime.datetime(2024, 6, 30), "新生", None, "2003.6.1"])
+    n.append([2, "2021003", datetime.datetime(2025, 6, 30), "在校生", 90, None])
+    n["F2"].number_format = 'yyyy"年"m"月"d"日"'
     wb4.save(os.path.join(work, "序号.xlsx"))
     run([policy, "batch", "序号.xlsx", "--question", "enlistment", "--as-of", AS_OF.isoformat(), "-o", "序号结果.xlsx"], work,
         expect=(0,))
     res = openpyxl.load_workbook(os.path.join(work, "序号结果.xlsx"))["结果"]
-    got = [(r[0], r[1], r[4]) for r in res.iter_rows(min_row=2, values_only=True)]
-    check(got == [(1, "2021001", 85.5), (10, "2021002", None), (2, "2021003", 90)], "number columns stay numbers: %s" % got)
+    got = [(r[0], r[1], r[4], r[5]) for r in res.iter_rows(min_row=2, values_only=True)]
+    check(got == [(1, "2021001", 85.5, datetime.datetime(2003, 5, 1)), (10, "2021002", None, "2003.6.1"), (2, "2021003", 90, None)],
+          "number and date columns stay numbers and dates, text stays text: %s" % got)
     # Another pack's id, or a typo: a usage error listing the questions.
     p = run([policy, "template", "--question", "enlist", "-o", "x.xlsx"], work, expect=(2,))
     err = p.stderr.decode()

@@ -1501,7 +1501,7 @@ TEST(BatchCli, ARosterWithResultColumnsIsRefusedForCsvOnly) {
   EXPECT_EQ(csv.code, 1) << csv.describe();
   EXPECT_EQ(csv.err, roster + ":1:2: error[batch_column_clash]: column B (retention_until), column C (status) and "
                                "column D (error): batch adds columns of these names to its output, which would then "
-                               "have two of each; remove the old result columns (a file batch wrote ends with its "
+                               "have two of each; remove the old result columns (a file batch wrote ends with as_of, its "
                                "outputs, status and error) or choose other outputs with --outputs\n")
       << csv.describe();
   EXPECT_FALSE(fs::exists(out));
@@ -1537,7 +1537,7 @@ TEST(BatchCli, RunningOnItsOwnOutputSaysSoInOneLine) {
   EXPECT_EQ(again.err, results + ":1:4: error[batch_column_clash]: column D (" + added[0] + "), column E (" + added[1] +
                            "), column F (" + added[2] + ") and " + std::to_string(added.size() - 3) +
                            " more: batch adds columns of these names to its output, which would then have two of "
-                           "each; remove the old result columns (a file batch wrote ends with its outputs, status "
+                           "each; remove the old result columns (a file batch wrote ends with as_of, its outputs, status "
                            "and error) or choose other outputs with --outputs\n")
       << again.describe();
 }
@@ -1559,8 +1559,8 @@ TEST(BatchCli, RosterTextInTheSummaryIsEscapedOneLineEach) {
   EXPECT_EQ(summary[2], "  columns passed through unread: 备\\x1b]0;pwned\\x07注 姓\\n名");
   // 姓\n名 is 姓名 once the line break is dropped: a near miss, its header escaped too.
   EXPECT_EQ(summary[3], "  row 1, column C (姓\\n名) was not read: did you mean “姓名”?");
-  EXPECT_EQ(summary[4], "  warning: output retention_until (入学资格/学籍保留至) reads enlisted_as, which no column of the "
-                        "roster gives: rows that need it leave it empty and are unknown; add the column and run again.");
+  EXPECT_EQ(summary[4], "  warning: no column of the roster gives enlisted_as, which output retention_until reads: rows "
+                        "that need it leave it empty and are unknown; add the column and run again.");
   EXPECT_EQ(summary[5], "  row 2, column A (退役日期): '2023-02-29\\x1b[2J\\u009b31m' is not a date (2025-06-30, "
                         "2025/6/30, 2025.6.30, 2025年6月30日 or 20250630)");
   for (const char c : r.err) EXPECT_FALSE(c == '\x1b' || c == '\x07' || c == '\r') << r.describe();

@@ -2,6 +2,8 @@
 // opens right (a BOM), with the pack's labels, Chinese values, the evaluation date and statuses
 // that reflect the columns present; --names gives the machine form; the summary starts with the
 // evaluation date.
+#include <filesystem>
+
 #include "harness.h"
 
 namespace {
@@ -149,6 +151,56 @@ TEST(ZhBatch, TheSummaryInEnglishWithLangEn) {
   EXPECT_TRUE(contains(r.err, "\n    registration_status: needs a column for spring_intake\n")) << r.describe();
 }
 
+TEST(ZhBatch, UsageMistakesAreSaidInChinese) {
+  // The trial: 参数的值不可用：--format xlsx: a workbook is not text for a terminal…
+  TempDir tmp;
+  const auto roster = tmp.write("r.csv", "学号,退役日期,入伍时身份\r\n1,2026-06-15,在校生\r\n");
+  RunOptions terminal;
+  terminal.stdout_file = "/dev/ptmx";
+  const auto xlsx = run({"batch", roster, "--as-of", "2026-12-07", "--format", "xlsx"}, terminal);
+  EXPECT_EQ(xlsx.code, 2) << xlsx.describe();
+  EXPECT_TRUE(contains(xlsx.err, "参数的值不可用：--format xlsx: 工作簿不是可以显示在终端上的文字：请写到文件（-o 结果.xlsx）"))
+      << xlsx.describe();
+  // A spreadsheet name batch does not write (the trial's 结果.xls held CSV text): refused, nothing written.
+  for (const char* name : {"结果.xls", "结果.ODS", "结果.et"}) {
+    const auto out = (tmp.path() / name).string();
+    const auto r = run({"batch", roster, "--as-of", "2026-12-07", "-o", out});
+    EXPECT_EQ(r.code, 2) << r.describe();
+    EXPECT_TRUE(contains(r.err, "batch 不写这种表格格式：请用 .xlsx（工作簿）或 .csv")) << r.describe();
+    EXPECT_FALSE(std::filesystem::exists(out)) << name;
+  }
+  // The system's reasons in Chinese too (the trial: 无法读取名单：No such file or directory).
+  const auto missing = run({"batch", (tmp.path() / "没有.csv").string(), "--as-of", "2026-12-07"});
+  EXPECT_EQ(missing.code, 1) << missing.describe();
+  EXPECT_TRUE(contains(missing.err, "无法读取名单：文件或目录不存在（No such file or directory）")) << missing.describe();
+  const auto nowhere = run({"batch", roster, "--as-of", "2026-12-07", "-o", (tmp.path() / "没有的目录" / "结果.csv").string()});
+  EXPECT_TRUE(contains(nowhere.err, "：文件或目录不存在（No such file or directory）")) << nowhere.describe();
+  // Random bytes named .xlsx: not a workbook (it was "不是有效的 GB18030 编码").
+  const auto junk = tmp.write("junk.xlsx", std::string("\x93\x00\xff\xfe garbage \x81\x30", 15));
+  const auto not_zip = run({"batch", junk, "--as-of", "2026-12-07"});
+  EXPECT_EQ(not_zip.code, 1) << not_zip.describe();
+  EXPECT_TRUE(contains(not_zip.err, "错误[xlsx_bad_zip]") && contains(not_zip.err, "文件名是 .xlsx，但内容不是工作簿"))
+      << not_zip.describe();
+  const auto en = run({"batch", roster, "--lang", "en", "-o", (tmp.path() / "r.xls").string()});
+  EXPECT_TRUE(contains(en.err, "names a .xls file, a spreadsheet format batch does not write")) << en.describe();
+}
+
+TEST(ZhBatch, AMisspeltHeaderIsOneWarningAndEachRowSaysWhatIsMissing) {
+  // The trial: 退伍日其 for 退役日期 left every row 待补充 with an empty 说明, and the summary said the
+  // same warning once per output (eleven lines).
+  RunOptions o;
+  o.stdin_data = "学号,退伍日其,入伍时身份\r\n2021001,2025-06-15,在校生\r\n";
+  const auto r = run({"batch", "-", "--as-of", "2026-12-08", "--question", "enlistment"}, o);
+  EXPECT_EQ(r.code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.out, ",待补充,需补充：退役日期（名单中没有这一列：请在表头加上）\r\n")) << r.out;
+  std::size_t warnings = 0;
+  for (const auto& line : lines_of(r.err)) warnings += line.starts_with("  警告：") ? 1 : 0;
+  EXPECT_EQ(warnings, 1u) << r.describe();
+  EXPECT_TRUE(contains(r.err, "  警告：名单中没有 退役日期 这一列，所选输出“入学资格/学籍保留至”、“保留期限”、"))
+      << r.describe();
+  EXPECT_TRUE(contains(r.err, "项要读它：需要它的行这些项留空、状态为“待补充”；请在名单中加上这一列再运行。\n")) << r.describe();
+}
+
 TEST(ZhBatch, AnOutputAskedForThatNoColumnDecidesIsAWarningAndIsWritten) {
   RunOptions o;
   o.stdin_data = "学号,退役日期\r\n1,2025-06-15\r\n";
@@ -157,12 +209,12 @@ TEST(ZhBatch, AnOutputAskedForThatNoColumnDecidesIsAWarningAndIsWritten) {
   // The versions for discharges since 2021-05-01 do not ask how the student enlisted (2 years
   // either way): this row is decided without the column; the certificate answer waits.
   EXPECT_EQ(r.out, "\xEF\xBB\xBF学号,退役日期,评估日期,入学资格/学籍保留至,属电子注册的学历（2001年起）,状态,说明\r\n"
-                   "1,2025-06-15,2025-12-01,2027-06-15,,待补充,\r\n");
-  EXPECT_TRUE(contains(r.err, "  警告：所选输出“入学资格/学籍保留至”（retention_until）要读的 入伍时身份 在名单中没有对应的列：需要它的行"
+                   "1,2025-06-15,2025-12-01,2027-06-15,,待补充,"
+                   "需补充：就读高校具有颁发国家承认学历证书的资格、按国家规定录取、发证日期（名单中没有这些列：请在表头加上）\r\n");
+  EXPECT_TRUE(contains(r.err, "  警告：名单中没有 入伍时身份 这一列，所选输出“入学资格/学籍保留至”要读它：需要它的行"
                               "这一项留空、状态为“待补充”；请在名单中加上这一列再运行。\n"))
       << r.describe();
-  EXPECT_TRUE(contains(r.err, "  警告：所选输出“属电子注册的学历（2001年起）”（degree_online）要读的 发证日期 在名单中没有对应的列"))
-      << r.describe();
+  EXPECT_TRUE(contains(r.err, "  警告：名单中没有 发证日期 这一列，所选输出“属电子注册的学历（2001年起）”要读它")) << r.describe();
   // None decidable without --outputs: said plainly, and the rows are still written.
   const auto none = run({"batch", "-", "--as-of", "2025-12-01"}, {"学号,姓名\r\n1,王\r\n"});
   EXPECT_EQ(none.code, 0) << none.describe();

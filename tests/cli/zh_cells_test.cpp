@@ -28,7 +28,8 @@ TEST(ZhCells, SetTakesTheLabelAChineseDateAndAnAlias) {
            {"退伍日期=20240229", "入伍时身份=在校生"},
            {"退役日期=２０２４年２月２９日", "入伍时身份=在读学生"},
            {"退役日期=２０２４／２／２９", "enlisted_as=Enrolled_Student"},
-           {"退役日期=2024/2/29 0:00", "入伍时身份=在读"}}) {
+           {"退役日期=2024/2/29 0:00", "入伍时身份=在读"},
+           {"退役日期=2024-02-29", "入伍时身份=在校"}}) {  // as the trial's roster wrote it
     auto d = eval_json(with_as_of({"--set", date, "--set", identity}));
     EXPECT_EQ(d["values"]["retention_until"], reference) << date << " " << identity;
     EXPECT_EQ(d["values"]["retention_period"], "P2Y") << date;
