@@ -89,9 +89,15 @@ void CoverageRecorder::add_ifs(const expr::Expr& e, const model::ExprSource& sou
   for (std::uint32_t i = 0; i < e.nodes.size(); ++i) {
     const auto& n = e.nodes[i];
     if (n.op != expr::Op::if_) continue;
-    // The `if`'s own position in the file (escapes and multi-line strings mapped by the loader).
+    // The `if` keyword's position in the file (escapes and multi-line strings mapped by the
+    // loader); a parenthesized `if` node begins at its parenthesis.
+    std::uint32_t begin = n.begin;
+    while (begin < n.end && begin < e.text.size() && (e.text[begin] == '(' || e.text[begin] == ' ' ||
+                                                       e.text[begin] == '\t' || e.text[begin] == '\n' || e.text[begin] == '\r')) {
+      ++begin;
+    }
     source::Span at{source.span.file, source.span.begin, source.span.begin};
-    if (n.begin < source.positions.size()) at.begin = at.end = source.positions[n.begin];
+    if (begin < source.positions.size()) at.begin = at.end = source.positions[begin];
     nodes[i] = add(CoverageKind::branch, at, "`if` true, its `then` branch: no case takes it",
                    "if 的条件为真（then 分支）：没有用例走到");
     add(CoverageKind::branch, at, "`if` false, its `else` branch: no case takes it",

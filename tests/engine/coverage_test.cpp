@@ -96,6 +96,72 @@ TEST(Coverage, NoItemCountsAsEverythingReached) {
   EXPECT_TRUE(none.meets(100.0));
 }
 
+// Branches evaluated only to list the facts an unknown value waits for are not taken: the
+// branches of an `if` on an unknown fact (evaluated for their missing facts), and an output's
+// expression while its rule's `when` is unknown.
+TEST(Coverage, BranchesOfUndecidedValuesAreNotTaken) {
+  const std::string pack = R"([policy]
+id = "undecided"
+title = "Undecided"
+version = "1"
+timezone = "Asia/Shanghai"
+date_convention = "prc-civil-code"
+[facts.a]
+type = "bool"
+label = "甲"
+description = "a"
+[facts.b]
+type = "bool"
+label = "乙"
+description = "b"
+[facts.c]
+type = "bool"
+label = "丙"
+description = "c"
+[[rules]]
+id = "r"
+title = "规则"
+when = "c"
+  [rules.outputs.x]
+  type = "integer"
+  label = "x"
+  expr = "if a then (if b then 1 else 2) else 3"
+  [[rules.citations]]
+  document = "D"
+  article = "1"
+  summary = "S"
+[[tests]]
+name = "a unknown: neither branch of the outer if, nor of the inner one"
+as_of = 2026-01-01
+facts = { b = true, c = true }
+expect_unknown = ["x"]
+[[tests]]
+name = "c unknown: the expression is evaluated only for the facts it waits for"
+as_of = 2026-01-01
+facts = { a = true, b = true }
+expect_unknown = ["x"]
+)";
+  const loader::SourceFile files[] = {{"undecided.toml", pack}};
+  auto loaded = loader::load_pack(files);
+  for (const auto& d : loaded.diagnostics) ADD_FAILURE() << source::format_diagnostic(d);
+  ASSERT_TRUE(loaded.pack);
+  Engine engine(std::move(loaded.pack));
+  PackCoverage c;
+  const auto results = run_pack_tests(engine, *calendar::parse_date("2026-01-01"), &c);
+  for (const auto& r : results) EXPECT_TRUE(r.failures.empty()) << r.name;
+  const std::vector<std::string> expected = {
+      "22:8 branch: when of rule r false: no case takes it",
+      "26:11 branch: `if` true, its `then` branch: no case takes it",
+      "26:11 branch: `if` false, its `else` branch: no case takes it",
+      "26:22 branch: `if` true, its `then` branch: no case takes it",
+      "26:22 branch: `if` false, its `else` branch: no case takes it",
+  };
+  EXPECT_EQ(unreached(c, "undecided.toml"), expected);
+  // The first case makes r apply (c true) and checks x, a value its version computed (unknown).
+  EXPECT_EQ(c.count(CoverageKind::rule).reached, 1u);
+  EXPECT_EQ(c.count(CoverageKind::output).reached, 1u);
+}
+
 // The observer only watches: the built-in pack's cases give the same results with and without it.
 TEST(Coverage, ObservingChangesNoResult) {
   Engine engine(loader::load_pack(policy_packs::builtin_cn_higher_ed_files()).pack);
