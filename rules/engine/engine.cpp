@@ -63,10 +63,13 @@ class Run {
   /// `facts_read`: per output, every fact it can read; non-empty to track reads (EvalOptions::track_reads).
   /// `complete_missing`: EvalOptions::complete_missing.
   /// `lang`: EvalOptions::lang, the language of the steps.
+  /// `observer`: EvalOptions::observer.
   Run(const loader::CompiledPack& p, model::Outcome& out, bool explain, Memo* memo,
-      std::span<const model::FactSet> facts_read, bool complete_missing, source::Lang lang)
-      : p_(p), out_(out), explain_(explain), zh_(lang == source::Lang::zh), memo_(memo), facts_read_(facts_read) {
+      std::span<const model::FactSet> facts_read, bool complete_missing, source::Lang lang, EvalObserver* observer)
+      : p_(p), out_(out), explain_(explain), zh_(lang == source::Lang::zh), memo_(memo), facts_read_(facts_read),
+        observer_(observer) {
     ctx_.complete_missing = complete_missing;
+    ctx_.branches = observer;
     ctx_.lang = lang;
     ctx_.zone_label = p.policy.header.timezone_label;
     ctx_.env = out.env;
@@ -113,6 +116,16 @@ class Run {
     return expr::evaluate(e, ctx_);
   }
 
+  /// `evaluate()`'s value with the observer not told: for evaluations made only to list the facts
+  /// an undecided value waits for (no test reaches a branch that way).
+  template <class F>
+  Value unobserved(F evaluate) {
+    ctx_.branches = nullptr;
+    Value v = evaluate();
+    ctx_.branches = observer_;
+    return v;
+  }
+
   /// Whether rule r applies: its version is in force on its version date, and its `when` holds.
   /// When tracking reads, what that rests on is kept with the rule and added to the output's
   /// each time (the rule's value is computed once per evaluation, for its first output).
@@ -145,13 +158,14 @@ class Run {
         // Undecided version: once the date is known, the rule's `when` decides too, so the facts
         // it waits for can still change the outputs (the date's own facts are asked first).
         if (d.state == State::unknown && cr.when && ctx_.complete_missing) {
-          const Value w = eval(*cr.when, r);
+          const Value w = unobserved([&] { return eval(*cr.when, r); });
           if (explain_) out_.rules[r].explanation.resize(mark);
           if (w.state == State::unknown) result.missing |= w.missing;
         }
         return result;
       }
       const bool in = rule.in_force->contains(d.date);
+      if (observer_) observer_->version_date(r, d.date);
       if (explain_) {
         const auto& f = *rule.in_force;
         const std::string period = std::string("[") + (f.from ? calendar::format_date(*f.from) : "..") + " .. " +
@@ -172,6 +186,7 @@ class Run {
     if (cr.when) {
       const std::size_t mark = explain_ ? out_.rules[r].explanation.size() : 0;
       result = eval(*cr.when, r);
+      if (observer_ && result.known()) observer_->when_decided(r, result.boolean);
       if (explain_) {
         summarize(r, mark, (zh_ ? "适用条件 " : "when ") + one_line(rule.when->text) + (zh_ ? " → " : " -> ") + show(result));
       }
@@ -293,9 +308,11 @@ class Run {
       missing |= v.missing;
       if (first == model::kNoFact) first = model::first_to_ask(v);
     };
-    const Value v = eval(c.expr, c.rule);
+    const Value v = unobserved([&] { return eval(c.expr, c.rule); });
     add(v);
-    if (c.rollover && (v.known() || (v.state == State::unknown && v.missing.any()))) add(eval(*c.rollover, c.rule));
+    if (c.rollover && (v.known() || (v.state == State::unknown && v.missing.any()))) {
+      add(unobserved([&] { return eval(*c.rollover, c.rule); }));
+    }
     if (explain_) out_.rules[c.rule].explanation.resize(mark);
   }
 
@@ -388,6 +405,7 @@ class Run {
   bool zh_;  // steps in Chinese (EvalOptions::lang)
   Memo* memo_;  // null: compute every output
   std::span<const model::FactSet> facts_read_;  // empty: reads not tracked
+  EvalObserver* observer_;  // null: no one is told the decisions (EvalOptions::observer)
   expr::EvalContext ctx_;
 };
 
@@ -425,7 +443,7 @@ void Engine::evaluate(const model::Situation& situation, calendar::Date as_of, m
                    : nullptr;
   if (memo) memo->begin(out.env, options.parameters.empty());
   Run run(*pack_, out, options.explain, memo, options.track_reads ? std::span<const model::FactSet>(facts_read_) : std::span<const model::FactSet>(),
-          options.complete_missing, options.lang);
+          options.complete_missing, options.lang, options.observer);
   run.all(options.only ? *options.only : pack_->order);
 }
 

@@ -12,6 +12,7 @@
 
 #include "calendar/date.h"
 #include "engine/memo.h"
+#include "expr/evaluator.h"
 #include "loader/load.h"
 #include "loader/pack.h"
 #include "model/outcome.h"
@@ -19,6 +20,21 @@
 #include "source/lang.h"
 
 namespace rules::engine {
+
+/// Told, when an evaluation is given one (EvalOptions::observer), which way each decision of it
+/// went: every `if` whose condition was known (expr::BranchObserver), each rule's version date
+/// and `when`. How `policy test --coverage` (engine/coverage.h) sees what a pack's test cases
+/// reach; not a second evaluator: the evaluation is the same with or without it. Evaluations made
+/// only to list the facts an undecided value waits for are not told.
+class EvalObserver : public expr::BranchObserver {
+ public:
+  /// Rule `rule`'s version date (`version_date`) was `date`, whether or not its version is in
+  /// force then. A version date that is unknown or fails is not told.
+  virtual void version_date(std::uint32_t rule, calendar::Date date) = 0;
+  /// Rule `rule`'s `when` was evaluated and `holds` (its version being in force). A `when` that is
+  /// unknown or fails is not told.
+  virtual void when_decided(std::uint32_t rule, bool holds) = 0;
+};
 
 /// Options of one evaluation.
 struct EvalOptions {
@@ -46,6 +62,9 @@ struct EvalOptions {
   /// each date step with the article it follows (docs/policy-language.md, "Explanations").
   /// Values and errors do not depend on it (errors carry both languages).
   source::Lang lang = source::Lang::zh;
+  /// When set, told each decision of the evaluation (EvalObserver); null (the default): nothing
+  /// is told and nothing is spent on it but a test of this pointer per decision.
+  EvalObserver* observer = nullptr;
 
   /// Options that only say whether to explain, and in which language.
   static EvalOptions explaining(bool on, source::Lang lang = source::Lang::zh) {

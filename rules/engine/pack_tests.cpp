@@ -1,6 +1,7 @@
 #include "engine/pack_tests.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "explain/render.h"
 #include "model/format.h"
@@ -8,11 +9,14 @@
 
 namespace rules::engine {
 
-std::vector<PackTestResult> run_pack_tests(const Engine& engine, calendar::Date default_as_of) {
+std::vector<PackTestResult> run_pack_tests(const Engine& engine, calendar::Date default_as_of,
+                                           PackCoverage* coverage) {
   const auto& pack = engine.pack();
   const auto& policy = engine.policy();
   std::vector<PackTestResult> results;
   model::Outcome out;
+  std::optional<CoverageRecorder> recorder;
+  if (coverage) recorder.emplace(engine);
   // Expected texts are written in the stable prose form (ISO dates), as JSON gives them.
   const explain::RenderContext ctx{policy, pack.zone, source::Lang::zh, true};
   for (const auto& tc : policy.tests) {
@@ -39,9 +43,19 @@ std::vector<PackTestResult> run_pack_tests(const Engine& engine, calendar::Date 
         if (ps[i].name == name && model::parse_value(text, ps[i].type, policy.enums, v, why)) params.emplace_back(i, v);
       }
     }
+    // The outputs the case checks (the loader has checked their names), and what they read: what
+    // is evaluated, so that coverage counts only what a checked value rests on.
+    std::vector<std::uint32_t> checked;
+    for (const auto& [name, expected] : tc.expect) {
+      if (const auto oi = pack.find_output(name)) checked.push_back(*oi);
+    }
+    const auto order = engine.evaluation_order(checked);
     EvalOptions options;
     options.parameters = params;
+    options.only = &order;
+    if (recorder) options.observer = &*recorder;
     engine.evaluate(situation, tc.as_of.value_or(default_as_of), out, options);
+    if (recorder) recorder->record_case(out, checked);
     for (const auto& [name, expected] : tc.expect) {
       const auto oi = pack.find_output(name);
       if (!oi) continue;
@@ -65,6 +79,7 @@ std::vector<PackTestResult> run_pack_tests(const Engine& engine, calendar::Date 
     r.rules.erase(std::unique(r.rules.begin(), r.rules.end()), r.rules.end());
     results.push_back(std::move(r));
   }
+  if (coverage) *coverage = recorder->report();
   return results;
 }
 

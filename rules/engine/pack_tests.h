@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/coverage.h"
 #include "engine/engine.h"
 
 namespace rules::engine {
@@ -22,6 +23,10 @@ struct PackTestResult {
 };
 
 /// Runs every test case of the engine's pack. A case without `as_of` uses `default_as_of`.
-std::vector<PackTestResult> run_pack_tests(const Engine& engine, calendar::Date default_as_of);
+/// Each case evaluates the outputs it checks and those they read (Engine::evaluation_order),
+/// nothing else. With `coverage`, also records there what the cases reach (engine/coverage.h):
+/// the same evaluations, observed.
+std::vector<PackTestResult> run_pack_tests(const Engine& engine, calendar::Date default_as_of,
+                                           PackCoverage* coverage = nullptr);
 
 }  // namespace rules::engine

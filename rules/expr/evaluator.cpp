@@ -61,6 +61,7 @@ class Eval {
         const Value& c = arg(kid(n, 0));
         if (c.state == State::error) return c;
         if (c.state == State::unknown) return ctx_.complete_missing ? undecided_if(n, c, out) : c;
+        if (ctx_.branches) ctx_.branches->if_taken(e_, i, c.boolean);
         const Value& r = arg(kid(n, c.boolean ? 1 : 2));
         if (ctx_.trace) {
           if (zh()) {
@@ -186,8 +187,12 @@ class Eval {
   /// does not apply) is never decided: then, as when the branches add no fact, `c` itself.
   const Value& undecided_if(const Node& n, const Value& c, Value& out) {
     if (c.missing.none()) return c;
+    // Neither branch is taken: what the `if`s inside them decide is not a branch a test reached.
+    BranchObserver* const branches = ctx_.branches;
+    ctx_.branches = nullptr;
     const Value& a = arg(kid(n, 1));
     const Value& b = arg(kid(n, 2));
+    ctx_.branches = branches;
     model::FactSet missing = c.missing;
     for (const Value* branch : {&a, &b}) {
       if (branch->state == State::unknown) missing |= branch->missing;

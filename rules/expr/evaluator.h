@@ -21,6 +21,19 @@ namespace rules::expr {
 using model::EvalError;
 using model::TraceStep;
 
+/// Told which way each `if` went, when an evaluation is given one (EvalContext::branches):
+/// how `policy test --coverage` sees the branches a pack's test cases take. Null by default,
+/// so that an evaluation without it pays one test of a null pointer per `if` decided.
+class BranchObserver {
+ public:
+  virtual ~BranchObserver() = default;
+  /// The `if` at node `node` of `e` took its `then` branch (`then_branch`) or its `else` branch:
+  /// its condition was known. An `if` on an unknown or failed condition takes neither, and the
+  /// `if`s inside the branches of an undecided `if` (evaluated only to list missing facts) are
+  /// not told.
+  virtual void if_taken(const Expr& e, std::uint32_t node, bool then_branch) = 0;
+};
+
 /// Everything an evaluation reads and writes besides the expression. Reused across evaluations.
 struct EvalContext {
   std::span<model::Value> env;                 ///< slots: facts, parameters, outputs, as_of
@@ -54,6 +67,8 @@ struct EvalContext {
   /// the list may stop at the condition's facts; whether a result waits for any fact is the same
   /// either way, and less is read (engine::EvalOptions::complete_missing says who wants that).
   bool complete_missing = true;
+  /// When set, told which way each `if` went (BranchObserver); null: nothing is told.
+  BranchObserver* branches = nullptr;
 };
 
 /// Evaluates checked expression `e`. Unknown inputs propagate by Kleene logic (`false and x` is

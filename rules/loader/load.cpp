@@ -883,6 +883,8 @@ class Loader {
       model::InForce in;
       in.from = ir.date("from", false);
       in.until = ir.date("until", false);
+      if (in.from) in.from_span = f.span(*ir.node("from"));
+      if (in.until) in.until_span = f.span(*ir.node("until"));
       if (!ir.node("from") && !ir.node("until")) {
         ir.error("load_missing_field", "in_force needs 'from', 'until' or both", "in_force 需要“from”、“until”或两者");
       }

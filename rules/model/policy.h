@@ -180,6 +180,10 @@ struct Output {
 struct InForce {
   std::optional<calendar::Date> from;
   std::optional<calendar::Date> until;
+  /// Where `from` and `until` were written (their TOML values; no position when absent), for
+  /// pointing a pack author at a version boundary no test case reaches (`policy test --coverage`).
+  source::Span from_span = {};
+  source::Span until_span = {};
   bool contains(calendar::Date d) const { return (!from || *from <= d) && (!until || d <= *until); }
 };
 

@@ -1035,6 +1035,61 @@ title = "无用例的规则"
   EXPECT_FALSE(contains(run({"test"}).out, "rules no case checks")) << "the built-in pack checks every rule";
 }
 
+// policy test --coverage on tests/packs/good/coverage.toml (tests/engine/coverage_test.cpp asserts
+// every item; here the report's form and the exit code with --threshold).
+TEST(PackTests, CoverageListsWhatNoCaseReaches) {
+  const auto pack = (source_dir() / "tests" / "packs" / "good" / "coverage.toml").string();
+  const auto r = run({"test", "--policy", pack, "--coverage"});
+  EXPECT_EQ(r.code, 0) << "no threshold: the report only\n" << r.describe();
+  const std::string report =
+      "2 passed, 0 failed\n"
+      "coverage (what the cases reach):\n"
+      "  rules: 2/3  66.6%\n"
+      "  outputs: 2/4  50.0%\n"
+      "  version boundary days: 4/6  66.6%\n"
+      "  branches (when and if): 2/6  33.3% (reported, not counted toward --threshold)\n"
+      "not reached by any case:\n"
+      "  " + pack + ":25:21: rule old_order, first day in force 2005-09-01: no case has this version date\n"
+      "  " + pack + ":25:21: rule old_order, the day before it is in force 2005-08-31: no case has this version date\n"
+      "  " + pack + ":30:11: `if` true, its `then` branch: no case takes it\n"
+      "  " + pack + ":45:18: output note of rule new_order: no case checks a value it computes\n"
+      "  " + pack + ":48:11: `if` true, its `then` branch: no case takes it\n"
+      "  " + pack + ":48:11: `if` false, its `else` branch: no case takes it\n"
+      "  " + pack + ":54:1: rule never_applies: no case makes it apply\n"
+      "  " + pack + ":57:8: when of rule never_applies true: no case takes it\n"
+      "  " + pack + ":58:18: output ancient of rule never_applies: no case checks a value it computes\n";
+  EXPECT_TRUE(r.out.ends_with(report)) << r.describe();
+
+  // The threshold counts rules, outputs and version days, never branches (33.3%).
+  const auto at50 = run({"test", "--policy", pack, "--threshold", "50"});
+  EXPECT_EQ(at50.code, 0) << at50.describe();
+  EXPECT_TRUE(contains(at50.out, "not reached by any case:\n")) << "--threshold implies --coverage\n" << at50.describe();
+  const auto at60 = run({"test", "--policy", pack, "--coverage", "--threshold", "60"});
+  EXPECT_EQ(at60.code, 1) << at60.describe();
+  EXPECT_EQ(lines_of(at60.out).back(), "coverage below the threshold of 60%: outputs 50.0%") << at60.describe();
+  const auto at100 = run({"test", "--policy", pack, "--coverage", "--threshold", "100"});
+  EXPECT_EQ(at100.code, 1) << at100.describe();
+  EXPECT_EQ(lines_of(at100.out).back(),
+            "coverage below the threshold of 100%: rules 66.6%, outputs 50.0%, version boundary days 66.6%")
+      << at100.describe();
+  // 2/3 is not rounded up to pass 66.7%.
+  EXPECT_EQ(run({"test", "--policy", pack, "--threshold", "66.7"}).code, 1);
+  for (const char* bad : {"101", "-1", "half"}) {
+    const auto u = run({"test", "--policy", pack, "--threshold", bad});
+    EXPECT_EQ(u.code, 2) << u.describe();
+  }
+  // Without --coverage, nothing of it is printed.
+  EXPECT_FALSE(contains(run({"test", "--policy", pack}).out, "coverage")) << "coverage only when asked";
+}
+
+// What make test requires of the built-in pack (tests/CMakeLists.txt, pack.cn-higher-ed.coverage).
+TEST(PackTests, BuiltinPackCoverageIsWhole) {
+  const auto r = run({"test", "--coverage", "--threshold", "100"});
+  EXPECT_EQ(r.code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.out, "  rules: ")) << r.describe();
+  EXPECT_FALSE(contains(r.out, "coverage below")) << r.describe();
+}
+
 // ============================================================================================
 // 9. --params
 // ============================================================================================

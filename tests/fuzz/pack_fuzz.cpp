@@ -1,6 +1,7 @@
 // The pack loader: the input is one pack file (TOML). Loading parses the TOML, reads every
 // declaration, parses and checks every expression and orders the outputs; a pack that loads is
-// then evaluated (no facts) and its own [[tests]] run, rendered as `policy eval` shows them.
+// then evaluated (no facts), rendered as `policy eval` shows it, and its own [[tests]] run with
+// their coverage recorded (policy test --coverage).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -28,6 +29,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const rules::explain::RenderContext ctx{engine.policy(), engine.pack().zone, rules::source::Lang::zh, false};
   (void)rules::explain::render_text(ctx, out, true);
   (void)rules::explain::render_json(ctx, out);
-  (void)rules::engine::run_pack_tests(engine, as_of);
+  rules::engine::PackCoverage coverage;
+  (void)rules::engine::run_pack_tests(engine, as_of, &coverage);
+  for (const auto& item : coverage.items) {
+    if (item.description.empty() || item.description_zh.empty()) policy_fuzz::fail("a coverage item without words", item.description);
+  }
   return 0;
 }
