@@ -137,13 +137,28 @@ void RosterReader::deliver_too_large() {
   deliver();
 }
 
+namespace {
+
+void init_parser(csv_parser& p) {
+  // Strict quoting: Excel always closes its quotes, so an unclosed quote means a damaged file
+  // whose later rows would otherwise be swallowed into one field. (A quote inside an unquoted
+  // cell is read literally: see feed.)
+  // CSV_REPALL_NL: blank lines are reported too, so that row numbers count them.
+  if (csv_init(&p, kParserOptions) != 0) throw std::runtime_error("cannot initialise the CSV parser");
+  // Spaces in unquoted fields are data: pass-through columns must come out unchanged (cells
+  // trim where a value is parsed).
+  csv_set_space_func(&p, [](unsigned char) { return 0; });
+  // libcsv grows its cell buffer by this much at a time (by 128 bytes by default: thousands of
+  // reallocations, each a copy, for a cell near kMaxCellBytes).
+  csv_set_blk_size(&p, std::size_t{1} << 16);
+}
+
+}  // namespace
+
 void RosterReader::restart_parser() {
   csv_free(&parser_->p);
   parser_->p = csv_parser{};
-  if (csv_init(&parser_->p, kParserOptions) != 0) throw std::runtime_error("cannot initialise the CSV parser");
-  // Spaces in unquoted fields are data: pass-through columns must come out unchanged (cells
-  // trim where a value is parsed).
-  csv_set_space_func(&parser_->p, [](unsigned char) { return 0; });
+  init_parser(parser_->p);
 }
 
 std::size_t RosterReader::skip(const char* data, std::size_t size) {
@@ -232,14 +247,7 @@ bool RosterReader::recognise_workbook(std::string_view head) {
 
 RosterReader::RosterReader(std::istream& in, Encoding encoding, std::size_t chunk_size)
     : in_(in), encoding_(encoding), buffer_(chunk_size), parser_(std::make_unique<Parser>()) {
-  // Strict quoting: Excel always closes its quotes, so an unclosed quote means a damaged file
-  // whose later rows would otherwise be swallowed into one field. (A quote inside an unquoted
-  // cell is read literally: see feed.)
-  // CSV_REPALL_NL: blank lines are reported too, so that row numbers count them.
-  if (csv_init(&parser_->p, kParserOptions) != 0) throw std::runtime_error("cannot initialise the CSV parser");
-  // Spaces in unquoted fields are data: pass-through columns must come out unchanged (cells
-  // trim where a value is parsed).
-  csv_set_space_func(&parser_->p, [](unsigned char) { return 0; });
+  init_parser(parser_->p);
 }
 
 RosterReader::~RosterReader() {

@@ -1612,9 +1612,13 @@ TEST(BatchCli, AHugeCellDoesNotTakeTheRunsMemory) {
   EXPECT_EQ(r.code, 3) << r.err;
   EXPECT_TRUE(contains(r.out, "{\"row\":2,\"as_of\":\"2025-12-01\",\"status\":\"error\"")) << r.out.substr(0, 300);
   EXPECT_TRUE(contains(r.out, "{\"row\":3,\"as_of\":\"2025-12-01\",\"status\":\"ok\"")) << r.out.substr(0, 300);
+  // Under AddressSanitizer freed blocks wait in its quarantine (256 MiB), which says nothing of
+  // the program's own bound: the peak is checked in the other builds.
+#if !defined(__SANITIZE_ADDRESS__)
   rusage usage{};
   ASSERT_EQ(getrusage(RUSAGE_CHILDREN, &usage), 0);
   EXPECT_LT(usage.ru_maxrss, 96 * 1024) << "peak resident memory of a child, KiB";
+#endif
 }
 
 TEST(BatchCli, RowNumbersCountBlankLinesLikeASpreadsheet) {
