@@ -295,7 +295,12 @@ void RosterReader::feed(const char* data, std::size_t size, bool last) {
   }
   if (skip_ != Skip::none) {
     if (last) {  // the input ends inside the row
+      const bool open_quote = skip_ == Skip::quoted;
       skip_ = Skip::none;
+      too_large_ = false;
+      // A quote never closed swallowed the rest of the file, as a small one would: the rows after
+      // it cannot be told apart, which is no row too large but a broken file.
+      if (open_quote) return broken();
       deliver_too_large();
     }
     return;

@@ -360,6 +360,21 @@ TEST(RosterReader, ARowPastItsBoundSaysTheLimitInBothLanguages) {
   EXPECT_FALSE(reader.failure());
 }
 
+TEST(RosterReader, AnUnclosedQuoteInAHugeCellIsABrokenFileNotARowTooLarge) {
+  // The quote swallows every line after it, as it would in a small cell: batch_bad_csv at the row
+  // where it opens, the rows before it delivered.
+  std::istringstream in("a,b\r\n1,2\r\n2,\"" + std::string(kMaxCellBytes + 70000, 'q') + "\r\n3,4\r\n");
+  RosterReader reader(in, Encoding::automatic);
+  Record rec;
+  ASSERT_TRUE(reader.next(rec));
+  ASSERT_TRUE(reader.next(rec));
+  EXPECT_EQ(rec.row, 2u);
+  EXPECT_FALSE(reader.next(rec));
+  ASSERT_TRUE(reader.failure());
+  EXPECT_EQ(reader.failure()->code, "batch_bad_csv");
+  EXPECT_TRUE(reader.failure()->message.starts_with("row 3: ")) << reader.failure()->message;
+}
+
 TEST(RosterReader, ARowPastItsBoundAtTheEndOrInGb18030) {
   // The input ends inside the big row (no line break after it).
   auto r = read_all("a,b\n1," + std::string(kMaxCellBytes + 70000, 'q'));
