@@ -2,7 +2,9 @@
 /// `policy batch`: evaluate a pack for every row of a roster. Every input row gives exactly one
 /// output row, in input order; a bad row never stops the run. Streaming: memory is bounded by
 /// two rounds of 4 x `jobs` blocks (a block: at most block_rows rows and about block_bytes
-/// bytes), whatever the roster's length or width. Output is identical whatever the number of jobs.
+/// bytes, or one row of at most kMaxRowBytes, record_source.h: a larger row is an error row whose
+/// cells are not read), whatever the roster's length or width. Output is identical whatever the
+/// number of jobs.
 
 #include <cstddef>
 #include <functional>
