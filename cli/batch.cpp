@@ -156,8 +156,10 @@ void add_batch(CLI::App& app, Action& action) {
   // Splits of a roster on a cluster (docs/cluster.md): Hadoop Streaming, Spark's RDD.pipe().
   auto* header_file = cmd->add_option("--header-file", o->header_file,
                   "Cluster: the roster's header row, in a file of one line (head -1 roster.csv > header.csv), for an input "
-                  "split that has none; a first row repeating it is skipped (the first split starts with it)");
-  auto* columns = cmd->add_option("--columns", o->columns, "Cluster: the header row given as comma-separated column names (CSV quoting), instead of --header-file");
+                  "split that has none; a first row repeating it is skipped (the first split starts with it)")
+      ->type_name("FILE");
+  auto* columns = cmd->add_option("--columns", o->columns, "Cluster: the header row given as comma-separated column names (CSV quoting), instead of --header-file")
+      ->type_name("a,b,c");
   header_file->excludes(columns);
   cmd->add_flag("--no-output-header", o->no_output_header,
                 "CSV: write the rows only, without the BOM, title rows and header line, so that the outputs of a roster's "
