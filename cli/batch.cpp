@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "batch/batch.h"
+#include "batch/roster_reader.h"
 #include "batch/xlsx_reader.h"
 #include "common.h"
 #include "output_file.h"
@@ -27,6 +28,46 @@ namespace {
 
 /// Exit code when some rows had errors (README).
 constexpr int kExitRowErrors = 3;
+
+/// --jobs may be at most this many times the cores std::thread::hardware_concurrency reports, or
+/// kJobsPerCore x kFallbackCores when it reports none: more threads than that only share the
+/// same cores, and each holds its own rounds of rows and memo (rules/batch/batch.h).
+constexpr unsigned kJobsPerCore = 4;
+constexpr unsigned kFallbackCores = 16;
+
+/// A split's header row (docs/cluster.md): the one row of `in`, a --header-file (`name`) or the
+/// text of --columns, read as a roster is (RosterReader, `encoding`), and the encoding it shows
+/// (a BOM, or bytes beyond ASCII), which a split cannot tell as the whole file would; an ASCII
+/// header shows none. Prints a coded error and returns nullopt when the header has no row or more
+/// than one (`batch_bad_header`) or cannot be read (its source's code).
+struct SplitHeader {
+  rules::batch::Record row;
+  std::optional<rules::batch::Encoding> encoding;
+};
+std::optional<SplitHeader> read_split_header(std::istream& in, const std::string& name, rules::batch::Encoding encoding) {
+  rules::batch::RosterReader reader(in, encoding);
+  SplitHeader header;
+  rules::batch::Record more;
+  const bool got = reader.next(header.row);
+  const bool second = got && reader.next(more);
+  if (const auto f = reader.failure()) {
+    print_file_error(std::cerr, name, f->code, f->message, f->message_zh);
+    return std::nullopt;
+  }
+  if (!got || second) {
+    print_file_error(std::cerr, name, "batch_bad_header",
+                     !got ? "the header is empty: give the roster's header row (head -1 roster.csv > header.csv)"
+                          : "holds more than one row: give the roster's header row alone (head -1 roster.csv > header.csv)",
+                     !got ? "表头是空的：请给出名单的表头行（head -1 名单.csv > 表头.csv）"
+                          : "有不止一行：请只给出名单的表头行（head -1 名单.csv > 表头.csv）");
+    return std::nullopt;
+  }
+  const auto& text = header.row.text;
+  if (reader.had_bom() || std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+    header.encoding = reader.encoding();
+  }
+  return header;
+}
 
 /// Whether writing to `out` would feed the roster read from `in`: the same regular file (-o would
 /// replace it, as `policy batch - -o r.csv < r.csv` did; standard output appended to it, as in
@@ -75,6 +116,11 @@ void add_batch(CLI::App& app, Action& action) {
     bool names = false;
     unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
     std::optional<int> remind_days;  // unset: the pack's worklist_remind_days, else 30
+    std::string header_file;         // a split's header (docs/cluster.md)
+    std::string columns;
+    bool no_output_header = false;
+    bool row_errors_ok = false;
+    std::size_t first_row = 0;  // 0: as read
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("batch", "Evaluate every row of a CSV roster (UTF-8 or GBK, as Excel exports it)");
@@ -83,8 +129,10 @@ void add_batch(CLI::App& app, Action& action) {
       "output, the status (状态: 正常, 待补充 waiting for a fact, 错误) and a note (说明). For people by default: the\n"
       "pack's labels, 是/否, periods as 2年, windows as 2025-09-01至2025-09-30, dates ISO; --names writes the machine\n"
       "form (names, as_of, status ok/unknown/error, error, true/false, ISO periods). Without --outputs, the outputs\n"
-      "the roster's columns can decide are written; the summary names the others and the columns they need. Exit 0 when every row is ok or unknown, 3 when some rows had errors, 1 when the pack\n"
-      "or the header row is unusable, 2 for usage errors.\n"
+      "the roster's columns can decide are written; the summary names the others and the columns they need. Exit 0 when every row is ok or unknown, 3 when some rows had errors (0 with\n"
+      "--row-errors-ok), 1 when the pack or the header row is unusable, 2 for usage errors. A row of more than 16 MiB\n"
+      "(a cell of more than 1 MiB) is an error row, its cells not read. On a cluster (docs/cluster.md), each split:\n"
+      "  policy batch - --header-file header.csv --first-row N --no-output-header --row-errors-ok\n"
       "Example:\n"
       "  policy batch examples/rosters/veterans.csv --as-of 2025-12-01 -o results.csv\n"
       "  policy batch 名单.xlsx -o 结果.xlsx   # workbooks in and out: 结果, 需处理 (worklist), 汇总, 依据\n"
@@ -105,24 +153,51 @@ void add_batch(CLI::App& app, Action& action) {
   cmd->add_option("--output-encoding", o->output_encoding, "auto (UTF-8 with a BOM, so that Excel opens it right), utf-8 (no BOM), utf-8-bom or gb18030 (no BOM) (CSV only: JSON Lines output is always UTF-8 without a BOM; utf-8-bom is ignored there)")
       ->check(CLI::IsMember({"auto", "utf-8", "utf-8-bom", "gb18030"}));
   cmd->add_flag("--excel-serial-dates", o->excel_serial_dates, "Read bare numbers in date columns as Excel 1900-system serial dates");
-  cmd->add_option("--jobs", o->jobs, "Threads evaluating rows (default: the number of cores), the one reading and writing included (it evaluates once its reading and writing is done); the output does not depend on it")
-      ->check(CLI::Range(1u, 256u));
+  cmd->add_option("--jobs", o->jobs, "Threads evaluating rows (default: the number of cores), the one reading and writing included (it evaluates once its reading and writing is done); the output does not depend on it; at most 4 times the cores (" + std::to_string(kJobsPerCore * kFallbackCores) + " when the system does not say how many)")
+      ->check(CLI::PositiveNumber);
+  // Splits of a roster on a cluster (docs/cluster.md): Hadoop Streaming, Spark's RDD.pipe().
+  auto* header_file = cmd->add_option("--header-file", o->header_file,
+                  "Cluster: the roster's header row, in a file of one line (head -1 roster.csv > header.csv), for an input "
+                  "split that has none; a first row repeating it is skipped (the first split starts with it)")
+      ->type_name("FILE");
+  auto* columns = cmd->add_option("--columns", o->columns, "Cluster: the header row given as comma-separated column names (CSV quoting), instead of --header-file")
+      ->type_name("a,b,c");
+  header_file->excludes(columns);
+  cmd->add_flag("--no-output-header", o->no_output_header,
+                "CSV: write the rows only, without the BOM, title rows and header line, so that the outputs of a roster's "
+                "splits concatenate into the whole run's output without its header");
+  cmd->add_flag("--row-errors-ok", o->row_errors_ok,
+                "Exit 0 when the only problems are row errors (status 错误 in the output), instead of 3: a cluster takes any "
+                "other exit as a failed task. Other problems (a bad header, an unreadable input) still fail");
+  cmd->add_option("--first-row", o->first_row,
+                  "Number the first row after the header N in messages (and JSON Lines' row), the rows after it counting on "
+                  "from there, so that a split reports the rows of the whole roster (default: as read)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
   cmd->add_option("--outputs", o->outputs, "Comma-separated outputs to write, by name or label (default: every output but guidance text whose facts all have a column in the roster); status is computed over these");
   cmd->add_option("--question", o->question,
                   "A question of the pack (its id, as policy template --question and GET /v1/questions name it, or its "
                   "words): write only the outputs that answer it, as a roster made from that question's template wants")
       ->excludes("--outputs");
   cmd->add_flag("--names", o->names, "CSV in the machine form, for programs: output names as headers, as_of, status (ok, unknown, error) and error columns, enum value names, true/false, ISO 8601 periods, windows [a .. b] (JSON Lines always is)");
-  cmd->add_option("--header-row", o->header_row,
+  auto* header_row = cmd->add_option("--header-row", o->header_row,
                   "The row holding the header (as the spreadsheet numbers it); the rows above it are title rows, kept "
                   "in a CSV result (default: row 1, or the first of the next 10 rows that names a fact when row 1 names none)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+  header_row->excludes(header_file);
+  header_row->excludes(columns);
   cmd->add_option("--as-of", o->as_of, "Evaluation date YYYY-MM-DD (default: today in the policy time zone)");
   o->pack.add_to(*cmd);
   cmd->callback([o, cmd, &action] {
     // An empty value is most likely an unset shell variable (-o "$OUT"): never a silent default.
     if (cmd->count("--output") > 0 && o->output.empty()) {
       usage_error("-o", "the output file name is empty (use -o - for standard output)", "输出文件名是空的（要写到标准输出请用 -o -）");
+    }
+    if (cmd->count("--columns") > 0 && split_commas(o->columns).empty()) {
+      usage_error("--columns", "names no column (give the header's column names separated by commas)",
+                  "没有写任何列名（请写表头的各列名称，用逗号分隔）");
+    }
+    if (cmd->count("--header-file") > 0 && o->header_file.empty()) {
+      usage_error("--header-file", "the file name is empty", "文件名是空的");
     }
     if (cmd->count("--outputs") > 0 && split_commas(o->outputs).empty()) {
       usage_error("--outputs", "names no output (give output names separated by commas)", "没有写任何输出（请写输出的名称，用逗号分隔）");
@@ -164,6 +239,29 @@ void add_batch(CLI::App& app, Action& action) {
     }
     action = [o] {
       if (o->output == "-") o->output.clear();  // -o - is standard output, as for the roster
+      const unsigned cores = std::thread::hardware_concurrency();
+      const unsigned most_jobs = kJobsPerCore * (cores > 0 ? cores : kFallbackCores);
+      if (o->jobs > most_jobs) {
+        const std::string n = std::to_string(most_jobs);
+        const std::string why = cores > 0 ? std::to_string(cores) + " cores" : "the system does not say how many cores";
+        const std::string why_zh = cores > 0 ? "本机 " + std::to_string(cores) + " 个核" : "系统未给出核数，按 " + std::to_string(kFallbackCores) + " 个核计";
+        print_file_error(std::cerr, "--jobs", "batch_too_many_jobs",
+                         "--jobs " + std::to_string(o->jobs) + " is more than " + n + ", 4 times the cores (" + why +
+                             "): more threads only share the same cores and take more memory",
+                         "--jobs " + std::to_string(o->jobs) + " 超过上限 " + n + "（核数的 4 倍；" + why_zh +
+                             "）：更多线程只会分用同样的核，并占用更多内存");
+        return kExitUsage;
+      }
+      const bool split_header = !o->header_file.empty() || !o->columns.empty();
+      if (o->format == "xlsx" && (split_header || o->no_output_header || o->first_row > 0)) {
+        print_file_error(std::cerr, "--format xlsx", "batch_chunk_option",
+                         "a workbook is one whole result (its worklist and summary sheets cover every row): it cannot be "
+                         "the output of a split; --header-file, --columns, --no-output-header and --first-row go with "
+                         "--format csv or jsonl",
+                         "工作簿是一个完整的结果（“需处理”和“汇总”表涵盖全部行），不能作为分片的输出；--header-file、"
+                         "--columns、--no-output-header 和 --first-row 只能与 --format csv 或 jsonl 一起使用");
+        return kExitUsage;
+      }
       auto engine = load_engine(o->pack, std::cerr);
       if (!engine) return kExitInputError;
       const auto as_of = as_of_date(o->as_of, *engine, std::cerr);
@@ -193,6 +291,43 @@ void add_batch(CLI::App& app, Action& action) {
         options.outputs = engine->policy().questions[*question].outputs;
       }
       options.names = o->names;
+      options.first_row = o->first_row;
+      options.output_header = !o->no_output_header;
+      if (split_header) {
+        // The header of a split: from its file, read as the roster is, or from --columns (the
+        // command line's UTF-8).
+        std::optional<SplitHeader> header;
+        if (!o->header_file.empty()) {
+          InputFile file;
+          if (!file.open(o->header_file)) {
+            print_file_error(std::cerr, o->header_file, "batch_io", "cannot read the header file: " + file.why(),
+                             "无法读取表头文件：" + file.why());
+            return kExitInputError;
+          }
+          std::istream in(&file);
+          header = read_split_header(in, o->header_file, options.encoding);
+          options.header_name = o->header_file;
+        } else {
+          std::istringstream in(o->columns);
+          header = read_split_header(in, "--columns", rules::batch::Encoding::utf8);
+          if (header) header->encoding.reset();  // the command line's encoding says nothing of the split's
+          options.header_name = "--columns";
+        }
+        if (!header) return kExitInputError;
+        if (options.encoding == rules::batch::Encoding::automatic) {
+          if (!header->encoding) {
+            print_file_error(std::cerr, options.header_name, "batch_chunk_encoding",
+                             "a split cannot tell its encoding (UTF-8 or GB18030) as the whole roster would, and this "
+                             "header, of ASCII only or on the command line, does not show it: give --encoding utf-8 or "
+                             "--encoding gb18030",
+                             "分片无法像整个名单那样判断自己的编码（UTF-8 还是 GB18030），而这个表头（只有 ASCII 字符，或写在命令行上）"
+                             "也看不出编码：请指定 --encoding utf-8 或 --encoding gb18030");
+            return kExitUsage;
+          }
+          options.encoding = *header->encoding;
+        }
+        options.header = std::move(header->row);
+      }
 
       // The name diagnostics give the roster, as run_batch is told it.
       const std::string name = o->roster == "-" ? "<stdin>" : o->roster;
@@ -293,6 +428,13 @@ void add_batch(CLI::App& app, Action& action) {
         return kExitInputError;
       }
       if (kind == rules::batch::WorkbookKind::xlsx) {
+        if (options.header) {
+          print_file_error(std::cerr, name, "batch_chunk_option",
+                           "the roster is a workbook, which has its header row in it: --header-file and --columns are for "
+                           "CSV splits of a roster",
+                           "名单是工作簿，其中已有表头行：--header-file 和 --columns 用于没有表头的 CSV 名单分片");
+          return kExitUsage;
+        }
         rules::batch::XlsxOptions xlsx;
         xlsx.sheet = o->sheet;
         if (o->roster != "-" && S_ISREG(roster.status().st_mode)) {
@@ -377,7 +519,7 @@ void add_batch(CLI::App& app, Action& action) {
                                                         : "  workbook written to " + output_name + ": its Worklist sheet lists " +
                                                               std::to_string(summary.worklist) + " rows (sheets: Results, Worklist, Summary, Sources)\n");
       }
-      return summary.error > 0 ? kExitRowErrors : kExitOk;
+      return summary.error > 0 && !o->row_errors_ok ? kExitRowErrors : kExitOk;
     };
   });
 }

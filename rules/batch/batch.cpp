@@ -1477,6 +1477,54 @@ std::vector<std::string> summary_notes(const BatchSummary& summary, source::Lang
   return notes;
 }
 
+namespace {
+
+/// Whether two rows hold the same header (cells equal after clean_header): a split's first row
+/// that repeats the header given for it.
+bool same_header(const Record& a, const Record& b) {
+  if (a.decode_error || b.decode_error || a.size() != b.size()) return false;
+  for (std::size_t c = 0; c < a.size(); ++c) {
+    if (clean_header(a.field(c)) != clean_header(b.field(c))) return false;
+  }
+  return true;
+}
+
+/// The data rows after the header, numbered for messages (BatchOptions::first_row): with a header
+/// given (BatchOptions::header), a first row repeating it is skipped.
+class DataRows final : public RecordSource {
+ public:
+  /// `header_row`: the row of the header read from `in` (0 when it was given); `copy`: the header
+  /// given, whose repetition as the first row is skipped (nullptr: none).
+  DataRows(RecordSource& in, std::size_t header_row, const Record* copy, std::size_t first_row)
+      : in_(in), copy_(copy), base_(header_row + 1), first_row_(first_row) {}
+  bool next(Record& out) override {
+    if (!in_.next(out)) return false;
+    if (first_) {
+      first_ = false;
+      if (copy_ && same_header(out, *copy_)) {
+        base_ = out.row + 1;
+        if (!in_.next(out)) return false;
+      }
+    }
+    if (first_row_ > 0) out.row = out.row - base_ + first_row_;  // out.row >= base_
+    return true;
+  }
+  std::optional<SourceFailure> failure() const override { return in_.failure(); }
+  Encoding encoding() const override { return in_.encoding(); }
+  bool workbook() const override { return in_.workbook(); }
+  std::string sheet() const override { return in_.sheet(); }
+  std::uint64_t bytes_read() const override { return in_.bytes_read(); }
+
+ private:
+  RecordSource& in_;
+  const Record* copy_;
+  std::size_t base_;  // the row of the first line after the header
+  std::size_t first_row_;
+  bool first_ = true;
+};
+
+}  // namespace
+
 std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engine::Engine& engine, std::istream& in,
                                                                       const std::string& input_name, std::ostream& out,
                                                                       const BatchOptions& options,
@@ -1512,7 +1560,11 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
                                           std::move(message), std::move(message_zh)));
     return diags;
   };
-  if (options.header_row > 1) {
+  // A split's header is given (BatchOptions::header): its messages name where it came from.
+  const std::string& header_source = options.header ? options.header_name : input_name;
+  if (options.header) {
+    header = *options.header;
+  } else if (options.header_row > 1) {
     const std::string n = std::to_string(options.header_row);
     for (;;) {
       if (!reader.next(header)) {
@@ -1553,8 +1605,11 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     }
   }
   if (header.decode_error) {
-    return no_header(header.row, "header row: " + *header.decode_error,
-                     "表头行：" + (header.decode_error_zh ? *header.decode_error_zh : *header.decode_error));
+    diags.push_back(source::diagnostic_at("batch_bad_header", header_source,
+                                          {static_cast<std::uint32_t>(header.row), header.row ? 1u : 0u},
+                                          "header row: " + *header.decode_error,
+                                          "表头行：" + (header.decode_error_zh ? *header.decode_error_zh : *header.decode_error)));
+    return diags;
   }
   // The default outputs depend on the columns present, and the header's check for columns named
   // like those batch adds on the outputs: first the columns' facts (a trial mapping, whose
@@ -1565,7 +1620,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   const Encoding* encoding = reader.workbook() ? nullptr : &text_encoding;
   {
     Layout trial;
-    map_header(engine, header, input_name, encoding, false, trial);
+    map_header(engine, header, header_source, encoding, false, trial);
     layout.fact_has_column.assign(engine.policy().facts.size(), false);
     for (const auto& fact : trial.column_fact) {
       if (fact) layout.fact_has_column[*fact] = true;
@@ -1574,7 +1629,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   choose_outputs(engine, options, asked, layout, summary);
   name_columns(engine, options, layout);
   const bool xlsx = options.format == OutputFormat::xlsx;
-  auto header_diags = map_header(engine, header, input_name, encoding, options.format == OutputFormat::csv || xlsx, layout);
+  auto header_diags = map_header(engine, header, header_source, encoding, options.format == OutputFormat::csv || xlsx, layout);
   diags.insert(diags.end(), header_diags.begin(), header_diags.end());
   if (!diags.empty()) return diags;
 
@@ -1627,7 +1682,10 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
   const bool bom = options.format == OutputFormat::csv && (options.output_encoding == OutputEncoding::utf8_bom ||
                                                            options.output_encoding == OutputEncoding::automatic);
   Encoder encoder(gb);
-  if (bom) out << "\xEF\xBB\xBF";
+  // Without its header (a split's output), nothing comes before the rows: a BOM amid the
+  // concatenated splits would be a stray character in a cell.
+  const bool csv_head = options.format == OutputFormat::csv && options.output_header;
+  if (bom && csv_head) out << "\xEF\xBB\xBF";
   std::optional<XlsxResultWriter> workbook;
   if (xlsx) {
     int remind_days = 30;
@@ -1651,8 +1709,8 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
                         layout.added_headers[0], layout.added_headers[1], layout.added_headers[2]};
     if (!workbook->begin(std::move(columns), titles, header.row)) return workbook->diagnostics();
   }
-  if (options.format == OutputFormat::csv) write_title_rows(encoder, out, titles, header.row);
-  if (options.format == OutputFormat::csv) {
+  if (csv_head) write_title_rows(encoder, out, titles, header.row);
+  if (csv_head) {
     std::string line;
     for (std::size_t c = 0; c < layout.headers.size(); ++c) {
       if (c) line += ',';
@@ -1672,6 +1730,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     encoder.write(out, line);
   }
 
+  DataRows rows(reader, options.header ? 0 : header.row, options.header ? &*options.header : nullptr, options.first_row);
   const unsigned jobs = std::max(1u, options.jobs);
   const std::size_t block_rows = std::max<std::size_t>(1, options.block_rows);
   const std::size_t round_blocks = std::size_t{jobs} * kBlocksPerJob;
@@ -1706,7 +1765,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
       auto& s = r.slots[r.filled];
       s.count = 0;
       std::size_t bytes = 0;
-      while (s.count < block_rows && bytes < options.block_bytes && (more = reader.next(s.records[s.count]))) {
+      while (s.count < block_rows && bytes < options.block_bytes && (more = rows.next(s.records[s.count]))) {
         bytes += s.records[s.count].text.size();
         ++s.count;
       }

@@ -2,7 +2,9 @@
 /// `policy batch`: evaluate a pack for every row of a roster. Every input row gives exactly one
 /// output row, in input order; a bad row never stops the run. Streaming: memory is bounded by
 /// two rounds of 4 x `jobs` blocks (a block: at most block_rows rows and about block_bytes
-/// bytes), whatever the roster's length or width. Output is identical whatever the number of jobs.
+/// bytes, or one row of at most kMaxRowBytes, record_source.h: a larger row is an error row whose
+/// cells are not read), whatever the roster's length or width. Output is identical whatever the
+/// number of jobs.
 
 #include <cstddef>
 #include <functional>
@@ -81,6 +83,23 @@ struct BatchOptions {
   /// headers and 评估日期, 状态 (正常, 待补充, 错误) and 说明 (`lang` en: as_of, status with ok,
   /// unknown, error, and error), enum labels and model::append_value_for_people's forms.
   bool names = false;
+  /// A split of a roster, as a cluster runs it (docs/cluster.md): the header row to use when the
+  /// input has none (`policy batch --header-file`, `--columns`): its cells, and `header_name`, the
+  /// name its messages give (the header file's). The input's rows are all data then (no title
+  /// rows; not with header_row), except a first row whose cells are this header's (after
+  /// trimming): the first split of a roster starts with the header, and it is skipped. Give
+  /// `encoding` too: a split cannot tell GB18030 from UTF-8 the way the whole file would.
+  std::optional<Record> header;
+  std::string header_name;
+  /// The number the first row after the header gets in messages and JSON Lines' `row` (`policy
+  /// batch --first-row`), the rows after it counting on from there (blank lines too, as always):
+  /// a split that starts at row N of the roster numbers its rows as the whole run does. 0: as
+  /// read (the header's row + 1; a split with a `header` given: its own line 1).
+  std::size_t first_row = 0;
+  /// CSV output: whether it starts with its BOM, title rows and header line. false (`policy batch
+  /// --no-output-header`): only the rows, so that the outputs of a roster's splits, concatenated,
+  /// are byte for byte the whole run's output without its header. JSON Lines has none anyway.
+  bool output_header = true;
   /// OutputFormat::xlsx: the file to write (libxlsxwriter writes a file by its path, not a stream).
   std::string xlsx_path;
   /// OutputFormat::xlsx: the school's parameters file (--params) as the summary sheet names it;

@@ -14,6 +14,14 @@
 
 namespace rules::batch {
 
+/// The most text one roster cell may hold (1 MiB), and one row, all its cells (16 MiB; a CSV row's
+/// field separators count a byte each): in every format (a CSV file, an .xlsx workbook), so that a
+/// single huge cell or row cannot take the memory of a run. A row beyond either is read as a row
+/// of no cells whose decode_error says so (mark_too_large); the rows after it are read as usual.
+/// Excel itself holds at most 32,767 characters in a cell.
+inline constexpr std::size_t kMaxCellBytes = std::size_t{1} << 20;
+inline constexpr std::size_t kMaxRowBytes = std::size_t{1} << 24;
+
 /// The character encoding of a roster.
 enum class Encoding {
   automatic,  ///< a UTF-8 BOM means UTF-8; else valid UTF-8 means UTF-8; else GB18030
@@ -34,7 +42,9 @@ struct Record {
   std::size_t row = 0;
   std::string text;                 ///< the fields, one after another
   std::vector<std::uint32_t> ends;  ///< end offset of each field in `text`
-  /// Set when the record's bytes were not valid UTF-8; the row must be reported as an error.
+  /// Set when the record could not be read as text: its bytes were not valid UTF-8 (its cells are
+  /// kept, with the bad bytes), or it was larger than kMaxCellBytes / kMaxRowBytes (its cells were
+  /// dropped: mark_too_large). The row must be reported as an error.
   std::optional<std::string> decode_error;
   /// The same in Chinese (set together with `decode_error`).
   std::optional<std::string> decode_error_zh;
@@ -84,6 +94,10 @@ struct Record {
     return false;
   }
 };
+
+/// Makes `record` the row of `row` that was too large to read (kMaxCellBytes, kMaxRowBytes): no
+/// cells, decode_error saying the limit with the code batch_row_too_large, in English and Chinese.
+void mark_too_large(Record& record, std::size_t row);
 
 /// Why a record source stopped before the end of its rows: a stable diagnostic code and the
 /// message in both languages. The message says where (the row; for a workbook the part and cell,

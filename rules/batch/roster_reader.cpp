@@ -40,10 +40,25 @@ struct RosterReader::Parser {
   csv_parser p{};
 };
 
+namespace {
+constexpr unsigned char kParserOptions = CSV_APPEND_NULL | CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL;
+// libcsv's parser states (libcsv.c): a quoted cell's state after a quote that may close it.
+constexpr int kFieldNotBegun = 1, kFieldMightHaveEnded = 3;
+}  // namespace
+
 /// libcsv's callbacks: a field, then the end of a record.
 struct RosterCallbacks {
   static void field(void* data, std::size_t len, void* self) {
-    auto& b = static_cast<RosterReader*>(self)->building_;
+    auto* r = static_cast<RosterReader*>(self);
+    auto& b = r->building_;
+    if (r->too_large_) return;  // the row is dropped already: keep nothing more of it
+    // A separator counts a byte, so that a row of empty fields (,,,,) is bounded too.
+    if (len > kMaxCellBytes || b.text.size() + b.ends.size() + len + 1 > kMaxRowBytes) {
+      r->too_large_ = true;
+      b.text.clear();
+      b.ends.clear();
+      return;
+    }
     if (data) b.text.append(static_cast<const char*>(data), len);
     b.ends.push_back(static_cast<std::uint32_t>(b.text.size()));
   }
@@ -54,8 +69,12 @@ struct RosterCallbacks {
     // lone CR) starts a row, blank lines included; a quoted line break stays inside its cell. A
     // record always has a field, so a call without one is CSV_REPALL_NL reporting a line break
     // outside any record: a blank line, or the LF of a CRLF whose CR ended the line before.
-    const bool lf_of_crlf = b.ends.empty() && c == CSV_LF && r->last_break_ == CSV_CR;
+    const bool lf_of_crlf = b.ends.empty() && !r->too_large_ && c == CSV_LF && r->last_break_ == CSV_CR;
     r->last_break_ = lf_of_crlf ? 0 : c;
+    if (r->too_large_) {
+      r->deliver_too_large();
+      return;
+    }
     if (b.ends.empty()) {
       if (!lf_of_crlf) ++r->row_;
       return;
@@ -80,22 +99,98 @@ struct RosterCallbacks {
                                "--encoding utf-8 运行）"
                              : "这一行的字节不是有效的 UTF-8 编码（如果文件是 GBK，请加 --encoding gb18030 运行）";
     }
-    // Hand the record to the ring by swapping, so buffers keep circulating instead of being freed.
-    if (r->ready_count_ == r->ready_.size()) {
-      // Grow the ring, keeping the order head..tail.
-      std::vector<Record> grown(r->ready_.size() * 2 + 4);
-      for (std::size_t k = 0; k < r->ready_count_; ++k) {
-        std::swap(grown[k], r->ready_[(r->ready_head_ + k) % r->ready_.size()]);
-      }
-      r->ready_.swap(grown);
-      r->ready_head_ = 0;
-    }
-    auto& slot = r->ready_[(r->ready_head_ + r->ready_count_) % r->ready_.size()];
-    std::swap(slot, b);
-    ++r->ready_count_;
-    b.clear();
+    r->deliver();
   }
 };
+
+void mark_too_large(Record& record, std::size_t row) {
+  record.clear();
+  record.row = row;
+  record.ends.push_back(0);  // one empty cell: a row, not a blank line
+  record.decode_error = "the row is larger than policy batch reads (batch_row_too_large: at most " +
+                        std::to_string(kMaxCellBytes >> 20) + " MiB of text in a cell, " +
+                        std::to_string(kMaxRowBytes >> 20) +
+                        " MiB in a row); its cells were not read. The rows after it are read as usual";
+  record.decode_error_zh = "这一行超过读取上限（batch_row_too_large：一个单元格最多 " + std::to_string(kMaxCellBytes >> 20) +
+                           " MiB 文本，一行最多 " + std::to_string(kMaxRowBytes >> 20) +
+                           " MiB），未读取其内容；其后各行照常读取";
+}
+
+void RosterReader::deliver() {
+  // Hand the record to the ring by swapping, so buffers keep circulating instead of being freed.
+  if (ready_count_ == ready_.size()) {
+    // Grow the ring, keeping the order head..tail.
+    std::vector<Record> grown(ready_.size() * 2 + 4);
+    for (std::size_t k = 0; k < ready_count_; ++k) std::swap(grown[k], ready_[(ready_head_ + k) % ready_.size()]);
+    ready_.swap(grown);
+    ready_head_ = 0;
+  }
+  auto& slot = ready_[(ready_head_ + ready_count_) % ready_.size()];
+  std::swap(slot, building_);
+  ++ready_count_;
+  building_.clear();
+}
+
+void RosterReader::deliver_too_large() {
+  too_large_ = false;
+  mark_too_large(building_, row_++);
+  deliver();
+}
+
+namespace {
+
+void init_parser(csv_parser& p) {
+  // Strict quoting: Excel always closes its quotes, so an unclosed quote means a damaged file
+  // whose later rows would otherwise be swallowed into one field. (A quote inside an unquoted
+  // cell is read literally: see feed.)
+  // CSV_REPALL_NL: blank lines are reported too, so that row numbers count them.
+  if (csv_init(&p, kParserOptions) != 0) throw std::runtime_error("cannot initialise the CSV parser");
+  // Spaces in unquoted fields are data: pass-through columns must come out unchanged (cells
+  // trim where a value is parsed).
+  csv_set_space_func(&p, [](unsigned char) { return 0; });
+  // libcsv grows its cell buffer by this much at a time (by 128 bytes by default: thousands of
+  // reallocations, each a copy, for a cell near kMaxCellBytes).
+  csv_set_blk_size(&p, std::size_t{1} << 16);
+}
+
+}  // namespace
+
+void RosterReader::restart_parser() {
+  csv_free(&parser_->p);
+  parser_->p = csv_parser{};
+  init_parser(parser_->p);
+}
+
+std::size_t RosterReader::skip(const char* data, std::size_t size) {
+  // The state of RFC 4180 quoting, as libcsv reads it (a quote opens a quoted cell only at the
+  // start of a cell; a doubled quote inside one is a quote): only a line break outside quotes
+  // ends the row.
+  for (std::size_t k = 0; k < size; ++k) {
+    const char c = data[k];
+    switch (skip_) {
+      case Skip::quoted:
+        if (c == '"') skip_ = Skip::quote_seen;
+        continue;
+      case Skip::quote_seen:
+        skip_ = c == '"' ? Skip::quoted : c == ',' ? Skip::field_start : Skip::unquoted;
+        break;
+      case Skip::field_start:
+        skip_ = c == '"' ? Skip::quoted : c == ',' ? Skip::field_start : Skip::unquoted;
+        break;
+      case Skip::unquoted:
+        if (c == ',') skip_ = Skip::field_start;
+        break;
+      case Skip::none: return k;
+    }
+    if (c == '\r' || c == '\n') {
+      skip_ = Skip::none;
+      last_break_ = c == '\r' ? CSV_CR : CSV_LF;  // the LF of a CRLF that follows is no blank line
+      deliver_too_large();
+      return k + 1;
+    }
+  }
+  return size;
+}
 
 namespace {
 
@@ -152,16 +247,7 @@ bool RosterReader::recognise_workbook(std::string_view head) {
 
 RosterReader::RosterReader(std::istream& in, Encoding encoding, std::size_t chunk_size)
     : in_(in), encoding_(encoding), buffer_(chunk_size), parser_(std::make_unique<Parser>()) {
-  // Strict quoting: Excel always closes its quotes, so an unclosed quote means a damaged file
-  // whose later rows would otherwise be swallowed into one field. (A quote inside an unquoted
-  // cell is read literally: see feed.)
-  // CSV_REPALL_NL: blank lines are reported too, so that row numbers count them.
-  if (csv_init(&parser_->p, CSV_APPEND_NULL | CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) != 0) {
-    throw std::runtime_error("cannot initialise the CSV parser");
-  }
-  // Spaces in unquoted fields are data: pass-through columns must come out unchanged (cells
-  // trim where a value is parsed).
-  csv_set_space_func(&parser_->p, [](unsigned char) { return 0; });
+  init_parser(parser_->p);
 }
 
 RosterReader::~RosterReader() {
@@ -189,9 +275,38 @@ void RosterReader::feed(const char* data, std::size_t size, bool last) {
               "其后各行无法分清。CSV 文件中含引号的单元格应整体加引号，并把其中的引号写两次（\"ab\"\"c\"），Excel "
               "保存时就是这样：请修正引号后再运行");
   };
+  std::size_t done = 0;
+  if (skip_ != Skip::none) {
+    done = skip(data, size);
+    if (skip_ == Skip::none) restart_parser();
+  } else {
+    // A cell or row past its bound (kMaxCellBytes, kMaxRowBytes) is not held: its rest is
+    // skipped up to the row's end, found by the quoting alone. Checked once a chunk, so that
+    // libcsv's cell buffer holds at most the bound and one chunk.
+    const auto& p = parser_->p;
+    if (p.entry_pos > kMaxCellBytes || building_.text.size() + building_.ends.size() + p.entry_pos > kMaxRowBytes) {
+      skip_ = p.quoted ? (p.pstate == kFieldMightHaveEnded ? Skip::quote_seen : Skip::quoted)
+                       : (p.pstate == kFieldNotBegun ? Skip::field_start : Skip::unquoted);
+      building_.clear();
+      too_large_ = true;
+      done = skip(data, size);
+      if (skip_ == Skip::none) restart_parser();
+    }
+  }
+  if (skip_ != Skip::none) {
+    if (last) {  // the input ends inside the row
+      const bool open_quote = skip_ == Skip::quoted;
+      skip_ = Skip::none;
+      too_large_ = false;
+      // A quote never closed swallowed the rest of the file, as a small one would: the rows after
+      // it cannot be told apart, which is no row too large but a broken file.
+      if (open_quote) return broken();
+      deliver_too_large();
+    }
+    return;
+  }
   auto& p = parser_->p;
   const int strict = csv_get_opts(&p);
-  std::size_t done = 0;
   while (done < size) {
     done += csv_parse(&p, data + done, size - done, RosterCallbacks::field, RosterCallbacks::record, this);
     if (done == size) break;

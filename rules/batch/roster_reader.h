@@ -1,7 +1,9 @@
 #pragma once
 /// Reading a roster exported from Excel: bytes in UTF-8 (with or without BOM) or GB18030/GBK,
 /// CRLF or LF, RFC 4180 quoting (libcsv), decoded to UTF-8 records one at a time. Memory does
-/// not grow with the roster: input is read in fixed-size chunks.
+/// not grow with the roster: input is read in fixed-size chunks, and a row holds at most
+/// kMaxRowBytes (a cell kMaxCellBytes): a larger one is skipped to its end (found by its quoting)
+/// and delivered as a row too large to read (mark_too_large), the rows after it as usual.
 
 #include <cstddef>
 #include <cstdint>
@@ -73,6 +75,10 @@ class RosterReader final : public RecordSource {
  private:
   bool fill();
   std::size_t read_chunk();
+  void deliver();            // building_ to the ring of completed records
+  void deliver_too_large();  // building_, as the row too large to read (mark_too_large), to the ring
+  void restart_parser();     // libcsv afresh, at the start of a row
+  std::size_t skip(const char* data, std::size_t size);  // skips the rest of a row too large; bytes used
   void feed(const char* data, std::size_t size, bool last);
   void decode_and_parse(const char* data, std::size_t size, bool last);
   friend struct RosterCallbacks;
@@ -94,6 +100,11 @@ class RosterReader final : public RecordSource {
   std::size_t ready_head_ = 0;
   std::size_t ready_count_ = 0;
   Record building_;
+  // A row past kMaxCellBytes or kMaxRowBytes: too_large_ once it is known, and skip_ the quoting
+  // state while its remaining bytes are skipped (none: not skipping).
+  bool too_large_ = false;
+  enum class Skip { none, field_start, unquoted, quoted, quote_seen };
+  Skip skip_ = Skip::none;
   void* iconv_ = nullptr;        // iconv_t when decoding GB18030
   void stop_with(RosterStop why, std::string en, std::string zh);
   bool recognise_workbook(std::string_view head);

@@ -301,6 +301,7 @@ struct XlsxReader::Impl {
   std::vector<Record> ready;
   std::size_t ready_head = 0, ready_count = 0;
   Record building;
+  bool row_too_large = false;  // the row being read is past a bound: drop_row
   std::uint32_t last_row = 0;     // the row before (0: none yet)
   std::uint32_t row = 0;          // the row being read
   bool in_row = false, in_sheet_data = false;
@@ -768,6 +769,15 @@ struct XlsxReader::Impl {
     next_column = 0;
     building.clear();
     building.row = r;
+    row_too_large = false;
+  }
+
+  /// The row being read is past kMaxCellBytes or kMaxRowBytes: nothing more of it is kept, and it
+  /// is delivered as a row too large to read (mark_too_large); the rows after it are read as usual.
+  void drop_row() {
+    row_too_large = true;
+    text.clear();
+    building.clear();
   }
 
   void cell_start(const char** a) {
@@ -826,10 +836,8 @@ struct XlsxReader::Impl {
       if (formula.size() < 200) formula.append(s, std::min<std::size_t>(len, 200));  // enough to show
       return;
     }
-    if (text.size() + len > options.max_cell_bytes) {
-      return fail_here("xlsx_too_large", "the cell holds more than " + std::to_string(options.max_cell_bytes) + " bytes of text",
-                       "单元格的文本超过 " + std::to_string(options.max_cell_bytes) + " 字节");
-    }
+    if (row_too_large) return;
+    if (text.size() + len > options.max_cell_bytes) return drop_row();
     text.append(s, len);
   }
 
@@ -857,6 +865,7 @@ struct XlsxReader::Impl {
   }
 
   void cell_end() {
+    if (row_too_large) return;
     bool error_value = false, number_value = false, date_value = false;
     // What the cell gives: a view of its own text, of the shared string table or of `value`, so
     // that the common cells are copied once, into the record.
@@ -923,10 +932,7 @@ struct XlsxReader::Impl {
     }
     if (given.empty()) return;
     auto& b = building;
-    if (b.text.size() + given.size() > options.max_row_bytes) {
-      return fail_here("xlsx_too_large", "the row holds more than " + std::to_string(options.max_row_bytes) + " bytes of text",
-                       "这一行的文本超过 " + std::to_string(options.max_row_bytes) + " 字节");
-    }
+    if (b.text.size() + given.size() > options.max_row_bytes) return drop_row();
     while (b.ends.size() < column) b.ends.push_back(static_cast<std::uint32_t>(b.text.size()));
     b.text += given;
     b.ends.push_back(static_cast<std::uint32_t>(b.text.size()));
@@ -1004,14 +1010,18 @@ struct XlsxReader::Impl {
     in_row = false;
     last_row = row;
     auto& b = building;
-    // Trailing blank cells are dropped, and a row of nothing but blanks gives no record, as a CSV
-    // line of commas and spaces does not (RosterReader).
-    while (!b.ends.empty() && b.field(b.ends.size() - 1).find_first_not_of(" \t") == std::string_view::npos &&
-           !b.is_error_field(b.ends.size() - 1)) {
-      b.ends.pop_back();
+    if (row_too_large) {
+      mark_too_large(b, row);
+    } else {
+      // Trailing blank cells are dropped, and a row of nothing but blanks gives no record, as a CSV
+      // line of commas and spaces does not (RosterReader).
+      while (!b.ends.empty() && b.field(b.ends.size() - 1).find_first_not_of(" \t") == std::string_view::npos &&
+             !b.is_error_field(b.ends.size() - 1)) {
+        b.ends.pop_back();
+      }
+      if (b.ends.empty()) return;
+      b.text.resize(b.ends.back());
     }
-    if (b.ends.empty()) return;
-    b.text.resize(b.ends.back());
     if (ready_count == ready.size()) {
       std::vector<Record> grown(ready.size() * 2 + 4);
       for (std::size_t k = 0; k < ready_count; ++k) std::swap(grown[k], ready[(ready_head + k) % ready.size()]);

@@ -55,10 +55,12 @@ struct XlsxOptions {
   /// deflate's limit of about 1032. Apache POI's default is the same (ZipSecureFile, 0.01).
   double max_ratio = 100;
   std::uint64_t ratio_floor = std::uint64_t{1} << 24;  ///< 16 MiB
-  /// The text of one cell (Excel's own limit is 32,767 characters, up to 3 bytes each in UTF-8).
-  std::size_t max_cell_bytes = std::size_t{1} << 20;
-  /// The text of one row, all its cells.
-  std::size_t max_row_bytes = std::size_t{1} << 24;
+  /// The text of one cell (Excel's own limit is 32,767 characters, up to 3 bytes each in UTF-8)
+  /// and of one row, all its cells: a sheet's row past either is delivered as a row too large to
+  /// read (mark_too_large: no cells, an error row), the rows after it as usual. A shared string
+  /// past max_cell_bytes stops the read (`xlsx_too_large`): the table is read before any row.
+  std::size_t max_cell_bytes = kMaxCellBytes;
+  std::size_t max_row_bytes = kMaxRowBytes;
   /// Whether the sheet is inflated and parsed on a thread of its own, a few blocks of records
   /// ahead of the caller's next() (bounded: memory stays flat). The records and the failure are
   /// the same either way; off, next() parses on the caller's thread.

@@ -323,5 +323,73 @@ TEST(RosterReader, WorkbooksAreRecognisedByTheirFirstBytes) {
   EXPECT_EQ(r.rows, (Rows{{"PK", "x"}, {"1", "2"}}));
 }
 
+
+// A row past kMaxCellBytes or kMaxRowBytes is delivered without its cells, as an error row, and the
+// rows after it are read with their own row numbers: the rest of the big row is skipped by its
+// quoting alone (a quoted line break, comma or doubled quote inside it ends nothing).
+TEST(RosterReader, ARowPastItsBoundIsAnErrorRowAndTheNextRowsAreRead) {
+  const std::string quoted = "\"" + std::string(kMaxCellBytes / 2, 'x') + "\r\n,\"\"" + std::string(kMaxCellBytes, 'y') + "\"";
+  const std::string unquoted(kMaxCellBytes + 1, 'z');
+  std::string many;  // small cells, past the row's bound together
+  while (many.size() <= kMaxRowBytes) many += "abcdefg,";
+  for (const std::string& big : {quoted, unquoted, many}) {
+    const std::string text = "学号,退役日期\r\n1,2025-06-30\r\n2," + big + "\r\n3,2025-07-01\r\n\r\n4,\"a\nb\"\n5,x";
+    for (const std::size_t chunk : {std::size_t{1} << 16, std::size_t{4093}, std::size_t{1} << 25}) {
+      const auto r = read_all(text, Encoding::automatic, chunk);
+      EXPECT_EQ(r.rows, (Rows{{"学号", "退役日期"}, {"1", "2025-06-30"}, {""}, {"3", "2025-07-01"}, {"4", "a\nb"}, {"5", "x"}}))
+          << "chunk " << chunk << ", big cell of " << big.size() << " bytes";
+      EXPECT_EQ(r.numbers, (std::vector<std::size_t>{1, 2, 3, 4, 6, 7}));
+      EXPECT_EQ(r.bad, (std::vector<bool>{false, false, true, false, false, false}));
+    }
+  }
+}
+
+TEST(RosterReader, ARowPastItsBoundSaysTheLimitInBothLanguages) {
+  std::istringstream in("a,b\n" + std::string(kMaxCellBytes + 10, 'x') + "\n");
+  RosterReader reader(in, Encoding::automatic);
+  Record rec;
+  ASSERT_TRUE(reader.next(rec));
+  ASSERT_TRUE(reader.next(rec));
+  EXPECT_EQ(rec.row, 2u);
+  ASSERT_TRUE(rec.decode_error && rec.decode_error_zh);
+  EXPECT_NE(rec.decode_error->find("batch_row_too_large: at most 1 MiB of text in a cell, 16 MiB in a row"), std::string::npos)
+      << *rec.decode_error;
+  EXPECT_NE(rec.decode_error_zh->find("batch_row_too_large：一个单元格最多 1 MiB 文本，一行最多 16 MiB"), std::string::npos)
+      << *rec.decode_error_zh;
+  EXPECT_FALSE(reader.next(rec));
+  EXPECT_FALSE(reader.failure());
+}
+
+TEST(RosterReader, AnUnclosedQuoteInAHugeCellIsABrokenFileNotARowTooLarge) {
+  // The quote swallows every line after it, as it would in a small cell: batch_bad_csv at the row
+  // where it opens, the rows before it delivered.
+  std::istringstream in("a,b\r\n1,2\r\n2,\"" + std::string(kMaxCellBytes + 70000, 'q') + "\r\n3,4\r\n");
+  RosterReader reader(in, Encoding::automatic);
+  Record rec;
+  ASSERT_TRUE(reader.next(rec));
+  ASSERT_TRUE(reader.next(rec));
+  EXPECT_EQ(rec.row, 2u);
+  EXPECT_FALSE(reader.next(rec));
+  ASSERT_TRUE(reader.failure());
+  EXPECT_EQ(reader.failure()->code, "batch_bad_csv");
+  EXPECT_TRUE(reader.failure()->message.starts_with("row 3: ")) << reader.failure()->message;
+}
+
+TEST(RosterReader, ARowPastItsBoundAtTheEndOrInGb18030) {
+  // The input ends inside the big row (no line break after it).
+  auto r = read_all("a,b\n1," + std::string(kMaxCellBytes + 70000, 'q'));
+  EXPECT_EQ(r.rows, (Rows{{"a", "b"}, {""}}));
+  EXPECT_EQ(r.bad, (std::vector<bool>{false, true}));
+  // GB18030: the bound is on the decoded text; the rows after it decode as usual.
+  std::string gb = encode("学号,姓名\r\n1,\"", "GB18030");
+  const std::string wang = encode("王", "GB18030");  // 3 bytes decoded
+  for (int k = 0; k < 400000; ++k) gb += wang;
+  gb += "\"\r\n" + encode("2,李\r\n", "GB18030");
+  r = read_all(gb, Encoding::gb18030);
+  EXPECT_EQ(r.rows, (Rows{{"学号", "姓名"}, {""}, {"2", "李"}}));
+  EXPECT_EQ(r.numbers, (std::vector<std::size_t>{1, 2, 3}));
+  EXPECT_EQ(r.bad, (std::vector<bool>{false, true, false}));
+}
+
 }  // namespace
 }  // namespace rules::batch

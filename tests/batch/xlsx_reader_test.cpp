@@ -90,6 +90,7 @@ const std::string kStyles = R"(<?xml version="1.0" encoding="UTF-8" standalone="
 struct Read {
   std::vector<std::pair<std::size_t, std::vector<std::string>>> rows;  // (row, fields)
   std::vector<std::vector<std::uint32_t>> error_fields;
+  std::vector<std::string> decode_errors;  // per row: Record::decode_error, empty when none
   std::optional<SourceFailure> failure;
 };
 
@@ -101,6 +102,7 @@ Read read_all(XlsxReader& reader) {
     for (std::size_t i = 0; i < rec.size(); ++i) fields.emplace_back(rec.field(i));
     r.rows.emplace_back(rec.row, std::move(fields));
     r.error_fields.push_back(rec.error_fields);
+    r.decode_errors.push_back(rec.decode_error.value_or(""));
   }
   r.failure = reader.failure();
   return r;
@@ -260,13 +262,6 @@ TEST(XlsxReader, HostileWorkbooks) {
   EXPECT_EQ(failure_code(read_parts("xml.xlsx", workbook(R"(<row r="1"><c r="A1"><v>1</v></row>)"))), "xlsx_bad_xml");
   EXPECT_EQ(failure_code(read_parts("num.xlsx", workbook(R"(<row r="1"><c r="A1"><v>1,5</v></c></row>)"))), "xlsx_bad_xml");
 
-  // A huge single cell (a small cap here, the default is 1 MiB).
-  XlsxOptions small;
-  small.max_cell_bytes = 1000;
-  EXPECT_EQ(failure_code(read_parts("cell.xlsx", workbook(R"(<row r="1"><c r="A1" t="inlineStr"><is><t>)" + std::string(2000, 'x') +
-                                                          "</t></is></c></row>"),
-                                    small)),
-            "xlsx_too_large");
   // A sheet past its size cap (a small cap here, the default is 1 GiB).
   XlsxOptions capped;
   capped.max_sheet_bytes = 4096;
@@ -579,6 +574,33 @@ TEST(XlsxBatch, AWorkbookFailureIsADiagnosticWithItsCode) {
   EXPECT_EQ(r.diags[0].code, "xlsx_bad_xml");
   EXPECT_EQ(r.diags[0].span.file, "roster");
   EXPECT_TRUE(r.diags[0].message_zh.starts_with("xl/worksheets/sheet1.xml: 单元格 A1：")) << r.diags[0].message_zh;
+}
+
+TEST(XlsxReader, ARowPastItsBoundIsAnErrorRowAndTheNextRowsAreRead) {
+  // A huge cell (a small cap here, the default is kMaxCellBytes, 1 MiB) and a row of cells that
+  // are each small but together past the row's cap (default kMaxRowBytes, 16 MiB): each row is
+  // delivered without its cells, marked too large; the rows around them are read as usual.
+  XlsxOptions small;
+  small.max_cell_bytes = 1000;
+  small.max_row_bytes = 1500;
+  const std::string big(2000, 'x'), half(800, 'y');
+  const Read r = read_parts("cell.xlsx", workbook(R"(<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c></row>)"
+                                                  R"(<row r="2"><c r="A2" t="inlineStr"><is><t>)" + big + R"(</t></is></c>)"
+                                                  R"(<c r="B2"><v>7</v></c></row>)"
+                                                  R"(<row r="3"><c r="A3" t="inlineStr"><is><t>)" + half + R"(</t></is></c>)"
+                                                  R"(<c r="B3" t="inlineStr"><is><t>)" + half + R"(</t></is></c></row>)"
+                                                  R"(<row r="4"><c r="A4"><v>4</v></c><c r="B4" t="inlineStr"><is><t>b</t></is></c></row>)"),
+                            small);
+  EXPECT_FALSE(r.failure) << r.failure->message;
+  ASSERT_EQ(r.rows.size(), 4u);
+  EXPECT_EQ(r.rows[0], (std::pair<std::size_t, std::vector<std::string>>{1, {"a"}}));
+  for (const std::size_t k : {1u, 2u}) {
+    EXPECT_EQ(r.rows[k].first, k + 1);
+    EXPECT_EQ(r.rows[k].second, std::vector<std::string>{""});
+    EXPECT_NE(r.decode_errors[k].find("batch_row_too_large"), std::string::npos) << r.decode_errors[k];
+  }
+  EXPECT_EQ(r.rows[3], (std::pair<std::size_t, std::vector<std::string>>{4, {"4", "b"}}));
+  EXPECT_EQ(r.decode_errors[3], "");
 }
 
 }  // namespace
