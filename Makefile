@@ -3,7 +3,7 @@
 #   make test  build and run every test, in Release and under AddressSanitizer + UBSan, and run
 #              each fuzzer of tests/fuzz briefly (FUZZ_TEST_SECONDS, 30 s each) in a clang build
 #   make fuzz  build the fuzzers (clang, build/fuzz) and run each for FUZZ_SECONDS (600 s)
-#   make package  build (Release), then the Debian package $(BUILD)/policy_<version>_<arch>.deb
+#   make package  build (Release), then the Debian package $(BUILD)/policy_<version>-<revision>_<arch>.deb
 #              (CPack; packaging/); install it with apt install ./build/release/policy_....deb
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build/release
