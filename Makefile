@@ -3,6 +3,8 @@
 #   make test  build and run every test, in Release and under AddressSanitizer + UBSan, and run
 #              each fuzzer of tests/fuzz briefly (FUZZ_TEST_SECONDS, 30 s each) in a clang build
 #   make fuzz  build the fuzzers (clang, build/fuzz) and run each for FUZZ_SECONDS (600 s)
+#   make package  build (Release), then the Debian package $(BUILD)/policy_<version>-<revision>_<arch>.deb
+#              (CPack; packaging/); install it with apt install ./build/release/policy_....deb
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build/release
 ASAN_BUILD ?= build/asan
@@ -12,7 +14,7 @@ FUZZ_SECONDS ?= 600
 FUZZ_TEST_SECONDS ?= 30
 POLICY := $(BUILD)/cli/policy
 
-.PHONY: all deps build build-asan build-fuzz run test test-release test-asan test-fuzz fuzz bench clean
+.PHONY: all deps build build-asan build-fuzz run test test-release test-asan test-fuzz fuzz bench package clean
 
 all: build
 
@@ -60,6 +62,12 @@ test: test-release test-asan test-fuzz
 
 fuzz: build-fuzz
 	bash scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# CPack installs the Release build into a staging tree (prefix /usr, the man page compressed, the
+# Debian changelog) and makes the .deb; dpkg-shlibdeps computes its Depends.
+package: build
+	cd $(BUILD) && cpack -G DEB
+	@echo "make package: $$(ls -t $(BUILD)/policy_*.deb | head -n 1)"
 
 bench: deps
 	cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DPOLICY_BUILD_BENCH=ON -DPOLICY_BUILD_TESTS=OFF

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "common.h"
+#include "version.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -29,6 +30,11 @@ int main(int argc, char** argv) {
     return policy_cli::kExitUsage;
   }
   app.set_help_all_flag("--help-all", "Help for every subcommand");
+  // Before the subcommands are required (CLI11 answers --version first, like --help); in the
+  // language of the run, decided below from --lang and POLICY_LANG.
+  bool english = false;
+  app.set_version_flag("--version", [&english] { return policy_cli::version_text(english); },
+                       "The program's version, its built-in pack's id and version, and the source revision");
   policy_cli::Action action;
   policy_cli::add_eval(app, action);
   policy_cli::add_calc(app, action);
@@ -38,9 +44,8 @@ int main(int argc, char** argv) {
   policy_cli::add_batch(app, action);
   policy_cli::add_serve(app, action);
   policy_cli::add_template(app, action);
-  // Usage errors in the run's language. Before the pack is loaded that is --lang or POLICY_LANG,
-  // else Chinese; CLI11's own detail (English, naming the option) follows the Chinese words.
-  bool english = false;
+  // Usage errors (and --version) in the run's language. Before the pack is loaded that is --lang or
+  // POLICY_LANG, else Chinese; CLI11's own detail (English, naming the option) follows the Chinese words.
   if (const char* env = std::getenv("POLICY_LANG"); env && std::string_view(env) == "en") english = true;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];

@@ -12,13 +12,7 @@
 
 #include "common.h"
 #include "server.h"
-
-#ifndef POLICY_VERSION
-#define POLICY_VERSION "0"
-#endif
-#ifndef POLICY_REVISION
-#define POLICY_REVISION ""
-#endif
+#include "version.h"
 
 namespace policy_cli {
 namespace {
@@ -137,7 +131,7 @@ void add_serve(CLI::App& app, Action& action) {
 
       const std::string params_name =
           o->pack.params_path.empty() ? std::string() : std::filesystem::path(o->pack.params_path).filename().string();
-      const policy_serve::Api api(*engine, {o->remind_days, POLICY_VERSION, POLICY_REVISION, lang(), params_name});
+      const policy_serve::Api api(*engine, {o->remind_days, program_version(), source_revision(), lang(), params_name});
       policy_serve::Server server(*engine, api, options);
       if (!server.bind()) {
         print_file_error(std::cerr, "--listen", "serve_cannot_listen",

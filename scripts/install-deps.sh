@@ -31,6 +31,9 @@ packages=(
   fonts-wqy-microhei          # tests/web: a CJK font, so the page's Chinese renders
   openapi-specification       # tests/serve/openapi_validate.py: the OpenAPI 3.0 JSON Schema
   python3-jsonschema          # ... which validates serve/openapi.json and the server's answers
+  help2man                    # packaging/: the man page policy.1, generated from policy --help at build time
+  dpkg-dev file               # make package: CPack's Debian package (dpkg-shlibdeps computes Depends of the ELF files file finds)
+  lintian man-db              # tests/packaging: the .deb checked by lintian, its man page read with man -l
 )
 # tests/web drives Chromium with playwright-core from npm: Node.js and npm, from Debian only where
 # the machine has none (a Node.js installed another way, with its own npm, is kept as it is).
