@@ -193,6 +193,19 @@ TEST(ServeApi, QuestionsComeFromThePackAndLeadTheAsking) {
   d = body_of(r);
   ASSERT_FALSE(d["ask"].empty());
   EXPECT_EQ(d["ask"][0]["fact"], "identity_change_kind");
+  // 问题6: whether a certificate was lost is asked first (its rule applies only once that is
+  // known), and 没有遗失或损坏 is an answer: the lost-certificate half then does not apply.
+  r = s.post_json("/v1/eval", R"({"question": "certificates", "facts": {}, "as_of": "2025-03-10"})");
+  d = body_of(r);
+  ASSERT_FALSE(d["ask"].empty());
+  EXPECT_EQ(d["ask"][0]["fact"], "lost_certificate");
+  EXPECT_EQ(d["ask"][0]["values"][0]["label"], "没有遗失或损坏");
+  r = s.post_json("/v1/eval", R"({"question": "certificates", "facts": {"lost_certificate": "没有遗失或损坏"}, "as_of": "2025-03-10"})");
+  d = body_of(r);
+  for (const auto& a : d["answers"]) {
+    if (a["output"] == "replacement_document") EXPECT_EQ(a["state"], "not_applicable") << a.dump();
+  }
+  for (const auto& a : d["ask"]) EXPECT_NE(a["fact"], "lost_certificate");
   // 问题2 is about the 学籍: that is never asked.
   r = s.post_json("/v1/eval", R"({"question": "xueji_not_found", "facts": {}})");
   d = body_of(r);
