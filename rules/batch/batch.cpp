@@ -903,7 +903,7 @@ class Runner {
                  s.situation.facts()[*fact].kind == model::Kind::date) {
         XlsxRowCoder::date(s.typed, s.situation.facts()[*fact].date);
       } else if (!fact && !r.number_fields.empty() && r.is_number_field(c) && number_cell(r.field(c), x)) {
-        XlsxRowCoder::real(s.typed, x);  // 序号 and the like, as the workbook held them
+        XlsxRowCoder::real(s.typed, x, r.field(c));  // 序号 and the like, as the workbook held them
       } else if (!fact && !r.date_fields.empty() && r.is_date_field(c) && date_cell(r.field(c), day)) {
         XlsxRowCoder::date(s.typed, day);  // 出生日期 and the like, a date as the workbook held it
       } else {

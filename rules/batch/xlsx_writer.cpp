@@ -53,9 +53,10 @@ void XlsxRowCoder::number(std::string& out, std::int64_t n) {
   out.append(reinterpret_cast<const char*>(&n), sizeof n);
 }
 
-void XlsxRowCoder::real(std::string& out, double x) {
+void XlsxRowCoder::real(std::string& out, double x, std::string_view text) {
   out += static_cast<char>(kReal);
   out.append(reinterpret_cast<const char*>(&x), sizeof x);
+  payload(out, text);
 }
 
 void XlsxRowCoder::enumeration(std::string& out, std::uint32_t index, std::string_view label) {
@@ -72,7 +73,7 @@ struct Cell {
   const char* text = nullptr;  // NUL-terminated, in the block
   std::uint32_t size = 0;
   std::int64_t number = 0;     // kNumber; kDate: days since 1970-01-01; kEnum: the value's index
-  double real = 0;             // kReal
+  double real = 0;             // kReal (its text in text/size)
 };
 
 /// Reads the encoded block sequentially (XlsxRowCoder's layout).
@@ -94,7 +95,10 @@ class BlockReader {
       case XlsxRowCoder::kText: text(c); break;
       case XlsxRowCoder::kDate: c.number = raw<std::int32_t>(); break;
       case XlsxRowCoder::kNumber: c.number = raw<std::int64_t>(); break;
-      case XlsxRowCoder::kReal: c.real = raw<double>(); break;
+      case XlsxRowCoder::kReal:
+        c.real = raw<double>();
+        text(c);
+        break;
       case XlsxRowCoder::kEnum:
         c.number = raw<std::uint32_t>();
         text(c);
@@ -377,7 +381,9 @@ bool XlsxResultWriter::write_rows(std::string_view block) {
       s.record.append(t);
     };
     const auto input_text = [&](const std::optional<std::size_t>& c) {
-      return c && s.row[*c].tag == XlsxRowCoder::kText ? std::string_view(s.row[*c].text, s.row[*c].size) : std::string_view();
+      if (!c) return std::string_view();
+      const Cell& cell = s.row[*c];  // text, or a number cell's text (a 学号 typed as a number)
+      return cell.tag == XlsxRowCoder::kText || cell.tag == XlsxRowCoder::kReal ? std::string_view(cell.text, cell.size) : std::string_view();
     };
     const std::uint64_t rn = row_number;
     s.record.append(reinterpret_cast<const char*>(&rn), 8);

@@ -42,7 +42,7 @@ class XlsxRowCoder {
     kDate = 2,    ///< i32 days since 1970-01-01 (calendar::Date)
     kNumber = 3,  ///< i64
     kEnum = 4,    ///< u32 the value's index in its enum, then its label as kText's payload
-    kReal = 5,    ///< f64: a number cell of the roster's workbook, written back as a number
+    kReal = 5,    ///< f64, then the cell's text as kText's payload: a number cell of the roster's workbook
   };
   /// Starts a row: spreadsheet row `row` (1-based, as the roster numbers it), status 0 ok, 1
   /// unknown, 2 error.
@@ -56,9 +56,10 @@ class XlsxRowCoder {
   static void date(std::string& out, calendar::Date d);
   /// A whole number (an integer output).
   static void number(std::string& out, std::int64_t n);
-  /// A number as the roster's workbook held it (序号, 成绩): written as a number in the General
-  /// format, so that it sorts and sums as it did.
-  static void real(std::string& out, double x);
+  /// A number as the roster's workbook held it (序号, 成绩, a 学号 typed as a number): written as a
+  /// number in the General format, so that it sorts and sums as it did; `text` is the cell as the
+  /// roster reads it (the worklist's 学号 and 姓名 copy it).
+  static void real(std::string& out, double x, std::string_view text);
   /// An enum value: its index (for the summary's counts) and its label as written.
   static void enumeration(std::string& out, std::uint32_t index, std::string_view label);
 

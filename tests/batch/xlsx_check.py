@@ -441,6 +441,20 @@ def check_template(policy, work):
     got = [(r[0], r[1], r[4], r[5]) for r in res.iter_rows(min_row=2, values_only=True)]
     check(got == [(1, "2021001", 85.5, datetime.datetime(2003, 5, 1)), (10, "2021002", None, "2003.6.1"), (2, "2021003", 90, None)],
           "number and date columns stay numbers and dates, text stays text: %s" % got)
+    # A 学号 column no fact reads, typed as numbers (学生编号 here): the worklist shows it (it was
+    # blank: the worklist copied text cells only).
+    wb5 = openpyxl.Workbook()
+    n = wb5.active
+    n.append(["学生编号", "姓名", "退役日期", "入伍时身份"])
+    n.append([2021002, "张三", datetime.datetime(2023, 12, 20), "新生"])
+    n.append([2021003, "李四", "二〇二五年", "在校生"])
+    wb5.save(os.path.join(work, "编号.xlsx"))
+    run([policy, "batch", "编号.xlsx", "--question", "enlistment", "--as-of", "2025-12-01", "-o", "编号结果.xlsx"], work,
+        expect=(3,))
+    res = openpyxl.load_workbook(os.path.join(work, "编号结果.xlsx"))
+    got = [r[:3] for r in res["需处理"].iter_rows(min_row=2, values_only=True)]
+    check(got == [(2, "2021002", "张三"), (3, "2021003", "李四")], "a number-typed 学号 on the worklist: %s" % got)
+    check(res["结果"]["A2"].value == 2021002, "the result sheet keeps it a number: %r" % res["结果"]["A2"].value)
     # Another pack's id, or a typo: a usage error listing the questions.
     p = run([policy, "template", "--question", "enlist", "-o", "x.xlsx"], work, expect=(2,))
     err = p.stderr.decode()
