@@ -514,6 +514,13 @@ void add_batch(CLI::App& app, Action& action) {
       }
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::cerr << rules::batch::summary_text(summary, *engine, lang(), secs);
+      // A CSV for people is what a registrar opens in Excel, which damages ID numbers and 学号 (a
+      // chunk of a cluster run, or the machine form, is read by programs).
+      if (options.format == rules::batch::OutputFormat::csv && !options.names && !o->no_output_header) {
+        if (const auto note = rules::batch::csv_identifier_note(summary, *engine, lang()); !note.empty()) {
+          std::cerr << "  " << note << "\n";
+        }
+      }
       if (options.format == rules::batch::OutputFormat::xlsx) {
         std::cerr << (lang() == rules::source::Lang::zh ? "  工作簿已写入 " + (o->output.empty() ? std::string("标准输出") : output_name) + "：“需处理”表列出 " + std::to_string(summary.worklist) + " 行（工作表：结果、需处理、汇总、依据）\n"
                                                         : "  workbook written to " + output_name + ": its Worklist sheet lists " +

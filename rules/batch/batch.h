@@ -188,6 +188,12 @@ std::vector<std::string> summary_notes(const BatchSummary& summary, source::Lang
 /// workbook's 汇总 say.
 std::vector<std::string> undecidable_notes(const BatchSummary& summary, const engine::Engine& engine, source::Lang lang);
 
+/// For a CSV result meant for people: a note (one line, in `lang`, no "\n") naming the roster's
+/// columns that hold identifying numbers (holds_identifiers: 身份证号, 学号), which Excel damages
+/// when it opens the CSV, and saying to write a workbook instead (-o 结果.xlsx). Empty when the
+/// roster has no such column.
+std::string csv_identifier_note(const BatchSummary& summary, const engine::Engine& engine, source::Lang lang);
+
 /// The run's summary for people, in `lang`, one line each ending in "\n": first the evaluation
 /// date and the counts (with the rate, from `secs` seconds), then which columns were read as which
 /// facts and which passed through, the notes of summary_notes, the outputs left out by default

@@ -1,5 +1,7 @@
 #include "batch/cells.h"
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 
 #include "model/cell_text.h"
@@ -112,6 +114,22 @@ CellStatus parse_resident_id_cell(std::string_view raw, std::string& normalized,
   // Only a lowercase check 'x', a 15-digit number or an apostrophe prefix differ from the normal form.
   out = Value::make_string(normalized == text ? text : std::string_view(normalized), Kind::resident_id);
   return CellStatus::value;
+}
+
+bool names_student_number(std::string_view header) {
+  static constexpr std::array<std::string_view, 7> k{"学号", "学生学号", "学籍号", "学生编号", "student_id", "student id", "student no."};
+  const auto h = trim_cell(header);
+  return std::any_of(k.begin(), k.end(), [&](std::string_view x) { return model::equals_ascii_ci(x, h); });
+}
+
+bool names_student_name(std::string_view header) {
+  static constexpr std::array<std::string_view, 4> k{"姓名", "学生姓名", "name", "student name"};
+  const auto h = trim_cell(header);
+  return std::any_of(k.begin(), k.end(), [&](std::string_view x) { return model::equals_ascii_ci(x, h); });
+}
+
+bool holds_identifiers(std::string_view header, const model::Kind* fact_kind) {
+  return (fact_kind && *fact_kind == Kind::resident_id) || names_student_number(header);
 }
 
 }  // namespace rules::batch

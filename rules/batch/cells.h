@@ -102,4 +102,17 @@ inline std::string quote_cell(std::string_view text) { return model::quote_value
 CellStatus parse_resident_id_cell(std::string_view text, std::string& normalized, model::Value& out,
                                   std::string& error, source::Lang lang = source::Lang::zh);
 
+/// Whether a roster column's header names the student's 学号 (学号, 学生学号, 学籍号, 学生编号,
+/// student_id, student id, student no.; ASCII case folded) or name (姓名, 学生姓名, name, student
+/// name): the result workbook's worklist identifies a row by them, and writes a 学号 as text.
+bool names_student_number(std::string_view header);
+bool names_student_name(std::string_view header);
+
+/// Whether a roster column holds numbers that identify a person, which Excel damages when it reads
+/// them as numbers (a CSV opened in Excel: an 18-digit ID number becomes 1.10101E+17 and loses its
+/// last digits, a 学号 its leading zeros): a column read as a fact of kind resident_id (`fact_kind`),
+/// or a 学号 column (names_student_number, whatever fact reads it). The result workbook writes
+/// these cells as text; `policy batch` warns when they go to a CSV.
+bool holds_identifiers(std::string_view header, const model::Kind* fact_kind);
+
 }  // namespace rules::batch

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "batch/batch.h"
+#include "batch/cells.h"
 
 namespace rules::batch {
 namespace {
@@ -55,6 +56,28 @@ std::vector<std::string> undecidable_notes(const BatchSummary& summary, const en
     }
   }
   return lines;
+}
+
+std::string csv_identifier_note(const BatchSummary& summary, const engine::Engine& engine, source::Lang lang) {
+  std::vector<std::string_view> columns;
+  for (const auto& [header, fact] : summary.mapped) {
+    const auto f = engine.pack().find_fact(fact);
+    if (holds_identifiers(header, f ? &engine.policy().facts[*f].type.kind : nullptr)) columns.push_back(header);
+  }
+  for (const auto& header : summary.passed_through) {
+    if (holds_identifiers(header, nullptr)) columns.push_back(header);
+  }
+  if (columns.empty()) return {};
+  const bool zh = lang == source::Lang::zh;
+  std::string list;
+  for (const auto c : columns) list += (list.empty() ? "" : zh ? "、" : ", ") + source::escape_controls(c);
+  return zh ? "提示：结果是 CSV。在 Excel 中直接打开它，" + list +
+                  " 列的长数字会被改坏（身份证号变成科学计数法并丢掉末几位，学号丢掉开头的 0），保存后无法恢复；"
+                  "要在 Excel 中查看或编辑，请写成工作簿：-o 结果.xlsx"
+            : "note: the result is CSV. Opened in Excel as it is, the long numbers of " + list +
+                  " are damaged (an ID number turns into scientific notation and loses its last digits, a student "
+                  "number its leading zeros), past repair once saved; to view or edit it in Excel, write a workbook: "
+                  "-o result.xlsx";
 }
 
 std::string summary_text(const BatchSummary& summary, const engine::Engine& engine, source::Lang lang, double secs) {

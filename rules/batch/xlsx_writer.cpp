@@ -118,17 +118,6 @@ class BlockReader {
   std::size_t at_ = 0;
 };
 
-
-/// Whether a header names the student's 学号 or name (the worklist's identifying columns).
-bool is_student_number(std::string_view h) {
-  static constexpr std::array<std::string_view, 7> k{"学号", "学生学号", "学籍号", "学生编号", "student_id", "student id", "student no."};
-  return std::any_of(k.begin(), k.end(), [&](std::string_view x) { return model::equals_ascii_ci(x, h); });
-}
-bool is_student_name(std::string_view h) {
-  static constexpr std::array<std::string_view, 4> k{"姓名", "学生姓名", "name", "student name"};
-  return std::any_of(k.begin(), k.end(), [&](std::string_view x) { return model::equals_ascii_ci(x, h); });
-}
-
 }  // namespace
 
 struct XlsxResultWriter::State {
@@ -204,11 +193,10 @@ bool XlsxResultWriter::begin(XlsxColumns columns, const std::vector<Record>& tit
   for (std::size_t c = 0; c < inputs; ++c) {
     const auto fact = s.cols.input_fact[c];
     const std::string_view h = trim_cell(s.cols.inputs[c]);
-    const bool id = fact && policy.facts[*fact].type.kind == model::Kind::resident_id;
-    s.input_text.push_back(id || is_student_number(h));
+    s.input_text.push_back(holds_identifiers(h, fact ? &policy.facts[*fact].type.kind : nullptr));
     s.input_date.push_back(fact && policy.facts[*fact].type.kind == model::Kind::date);
-    if (!s.number_col && is_student_number(h)) s.number_col = c;
-    if (!s.name_col && is_student_name(h)) s.name_col = c;
+    if (!s.number_col && names_student_number(h)) s.number_col = c;
+    if (!s.name_col && names_student_name(h)) s.name_col = c;
   }
   s.as_of_col = static_cast<lxw_col_t>(inputs);
   lxw_col_t next = s.as_of_col + 1;

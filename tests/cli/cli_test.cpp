@@ -1534,6 +1534,34 @@ TEST(BatchCli, ExitCodesAndTheSummary) {
   EXPECT_EQ(missing.code, 1) << missing.describe();
 }
 
+// A registrar opens a CSV result in Excel, which turns 身份证号 into 1.10101E+17 and drops the
+// leading zeros of 学号: the summary says so, naming the columns, when the CSV is for people.
+TEST(BatchCli, ACsvResultWithIdColumnsSaysExcelDamagesThem) {
+  TempDir tmp;
+  const auto ids = tmp.write("ids.csv", "学籍号,姓名,身份证号,退役日期\r\n0021001,张三,11010119951219870X,2025-06-15\r\n");
+  const auto plain = tmp.write("plain.csv", "姓名,退役日期\r\n张三,2025-06-15\r\n");
+  auto zh = run({"batch", ids, "--as-of", "2025-12-01", "--lang", "zh", "-o", (tmp.path() / "out.csv").string()});
+  EXPECT_EQ(zh.code, 0) << zh.describe();
+  EXPECT_TRUE(contains(zh.err, "\n  提示：结果是 CSV。在 Excel 中直接打开它，身份证号、学籍号 列的长数字会被改坏（")) << zh.describe();
+  EXPECT_TRUE(contains(zh.err, "请写成工作簿：-o 结果.xlsx\n")) << zh.describe();
+  auto en = run({"batch", ids, "--as-of", "2025-12-01", "--lang", "en"});
+  EXPECT_TRUE(contains(en.err, "\n  note: the result is CSV. Opened in Excel as it is, the long numbers of 身份证号, 学籍号 are damaged"))
+      << en.describe();
+  // Not for a workbook, the machine form, a cluster's chunk, or a roster without such columns.
+  for (const std::vector<std::string>& extra : {std::vector<std::string>{"-o", (tmp.path() / "out.xlsx").string()},
+                                                std::vector<std::string>{"--names"}, std::vector<std::string>{"--format", "jsonl"},
+                                                std::vector<std::string>{"--no-output-header"}}) {
+    std::vector<std::string> args{"batch", ids, "--as-of", "2025-12-01"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = run(args);
+    EXPECT_EQ(r.code, 0) << r.describe();
+    EXPECT_FALSE(contains(r.err, "Excel")) << r.describe();
+  }
+  auto none = run({"batch", plain, "--as-of", "2025-12-01"});
+  EXPECT_EQ(none.code, 0) << none.describe();
+  EXPECT_FALSE(contains(none.err, "Excel")) << none.describe();
+}
+
 // ---- a roster split across a cluster (docs/cluster.md) -----------------------------------------
 
 TEST(BatchCli, ASplitWithItsHeaderGivenReportsTheRowsOfTheWholeRoster) {
