@@ -668,6 +668,8 @@ struct Slot {
   std::size_t warned = 0;                   // rows that are no error but carry a warning
   std::vector<std::size_t> without_facts;   // rows whose cells of the facts read are all empty
   std::vector<std::size_t> filled, damaged; // per column (ID columns only): non-empty cells, cells Excel damaged
+  std::vector<std::size_t> rule_rows;       // OutputFormat::xlsx: per rule, rows with a value it gave
+  std::vector<std::size_t> rule_seen;       // per rule: the last row counted (no rule twice a row)
 };
 
 class Runner {
@@ -696,6 +698,10 @@ class Runner {
     s.without_facts.clear();
     s.filled.assign(layout_.column_fact.size(), 0);
     s.damaged.assign(layout_.column_fact.size(), 0);
+    if (options_.format == OutputFormat::xlsx) {
+      s.rule_rows.assign(engine_.policy().rules.size(), 0);
+      s.rule_seen.assign(engine_.policy().rules.size(), 0);
+    }
     if (s.situation.facts().size() != engine_.policy().facts.size()) s.situation.reset(engine_.policy().facts.size());
     s.normalized.resize(layout_.column_fact.size());
     s.remembered.resize(layout_.outputs.size());
@@ -844,6 +850,17 @@ class Runner {
         if (v.state == State::unknown && v.missing.any()) {
           undecided = true;
           undecided_columns |= column_bit(k);
+        }
+      }
+      // The rules this row's values came from, those of the outputs written and of the outputs
+      // they read (the workbook's 依据 lists the rules some row used, with how many rows).
+      if (xlsx) {
+        for (const auto oi : layout_.order) {
+          if (!s.outcome.output(oi).known()) continue;
+          const auto rule = s.outcome.output_sources[oi].rule;
+          if (s.rule_seen[rule] == r.row + 1) continue;
+          s.rule_seen[rule] = r.row + 1;
+          ++s.rule_rows[rule];
         }
       }
     }
@@ -1787,6 +1804,10 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
       summary.unknown += s.unknown;
       summary.error += s.error;
       summary.warned += s.warned;
+      if (!s.rule_rows.empty()) {
+        summary.rule_rows.resize(s.rule_rows.size());
+        for (std::size_t ri = 0; ri < s.rule_rows.size(); ++ri) summary.rule_rows[ri] += s.rule_rows[ri];
+      }
       summary.rows_without_facts += s.without_facts.size();
       for (const auto row : s.without_facts) {
         if (summary.first_rows_without_facts.size() < 3) summary.first_rows_without_facts.push_back(row);

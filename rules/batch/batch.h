@@ -174,6 +174,9 @@ struct BatchSummary {
   std::vector<OutputGap> undecidable;
   std::size_t outputs_written = 0;                                 ///< output columns written (0: none could be decided)
   std::size_t worklist = 0;  ///< OutputFormat::xlsx: rows on the 需处理 sheet (overdue, due within remind_days, errors)
+  /// OutputFormat::xlsx: per rule (index into policy().rules), the rows some value of which that
+  /// rule gave (an output written, or one they read): the workbook's 依据 lists these rules.
+  std::vector<std::size_t> rule_rows;
 };
 
 /// The summary's notes about the header and the columns, one line each, in `lang`: title rows

@@ -572,6 +572,8 @@ bool XlsxResultWriter::finish(const BatchSummary& summary) {
   if (e != LXW_NO_ERROR) return fail("cannot write the summary sheet", "无法写入汇总表");
 
   // 依据: every rule computing the outputs written (or what they read), with its citations.
+  // The rules some row's values came from (BatchSummary::rule_rows), with how many rows; the
+  // rules of the outputs written that no row used are counted in a last line, not listed.
   std::vector<std::uint32_t> written(s.cols.outputs.begin(), s.cols.outputs.end());
   std::vector<std::uint32_t> rules;
   for (const auto oi : s.engine.evaluation_order(written)) {
@@ -579,28 +581,47 @@ bool XlsxResultWriter::finish(const BatchSummary& summary) {
   }
   std::sort(rules.begin(), rules.end());
   rules.erase(std::unique(rules.begin(), rules.end()), rules.end());
+  const auto rows_of = [&](std::uint32_t ri) { return ri < summary.rule_rows.size() ? summary.rule_rows[ri] : std::size_t{0}; };
+  const auto unused = static_cast<std::size_t>(std::count_if(rules.begin(), rules.end(), [&](std::uint32_t ri) { return rows_of(ri) == 0; }));
   lxw_row_t cr = 0;
-  const std::array<std::string, 7> src_headers =
-      zh ? std::array<std::string, 7>{"规则编号", "规则", "结果项", "文件", "条款", "摘要", "核实说明"}
-         : std::array<std::string, 7>{"rule", "title", "outputs", "document", "article", "summary", "verification note"};
+  constexpr std::size_t kSourceColumns = 8;
+  const std::array<std::string, kSourceColumns> src_headers =
+      zh ? std::array<std::string, kSourceColumns>{"规则编号", "规则", "结果项", "用到的行数", "文件", "条款", "摘要", "核实说明"}
+         : std::array<std::string, kSourceColumns>{"rule", "title", "outputs", "rows", "document", "article", "summary", "verification note"};
   for (std::size_t c = 0; c < src_headers.size() && e == LXW_NO_ERROR; ++c) {
     e = worksheet_write_string(s.sources, cr, static_cast<lxw_col_t>(c), src_headers[c].c_str(), s.header);
   }
   for (const auto ri : rules) {
+    const std::size_t rows = rows_of(ri);
+    if (rows == 0) continue;
     const auto& rule = policy.rules[ri];
     std::string outs;
     for (const auto& o : rule.outputs) outs += (outs.empty() ? "" : zh ? "、" : ", ") + (o.label.empty() ? o.name : o.label);
     for (const auto& cite : rule.citations) {
       ++cr;
-      const std::array<std::string, 7> cells{rule.id, rule.title, outs, cite.document, cite.article, cite.summary,
-                                             std::string(cite.printable_note())};
+      const std::array<std::string, kSourceColumns> cells{rule.id, rule.title, outs, std::string(), cite.document, cite.article, cite.summary,
+                                                          std::string(cite.printable_note())};
       for (std::size_t c = 0; c < cells.size() && e == LXW_NO_ERROR; ++c) {
+        if (c == 3) {
+          e = worksheet_write_number(s.sources, cr, 3, static_cast<double>(rows), s.fmt[kInteger][kPlain]);
+          continue;
+        }
         const std::string text = xlsx::cell_string(cells[c]);
         if (!text.empty()) e = worksheet_write_string(s.sources, cr, static_cast<lxw_col_t>(c), text.c_str(), s.fmt[kGeneral][kPlain]);
       }
     }
   }
-  for (const auto& [c, w] : std::array<std::pair<lxw_col_t, double>, 7>{{{0, 22}, {1, 30}, {2, 30}, {3, 40}, {4, 14}, {5, 60}, {6, 16}}}) {
+  if (unused > 0 && e == LXW_NO_ERROR) {
+    cr += 2;
+    const std::string n = std::to_string(unused);
+    const std::string note = zh ? "另有 " + n + " 条规则属于所写的结果项，但没有一行用到（名单中没有适用它们的情形），未列出。"
+                                : n + (unused == 1 ? " more rule gives" : " more rules give") +
+                                      " outputs written but no row used " + (unused == 1 ? "it" : "them") +
+                                      " (no row of the roster is a case for " + (unused == 1 ? "it" : "them") + "): not listed.";
+    e = worksheet_write_string(s.sources, cr, 0, note.c_str(), nullptr);
+  }
+  for (const auto& [c, w] : std::array<std::pair<lxw_col_t, double>, kSourceColumns>{
+           {{0, 22}, {1, 30}, {2, 30}, {3, 10}, {4, 40}, {5, 14}, {6, 60}, {7, 16}}}) {
     if (e == LXW_NO_ERROR) e = worksheet_set_column(s.sources, c, c, w, nullptr);
   }
   worksheet_freeze_panes(s.sources, 1, 0);

@@ -190,11 +190,22 @@ def check_result(policy, work):
         check(n == stages.count(label.strip()), "count of %s: %s vs %s" % (label, n, stages))
     check(any(v and str(v).startswith("第6行") for _, v in summary_rows), "the first errors are listed")
 
-    # 依据: each rule with its citations.
+    # 依据: the rules some row used, with how many rows, and their citations; the rules of the
+    # outputs written that no row used are counted in a last line (the trial: every rule of the
+    # outputs was listed, 第21号令 for a roster with no discharge before 2011).
     src = list(wb["依据"].iter_rows(values_only=True))
-    check(src[0][:4] == ("规则编号", "规则", "结果项", "文件"), "sources header: %s" % (src[0],))
-    check(any("教育部令第41号" in (r[3] or "") for r in src[1:]), "the 41号令 is cited")
-    check(all(r[0] and r[3] for r in src[1:]), "each row names its rule and document")
+    check(src[0][:5] == ("规则编号", "规则", "结果项", "用到的行数", "文件"), "sources header: %s" % (src[0],))
+    cited = [r for r in src[1:] if r[0] and r[4]]
+    check(any("教育部令第41号" in r[4] for r in cited), "the 41号令 is cited")
+    check(all(isinstance(r[3], int) and 1 <= r[3] <= len(rows) - 1 for r in cited), "rows per rule: %s" % [r[3] for r in cited])
+    used = {r[0]: r[3] for r in cited}
+    check("veteran_retention_order_21" not in used, "a rule no row used is not listed: %s" % sorted(used))
+    visible = rows[0].index("学历按规定可查询的时间")
+    check(used.get("degree_visibility") == sum(1 for r in rows[1:] if r[visible]),
+          "degree_visibility counts the rows with its value: %s vs %s" % (used.get("degree_visibility"), rows))
+    last = [r[0] for r in src if r[0] and not r[4]]
+    check(len(last) == 1 and last[0].startswith("另有 ") and last[0].endswith("条规则属于所写的结果项，但没有一行用到（名单中没有适用它们的情形），未列出。"),
+          "the rules no row used are counted: %s" % last)
 
     # --remind-days widens "soon": at 400, the later row is due soon too.
     run([policy, "batch", "roster.csv", "--as-of", AS_OF.isoformat(), "-o", "r400.xlsx", "--remind-days", "400"], work)
