@@ -920,7 +920,7 @@ class Runner {
                  s.situation.facts()[*fact].kind == model::Kind::date) {
         XlsxRowCoder::date(s.typed, s.situation.facts()[*fact].date);
       } else if (!fact && !r.number_fields.empty() && r.is_number_field(c) && number_cell(r.field(c), x)) {
-        XlsxRowCoder::real(s.typed, x, r.field(c));  // 序号 and the like, as the workbook held them
+        XlsxRowCoder::real(s.typed, x, r.number_format(c), r.field(c));  // 序号, 成绩 85%: as the workbook held them
       } else if (!fact && !r.date_fields.empty() && r.is_date_field(c) && date_cell(r.field(c), day)) {
         XlsxRowCoder::date(s.typed, day);  // 出生日期 and the like, a date as the workbook held it
       } else {
@@ -1723,7 +1723,7 @@ std::variant<BatchSummary, std::vector<source::Diagnostic>> run_batch(const engi
     workbook.emplace(engine, XlsxRunInfo{options.xlsx_path, input_name, options.params_file, remind_days,
                                          options.as_of, options.lang});
     XlsxColumns columns{layout.headers, layout.column_fact, layout.outputs, layout.output_headers,
-                        layout.added_headers[0], layout.added_headers[1], layout.added_headers[2]};
+                        layout.added_headers[0], layout.added_headers[1], layout.added_headers[2], reader.number_formats()};
     if (!workbook->begin(std::move(columns), titles, header.row)) return workbook->diagnostics();
   }
   if (csv_head) write_title_rows(encoder, out, titles, header.row);

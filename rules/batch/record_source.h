@@ -59,6 +59,9 @@ struct Record {
   /// Fields (0-based, ascending) whose cell is a number (not a date) in the workbook: a column no
   /// fact reads is written back as a number (序号 sorts 1, 2, 10). CSV: none.
   std::vector<std::uint32_t> number_fields;
+  /// Per entry of number_fields: the cell's number format, an index into the source's
+  /// RecordSource::number_formats() (0: General), so that 85%, 1,234.50 come back as they were.
+  std::vector<std::uint16_t> number_formats;
   /// Fields (0-based, ascending) whose cell is a date (a number in a date format, a whole day) in
   /// the workbook, given as YYYY-MM-DD: a column no fact reads (出生日期) is written back as a date.
   std::vector<std::uint32_t> date_fields;
@@ -77,12 +80,21 @@ struct Record {
     literal_quotes = 0;
     error_fields.clear();
     number_fields.clear();
+    number_formats.clear();
     date_fields.clear();
   }
   /// Whether field `i` holds a spreadsheet error value (error_fields).
   bool is_error_field(std::size_t i) const { return holds(error_fields, i); }
   /// Whether field `i` is a number cell of a workbook (number_fields).
   bool is_number_field(std::size_t i) const { return holds(number_fields, i); }
+  /// The number format (an index into RecordSource::number_formats(); 0: General) of field `i`, a
+  /// number cell (number_fields).
+  std::uint16_t number_format(std::size_t i) const {
+    for (std::size_t k = 0; k < number_fields.size() && k < number_formats.size(); ++k) {
+      if (number_fields[k] == i) return number_formats[k];
+    }
+    return 0;
+  }
   /// Whether field `i` is a date cell of a workbook (date_fields).
   bool is_date_field(std::size_t i) const { return holds(date_fields, i); }
 
@@ -138,6 +150,13 @@ class RecordSource {
   /// false (a sheet lists them after its rows). CSV: none.
   virtual std::pair<std::vector<MergedArea>, std::size_t> merged_rows() const { return {}; }
   static constexpr std::size_t kMaxMergedAreas = 65536;  // 1 MiB
+  /// The number formats of the workbook's number cells that are not General (Record::number_formats
+  /// indexes this; entry 0 is General, ""), as format codes (`0%`, `#,##0.00`): known once the
+  /// first record is read, and unchanged after. CSV: just General.
+  virtual const std::vector<std::string>& number_formats() const {
+    static const std::vector<std::string> general{std::string()};
+    return general;
+  }
   /// Bytes of the input consumed so far, for progress against the input's size (a workbook:
   /// estimated from the sheet part's compressed size).
   virtual std::uint64_t bytes_read() const = 0;

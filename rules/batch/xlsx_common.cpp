@@ -4,21 +4,26 @@ namespace rules::batch::xlsx {
 
 const char* date_format(source::Lang lang) { return lang == source::Lang::zh ? "yyyy\"年\"m\"月\"d\"日\"" : "yyyy-mm-dd"; }
 
-bool make_formats(lxw_workbook* wb, source::Lang lang, Formats& fmt, lxw_format*& header, lxw_format*& bold) {
+lxw_format* add_state_format(lxw_workbook* wb, RowState state, const char* num_format) {
   // Fill and font colours of Excel's Bad, Neutral and Good cell styles, and a grey for errors.
   constexpr std::array<lxw_color_t, kStates> fills{LXW_COLOR_WHITE, 0xFFC7CE, 0xFFEB9C, 0xC6EFCE, 0xD9D9D9};
   constexpr std::array<lxw_color_t, kStates> fonts{LXW_COLOR_BLACK, 0x9C0006, 0x9C5700, 0x006100, 0x000000};
+  lxw_format* f = workbook_add_format(wb);
+  if (!f) return nullptr;
+  if (num_format) format_set_num_format(f, num_format);
+  if (state != kPlain) {
+    format_set_bg_color(f, fills[state]);
+    format_set_font_color(f, fonts[state]);
+  }
+  return f;
+}
+
+bool make_formats(lxw_workbook* wb, source::Lang lang, Formats& fmt, lxw_format*& header, lxw_format*& bold) {
   for (std::size_t b = 0; b < kBases; ++b) {
     for (std::size_t st = 0; st < kStates; ++st) {
-      lxw_format* f = workbook_add_format(wb);
+      const char* num = b == kTextCell ? "@" : b == kDateCell ? date_format(lang) : b == kInteger ? "0" : nullptr;
+      lxw_format* f = add_state_format(wb, static_cast<RowState>(st), num);
       if (!f) return false;
-      if (b == kTextCell) format_set_num_format(f, "@");
-      if (b == kDateCell) format_set_num_format(f, date_format(lang));
-      if (b == kInteger) format_set_num_format(f, "0");
-      if (st != kPlain) {
-        format_set_bg_color(f, fills[st]);
-        format_set_font_color(f, fonts[st]);
-      }
       fmt[b][st] = f;
     }
   }

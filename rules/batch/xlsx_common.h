@@ -31,6 +31,10 @@ const char* date_format(source::Lang lang);
 /// green, error grey, as Excel's own Bad/Neutral/Good styles), the header's (bold, filled, bordered)
 /// and a bold one. False when libxlsxwriter cannot allocate one.
 bool make_formats(lxw_workbook* wb, source::Lang lang, Formats& fmt, lxw_format*& header, lxw_format*& bold);
+/// Adds a format of row state `state` (its fill and font colour, as make_formats) with number
+/// format `num_format` (a format code; null: General) to `wb`; null when libxlsxwriter cannot
+/// allocate it.
+lxw_format* add_state_format(lxw_workbook* wb, RowState state, const char* num_format);
 
 /// Days since 1970-01-01 of 1900-03-01, the first day whose Excel serial (1900 system) is right:
 /// Excel counts a 1900-02-29 that never was.

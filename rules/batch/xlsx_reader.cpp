@@ -37,6 +37,10 @@ constexpr std::uint32_t kMaxDepth = 256;
 // delivered, so that the parsing thread runs at most about kBlocks * kBlockRows rows ahead.
 constexpr std::size_t kBlocks = 4;
 constexpr std::size_t kBlockRows = 512;
+// Number formats of number cells kept to write them back (Record::number_formats): at most this
+// many distinct codes of at most this many bytes (Excel allows 255 characters); others: General.
+constexpr std::size_t kMaxNumberFormats = 1024;
+constexpr std::size_t kMaxFormatCode = 1024;
 
 /// Why libzip failed, in Chinese for the Chinese message (libzip's own text is English only); the
 /// codes a damaged, truncated or encrypted workbook gives, else libzip's words after its name.
@@ -227,6 +231,27 @@ bool xlsx_builtin_date_format(std::uint32_t id) {
   return (id >= 14 && id <= 22) || (id >= 27 && id <= 36) || (id >= 45 && id <= 47) || (id >= 50 && id <= 58);
 }
 
+std::string_view xlsx_builtin_number_format(std::uint32_t id) {
+  switch (id) {
+    case 1: return "0";
+    case 2: return "0.00";
+    case 3: return "#,##0";
+    case 4: return "#,##0.00";
+    case 9: return "0%";
+    case 10: return "0.00%";
+    case 11: return "0.00E+00";
+    case 12: return "# ?/?";
+    case 13: return "# ?\?/??";  // written so that no trigraph reads
+    case 37: return "#,##0 ;(#,##0)";
+    case 38: return "#,##0 ;[Red](#,##0)";
+    case 39: return "#,##0.00;(#,##0.00)";
+    case 40: return "#,##0.00;[Red](#,##0.00)";
+    case 48: return "##0.0E+0";
+    case 49: return "@";
+    default: return {};
+  }
+}
+
 bool xlsx_date_format(std::string_view code) {
   // The first section only (positive numbers; ECMA-376 Part 1, 18.8.31: sections separated by ;).
   for (std::size_t i = 0; i < code.size(); ++i) {
@@ -293,6 +318,8 @@ struct XlsxReader::Impl {
   std::string shared;                   // the shared strings, one after another
   std::vector<std::uint32_t> shared_ends;
   std::vector<bool> xf_date;            // per cell format (cellXfs index): a date format
+  std::vector<std::uint16_t> xf_number; // per cell format: its number format (number_formats index)
+  std::vector<std::string> number_formats{std::string()};  // 0: General
 
   // Reading the sheet.
   PartStream sheet;
@@ -682,6 +709,7 @@ struct XlsxReader::Impl {
 
   bool read_styles() {
     std::map<std::uint32_t, bool> custom;  // numFmtId → a date format
+    std::map<std::uint32_t, std::string> codes;  // numFmtId → its format code
     std::vector<std::uint32_t> formats;    // per cellXfs entry
     bool in_xfs = false;
     const bool ok = parse_whole(styles_part, true, options.max_part_bytes,
@@ -690,7 +718,10 @@ struct XlsxReader::Impl {
                                   if (n == "numFmt") {
                                     const char* i = attribute(a, "numFmtId");
                                     const char* code = attribute(a, "formatCode");
-                                    if (i && code && parse_u32(i, id)) custom[id] = xlsx_date_format(code);
+                                    if (i && code && parse_u32(i, id)) {
+                                      custom[id] = xlsx_date_format(code);
+                                      codes[id] = code;
+                                    }
                                   } else if (n == "cellXfs") {
                                     in_xfs = true;
                                   } else if (n == "xf" && in_xfs) {
@@ -704,6 +735,20 @@ struct XlsxReader::Impl {
     for (const auto f : formats) {
       const auto it = custom.find(f);
       xf_date.push_back(it != custom.end() ? it->second : xlsx_builtin_date_format(f));
+      // A number cell's format, to write it back as it was: a custom code, or a built-in id's.
+      const auto c = codes.find(f);
+      const std::string_view code = c != codes.end() ? std::string_view(c->second) : xlsx_builtin_number_format(f);
+      std::uint16_t index = 0;
+      if (!code.empty() && code != "General" && code.size() <= kMaxFormatCode) {
+        const auto known = std::find(number_formats.begin(), number_formats.end(), code);
+        if (known != number_formats.end()) {
+          index = static_cast<std::uint16_t>(known - number_formats.begin());
+        } else if (number_formats.size() < kMaxNumberFormats) {
+          index = static_cast<std::uint16_t>(number_formats.size());
+          number_formats.emplace_back(code);
+        }
+      }
+      xf_number.push_back(index);
     }
     return ok;
   }
@@ -937,7 +982,10 @@ struct XlsxReader::Impl {
     b.text += given;
     b.ends.push_back(static_cast<std::uint32_t>(b.text.size()));
     if (error_value) b.error_fields.push_back(column);
-    if (number_value) b.number_fields.push_back(column);
+    if (number_value) {
+      b.number_fields.push_back(column);
+      b.number_formats.push_back(style < xf_number.size() ? xf_number[style] : std::uint16_t{0});
+    }
     if (date_value) b.date_fields.push_back(column);
   }
 
@@ -1226,6 +1274,8 @@ std::pair<std::vector<MergedArea>, std::size_t> XlsxReader::merged_rows() const 
 }
 
 const std::vector<std::string>& XlsxReader::sheet_names() const { return impl_->sheet_names; }
+
+const std::vector<std::string>& XlsxReader::number_formats() const { return impl_->number_formats; }
 const std::string& XlsxReader::sheet_name() const { return impl_->sheet_name; }
 const std::string& XlsxReader::sheet_part() const { return impl_->sheet_part; }
 bool XlsxReader::date1904() const { return impl_->date1904; }

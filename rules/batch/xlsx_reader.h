@@ -78,6 +78,12 @@ bool xlsx_date_format(std::string_view code);
 /// 27-36, 45-47, 50-58 (the last ones are the East Asian date formats of Chinese Excel).
 bool xlsx_builtin_date_format(std::uint32_t id);
 
+/// The format code of built-in number format `id` that is not a date (ECMA-376 Part 1, 18.8.30):
+/// 1 `0`, 2 `0.00`, 3 `#,##0`, 4 `#,##0.00`, 9 `0%`, 10 `0.00%`, 11 `0.00E+00`, 12 `# ?/?`,
+/// 13 `# ?\?/??` (that is, # ??/??), 37-40 the accounting forms, 48 `##0.0E+0`, 49 `@`; empty for General (0), a
+/// date format, or an id the standard does not define.
+std::string_view xlsx_builtin_number_format(std::uint32_t id);
+
 /// The records of one sheet of an .xlsx workbook. Opening reads the package's structure, the shared
 /// strings and the styles; `next` then streams the sheet (XlsxOptions::read_ahead: from a thread
 /// of its own, started by the first next() and stopped by the destructor, whenever the caller
@@ -101,6 +107,7 @@ class XlsxReader final : public RecordSource {
   std::string sheet() const override { return sheet_name(); }
   std::uint64_t bytes_read() const override;
   std::pair<std::vector<MergedArea>, std::size_t> merged_rows() const override;
+  const std::vector<std::string>& number_formats() const override;
 
   /// The sheets of the workbook in tab order, and the one read (empty when it failed before).
   const std::vector<std::string>& sheet_names() const;

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstring>
 #include <limits>
+#include <map>
 
 #include "batch/cells.h"
 #include "batch/xlsx_common.h"
@@ -53,9 +54,10 @@ void XlsxRowCoder::number(std::string& out, std::int64_t n) {
   out.append(reinterpret_cast<const char*>(&n), sizeof n);
 }
 
-void XlsxRowCoder::real(std::string& out, double x, std::string_view text) {
+void XlsxRowCoder::real(std::string& out, double x, std::uint16_t format, std::string_view text) {
   out += static_cast<char>(kReal);
   out.append(reinterpret_cast<const char*>(&x), sizeof x);
+  out.append(reinterpret_cast<const char*>(&format), sizeof format);
   payload(out, text);
 }
 
@@ -74,6 +76,7 @@ struct Cell {
   std::uint32_t size = 0;
   std::int64_t number = 0;     // kNumber; kDate: days since 1970-01-01; kEnum: the value's index
   double real = 0;             // kReal (its text in text/size)
+  std::uint16_t format = 0;    // kReal: its number format (XlsxColumns::number_formats)
 };
 
 /// Reads the encoded block sequentially (XlsxRowCoder's layout).
@@ -97,6 +100,7 @@ class BlockReader {
       case XlsxRowCoder::kNumber: c.number = raw<std::int64_t>(); break;
       case XlsxRowCoder::kReal:
         c.real = raw<double>();
+        c.format = raw<std::uint16_t>();
         text(c);
         break;
       case XlsxRowCoder::kEnum:
@@ -154,6 +158,9 @@ struct XlsxResultWriter::State {
   std::vector<std::vector<std::size_t>> enum_counts;  // per output written: per enum value
   std::size_t overdue = 0, soon = 0, later = 0;
   std::vector<Cell> row;  // one decoded row, reused
+  // The roster's number formats (a kReal cell's), by format index and row state, added as first
+  // needed: a workbook uses a few.
+  std::map<std::pair<std::uint16_t, std::uint8_t>, lxw_format*> number_formats;
   bool failed = false;
 };
 
@@ -326,9 +333,17 @@ bool XlsxResultWriter::write_rows(std::string_view block) {
           return worksheet_write_number(s.results, r, col, xlsx::serial(c.number), s.fmt[kDateCell][state]);
         case XlsxRowCoder::kNumber:
           return worksheet_write_number(s.results, r, col, static_cast<double>(c.number), s.fmt[kInteger][state]);
-        case XlsxRowCoder::kReal:
+        case XlsxRowCoder::kReal: {
           if (measure) s.widths[col] = std::max(s.widths[col], 10.0);
-          return worksheet_write_number(s.results, r, col, c.real, s.fmt[kGeneral][state]);
+          lxw_format* f = s.fmt[kGeneral][state];
+          if (c.format != 0 && c.format < s.cols.number_formats.size()) {
+            auto& kept = s.number_formats[{c.format, static_cast<std::uint8_t>(state)}];
+            if (!kept) kept = xlsx::add_state_format(s.wb, state, s.cols.number_formats[c.format].c_str());
+            if (!kept) return LXW_ERROR_MEMORY_MALLOC_FAILED;
+            f = kept;
+          }
+          return worksheet_write_number(s.results, r, col, c.real, f);
+        }
         default:
           return LXW_NO_ERROR;  // empty: the row's format colours it (worksheet_set_row below)
       }

@@ -42,7 +42,7 @@ class XlsxRowCoder {
     kDate = 2,    ///< i32 days since 1970-01-01 (calendar::Date)
     kNumber = 3,  ///< i64
     kEnum = 4,    ///< u32 the value's index in its enum, then its label as kText's payload
-    kReal = 5,    ///< f64, then the cell's text as kText's payload: a number cell of the roster's workbook
+    kReal = 5,    ///< f64, u16 its number format (XlsxColumns::number_formats), then the cell's text as kText's payload: a number cell of the roster's workbook
   };
   /// Starts a row: spreadsheet row `row` (1-based, as the roster numbers it), status 0 ok, 1
   /// unknown, 2 error.
@@ -57,9 +57,10 @@ class XlsxRowCoder {
   /// A whole number (an integer output).
   static void number(std::string& out, std::int64_t n);
   /// A number as the roster's workbook held it (序号, 成绩, a 学号 typed as a number): written as a
-  /// number in the General format, so that it sorts and sums as it did; `text` is the cell as the
-  /// roster reads it (the worklist's 学号 and 姓名 copy it).
-  static void real(std::string& out, double x, std::string_view text);
+  /// number in its number format (`format`: an index into XlsxColumns::number_formats, 0 General),
+  /// so that it sorts, sums and shows as it did (85%, 1,234.50); `text` is the cell as the roster
+  /// reads it (the worklist's 学号 and 姓名 copy it).
+  static void real(std::string& out, double x, std::uint16_t format, std::string_view text);
   /// An enum value: its index (for the summary's counts) and its label as written.
   static void enumeration(std::string& out, std::uint32_t index, std::string_view label);
 
@@ -87,6 +88,9 @@ struct XlsxColumns {
   std::vector<std::uint32_t> outputs;                    ///< output indices (pack().outputs)
   std::vector<std::string> output_headers;               ///< per output: its header (as in the CSV for people)
   std::string as_of_header, status_header, message_header;
+  /// The roster workbook's number formats (RecordSource::number_formats; entry 0 General), which
+  /// kReal cells name by index.
+  std::vector<std::string> number_formats{std::string()};
 };
 
 /// Writes the result workbook, one block of encoded rows at a time, in row order. Every

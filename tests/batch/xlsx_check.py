@@ -466,6 +466,25 @@ def check_template(policy, work):
     got = [r[:3] for r in res["需处理"].iter_rows(min_row=2, values_only=True)]
     check(got == [(2, "2021002", "张三"), (3, "2021003", "李四")], "a number-typed 学号 on the worklist: %s" % got)
     check(res["结果"]["A2"].value == 2021002, "the result sheet keeps it a number: %r" % res["结果"]["A2"].value)
+    # Number formats of the roster's own number columns come back (the trial's 占比 0% came back
+    # 0.25 in General): a built-in one (0%: openpyxl writes id 9) and custom ones, on coloured rows.
+    wb6 = openpyxl.Workbook()
+    n = wb6.active
+    n.append(["序号", "姓名", "退役日期", "入伍时身份", "成绩", "占比", "金额"])
+    n.append([1, "张三", datetime.datetime(2023, 12, 20), "新生", 85.5, 0.25, 1234.5])
+    n.append([2, "李四", datetime.datetime(2025, 11, 20), "在校生", 90, 0.5, 99])
+    for r in (2, 3):
+        n.cell(r, 5).number_format = "0.0"
+        n.cell(r, 6).number_format = "0%"
+        n.cell(r, 7).number_format = '#,##0.00"元"'
+    wb6.save(os.path.join(work, "格式.xlsx"))
+    run([policy, "batch", "格式.xlsx", "--question", "enlistment", "--as-of", "2025-12-01", "-o", "格式结果.xlsx"], work, expect=(0,))
+    res = openpyxl.load_workbook(os.path.join(work, "格式结果.xlsx"))["结果"]
+    got = [[(c.value, c.number_format) for c in row] for row in res.iter_rows(min_row=2, min_col=5, max_col=7)]
+    check(got == [[(85.5, "0.0"), (0.25, "0%"), (1234.5, '#,##0.00"元"')], [(90, "0.0"), (0.5, "0%"), (99, '#,##0.00"元"')]],
+          "number formats kept: %s" % got)
+    check(fill(res["F2"]) == FILLS["soon"] and fill(res["F3"]) == FILLS["later"] and res["A2"].number_format == "General",
+          "a kept format keeps its row's colour: %s %s" % (fill(res["F2"]), fill(res["F3"])))
     # Another pack's id, or a typo: a usage error listing the questions.
     p = run([policy, "template", "--question", "enlist", "-o", "x.xlsx"], work, expect=(2,))
     err = p.stderr.decode()

@@ -190,6 +190,12 @@ TEST(XlsxReader, DateFormatCodes) {
   }
   for (std::uint32_t id : {14u, 22u, 27u, 36u, 45u, 47u, 50u, 58u}) EXPECT_TRUE(xlsx_builtin_date_format(id)) << id;
   for (std::uint32_t id : {0u, 1u, 2u, 13u, 23u, 26u, 37u, 44u, 48u, 49u, 59u}) EXPECT_FALSE(xlsx_builtin_date_format(id)) << id;
+  // The codes of the built-in number formats that are no dates (kept for a number cell written back).
+  EXPECT_EQ(xlsx_builtin_number_format(9), "0%");
+  EXPECT_EQ(xlsx_builtin_number_format(10), "0.00%");
+  EXPECT_EQ(xlsx_builtin_number_format(4), "#,##0.00");
+  EXPECT_EQ(xlsx_builtin_number_format(13), std::string("# ?") + "?/??");
+  for (std::uint32_t id : {0u, 14u, 22u, 31u, 57u, 164u}) EXPECT_EQ(xlsx_builtin_number_format(id), "") << id;
 }
 
 TEST(XlsxReader, FormulasByCachedValueAndErrorCells) {
