@@ -5,6 +5,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <unordered_set>
 
 #include <unistd.h>
 
@@ -21,6 +22,8 @@
 #include "ics.h"
 #include "loader/load.h"
 #include "loader/situation_reader.h"
+#include "model/cell_text.h"
+#include "model/policy.h"
 #include "model/resident_id.h"
 
 namespace policy_serve {
@@ -84,8 +87,32 @@ Problem problem_of(const rules::source::Diagnostic& d, std::string field) {
 /// nesting) become serve_bad_json.
 std::optional<nlohmann::json> parse_object(std::string_view body, std::vector<Problem>& problems) {
   nlohmann::json j;
+  // A key given twice in one object: nlohmann keeps the last, silently (RFC 8259 leaves it to the
+  // reader); the CLI's situation reader refuses it, and so does the API: each object's keys so far,
+  // by depth, and the duplicates found (their path: "facts.退役日期").
+  std::vector<std::unordered_set<std::string>> keys;
+  std::vector<std::string> path;
+  std::vector<std::string> duplicates;
+  const nlohmann::json::parser_callback_t note_keys = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    const auto d = static_cast<std::size_t>(depth);
+    if (event == E::object_start) {
+      keys.resize(d + 1);
+      keys[d].clear();
+    } else if (event == E::key && d >= 1 && d <= keys.size()) {
+      std::string key = parsed.get<std::string>();
+      if (!keys[d - 1].insert(key).second && duplicates.size() < 10) {
+        std::string where;
+        for (std::size_t k = 1; k < d && k < path.size(); ++k) where += path[k] + ".";
+        duplicates.push_back(where + key);
+      }
+      if (path.size() <= d) path.resize(d + 1);
+      path[d] = std::move(key);
+    }
+    return true;
+  };
   try {
-    j = nlohmann::json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/false);
+    j = nlohmann::json::parse(body.begin(), body.end(), note_keys, /*allow_exceptions=*/true, /*ignore_comments=*/false);
   } catch (const nlohmann::json::exception& e) {
     // e.what() names the byte: "[json.exception.parse_error.101] parse error at line 1, column 9: ..."
     std::string what = e.what();
@@ -98,6 +125,14 @@ std::optional<nlohmann::json> parse_object(std::string_view body, std::vector<Pr
                         "请求体必须是一个 JSON 对象（{\"facts\": {...}}）"});
     return std::nullopt;
   }
+  for (const auto& key : duplicates) {
+    const std::string shown_key = rules::source::escape_controls(rules::model::mask_resident_ids_in(key));
+    const bool fact = key.rfind("facts.", 0) == 0;
+    problems.push_back({fact ? "situation_syntax" : "serve_bad_request",
+                        "'" + shown_key + "' is given twice in the body: give it once",
+                        "“" + shown_key + "”在请求体中给了两次：只能给一次", key});
+  }
+  if (!duplicates.empty()) return std::nullopt;
   return j;
 }
 
@@ -180,6 +215,24 @@ void read_eval_request(const rules::engine::Engine& engine, const Api& api, std:
       problems.push_back({"serve_bad_request", "\"facts\" must be an object of fact: value, not " + shown(*it),
                           "“facts”必须是“事实: 值”的对象，不能是 " + shown(*it), "facts"});
     } else {
+      // One fact under two of its names (discharge_date and 退役日期): refused, as the CLI does,
+      // whichever value would have won.
+      std::vector<std::pair<std::uint32_t, std::string>> given;
+      for (const auto& [key, value] : it->items()) {
+        const auto fi = rules::model::find_fact_named(engine.policy().facts, rules::model::trim_text(key));
+        if (!fi) continue;
+        const auto first = std::find_if(given.begin(), given.end(), [&](const auto& g) { return g.first == *fi; });
+        if (first == given.end()) {
+          given.emplace_back(*fi, key);
+          continue;
+        }
+        const auto& f = engine.policy().facts[*fi];
+        const std::string a = rules::source::escape_controls(first->second), b = rules::source::escape_controls(key);
+        problems.push_back({"situation_syntax",
+                            "fact " + f.name + " is given twice: as '" + a + "' and as '" + b + "': give it once",
+                            "事实 " + f.name + "（" + f.label + "）给了两次：“" + a + "”和“" + b + "”：只能给一次",
+                            "facts." + key});
+      }
       for (const auto& [key, value] : it->items()) {
         const std::string field = "facts." + key;
         std::string text;

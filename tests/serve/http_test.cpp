@@ -292,6 +292,42 @@ TEST(ServeApi, EvalRefusesBadRequestsWithCodesAndFields) {
   EXPECT_EQ(body_of(r)["errors"].size(), 3u);
 }
 
+// The trial (a school's IT): one fact under two of its names, or one key twice, answered 200 with
+// whichever value won, where the CLI refuses it. Now a 400 naming both, as the CLI does.
+TEST(ServeApi, AFactGivenTwiceIsRefusedNotSilentlyChosen) {
+  Running s;
+  auto r = s.post_json("/v1/eval", R"({"facts": {"退役日期": "2026-06-15", "discharge_date": "2025-01-01", "入伍时身份": "在校生"},
+                                       "outputs": ["reenroll_deadline"], "as_of": "2026-12-07"})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  auto d = body_of(r);
+  EXPECT_EQ(d["error"]["code"], "situation_syntax") << r->body;
+  // (nlohmann's objects hold their keys sorted: the second is the later in byte order)
+  EXPECT_EQ(d["error"]["field"], "facts.退役日期") << r->body;
+  EXPECT_EQ(d["error"]["message_zh"], "事实 discharge_date（退役日期）给了两次：“discharge_date”和“退役日期”：只能给一次") << r->body;
+  // The same key twice (nlohmann would keep the last): facts, and a field of the request.
+  r = s.post_json("/v1/eval", R"({"facts": {"退役日期": "2026-06-15", "退役日期": "2025-01-01"}})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  d = body_of(r);
+  EXPECT_EQ(d["error"]["code"], "situation_syntax") << r->body;
+  EXPECT_EQ(d["error"]["field"], "facts.退役日期") << r->body;
+  EXPECT_EQ(d["error"]["message_zh"], "“facts.退役日期”在请求体中给了两次：只能给一次") << r->body;
+  r = s.post_json("/v1/eval", R"({"as_of": "2026-12-07", "facts": {}, "as_of": "2025-01-01"})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_EQ(body_of(r)["error"]["code"], "serve_bad_request") << r->body;
+  EXPECT_EQ(body_of(r)["error"]["field"], "as_of") << r->body;
+  // The same key in two objects is no duplicate; a key of an ID number is masked.
+  r = s.post_json("/v1/eval", R"({"facts": {"110101199003070011": "1", "110101199003070011": "2"}})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(r->body.find("110101199003070011"), std::string::npos) << r->body;
+  r = s.post_json("/v1/eval", R"({"facts": {"退役日期": "2025-06-15", "入伍时身份": "在校生"}, "outputs": ["reenroll_deadline"]})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+}
+
 TEST(ServeApi, AnIdNumberIsNeverQuotedWholeInAnError) {
   Running s;
   auto r = s.post_json("/v1/eval", R"({"facts": {"discharge_date": "110101199003070011"}})");
