@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 
 #include <csignal>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -90,6 +92,12 @@ void add_serve(CLI::App& app, Action& action) {
       }
       if (!o->token_file.empty()) {
         std::ifstream in(o->token_file);
+        if (!in) {  // unreadable (the service user may not read it): say why, not "bad token"
+          const std::string why = std::strerror(errno);
+          print_file_error(std::cerr, o->token_file, "serve_bad_token", "cannot read the token file: " + why,
+                           "无法读取令牌文件：" + reason_zh(why) + "（以运行服务的用户身份能否读取？）");
+          return kExitUsage;
+        }
         std::stringstream ss;
         ss << in.rdbuf();
         std::string token = ss.str();

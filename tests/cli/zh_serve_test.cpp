@@ -134,9 +134,14 @@ TEST(ServeCli, ANonLoopbackAddressNeedsAToken) {
   r = run({"serve", "--listen", "0.0.0.0:0", "--token-file", (dir / "short").string()});
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(contains(r.err, "serve_bad_token")) << r.err;
+  EXPECT_TRUE(contains(r.err, "令牌文件须只含一个至少 16 个字符、不含空格的令牌")) << r.err;
+  // A file that cannot be read says why (the trial: a root-owned file the service user could not
+  // read was called a bad token).
   r = run({"serve", "--listen", "0.0.0.0:0", "--token-file", (dir / "missing").string()});
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(contains(r.err, "serve_bad_token")) << r.err;
+  EXPECT_TRUE(contains(r.err, "无法读取令牌文件：文件或目录不存在")) << r.err;
+  EXPECT_FALSE(contains(r.err, "至少 16 个字符")) << r.err;
   fs::remove_all(dir);
 }
 
