@@ -1,9 +1,11 @@
 // policy serve: the page and the JSON API over HTTP (serve/). This file only reads options.
 #include <filesystem>
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cerrno>
 #include <cstring>
@@ -17,7 +19,25 @@
 #include "version.h"
 
 namespace policy_cli {
+
 namespace {
+
+/// Whether `h` is a host name as a Host header names this server, without its port: a DNS name
+/// (letters, digits, '-', '_', '.'; not starting or ending with '.' or '-'), an IPv4 address, or an
+/// IPv6 address with or without its brackets.
+bool host_name_only(std::string_view h) {
+  if (h.empty() || h.size() > 253) return false;
+  std::string inner(h);
+  if (inner.front() == '[' && inner.back() == ']') inner = inner.substr(1, inner.size() - 2);
+  if (inner.find(':') != std::string::npos) {
+    in6_addr a6{};
+    return ::inet_pton(AF_INET6, inner.c_str(), &a6) == 1;
+  }
+  if (h.front() == '.' || h.front() == '-' || h.back() == '.' || h.back() == '-') return false;
+  return std::all_of(h.begin(), h.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
 
 /// Splits ADDR:PORT ([::1]:8080, 0.0.0.0:8080, localhost:8080) into `host` and `port`.
 bool parse_listen(const std::string& text, std::string& host, int& port) {
@@ -115,6 +135,19 @@ void add_serve(CLI::App& app, Action& action) {
                                         "or keep 127.0.0.1 and put the server behind nginx",
                          options.host + " 可从其他机器访问：请用 --token-file 指定 API 的访问令牌，或保持 127.0.0.1 并放在 nginx 之后");
         return kExitUsage;
+      }
+      // A name as the Host header carries it, without the port: the trial's http://name/, name:443
+      // and name,other started normally and then refused every request (403 serve_bad_host).
+      for (const auto& h : o->allow_hosts) {
+        if (!host_name_only(h)) {
+          const std::string shown = rules::source::escape_controls(h);
+          print_file_error(std::cerr, "--allow-host", "serve_bad_allow_host",
+                           "'" + shown + "' is not a host name: give the name alone (policy.example.edu.cn, or an address), "
+                           "without http://, a port or a path; repeat --allow-host for each name",
+                           "“" + shown + "”不是主机名：只写名称（如 policy.example.edu.cn，或 IP 地址），不写 http://、端口或路径；"
+                           "多个名称请各用一个 --allow-host");
+          return kExitUsage;
+        }
       }
       options.allowed_hosts = o->allow_hosts;
       options.max_json_body = o->max_body;

@@ -145,6 +145,17 @@ TEST(ServeCli, ANonLoopbackAddressNeedsAToken) {
   fs::remove_all(dir);
 }
 
+// The IT trial: these started normally, then every request got 403 serve_bad_host.
+TEST(ServeCli, AnAllowHostThatIsNoHostNameIsAUsageError) {
+  for (const char* bad : {"http://policy.example.edu.cn/", "policy.example.edu.cn:443", "policy.example.edu.cn,www.x.cn",
+                          "policy.example.edu.cn/policy", "", "-x.cn", "[::1", "a b"}) {
+    auto r = run({"serve", "--listen", "127.0.0.1:0", "--allow-host", bad});
+    EXPECT_EQ(r.code, 2) << bad;
+    EXPECT_TRUE(contains(r.err, "--allow-host: 错误[serve_bad_allow_host]: ")) << r.err;
+    EXPECT_TRUE(contains(r.err, "不是主机名：只写名称（如 policy.example.edu.cn，或 IP 地址），不写 http://、端口或路径")) << r.err;
+  }
+}
+
 TEST(ServeCli, ABadListenAddressIsAUsageError) {
   for (const char* bad : {"8080", "127.0.0.1", "127.0.0.1:99999", "[::1]8080", ":8080", "127.0.0.1:http"}) {
     auto r = run({"serve", "--listen", bad});
