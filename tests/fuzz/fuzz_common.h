@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -46,12 +47,23 @@ inline const rules::engine::Engine& cn_engine() {
 /// are the digits of an escaped control character (source::escape_controls: \\x00, \\u0097).
 inline void expect_no_whole_id(std::string_view message) {
   for (std::size_t i = 0; i < message.size();) {
-    if (message.substr(i, 2) == "\\x" && i + 4 <= message.size()) {
-      i += 4;  // a control character escaped (\x00): its hex digits are no part of a number
+    // A control character escaped (\x00, and \u0097 for C1 controls and line separators): its hex
+    // digits are no part of a number. Only an escape is skipped: a backslash and an x the input
+    // held as they are (escape_controls leaves them) followed by no hex digits are text, and
+    // skipping four bytes there would join the digits of a \x04 after them to the run.
+    const auto hex_digits = [&](std::size_t from, std::size_t n) {
+      if (from + n > message.size()) return false;
+      for (std::size_t k = from; k < from + n; ++k) {
+        if (!std::isxdigit(static_cast<unsigned char>(message[k]))) return false;
+      }
+      return true;
+    };
+    if (message.substr(i, 2) == "\\x" && hex_digits(i + 2, 2)) {
+      i += 4;
       continue;
     }
-    if (message.substr(i, 2) == "\\u" && i + 6 <= message.size()) {
-      i += 6;  // the same for \u0097 (C1 controls, line separators)
+    if (message.substr(i, 2) == "\\u" && hex_digits(i + 2, 4)) {
+      i += 6;
       continue;
     }
     if (message[i] < '0' || message[i] > '9') {
