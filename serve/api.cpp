@@ -676,8 +676,8 @@ Reply Api::batch(std::string_view body, const std::multimap<std::string, std::st
   if (options.format == rules::batch::OutputFormat::xlsx) {
     scratch.emplace();
     if (scratch->path().empty()) {
-      return error_reply(503, {{"serve_busy", "no temporary file could be created for the workbook; try again",
-                                "无法为结果工作簿创建临时文件，请稍后重试", ""}},
+      return error_reply(503, {{"serve_storage", "the server could not create a temporary file for the result workbook (its temporary directory is full or not writable: tell the school's IT; CSV results are not affected)",
+                                "服务器无法为结果工作簿创建临时文件（服务器的临时目录已满或不可写：请告知学校信息中心；CSV 结果不受影响）", ""}},
                          lang);
     }
     options.xlsx_path = scratch->path();
@@ -691,8 +691,8 @@ Reply Api::batch(std::string_view body, const std::multimap<std::string, std::st
     // name the server's temporary file.
     for (const auto& diag : *diags) {
       if (diag.code == "batch_xlsx_write") {
-        return error_reply(503, {{"serve_busy", "the result workbook could not be written on the server; try again",
-                                  "服务器未能写出结果工作簿，请稍后重试", ""}},
+        return error_reply(503, {{"serve_storage", "the server could not write the result workbook to its temporary directory (full or not writable: tell the school's IT)",
+                                  "服务器未能在临时目录中写出结果工作簿（临时目录已满或不可写：请告知学校信息中心）", ""}},
                            lang);
       }
     }
@@ -725,7 +725,8 @@ Reply Api::batch(std::string_view body, const std::multimap<std::string, std::st
     std::ifstream file(scratch->path(), std::ios::binary);
     content.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
     if (!file.good() && !file.eof()) {
-      return error_reply(503, {{"serve_busy", "the result workbook could not be read back; try again", "无法读回结果工作簿，请稍后重试", ""}},
+      return error_reply(503, {{"serve_storage", "the server could not read the result workbook back from its temporary directory (tell the school's IT)",
+                                "服务器无法从临时目录读回结果工作簿（请告知学校信息中心）", ""}},
                          lang);
     }
   } else {

@@ -95,14 +95,16 @@ TEST(ServeBatchWorkbook, FormatXlsxAnswersTheResultWorkbookAndKeepsNothing) {
 }
 
 TEST(ServeBatchWorkbook, NoTemporaryFileIsTheServersFailureNotTheRequests) {
-  // TMPDIR unusable: 503 serve_busy, no server path in the message.
+  // TMPDIR unusable: 503 serve_storage (not serve_busy, the connection limit's: the IT trial read
+  // it as a busy server), no server path in the message.
   ::setenv("TMPDIR", "/nonexistent-policy-test-dir", 1);
   const policy_serve::Api api(engine(), {7, "test", ""});
   const auto r = api.batch(kRoster, Query{{"as_of", "2026-12-07"}, {"format", "xlsx"}});
   ::unsetenv("TMPDIR");
   ASSERT_EQ(r.status, 503) << r.body.substr(0, 200);
   const auto j = nlohmann::json::parse(r.body);
-  EXPECT_EQ(j["error"]["code"], "serve_busy");
+  EXPECT_EQ(j["error"]["code"], "serve_storage");
+  EXPECT_EQ(j["error"]["message_zh"], "服务器无法为结果工作簿创建临时文件（服务器的临时目录已满或不可写：请告知学校信息中心；CSV 结果不受影响）");
   EXPECT_EQ(r.body.find("nonexistent"), std::string::npos) << r.body;
 }
 
