@@ -92,12 +92,15 @@ struct RosterCallbacks {
     b.row = row;
     if (!valid_utf8(b.text)) {
       const bool gb = r->encoding_ == Encoding::gb18030;
+      // The advice names the command line's option and the API's query parameter (policy serve).
       b.decode_error = gb ? "the bytes of this row are not valid GB18030 (GBK): some could not be decoded (if the "
-                            "file is UTF-8, run with --encoding utf-8)"
-                          : "the bytes of this row are not valid UTF-8 (if the file is GBK, run with --encoding gb18030)";
-      b.decode_error_zh = gb ? "这一行的字节不是有效的 GB18030（GBK）编码，有些无法解码（如果文件是 UTF-8，请加 "
-                               "--encoding utf-8 运行）"
-                             : "这一行的字节不是有效的 UTF-8 编码（如果文件是 GBK，请加 --encoding gb18030 运行）";
+                            "file is UTF-8, give --encoding utf-8; in the API, encoding=utf-8)"
+                          : "the bytes of this row are not valid UTF-8 (if the file is GBK, give --encoding gb18030; in the API, "
+                            "encoding=gb18030)";
+      b.decode_error_zh = gb ? "这一行的字节不是有效的 GB18030（GBK）编码，有些无法解码（如果文件是 UTF-8，请指定编码："
+                               "命令行 --encoding utf-8，接口 encoding=utf-8）"
+                             : "这一行的字节不是有效的 UTF-8 编码（如果文件是 GBK，请指定编码：命令行 --encoding gb18030，"
+                               "接口 encoding=gb18030）";
     }
     r->deliver();
   }

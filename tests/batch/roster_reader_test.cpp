@@ -153,6 +153,19 @@ TEST(RosterReader, InvalidUtf8LaterInAUtf8FileMarksTheRow) {
   EXPECT_EQ(r.bad, (std::vector<bool>{false, false, true, false}));
 }
 
+// The advice names the command line's option and the API's parameter (the IT trial: over the API,
+// "请加 --encoding utf-8 运行" named an option it does not have).
+TEST(RosterReader, TheEncodingAdviceNamesTheOptionAndTheApiParameter) {
+  std::istringstream in(std::string("a,b\r\n3,\xFF\xFE\r\n"));
+  RosterReader reader(in, Encoding::utf8);
+  Record rec;
+  ASSERT_TRUE(reader.next(rec));
+  ASSERT_TRUE(reader.next(rec));
+  ASSERT_TRUE(rec.decode_error && rec.decode_error_zh);
+  EXPECT_EQ(*rec.decode_error_zh, "这一行的字节不是有效的 UTF-8 编码（如果文件是 GBK，请指定编码：命令行 --encoding gb18030，接口 encoding=gb18030）");
+  EXPECT_EQ(*rec.decode_error, "the bytes of this row are not valid UTF-8 (if the file is GBK, give --encoding gb18030; in the API, encoding=gb18030)");
+}
+
 TEST(RosterReader, UndecodableBytesInAGb18030FileMarkTheRow) {
   // 0xFF 0xFE is no GB18030 character: the row is marked, not quietly given U+FFFD.
   const auto r = read_all(encode("学号,姓名\r\n1,王\r\n", "GBK") + std::string("2,\xFF\xFE\r\n") + encode("3,李\r\n", "GBK"),
