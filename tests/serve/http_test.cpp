@@ -318,6 +318,15 @@ TEST(ServeApi, AFactGivenTwiceIsRefusedNotSilentlyChosen) {
   EXPECT_EQ(r->status, 400) << r->body;
   EXPECT_EQ(body_of(r)["error"]["code"], "serve_bad_request") << r->body;
   EXPECT_EQ(body_of(r)["error"]["field"], "as_of") << r->body;
+  // Past 16 keys an object's keys are held in a set: a duplicate there is found too.
+  std::string many = R"({"facts": {)";
+  for (int k = 0; k < 40; ++k) many += "\"k" + std::to_string(k) + "\": \"1\", ";
+  many += R"("k23": "2"}})";
+  r = s.post_json("/v1/eval", many);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_EQ(body_of(r)["error"]["field"], "facts.k23") << r->body;
+  EXPECT_EQ(body_of(r)["error"]["code"], "situation_syntax") << r->body;
   // The same key in two objects is no duplicate; a key of an ID number is masked.
   r = s.post_json("/v1/eval", R"({"facts": {"110101199003070011": "1", "110101199003070011": "2"}})");
   ASSERT_TRUE(r);
