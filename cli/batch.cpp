@@ -123,8 +123,20 @@ void add_batch(CLI::App& app, Action& action) {
     std::size_t first_row = 0;  // 0: as read
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = app.add_subcommand("batch", "Evaluate every row of a CSV roster (UTF-8 or GBK, as Excel exports it)");
-  cmd->footer(
+  auto* cmd = app.add_subcommand("batch", say("逐行计算一份名单（.xlsx 工作簿，或 Excel 导出的 UTF-8 或 GBK 编码的 CSV）",
+                                              "Evaluate every row of a CSV roster (UTF-8 or GBK, as Excel exports it)"));
+  cmd->footer(say(
+      "每个输入行输出一行，顺序不变：输入的各列、评估日期、每个输出一列、状态（正常；待补充：缺少某个事实；错误）\n"
+      "和说明。默认写给人看：政策包的中文名、是/否、期间写作 2年、时间段写作 2025-09-01至2025-09-30、日期为 ISO 格式；\n"
+      "--names 写成机器读取的形式（名称、as_of、状态 ok/unknown/error、error、true/false、ISO 期间）。不给 --outputs 时，\n"
+      "写出名单的列能够确定的输出；汇总中列出其余的输出和它们所需的列。每行都是正常或待补充时退出码为 0，有的行出错时为 3\n"
+      "（加 --row-errors-ok 为 0），政策包或表头行不可用时为 1，用法错误为 2。超过 16 MiB 的行（或超过 1 MiB 的单元格）\n"
+      "算作错误行，不读取其中的单元格。在集群上（docs/cluster.md），每个分片：\n"
+      "  policy batch - --header-file header.csv --first-row N --no-output-header --row-errors-ok\n"
+      "示例：\n"
+      "  policy batch examples/rosters/veterans.csv --as-of 2025-12-01 -o results.csv\n"
+      "  policy batch 名单.xlsx -o 结果.xlsx   # 输入和输出都是工作簿：结果、需处理、汇总、依据四张表\n"
+      "  policy batch 名单.xlsx --question enlistment -o 结果.xlsx   # 用 policy template --question enlistment 生成的名单",
       "One output row per input row, in order: the input columns, the evaluation date (评估日期), one column per\n"
       "output, the status (状态: 正常, 待补充 waiting for a fact, 错误) and a note (说明). For people by default: the\n"
       "pack's labels, 是/否, periods as 2年, windows as 2025-09-01至2025-09-30, dates ISO; --names writes the machine\n"
@@ -136,56 +148,95 @@ void add_batch(CLI::App& app, Action& action) {
       "Example:\n"
       "  policy batch examples/rosters/veterans.csv --as-of 2025-12-01 -o results.csv\n"
       "  policy batch 名单.xlsx -o 结果.xlsx   # workbooks in and out: 结果, 需处理 (worklist), 汇总, 依据\n"
-      "  policy batch 名单.xlsx --question enlistment -o 结果.xlsx   # the roster of policy template --question enlistment");
-  cmd->add_option("ROSTER", o->roster, "The roster (.csv or .xlsx, told by its first bytes; or a pipe such as <(cmd)), or - for standard input")->required();
-  cmd->add_option("--sheet", o->sheet, "The sheet of an .xlsx roster to read, by the name on its tab (default: the first)");
-  cmd->add_option("-o,--output", o->output, "Write here instead of standard output (- is standard output): a file atomically (a temporary renamed into place when complete); a device or named pipe in place");
+      "  policy batch 名单.xlsx --question enlistment -o 结果.xlsx   # the roster of policy template --question enlistment"));
+  cmd->add_option("ROSTER", o->roster,
+                  say("名单（.csv 或 .xlsx，按文件开头的字节识别；也可以是 <(cmd) 这样的管道），- 为标准输入",
+                      "The roster (.csv or .xlsx, told by its first bytes; or a pipe such as <(cmd)), or - for standard input"))
+      ->required();
+  cmd->add_option("--sheet", o->sheet,
+                  say(".xlsx 名单中要读的工作表，写工作表标签上的名称（默认：第一张）",
+                      "The sheet of an .xlsx roster to read, by the name on its tab (default: the first)"));
+  cmd->add_option("-o,--output", o->output,
+                  say("写到这里而不是标准输出（- 为标准输出）：文件先写成临时文件，写完后改名替换，不会只写一半；设备或命名管道直接写入",
+                      "Write here instead of standard output (- is standard output): a file atomically (a temporary renamed into place when complete); a device or named pipe in place"));
   cmd->add_option("--format", o->format,
-                  "csv, jsonl or xlsx (an Excel workbook: sheets 结果, 需处理, 汇总, 依据; the default when -o ends in .xlsx)")
-      ->check(CLI::IsMember({"csv", "jsonl", "xlsx"}));
+                  say("csv、jsonl 或 xlsx（Excel 工作簿：结果、需处理、汇总、依据四张表；-o 的文件名以 .xlsx 结尾时默认为 xlsx）",
+                      "csv, jsonl or xlsx (an Excel workbook: sheets 结果, 需处理, 汇总, 依据; the default when -o ends in .xlsx)"))
+      ->check(one_of({"csv", "jsonl", "xlsx"}));
   cmd->add_option("--remind-days", o->remind_days,
-                  "xlsx: a deadline at most this many days after the evaluation date is coloured as due soon and its row "
-                  "listed on the 需处理 sheet (default: the pack's parameter worklist_remind_days, which a school sets with "
-                  "--params; 30 in the built-in pack; overdue rows always are)")
-      ->check(CLI::Range(0, 3650));
-  cmd->add_option("--encoding", o->encoding, "auto, utf-8 or gb18030 (GBK files are GB18030)")
-      ->check(CLI::IsMember({"auto", "utf-8", "gb18030", "gbk"}));
-  cmd->add_option("--output-encoding", o->output_encoding, "auto (UTF-8 with a BOM, so that Excel opens it right), utf-8 (no BOM), utf-8-bom or gb18030 (no BOM) (CSV only: JSON Lines output is always UTF-8 without a BOM; utf-8-bom is ignored there)")
-      ->check(CLI::IsMember({"auto", "utf-8", "utf-8-bom", "gb18030"}));
-  cmd->add_flag("--excel-serial-dates", o->excel_serial_dates, "Read bare numbers in date columns as Excel 1900-system serial dates");
-  cmd->add_option("--jobs", o->jobs, "Threads evaluating rows (default: the number of cores), the one reading and writing included (it evaluates once its reading and writing is done); the output does not depend on it; at most 4 times the cores (" + std::to_string(kJobsPerCore * kFallbackCores) + " when the system does not say how many)")
-      ->check(CLI::PositiveNumber);
+                  say("xlsx：截止日期在评估日期之后不超过这么多天的，标为即将到期，该行列入“需处理”表（默认：政策包参数 "
+                      "worklist_remind_days，学校可在参数文件中设置，用 --params 给出；内置政策包为 30；已过期的行总会列入）",
+                      "xlsx: a deadline at most this many days after the evaluation date is coloured as due soon and its row "
+                      "listed on the 需处理 sheet (default: the pack's parameter worklist_remind_days, which a school sets with "
+                      "--params; 30 in the built-in pack; overdue rows always are)"))
+      ->check(in_range(0, 3650));
+  cmd->add_option("--encoding", o->encoding, say("auto、utf-8 或 gb18030（GBK 文件按 GB18030 读）", "auto, utf-8 or gb18030 (GBK files are GB18030)"))
+      ->check(one_of({"auto", "utf-8", "gb18030", "gbk"}));
+  cmd->add_option("--output-encoding", o->output_encoding,
+                  say("auto（带 BOM 的 UTF-8，Excel 打开不会乱码）、utf-8（不带 BOM）、utf-8-bom 或 gb18030（不带 BOM）"
+                      "（只用于 CSV：JSON Lines 输出总是不带 BOM 的 UTF-8，utf-8-bom 对它不起作用）",
+                      "auto (UTF-8 with a BOM, so that Excel opens it right), utf-8 (no BOM), utf-8-bom or gb18030 (no BOM) (CSV only: JSON Lines output is always UTF-8 without a BOM; utf-8-bom is ignored there)"))
+      ->check(one_of({"auto", "utf-8", "utf-8-bom", "gb18030"}));
+  cmd->add_flag("--excel-serial-dates", o->excel_serial_dates,
+                say("把日期列中的纯数字读作 Excel 1900 日期系统的序列号", "Read bare numbers in date columns as Excel 1900-system serial dates"));
+  const std::string most_jobs_unknown = std::to_string(kJobsPerCore * kFallbackCores);
+  cmd->add_option("--jobs", o->jobs,
+                  cli_lang() == rules::source::Lang::zh
+                      ? "计算各行的线程数（默认：CPU 核数），包括负责读写的那一个（读写完后它也参与计算）；输出与线程数无关；"
+                        "最多为核数的 4 倍（系统不报告核数时为 " + most_jobs_unknown + "）"
+                      : "Threads evaluating rows (default: the number of cores), the one reading and writing included (it evaluates once its reading and writing is done); the output does not depend on it; at most 4 times the cores (" + most_jobs_unknown + " when the system does not say how many)")
+      ->check(positive_number());
   // Splits of a roster on a cluster (docs/cluster.md): Hadoop Streaming, Spark's RDD.pipe().
   auto* header_file = cmd->add_option("--header-file", o->header_file,
-                  "Cluster: the roster's header row, in a file of one line (head -1 roster.csv > header.csv), for an input "
-                  "split that has none; a first row repeating it is skipped (the first split starts with it)")
+                  say("集群：名单的表头行，放在只有一行的文件里（head -1 roster.csv > header.csv），给没有表头的输入分片用；"
+                      "与它相同的第一行会被跳过（第一个分片以它开头）",
+                      "Cluster: the roster's header row, in a file of one line (head -1 roster.csv > header.csv), for an input "
+                      "split that has none; a first row repeating it is skipped (the first split starts with it)"))
       ->type_name("FILE");
-  auto* columns = cmd->add_option("--columns", o->columns, "Cluster: the header row given as comma-separated column names (CSV quoting), instead of --header-file")
+  auto* columns = cmd->add_option("--columns", o->columns,
+                  say("集群：直接给出表头行，各列名用逗号分隔（按 CSV 的引号规则），代替 --header-file",
+                      "Cluster: the header row given as comma-separated column names (CSV quoting), instead of --header-file"))
       ->type_name("a,b,c");
   header_file->excludes(columns);
   cmd->add_flag("--no-output-header", o->no_output_header,
-                "CSV: write the rows only, without the BOM, title rows and header line, so that the outputs of a roster's "
-                "splits concatenate into the whole run's output without its header");
+                say("CSV：只写数据行，不写 BOM、标题行和表头行，这样各分片的输出依次接起来，就是整份名单的输出（不含表头）",
+                    "CSV: write the rows only, without the BOM, title rows and header line, so that the outputs of a roster's "
+                    "splits concatenate into the whole run's output without its header"));
   cmd->add_flag("--row-errors-ok", o->row_errors_ok,
-                "Exit 0 when the only problems are row errors (status 错误 in the output), instead of 3: a cluster takes any "
-                "other exit as a failed task. Other problems (a bad header, an unreadable input) still fail");
+                say("问题只有行错误（输出中状态为“错误”）时，退出码为 0 而不是 3：集群把 0 以外的退出码都当作任务失败。"
+                    "其他问题（表头不对、输入读不了）仍然算失败",
+                    "Exit 0 when the only problems are row errors (status 错误 in the output), instead of 3: a cluster takes any "
+                    "other exit as a failed task. Other problems (a bad header, an unreadable input) still fail"));
   cmd->add_option("--first-row", o->first_row,
-                  "Number the first row after the header N in messages (and JSON Lines' row), the rows after it counting on "
-                  "from there, so that a split reports the rows of the whole roster (default: as read)")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
-  cmd->add_option("--outputs", o->outputs, "Comma-separated outputs to write, by name or label (default: every output but guidance text whose facts all have a column in the roster); status is computed over these");
+                  say("消息中（以及 JSON Lines 的 row）把表头后的第一行编为第 N 行，其后各行接着往下数，这样分片报告的是"
+                      "整份名单中的行号（默认：按读到的顺序）",
+                      "Number the first row after the header N in messages (and JSON Lines' row), the rows after it counting on "
+                      "from there, so that a split reports the rows of the whole roster (default: as read)"))
+      ->check(in_range(std::size_t{1}, std::size_t{1} << 40));
+  cmd->add_option("--outputs", o->outputs,
+                  say("要写出的输出，用逗号分隔，写名称或中文名（默认：除指引文字外、所需事实在名单中都有列的全部输出）；"
+                      "状态按这些输出算",
+                      "Comma-separated outputs to write, by name or label (default: every output but guidance text whose facts all have a column in the roster); status is computed over these"));
   cmd->add_option("--question", o->question,
-                  "A question of the pack (its id, as policy template --question and GET /v1/questions name it, or its "
-                  "words): write only the outputs that answer it, as a roster made from that question's template wants")
+                  say("政策包中的一个问题（写它的 id，即 policy template --question 和 GET /v1/questions 用的名称，或写问题原文）："
+                      "只写出回答它的输出，正是按这个问题的模板填写的名单所要的",
+                      "A question of the pack (its id, as policy template --question and GET /v1/questions name it, or its "
+                      "words): write only the outputs that answer it, as a roster made from that question's template wants"))
       ->excludes("--outputs");
-  cmd->add_flag("--names", o->names, "CSV in the machine form, for programs: output names as headers, as_of, status (ok, unknown, error) and error columns, enum value names, true/false, ISO 8601 periods, windows [a .. b] (JSON Lines always is)");
+  cmd->add_flag("--names", o->names,
+                say("CSV 写成机器读取的形式，供程序使用：表头为输出的名称，有 as_of、status（ok、unknown、error）和 error 列，"
+                    "枚举写值的名称，true/false，ISO 8601 期间，时间段写作 [a .. b]（JSON Lines 总是这种形式）",
+                    "CSV in the machine form, for programs: output names as headers, as_of, status (ok, unknown, error) and error columns, enum value names, true/false, ISO 8601 periods, windows [a .. b] (JSON Lines always is)"));
   auto* header_row = cmd->add_option("--header-row", o->header_row,
-                  "The row holding the header (as the spreadsheet numbers it); the rows above it are title rows, kept "
-                  "in a CSV result (default: row 1, or the first of the next 10 rows that names a fact when row 1 names none)")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+                  say("表头所在的行（按电子表格的行号）；它上面的行是标题行，CSV 结果中保留（默认：第 1 行；第 1 行没有"
+                      "事实的列名时，取其后 10 行中第一个有事实列名的行）",
+                      "The row holding the header (as the spreadsheet numbers it); the rows above it are title rows, kept "
+                      "in a CSV result (default: row 1, or the first of the next 10 rows that names a fact when row 1 names none)"))
+      ->check(in_range(std::size_t{1}, std::size_t{1000000}));
   header_row->excludes(header_file);
   header_row->excludes(columns);
-  cmd->add_option("--as-of", o->as_of, "Evaluation date YYYY-MM-DD (default: today in the policy time zone)");
+  cmd->add_option("--as-of", o->as_of,
+                  say("评估日期 YYYY-MM-DD（默认：政策时区的今天）", "Evaluation date YYYY-MM-DD (default: today in the policy time zone)"));
   o->pack.add_to(*cmd);
   cmd->callback([o, cmd, &action] {
     // An empty value is most likely an unset shell variable (-o "$OUT"): never a silent default.

@@ -19,16 +19,20 @@ void add_calc(CLI::App& app, Action& action) {
     bool explain = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = app.add_subcommand("calc", "Evaluate one expression (dates, periods, instants) with the pack's calendar");
+  auto* cmd = app.add_subcommand("calc", say("用政策包的日历计算一个表达式（日期、期间、时刻）",
+                                             "Evaluate one expression (dates, periods, instants) with the pack's calendar"));
   cmd->footer(
-      "Examples:\n"
-      "  policy calc \"2022-02-28 + P2Y\"            -> 2024-02-28 (Civil Code Art. 202)\n"
+      std::string(say("示例：\n"
+                      "  policy calc \"2022-02-28 + P2Y\"            -> 2024-02-28（民法典第二百零二条）\n",
+                      "Examples:\n"
+                      "  policy calc \"2022-02-28 + P2Y\"            -> 2024-02-28 (Civil Code Art. 202)\n")) +
       "  policy calc \"start_of_day(1988-07-01)\"    -> 1988-07-01T00:00:00+09:00\n"
       "  policy calc \"date(year(as_of), intake_end)\" --as-of 2026-03-01");
-  cmd->add_option("EXPR", o->expr, "The expression (see docs/policy-language.md)")->required();
-  cmd->add_option("--as-of", o->as_of, "Value of as_of, YYYY-MM-DD (default: today in the policy time zone)");
-  cmd->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
-  cmd->add_flag("--explain", o->explain, "Show the computation steps");
+  cmd->add_option("EXPR", o->expr, say("表达式（见 docs/policy-language.md）", "The expression (see docs/policy-language.md)"))->required();
+  cmd->add_option("--as-of", o->as_of,
+                  say("as_of 的值，YYYY-MM-DD（默认：政策时区的今天）", "Value of as_of, YYYY-MM-DD (default: today in the policy time zone)"));
+  cmd->add_option("--format", o->format, say("text 或 json", "text or json"))->check(one_of({"text", "json"}));
+  cmd->add_flag("--explain", o->explain, say("显示计算步骤", "Show the computation steps"));
   o->pack.add_to(*cmd);
   cmd->callback([o, &action] {
     action = [o] {

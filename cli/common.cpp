@@ -22,7 +22,54 @@ namespace policy_cli {
 namespace {
 std::optional<rules::source::Lang> g_lang_override;  // --lang
 rules::source::Lang g_pack_lang = rules::source::Lang::zh;
+rules::source::Lang g_cli_lang = rules::source::Lang::zh;  // set_cli_lang, by main
 }  // namespace
+
+void set_cli_lang(rules::source::Lang l) { g_cli_lang = l; }
+
+rules::source::Lang cli_lang() { return g_cli_lang; }
+
+CLI::Validator one_of(std::vector<std::string> values) {
+  std::string braced = "{", listed;
+  for (const auto& v : values) {
+    braced += (braced.size() > 1 ? "," : "") + v;
+    listed += (listed.empty() ? "" : "、") + v;
+  }
+  braced += "}";
+  const bool zh = cli_lang() == rules::source::Lang::zh;
+  return CLI::Validator(
+      [values = std::move(values), braced, listed, zh](std::string& input) -> std::string {
+        if (std::find(values.begin(), values.end(), input) != values.end()) return {};
+        const std::string shown = rules::source::escape_controls(input);
+        return zh ? "“" + shown + "”不是可用的值，可用的值：" + listed : shown + " not in " + braced;
+      },
+      braced);
+}
+
+CLI::Validator range_validator(std::function<bool(const std::string&)> fits, const std::string& type,
+                               const std::string& min, const std::string& max, bool whole) {
+  const bool zh = cli_lang() == rules::source::Lang::zh;
+  return CLI::Validator(
+      [fits = std::move(fits), min, max, whole, zh](std::string& input) -> std::string {
+        if (fits(input)) return {};
+        const std::string shown = rules::source::escape_controls(input);
+        return zh ? "“" + shown + "”不是 " + min + " 到 " + max + " 之间的" + (whole ? "整数" : "数")
+                  : "Value " + shown + " not in range " + min + " to " + max;
+      },
+      zh ? min + " 到 " + max : type + " in [" + min + " - " + max + "]");
+}
+
+CLI::Validator positive_number() {
+  const bool zh = cli_lang() == rules::source::Lang::zh;
+  return CLI::Validator(
+      [zh](std::string& input) -> std::string {
+        double value = 0;
+        if (CLI::detail::lexical_cast(input, value) && value > 0) return {};
+        const std::string shown = rules::source::escape_controls(input);
+        return zh ? "“" + shown + "”不是正数" : "Value " + shown + " is not a positive number";
+      },
+      zh ? "正数" : "POSITIVE");
+}
 
 rules::source::Lang lang() {
   if (g_lang_override) return *g_lang_override;
@@ -34,14 +81,19 @@ rules::source::Lang lang() {
 }
 
 void PackOptions::add_to(CLI::App& app, bool with_params) {
-  app.add_option("--lang", lang, "Language of answers and messages: zh (中文) or en (default: the pack's, 中文 for cn-higher-ed)")
-      ->check(CLI::IsMember({"zh", "en"}))
+  app.add_option("--lang", lang,
+                 say("答案和消息的语言：zh（中文）或 en（英文）（默认：政策包的语言，cn-higher-ed 为中文）",
+                     "Language of answers and messages: zh (中文) or en (default: the pack's, 中文 for cn-higher-ed)"))
+      ->check(one_of({"zh", "en"}))
       ->each([](const std::string& v) { g_lang_override = rules::source::parse_lang(v); });
-  app.add_option("--policy", policy_path, "Policy pack: a directory of .toml files or one file (default: built-in cn-higher-ed)");
+  app.add_option("--policy", policy_path,
+                 say("政策包：一个放 .toml 文件的目录，或一个 .toml 文件（默认：内置的 cn-higher-ed）",
+                     "Policy pack: a directory of .toml files or one file (default: built-in cn-higher-ed)"));
   if (with_params) {
     // Not CLI::ExistingFile: an unreadable parameters file is an input error (exit 1, load_io),
     // like an unreadable pack or situation, not a usage error.
-    app.add_option("--params", params_path, "A school's TOML file overriding the pack's parameters");
+    app.add_option("--params", params_path,
+                   say("学校的参数文件（TOML），其中的值取代政策包参数的默认值", "A school's TOML file overriding the pack's parameters"));
   }
 }
 

@@ -3,16 +3,20 @@
 
 #include <sys/stat.h>
 
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <streambuf>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "engine/engine.h"
+#include "source/lang.h"
 
 namespace policy_cli {
 
@@ -28,6 +32,55 @@ struct PackOptions {
   std::string lang;         ///< --lang: zh or en; empty: the pack's language
   void add_to(CLI::App& app, bool with_params = true);
 };
+
+/// The language of the CLI's own texts: --help, usage errors and the validators' messages. main
+/// sets it before the subcommands are added (their help is chosen then), from `--lang zh|en`
+/// anywhere in the arguments, else POLICY_LANG, else Chinese: no pack is loaded yet, so never the
+/// pack's language. Chinese until set.
+void set_cli_lang(rules::source::Lang l);
+rules::source::Lang cli_lang();
+
+/// One of the CLI's own texts in the run's language (cli_lang()): `zh` in Chinese, `en` in English.
+inline const char* say(const char* zh, const char* en) { return rules::source::pick(cli_lang(), zh, en); }
+
+/// Validators of option values in place of CLI11's IsMember, Range and PositiveNumber, whose
+/// failures are English only: the failure is in cli_lang() (as set when the validator is made), and
+/// main's failure message puts the option's name before it (`--format：“excel”不是可用的值……`).
+
+/// A value out of `values`, compared exactly. Help: `{a,b,c}` after the value's type in both
+/// languages (`TEXT:{csv,jsonl,xlsx}`, as CLI11 shows IsMember: packaging/bash_completion.cmake
+/// completes the values from it). Failure: `“x”不是可用的值，可用的值：a、b、c`, in English
+/// `x not in {a,b,c}` (CLI11's words).
+CLI::Validator one_of(std::vector<std::string> values);
+
+/// A number from `min` to `max` inclusive, read as CLI11 reads a T (integers in any base strtoll
+/// takes). Help: `INT in [0 - 3650]` (CLI11's Range), in Chinese `0 到 3650`. Failure:
+/// `“x”不是 0 到 3650 之间的整数` (之间的数 for a floating-point T), in English
+/// `Value x not in range 0 to 3650` (CLI11's words).
+template <typename T>
+CLI::Validator in_range(T min, T max);
+
+/// A number greater than 0 (read as a double, as CLI11's PositiveNumber). Help: `POSITIVE`, in
+/// Chinese `正数`. Failure: `“x”不是正数`, in English `Value x is not a positive number`.
+CLI::Validator positive_number();
+
+/// in_range's work beyond reading the number: `fits` tells whether a value is a number in range;
+/// `type` is CLI11's name of the type (INT, UINT, FLOAT), `whole` whether it is an integer type.
+CLI::Validator range_validator(std::function<bool(const std::string&)> fits, const std::string& type,
+                               const std::string& min, const std::string& max, bool whole);
+
+template <typename T>
+CLI::Validator in_range(T min, T max) {
+  std::ostringstream lo, hi;
+  lo << min;
+  hi << max;
+  return range_validator(
+      [min, max](const std::string& text) {
+        T value{};
+        return CLI::detail::lexical_cast(text, value) && !(value < min) && !(max < value);
+      },
+      CLI::detail::type_name<T>(), lo.str(), hi.str(), std::is_integral_v<T>);
+}
 
 /// The language of this run's messages and answers: `--lang` when given, else the loaded pack's
 /// (`[policy] language`), else Chinese (before a pack is loaded, or when it failed to load).

@@ -19,18 +19,25 @@ void add_eval(CLI::App& app, Action& action) {
     bool explain = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = app.add_subcommand("eval", "Evaluate the pack for one situation (a TOML/JSON file of facts, - for stdin, and/or --set)");
+  auto* cmd = app.add_subcommand("eval", say("按一名学生的情形计算政策包（事实写在 TOML/JSON 文件中，- 为标准输入，也可以用 --set 给出）",
+                                             "Evaluate the pack for one situation (a TOML/JSON file of facts, - for stdin, and/or --set)"));
   cmd->footer(
-      "Example:\n"
+      std::string(say("示例：\n", "Example:\n")) +
       "  policy eval --set discharge_date=2025-06-15 --set enlisted_as=enrolled_student --as-of 2025-12-01 --format json\n"
       "  policy eval --set 退役日期=2025-06-15 --set 入伍时身份=在读 --outputs 入学资格/学籍保留至 --as-of 2025年12月1日\n"
       "  policy eval examples/situations/returning-veteran.toml --explain");
-  cmd->add_option("SITUATION", o->situation, "Situation file (.toml or .json), or - for standard input");
-  cmd->add_option("--set", o->sets, "fact=value (repeatable); overrides the file")->allow_extra_args(false);
-  cmd->add_option("--as-of", o->as_of, "Evaluation date YYYY-MM-DD (default: today in the policy time zone)");
-  cmd->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
-  cmd->add_flag("--explain", o->explain, "Show every rule's computation steps (always present in JSON)");
-  cmd->add_option("--outputs", o->outputs, "Comma-separated outputs to show, by name or label (default: all)");
+  cmd->add_option("SITUATION", o->situation,
+                  say("情形文件（.toml 或 .json），- 为标准输入", "Situation file (.toml or .json), or - for standard input"));
+  cmd->add_option("--set", o->sets, say("事实=值（可以给多次）；优先于文件中的值", "fact=value (repeatable); overrides the file"))
+      ->allow_extra_args(false);
+  cmd->add_option("--as-of", o->as_of,
+                  say("评估日期 YYYY-MM-DD（默认：政策时区的今天）", "Evaluation date YYYY-MM-DD (default: today in the policy time zone)"));
+  cmd->add_option("--format", o->format, say("text 或 json", "text or json"))->check(one_of({"text", "json"}));
+  cmd->add_flag("--explain", o->explain,
+                say("显示每条规则的计算步骤（JSON 中总是有）", "Show every rule's computation steps (always present in JSON)"));
+  cmd->add_option("--outputs", o->outputs,
+                  say("要显示的输出，用逗号分隔，写名称或中文名（默认：全部）",
+                      "Comma-separated outputs to show, by name or label (default: all)"));
   o->pack.add_to(*cmd);
   cmd->callback([o, &action] {
     action = [o] {

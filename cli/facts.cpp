@@ -34,8 +34,9 @@ std::string kind_zh(rules::model::Type t) {
 
 void add_facts(CLI::App& app, Action& action) {
   auto o = std::make_shared<PackOptions>();
-  auto* cmd = app.add_subcommand("facts", "List the pack's facts: name, type, label, help and accepted CSV headers");
-  cmd->footer("Example:\n  policy facts");
+  auto* cmd = app.add_subcommand("facts", say("列出政策包的事实：名称、类型、中文名、说明和能识别的 CSV 表头",
+                                              "List the pack's facts: name, type, label, help and accepted CSV headers"));
+  cmd->footer(std::string(say("示例：", "Example:")) + "\n  policy facts");
   o->add_to(*cmd, false);
   cmd->callback([o, &action] {
     action = [o] {

@@ -77,28 +77,46 @@ void add_serve(CLI::App& app, Action& action) {
     bool quiet = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = app.add_subcommand("serve", "Serve the page for students and staff, and the JSON API, over HTTP");
-  cmd->footer(
+  auto* cmd = app.add_subcommand("serve", say("通过 HTTP 提供学生和老师使用的网页，以及 JSON 接口",
+                                              "Serve the page for students and staff, and the JSON API, over HTTP"));
+  cmd->footer(say(
+      "示例：\n"
+      "  policy serve                                  # http://127.0.0.1:8080/，只供本机访问\n"
+      "  policy serve --params school.toml             # 用学校的日期、办公室和电话\n"
+      "  policy serve --listen 0.0.0.0:8080 --token-file /etc/policy/token --allow-host policy.example.edu.cn\n"
+      "放在 nginx 之后（见 README）：保持默认的本机地址，由 nginx 转发过来。\n"
+      "接口说明见 /v1/openapi.json；请求发来的内容一律不保存、不记录。",
       "Examples:\n"
       "  policy serve                                  # http://127.0.0.1:8080/ on this machine only\n"
       "  policy serve --params school.toml             # the school's dates, office and phone\n"
       "  policy serve --listen 0.0.0.0:8080 --token-file /etc/policy/token --allow-host policy.example.edu.cn\n"
       "Behind nginx (README): keep the default loopback address and proxy to it.\n"
-      "The API is described at /v1/openapi.json; nothing a request sends is stored or logged.");
-  cmd->add_option("--listen", o->listen, "ADDR:PORT to listen on (default 127.0.0.1:8080; port 0: any free port)");
-  cmd->add_option("--token-file", o->token_file, "File holding the bearer token the API requires (needed for a non-loopback address)");
-  cmd->add_option("--allow-host", o->allow_hosts, "A Host name the server is reached by (repeatable), e.g. policy.example.edu.cn");
-  cmd->add_option("--max-body", o->max_body, "Largest JSON request body in bytes (default 65536)")->check(CLI::Range(1024, 16 * 1024 * 1024));
-  cmd->add_option("--max-roster-body", o->max_roster_body, "Largest roster upload in bytes (default 33554432)")
-      ->check(CLI::Range(1024, 1024 * 1024 * 1024));
-  cmd->add_option("--threads", o->threads, "Threads running the event loop (default: one per processor, at least 2)")
-      ->check(CLI::Range(1, 256));
+      "The API is described at /v1/openapi.json; nothing a request sends is stored or logged."));
+  cmd->add_option("--listen", o->listen,
+                  say("监听的 地址:端口（默认 127.0.0.1:8080；端口为 0：任一空闲端口）",
+                      "ADDR:PORT to listen on (default 127.0.0.1:8080; port 0: any free port)"));
+  cmd->add_option("--token-file", o->token_file,
+                  say("存放 API 访问令牌（bearer token）的文件（监听本机以外的地址时必须给出）",
+                      "File holding the bearer token the API requires (needed for a non-loopback address)"));
+  cmd->add_option("--allow-host", o->allow_hosts,
+                  say("访问服务器所用的主机名（Host，可以给多次），如 policy.example.edu.cn",
+                      "A Host name the server is reached by (repeatable), e.g. policy.example.edu.cn"));
+  cmd->add_option("--max-body", o->max_body, say("JSON 请求体最多多少字节（默认 65536）", "Largest JSON request body in bytes (default 65536)"))
+      ->check(in_range(1024, 16 * 1024 * 1024));
+  cmd->add_option("--max-roster-body", o->max_roster_body,
+                  say("上传的名单最多多少字节（默认 33554432）", "Largest roster upload in bytes (default 33554432)"))
+      ->check(in_range(1024, 1024 * 1024 * 1024));
+  cmd->add_option("--threads", o->threads,
+                  say("运行事件循环的线程数（默认：每个处理器一个，至少 2 个）", "Threads running the event loop (default: one per processor, at least 2)"))
+      ->check(in_range(1, 256));
   cmd->add_option("--max-connections", o->max_connections,
-                  "Connections served at once; one more is answered 503 with Retry-After (default 512)")
-      ->check(CLI::Range(1, 100000));
-  cmd->add_option("--remind-days", o->remind_days, "Days before a deadline that a calendar file's reminder fires (default 7)")
-      ->check(CLI::Range(0, 365));
-  cmd->add_flag("--quiet", o->quiet, "No access log on standard error");
+                  say("同时服务的连接数；超出的连接得到 503 和 Retry-After（默认 512）",
+                      "Connections served at once; one more is answered 503 with Retry-After (default 512)"))
+      ->check(in_range(1, 100000));
+  cmd->add_option("--remind-days", o->remind_days,
+                  say("日历文件中的提醒在截止日期前几天响起（默认 7）", "Days before a deadline that a calendar file's reminder fires (default 7)"))
+      ->check(in_range(0, 365));
+  cmd->add_flag("--quiet", o->quiet, say("不在标准错误输出上写访问日志", "No access log on standard error"));
   o->pack.add_to(*cmd);
   cmd->callback([o, &action] {
     action = [o] {

@@ -20,22 +20,34 @@ void add_template(CLI::App& app, Action& action) {
     bool force = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = app.add_subcommand("template", "Write an empty roster workbook (.xlsx) to fill in for policy batch");
-  cmd->footer(
+  auto* cmd = app.add_subcommand("template", say("生成一份空白名单工作簿（.xlsx），填好后交给 policy batch",
+                                                 "Write an empty roster workbook (.xlsx) to fill in for policy batch"));
+  cmd->footer(say(
+      "输出所需的每个事实一列（表头是事实的中文名，policy batch 按表头读取），每列的批注说明填什么；\n"
+      "枚举和是/否有下拉列表，日期和长度有校验，身份证号和学号为文本格式；“填写说明”表说明怎样填写。\n"
+      "示例：\n"
+      "  policy template -o 名单模板.xlsx --question enlistment   # 只含退役复学所需的列\n"
+      "  policy template -o 名单模板.xlsx --outputs reenroll_deadline",
       "One column per fact the outputs need (their labels as headers, which policy batch reads), each with a comment\n"
       "saying what to enter, drop-down lists for enums and 是/否, date and length checks, ID numbers and 学号 as text;\n"
       "a sheet 填写说明 says how to fill it in.\n"
       "Example:\n"
       "  policy template -o 名单模板.xlsx --question enlistment   # only the columns 退役复学 needs\n"
-      "  policy template -o 名单模板.xlsx --outputs reenroll_deadline");
-  cmd->add_option("-o,--output", o->output, "The workbook to write (.xlsx; - is standard output)")->required();
+      "  policy template -o 名单模板.xlsx --outputs reenroll_deadline"));
+  cmd->add_option("-o,--output", o->output, say("要写的工作簿（.xlsx；- 为标准输出）", "The workbook to write (.xlsx; - is standard output)"))
+      ->required();
   cmd->add_option("--outputs", o->outputs,
-                  "Comma-separated outputs (names or labels) the roster is for (default: every output but guidance text)");
+                  say("名单用于哪些输出，用逗号分隔，写名称或中文名（默认：除指引文字外的全部输出）",
+                      "Comma-separated outputs (names or labels) the roster is for (default: every output but guidance text)"));
   cmd->add_option("--question", o->question,
-                  "A question of the pack (its id, as policy serve's GET /v1/questions lists them, or its words): only the "
-                  "columns its answers need, the facts it asks first leading")
+                  say("政策包中的一个问题（写它的 id，即 policy serve 的 GET /v1/questions 列出的名称，或写问题原文）："
+                      "只含回答它所需的列，先问的事实排在前面",
+                      "A question of the pack (its id, as policy serve's GET /v1/questions lists them, or its words): only the "
+                      "columns its answers need, the facts it asks first leading"))
       ->excludes("--outputs");
-  cmd->add_flag("--force", o->force, "Replace the file -o names when it already exists (it may be a roster filled in from an earlier template)");
+  cmd->add_flag("--force", o->force,
+                say("-o 指定的文件已经存在时覆盖它（它可能是按以前的模板填好的名单）",
+                    "Replace the file -o names when it already exists (it may be a roster filled in from an earlier template)"));
   o->pack.add_to(*cmd);
   cmd->callback([o, &action] {
     if (o->output.empty()) usage_error("-o", "the output file name is empty (use -o - for standard output)", "输出文件名是空的（要写到标准输出请用 -o -）");

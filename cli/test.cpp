@@ -74,16 +74,19 @@ void add_test(CLI::App& app, Action& action) {
   auto o = std::make_shared<PackOptions>();
   auto coverage = std::make_shared<bool>(false);
   auto threshold = std::make_shared<std::optional<double>>();
-  auto* cmd = app.add_subcommand("test", "Run the pack's [[tests]] cases and report each failure");
-  cmd->footer("Examples:\n  policy test --policy policy/cn-higher-ed\n"
+  auto* cmd = app.add_subcommand("test", say("运行政策包的 [[tests]] 测试用例，报告每个不通过的用例",
+                                             "Run the pack's [[tests]] cases and report each failure"));
+  cmd->footer(std::string(say("示例：", "Examples:")) + "\n  policy test --policy policy/cn-higher-ed\n"
               "  policy test --policy policy/cn-higher-ed --coverage --threshold 100");
   o->add_to(*cmd);
   cmd->add_flag("--coverage", *coverage,
-                "Also report which rules, outputs, version boundary days and when/if branches no case reaches (file:line:col)");
+                say("另外报告没有任何用例走到的规则、输出、版本分界日和 when/if 分支（文件:行:列）",
+                    "Also report which rules, outputs, version boundary days and when/if branches no case reaches (file:line:col)"));
   cmd->add_option("--threshold", *threshold,
-                  "With --coverage (implied): exit 1 when rules, outputs or version boundary days reached are below PERCENT")
+                  say("与 --coverage 一起用（给了它就等于给了 --coverage）：走到的规则、输出或版本分界日低于 PERCENT 时退出码为 1",
+                      "With --coverage (implied): exit 1 when rules, outputs or version boundary days reached are below PERCENT"))
       ->option_text("PERCENT")
-      ->check(CLI::Range(0.0, 100.0));
+      ->check(in_range(0.0, 100.0));
   cmd->callback([o, coverage, threshold, &action] {
     action = [o, coverage, threshold] {
       auto engine = load_engine(*o, std::cerr);

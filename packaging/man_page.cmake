@@ -1,14 +1,16 @@
 # cmake -DPOLICY=path/to/policy -DINCLUDE=policy.h2m -DOUT=policy.1 -P man_page.cmake
-# Writes the man page policy.1 with Debian's help2man from `policy --help` and `policy --version`,
-# with the Chinese and English description and the other sections of INCLUDE, and beside it
-# policy.1.gz (gzip -9n, as Debian installs man pages; the package uses it).
+# Writes the man page policy.1 with Debian's help2man from `policy --help` and `policy --version`
+# in English, with the Chinese and English description and the other sections of INCLUDE, and
+# beside it policy.1.gz (gzip -9n, as Debian installs man pages; the package uses it).
 find_program(HELP2MAN help2man)
 find_program(GZIP gzip)
 if(NOT HELP2MAN OR NOT GZIP)
   message(FATAL_ERROR "man_page.cmake: help2man and gzip are needed for the man page: run scripts/install-deps.sh")
 endif()
-# The help as people see it by default (the pack's language), read as UTF-8 whatever the locale.
-unset(ENV{POLICY_LANG})
+# The English help and --version (POLICY_LANG=en), read as UTF-8 whatever the locale: help2man
+# reads their English headings (Usage:, Options:, Examples:) into the page's sections, and INCLUDE's
+# 说明 is the page's Chinese description. `policy --help` itself is Chinese by default.
+set(ENV{POLICY_LANG} "en")
 execute_process(COMMAND ${HELP2MAN} --locale=C.UTF-8 --no-info --section=1 --include=${INCLUDE} --output=${OUT}.tmp ${POLICY}
                 RESULT_VARIABLE status ERROR_VARIABLE err)
 if(NOT status EQUAL 0)

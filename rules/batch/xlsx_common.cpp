@@ -48,17 +48,6 @@ std::string cell_string(std::string_view text) {
   return out;
 }
 
-std::size_t display_width(std::string_view text) {
-  std::size_t width = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    if (b < 0x80) ++width;
-    else if (b >= 0xE0) width += 2;  // the lead byte of a 3- or 4-byte sequence: CJK and the like
-    else if (b >= 0xC0) ++width;     // a 2-byte sequence: Latin, Greek, Cyrillic
-  }
-  return width;
-}
-
 source::Diagnostic write_error(const std::string& path, std::string_view what_en, std::string_view what_zh, lxw_error e) {
   const std::string why = lxw_strerror(e);
   std::string why_zh;

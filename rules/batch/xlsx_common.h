@@ -12,6 +12,7 @@
 
 #include "source/diagnostic.h"
 #include "source/lang.h"
+#include "source/utf8.h"
 
 namespace rules::batch::xlsx {
 
@@ -52,9 +53,8 @@ inline std::string say(source::Lang lang, std::string_view zh, std::string_view 
 /// `text` as a cell takes it: NUL bytes dropped (libxlsxwriter takes C strings).
 std::string cell_string(std::string_view text);
 
-/// The width of `text` in Excel's column units, roughly: 2 per CJK (wide) character, 1 per other
-/// character (UTF-8 sequences of 3 or 4 bytes count as wide).
-std::size_t display_width(std::string_view text);
+/// The width of `text` in Excel's column units, roughly (source/utf8.h).
+using source::display_width;
 
 /// The `batch_xlsx_write` diagnostic at `path` for libxlsxwriter's failure `e` in the step `what`
 /// ("cannot write row 12" / "无法写入第12行"): the reason in both languages (libxlsxwriter's

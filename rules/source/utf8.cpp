@@ -152,4 +152,15 @@ std::string json_string(std::string_view text) {
   return s;
 }
 
+std::size_t display_width(std::string_view text) {
+  std::size_t width = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    if (b < 0x80) ++width;
+    else if (b >= 0xE0) width += 2;  // the lead byte of a 3- or 4-byte sequence: CJK and the like
+    else if (b >= 0xC0) ++width;     // a 2-byte sequence: Latin, Greek, Cyrillic
+  }
+  return width;
+}
+
 }  // namespace rules::source

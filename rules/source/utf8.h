@@ -28,6 +28,11 @@ std::size_t utf8_sequence(std::string_view text, bool& well_formed);
 /// text, which nlohmann decodes code point by code point.
 void append_json_string(std::string& out, std::string_view text);
 
+/// The width of `text` on a terminal or in Excel's column units, roughly: 2 per CJK (wide)
+/// character, 1 per other character (UTF-8 sequences of 3 or 4 bytes count as wide). The result
+/// workbook's column widths and policy --help's columns use it.
+std::size_t display_width(std::string_view text);
+
 /// append_json_string into a new string.
 std::string json_string(std::string_view text);
 

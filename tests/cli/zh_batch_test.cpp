@@ -152,14 +152,15 @@ TEST(ZhBatch, TheSummaryInEnglishWithLangEn) {
 }
 
 TEST(ZhBatch, UsageMistakesAreSaidInChinese) {
-  // The trial: 参数的值不可用：--format xlsx: a workbook is not text for a terminal…
+  // The trial: 参数的值不可用：--format xlsx: a workbook is not text for a terminal… The Chinese
+  // message says itself what is wrong, after the option's name.
   TempDir tmp;
   const auto roster = tmp.write("r.csv", "学号,退役日期,入伍时身份\r\n1,2026-06-15,在校生\r\n");
   RunOptions terminal;
   terminal.stdout_file = "/dev/ptmx";
   const auto xlsx = run({"batch", roster, "--as-of", "2026-12-07", "--format", "xlsx"}, terminal);
   EXPECT_EQ(xlsx.code, 2) << xlsx.describe();
-  EXPECT_TRUE(contains(xlsx.err, "参数的值不可用：--format xlsx: 工作簿不是可以显示在终端上的文字：请写到文件（-o 结果.xlsx）"))
+  EXPECT_TRUE(contains(xlsx.err, "用法错误[usage]：--format xlsx：工作簿不是可以显示在终端上的文字：请写到文件（-o 结果.xlsx）"))
       << xlsx.describe();
   // A spreadsheet name batch does not write (the trial's 结果.xls held CSV text): refused, nothing written.
   for (const char* name : {"结果.xls", "结果.ODS", "结果.et"}) {
