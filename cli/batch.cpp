@@ -124,7 +124,7 @@ void add_batch(CLI::App& app, Action& action) {
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("batch", say("逐行计算一份名单（.xlsx 工作簿，或 Excel 导出的 UTF-8 或 GBK 编码的 CSV）",
-                                              "Evaluate every row of a CSV roster (UTF-8 or GBK, as Excel exports it)"));
+                                              "Evaluate every row of a roster (an .xlsx workbook, or a CSV in UTF-8 or GBK as Excel exports it)"));
   cmd->footer(say(
       "每个输入行输出一行，顺序不变：输入的各列、评估日期、每个输出一列、状态（正常；待补充：缺少某个事实；错误）\n"
       "和说明。默认写给人看：政策包的中文名、是/否、期间写作 2年、时间段写作 2025-09-01至2025-09-30、日期为 ISO 格式；\n"

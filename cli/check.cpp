@@ -9,7 +9,7 @@ void add_check(CLI::App& app, Action& action) {
   auto o = std::make_shared<PackOptions>();
   auto* cmd = app.add_subcommand("check", say("载入并检查政策包；每个问题一行：文件:行:列: 错误[代码]: 消息",
                                               "Load and check a pack; print each problem as file:line:col: error[code]: message"));
-  cmd->footer(std::string(say("示例：", "Example:")) + "\n  policy check --policy policy/cn-higher-ed");
+  cmd->footer(std::string(say("示例：", "Example:")) + "\n  policy check --policy ./my-pack\n  policy check");
   o->add_to(*cmd);
   cmd->callback([o, &action] {
     action = [o] {

@@ -76,8 +76,8 @@ void add_test(CLI::App& app, Action& action) {
   auto threshold = std::make_shared<std::optional<double>>();
   auto* cmd = app.add_subcommand("test", say("运行政策包的 [[tests]] 测试用例，报告每个不通过的用例",
                                              "Run the pack's [[tests]] cases and report each failure"));
-  cmd->footer(std::string(say("示例：", "Examples:")) + "\n  policy test --policy policy/cn-higher-ed\n"
-              "  policy test --policy policy/cn-higher-ed --coverage --threshold 100");
+  cmd->footer(std::string(say("示例：", "Examples:")) + "\n  policy test --policy ./my-pack\n"
+              "  policy test --coverage --threshold 100");
   o->add_to(*cmd);
   cmd->add_flag("--coverage", *coverage,
                 say("另外报告没有任何用例走到的规则、输出、版本分界日和 when/if 分支（文件:行:列）",
