@@ -710,6 +710,7 @@ struct XlsxReader::Impl {
   bool read_styles() {
     std::map<std::uint32_t, bool> custom;  // numFmtId → a date format
     std::map<std::uint32_t, std::string> codes;  // numFmtId → its format code
+    std::map<std::string, std::uint16_t, std::less<>> index_of;  // a code → its number_formats index
     std::vector<std::uint32_t> formats;    // per cellXfs entry
     bool in_xfs = false;
     const bool ok = parse_whole(styles_part, true, options.max_part_bytes,
@@ -740,12 +741,14 @@ struct XlsxReader::Impl {
       const std::string_view code = c != codes.end() ? std::string_view(c->second) : xlsx_builtin_number_format(f);
       std::uint16_t index = 0;
       if (!code.empty() && code != "General" && code.size() <= kMaxFormatCode) {
-        const auto known = std::find(number_formats.begin(), number_formats.end(), code);
-        if (known != number_formats.end()) {
-          index = static_cast<std::uint16_t>(known - number_formats.begin());
+        // By a map, not a scan of the table: a hostile styles part of millions of xf entries
+        // against a full table would otherwise cost kMaxNumberFormats comparisons each.
+        if (const auto known = index_of.find(code); known != index_of.end()) {
+          index = known->second;
         } else if (number_formats.size() < kMaxNumberFormats) {
           index = static_cast<std::uint16_t>(number_formats.size());
           number_formats.emplace_back(code);
+          index_of.emplace(code, index);
         }
       }
       xf_number.push_back(index);
